@@ -1,0 +1,328 @@
+"""The deployment's configuration: config.yaml, validated with pydantic.
+
+`load_config(path)` returns a `Config` or raises `ConfigError`, whose `problems` are
+one line each, naming the key path and, where the YAML tells it, the line. Secrets never
+live here: they come from the environment (see `bot.secrets`).
+"""
+
+from __future__ import annotations
+
+import re
+import zoneinfo
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from bot.addresses import Address, AddressError
+
+CITY_CODE = re.compile(r"^\d{2}\.\d{2}$")
+KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
+VILLAGE_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.[123]\d{3}$")
+SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+SUPPORTED_LOCALES = ("id", "en", "su", "jv")
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Deployment(_Model):
+    """Who runs this bot and where."""
+
+    name: str = Field(min_length=1, max_length=80)
+    operator: str = Field(min_length=1, max_length=120)
+    contact: str = Field(min_length=1, max_length=200)
+    timezone: str = "Asia/Jakarta"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. Asia/Jakarta)") from None
+        return value
+
+
+class Locales(_Model):
+    """Languages offered to residents; `default` is used when nothing else is known."""
+
+    default: Literal["id", "en", "su", "jv"] = "id"
+    enabled: list[Literal["id", "en", "su", "jv"]] = Field(
+        default_factory=lambda: ["id", "en", "su", "jv"], min_length=1
+    )
+
+
+class Privacy(_Model):
+    """The privacy notice residents consent to (UU PDP)."""
+
+    notice_version: str = Field(min_length=1, max_length=40)
+    retention_days: int = Field(default=730, ge=1, le=3650)
+
+
+class Village(_Model):
+    """A kelurahan or desa."""
+
+    code: str
+    name: str = Field(min_length=1, max_length=60)
+    aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not VILLAGE_CODE.match(value):
+            raise ValueError(f"{value!r} is not a desa/kelurahan code like 36.72.01.1001")
+        return value
+
+
+class Kecamatan(_Model):
+    """A kecamatan and its villages."""
+
+    code: str
+    name: str = Field(min_length=1, max_length=60)
+    aliases: list[str] = Field(default_factory=list)
+    villages: list[Village] = Field(min_length=1)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not KECAMATAN_CODE.match(value):
+            raise ValueError(f"{value!r} is not a kecamatan code like 36.72.01")
+        return value
+
+
+class RegionTree(_Model):
+    """A kabupaten/kota and its kecamatan."""
+
+    code: str
+    name: str = Field(min_length=1, max_length=80)
+    kecamatan: list[Kecamatan] = Field(min_length=1)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not CITY_CODE.match(value):
+            raise ValueError(f"{value!r} is not a kabupaten/kota code like 36.72")
+        return value
+
+
+class Chat(_Model):
+    """A Telegram channel or group residents are routed into."""
+
+    chat_id: int | None = None
+    invite_link: str | None = Field(default=None, pattern=r"^https://t\.me/\S+$")
+    join_request: bool = False
+
+
+class Komunitas(_Model):
+    """A community KIM (cyclists, content creators, religious groups, …)."""
+
+    slug: str
+    name: str = Field(min_length=1, max_length=60)
+    description: str = Field(default="", max_length=300)
+    chat: Chat = Field(default_factory=Chat)
+
+    @field_validator("slug")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not SLUG.match(value):
+            raise ValueError(f"{value!r} must be 1-40 of a-z, 0-9 and '-', starting alnum")
+        return value
+
+
+AddressText = Annotated[str, Field(min_length=4, max_length=80)]
+
+
+class Admin(_Model):
+    """A KIM admin and the regions (or komunitas) they may broadcast to."""
+
+    id: AddressText
+    name: str = Field(min_length=1, max_length=80)
+    scope: list[str] = Field(min_length=1)
+
+
+class Staff(_Model):
+    """The staff group that answers the desk, and who in it may act."""
+
+    group: AddressText | None = None
+    members: list[AddressText] = Field(default_factory=list)
+
+
+class Roles(_Model):
+    """Who may do what. Residents need no entry."""
+
+    superadmins: list[AddressText] = Field(default_factory=list)
+    admins: list[Admin] = Field(default_factory=list)
+    staff: Staff = Field(default_factory=Staff)
+
+
+class Limits(_Model):
+    """Guards against abuse and stale conversations."""
+
+    flood_messages_per_minute: int = Field(default=20, ge=3, le=600)
+    max_text_length: int = Field(default=4000, ge=100, le=4096)
+    dialog_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
+
+
+class Config(_Model):
+    """The whole of config.yaml."""
+
+    deployment: Deployment
+    locales: Locales = Field(default_factory=Locales)
+    privacy: Privacy
+    regions: RegionTree
+    channels: dict[str, Chat] = Field(default_factory=dict)
+    komunitas: list[Komunitas] = Field(default_factory=list)
+    roles: Roles = Field(default_factory=Roles)
+    limits: Limits = Field(default_factory=Limits)
+
+    def komunitas_by_slug(self, slug: str) -> Komunitas | None:
+        """The community with this slug, if configured."""
+        return next((k for k in self.komunitas if k.slug == slug), None)
+
+
+@dataclass(frozen=True)
+class ConfigError(Exception):
+    """config.yaml is missing, unreadable or invalid; `problems` has one line each."""
+
+    problems: tuple[str, ...]
+
+    def __str__(self) -> str:
+        return "\n".join(self.problems)
+
+
+def load_config(path: str | Path) -> Config:
+    """Read, parse and validate a config file; raise ConfigError listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError((f"{path}: file not found",)) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError((f"{path}: cannot read: {exc}",)) from None
+    data, lines = _parse(path, text)
+    if not isinstance(data, dict):
+        raise ConfigError((f"{path}: the top level must be a mapping of sections",))
+    if isinstance(data.get("regions"), str):
+        data["regions"], region_lines = _load_regions_file(path, data["regions"])
+        lines.update({("regions", *k): v for k, v in region_lines.items()})
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(tuple(_describe(path, exc, lines))) from None
+    problems = list(_cross_check(config))
+    if problems:
+        raise ConfigError(tuple(f"{path}: {p}" for p in problems))
+    return config
+
+
+def _load_regions_file(config_path: Path, name: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    """Load `regions: some/file.yaml`, relative to config.yaml."""
+    regions_path = (config_path.parent / name).resolve()
+    try:
+        text = regions_path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError((f"{config_path}: regions: cannot read {name}: {exc}",)) from None
+    return _parse(regions_path, text)
+
+
+def _parse(path: Path, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ConfigError((f"{path}{where}: not valid YAML: {problem}",)) from None
+    lines: dict[tuple[Any, ...], int] = {}
+    if node is not None:
+        for key_path, line in _node_lines(node, ()):
+            lines[key_path] = line
+    return data, lines
+
+
+def _node_lines(node: yaml.Node, prefix: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], int]]:
+    """Yield (key path, 1-based line) for every node of a composed YAML document."""
+    yield prefix, node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _node_lines(value, (*prefix, key.value))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _node_lines(item, (*prefix, index))
+
+
+def _describe(path: Path, exc: ValidationError, lines: dict[tuple[Any, ...], int]) -> Iterator[str]:
+    for error in exc.errors():
+        loc = tuple(error["loc"])
+        key = _dotted(loc)
+        line = next((lines[loc[:n]] for n in range(len(loc), -1, -1) if loc[:n] in lines), None)
+        where = f"{path}:{line}" if line else str(path)
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "extra_forbidden":
+            message = "unknown key (check the spelling)"
+        elif error["type"] == "missing":
+            message = "required key is missing"
+        yield f"{where}: {key or '(top level)'}: {message}"
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _cross_check(config: Config) -> Iterator[str]:
+    """Checks that span sections: codes nest, references resolve, nothing repeats."""
+    tree = config.regions
+    if config.locales.default not in config.locales.enabled:
+        yield f"locales.default: {config.locales.default!r} is not in locales.enabled"
+    codes: set[str] = {tree.code}
+    for i, kec in enumerate(tree.kecamatan):
+        where = f"regions.kecamatan[{i}]"
+        if not kec.code.startswith(tree.code + "."):
+            yield f"{where}.code: {kec.code} is not inside {tree.code}"
+        if kec.code in codes:
+            yield f"{where}.code: {kec.code} appears twice"
+        codes.add(kec.code)
+        for j, village in enumerate(kec.villages):
+            if not village.code.startswith(kec.code + "."):
+                yield f"{where}.villages[{j}].code: {village.code} is not inside {kec.code}"
+            if village.code in codes:
+                yield f"{where}.villages[{j}].code: {village.code} appears twice"
+            codes.add(village.code)
+    for code in config.channels:
+        if code not in codes:
+            yield f"channels.{code}: no such region in regions"
+    slugs: set[str] = set()
+    for i, kom in enumerate(config.komunitas):
+        if kom.slug in slugs:
+            yield f"komunitas[{i}].slug: {kom.slug} appears twice"
+        slugs.add(kom.slug)
+    for i, admin in enumerate(config.roles.admins):
+        for target in admin.scope:
+            slug = target.removeprefix("komunitas:")
+            known = slug in slugs if target.startswith("komunitas:") else target in codes
+            if not known:
+                yield f"roles.admins[{i}].scope: {target!r} is neither a region nor komunitas:<slug>"
+    yield from _check_addresses(config)
+
+
+def _check_addresses(config: Config) -> Iterator[str]:
+    roles = config.roles
+    entries = [(f"roles.superadmins[{i}]", a) for i, a in enumerate(roles.superadmins)]
+    entries += [(f"roles.admins[{i}].id", a.id) for i, a in enumerate(roles.admins)]
+    entries += [(f"roles.staff.members[{i}]", a) for i, a in enumerate(roles.staff.members)]
+    if roles.staff.group:
+        entries.append(("roles.staff.group", roles.staff.group))
+    for where, text in entries:
+        try:
+            Address.parse(text)
+        except AddressError as exc:
+            yield f"{where}: {exc}"

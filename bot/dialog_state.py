@@ -1,0 +1,76 @@
+"""Where a resident is in a conversation, kept in Redis with a TTL.
+
+Redis key: `kim:dlg:{addr}` — JSON of `DialogState`, expiring `dialog_ttl_minutes` after
+the last step, so an abandoned conversation is forgotten on its own.
+
+Every step gets a fresh `nonce` that its buttons carry (`<nonce>.<value>`): a button from
+an older step, an older message, or a forged callback does not match and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from redis.client import Pipeline
+
+from bot.addresses import Address
+from bot.store import Redis
+
+
+def new_nonce() -> str:
+    """A short random step token."""
+    return secrets.token_hex(3)
+
+
+@dataclass
+class DialogState:
+    """A conversation in progress."""
+
+    flow: str
+    step: str
+    nonce: str = field(default_factory=new_nonce)
+    locale: str | None = None
+    data: dict[str, Any] = field(default_factory=dict)
+    offered: list[str] = field(default_factory=list)
+
+
+class DialogStore:
+    """Load and save conversation state."""
+
+    section = "conversation"
+
+    def __init__(self, redis: Redis, ttl_seconds: int) -> None:
+        self.redis = redis
+        self.ttl = ttl_seconds
+
+    def load(self, address: Address) -> DialogState | None:
+        """The conversation in progress, or None (none, expired, or unreadable)."""
+        raw = self.redis.get(f"kim:dlg:{address}")
+        if not raw:
+            return None
+        try:
+            return DialogState(**json.loads(raw))
+        except (ValueError, TypeError):
+            return None
+
+    def save(self, address: Address, state: DialogState) -> None:
+        """Store the state and restart its TTL."""
+        self.redis.set(f"kim:dlg:{address}", json.dumps(asdict(state)), ex=self.ttl)
+
+    def clear(self, address: Address) -> None:
+        """End the conversation."""
+        self.redis.delete(f"kim:dlg:{address}")
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """The conversation in progress, if any."""
+        state = self.load(address)
+        if state is None:
+            return {}
+        return {"flow": state.flow, "step": state.step, "data": state.data}
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Forget the conversation."""
+        pipe.delete(f"kim:dlg:{address}")

@@ -1,0 +1,95 @@
+"""Resident conversations, written once for every channel.
+
+`build_conversations(services)` returns the engine with every flow and command
+registered; channels feed it `Incoming` and render the `Reply`s it returns.
+"""
+
+from __future__ import annotations
+
+from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
+from bot.dialogs.engine import Conversations, Flow
+from bot.dialogs.komunitas import KomunitasFlow
+from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
+from bot.dialogs.subscribe import SubscribeFlow
+from bot.dialogs.turn import Turn
+from bot.services import Services
+
+__all__ = ["COMMANDS", "RESIDENT_COMMANDS", "Conversations", "Flow", "build_conversations"]
+
+# Every command a resident may type, Indonesian first, English aliases after; the value
+# is the flow it starts.
+COMMANDS: dict[str, str] = {
+    "start": "start",
+    "mulai": "start",
+    "pindah": "pindah",
+    "move": "pindah",
+    "komunitas": "komunitas",
+    "community": "komunitas",
+    "berhenti": "berhenti",
+    "stop": "berhenti",
+    "dataku": "dataku",
+    "mydata": "dataku",
+    "hapusdata": "hapusdata",
+    "deletedata": "hapusdata",
+    "bahasa": "bahasa",
+    "language": "bahasa",
+    "bantuan": "bantuan",
+    "help": "bantuan",
+    "menu": "menu",
+    "batal": "batal",
+    "cancel": "batal",
+}
+
+# The command menu shown by the apps: (Indonesian command, English command, description).
+RESIDENT_COMMANDS: list[tuple[str, str, str]] = [
+    ("start", "start", "Subscribe to your kelurahan or desa"),
+    ("menu", "menu", "Show the menu"),
+    ("pindah", "move", "Move to another kelurahan or desa"),
+    ("komunitas", "community", "Join or leave community KIM"),
+    ("bahasa", "language", "Change the language"),
+    ("dataku", "mydata", "See all data we hold about you"),
+    ("hapusdata", "deletedata", "Delete all your data"),
+    ("berhenti", "stop", "Stop receiving announcements"),
+    ("bantuan", "help", "Help"),
+    ("batal", "cancel", "Cancel what you are doing"),
+]
+
+
+class _MoveFlow:
+    """`/pindah`: the subscribe flow, entered at the kecamatan step."""
+
+    name = "pindah"
+
+    def __init__(self, subscribe: SubscribeFlow) -> None:
+        self._subscribe = subscribe
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """Start choosing a new area."""
+        self._subscribe.begin_move(turn)
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """Handled by the subscribe flow (its steps belong to flow `start`)."""
+        self._subscribe.on_button(turn, value)
+
+    def on_input(self, turn: Turn) -> None:
+        """Handled by the subscribe flow."""
+        self._subscribe.on_input(turn)
+
+
+def build_conversations(services: Services) -> Conversations:
+    """The engine with every resident flow registered."""
+    subscribe = SubscribeFlow()
+    flows: list[Flow] = [
+        subscribe,
+        _MoveFlow(subscribe),
+        KomunitasFlow(),
+        StopFlow(),
+        MyDataFlow(),
+        EraseFlow(),
+        LanguageFlow(),
+        HelpFlow(),
+        MenuFlow(),
+        CancelFlow(),
+    ]
+    return Conversations(services, {f.name: f for f in flows}, COMMANDS)
+

@@ -1,0 +1,213 @@
+"""A resident's control over their subscription and data.
+
+`/bahasa` (language), `/berhenti` (stop, confirmed), `/dataku` (everything stored),
+`/hapusdata` (erase everything at once, confirmed). Diagram: docs/conversations.md.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.clock import to_datetime
+from bot.dialogs import common
+from bot.dialogs.subscribe import SubscribeFlow
+from bot.dialogs.turn import Turn
+from bot.i18n import LANGUAGE_NAMES
+from bot.messages import Reply, rows
+
+
+def _yes_no(turn: Turn, yes: str) -> tuple[tuple[Any, ...], ...]:
+    return ((turn.button(yes, "yes"),), (turn.button(turn.tr._("✖ No, go back"), "no"),))
+
+
+class LanguageFlow:
+    """`/bahasa`, `/language`."""
+
+    name = "bahasa"
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """Offer the enabled languages."""
+        turn.goto(self.name, "choose")
+        enabled = turn.svc.config.locales.enabled
+        choices = [turn.button(LANGUAGE_NAMES[c], c) for c in enabled]
+        turn.say(Reply(text=turn.tr._("Choose your language:"), choices=rows(choices, 2)))
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """Switch language."""
+        if value not in turn.svc.config.locales.enabled:
+            turn.say(common.stale_button(turn))
+            return
+        turn.set_locale(value)
+        if turn.resident is not None:
+            turn.svc.residents.set_locale(turn.address, value, turn.now)
+            turn.resident.locale = value
+            common.show_menu(turn, turn.tr._("Language changed to {name}.", name=LANGUAGE_NAMES[value]))
+            return
+        turn.goto("start", "consent", mode="start")
+        turn.set_locale(value)
+        SubscribeFlow().ask_consent(turn)
+
+    def on_input(self, turn: Turn) -> None:
+        """Typed language names are accepted."""
+        text = turn.msg.text.strip().casefold()
+        for code in turn.svc.config.locales.enabled:
+            if text and text in (code, LANGUAGE_NAMES[code].casefold()):
+                self.on_button(turn, code)
+                return
+        turn.say(Reply(text=common.pick_prompt(turn)))
+
+
+class StopFlow:
+    """`/berhenti`, `/stop`: unsubscribe after a confirmation."""
+
+    name = "berhenti"
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """Ask for confirmation."""
+        resident = turn.resident
+        if resident is None or not resident.active:
+            turn.end()
+            turn.say(Reply(text=turn.tr._("You are not subscribed. Type /start to subscribe.")))
+            return
+        turn.goto(self.name, "confirm")
+        turn.say(
+            Reply(
+                text=turn.tr._(
+                    "Stop receiving all KIM announcements, including your communities?"
+                ),
+                choices=_yes_no(turn, turn.tr._("⛔ Yes, stop")),
+            )
+        )
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """Stop, or go back."""
+        _ = turn.tr._
+        if value == "no":
+            common.show_menu(turn, _("Nothing changed."))
+            return
+        if value != "yes":
+            turn.say(common.stale_button(turn))
+            return
+        turn.svc.residents.stop(turn.address, turn.now)
+        turn.resident = turn.svc.residents.get(turn.address)
+        days = turn.tr.number(turn.svc.config.privacy.retention_days)
+        common.show_menu(
+            turn,
+            _(
+                "You will no longer receive announcements. Type /start to come back. "
+                "Your data is deleted after {days} days, or now with /hapusdata.",
+                days=days,
+            ),
+        )
+
+    def on_input(self, turn: Turn) -> None:
+        """Only the buttons answer the question."""
+        turn.say(Reply(text=common.pick_prompt(turn)))
+
+
+class MyDataFlow:
+    """`/dataku`, `/mydata`: everything stored about the resident, in plain words."""
+
+    name = "dataku"
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """List the resident's data."""
+        _ = turn.tr._
+        data = turn.svc.privacy.export(turn.address)
+        if not data:
+            turn.end()
+            turn.say(Reply(text=_("We hold no data about you.")))
+            return
+        lines = [_("Chat: {address}", address=str(turn.address))]
+        resident = turn.resident
+        if resident is not None:
+            lines += [
+                _("Language: {language}", language=LANGUAGE_NAMES.get(resident.locale, resident.locale)),
+                _("Status: {status}", status=_("subscribed") if resident.active else _("stopped")),
+                _(
+                    "Area: {region}",
+                    region=common.region_label(turn, resident.village) if resident.village else "—",
+                ),
+                _(
+                    "Communities: {names}",
+                    names=", ".join(
+                        k.name for k in turn.svc.config.komunitas if k.slug in resident.komunitas
+                    )
+                    or "—",
+                ),
+                _(
+                    "Consent given: {when} (notice version {version})",
+                    when=turn.tr.datetime(to_datetime(resident.consent_at)),
+                    version=resident.consent_version,
+                ),
+                _("Registered: {when}", when=turn.tr.datetime(to_datetime(resident.created_at))),
+            ]
+            if resident.stopped_at:
+                lines.append(
+                    _("Stopped: {when}", when=turn.tr.datetime(to_datetime(resident.stopped_at)))
+                )
+        lines += ["", _("As stored:"), json.dumps(data, ensure_ascii=False, indent=1, default=str)]
+        common.show_menu(turn, "\n".join(lines), title=_("Your data"))
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """No buttons of its own."""
+        turn.say(common.stale_button(turn))
+
+    def on_input(self, turn: Turn) -> None:
+        """No input of its own."""
+        turn.say(Reply(text=common.pick_prompt(turn)))
+
+
+class EraseFlow:
+    """`/hapusdata`, `/deletedata`: delete everything at once, after a confirmation."""
+
+    name = "hapusdata"
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """Ask for confirmation."""
+        _ = turn.tr._
+        if not turn.svc.privacy.export(turn.address):
+            turn.end()
+            turn.say(Reply(text=_("We hold no data about you.")))
+            return
+        turn.goto(self.name, "confirm")
+        turn.say(
+            Reply(
+                text=_(
+                    "Delete all your data now? You will stop receiving announcements, and "
+                    "this cannot be undone."
+                ),
+                choices=_yes_no(turn, _("🗑 Yes, delete")),
+            )
+        )
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """Erase, or go back."""
+        _ = turn.tr._
+        if value == "no":
+            if turn.resident is None:
+                turn.end()
+                turn.say(Reply(text=_("Nothing changed.")))
+            else:
+                common.show_menu(turn, _("Nothing changed."))
+            return
+        if value != "yes":
+            turn.say(common.stale_button(turn))
+            return
+        turn.svc.privacy.erase(turn.address)
+        turn.resident = None
+        turn.state = None
+        turn.erased = True
+        turn.say(
+            Reply(
+                text=_(
+                    "All your data has been deleted. Goodbye! Type /start if you ever want "
+                    "to subscribe again."
+                )
+            )
+        )
+
+    def on_input(self, turn: Turn) -> None:
+        """Only the buttons answer the question."""
+        turn.say(Reply(text=common.pick_prompt(turn)))

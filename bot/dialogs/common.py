@@ -1,0 +1,146 @@
+"""Replies every flow shares: the menu, help, and answers to input that does not fit.
+
+Button labels stay within 20 characters in every language (WhatsApp's reply-button
+limit), so every channel can show them unshortened.
+"""
+
+from __future__ import annotations
+
+from bot.dialogs.turn import Turn
+from bot.messages import Choice, Link, Reply, rows
+from bot.residents import Resident
+
+
+def menu_choices(turn: Turn) -> list[Choice]:
+    """The menu buttons for this resident's situation (stateless `m.` buttons)."""
+    _ = turn.tr._
+    resident = turn.resident
+    if resident is None:
+        return [Choice(_("📝 Subscribe"), "m.start"), Choice(_("🌐 Language"), "m.bahasa")]
+    if not resident.active:
+        return [
+            Choice(_("🔔 Subscribe again"), "m.start"),
+            Choice(_("🌐 Language"), "m.bahasa"),
+            Choice(_("📄 My data"), "m.dataku"),
+            Choice(_("🗑 Delete my data"), "m.hapusdata"),
+        ]
+    return [
+        Choice(_("📍 Move"), "m.pindah"),
+        Choice(_("👥 Communities"), "m.komunitas"),
+        Choice(_("🌐 Language"), "m.bahasa"),
+        Choice(_("📄 My data"), "m.dataku"),
+        Choice(_("❓ Help"), "m.bantuan"),
+        Choice(_("⛔ Stop"), "m.berhenti"),
+    ]
+
+
+def show_menu(turn: Turn, text: str, title: str = "", links: tuple[Link, ...] = ()) -> None:
+    """Answer with `text` and the menu; typed numbers then pick menu entries."""
+    turn.goto("menu", "main")
+    turn.say(Reply(text=text, title=title, choices=rows(menu_choices(turn), 2), links=links))
+
+
+def region_label(turn: Turn, code: str) -> str:
+    """'Kelurahan Bagendung, Kecamatan Cilegon' in the resident's language."""
+    regions = turn.svc.regions
+    village = regions.get(code)
+    if village is None:
+        return code
+    kecamatan = regions[village.parent] if village.parent else None
+    kind = turn.tr._("Kelurahan") if village.level == "kelurahan" else turn.tr._("Desa")
+    if kecamatan is None:
+        return f"{kind} {village.name}"
+    return turn.tr._(
+        "{kind} {village}, Kecamatan {kecamatan}",
+        kind=kind,
+        village=village.name,
+        kecamatan=kecamatan.name,
+    )
+
+
+def status_line(turn: Turn, resident: Resident) -> str:
+    """One sentence on what the resident receives now."""
+    _ = turn.tr._
+    if not resident.active:
+        return _("You are not subscribed at the moment.")
+    if resident.village:
+        return _("You receive announcements for {region}.", region=region_label(turn, resident.village))
+    return _("You have not chosen your kelurahan or desa yet.")
+
+
+def help_text(turn: Turn) -> str:
+    """The command list."""
+    _ = turn.tr._
+    return "\n".join(
+        [
+            _("KIM {name} brings official announcements to your chat.", name=turn.svc.config.deployment.name),
+            "",
+            _("/start — subscribe to your kelurahan or desa"),
+            _("/pindah — move to another kelurahan or desa"),
+            _("/komunitas — join or leave community KIM"),
+            _("/bahasa — change the language"),
+            _("/dataku — see all data we hold about you"),
+            _("/hapusdata — delete all your data"),
+            _("/berhenti — stop receiving announcements"),
+            _("/batal — cancel what you are doing"),
+            _("/menu — show the menu"),
+            "",
+            _("You can also press the buttons, or type the number in front of a choice."),
+        ]
+    )
+
+
+def flood_warning(turn: Turn) -> Reply:
+    """Sent once when a resident sends too many messages in a minute."""
+    return Reply(
+        text=turn.tr._(
+            "You are sending messages very fast. Please wait a minute; "
+            "messages sent until then are ignored."
+        )
+    )
+
+
+def too_long(turn: Turn, limit: int) -> Reply:
+    """The message exceeded the configured length."""
+    return Reply(
+        text=turn.tr._(
+            "That message is too long ({length} characters; at most {limit}). "
+            "Nothing was changed.",
+            length=turn.tr.number(len(turn.msg.text)),
+            limit=turn.tr.number(limit),
+        )
+    )
+
+
+def unknown_command(turn: Turn, command: str) -> Reply:
+    """An unknown /command."""
+    shown = command[:32]
+    return Reply(
+        text=turn.tr._(
+            "I don't know the command /{command}. Type /bantuan for the list of commands.",
+            command=shown,
+        )
+    )
+
+
+def stale_button(turn: Turn) -> Reply:
+    """A button from an old message, an expired conversation, or forged data."""
+    text = turn.tr._("That button is no longer active. Type /menu to continue.")
+    return Reply(text="", notice=text)
+
+
+def not_understood(turn: Turn) -> str:
+    """Text outside any conversation."""
+    return turn.tr._("I did not understand that. Please choose from the menu:")
+
+
+def unsupported_content(turn: Turn) -> str:
+    """Stickers, voice notes and the like, where nothing expects them."""
+    return turn.tr._(
+        "Sorry, I cannot process this kind of message here. Please choose from the menu:"
+    )
+
+
+def pick_prompt(turn: Turn) -> str:
+    """Where a button or a typed answer is expected but something else came."""
+    return turn.tr._("Please press one of the buttons above, or type your answer.")

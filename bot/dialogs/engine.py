@@ -1,0 +1,151 @@
+"""The conversation engine: routes one `Incoming` to the flow it belongs to.
+
+Order of concerns, for every message from a resident:
+1. flood guard (one warning, then silence for the rest of the minute);
+2. oversized text is refused without touching any state;
+3. commands (`/start`, `/pindah`, English aliases …) start their flow;
+4. buttons must carry the current step's nonce, or be a menu button (`m.<command>`);
+   a typed number picks the numbered choice last offered;
+5. otherwise the flow in progress gets the input; with none, the resident gets the
+   onboarding (newcomers) or the menu.
+State is written back only when a step changed it, so bad input never alters it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Protocol
+
+from bot.dialogs import common
+from bot.dialogs.turn import Turn
+from bot.i18n import pick_locale
+from bot.messages import Incoming, Reply
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+MENU_PREFIX = "m."
+
+
+class Flow(Protocol):
+    """One conversation (onboarding, move, stop, …), written once for every channel."""
+
+    name: str
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """Start the flow (from a command, a menu button or a deep link)."""
+        ...
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """A button of the current step was pressed (or its number typed)."""
+        ...
+
+    def on_input(self, turn: Turn) -> None:
+        """Text, media or anything else arrived while this flow is in progress."""
+        ...
+
+
+class Conversations:
+    """Handles residents' private messages with the registered flows."""
+
+    def __init__(self, svc: Services, flows: Mapping[str, Flow], commands: Mapping[str, str]):
+        self.svc = svc
+        self.flows = dict(flows)
+        self.commands = dict(commands)
+
+    def handle(self, msg: Incoming) -> list[Reply]:
+        """Answer one message; never raises for bad input."""
+        svc = self.svc
+        verdict = svc.flood.check(msg.address)
+        if verdict == "drop":
+            return []
+        resident = svc.residents.get(msg.address)
+        state = svc.dialogs.load(msg.address)
+        config = svc.config.locales
+        locale = (
+            resident.locale
+            if resident
+            else (state.locale if state and state.locale else None)
+            or pick_locale(msg.language_code, list(config.enabled), config.default)
+        )
+        turn = Turn(msg, svc, svc.translator(locale), resident, state, svc.clock.now())
+        if verdict == "warn":
+            turn.say(common.flood_warning(turn))
+            return turn.replies
+        self._route(turn)
+        if turn.changed and not turn.erased:
+            self._remember_offered(turn)
+            if turn.state is None:
+                svc.dialogs.clear(msg.address)
+            else:
+                svc.dialogs.save(msg.address, turn.state)
+        return turn.replies
+
+    def _route(self, turn: Turn) -> None:
+        msg = turn.msg
+        if len(msg.text) > self.svc.config.limits.max_text_length:
+            turn.say(common.too_long(turn, self.svc.config.limits.max_text_length))
+            return
+        if msg.kind == "command":
+            self._command(turn, msg.command, msg.args)
+            return
+        data = msg.button or self._typed_choice(turn)
+        if data:
+            self._button(turn, data)
+            return
+        if turn.state is not None and turn.state.flow in self.flows:
+            self.flows[turn.state.flow].on_input(turn)
+            return
+        self._idle(turn)
+
+    def _command(self, turn: Turn, command: str, args: str) -> None:
+        flow = self.commands.get(command)
+        if flow is None:
+            turn.say(common.unknown_command(turn, command))
+            return
+        self.flows[flow].begin(turn, args)
+
+    def _button(self, turn: Turn, data: str) -> None:
+        if data.startswith(MENU_PREFIX):
+            command = data.removeprefix(MENU_PREFIX)
+            if command in self.commands:
+                self._command(turn, command, "")
+            else:
+                turn.say(common.stale_button(turn))
+            return
+        nonce, _, value = data.partition(".")
+        state = turn.state
+        if state is None or nonce != state.nonce or state.flow not in self.flows or not value:
+            turn.say(common.stale_button(turn))
+            return
+        self.flows[state.flow].on_button(turn, value)
+
+    @staticmethod
+    def _typed_choice(turn: Turn) -> str:
+        text = turn.msg.text.strip().rstrip(".")
+        if turn.msg.kind != "text" or turn.state is None or not text.isdigit():
+            return ""
+        number = int(text)
+        offered = turn.state.offered
+        return offered[number - 1] if 1 <= number <= len(offered) else ""
+
+    def _idle(self, turn: Turn) -> None:
+        resident = turn.resident
+        if resident is None:
+            self.flows["start"].begin(turn, "")
+        elif resident.consent_version != self.svc.config.privacy.notice_version:
+            self.flows["start"].begin(turn, "")
+        elif turn.msg.kind == "text":
+            common.show_menu(turn, common.not_understood(turn))
+        else:
+            common.show_menu(turn, common.unsupported_content(turn))
+
+    @staticmethod
+    def _remember_offered(turn: Turn) -> None:
+        if turn.state is None:
+            return
+        for reply in reversed(turn.replies):
+            if reply.choices:
+                turn.state.offered = [c.data for c in reply.flat_choices]
+                return
+        turn.state.offered = []

@@ -1,0 +1,49 @@
+"""Per-resident flood limit: one polite warning, then silence until the minute passes.
+
+Redis key: `kim:flood:{addr}` — counter of messages in the current window (expires with
+the window). Other residents are unaffected: each has their own counter.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from redis.client import Pipeline
+
+from bot.addresses import Address
+from bot.store import Redis
+
+Verdict = Literal["ok", "warn", "drop"]
+WINDOW_SECONDS = 60
+
+
+class FloodGuard:
+    """Counts each resident's messages per window."""
+
+    section = "flood"
+
+    def __init__(self, redis: Redis, per_minute: int) -> None:
+        self.redis = redis
+        self.per_minute = per_minute
+
+    def check(self, address: Address) -> Verdict:
+        """Count one message; say whether to handle it, warn once, or drop it."""
+        key = f"kim:flood:{address}"
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.incr(key)
+        pipe.ttl(key)
+        count, ttl = pipe.execute()
+        if ttl < 0:  # new window (EXPIRE NX needs Redis 7; the embedded one is 6.2)
+            self.redis.expire(key, WINDOW_SECONDS)
+        if count <= self.per_minute:
+            return "ok"
+        return "warn" if count == self.per_minute + 1 else "drop"
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """The current window's count, while one is open."""
+        count = self.redis.get(f"kim:flood:{address}")
+        return {"messages_this_minute": int(count)} if count else {}
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Forget the counter."""
+        pipe.delete(f"kim:flood:{address}")

@@ -1,0 +1,99 @@
+"""What channels hand the core (`Incoming`) and what the core answers (`Reply`).
+
+Channel-neutral on purpose: Telegram renders choices as inline keyboards, WhatsApp as
+reply buttons or list messages, a text-only channel as a numbered list, and a resident
+may always type a choice's number instead of pressing it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+from bot.addresses import Address
+
+Kind = Literal[
+    "text",
+    "command",
+    "button",
+    "photo",
+    "document",
+    "video",
+    "location",
+    "contact",
+    "sticker",
+    "voice",
+    "other",
+]
+MEDIA_KINDS: frozenset[str] = frozenset({"photo", "document", "video"})
+
+
+@dataclass(frozen=True)
+class MediaRef:
+    """A file on the platform: its id there, and what kind of file it is."""
+
+    kind: Literal["photo", "document", "video"]
+    file_id: str
+    size: int | None = None
+    mime_type: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One thing a person did in a private chat with the bot."""
+
+    address: Address
+    kind: Kind
+    text: str = ""
+    command: str = ""
+    args: str = ""
+    button: str = ""
+    media: MediaRef | None = None
+    location: tuple[float, float] | None = None
+    language_code: str | None = None
+    forwarded: bool = False
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A button; `data` comes back in `Incoming.button` when pressed (at most 60 bytes)."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A button that opens a URL (a channel, a group invite)."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message from the bot.
+
+    `title` is shown emphasised above `text`. `edit` asks the channel to replace the
+    message whose button was pressed, where it can; `notice` is a short toast for the
+    button press itself.
+    """
+
+    text: str
+    title: str = ""
+    choices: tuple[tuple[Choice, ...], ...] = ()
+    links: tuple[Link, ...] = ()
+    edit: bool = False
+    notice: str = ""
+    media: MediaRef | None = None
+
+    @property
+    def flat_choices(self) -> list[Choice]:
+        """The choices in reading order, as a resident would number them."""
+        return [c for row in self.choices for c in row]
+
+
+def rows(choices: list[Choice], per_row: int) -> tuple[tuple[Choice, ...], ...]:
+    """Lay choices out `per_row` to a row."""
+    return tuple(tuple(choices[i : i + per_row]) for i in range(0, len(choices), per_row))
+

@@ -1,0 +1,53 @@
+"""Residents' rights under UU PDP: see all data held about me, delete all of it at once.
+
+Every module that stores something about a resident registers a `PersonalData` owner;
+`Privacy.export` asks each for its part, `Privacy.erase` has each delete its part inside
+one Redis transaction, so a deletion is complete or does not happen.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from redis.client import Pipeline
+
+from bot.addresses import Address
+from bot.store import Redis
+
+
+class PersonalData(Protocol):
+    """A store that holds data about residents."""
+
+    section: str
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """Everything this store holds about `address` (empty when nothing)."""
+        ...
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Queue the deletion of everything this store holds about `address`."""
+        ...
+
+
+class Privacy:
+    """Access and erasure across every registered store."""
+
+    def __init__(self, redis: Redis, owners: list[PersonalData]) -> None:
+        self.redis = redis
+        self.owners = list(owners)
+
+    def register(self, owner: PersonalData) -> None:
+        """Add a store (a later feature: tickets, delivery ledgers, …)."""
+        self.owners.append(owner)
+
+    def export(self, address: Address) -> dict[str, dict[str, Any]]:
+        """Each store's data about `address`, by section; empty sections left out."""
+        found = {o.section: o.export(address) for o in self.owners}
+        return {section: data for section, data in found.items() if data}
+
+    def erase(self, address: Address) -> None:
+        """Delete every trace of `address`, atomically."""
+        pipe = self.redis.pipeline(transaction=True)
+        for owner in self.owners:
+            owner.erase(address, pipe)
+        pipe.execute()

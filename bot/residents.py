@@ -1,0 +1,197 @@
+"""Residents: consent, locale, their kelurahan/desa and community KIM subscriptions.
+
+Redis keys (all owned here):
+- `kim:res:{addr}` — hash: locale, status (active|stopped), village, consent_at,
+  consent_version, created_at, updated_at, stopped_at.
+- `kim:res:{addr}:kom` — set of komunitas slugs the resident joined.
+- `kim:aud:v:{code}` — set of addresses of active subscribers of a village.
+- `kim:aud:kom:{slug}` — set of addresses of active members of a komunitas.
+- `kim:res:stopped` — sorted set: address → time it stopped (retention sweep).
+
+`{addr}` is `tg:<chat id>` or `wa:<id>`. Audience sets hold only active residents, so a
+broadcast's audience is a set read; stopping removes the resident from every set.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from redis.client import Pipeline
+
+from bot.addresses import Address
+from bot.store import Redis
+
+Status = Literal["active", "stopped"]
+STOPPED_INDEX = "kim:res:stopped"
+
+
+def _key(address: Address) -> str:
+    return f"kim:res:{address}"
+
+
+def village_audience_key(code: str) -> str:
+    """The set of active subscribers of a village."""
+    return f"kim:aud:v:{code}"
+
+
+def komunitas_audience_key(slug: str) -> str:
+    """The set of active members of a komunitas."""
+    return f"kim:aud:kom:{slug}"
+
+
+@dataclass
+class Resident:
+    """A resident who consented to the privacy notice."""
+
+    address: Address
+    locale: str
+    status: Status
+    consent_at: float
+    consent_version: str
+    created_at: float
+    village: str | None = None
+    stopped_at: float | None = None
+    komunitas: set[str] = field(default_factory=set)
+
+    @property
+    def active(self) -> bool:
+        """Subscribed and receiving announcements."""
+        return self.status == "active"
+
+
+class Residents:
+    """The resident store."""
+
+    section = "resident"
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+
+    def get(self, address: Address) -> Resident | None:
+        """The resident at `address`, or None when they never consented (or erased)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(_key(address))
+        pipe.smembers(_key(address) + ":kom")
+        raw, kom = pipe.execute()
+        if not raw:
+            return None
+        return Resident(
+            address=address,
+            locale=raw.get("locale", "id"),
+            status="stopped" if raw.get("status") == "stopped" else "active",
+            consent_at=float(raw.get("consent_at", 0)),
+            consent_version=raw.get("consent_version", ""),
+            created_at=float(raw.get("created_at", 0)),
+            village=raw.get("village") or None,
+            stopped_at=float(raw["stopped_at"]) if raw.get("stopped_at") else None,
+            komunitas=set(kom),
+        )
+
+    def consent(self, address: Address, locale: str, version: str, now: float) -> None:
+        """Record consent to notice `version` (creating the resident on first consent)."""
+        key = _key(address)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hsetnx(key, "created_at", repr(now))
+        pipe.hsetnx(key, "status", "active")
+        pipe.hset(
+            key,
+            mapping={
+                "locale": locale,
+                "consent_at": repr(now),
+                "consent_version": version,
+                "updated_at": repr(now),
+            },
+        )
+        pipe.execute()
+
+    def subscribe(self, address: Address, village: str, now: float) -> None:
+        """Make `village` the resident's one kelurahan/desa and (re)activate them."""
+        current = self.get(address)
+        if current is None:
+            raise LookupError(f"{address} has not consented")
+        pipe = self.redis.pipeline(transaction=True)
+        if current.village and current.village != village:
+            pipe.srem(village_audience_key(current.village), str(address))
+        pipe.sadd(village_audience_key(village), str(address))
+        for slug in current.komunitas:
+            pipe.sadd(komunitas_audience_key(slug), str(address))
+        pipe.hset(
+            _key(address),
+            mapping={"village": village, "status": "active", "updated_at": repr(now)},
+        )
+        pipe.hdel(_key(address), "stopped_at")
+        pipe.zrem(STOPPED_INDEX, str(address))
+        pipe.execute()
+
+    def stop(self, address: Address, now: float) -> None:
+        """Unsubscribe from everything; the record stays until erased or retention ends."""
+        current = self.get(address)
+        if current is None:
+            return
+        pipe = self.redis.pipeline(transaction=True)
+        self._leave_audiences(current, pipe)
+        pipe.hset(
+            _key(address),
+            mapping={"status": "stopped", "stopped_at": repr(now), "updated_at": repr(now)},
+        )
+        pipe.zadd(STOPPED_INDEX, {str(address): now})
+        pipe.execute()
+
+    def set_locale(self, address: Address, locale: str, now: float) -> None:
+        """Remember the resident's language."""
+        if self.redis.exists(_key(address)):
+            self.redis.hset(_key(address), mapping={"locale": locale, "updated_at": repr(now)})
+
+    def join_komunitas(self, address: Address, slug: str, now: float) -> None:
+        """Add a community KIM to the resident's subscriptions."""
+        active = self.redis.hget(_key(address), "status") == "active"
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.sadd(_key(address) + ":kom", slug)
+        if active:
+            pipe.sadd(komunitas_audience_key(slug), str(address))
+        pipe.hset(_key(address), "updated_at", repr(now))
+        pipe.execute()
+
+    def leave_komunitas(self, address: Address, slug: str, now: float) -> None:
+        """Remove a community KIM from the resident's subscriptions."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.srem(_key(address) + ":kom", slug)
+        pipe.srem(komunitas_audience_key(slug), str(address))
+        pipe.hset(_key(address), "updated_at", repr(now))
+        pipe.execute()
+
+    def is_subscriber(self, address: Address, village: str) -> bool:
+        """True when `address` is an active subscriber of `village`."""
+        return bool(self.redis.sismember(village_audience_key(village), str(address)))
+
+    def is_member(self, address: Address, slug: str) -> bool:
+        """True when `address` is an active member of komunitas `slug`."""
+        return bool(self.redis.sismember(komunitas_audience_key(slug), str(address)))
+
+    def count_village(self, code: str) -> int:
+        """How many active subscribers a village has."""
+        return int(self.redis.scard(village_audience_key(code)))
+
+    def _leave_audiences(self, resident: Resident, pipe: Pipeline) -> None:
+        if resident.village:
+            pipe.srem(village_audience_key(resident.village), str(resident.address))
+        for slug in resident.komunitas:
+            pipe.srem(komunitas_audience_key(slug), str(resident.address))
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """The resident record as stored."""
+        resident = self.get(address)
+        if resident is None:
+            return {}
+        raw: dict[str, Any] = dict(self.redis.hgetall(_key(address)))
+        raw["komunitas"] = sorted(resident.komunitas)
+        return raw
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Queue deletion of the record, the memberships and the audience entries."""
+        resident = self.get(address)
+        if resident is not None:
+            self._leave_audiences(resident, pipe)
+        pipe.delete(_key(address), _key(address) + ":kom")
+        pipe.zrem(STOPPED_INDEX, str(address))

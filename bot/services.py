@@ -1,0 +1,57 @@
+"""The core's services, built once from the config and a Redis client.
+
+Channel adapters and jobs receive a `Services` and never build stores themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.clock import Clock, SystemClock
+from bot.config import Config
+from bot.dialog_state import DialogStore
+from bot.directory import ChatDirectory
+from bot.flood import FloodGuard
+from bot.i18n import Translator
+from bot.privacy import Privacy
+from bot.regions import RegionIndex
+from bot.residents import Residents
+from bot.store import Redis
+
+
+@dataclass
+class Services:
+    """Everything the dialogs and adapters use."""
+
+    config: Config
+    redis: Redis
+    regions: RegionIndex
+    directory: ChatDirectory
+    residents: Residents
+    dialogs: DialogStore
+    flood: FloodGuard
+    privacy: Privacy
+    clock: Clock
+
+    def translator(self, locale: str) -> Translator:
+        """A translator for `locale` in the deployment's time zone."""
+        return Translator(locale, self.config.deployment.timezone)
+
+
+def build_services(config: Config, redis: Redis, clock: Clock | None = None) -> Services:
+    """Wire the core together."""
+    residents = Residents(redis)
+    dialogs = DialogStore(redis, config.limits.dialog_ttl_minutes * 60)
+    flood = FloodGuard(redis, config.limits.flood_messages_per_minute)
+    regions = RegionIndex(config.regions)
+    return Services(
+        config=config,
+        redis=redis,
+        regions=regions,
+        directory=ChatDirectory(config, regions),
+        residents=residents,
+        dialogs=dialogs,
+        flood=flood,
+        privacy=Privacy(redis, [residents, dialogs, flood]),
+        clock=clock or SystemClock(),
+    )

