@@ -195,3 +195,8 @@ class Residents:
             self._leave_audiences(resident, pipe)
         pipe.delete(_key(address), _key(address) + ":kom")
         pipe.zrem(STOPPED_INDEX, str(address))
+
+    def stopped_before(self, moment: float, limit: int = 1000) -> list[Address]:
+        """Residents who stopped before `moment` (oldest first), for the retention sweep."""
+        found = self.redis.zrangebyscore(STOPPED_INDEX, "-inf", moment, start=0, num=limit)
+        return [Address.parse(a) for a in found]

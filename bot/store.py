@@ -46,6 +46,12 @@ class EmbeddedRedis:
         self.url = f"unix://{self.socket_path}"
         log.info("embedded Redis on %s, data in %s", self.socket_path, self.data_dir)
 
+    @staticmethod
+    def running_url(data_dir: str | Path) -> str | None:
+        """The URL of an embedded server another process started on `data_dir`, if running."""
+        socket = _running_socket(data_dir)
+        return f"unix://{socket}" if socket else None
+
     def close(self) -> None:
         """Save and stop the server (when no other client holds it)."""
         if self._server is not None:
@@ -70,3 +76,17 @@ def redis_url_from_env() -> str | None:
 def connect(url: str, *, decode: bool = True) -> redis.Redis:
     """A client for `url`. The core decodes to str; RQ needs bytes (decode=False)."""
     return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
+
+
+def _running_socket(data_dir: str | Path) -> str | None:
+    import json
+
+    registry = Path(data_dir).resolve() / "kimbot.rdb.settings"
+    try:
+        settings = json.loads(registry.read_text())
+        pid = int(settings["pid"])
+        os.kill(pid, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    socket = settings.get("unixsocket")
+    return socket if isinstance(socket, str) and os.path.exists(socket) else None

@@ -1,0 +1,97 @@
+"""Build a kabupaten/kota's region tree from a Kemendagri code list (`kode,nama` CSV).
+
+The bundled list (bot/data/wilayah, MIT) covers Jawa Barat, Banten and NTT; any file of
+the same format, such as the full national list, can be named instead.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from bot.config import CITY_CODE, KECAMATAN_CODE, VILLAGE_CODE, RegionTree
+from bot.regions import village_level
+
+
+class RegionImportError(ValueError):
+    """The code or the file does not give a region tree (the message says why)."""
+
+
+def bundled_csv() -> Path:
+    """The region list shipped with KIM Bot."""
+    return Path(str(resources.files("bot") / "data" / "wilayah" / "wilayah-32-36-53.csv"))
+
+
+def read_rows(path: Path) -> Iterable[tuple[str, str]]:
+    """(code, name) rows of a `kode,nama` CSV file."""
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.reader(handle):
+                if len(row) >= 2 and row[0] != "kode":
+                    yield row[0].strip(), row[1].strip()
+    except OSError as exc:
+        raise RegionImportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise RegionImportError(f"{path} is not a UTF-8 kode,nama CSV file: {exc}") from None
+
+
+def build_tree(code: str, rows: Iterable[tuple[str, str]], aliases: dict[str, list[str]]) -> dict[str, Any]:
+    """The `regions:` mapping for kabupaten/kota `code`, keeping known aliases."""
+    if not CITY_CODE.match(code):
+        raise RegionImportError(f"{code!r} is not a kabupaten/kota code like 32.10")
+    name = None
+    kecamatan: dict[str, dict[str, Any]] = {}
+    villages: list[tuple[str, str]] = []
+    for row_code, row_name in rows:
+        if row_code == code:
+            name = row_name
+        elif row_code.startswith(code + ".") and KECAMATAN_CODE.match(row_code):
+            kecamatan[row_code] = _entry(row_code, row_name, aliases) | {"villages": []}
+        elif row_code.startswith(code + ".") and VILLAGE_CODE.match(row_code):
+            villages.append((row_code, row_name))
+    if name is None:
+        raise RegionImportError(f"no kabupaten/kota {code} in the region list")
+    for v_code, v_name in villages:
+        parent = kecamatan.get(v_code.rsplit(".", 1)[0])
+        if parent is None:
+            raise RegionImportError(f"{v_code} {v_name} has no kecamatan in the list")
+        parent["villages"].append(_entry(v_code, v_name, aliases))
+    empty = [k["code"] for k in kecamatan.values() if not k["villages"]]
+    if empty:
+        raise RegionImportError(f"kecamatan without villages in the list: {', '.join(empty)}")
+    tree = {"code": code, "name": name, "kecamatan": [kecamatan[k] for k in sorted(kecamatan)]}
+    for kec in tree["kecamatan"]:
+        kec["villages"].sort(key=lambda v: v["code"])
+    RegionTree.model_validate(tree)
+    return tree
+
+
+def _entry(code: str, name: str, aliases: dict[str, list[str]]) -> dict[str, Any]:
+    entry: dict[str, Any] = {"code": code, "name": name}
+    if aliases.get(code):
+        entry["aliases"] = list(aliases[code])
+    return entry
+
+
+def aliases_of(tree: dict[str, Any]) -> dict[str, list[str]]:
+    """Every alias in an existing tree, by code (so a re-import keeps them)."""
+    found: dict[str, list[str]] = {}
+    for kec in tree.get("kecamatan", []):
+        if kec.get("aliases"):
+            found[kec["code"]] = list(kec["aliases"])
+        for village in kec.get("villages", []):
+            if village.get("aliases"):
+                found[village["code"]] = list(village["aliases"])
+    return found
+
+
+def counts(tree: dict[str, Any]) -> dict[str, int]:
+    """How many kecamatan, kelurahan, desa (and desa adat) a tree has."""
+    result = {"kecamatan": len(tree["kecamatan"]), "kelurahan": 0, "desa": 0, "desa adat": 0}
+    for kec in tree["kecamatan"]:
+        for village in kec["villages"]:
+            result[village_level(village["code"])] += 1
+    return result

@@ -1,0 +1,1 @@
+"""Outbound work on RQ: jobs, workers and (with the broadcasts issue) paced delivery."""

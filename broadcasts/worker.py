@@ -1,0 +1,58 @@
+"""RQ workers and the daily maintenance they schedule.
+
+`kimbot worker` runs one worker with RQ's scheduler on every KIM queue; `kimbot run`
+starts one as a child process in the embedded default. Any number may run on any
+machine that reaches the same Redis. Jobs find Redis through the worker's `REDIS_URL`
+environment variable, never through their arguments (RQ logs arguments, and a URL can
+hold a password).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from datetime import timedelta
+
+from redis import Redis
+from rq import Queue, Worker
+
+from bot.config import load_config
+from bot.retention import sweep_expired
+from bot.services import build_services
+from bot.store import connect
+
+log = logging.getLogger(__name__)
+QUEUES = ("kim-interactive", "kim-default", "kim-bulk")
+SWEEP_JOB_ID = "kim-retention-sweep"
+SWEEP_EVERY = timedelta(hours=24)
+
+
+def _redis_url() -> str:
+    url = os.environ.get("REDIS_URL")
+    if not url:
+        raise RuntimeError("jobs need REDIS_URL in the worker's environment")
+    return url
+
+
+def retention_job(config_path: str) -> int:
+    """Erase expired residents, then schedule the next sweep a day later."""
+    url = _redis_url()
+    erased = sweep_expired(build_services(load_config(config_path), connect(url)))
+    log.info("retention sweep erased %d resident(s)", erased)
+    schedule_retention(connect(url, decode=False), config_path, SWEEP_EVERY)
+    return erased
+
+
+def schedule_retention(rq_redis: Redis, config_path: str, delay: timedelta) -> None:
+    """(Re)schedule the sweep; one job id, so restarts never pile up copies."""
+    queue = Queue("kim-default", connection=rq_redis)
+    queue.enqueue_in(delay, retention_job, config_path, job_id=SWEEP_JOB_ID, result_ttl=86400)
+
+
+def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
+    """Run one worker with the scheduler until stopped (or, with burst, until idle)."""
+    os.environ["REDIS_URL"] = redis_url
+    rq_redis = connect(redis_url, decode=False)
+    schedule_retention(rq_redis, os.path.abspath(config_path), timedelta(minutes=1))
+    queues = [Queue(name, connection=rq_redis) for name in QUEUES]
+    Worker(queues, connection=rq_redis).work(with_scheduler=True, burst=burst)

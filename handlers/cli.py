@@ -1,0 +1,183 @@
+"""The `kimbot` command: the composition root that builds and runs everything.
+
+    kimbot run [--webhook] [--host H] [--port P]   the bot (+ an RQ worker in the embedded default)
+    kimbot worker [--burst]                        one more RQ worker
+    kimbot config check [PATH]                     validate config.yaml and summarise it
+    kimbot regions import KODE [--csv F] [--out F] write a kabupaten/kota's region tree
+
+Configuration errors print one line per problem and exit with status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot import region_import
+from bot.config import Config, ConfigError, load_config
+from bot.regions import RegionIndex
+from bot.store import EmbeddedRedis
+from handlers.settings import Settings, SettingsError
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kimbot", description="KIM Bot: Telegram and WhatsApp bot for KIM.")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the bot")
+    run.add_argument("--config", help="config file (default: $KIMBOT_CONFIG or config.yaml)")
+    run.add_argument("--data-dir", help="embedded Redis data (default: $KIMBOT_DATA_DIR or ./data)")
+    run.add_argument("--webhook", action="store_true", help="serve a webhook instead of long polling")
+    run.add_argument("--host", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)")
+    run.add_argument("--port", type=int, default=8080, help="webhook listen port (default 8080)")
+    run.add_argument("--no-worker", action="store_true", help="do not start an RQ worker child")
+
+    worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
+    worker.add_argument("--config", help="config file")
+    worker.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
+    worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+
+    config = sub.add_parser("config", help="configuration tools")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    check = config_sub.add_parser("check", help="validate a config file and summarise it")
+    check.add_argument("path", nargs="?", help="config file (default: config.yaml)")
+
+    regions = sub.add_parser("regions", help="region tools")
+    regions_sub = regions.add_subparsers(dest="regions_command", required=True)
+    imp = regions_sub.add_parser("import", help="write a kabupaten/kota's region tree as YAML")
+    imp.add_argument("code", help="Kemendagri kabupaten/kota code, e.g. 32.10")
+    imp.add_argument("--csv", help="a kode,nama CSV (default: the bundled Jawa Barat/Banten/NTT list)")
+    imp.add_argument("--out", help="output file (default: regions/<code>.yaml)")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `kimbot` command."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    settings = Settings.from_env()
+    try:
+        if args.command == "config":
+            return config_check(args.path or settings.config_path)
+        if args.command == "regions":
+            return regions_import(args.code, args.csv, args.out)
+        if getattr(args, "config", None):
+            settings = _replace(settings, config_path=args.config)
+        if getattr(args, "data_dir", None):
+            settings = _replace(settings, data_dir=args.data_dir)
+        config = load_config(settings.config_path)
+        if args.command == "worker":
+            return worker(settings, args.burst)
+        from handlers.runner import run  # imported late: aiogram is only needed to run
+
+        run(config, settings, args.webhook, args.host, args.port, with_worker=not args.no_worker)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return EXIT_CONFIG
+    except SettingsError as exc:
+        print(f"kimbot: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+def _replace(settings: Settings, **changes: Any) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, **changes)
+
+
+def worker(settings: Settings, burst: bool) -> int:
+    """`kimbot worker`."""
+    from broadcasts.worker import run_worker
+
+    url = settings.redis_url
+    if not url:
+        url = EmbeddedRedis.running_url(settings.data_dir)
+        if url is None:
+            raise SettingsError(
+                "no REDIS_URL and no embedded Redis running in "
+                f"{settings.data_dir}: start `kimbot run` first, or set REDIS_URL"
+            )
+    run_worker(url, settings.config_path, burst=burst)
+    return 0
+
+
+def config_check(path: str) -> int:
+    """`kimbot config check`: validate, then print a summary."""
+    config = load_config(path)
+    for line in summary(config):
+        print(line)
+    print(f"{path}: OK")
+    return 0
+
+
+def summary(config: Config) -> list[str]:
+    """A few lines describing a valid configuration."""
+    regions = RegionIndex(config.regions)
+    levels = {"kelurahan": 0, "desa": 0, "desa adat": 0}
+    for village in regions.villages():
+        levels[village.level] += 1
+    approval = sum(1 for c in config.channels.values() if c.join_request)
+    roles = config.roles
+    locales = config.locales
+    return [
+        f"deployment: {config.deployment.name} ({config.deployment.timezone})",
+        f"regions: {regions.city.name} ({regions.city.code}): {len(regions.kecamatan)} kecamatan, "
+        f"{levels['kelurahan']} kelurahan, {levels['desa']} desa"
+        + (f", {levels['desa adat']} desa adat" if levels["desa adat"] else ""),
+        f"channels: {len(config.channels)} configured ({approval} approval-only)",
+        f"komunitas: {len(config.komunitas)}"
+        + (f" ({', '.join(k.slug for k in config.komunitas)})" if config.komunitas else ""),
+        f"roles: {len(roles.superadmins)} superadmin(s), {len(roles.admins)} admin(s), "
+        f"staff group {roles.staff.group or 'not set'}, {len(roles.staff.members)} staff member(s)",
+        f"locales: {locales.default} (default); enabled: {', '.join(locales.enabled)}",
+        f"privacy notice: version {config.privacy.notice_version}, "
+        f"retention {config.privacy.retention_days} days",
+    ]
+
+
+def regions_import(code: str, csv_path: str | None, out: str | None) -> int:
+    """`kimbot regions import`."""
+    source = Path(csv_path) if csv_path else region_import.bundled_csv()
+    target = Path(out or f"regions/{code}.yaml")
+    try:
+        existing: dict[str, Any] = {}
+        if target.exists():
+            existing = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        tree = region_import.build_tree(code, region_import.read_rows(source), region_import.aliases_of(existing))
+    except (region_import.RegionImportError, yaml.YAMLError) as exc:
+        print(f"kimbot regions import: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    n = region_import.counts(tree)
+    header = (
+        f"# {tree['name']} ({code}): {n['kecamatan']} kecamatan, {n['kelurahan']} kelurahan, "
+        f"{n['desa']} desa.\n# Kemendagri codes from {source.name} (cahyadsn/wilayah, MIT). "
+        "Add local spellings as `aliases`; a re-import keeps them.\n"
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    body = yaml.safe_dump(tree, allow_unicode=True, sort_keys=False, width=100)
+    target.write_text(header + body, encoding="utf-8")
+    print(
+        f"{tree['name']} ({code}): {n['kecamatan']} kecamatan, {n['kelurahan']} kelurahan, "
+        f"{n['desa']} desa" + (f", {n['desa adat']} desa adat" if n["desa adat"] else "")
+    )
+    print(f"written to {target}; use it with `regions: {target}` in config.yaml")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

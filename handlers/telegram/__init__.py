@@ -1,0 +1,1 @@
+"""The Telegram adapter: aiogram routers, rendering, polling and webhook."""

@@ -1,0 +1,89 @@
+"""The core's `Reply` → Telegram messages: HTML text, inline keyboards, edits, toasts.
+
+Button data is versioned (`v1:<data>`, aiogram's CallbackData) so that buttons on old
+messages keep working, or are recognised as stale, after an upgrade. Text longer than
+Telegram's 4096 characters is split at line breaks; the buttons go with the last part.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.messages import Reply
+
+log = logging.getLogger(__name__)
+TEXT_LIMIT = 4096
+
+
+class Press(CallbackData, prefix="v1"):
+    """Version 1 of our callback data: the core's choice data, as is."""
+
+    d: str
+
+
+def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
+    """Inline keyboard for a reply's choices and links, or None."""
+    rows = [
+        [InlineKeyboardButton(text=c.label, callback_data=Press(d=c.data).pack()) for c in row]
+        for row in reply.choices
+        if row
+    ]
+    rows += [[InlineKeyboardButton(text=link.label, url=link.url)] for link in reply.links]
+    return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
+
+
+def html_text(reply: Reply) -> str:
+    """The reply as Telegram HTML: a bold title, then the escaped text."""
+    body = html.escape(reply.text, quote=False)
+    if reply.title:
+        title = f"<b>{html.escape(reply.title, quote=False)}</b>"
+        return f"{title}\n\n{body}" if body else title
+    return body
+
+
+def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split text into parts of at most `limit` characters, at line breaks when possible."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts
+
+
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """Send one reply as one or more messages."""
+    if not reply.text and not reply.title:
+        if reply.notice:
+            await bot.send_message(chat_id, html.escape(reply.notice, quote=False))
+        return
+    parts = split(html_text(reply))
+    for i, part in enumerate(parts):
+        markup = keyboard(reply) if i == len(parts) - 1 else None
+        await bot.send_message(chat_id, part, reply_markup=markup)
+
+
+async def edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:
+    """Replace the pressed message with `reply`; send it anew if it can't be edited."""
+    text = html_text(reply)
+    if len(text) <= TEXT_LIMIT:
+        try:
+            await bot.edit_message_text(
+                text=text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(reply)
+            )
+        except TelegramBadRequest as exc:
+            if "not modified" in exc.message:
+                return
+            log.info("edit failed (%s); sending a new message", exc.message)
+        else:
+            return
+    await send_reply(bot, chat_id, reply)

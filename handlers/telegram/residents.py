@@ -1,0 +1,78 @@
+"""Residents' private chats: every message and button goes to the core's dialogs.
+
+The core is synchronous (it talks to Redis); it runs in a worker thread so the event
+loop keeps serving other residents, and one resident's updates are handled one at a
+time, in order, so a double tap cannot race the conversation state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+
+from aiogram import Bot, F, Router
+from aiogram.enums import ChatType
+from aiogram.types import CallbackQuery, Message
+
+from bot.dialogs import Conversations
+from bot.messages import Incoming, Reply
+from handlers.telegram.convert import incoming_button, incoming_message
+from handlers.telegram.render import Press, edit_or_send, send_reply
+
+
+class ResidentChats:
+    """Serialises each resident's updates and runs them through the conversations."""
+
+    def __init__(self, conversations: Conversations) -> None:
+        self.conversations = conversations
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _lock(self, key: str) -> asyncio.Lock:
+        lock = self._locks.get(key)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._locks[key] = lock
+        return lock
+
+    async def answer(self, incoming: Incoming) -> list[Reply]:
+        """The core's replies to one message, in the resident's turn."""
+        async with self._lock(str(incoming.address)):
+            return await asyncio.to_thread(self.conversations.handle, incoming)
+
+
+def resident_router(chats: ResidentChats) -> Router:
+    """The router for private chats with residents (and anyone else)."""
+    router = Router(name="residents")
+    router.message.filter(F.chat.type == ChatType.PRIVATE)
+    router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+
+    @router.message()
+    async def on_message(message: Message, bot: Bot) -> None:
+        """Any private message: text, command, media or anything else."""
+        replies = await chats.answer(incoming_message(message))
+        for reply in replies:
+            await send_reply(bot, message.chat.id, reply)
+
+    @router.callback_query(Press.filter())
+    async def on_button(query: CallbackQuery, callback_data: Press, bot: Bot) -> None:
+        """A button of ours (current version)."""
+        replies = await chats.answer(incoming_button(query, callback_data.d))
+        notice = next((r.notice for r in replies if r.notice), None)
+        await query.answer(notice[:200] if notice else None)
+        message = query.message
+        for reply in replies:
+            if not reply.text and not reply.title:
+                continue
+            if reply.edit and message is not None and isinstance(message, Message):
+                await edit_or_send(bot, message.chat.id, message.message_id, reply)
+            else:
+                await send_reply(bot, query.from_user.id, reply)
+
+    @router.callback_query()
+    async def on_unknown_button(query: CallbackQuery) -> None:
+        """Buttons from an older version, or data that was never ours."""
+        replies = await chats.answer(incoming_button(query, "?"))
+        notice = next((r.notice for r in replies if r.notice), "")
+        await query.answer(notice[:200] or None)
+
+    return router
