@@ -75,6 +75,11 @@ class Translator:
         return dates.format_date(moment.astimezone(self.tz), format="medium", locale=self._babel)
 
 
+def N_(message: str) -> str:  # noqa: N802 (gettext's conventional name)
+    """Mark a message for extraction where it is translated later, with `Translator._`."""
+    return message
+
+
 def pick_locale(language_code: str | None, enabled: list[str], default: str) -> str:
     """The resident's locale from Telegram's language_code, else the deployment default."""
     if language_code:

@@ -84,7 +84,7 @@ def _running_socket(data_dir: str | Path) -> str | None:
     registry = Path(data_dir).resolve() / "kimbot.rdb.settings"
     try:
         settings = json.loads(registry.read_text())
-        pid = int(settings["pid"])
+        pid = int(Path(settings["pidfile"]).read_text().strip())
         os.kill(pid, 0)
     except (OSError, ValueError, KeyError, TypeError):
         return None

@@ -12,6 +12,7 @@ from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
+from bot.i18n import N_
 from bot.services import Services
 
 __all__ = ["COMMANDS", "RESIDENT_COMMANDS", "Conversations", "Flow", "build_conversations"]
@@ -42,16 +43,16 @@ COMMANDS: dict[str, str] = {
 
 # The command menu shown by the apps: (Indonesian command, English command, description).
 RESIDENT_COMMANDS: list[tuple[str, str, str]] = [
-    ("start", "start", "Subscribe to your kelurahan or desa"),
-    ("menu", "menu", "Show the menu"),
-    ("pindah", "move", "Move to another kelurahan or desa"),
-    ("komunitas", "community", "Join or leave community KIM"),
-    ("bahasa", "language", "Change the language"),
-    ("dataku", "mydata", "See all data we hold about you"),
-    ("hapusdata", "deletedata", "Delete all your data"),
-    ("berhenti", "stop", "Stop receiving announcements"),
-    ("bantuan", "help", "Help"),
-    ("batal", "cancel", "Cancel what you are doing"),
+    ("start", "start", N_("Subscribe to your kelurahan or desa")),
+    ("menu", "menu", N_("Show the menu")),
+    ("pindah", "move", N_("Move to another kelurahan or desa")),
+    ("komunitas", "community", N_("Join or leave community KIM")),
+    ("bahasa", "language", N_("Change the language")),
+    ("dataku", "mydata", N_("See all data we hold about you")),
+    ("hapusdata", "deletedata", N_("Delete all your data")),
+    ("berhenti", "stop", N_("Stop receiving announcements")),
+    ("bantuan", "help", N_("Help")),
+    ("batal", "cancel", N_("Cancel what you are doing")),
 ]
 
 

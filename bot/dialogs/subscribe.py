@@ -25,6 +25,12 @@ FLOW = "start"
 MAX_NAME = 80
 
 
+def _village_word(turn: Turn) -> str:
+    _ = turn.tr._
+    words = {"kelurahan": _("kelurahan"), "desa": _("desa"), "desa/kelurahan": _("desa/kelurahan")}
+    return words[turn.svc.regions.village_word()]
+
+
 class SubscribeFlow:
     """Onboarding and moving, as one flow with two entry points."""
 
@@ -278,7 +284,7 @@ class SubscribeFlow:
         text = _(
             "Which kecamatan do you live in? Press a button, or type the name of your "
             "kecamatan or {village_word}.",
-            village_word=_(regions.village_word()),
+            village_word=_village_word(turn),
         )
         choices = self._paged(turn, regions.kecamatan, state.data.get("page", 0), "kec")
         if state.data.get("mode") == "start" and state.data.get("komunitas"):
@@ -294,7 +300,7 @@ class SubscribeFlow:
         text = _(
             "Kecamatan {kecamatan}: which {village_word}? Press a button or type its name.",
             kecamatan=kecamatan.name,
-            village_word=_(regions.village_word()),
+            village_word=_village_word(turn),
         )
         villages = regions.villages(kecamatan.code)
         choices = self._paged(turn, villages, state.data.get("page", 0), "vil")

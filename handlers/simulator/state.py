@@ -157,6 +157,7 @@ class Message:
     deleted: bool = False
     service: dict[str, Any] | None = None
     author_signature: str | None = None
+    author_bot_id: int | None = None
     version: int = 0
 
     @property

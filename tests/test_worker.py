@@ -1,0 +1,25 @@
+"""The RQ worker on a real Redis runs the retention sweep and reschedules it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rq import Queue, SimpleWorker
+from rq.registry import ScheduledJobRegistry
+
+from bot.store import Redis, connect
+from broadcasts.worker import SWEEP_JOB_ID, retention_job
+from tests.conftest import ROOT
+
+
+def test_retention_job_runs_and_reschedules(redis: Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The job erases nothing on an empty store and schedules its next run."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    raw = connect(redis_url, decode=False)
+    queue = Queue("kim-default", connection=raw)
+    queue.enqueue(retention_job, str(Path(ROOT / "config.yaml")), job_id="first-sweep")
+    SimpleWorker([queue], connection=raw).work(burst=True)
+    job = queue.fetch_job("first-sweep")
+    assert job is not None and job.return_value() == 0
+    assert SWEEP_JOB_ID in ScheduledJobRegistry(queue=queue).get_job_ids()
