@@ -11,7 +11,8 @@ from .errors import ApiError, bad_request
 from .media import StoredFile
 from .params import Upload
 from .registry import Call, find_chat, method, sendable_chat
-from .shapes import chat_json, message_json, user_json
+from .shapes import forward_origin as origin_of
+from .shapes import message_json
 from .state import Chat, Message
 
 UPLOAD_LIMIT = 50 * 1024 * 1024
@@ -218,29 +219,6 @@ async def copy_message(call: Call) -> Any:
     return {"message_id": message.message_id}
 
 
-def origin_of(call: Call, source: Message) -> dict[str, Any]:
-    """Return the MessageOrigin describing where a forwarded message came from."""
-    if source.forward_origin is not None:
-        return source.forward_origin
-    world = call.world
-    if source.chat.type == "channel":
-        origin: dict[str, Any] = {
-            "type": "channel",
-            "date": source.date,
-            "chat": chat_json(world, source.chat),
-            "message_id": source.message_id,
-        }
-        if source.author_signature:
-            origin["author_signature"] = source.author_signature
-        return origin
-    sender = world.any_user(source.from_id) if source.from_id is not None else None
-    if sender is None:
-        return {"type": "chat", "date": source.date, "sender_chat": chat_json(world, source.chat)}
-    if sender.hide_forwards:
-        return {"type": "hidden_user", "date": source.date, "sender_user_name": sender.name}
-    return {"type": "user", "date": source.date, "sender_user": user_json(sender)}
-
-
 @method("forwardMessage")
 async def forward_message(call: Call) -> Any:
     """Forward a message, keeping its origin."""
@@ -257,7 +235,7 @@ async def forward_message(call: Call) -> Any:
         media_kind=source.media_kind,
         file=source.file,
         payload=dict(source.payload),
-        forward_origin=origin_of(call, source),
+        forward_origin=origin_of(call.world, source),
         reply=False,
     )
     return message_json(call.world, message)

@@ -219,6 +219,28 @@ def message_json(world: World, message: Message, *, nested: bool = False) -> JSO
     return out
 
 
+def forward_origin(world: World, source: Message) -> JSON:
+    """Return the MessageOrigin of a message being forwarded (the original one if any)."""
+    if source.forward_origin is not None:
+        return source.forward_origin
+    if source.chat.type == "channel":
+        origin: JSON = {
+            "type": "channel",
+            "date": source.date,
+            "chat": chat_json(world, source.chat),
+            "message_id": source.message_id,
+        }
+        if source.author_signature:
+            origin["author_signature"] = source.author_signature
+        return origin
+    sender = world.any_user(source.from_id) if source.from_id is not None else None
+    if sender is None:
+        return {"type": "chat", "date": source.date, "sender_chat": chat_json(world, source.chat)}
+    if sender.hide_forwards:
+        return {"type": "hidden_user", "date": source.date, "sender_user_name": sender.name}
+    return {"type": "user", "date": source.date, "sender_user": user_json(sender)}
+
+
 def sim_user_json(user: User) -> JSON:
     """Return the simulator's view of a user."""
     return {**user_json(user), "name": user.name, "deactivated": user.deactivated}

@@ -1,0 +1,174 @@
+"""Drive the aiogram dispatcher with real Update objects and a recording Bot API session.
+
+`MockedSession` answers every Bot API method the adapter calls with a plausible result
+and records the request; `failures` can make a method raise once, as Telegram would.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.base import BaseSession
+from aiogram.methods import (
+    EditMessageText,
+    GetMe,
+    SendMessage,
+    TelegramMethod,
+)
+from aiogram.types import (
+    CallbackQuery,
+    Chat,
+    ChatJoinRequest,
+    InlineKeyboardMarkup,
+    Message,
+    MessageEntity,
+    Sticker,
+    Update,
+    User,
+)
+
+BOT_USER = User(id=42, is_bot=True, first_name="KIM Bot", username="kim_test_bot")
+TOKEN = "42:TEST-token-for-the-mocked-session-000"
+
+
+class MockedSession(BaseSession):
+    """Records requests; returns results shaped like Telegram's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.requests: list[TelegramMethod[Any]] = []
+        self.failures: dict[type[TelegramMethod[Any]], list[Exception]] = {}
+        self._ids = itertools.count(1000)
+
+    async def close(self) -> None:
+        """Nothing to close."""
+
+    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+        """Record the call and answer it."""
+        self.requests.append(method)
+        pending = self.failures.get(type(method))
+        if pending:
+            raise pending.pop(0)
+        if isinstance(method, GetMe):
+            return BOT_USER
+        if isinstance(method, SendMessage):
+            return self._message(int(method.chat_id), method.text, method.reply_markup)
+        if isinstance(method, EditMessageText):
+            return self._message(int(method.chat_id or 0), method.text, method.reply_markup)
+        return True
+
+    def _message(self, chat_id: int, text: str, markup: Any) -> Message:
+        return Message(
+            message_id=next(self._ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=chat_id, type="private"),
+            from_user=BOT_USER,
+            text=text,
+            reply_markup=markup if isinstance(markup, InlineKeyboardMarkup) else None,
+        )
+
+    async def stream_content(
+        self,
+        url: str,
+        headers: dict[str, Any] | None = None,
+        timeout: int = 30,
+        chunk_size: int = 65536,
+        raise_for_status: bool = True,
+    ) -> AsyncGenerator[bytes, None]:
+        """No files in these tests."""
+        yield b""
+
+    def of(self, kind: type[TelegramMethod[Any]]) -> list[Any]:
+        """Recorded requests of one method."""
+        return [r for r in self.requests if isinstance(r, kind)]
+
+    def texts(self, chat_id: int | None = None) -> list[str]:
+        """Texts sent or edited, optionally to one chat."""
+        return [
+            r.text
+            for r in self.requests
+            if isinstance(r, SendMessage | EditMessageText)
+            and (chat_id is None or int(r.chat_id or 0) == chat_id)
+        ]
+
+    def last_keyboard(self, chat_id: int) -> InlineKeyboardMarkup:
+        """The newest inline keyboard shown in a chat."""
+        for r in reversed(self.requests):
+            if isinstance(r, SendMessage | EditMessageText) and int(r.chat_id or 0) == chat_id:
+                if isinstance(r.reply_markup, InlineKeyboardMarkup):
+                    return r.reply_markup
+        raise AssertionError(f"no keyboard in chat {chat_id}")
+
+
+class Updates:
+    """Builds updates as Telegram sends them."""
+
+    def __init__(self) -> None:
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1)
+
+    def user(self, user_id: int, language_code: str | None = "id") -> User:
+        """A person."""
+        return User(id=user_id, is_bot=False, first_name=f"Warga {user_id}", language_code=language_code)
+
+    def message(self, user: User, text: str | None = None, **extra: Any) -> Update:
+        """A private message; a leading /command gets its bot_command entity."""
+        entities = None
+        if text and text.startswith("/"):
+            entities = [MessageEntity(type="bot_command", offset=0, length=len(text.split()[0]))]
+        message = Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=user.id, type="private", first_name=user.first_name),
+            from_user=user,
+            text=text,
+            entities=entities,
+            **extra,
+        )
+        return Update(update_id=next(self._update_ids), message=message)
+
+    def sticker(self, user: User) -> Update:
+        """A sticker, which nothing in the bot expects."""
+        sticker = Sticker(
+            file_id="s1", file_unique_id="u1", type="regular", width=512, height=512, is_animated=False, is_video=False
+        )
+        return self.message(user, sticker=sticker)
+
+    def press(self, user: User, data: str, message_id: int = 1) -> Update:
+        """A button press on a bot message."""
+        message = Message(
+            message_id=message_id,
+            date=datetime.now(UTC),
+            chat=Chat(id=user.id, type="private"),
+            from_user=BOT_USER,
+            text="…",
+        )
+        query = CallbackQuery(
+            id=str(next(self._update_ids)), from_user=user, chat_instance="ci", data=data, message=message
+        )
+        return Update(update_id=next(self._update_ids), callback_query=query)
+
+    def join_request(self, user: User, chat_id: int) -> Update:
+        """A request to join an approval-only chat."""
+        request = ChatJoinRequest(
+            chat=Chat(id=chat_id, type="supergroup", title="KIM"),
+            from_user=user,
+            user_chat_id=user.id,
+            date=datetime.now(UTC),
+        )
+        return Update(update_id=next(self._update_ids), chat_join_request=request)
+
+    def group_message(self, user: User, chat_id: int, text: str) -> Update:
+        """A message in a group."""
+        message = Message(
+            message_id=next(self._message_ids),
+            date=datetime.now(UTC),
+            chat=Chat(id=chat_id, type="supergroup", title="Grup"),
+            from_user=user,
+            text=text,
+        )
+        return Update(update_id=next(self._update_ids), message=message)
