@@ -23,7 +23,6 @@ CITY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 VILLAGE_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.[123]\d{3}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
-SUPPORTED_LOCALES = ("id", "en", "su", "jv")
 
 
 class _Model(BaseModel):
@@ -48,13 +47,18 @@ class Deployment(_Model):
         return value
 
 
+LocaleCode = Literal["id", "en", "su", "jv"]
+
+
+def _all_locales() -> list[LocaleCode]:
+    return ["id", "en", "su", "jv"]
+
+
 class Locales(_Model):
     """Languages offered to residents; `default` is used when nothing else is known."""
 
-    default: Literal["id", "en", "su", "jv"] = "id"
-    enabled: list[Literal["id", "en", "su", "jv"]] = Field(
-        default_factory=lambda: ["id", "en", "su", "jv"], min_length=1
-    )
+    default: LocaleCode = "id"
+    enabled: list[LocaleCode] = Field(default_factory=_all_locales, min_length=1)
 
 
 class Privacy(_Model):
@@ -310,7 +314,9 @@ def _cross_check(config: Config) -> Iterator[str]:
             slug = target.removeprefix("komunitas:")
             known = slug in slugs if target.startswith("komunitas:") else target in codes
             if not known:
-                yield f"roles.admins[{i}].scope: {target!r} is neither a region nor komunitas:<slug>"
+                yield (
+                    f"roles.admins[{i}].scope: {target!r} is neither a region nor komunitas:<slug>"
+                )
     yield from _check_addresses(config)
 
 

@@ -71,4 +71,3 @@ class ChatDirectory:
             ):
                 return owner
         return None
-

@@ -63,19 +63,19 @@ class Translator:
         """A number as the locale writes it (id: 1.234.567,891)."""
         return numbers.format_decimal(value, locale=self._babel)
 
-    def datetime(self, moment: datetime) -> str:
+    def datetime_text(self, moment: datetime) -> str:
         """A date and time in the deployment's zone (id: Minggu, 17 Agustus 2025 14.30)."""
         local = moment.astimezone(self.tz)
         day = dates.format_date(local, format="full", locale=self._babel)
         time = dates.format_time(local, format="short", locale=self._babel)
         return f"{day} {time}"
 
-    def date(self, moment: datetime) -> str:
+    def date_text(self, moment: datetime) -> str:
         """A date in the deployment's zone (id: 17 Agu 2025)."""
         return dates.format_date(moment.astimezone(self.tz), format="medium", locale=self._babel)
 
 
-def N_(message: str) -> str:  # noqa: N802 (gettext's conventional name)
+def N_(message: str) -> str:
     """Mark a message for extraction where it is translated later, with `Translator._`."""
     return message
 

@@ -23,22 +23,34 @@ class JoinDecision:
     message: Reply | None
 
 
-def decide_join(svc: Services, user: Address, chat_id: int, language_code: str | None) -> JoinDecision:
+def decide_join(
+    svc: Services, user: Address, chat_id: int, language_code: str | None
+) -> JoinDecision:
     """Decide a join request from `user` to the Telegram chat `chat_id`."""
     owners = svc.directory.owners(chat_id)
     if not owners:
         return JoinDecision(False, None)  # not a KIM chat: leave it to its human admins
     resident = svc.residents.get(user)
     locales = svc.config.locales
-    locale = resident.locale if resident else pick_locale(language_code, list(locales.enabled), locales.default)
+    locale = (
+        resident.locale
+        if resident
+        else pick_locale(language_code, list(locales.enabled), locales.default)
+    )
     tr = svc.translator(locale)
     owner = svc.directory.may_join(resident, chat_id)
     if owner is not None:
-        return JoinDecision(True, Reply(text=tr._("Welcome to the KIM group of {name}!", name=owner.name)))
+        return JoinDecision(
+            True, Reply(text=tr._("Welcome to the KIM group of {name}!", name=owner.name))
+        )
     names = ", ".join(o.name for o in owners)
     if owners[0].kind == "komunitas":
         how = tr._("Join the community first with /komunitas, then ask again.")
     else:
         how = tr._("Subscribe to that area first with /start, then ask again.")
-    text = tr._("Your request to join {name} was declined: it is open to its own subscribers.", name=names)
-    return JoinDecision(False, Reply(text=f"{text} {how}", choices=((Choice(tr._("📝 Subscribe"), "m.start"),),)))
+    text = tr._(
+        "Your request to join {name} was declined: it is open to its own subscribers.", name=names
+    )
+    return JoinDecision(
+        False, Reply(text=f"{text} {how}", choices=((Choice(tr._("📝 Subscribe"), "m.start"),),))
+    )

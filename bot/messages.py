@@ -96,4 +96,3 @@ class Reply:
 def rows(choices: list[Choice], per_row: int) -> tuple[tuple[Choice, ...], ...]:
     """Lay choices out `per_row` to a row."""
     return tuple(tuple(choices[i : i + per_row]) for i in range(0, len(choices), per_row))
-

@@ -38,7 +38,9 @@ def read_rows(path: Path) -> Iterable[tuple[str, str]]:
         raise RegionImportError(f"{path} is not a UTF-8 kode,nama CSV file: {exc}") from None
 
 
-def build_tree(code: str, rows: Iterable[tuple[str, str]], aliases: dict[str, list[str]]) -> dict[str, Any]:
+def build_tree(
+    code: str, rows: Iterable[tuple[str, str]], aliases: dict[str, list[str]]
+) -> dict[str, Any]:
     """The `regions:` mapping for kabupaten/kota `code`, keeping known aliases."""
     if not CITY_CODE.match(code):
         raise RegionImportError(f"{code!r} is not a kabupaten/kota code like 32.10")
@@ -62,9 +64,10 @@ def build_tree(code: str, rows: Iterable[tuple[str, str]], aliases: dict[str, li
     empty = [k["code"] for k in kecamatan.values() if not k["villages"]]
     if empty:
         raise RegionImportError(f"kecamatan without villages in the list: {', '.join(empty)}")
-    tree = {"code": code, "name": name, "kecamatan": [kecamatan[k] for k in sorted(kecamatan)]}
-    for kec in tree["kecamatan"]:
+    ordered = [kecamatan[k] for k in sorted(kecamatan)]
+    for kec in ordered:
         kec["villages"].sort(key=lambda v: v["code"])
+    tree: dict[str, Any] = {"code": code, "name": name, "kecamatan": ordered}
     RegionTree.model_validate(tree)
     return tree
 

@@ -184,7 +184,7 @@ class Residents:
         resident = self.get(address)
         if resident is None:
             return {}
-        raw: dict[str, Any] = dict(self.redis.hgetall(_key(address)))
+        raw: dict[str, Any] = {str(k): v for k, v in self.redis.hgetall(_key(address)).items()}
         raw["komunitas"] = sorted(resident.komunitas)
         return raw
 
@@ -199,4 +199,4 @@ class Residents:
     def stopped_before(self, moment: float, limit: int = 1000) -> list[Address]:
         """Residents who stopped before `moment` (oldest first), for the retention sweep."""
         found = self.redis.zrangebyscore(STOPPED_INDEX, "-inf", moment, start=0, num=limit)
-        return [Address.parse(a) for a in found]
+        return [Address.parse(str(a)) for a in found]

@@ -28,15 +28,21 @@ EXIT_CONFIG = 2
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="kimbot", description="KIM Bot: Telegram and WhatsApp bot for KIM.")
+    parser = argparse.ArgumentParser(
+        prog="kimbot", description="KIM Bot: Telegram and WhatsApp bot for KIM."
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot")
     run.add_argument("--config", help="config file (default: $KIMBOT_CONFIG or config.yaml)")
     run.add_argument("--data-dir", help="embedded Redis data (default: $KIMBOT_DATA_DIR or ./data)")
-    run.add_argument("--webhook", action="store_true", help="serve a webhook instead of long polling")
-    run.add_argument("--host", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)")
+    run.add_argument(
+        "--webhook", action="store_true", help="serve a webhook instead of long polling"
+    )
+    run.add_argument(
+        "--host", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)"
+    )
     run.add_argument("--port", type=int, default=8080, help="webhook listen port (default 8080)")
     run.add_argument("--no-worker", action="store_true", help="do not start an RQ worker child")
 
@@ -54,7 +60,9 @@ def _parser() -> argparse.ArgumentParser:
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
     imp = regions_sub.add_parser("import", help="write a kabupaten/kota's region tree as YAML")
     imp.add_argument("code", help="Kemendagri kabupaten/kota code, e.g. 32.10")
-    imp.add_argument("--csv", help="a kode,nama CSV (default: the bundled Jawa Barat/Banten/NTT list)")
+    imp.add_argument(
+        "--csv", help="a kode,nama CSV (default: the bundled Jawa Barat/Banten/NTT list)"
+    )
     imp.add_argument("--out", help="output file (default: regions/<code>.yaml)")
     return parser
 
@@ -158,7 +166,9 @@ def regions_import(code: str, csv_path: str | None, out: str | None) -> int:
         existing: dict[str, Any] = {}
         if target.exists():
             existing = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
-        tree = region_import.build_tree(code, region_import.read_rows(source), region_import.aliases_of(existing))
+        tree = region_import.build_tree(
+            code, region_import.read_rows(source), region_import.aliases_of(existing)
+        )
     except (region_import.RegionImportError, yaml.YAMLError) as exc:
         print(f"kimbot regions import: {exc}", file=sys.stderr)
         return EXIT_CONFIG

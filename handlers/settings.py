@@ -64,7 +64,9 @@ class Settings:
                 "environment (never in config.yaml)"
             )
         if not _BOT_TOKEN.match(self.telegram_token):
-            raise SettingsError("KIMBOT_TELEGRAM_TOKEN does not look like a bot token (123456:ABC…)")
+            raise SettingsError(
+                "KIMBOT_TELEGRAM_TOKEN does not look like a bot token (123456:ABC…)"
+            )
         return self.telegram_token
 
     def require_webhook(self) -> tuple[str, str]:
@@ -74,5 +76,7 @@ class Settings:
         if not _SECRET_TOKEN.match(self.webhook_secret):
             raise SettingsError("KIMBOT_WEBHOOK_SECRET may hold only A-Z a-z 0-9 _ - (1-256 chars)")
         if not self.webhook_url or not self.webhook_url.startswith(("https://", "http://")):
-            raise SettingsError("--webhook needs KIMBOT_WEBHOOK_URL, the public URL of /telegram/webhook")
+            raise SettingsError(
+                "--webhook needs KIMBOT_WEBHOOK_URL, the public URL of /telegram/webhook"
+            )
         return self.webhook_url, self.webhook_secret

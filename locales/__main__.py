@@ -29,9 +29,17 @@ def _babel(*args: str) -> None:
 def extract() -> None:
     """Write the template from the source code."""
     _babel(
-        "extract", "-F", str(ROOT / "babel.cfg"), *KEYWORDS, "--no-location", "--sort-output",
-        "--project=KIM Bot", "--copyright-holder=KIM Bot contributors",
-        "-o", str(POT), str(ROOT.parent),
+        "extract",
+        "-F",
+        str(ROOT / "babel.cfg"),
+        *KEYWORDS,
+        "--no-location",
+        "--sort-output",
+        "--project=KIM Bot",
+        "--copyright-holder=KIM Bot contributors",
+        "-o",
+        str(POT),
+        str(ROOT.parent),
     )
 
 
@@ -41,8 +49,19 @@ def update() -> None:
     for locale in LOCALES:
         po = ROOT / locale / "LC_MESSAGES" / "kimbot.po"
         if po.exists():
-            _babel("update", "-i", str(POT), "-d", str(ROOT), "-D", "kimbot", "-l", locale,
-                   "--no-fuzzy-matching", "--ignore-obsolete")
+            _babel(
+                "update",
+                "-i",
+                str(POT),
+                "-d",
+                str(ROOT),
+                "-D",
+                "kimbot",
+                "-l",
+                locale,
+                "--no-fuzzy-matching",
+                "--ignore-obsolete",
+            )
         else:
             _babel("init", "-i", str(POT), "-d", str(ROOT), "-D", "kimbot", "-l", locale)
 

@@ -49,7 +49,9 @@ class Resident:
             return Incoming(a, kind, media=media, language_code=lang)  # type: ignore[arg-type]
         if action.startswith("/"):
             command, _, args = action[1:].partition(" ")
-            return Incoming(a, "command", text=action, command=command, args=args, language_code=lang)
+            return Incoming(
+                a, "command", text=action, command=command, args=args, language_code=lang
+            )
         return Incoming(a, "text", text=action, language_code=lang)
 
     def press(self, label: str) -> list[Reply]:
@@ -61,7 +63,9 @@ class Resident:
 
     def press_data(self, data: str) -> list[Reply]:
         """Press a button by its raw data (old, forged, or current)."""
-        return self._deliver(Incoming(self.address, "button", button=data, language_code=self.language_code))
+        return self._deliver(
+            Incoming(self.address, "button", button=data, language_code=self.language_code)
+        )
 
     def _deliver(self, msg: Incoming) -> list[Reply]:
         self.last = self.conversations.handle(msg)

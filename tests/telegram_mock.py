@@ -47,7 +47,9 @@ class MockedSession(BaseSession):
     async def close(self) -> None:
         """Nothing to close."""
 
-    async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+    async def make_request(
+        self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None
+    ) -> Any:
         """Record the call and answer it."""
         self.requests.append(method)
         pending = self.failures.get(type(method))
@@ -98,9 +100,9 @@ class MockedSession(BaseSession):
     def last_keyboard(self, chat_id: int) -> InlineKeyboardMarkup:
         """The newest inline keyboard shown in a chat."""
         for r in reversed(self.requests):
-            if isinstance(r, SendMessage | EditMessageText) and int(r.chat_id or 0) == chat_id:
-                if isinstance(r.reply_markup, InlineKeyboardMarkup):
-                    return r.reply_markup
+            ours = isinstance(r, SendMessage | EditMessageText) and int(r.chat_id or 0) == chat_id
+            if ours and isinstance(r.reply_markup, InlineKeyboardMarkup):
+                return r.reply_markup
         raise AssertionError(f"no keyboard in chat {chat_id}")
 
 
@@ -113,7 +115,9 @@ class Updates:
 
     def user(self, user_id: int, language_code: str | None = "id") -> User:
         """A person."""
-        return User(id=user_id, is_bot=False, first_name=f"Warga {user_id}", language_code=language_code)
+        return User(
+            id=user_id, is_bot=False, first_name=f"Warga {user_id}", language_code=language_code
+        )
 
     def message(self, user: User, text: str | None = None, **extra: Any) -> Update:
         """A private message; a leading /command gets its bot_command entity."""
@@ -134,7 +138,13 @@ class Updates:
     def sticker(self, user: User) -> Update:
         """A sticker, which nothing in the bot expects."""
         sticker = Sticker(
-            file_id="s1", file_unique_id="u1", type="regular", width=512, height=512, is_animated=False, is_video=False
+            file_id="s1",
+            file_unique_id="u1",
+            type="regular",
+            width=512,
+            height=512,
+            is_animated=False,
+            is_video=False,
         )
         return self.message(user, sticker=sticker)
 
@@ -148,7 +158,11 @@ class Updates:
             text="…",
         )
         query = CallbackQuery(
-            id=str(next(self._update_ids)), from_user=user, chat_instance="ci", data=data, message=message
+            id=str(next(self._update_ids)),
+            from_user=user,
+            chat_instance="ci",
+            data=data,
+            message=message,
         )
         return Update(update_id=next(self._update_ids), callback_query=query)
 

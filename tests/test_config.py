@@ -38,19 +38,27 @@ def test_unknown_key_is_named_with_its_line(tmp_path: Path) -> None:
     problems = problems_of(tmp_path, text)
     assert len(problems) == 1
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("  tiemzone: x"))
-    assert problems[0] == f"{tmp_path / 'config.yaml'}:{line}: deployment.tiemzone: unknown key (check the spelling)"
+    assert (
+        problems[0] == f"{tmp_path / 'config.yaml'}:{line}: deployment.tiemzone: "
+        "unknown key (check the spelling)"
+    )
 
 
 def test_every_problem_gets_its_own_line(tmp_path: Path) -> None:
     """Several mistakes are all reported, one line each, never a traceback."""
-    text = SHIPPED.replace('code: "36.72.01.1001"', 'code: "36.72.01.9001"').replace(
-        "timezone: Asia/Jakarta", "timezone: Mars/Olympus"
-    ).replace("notice_version: \"2026-11-01\"", "notice_version: \"\"")
+    text = (
+        SHIPPED.replace('code: "36.72.01.1001"', 'code: "36.72.01.9001"')
+        .replace("timezone: Asia/Jakarta", "timezone: Mars/Olympus")
+        .replace('notice_version: "2026-11-01"', 'notice_version: ""')
+    )
     problems = problems_of(tmp_path, text)
     joined = "\n".join(problems)
     assert len(problems) == 3, joined
     assert "deployment.timezone: unknown time zone 'Mars/Olympus'" in joined
-    assert "regions.kecamatan[0].villages[0].code: '36.72.01.9001' is not a desa/kelurahan code" in joined
+    assert (
+        "regions.kecamatan[0].villages[0].code: '36.72.01.9001' is not a desa/kelurahan code"
+        in joined
+    )
     assert "privacy.notice_version:" in joined
     assert all(p.startswith(str(tmp_path)) for p in problems)
 
@@ -61,7 +69,9 @@ def test_cross_section_mistakes(tmp_path: Path) -> None:
     text = text.replace("channels: {}", 'channels:\n  "36.72.99.1001": {chat_id: -100123}')
     text = text.replace(
         "  admins: []",
-        '  admins:\n    - {id: "tg:12", name: A, scope: ["36.72.77"]}\n    - {id: "telegram:5", name: B, scope: ["komunitas:nope"]}',
+        "  admins:\n"
+        '    - {id: "tg:12", name: A, scope: ["36.72.77"]}\n'
+        '    - {id: "telegram:5", name: B, scope: ["komunitas:nope"]}',
     )
     joined = "\n".join(problems_of(tmp_path, text))
     assert "36.72.05.1009 is not inside 36.72.02" in joined
@@ -75,7 +85,8 @@ def test_yaml_syntax_error_names_the_line(tmp_path: Path) -> None:
     """Broken YAML is one line with the place, not a traceback."""
     problems = problems_of(tmp_path, "deployment:\n  name: [unclosed\nprivacy: {}\n")
     assert len(problems) == 1
-    assert "not valid YAML" in problems[0] and ":3" in problems[0]
+    assert "not valid YAML" in problems[0]
+    assert ":3" in problems[0]
 
 
 @pytest.mark.parametrize(
@@ -106,9 +117,13 @@ def test_regions_may_live_in_their_own_file(tmp_path: Path) -> None:
     (tmp_path / "regions" / "36.72.yaml").write_text(
         SHIPPED[start:end].replace("regions:\n", "", 1).replace("\n  ", "\n")[2:], encoding="utf-8"
     )
-    (tmp_path / "config.yaml").write_text(SHIPPED[:start] + "regions: regions/36.72.yaml\n" + SHIPPED[end:])
+    (tmp_path / "config.yaml").write_text(
+        SHIPPED[:start] + "regions: regions/36.72.yaml\n" + SHIPPED[end:]
+    )
     assert len(load_config(tmp_path / "config.yaml").regions.kecamatan) == 8
-    (tmp_path / "config.yaml").write_text(SHIPPED[:start] + "regions: regions/none.yaml\n" + SHIPPED[end:])
+    (tmp_path / "config.yaml").write_text(
+        SHIPPED[:start] + "regions: regions/none.yaml\n" + SHIPPED[end:]
+    )
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "config.yaml")
     assert "regions: cannot read regions/none.yaml" in caught.value.problems[0]

@@ -38,7 +38,9 @@ def subscribe(resident: Resident) -> None:
     resident.press("Bagendung")
 
 
-def test_erase_leaves_no_trace(conversations: Conversations, redis: Redis, services: Services) -> None:
+def test_erase_leaves_no_trace(
+    conversations: Conversations, redis: Redis, services: Services
+) -> None:
     """After /hapusdata no key or value anywhere mentions the resident."""
     other = Resident(conversations, chat_id=2002)
     subscribe(other)

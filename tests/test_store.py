@@ -18,7 +18,8 @@ def test_consent_then_subscribe_fills_the_audience(redis: Redis) -> None:
     assert store.get(A) is None
     store.consent(A, "id", "v1", 100.0)
     resident = store.get(A)
-    assert resident is not None and resident.consent_version == "v1" and resident.consent_at == 100.0
+    assert resident is not None
+    assert (resident.consent_version, resident.consent_at) == ("v1", 100.0)
     assert redis.smembers(village_audience_key("36.72.02.1001")) == set()
     store.subscribe(A, "36.72.02.1001", 101.0)
     assert redis.smembers(village_audience_key("36.72.02.1001")) == {"tg:1001"}

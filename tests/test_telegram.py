@@ -38,9 +38,19 @@ KOM_GROUP = -1001000000002  # the cyclists' group
 @pytest.fixture
 def tg_config(config: Config) -> Config:
     """Cilegon with an approval-only group for Bagendung and one for a komunitas."""
-    channels = {"36.72.02.1001": Chat(chat_id=GROUP, invite_link="https://t.me/+bagendung", join_request=True)}
+    channels = {
+        "36.72.02.1001": Chat(
+            chat_id=GROUP, invite_link="https://t.me/+bagendung", join_request=True
+        )
+    }
     komunitas = [
-        k.model_copy(update={"chat": Chat(chat_id=KOM_GROUP, invite_link="https://t.me/+onthel", join_request=True)})
+        k.model_copy(
+            update={
+                "chat": Chat(
+                    chat_id=KOM_GROUP, invite_link="https://t.me/+onthel", join_request=True
+                )
+            }
+        )
         if k.slug == "sepeda-onthel"
         else k
         for k in config.komunitas
@@ -101,7 +111,9 @@ async def test_onboarding_by_buttons_renders_keyboards_and_edits(world: Telegram
     await world.subscribe(user)
     first = world.session.of(SendMessage)[0]
     assert first.reply_markup.inline_keyboard[0][0].callback_data.startswith("v1:")
-    assert any(isinstance(r, EditMessageText) for r in world.session.requests)  # kecamatan → kelurahan
+    assert any(
+        isinstance(r, EditMessageText) for r in world.session.requests
+    )  # kecamatan → kelurahan
     assert world.services.residents.is_subscriber(Address.telegram(501), "36.72.02.1001")
     last = world.session.of(SendMessage)[-1]
     urls = [b.url for row in last.reply_markup.inline_keyboard for b in row if b.url]
@@ -128,8 +140,12 @@ async def test_deep_link_goes_straight_to_consent(world: TelegramWorld) -> None:
     assert world.services.residents.get(Address.telegram(503)).locale == "en"  # type: ignore[union-attr]
 
 
-@pytest.mark.parametrize("data", ["v0:abc.kec.36.72.02", "v1:ffffff.vil.36.72.02.1001", "garbage", "v1:m.nope"])
-async def test_stale_or_forged_buttons_change_nothing(world: TelegramWorld, redis: Redis, data: str) -> None:
+@pytest.mark.parametrize(
+    "data", ["v0:abc.kec.36.72.02", "v1:ffffff.vil.36.72.02.1001", "garbage", "v1:m.nope"]
+)
+async def test_stale_or_forged_buttons_change_nothing(
+    world: TelegramWorld, redis: Redis, data: str
+) -> None:
     """Old-version, wrong-nonce, foreign and unknown-menu callbacks get a toast and no change."""
     user = world.updates.user(504)
     await world.feed(world.updates.message(user, "/start"))
@@ -141,7 +157,9 @@ async def test_stale_or_forged_buttons_change_nothing(world: TelegramWorld, redi
     assert world.services.residents.get(Address.telegram(504)) is None
 
 
-async def test_sticker_during_onboarding_changes_nothing(world: TelegramWorld, redis: Redis) -> None:
+async def test_sticker_during_onboarding_changes_nothing(
+    world: TelegramWorld, redis: Redis
+) -> None:
     """A sticker gets a short pointer to the buttons; the step stays."""
     user = world.updates.user(505)
     await world.feed(world.updates.message(user, "/start"))
@@ -161,7 +179,9 @@ async def test_join_request_from_subscriber_is_approved(world: TelegramWorld) ->
     assert "Bagendung" in world.session.of(SendMessage)[-1].text
 
 
-async def test_join_request_from_stranger_is_declined_with_explanation(world: TelegramWorld) -> None:
+async def test_join_request_from_stranger_is_declined_with_explanation(
+    world: TelegramWorld,
+) -> None:
     """Non-subscribers, and subscribers of another kelurahan, are declined and told why."""
     stranger = world.updates.user(507)
     await world.feed(world.updates.join_request(stranger, GROUP))
@@ -190,7 +210,9 @@ async def test_join_request_to_unknown_chat_is_left_alone(world: TelegramWorld) 
     assert world.session.requests == []
 
 
-async def test_flood_warns_once_and_spares_others(world: TelegramWorld, tg_services: Services) -> None:
+async def test_flood_warns_once_and_spares_others(
+    world: TelegramWorld, tg_services: Services
+) -> None:
     """Dozens of messages a minute: one warning, the rest dropped; others unaffected."""
     flooder = world.updates.user(511)
     limit = tg_services.config.limits.flood_messages_per_minute
@@ -236,7 +258,8 @@ async def test_command_menus_per_language(world: TelegramWorld) -> None:
     await set_commands(world.bot, world.services)
     calls = world.session.of(SetMyCommands)
     by_lang = {c.language_code: [b.command for b in c.commands] for c in calls}
-    assert "move" in by_lang["en"] and "pindah" in by_lang["id"]
+    assert "move" in by_lang["en"]
+    assert "pindah" in by_lang["id"]
     assert by_lang[None] == by_lang["id"]
     assert set(by_lang) == {None, "id", "en", "su", "jv"}
 

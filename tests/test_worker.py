@@ -13,7 +13,9 @@ from broadcasts.worker import SWEEP_JOB_ID, retention_job
 from tests.conftest import ROOT
 
 
-def test_retention_job_runs_and_reschedules(redis: Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_retention_job_runs_and_reschedules(
+    redis: Redis, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The job erases nothing on an empty store and schedules its next run."""
     monkeypatch.setenv("REDIS_URL", redis_url)
     raw = connect(redis_url, decode=False)
@@ -21,5 +23,6 @@ def test_retention_job_runs_and_reschedules(redis: Redis, redis_url: str, monkey
     queue.enqueue(retention_job, str(Path(ROOT / "config.yaml")), job_id="first-sweep")
     SimpleWorker([queue], connection=raw).work(burst=True)
     job = queue.fetch_job("first-sweep")
-    assert job is not None and job.return_value() == 0
+    assert job is not None
+    assert job.return_value() == 0
     assert SWEEP_JOB_ID in ScheduledJobRegistry(queue=queue).get_job_ids()

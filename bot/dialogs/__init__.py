@@ -93,4 +93,3 @@ def build_conversations(services: Services) -> Conversations:
         CancelFlow(),
     ]
     return Conversations(services, {f.name: f for f in flows}, COMMANDS)
-

@@ -42,7 +42,9 @@ class LanguageFlow:
         if turn.resident is not None:
             turn.svc.residents.set_locale(turn.address, value, turn.now)
             turn.resident.locale = value
-            common.show_menu(turn, turn.tr._("Language changed to {name}.", name=LANGUAGE_NAMES[value]))
+            common.show_menu(
+                turn, turn.tr._("Language changed to {name}.", name=LANGUAGE_NAMES[value])
+            )
             return
         turn.goto("start", "consent", mode="start")
         turn.set_locale(value)
@@ -73,9 +75,7 @@ class StopFlow:
         turn.goto(self.name, "confirm")
         turn.say(
             Reply(
-                text=turn.tr._(
-                    "Stop receiving all KIM announcements, including your communities?"
-                ),
+                text=turn.tr._("Stop receiving all KIM announcements, including your communities?"),
                 choices=_yes_no(turn, turn.tr._("⛔ Yes, stop")),
             )
         )
@@ -123,7 +123,10 @@ class MyDataFlow:
         resident = turn.resident
         if resident is not None:
             lines += [
-                _("Language: {language}", language=LANGUAGE_NAMES.get(resident.locale, resident.locale)),
+                _(
+                    "Language: {language}",
+                    language=LANGUAGE_NAMES.get(resident.locale, resident.locale),
+                ),
                 _("Status: {status}", status=_("subscribed") if resident.active else _("stopped")),
                 _(
                     "Area: {region}",
@@ -138,14 +141,20 @@ class MyDataFlow:
                 ),
                 _(
                     "Consent given: {when} (notice version {version})",
-                    when=turn.tr.datetime(to_datetime(resident.consent_at)),
+                    when=turn.tr.datetime_text(to_datetime(resident.consent_at)),
                     version=resident.consent_version,
                 ),
-                _("Registered: {when}", when=turn.tr.datetime(to_datetime(resident.created_at))),
+                _(
+                    "Registered: {when}",
+                    when=turn.tr.datetime_text(to_datetime(resident.created_at)),
+                ),
             ]
             if resident.stopped_at:
                 lines.append(
-                    _("Stopped: {when}", when=turn.tr.datetime(to_datetime(resident.stopped_at)))
+                    _(
+                        "Stopped: {when}",
+                        when=turn.tr.datetime_text(to_datetime(resident.stopped_at)),
+                    )
                 )
         lines += ["", _("As stored:"), json.dumps(data, ensure_ascii=False, indent=1, default=str)]
         common.show_menu(turn, "\n".join(lines), title=_("Your data"))

@@ -64,7 +64,9 @@ def status_line(turn: Turn, resident: Resident) -> str:
     if not resident.active:
         return _("You are not subscribed at the moment.")
     if resident.village:
-        return _("You receive announcements for {region}.", region=region_label(turn, resident.village))
+        return _(
+            "You receive announcements for {region}.", region=region_label(turn, resident.village)
+        )
     return _("You have not chosen your kelurahan or desa yet.")
 
 
@@ -73,7 +75,10 @@ def help_text(turn: Turn) -> str:
     _ = turn.tr._
     return "\n".join(
         [
-            _("KIM {name} brings official announcements to your chat.", name=turn.svc.config.deployment.name),
+            _(
+                "KIM {name} brings official announcements to your chat.",
+                name=turn.svc.config.deployment.name,
+            ),
             "",
             _("/start — subscribe to your kelurahan or desa"),
             _("/pindah — move to another kelurahan or desa"),
@@ -104,8 +109,7 @@ def too_long(turn: Turn, limit: int) -> Reply:
     """The message exceeded the configured length."""
     return Reply(
         text=turn.tr._(
-            "That message is too long ({length} characters; at most {limit}). "
-            "Nothing was changed.",
+            "That message is too long ({length} characters; at most {limit}). Nothing was changed.",
             length=turn.tr.number(len(turn.msg.text)),
             limit=turn.tr.number(limit),
         )

@@ -131,9 +131,7 @@ class Conversations:
 
     def _idle(self, turn: Turn) -> None:
         resident = turn.resident
-        if resident is None:
-            self.flows["start"].begin(turn, "")
-        elif resident.consent_version != self.svc.config.privacy.notice_version:
+        if resident is None or resident.consent_version != self.svc.config.privacy.notice_version:
             self.flows["start"].begin(turn, "")
         elif turn.msg.kind == "text":
             common.show_menu(turn, common.not_understood(turn))

@@ -32,7 +32,9 @@ class KomunitasFlow:
         for kom in turn.svc.config.komunitas:
             joined = kom.slug in resident.komunitas
             mark = "✅" if joined else "➕"
-            lines.append(f"{mark} {kom.name}" + (f" — {kom.description}" if kom.description else ""))
+            lines.append(
+                f"{mark} {kom.name}" + (f" — {kom.description}" if kom.description else "")
+            )
             buttons.append((turn.button(f"{mark} {kom.name}"[:60], f"t.{kom.slug}"),))
         buttons.append((turn.button(_("Done"), "done"),))
         text = "\n".join(lines)

@@ -15,7 +15,11 @@ class MenuFlow:
     def begin(self, turn: Turn, args: str) -> None:
         """Show the menu."""
         resident = turn.resident
-        text = common.status_line(turn, resident) if resident else turn.tr._("What would you like to do?")
+        text = (
+            common.status_line(turn, resident)
+            if resident
+            else turn.tr._("What would you like to do?")
+        )
         common.show_menu(turn, text)
 
     def on_button(self, turn: Turn, value: str) -> None:

@@ -331,7 +331,9 @@ class SubscribeFlow:
             self._ask_kecamatan(turn, edit=True)
             return
         if kind == "skip" and state.data.get("komunitas"):
-            common.show_menu(turn, turn.tr._("Alright. You can choose your area later with /pindah."))
+            common.show_menu(
+                turn, turn.tr._("Alright. You can choose your area later with /pindah.")
+            )
             return
         region = turn.svc.regions.get(arg) if kind == "kec" else None
         if region is None or region.level != "kecamatan":
@@ -382,8 +384,12 @@ class SubscribeFlow:
             self._ask_village(turn, edit=False)
         else:
             turn.goto(FLOW, "pick")
-            choices = [turn.button(self._with_kecamatan(turn, v), f"vil.{v.code}") for v in villages]
-            choices += [turn.button(_("Kec. {name}", name=k.name), f"kec.{k.code}") for k in kecamatan]
+            choices = [
+                turn.button(self._with_kecamatan(turn, v), f"vil.{v.code}") for v in villages
+            ]
+            choices += [
+                turn.button(_("Kec. {name}", name=k.name), f"kec.{k.code}") for k in kecamatan
+            ]
             choices.append(turn.button(_("« Other kecamatan"), "back"))
             turn.say(Reply(text=_("Which one do you mean?"), choices=rows(choices, 1)))
 

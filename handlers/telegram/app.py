@@ -33,7 +33,9 @@ WEBHOOK_PATH = "/telegram/webhook"
 
 def build_bot(token: str, api_url: str | None = None) -> Bot:
     """A Bot talking to api.telegram.org, or to `api_url` (a local Bot API server)."""
-    session = AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
+    session = (
+        AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
+    )
     return Bot(
         token,
         session=session,
@@ -77,7 +79,9 @@ class _CheckedHandler(SimpleRequestHandler):
     """aiogram's webhook handler, answering 400 instead of 500 to a body that is not JSON."""
 
     async def handle(self, request: web.Request) -> web.Response:
-        if not self.verify_secret(request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), self.bot):
+        if not self.verify_secret(
+            request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), self.bot
+        ):
             return web.Response(body="Unauthorized", status=401)
         try:
             body: Any = await request.json()
@@ -101,7 +105,9 @@ def webhook_app(bot: Bot, dp: Dispatcher, secret: str) -> web.Application:
     return app
 
 
-async def register_webhook(bot: Bot, dp: Dispatcher, services: Services, url: str, secret: str) -> None:
+async def register_webhook(
+    bot: Bot, dp: Dispatcher, services: Services, url: str, secret: str
+) -> None:
     """Tell Telegram where to deliver updates, with the secret it must send back."""
     await set_commands(bot, services)
     await bot.set_webhook(url, secret_token=secret, allowed_updates=dp.resolve_used_update_types())

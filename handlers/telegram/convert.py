@@ -23,39 +23,49 @@ def incoming_message(message: Message) -> Incoming:
     """A private message as the core sees it."""
     user = message.from_user
     address = Address.telegram(message.chat.id)
-    common = {
-        "language_code": user.language_code if user else None,
-        "forwarded": message.forward_origin is not None,
-    }
+    language = user.language_code if user else None
+    forwarded = message.forward_origin is not None
     text = message.text or message.caption or ""
     if message.text is not None:
         command = parse_command(message.text)
-        if command is not None and not common["forwarded"]:
-            return Incoming(address, "command", text=text, command=command[0], args=command[1], **common)  # type: ignore[arg-type]
-        return Incoming(address, "text", text=text, **common)  # type: ignore[arg-type]
-    kind: Kind
-    media: MediaRef | None = None
-    location = None
+        if command is not None and not forwarded:
+            name, args = command
+            return Incoming(
+                address, "command", text=text, command=name, args=args, language_code=language
+            )
+        return Incoming(address, "text", text=text, language_code=language, forwarded=forwarded)
+    kind, media, location = _content(message)
+    return Incoming(
+        address,
+        kind,
+        text=text,
+        media=media,
+        location=location,
+        language_code=language,
+        forwarded=forwarded,
+    )
+
+
+def _content(message: Message) -> tuple[Kind, MediaRef | None, tuple[float, float] | None]:
+    """What kind of non-text message this is, with its file or position."""
     if message.photo:
         biggest = message.photo[-1]
-        kind, media = "photo", MediaRef("photo", biggest.file_id, biggest.file_size)
-    elif message.document:
+        return "photo", MediaRef("photo", biggest.file_id, biggest.file_size), None
+    if message.document:
         doc = message.document
-        kind, media = "document", MediaRef("document", doc.file_id, doc.file_size, doc.mime_type)
-    elif message.video:
+        return "document", MediaRef("document", doc.file_id, doc.file_size, doc.mime_type), None
+    if message.video:
         video = message.video
-        kind, media = "video", MediaRef("video", video.file_id, video.file_size, video.mime_type)
-    elif message.location:
-        kind, location = "location", (message.location.latitude, message.location.longitude)
-    elif message.contact:
-        kind = "contact"
-    elif message.sticker:
-        kind = "sticker"
-    elif message.voice or message.audio or message.video_note:
-        kind = "voice"
-    else:
-        kind = "other"
-    return Incoming(address, kind, text=text, media=media, location=location, **common)  # type: ignore[arg-type]
+        return "video", MediaRef("video", video.file_id, video.file_size, video.mime_type), None
+    if message.location:
+        return "location", None, (message.location.latitude, message.location.longitude)
+    if message.contact:
+        return "contact", None, None
+    if message.sticker:
+        return "sticker", None, None
+    if message.voice or message.audio or message.video_note:
+        return "voice", None, None
+    return "other", None, None
 
 
 def incoming_button(query: CallbackQuery, data: str) -> Incoming:

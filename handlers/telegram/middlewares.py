@@ -51,7 +51,9 @@ def error_handler(timezone: str) -> Callable[[ErrorEvent, Bot], Awaitable[bool]]
     async def on_error(event: ErrorEvent, bot: Bot) -> bool:
         update = event.update
         log.error("update %s failed", update.update_id, exc_info=event.exception)
-        message = update.message or (update.callback_query.message if update.callback_query else None)
+        message = update.message or (
+            update.callback_query.message if update.callback_query else None
+        )
         user = update.message.from_user if update.message else None
         if update.callback_query:
             user = update.callback_query.from_user
