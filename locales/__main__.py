@@ -14,7 +14,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.frontend import CommandLineInterface
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent
 POT = ROOT / "kimbot.pot"
@@ -71,12 +74,26 @@ def compile_all() -> None:
     _babel("compile", "-d", str(ROOT), "-D", "kimbot", "--statistics")
 
 
+def _messages(catalog: Catalog) -> dict[object, object]:
+    return {m.id: m.string for m in catalog if m.id and not m.fuzzy}
+
+
 def stale() -> list[str]:
-    """Catalogs whose compiled .mo is missing or older than the .po."""
+    """Catalogs whose compiled .mo is missing or says something other than the .po.
+
+    Compares contents, not file times: a fresh clone gives every file the same age.
+    """
     found = []
     for po in sorted(ROOT.glob("*/LC_MESSAGES/kimbot.po")):
         mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+        with po.open("rb") as handle:
+            source = _messages(read_po(handle))
+        compiled: dict[object, object] = {}
+        if mo.exists():
+            with mo.open("rb") as handle:
+                compiled = _messages(read_mo(handle))
+        translated = {k: v for k, v in source.items() if v and (not isinstance(v, tuple) or all(v))}
+        if not mo.exists() or translated != compiled:
             found.append(str(po.relative_to(ROOT.parent)))
     return found
 
@@ -93,9 +110,10 @@ def main(argv: list[str]) -> int:
     elif command == "init" and len(argv) == 2:
         _babel("init", "-i", str(POT), "-d", str(ROOT), "-D", "kimbot", "-l", argv[1])
     elif command == "check":
-        for path in stale():
+        outdated = stale()
+        for path in outdated:
             print(f"{path}: compiled catalog missing or stale; run python -m locales compile")
-        return 1 if stale() else 0
+        return 1 if outdated else 0
     else:
         print(__doc__, file=sys.stderr)
         return 2
