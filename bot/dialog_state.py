@@ -67,7 +67,7 @@ class DialogStore:
     def export(self, address: Address) -> dict[str, Any]:
         """The conversation in progress, if any."""
         state = self.load(address)
-        if state is None:
+        if state is None or state.flow == "menu":  # "the menu is showing" says nothing
             return {}
         return {"flow": state.flow, "step": state.step, "data": state.data}
 

@@ -115,9 +115,15 @@ class MyDataFlow:
         """List the resident's data."""
         _ = turn.tr._
         data = turn.svc.privacy.export(turn.address)
-        if not data:
+        if turn.resident is None:
             turn.end()
-            turn.say(Reply(text=_("We hold no data about you.")))
+            text = _("We hold no data about you.")
+            if data:
+                text += " " + _(
+                    "An unfinished conversation is forgotten {minutes} minutes after its last step.",
+                    minutes=turn.svc.config.limits.dialog_ttl_minutes,
+                )
+            turn.say(Reply(text=text))
             return
         lines = [_("Chat: {address}", address=str(turn.address))]
         resident = turn.resident

@@ -76,7 +76,7 @@ def help_text(turn: Turn) -> str:
     return "\n".join(
         [
             _(
-                "KIM {name} brings official announcements to your chat.",
+                "{name} brings official announcements to your chat.",
                 name=turn.svc.config.deployment.name,
             ),
             "",

@@ -25,6 +25,9 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 MENU_PREFIX = "m."
+# Flows a resident may use without consenting to the current notice: they only read,
+# stop or erase data, or change the language the notice is shown in.
+CONSENT_FREE = frozenset({"dataku", "hapusdata", "berhenti", "bahasa", "bantuan", "batal"})
 
 
 class Flow(Protocol):
@@ -86,6 +89,9 @@ class Conversations:
         if len(msg.text) > self.svc.config.limits.max_text_length:
             turn.say(common.too_long(turn, self.svc.config.limits.max_text_length))
             return
+        if self._consent_outdated(turn):
+            self.flows["start"].begin(turn, "")
+            return
         if msg.kind == "command":
             self._command(turn, msg.command, msg.args)
             return
@@ -97,6 +103,18 @@ class Conversations:
             self.flows[turn.state.flow].on_input(turn)
             return
         self._idle(turn)
+
+    def _consent_outdated(self, turn: Turn) -> bool:
+        """A resident consented to an older notice and is not busy with privacy or consent."""
+        resident, msg = turn.resident, turn.msg
+        if resident is None or resident.consent_version == self.svc.config.privacy.notice_version:
+            return False
+        if turn.state is not None and turn.state.flow == "start":
+            return False
+        command = msg.command if msg.kind == "command" else ""
+        if msg.button.startswith(MENU_PREFIX):
+            command = msg.button.removeprefix(MENU_PREFIX)
+        return self.commands.get(command) not in CONSENT_FREE
 
     def _command(self, turn: Turn, command: str, args: str) -> None:
         flow = self.commands.get(command)
@@ -131,7 +149,7 @@ class Conversations:
 
     def _idle(self, turn: Turn) -> None:
         resident = turn.resident
-        if resident is None or resident.consent_version != self.svc.config.privacy.notice_version:
+        if resident is None:
             self.flows["start"].begin(turn, "")
         elif turn.msg.kind == "text":
             common.show_menu(turn, common.not_understood(turn))

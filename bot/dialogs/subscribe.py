@@ -46,6 +46,15 @@ class SubscribeFlow:
         if resident is not None and current:
             self._returning(turn, target)
         elif target or resident is not None:
+            if resident is not None:
+                turn.say(
+                    Reply(
+                        text=turn.tr._(
+                            "Our privacy notice has changed. Please read it and agree again "
+                            "to keep receiving announcements."
+                        )
+                    )
+                )
             turn.goto(FLOW, "consent", mode="start", **target)
             self.ask_consent(turn)
         else:
