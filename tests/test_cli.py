@@ -66,11 +66,9 @@ def test_run_without_token_says_what_to_do(
 def test_settings_are_checked(env: dict[str, str], message: str) -> None:
     """Malformed or missing secrets are named, and never echoed."""
     settings = Settings.from_env(env)
+    check = settings.require_token if "KIMBOT_TELEGRAM_TOKEN" in env else settings.require_webhook
     with pytest.raises(SettingsError) as caught:
-        if "KIMBOT_TELEGRAM_TOKEN" in env:
-            settings.require_token()
-        else:
-            settings.require_webhook()
+        check()
     assert message in str(caught.value)
     for value in env.values():
         assert value not in str(caught.value) or value.startswith("https://")
@@ -139,7 +137,8 @@ def test_import_from_another_csv(tmp_path: Path, capsys: pytest.CaptureFixture[s
     """--csv takes any kode,nama file, e.g. the national list; garbage rows are skipped."""
     csv_file = tmp_path / "mini.csv"
     csv_file.write_text(
-        "kode,nama\n99.71,Kota Contoh\n99.71.01,Satu\n99.71.01.1001,Alpha\nnot,a row\n\n99.71.01.2002,Beta\n"
+        "kode,nama\n99.71,Kota Contoh\n99.71.01,Satu\n99.71.01.1001,Alpha\n"
+        "not,a row\n\n99.71.01.2002,Beta\n"
     )
     assert (
         main(

@@ -120,7 +120,8 @@ class MyDataFlow:
             text = _("We hold no data about you.")
             if data:
                 text += " " + _(
-                    "An unfinished conversation is forgotten {minutes} minutes after its last step.",
+                    "An unfinished conversation is forgotten {minutes} minutes "
+                    "after its last step.",
                     minutes=turn.svc.config.limits.dialog_ttl_minutes,
                 )
             turn.say(Reply(text=text))
