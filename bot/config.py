@@ -164,6 +164,23 @@ class Roles(_Model):
     staff: Staff = Field(default_factory=Staff)
 
 
+class Template(_Model):
+    """An approved WhatsApp message template."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]{1,512}$")
+    language: str = Field(default="id", pattern=r"^[a-z]{2,3}(_[A-Z]{2})?$")
+
+
+class WhatsApp(_Model):
+    """The WhatsApp Cloud API number (secrets come from the environment)."""
+
+    enabled: bool = False
+    phone_number_id: str = Field(default="", pattern=r"^\d*$")
+    business_number: str = Field(default="", pattern=r"^\d*$")
+    announcement_template: Template | None = None
+    ticket_template: Template | None = None
+
+
 class Limits(_Model):
     """Guards against abuse and stale conversations."""
 
@@ -183,6 +200,7 @@ class Config(_Model):
     komunitas: list[Komunitas] = Field(default_factory=list)
     roles: Roles = Field(default_factory=Roles)
     limits: Limits = Field(default_factory=Limits)
+    whatsapp: WhatsApp = Field(default_factory=WhatsApp)
 
     def komunitas_by_slug(self, slug: str) -> Komunitas | None:
         """The community with this slug, if configured."""
@@ -318,6 +336,9 @@ def _cross_check(config: Config) -> Iterator[str]:
                     f"roles.admins[{i}].scope: {target!r} is neither a region nor komunitas:<slug>"
                 )
     yield from _check_addresses(config)
+    wa = config.whatsapp
+    if wa.enabled and not (wa.phone_number_id and wa.business_number):
+        yield "whatsapp: enabled needs phone_number_id and business_number"
 
 
 def _check_addresses(config: Config) -> Iterator[str]:

@@ -8,7 +8,8 @@ Steps of the `start` flow, for every channel:
   expires on its own) is dropped at once.
 - A resident who consented to an older notice version is asked again.
 - `/pindah` enters at the kecamatan step. A typed name is matched anywhere in the city;
-  buttons are paged eight to a page (WhatsApp lists hold ten rows with the arrows).
+  buttons are paged seven to a page: with ‹ › and « back that is ten, a WhatsApp list's
+  limit.
 Diagram: docs/conversations.md.
 """
 
@@ -20,7 +21,7 @@ from bot.i18n import LANGUAGE_NAMES
 from bot.messages import Choice, Link, Reply, rows
 from bot.regions import Region
 
-PAGE = 8
+PAGE = 7
 FLOW = "start"
 MAX_NAME = 80
 
