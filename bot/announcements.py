@@ -1,0 +1,388 @@
+"""Announcements (broadcasts): what an admin sends, to whom, and how far delivery got.
+
+Redis keys (all owned here):
+- `kim:bc:seq` — counter of announcement ids.
+- `kim:bc:{id}` — hash: state, admin, kind (copy|text|photo), source_chat,
+  source_message, text, photo, targets (JSON list), created_at, scheduled_at,
+  approved_by, started_at, finished_at, audience, channels, progress_chat,
+  progress_message, note.
+- `kim:bc:{id}:recipients` — list: every recipient in sending order, channels first
+  (`tg:-100…`), then residents. Batches are index ranges of this list.
+- `kim:bc:{id}:ledger` — hash recipient → outcome: `s` sent, `b` blocked/gone,
+  `f:<reason>` failed. Written with HSETNX: a recipient's first outcome stands, so a
+  retried, resumed or duplicated batch never sends twice to someone marked sent.
+- `kim:bc:{id}:counts` — hash: sent, blocked, failed (incremented only with a new outcome).
+- `kim:bc:index` — sorted set: id → created_at.
+Recipient lists and ledgers expire `LEDGER_DAYS` after the announcement finishes.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from redis.client import Pipeline
+
+from bot.addresses import Address
+from bot.config import Config
+from bot.residents import komunitas_audience_key, village_audience_key
+from bot.roles import KOMUNITAS
+from bot.store import Redis
+
+State = Literal[
+    "awaiting_approval", "scheduled", "queued", "sending", "done", "cancelled", "rejected"
+]
+Kind = Literal["copy", "text", "photo"]
+OPEN_STATES: tuple[State, ...] = ("awaiting_approval", "scheduled", "queued", "sending")
+LEDGER_DAYS = 30
+SENT, BLOCKED = "s", "b"
+ERASED = "erased:"  # tombstone prefix for a resident who deleted their data
+INDEX = "kim:bc:index"
+
+# KEYS: [1] the announcement hash
+# ARGV: [1] new state, [2..] states it may move from; then field/value pairs after "--"
+# Returns 1 if moved, 0 if the announcement was in another state (or does not exist).
+_MOVE = """
+local current = redis.call('HGET', KEYS[1], 'state')
+if not current then return 0 end
+local i = 2
+local allowed = false
+while ARGV[i] ~= '--' do
+  if ARGV[i] == current then allowed = true end
+  i = i + 1
+end
+if not allowed then return 0 end
+redis.call('HSET', KEYS[1], 'state', ARGV[1])
+i = i + 1
+while ARGV[i] do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+return 1
+"""
+
+
+@dataclass
+class Announcement:
+    """One broadcast."""
+
+    id: str
+    state: State
+    admin: Address
+    kind: Kind
+    targets: list[str]
+    created_at: float
+    source_chat: str = ""
+    source_message: int = 0
+    text: str = ""
+    photo: str = ""
+    scheduled_at: float | None = None
+    approved_by: str = ""
+    started_at: float | None = None
+    finished_at: float | None = None
+    audience: int = 0
+    channels: int = 0
+    progress_chat: str = ""
+    progress_message: int = 0
+    note: str = ""
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def total(self) -> int:
+        """Every planned recipient, channels included."""
+        return self.audience + self.channels
+
+    @property
+    def done_count(self) -> int:
+        """Recipients with an outcome."""
+        return sum(self.counts.get(k, 0) for k in ("sent", "blocked", "failed"))
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What happened to one recipient."""
+
+    recipient: str
+    code: str  # SENT, BLOCKED or "f:<reason>"
+
+
+class Announcements:
+    """The announcement store."""
+
+    section = "deliveries"
+
+    def __init__(self, redis: Redis, config: Config) -> None:
+        self.redis = redis
+        self.config = config
+        self._move = redis.register_script(_MOVE)
+
+    # -- audience ------------------------------------------------------------------
+
+    def audience_keys(self, targets: Iterable[str]) -> list[str]:
+        """The audience sets behind a list of targets (villages of a kecamatan or city)."""
+        keys: list[str] = []
+        for target in targets:
+            if target.startswith(KOMUNITAS):
+                keys.append(komunitas_audience_key(target.removeprefix(KOMUNITAS)))
+                continue
+            for kec in self.config.regions.kecamatan:
+                for village in kec.villages:
+                    if village.code == target or village.code.startswith(target + "."):
+                        keys.append(village_audience_key(village.code))
+        return sorted(set(keys))
+
+    def channel_chats(self, targets: Iterable[str]) -> list[str]:
+        """Configured channels/groups of the targets themselves (one post each)."""
+        chats: list[str] = []
+        for target in targets:
+            if target.startswith(KOMUNITAS):
+                kom = self.config.komunitas_by_slug(target.removeprefix(KOMUNITAS))
+                chat_id = kom.chat.chat_id if kom else None
+            else:
+                chat = self.config.channels.get(target)
+                chat_id = chat.chat_id if chat else None
+                if chat_id is None:  # a kecamatan or city target also posts in its villages' chats
+                    for code, village_chat in self.config.channels.items():
+                        if code.startswith(target + ".") and village_chat.chat_id is not None:
+                            chats.append(f"tg:{village_chat.chat_id}")
+            if chat_id is not None:
+                chats.append(f"tg:{chat_id}")
+        return sorted(set(chats))
+
+    def count_audience(self, targets: list[str]) -> int:
+        """How many distinct residents the targets reach now."""
+        keys = self.audience_keys(targets)
+        if not keys:
+            return 0
+        if len(keys) == 1:
+            return int(self.redis.scard(keys[0]))
+        temp = f"kim:tmp:{secrets.token_hex(6)}"
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.sunionstore(temp, keys)
+        pipe.delete(temp)
+        return int(pipe.execute()[0])
+
+    # -- lifecycle -----------------------------------------------------------------
+
+    def create(
+        self,
+        admin: Address,
+        targets: list[str],
+        now: float,
+        *,
+        kind: Kind = "copy",
+        source_chat: str = "",
+        source_message: int = 0,
+        text: str = "",
+        photo: str = "",
+        scheduled_at: float | None = None,
+        needs_approval: bool = False,
+    ) -> Announcement:
+        """Record a new announcement, waiting for approval, scheduled or queued."""
+        number = int(self.redis.incr("kim:bc:seq"))
+        state: State = (
+            "awaiting_approval" if needs_approval else "scheduled" if scheduled_at else "queued"
+        )
+        record = {
+            "state": state,
+            "admin": str(admin),
+            "kind": kind,
+            "targets": json.dumps(targets),
+            "created_at": repr(now),
+            "source_chat": source_chat,
+            "source_message": str(source_message),
+            "text": text,
+            "photo": photo,
+            "scheduled_at": repr(scheduled_at) if scheduled_at else "",
+        }
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(f"kim:bc:{number}", mapping=record)
+        pipe.zadd(INDEX, {str(number): now})
+        pipe.execute()
+        found = self.get(str(number))
+        assert found is not None
+        return found
+
+    def get(self, announcement_id: str) -> Announcement | None:
+        """An announcement by id, or None."""
+        if not announcement_id.isdigit():
+            return None
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hgetall(f"kim:bc:{announcement_id}")
+        pipe.hgetall(f"kim:bc:{announcement_id}:counts")
+        raw, counts = pipe.execute()
+        if not raw:
+            return None
+        number = lambda name: float(raw[name]) if raw.get(name) else None  # noqa: E731
+        return Announcement(
+            id=announcement_id,
+            state=raw["state"],
+            admin=Address.parse(raw["admin"]),
+            kind=raw.get("kind", "copy"),
+            targets=json.loads(raw.get("targets", "[]")),
+            created_at=float(raw["created_at"]),
+            source_chat=raw.get("source_chat", ""),
+            source_message=int(raw.get("source_message") or 0),
+            text=raw.get("text", ""),
+            photo=raw.get("photo", ""),
+            scheduled_at=number("scheduled_at"),
+            approved_by=raw.get("approved_by", ""),
+            started_at=number("started_at"),
+            finished_at=number("finished_at"),
+            audience=int(raw.get("audience") or 0),
+            channels=int(raw.get("channels") or 0),
+            progress_chat=raw.get("progress_chat", ""),
+            progress_message=int(raw.get("progress_message") or 0),
+            note=raw.get("note", ""),
+            counts={k: int(v) for k, v in counts.items()},
+        )
+
+    def move(self, announcement_id: str, to: State, allowed: Iterable[State], **fields: Any) -> bool:
+        """Change state atomically if the current state is one of `allowed`."""
+        args: list[Any] = [to, *allowed, "--"]
+        for key, value in fields.items():
+            args += [key, value if isinstance(value, str) else repr(value)]
+        return bool(self._move(keys=[f"kim:bc:{announcement_id}"], args=args))
+
+    def set_progress_message(self, announcement_id: str, chat: str, message_id: int) -> None:
+        """Remember which message shows the admin the progress."""
+        self.redis.hset(
+            f"kim:bc:{announcement_id}",
+            mapping={"progress_chat": chat, "progress_message": str(message_id)},
+        )
+
+    def recent(self, limit: int = 10) -> list[Announcement]:
+        """The newest announcements, newest first."""
+        ids = self.redis.zrevrange(INDEX, 0, limit - 1)
+        return [a for a in (self.get(str(i)) for i in ids) if a is not None]
+
+    # -- planning and the ledger ---------------------------------------------------
+
+    def plan(self, announcement_id: str) -> int:
+        """Fix the recipient list (channels, then residents, sorted) and return its length.
+
+        Planning twice keeps the first plan: a resumed broadcast sends to the same list.
+        """
+        key = f"kim:bc:{announcement_id}"
+        recipients = key + ":recipients"
+        existing = int(self.redis.llen(recipients))
+        if existing or self.redis.hget(key, "audience"):
+            return existing
+        found = self.get(announcement_id)
+        if found is None:
+            raise LookupError(announcement_id)
+        channels = self.channel_chats(found.targets)
+        keys = self.audience_keys(found.targets)
+        temp = f"{key}:audience"
+        pipe = self.redis.pipeline(transaction=True)
+        if channels:
+            pipe.rpush(recipients, *channels)
+        if keys:
+            pipe.sunionstore(temp, keys)
+            pipe.sort(temp, alpha=True, store=temp + ":sorted")
+        pipe.execute()
+        pipe = self.redis.pipeline(transaction=True)
+        audience = 0
+        if keys:
+            audience = int(self.redis.llen(temp + ":sorted"))
+            # append the sorted residents after the channels, server-side, in chunks
+            for start in range(0, audience, 10_000):
+                chunk = self.redis.lrange(temp + ":sorted", start, start + 9_999)
+                if chunk:
+                    pipe.rpush(recipients, *chunk)
+            pipe.delete(temp, temp + ":sorted")
+        pipe.hset(key, mapping={"audience": str(audience), "channels": str(len(channels))})
+        pipe.execute()
+        return audience + len(channels)
+
+    def recipients(self, announcement_id: str, start: int, stop: int) -> list[str]:
+        """Recipients `start`..`stop - 1` of the plan."""
+        return [str(r) for r in self.redis.lrange(f"kim:bc:{announcement_id}:recipients", start, stop - 1)]
+
+    def pending(self, announcement_id: str, recipients: list[str]) -> list[str]:
+        """Those of `recipients` with no outcome yet."""
+        if not recipients:
+            return []
+        outcomes = self.redis.hmget(f"kim:bc:{announcement_id}:ledger", recipients)
+        return [r for r, o in zip(recipients, outcomes, strict=True) if o is None]
+
+    def record(self, announcement_id: str, outcomes: list[Outcome]) -> int:
+        """Write outcomes; only a recipient's first outcome counts. Returns how many were new."""
+        if not outcomes:
+            return 0
+        ledger = f"kim:bc:{announcement_id}:ledger"
+        pipe = self.redis.pipeline(transaction=True)
+        for outcome in outcomes:
+            pipe.hsetnx(ledger, outcome.recipient, outcome.code)
+        fresh = pipe.execute()
+        pipe = self.redis.pipeline(transaction=True)
+        new = 0
+        for outcome, is_new in zip(outcomes, fresh, strict=True):
+            if is_new:
+                new += 1
+                bucket = "sent" if outcome.code == SENT else "blocked" if outcome.code == BLOCKED else "failed"
+                pipe.hincrby(f"kim:bc:{announcement_id}:counts", bucket, 1)
+        pipe.execute()
+        return new
+
+    def failures(self, announcement_id: str, limit: int = 1000) -> list[tuple[str, str]]:
+        """(recipient, reason) for failed and blocked recipients."""
+        found: list[tuple[str, str]] = []
+        for recipient, code in self.redis.hscan_iter(f"kim:bc:{announcement_id}:ledger", count=1000):
+            if code != SENT:
+                found.append((str(recipient), "blocked or gone" if code == BLOCKED else str(code)[2:]))
+                if len(found) >= limit:
+                    break
+        return found
+
+    def outcome_of(self, announcement_id: str, recipient: str) -> str | None:
+        """One recipient's outcome code."""
+        value = self.redis.hget(f"kim:bc:{announcement_id}:ledger", recipient)
+        return str(value) if value is not None else None
+
+    def finish(self, announcement_id: str, now: float) -> bool:
+        """Mark done once every recipient has an outcome; start the ledger's expiry."""
+        found = self.get(announcement_id)
+        if found is None or found.state != "sending" or found.done_count < found.total:
+            return False
+        moved = self.move(announcement_id, "done", ["sending"], finished_at=now)
+        if moved:
+            ttl = LEDGER_DAYS * 86400
+            for suffix in (":recipients", ":ledger"):
+                self.redis.expire(f"kim:bc:{announcement_id}{suffix}", ttl)
+        return moved
+
+    # -- personal data -------------------------------------------------------------
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """Which announcements reached this resident, and how."""
+        delivered = {}
+        for announcement_id in self.redis.zrange(INDEX, 0, -1):
+            code = self.outcome_of(str(announcement_id), str(address))
+            if code is not None:
+                delivered[str(announcement_id)] = code
+        return {"announcements": delivered} if delivered else {}
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Replace the resident in every recipient list and ledger with an anonymous tombstone.
+
+        The slot is kept (not removed) so the index ranges of batches still in flight stay
+        valid; an erased resident who had no outcome yet counts as gone.
+        """
+        who = str(address)
+        for announcement_id in self.redis.zrange(INDEX, 0, -1):
+            base = f"kim:bc:{announcement_id}"
+            position = self.redis.lpos(base + ":recipients", who)
+            code = self.redis.hget(base + ":ledger", who)
+            if position is None and code is None:
+                continue
+            tombstone = ERASED + secrets.token_hex(4)
+            if position is not None:
+                pipe.lset(base + ":recipients", int(position), tombstone)
+            pipe.hdel(base + ":ledger", who)
+            pipe.hset(base + ":ledger", tombstone, str(code) if code is not None else BLOCKED)
+            if code is None:
+                pipe.hincrby(base + ":counts", "blocked", 1)

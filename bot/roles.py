@@ -1,0 +1,117 @@
+"""Who may do what: superadmins, KIM admins with their scopes, staff.
+
+Read from config on every check (the config object is immutable; reload = restart), and
+repeated for every button press: a forged or replayed callback from someone without the
+role changes nothing.
+
+A scope entry is a region code — a kelurahan/desa, a kecamatan, or the whole city — or
+`komunitas:<slug>`. An admin may target any region inside one of their regions, and the
+komunitas they hold. Superadmins may target everything and approve large broadcasts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.addresses import Address
+from bot.config import Config
+from bot.regions import RegionIndex
+
+KOMUNITAS = "komunitas:"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One thing a broadcast can be sent to."""
+
+    key: str  # a region code, or komunitas:<slug>
+    label: str
+
+    @property
+    def is_komunitas(self) -> bool:
+        """True for a community KIM."""
+        return self.key.startswith(KOMUNITAS)
+
+
+class Roles:
+    """Role and scope checks over the configuration."""
+
+    def __init__(self, config: Config, regions: RegionIndex) -> None:
+        self._config = config
+        self._regions = regions
+
+    def is_superadmin(self, who: Address) -> bool:
+        """May do anything, and approves large broadcasts."""
+        return str(who) in self._config.roles.superadmins
+
+    def is_admin(self, who: Address) -> bool:
+        """May broadcast (superadmins included)."""
+        return self.is_superadmin(who) or any(a.id == str(who) for a in self._config.roles.admins)
+
+    def is_staff(self, who: Address) -> bool:
+        """May act on the desk."""
+        return self.is_superadmin(who) or str(who) in self._config.roles.staff.members
+
+    def admin_name(self, who: Address) -> str:
+        """How an admin is named in reports."""
+        for admin in self._config.roles.admins:
+            if admin.id == str(who):
+                return admin.name
+        return str(who)
+
+    def scope(self, who: Address) -> list[str]:
+        """The scope entries of an admin (the city and every komunitas for superadmins)."""
+        if self.is_superadmin(who):
+            return [self._regions.city.code] + [KOMUNITAS + k.slug for k in self._config.komunitas]
+        for admin in self._config.roles.admins:
+            if admin.id == str(who):
+                return list(admin.scope)
+        return []
+
+    def may_target(self, who: Address, key: str) -> bool:
+        """Whether `who` may send to region code or komunitas `key`."""
+        for entry in self.scope(who):
+            if key.startswith(KOMUNITAS) or entry.startswith(KOMUNITAS):
+                if key == entry:
+                    return True
+            elif key in self._regions and self._regions.contains(entry, key):
+                return True
+        return False
+
+    def targets(self, who: Address) -> list[Target]:
+        """What `who` may pick, widest first: their regions, what lies inside, komunitas."""
+        found: list[Target] = []
+        seen: set[str] = set()
+
+        def add(key: str, label: str) -> None:
+            if key not in seen:
+                seen.add(key)
+                found.append(Target(key, label))
+
+        for entry in self.scope(who):
+            if entry.startswith(KOMUNITAS):
+                continue
+            region = self._regions[entry]
+            add(region.code, self.label(region.code))
+            if region.level == "city":
+                for kec in self._regions.kecamatan:
+                    add(kec.code, self.label(kec.code))
+            if region.level in ("city", "kecamatan"):
+                kecs = self._regions.kecamatan if region.level == "city" else [region]
+                for kec in kecs:
+                    for village in self._regions.villages(kec.code):
+                        add(village.code, self.label(village.code))
+        for entry in self.scope(who):
+            if entry.startswith(KOMUNITAS):
+                add(entry, self.label(entry))
+        return found
+
+    def label(self, key: str) -> str:
+        """A target's name: 'Kota Cilegon', 'Kec. Cibeber', 'Bagendung', 'Komunitas …'."""
+        if key.startswith(KOMUNITAS):
+            kom = self._config.komunitas_by_slug(key.removeprefix(KOMUNITAS))
+            return kom.name if kom else key
+        region = self._regions[key]
+        if region.level == "kecamatan":
+            return f"Kec. {region.name}"
+        return region.name

@@ -1,0 +1,153 @@
+"""The send-rate limiter every process shares, per bot, in Redis (one atomic Lua script).
+
+It is a GCRA (generic cell rate algorithm) — a token bucket kept as one "theoretical
+arrival time" (TAT) per key:
+- the bot's overall rate (default 30/s; with paid broadcasts up to 1000/s);
+- per chat: about 1/s for a private chat, 20/min for a group or channel;
+- a pause after a 429, exactly `retry_after` long, that every worker honours.
+Bulk sends may not use the last `reserve` of the bucket: replies to residents (which
+acquire with priority) always find room, and bulk slows down while they use it.
+
+Redis keys (`{bot}` is the bot's numeric id, never its token):
+- `kim:rl:{bot}:all` — the overall TAT, in milliseconds.
+- `kim:rl:{bot}:chat:{chat}` — a chat's TAT (expires when idle).
+- `kim:rl:{bot}:pause` — until when every send waits (ms), after a 429.
+Times come from the caller's clock (NTP-synchronised machines), so tests can inject time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.store import Redis
+
+# KEYS: [1] overall TAT, [2] pause-until, [3] chat TAT (may be "" for none)
+# ARGV: [1] now (ms), [2] overall interval (ms), [3] overall tolerance (ms),
+#       [4] reserve kept for priority sends (ms), [5] chat interval (ms, 0 = none),
+#       [6] chat tolerance (ms), [7] tokens wanted (bulk without a chat key may ask many)
+# Returns {granted, wait_ms}: `granted` tokens are taken; with 0, try again after wait_ms.
+ACQUIRE = """
+local now = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local tolerance = tonumber(ARGV[3])
+local reserve = tonumber(ARGV[4])
+local chat_interval = tonumber(ARGV[5])
+local chat_tolerance = tonumber(ARGV[6])
+local wanted = tonumber(ARGV[7])
+local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
+if pause > now then return {0, math.ceil(pause - now)} end
+local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
+if tat < now then tat = now end
+local room = now + tolerance - reserve - tat
+local granted = math.floor(room / interval)
+if granted > wanted then granted = wanted end
+if granted < 1 then
+  return {0, math.ceil(tat + interval - (tolerance - reserve) - now)}
+end
+local chat_tat = 0
+if KEYS[3] ~= '' and chat_interval > 0 then
+  granted = 1
+  chat_tat = tonumber(redis.call('GET', KEYS[3]) or '0')
+  if chat_tat < now then chat_tat = now end
+  if chat_tat + chat_interval - chat_tolerance > now then
+    return {0, math.ceil(chat_tat + chat_interval - chat_tolerance - now)}
+  end
+  chat_tat = chat_tat + chat_interval
+  redis.call('SET', KEYS[3], tostring(chat_tat), 'PX', math.ceil(chat_tat - now + chat_tolerance + 1000))
+end
+tat = tat + granted * interval
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + tolerance + 1000))
+return {granted, 0}
+"""
+
+# KEYS: [1] pause-until   ARGV: [1] until (ms)   Extends the pause, never shortens it.
+PAUSE = """
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local wanted = tonumber(ARGV[1])
+if wanted > current then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', math.ceil(wanted - tonumber(ARGV[2]) + 1000))
+end
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class Rates:
+    """Limits for one bot."""
+
+    per_second: float = 30.0
+    private_chat_per_second: float = 1.0
+    group_per_minute: float = 20.0
+    reserve_fraction: float = 0.1  # of a second's worth of sends, kept for replies
+    burst_seconds: float = 0.1  # how far ahead bulk may run in one grant
+    chat_burst: int = 3  # messages a chat may receive back to back
+
+
+def _ms() -> float:
+    return time.time() * 1000.0
+
+
+class RateLimiter:
+    """Acquire permission to send, shared by every process using the same Redis."""
+
+    def __init__(
+        self, redis: Redis, bot_id: int, rates: Rates, clock_ms: Callable[[], float] = _ms
+    ) -> None:
+        self.redis = redis
+        self.rates = rates
+        self.clock_ms = clock_ms
+        self._prefix = f"kim:rl:{bot_id}"
+        self._acquire = redis.register_script(ACQUIRE)
+        self._pause = redis.register_script(PAUSE)
+        self.interval = 1000.0 / rates.per_second
+        self.reserve = max(self.interval * 2, 1000.0 * rates.reserve_fraction)
+        self.tolerance = self.reserve + max(self.interval, 1000.0 * rates.burst_seconds)
+
+    def _chat(self, chat_id: int | None) -> tuple[str, float, float]:
+        if chat_id is None:
+            return "", 0.0, 0.0
+        key = f"{self._prefix}:chat:{chat_id}"
+        if chat_id > 0:
+            interval = 1000.0 / self.rates.private_chat_per_second
+        else:
+            interval = 60_000.0 / self.rates.group_per_minute
+        return key, interval, interval * self.rates.chat_burst
+
+    def try_acquire(
+        self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
+    ) -> tuple[int, float]:
+        """Take up to `tokens` now; returns (granted, seconds to wait when none were)."""
+        chat_key, chat_interval, chat_tolerance = self._chat(chat_id)
+        granted, wait = self._acquire(
+            keys=[f"{self._prefix}:all", f"{self._prefix}:pause", chat_key],
+            args=[
+                self.clock_ms(),
+                self.interval,
+                self.tolerance,
+                0 if priority else self.reserve,
+                chat_interval,
+                chat_tolerance,
+                1 if chat_key else max(1, tokens),
+            ],
+        )
+        return int(granted), int(wait) / 1000.0
+
+    async def acquire(
+        self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
+    ) -> int:
+        """Wait until at least one token is granted; return how many were."""
+        while True:
+            granted, wait = await asyncio.to_thread(
+                self.try_acquire, chat_id, priority=priority, tokens=tokens
+            )
+            if granted:
+                return granted
+            await asyncio.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Every sender of this bot waits `seconds` from now (after a 429's retry_after)."""
+        now = self.clock_ms()
+        self._pause(keys=[f"{self._prefix}:pause"], args=[now + seconds * 1000.0, now])

@@ -1,0 +1,111 @@
+"""The shared Redis rate limiter, with time injected."""
+
+from __future__ import annotations
+
+from bot.store import Redis
+from broadcasts.limiter import Rates, RateLimiter
+
+
+class Clock:
+    """Milliseconds that move only when told."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def drain(
+    limiter: RateLimiter, clock: Clock, seconds: float, step_ms: float = 1.0, **kw: object
+) -> int:
+    """Take every bulk token offered over `seconds` of simulated time."""
+    taken = 0
+    end = clock.now + seconds * 1000
+    while clock.now < end:
+        granted, _ = limiter.try_acquire(**kw)  # type: ignore[arg-type]
+        taken += granted
+        clock.now += step_ms
+    return taken
+
+
+def test_bulk_keeps_to_the_overall_rate(redis: Redis) -> None:
+    """Over 10 s at 30/s, bulk gets 300 (plus the initial burst), never more."""
+    clock = Clock()
+    limiter = RateLimiter(redis, 1, Rates(per_second=30), clock)
+    taken = drain(limiter, clock, 10.0, tokens=50)
+    assert 300 <= taken <= 300 + 3
+
+
+def test_two_workers_share_one_budget(redis: Redis) -> None:
+    """Two limiters (two processes) on the same bot split the rate, not double it."""
+    clock = Clock()
+    a = RateLimiter(redis, 1, Rates(per_second=30), clock)
+    b = RateLimiter(redis, 1, Rates(per_second=30), clock)
+    taken = 0
+    for _ in range(10_000):
+        taken += a.try_acquire(tokens=5)[0] + b.try_acquire(tokens=5)[0]
+        clock.now += 1
+    assert 300 <= taken <= 303
+
+
+def test_priority_replies_find_room_while_bulk_saturates(redis: Redis) -> None:
+    """With bulk using everything it may, a reply is still granted at once."""
+    clock = Clock()
+    limiter = RateLimiter(redis, 1, Rates(per_second=30), clock)
+    drain(limiter, clock, 2.0, tokens=50)
+    while limiter.try_acquire(tokens=50)[0]:  # bulk takes all it may at this instant
+        pass
+    assert limiter.try_acquire(tokens=50)[0] == 0
+    assert limiter.try_acquire(chat_id=77, priority=True)[0] == 1
+    assert limiter.try_acquire(chat_id=78, priority=True)[0] == 1
+
+
+def test_private_chat_one_per_second_with_a_short_burst(redis: Redis) -> None:
+    """A chat may get a few messages back to back, then one a second."""
+    clock = Clock()
+    limiter = RateLimiter(redis, 1, Rates(per_second=1000, chat_burst=3), clock)
+    assert [limiter.try_acquire(chat_id=5, priority=True)[0] for _ in range(4)] == [1, 1, 1, 0]
+    _, wait = limiter.try_acquire(chat_id=5, priority=True)
+    assert 0.9 <= wait <= 1.0
+    clock.now += wait * 1000
+    assert limiter.try_acquire(chat_id=5, priority=True)[0] == 1
+    assert limiter.try_acquire(chat_id=6, priority=True)[0] == 1  # other chats unaffected
+
+
+def test_group_twenty_per_minute(redis: Redis) -> None:
+    """A group or channel gets at most 20 a minute (after its burst)."""
+    clock = Clock()
+    limiter = RateLimiter(redis, 1, Rates(per_second=1000), clock)
+    taken = drain(limiter, clock, 60.0, step_ms=50, chat_id=-1001)
+    assert 20 <= taken <= 20 + 3
+
+
+def test_pause_after_429_holds_every_sender(redis: Redis) -> None:
+    """retry_after pauses bulk and replies alike, exactly that long; a shorter one can't shorten it."""
+    clock = Clock()
+    limiter = RateLimiter(redis, 1, Rates(per_second=30), clock)
+    limiter.pause(5)
+    limiter.pause(2)
+    granted, wait = limiter.try_acquire(priority=True)
+    assert (granted, wait) == (0, 5.0)
+    clock.now += 4999
+    assert limiter.try_acquire(priority=True)[0] == 0
+    clock.now += 1
+    assert limiter.try_acquire(priority=True)[0] == 1
+
+
+def test_bots_do_not_share_budgets(redis: Redis) -> None:
+    """Each bot id has its own keys."""
+    clock = Clock()
+    one = RateLimiter(redis, 1, Rates(per_second=30), clock)
+    two = RateLimiter(redis, 2, Rates(per_second=30), clock)
+    drain(one, clock, 1.0, tokens=50)
+    assert two.try_acquire(tokens=3)[0] == 3
+
+
+def test_paid_broadcast_rate(redis: Redis) -> None:
+    """At 1000/s, one second gives about a thousand."""
+    clock = Clock()
+    limiter = RateLimiter(redis, 1, Rates(per_second=1000), clock)
+    assert 1000 <= drain(limiter, clock, 1.0, tokens=500) <= 1000 + 100
