@@ -186,7 +186,7 @@ class Announcements:
         state: State = (
             "awaiting_approval" if needs_approval else "scheduled" if scheduled_at else "queued"
         )
-        record = {
+        record: dict[Any, Any] = {
             "state": state,
             "admin": str(admin),
             "kind": kind,
@@ -216,7 +216,10 @@ class Announcements:
         raw, counts = pipe.execute()
         if not raw:
             return None
-        number = lambda name: float(raw[name]) if raw.get(name) else None  # noqa: E731
+
+        def number(name: str) -> float | None:
+            return float(raw[name]) if raw.get(name) else None
+
         return Announcement(
             id=announcement_id,
             state=raw["state"],
@@ -240,7 +243,9 @@ class Announcements:
             counts={k: int(v) for k, v in counts.items()},
         )
 
-    def move(self, announcement_id: str, to: State, allowed: Iterable[State], **fields: Any) -> bool:
+    def move(
+        self, announcement_id: str, to: State, allowed: Iterable[State], **fields: Any
+    ) -> bool:
         """Change state atomically if the current state is one of `allowed`."""
         args: list[Any] = [to, *allowed, "--"]
         for key, value in fields.items():
@@ -300,7 +305,10 @@ class Announcements:
 
     def recipients(self, announcement_id: str, start: int, stop: int) -> list[str]:
         """Recipients `start`..`stop - 1` of the plan."""
-        return [str(r) for r in self.redis.lrange(f"kim:bc:{announcement_id}:recipients", start, stop - 1)]
+        return [
+            str(r)
+            for r in self.redis.lrange(f"kim:bc:{announcement_id}:recipients", start, stop - 1)
+        ]
 
     def pending(self, announcement_id: str, recipients: list[str]) -> list[str]:
         """Those of `recipients` with no outcome yet."""
@@ -323,7 +331,13 @@ class Announcements:
         for outcome, is_new in zip(outcomes, fresh, strict=True):
             if is_new:
                 new += 1
-                bucket = "sent" if outcome.code == SENT else "blocked" if outcome.code == BLOCKED else "failed"
+                bucket = (
+                    "sent"
+                    if outcome.code == SENT
+                    else "blocked"
+                    if outcome.code == BLOCKED
+                    else "failed"
+                )
                 pipe.hincrby(f"kim:bc:{announcement_id}:counts", bucket, 1)
         pipe.execute()
         return new
@@ -331,9 +345,13 @@ class Announcements:
     def failures(self, announcement_id: str, limit: int = 1000) -> list[tuple[str, str]]:
         """(recipient, reason) for failed and blocked recipients."""
         found: list[tuple[str, str]] = []
-        for recipient, code in self.redis.hscan_iter(f"kim:bc:{announcement_id}:ledger", count=1000):
+        for recipient, code in self.redis.hscan_iter(
+            f"kim:bc:{announcement_id}:ledger", count=1000
+        ):
             if code != SENT:
-                found.append((str(recipient), "blocked or gone" if code == BLOCKED else str(code)[2:]))
+                found.append(
+                    (str(recipient), "blocked or gone" if code == BLOCKED else str(code)[2:])
+                )
                 if len(found) >= limit:
                     break
         return found
@@ -374,14 +392,14 @@ class Announcements:
         """
         who = str(address)
         for announcement_id in self.redis.zrange(INDEX, 0, -1):
-            base = f"kim:bc:{announcement_id}"
+            base = f"kim:bc:{announcement_id!s}"
             position = self.redis.lpos(base + ":recipients", who)
             code = self.redis.hget(base + ":ledger", who)
             if position is None and code is None:
                 continue
             tombstone = ERASED + secrets.token_hex(4)
             if position is not None:
-                pipe.lset(base + ":recipients", int(position), tombstone)
+                pipe.lset(base + ":recipients", int(str(position)), tombstone)
             pipe.hdel(base + ":ledger", who)
             pipe.hset(base + ":ledger", tombstone, str(code) if code is not None else BLOCKED)
             if code is None:

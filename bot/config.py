@@ -181,11 +181,21 @@ class WhatsApp(_Model):
     ticket_template: Template | None = None
 
 
+class Broadcasts(_Model):
+    """Delivery of announcements."""
+
+    # Telegram allows about 30/s; above that needs paid broadcasts (BotFather, Stars).
+    rate_per_second: float = Field(default=30, gt=0, le=100_000)
+    paid_broadcast: bool = False
+    approval_threshold: int = Field(default=5000, ge=1)
+    batch_size: int = Field(default=500, ge=10, le=10_000)
+
+
 class Limits(_Model):
     """Guards against abuse and stale conversations."""
 
     flood_messages_per_minute: int = Field(default=20, ge=3, le=600)
-    max_text_length: int = Field(default=4000, ge=100, le=4096)
+    max_text_length: int = Field(default=4096, ge=100, le=4096)
     dialog_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
 
 
@@ -201,6 +211,7 @@ class Config(_Model):
     roles: Roles = Field(default_factory=Roles)
     limits: Limits = Field(default_factory=Limits)
     whatsapp: WhatsApp = Field(default_factory=WhatsApp)
+    broadcasts: Broadcasts = Field(default_factory=Broadcasts)
 
     def komunitas_by_slug(self, slug: str) -> Komunitas | None:
         """The community with this slug, if configured."""

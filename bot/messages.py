@@ -7,8 +7,8 @@ may always type a choice's number instead of pressing it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
 
 from bot.addresses import Address
 
@@ -52,6 +52,8 @@ class Incoming:
     location: tuple[float, float] | None = None
     language_code: str | None = None
     forwarded: bool = False
+    message_id: int = 0
+    reply_to: int = 0
 
 
 @dataclass(frozen=True)
@@ -76,7 +78,8 @@ class Reply:
 
     `title` is shown emphasised above `text`. `edit` asks the channel to replace the
     message whose button was pressed, where it can; `notice` is a short toast for the
-    button press itself.
+    button press itself. `progress_of` marks the message that will show an
+    announcement's delivery progress: the channel records its message id.
     """
 
     text: str
@@ -86,6 +89,7 @@ class Reply:
     edit: bool = False
     notice: str = ""
     media: MediaRef | None = None
+    progress_of: str = ""
 
     @property
     def flat_choices(self) -> list[Choice]:
@@ -96,3 +100,23 @@ class Reply:
 def rows(choices: list[Choice], per_row: int) -> tuple[tuple[Choice, ...], ...]:
     """Lay choices out `per_row` to a row."""
     return tuple(tuple(choices[i : i + per_row]) for i in range(0, len(choices), per_row))
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """A reply as plain JSON-able data (for a queued notification)."""
+    return asdict(reply)
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    """The reply `reply_to_dict` wrote."""
+    media = data.get("media")
+    return Reply(
+        text=str(data.get("text", "")),
+        title=str(data.get("title", "")),
+        choices=tuple(tuple(Choice(**c) for c in row) for row in data.get("choices", ())),
+        links=tuple(Link(**link) for link in data.get("links", ())),
+        edit=bool(data.get("edit", False)),
+        notice=str(data.get("notice", "")),
+        media=MediaRef(**media) if media else None,
+        progress_of=str(data.get("progress_of", "")),
+    )

@@ -7,15 +7,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.announcements import Announcements
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.dialog_state import DialogStore
+from bot.dispatch import Dispatch, NoDispatch
 from bot.directory import ChatDirectory
 from bot.flood import FloodGuard
 from bot.i18n import Translator
 from bot.privacy import Privacy
 from bot.regions import RegionIndex
 from bot.residents import Residents
+from bot.roles import Roles
 from bot.store import Redis
 
 
@@ -32,18 +35,24 @@ class Services:
     flood: FloodGuard
     privacy: Privacy
     clock: Clock
+    roles: Roles
+    announcements: Announcements
+    dispatch: Dispatch
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
         return Translator(locale, self.config.deployment.timezone)
 
 
-def build_services(config: Config, redis: Redis, clock: Clock | None = None) -> Services:
-    """Wire the core together."""
+def build_services(
+    config: Config, redis: Redis, clock: Clock | None = None, dispatch: Dispatch | None = None
+) -> Services:
+    """Wire the core together; `dispatch` delivers announcements (None: this process can't)."""
     residents = Residents(redis)
     dialogs = DialogStore(redis, config.limits.dialog_ttl_minutes * 60)
     flood = FloodGuard(redis, config.limits.flood_messages_per_minute)
     regions = RegionIndex(config.regions)
+    announcements = Announcements(redis, config)
     return Services(
         config=config,
         redis=redis,
@@ -52,6 +61,9 @@ def build_services(config: Config, redis: Redis, clock: Clock | None = None) -> 
         residents=residents,
         dialogs=dialogs,
         flood=flood,
-        privacy=Privacy(redis, [residents, dialogs, flood]),
+        privacy=Privacy(redis, [residents, dialogs, flood, announcements]),
         clock=clock or SystemClock(),
+        roles=Roles(config, regions),
+        announcements=announcements,
+        dispatch=dispatch or NoDispatch(),
     )

@@ -52,6 +52,7 @@ def schedule_retention(rq_redis: Redis, config_path: str, delay: timedelta) -> N
 def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     """Run one worker with the scheduler until stopped (or, with burst, until idle)."""
     os.environ["REDIS_URL"] = redis_url
+    os.environ["KIMBOT_CONFIG"] = os.path.abspath(config_path)
     rq_redis = connect(redis_url, decode=False)
     schedule_retention(rq_redis, os.path.abspath(config_path), timedelta(minutes=1))
     queues = [Queue(name, connection=rq_redis) for name in QUEUES]

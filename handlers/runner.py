@@ -16,6 +16,8 @@ from bot.config import Config
 from bot.dialogs import build_conversations
 from bot.services import build_services
 from bot.store import EmbeddedRedis, connect
+from broadcasts.jobs import RQDispatch
+from broadcasts.limiter import Rates, RateLimiter
 from handlers.settings import Settings
 from handlers.telegram.app import (
     build_bot,
@@ -38,7 +40,7 @@ def redis_for(settings: Settings, stack: ExitStack) -> str:
 
 def start_worker(redis_url: str, config_path: str) -> subprocess.Popen[bytes]:
     """An RQ worker (with the scheduler) as a child process."""
-    env = dict(os.environ, REDIS_URL=redis_url)
+    env = dict(os.environ, REDIS_URL=redis_url, KIMBOT_CONFIG=config_path)
     command = [sys.executable, "-m", "handlers.cli", "worker", "--config", config_path]
     return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and module)
 
@@ -70,10 +72,17 @@ def run(
         if with_worker:
             child = start_worker(url, os.path.abspath(settings.config_path))
             stack.callback(stop_child, child)
-        services = build_services(config, connect(url))
+        services = build_services(
+            config, connect(url), dispatch=RQDispatch(connect(url, decode=False))
+        )
         services.redis.ping()
         conversations = build_conversations(services)
-        bot = build_bot(token, settings.telegram_api_url)
+        limiter = RateLimiter(
+            services.redis,
+            int(token.split(":", 1)[0]),
+            Rates(per_second=config.broadcasts.rate_per_second),
+        )
+        bot = build_bot(token, settings.telegram_api_url, limiter)
         dp = build_dispatcher(services, conversations)
         if hook is None:
             log.info("polling Telegram (Ctrl-C stops)")

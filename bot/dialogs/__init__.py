@@ -6,6 +6,7 @@ registered; channels feed it `Incoming` and render the `Reply`s it returns.
 
 from __future__ import annotations
 
+from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
 from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
 from bot.dialogs.engine import Conversations, Flow
 from bot.dialogs.komunitas import KomunitasFlow
@@ -15,7 +16,14 @@ from bot.dialogs.turn import Turn
 from bot.i18n import N_
 from bot.services import Services
 
-__all__ = ["COMMANDS", "RESIDENT_COMMANDS", "Conversations", "Flow", "build_conversations"]
+__all__ = [
+    "ADMIN_COMMANDS",
+    "COMMANDS",
+    "RESIDENT_COMMANDS",
+    "Conversations",
+    "Flow",
+    "build_conversations",
+]
 
 # Every command a resident may type, Indonesian first, English aliases after; the value
 # is the flow it starts.
@@ -39,6 +47,9 @@ COMMANDS: dict[str, str] = {
     "menu": "menu",
     "batal": "batal",
     "cancel": "batal",
+    "broadcast": "broadcast",
+    "umumkan": "broadcast",
+    "broadcasts": "broadcasts",
 }
 
 # The command menu shown by the apps: (Indonesian command, English command, description).
@@ -53,6 +64,13 @@ RESIDENT_COMMANDS: list[tuple[str, str, str]] = [
     ("berhenti", "stop", N_("Stop receiving announcements")),
     ("bantuan", "help", N_("Help")),
     ("batal", "cancel", N_("Cancel what you are doing")),
+]
+
+
+# Extra commands in admins' menus.
+ADMIN_COMMANDS: list[tuple[str, str, str]] = [
+    ("broadcast", "broadcast", N_("Send an announcement")),
+    ("broadcasts", "broadcasts", N_("Recent announcements")),
 ]
 
 
@@ -91,5 +109,8 @@ def build_conversations(services: Services) -> Conversations:
         HelpFlow(),
         MenuFlow(),
         CancelFlow(),
+        BroadcastFlow(),
+        BroadcastListFlow(),
     ]
-    return Conversations(services, {f.name: f for f in flows}, COMMANDS)
+    actions = {"bc": broadcast_action}
+    return Conversations(services, {f.name: f for f in flows}, COMMANDS, actions)

@@ -4,8 +4,9 @@ Order of concerns, for every message from a resident:
 1. flood guard (one warning, then silence for the rest of the minute);
 2. oversized text is refused without touching any state;
 3. commands (`/start`, `/pindah`, English aliases …) start their flow;
-4. buttons must carry the current step's nonce, or be a menu button (`m.<command>`);
-   a typed number picks the numbered choice last offered;
+4. buttons must carry the current step's nonce, or be a menu button (`m.<command>`) or
+   an action button (`a.<action>.<argument>`, e.g. approving a broadcast) whose handler
+   checks the presser's role itself; a typed number picks the numbered choice last offered;
 5. otherwise the flow in progress gets the input; with none, the resident gets the
    onboarding (newcomers) or the menu.
 State is written back only when a step changed it, so bad input never alters it.
@@ -14,7 +15,7 @@ State is written back only when a step changed it, so bad input never alters it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Protocol
 
 from bot.dialogs import common
@@ -25,6 +26,8 @@ from bot.services import Services
 
 log = logging.getLogger(__name__)
 MENU_PREFIX = "m."
+ACTION_PREFIX = "a."
+Action = Callable[[Turn, str], None]
 # Flows a resident may use without consenting to the current notice: they only read,
 # stop or erase data, or change the language the notice is shown in.
 CONSENT_FREE = frozenset({"dataku", "hapusdata", "berhenti", "bahasa", "bantuan", "batal"})
@@ -51,10 +54,17 @@ class Flow(Protocol):
 class Conversations:
     """Handles residents' private messages with the registered flows."""
 
-    def __init__(self, svc: Services, flows: Mapping[str, Flow], commands: Mapping[str, str]):
+    def __init__(
+        self,
+        svc: Services,
+        flows: Mapping[str, Flow],
+        commands: Mapping[str, str],
+        actions: Mapping[str, Action] | None = None,
+    ):
         self.svc = svc
         self.flows = dict(flows)
         self.commands = dict(commands)
+        self.actions = dict(actions or {})
 
     def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one message; never raises for bad input."""
@@ -124,6 +134,14 @@ class Conversations:
         self.flows[flow].begin(turn, args)
 
     def _button(self, turn: Turn, data: str) -> None:
+        if data.startswith(ACTION_PREFIX):
+            name, _, argument = data.removeprefix(ACTION_PREFIX).partition(".")
+            action = self.actions.get(name)
+            if action is None or not argument:
+                turn.say(common.stale_button(turn))
+            else:
+                action(turn, argument)
+            return
         if data.startswith(MENU_PREFIX):
             command = data.removeprefix(MENU_PREFIX)
             if command in self.commands:

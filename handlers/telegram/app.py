@@ -17,25 +17,33 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
-from bot.dialogs import RESIDENT_COMMANDS, Conversations
+from bot.dialogs import ADMIN_COMMANDS, RESIDENT_COMMANDS, Conversations
 from bot.services import Services
 from handlers.telegram.joins import join_router
+from broadcasts.limiter import RateLimiter
 from handlers.telegram.middlewares import SeenUpdates, error_handler
+from handlers.telegram.pacing import PacedReplies
 from handlers.telegram.residents import ResidentChats, resident_router
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
 
 
-def build_bot(token: str, api_url: str | None = None) -> Bot:
-    """A Bot talking to api.telegram.org, or to `api_url` (a local Bot API server)."""
+def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | None = None) -> Bot:
+    """A Bot talking to api.telegram.org, or to `api_url` (a local Bot API server).
+
+    With a limiter, every message it sends first waits for a priority token.
+    """
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
     )
+    if limiter is not None:
+        session.middleware(PacedReplies(limiter))
     return Bot(
         token,
         session=session,
@@ -66,6 +74,25 @@ async def set_commands(bot: Bot, services: Services) -> None:
         await bot.set_my_commands(commands, scope=scope, language_code=locale)
         if locale == locales.default:
             await bot.set_my_commands(commands, scope=scope)
+    await _set_admin_commands(bot, services)
+
+
+async def _set_admin_commands(bot: Bot, services: Services) -> None:
+    """Admins see the broadcast commands too, in their own chat's menu."""
+    roles = services.config.roles
+    tr = services.translator(services.config.locales.default)
+    commands = [
+        BotCommand(command=ind, description=tr._(description))
+        for ind, _en, description in RESIDENT_COMMANDS + ADMIN_COMMANDS
+    ]
+    admins = {a.id for a in roles.admins} | set(roles.superadmins)
+    for text in sorted(admins):
+        if not text.startswith("tg:"):
+            continue
+        try:
+            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=int(text[3:])))
+        except TelegramAPIError as exc:  # an admin who never started the bot
+            log.info("no command menu for %s: %s", text, exc.message)
 
 
 async def run_polling(bot: Bot, dp: Dispatcher, services: Services) -> None:

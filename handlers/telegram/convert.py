@@ -25,15 +25,32 @@ def incoming_message(message: Message) -> Incoming:
     address = Address.telegram(message.chat.id)
     language = user.language_code if user else None
     forwarded = message.forward_origin is not None
+    message_id = message.message_id
+    reply_to = message.reply_to_message.message_id if message.reply_to_message else 0
     text = message.text or message.caption or ""
     if message.text is not None:
         command = parse_command(message.text)
         if command is not None and not forwarded:
             name, args = command
             return Incoming(
-                address, "command", text=text, command=name, args=args, language_code=language
+                address,
+                "command",
+                text=text,
+                command=name,
+                args=args,
+                language_code=language,
+                message_id=message_id,
+                reply_to=reply_to,
             )
-        return Incoming(address, "text", text=text, language_code=language, forwarded=forwarded)
+        return Incoming(
+            address,
+            "text",
+            text=text,
+            language_code=language,
+            forwarded=forwarded,
+            message_id=message_id,
+            reply_to=reply_to,
+        )
     kind, media, location = _content(message)
     return Incoming(
         address,
@@ -43,6 +60,8 @@ def incoming_message(message: Message) -> Incoming:
         location=location,
         language_code=language,
         forwarded=forwarded,
+        message_id=message_id,
+        reply_to=reply_to,
     )
 
 

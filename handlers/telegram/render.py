@@ -13,7 +13,7 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.messages import Reply
 
@@ -60,16 +60,18 @@ def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return parts
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """Send one reply as one or more messages."""
+async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
+    """Send one reply as one or more messages; return the last one sent."""
     if not reply.text and not reply.title:
         if reply.notice:
-            await bot.send_message(chat_id, html.escape(reply.notice, quote=False))
-        return
+            return await bot.send_message(chat_id, html.escape(reply.notice, quote=False))
+        return None
     parts = split(html_text(reply))
+    sent = None
     for i, part in enumerate(parts):
         markup = keyboard(reply) if i == len(parts) - 1 else None
-        await bot.send_message(chat_id, part, reply_markup=markup)
+        sent = await bot.send_message(chat_id, part, reply_markup=markup)
+    return sent
 
 
 async def edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:

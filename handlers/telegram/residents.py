@@ -34,6 +34,13 @@ class ResidentChats:
             self._locks[key] = lock
         return lock
 
+    async def track_progress(self, announcement_id: str, chat_id: int, message_id: int) -> None:
+        """Remember the message that shows an announcement's progress (edited by the worker)."""
+        store = self.conversations.svc.announcements
+        await asyncio.to_thread(
+            store.set_progress_message, announcement_id, str(chat_id), message_id
+        )
+
     async def answer(self, incoming: Incoming) -> list[Reply]:
         """The core's replies to one message, in the resident's turn."""
         async with self._lock(str(incoming.address)):
@@ -51,7 +58,9 @@ def resident_router(chats: ResidentChats) -> Router:
         """Any private message: text, command, media or anything else."""
         replies = await chats.answer(incoming_message(message))
         for reply in replies:
-            await send_reply(bot, message.chat.id, reply)
+            sent = await send_reply(bot, message.chat.id, reply)
+            if reply.progress_of and sent is not None:
+                await chats.track_progress(reply.progress_of, message.chat.id, sent.message_id)
 
     @router.callback_query(Press.filter())
     async def on_button(query: CallbackQuery, callback_data: Press, bot: Bot) -> None:
@@ -65,8 +74,10 @@ def resident_router(chats: ResidentChats) -> Router:
                 continue
             if reply.edit and message is not None and isinstance(message, Message):
                 await edit_or_send(bot, message.chat.id, message.message_id, reply)
-            else:
-                await send_reply(bot, query.from_user.id, reply)
+                continue
+            sent = await send_reply(bot, query.from_user.id, reply)
+            if reply.progress_of and sent is not None:
+                await chats.track_progress(reply.progress_of, query.from_user.id, sent.message_id)
 
     @router.callback_query()
     async def on_unknown_button(query: CallbackQuery) -> None:

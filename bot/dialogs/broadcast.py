@@ -1,0 +1,377 @@
+"""`/broadcast` for KIM admins: compose, pick targets, see the reach, confirm or schedule.
+
+Steps: compose (send the announcement, or reply `/broadcast` to it) → targets (toggle
+within the admin's scope) → confirm (preview, residents and channels reached) →
+[schedule: type a date and time] → queued, scheduled, or waiting for a superadmin's
+approval when the audience exceeds `broadcasts.approval_threshold`.
+`/broadcasts` lists recent ones; approving, rejecting and cancelling are action buttons
+(`a.bc.<verb>.<id>`). Every step and every action checks the role again on the server.
+Diagram: docs/conversations.md.
+"""
+
+from __future__ import annotations
+
+from bot.addresses import Address
+from bot.announcements import OPEN_STATES, State
+from bot.broadcast_report import progress_text, state_label
+from bot.clock import to_datetime
+from bot.dialogs import common
+from bot.dialogs.turn import Turn
+from bot.messages import Choice, Reply, rows
+from bot.timeparse import parse_when
+
+FLOW = "broadcast"
+PAGE = 7
+PREVIEW = 300
+MAX_AHEAD_DAYS = 30
+BROADCASTABLE = ("text", "photo", "video", "document")
+
+
+def _not_admin(turn: Turn) -> bool:
+    if turn.svc.roles.is_admin(turn.address):
+        return False
+    turn.end()
+    turn.say(Reply(text=turn.tr._("This command is for KIM admins.")))
+    return True
+
+
+class BroadcastFlow:
+    """Composing and confirming an announcement."""
+
+    name = FLOW
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """`/broadcast`, or `/broadcast` as a reply to the message to send."""
+        if _not_admin(turn):
+            return
+        if turn.msg.reply_to:
+            turn.goto(FLOW, "targets", source=turn.msg.reply_to, preview="", selected=[], page=0)
+            self._ask_targets(turn, edit=False)
+            return
+        turn.goto(FLOW, "compose", selected=[], page=0)
+        turn.say(
+            Reply(
+                text=turn.tr._(
+                    "Send the announcement now: text, a photo, a video or a document (with a "
+                    "caption). Its formatting is kept. /batal cancels."
+                )
+            )
+        )
+
+    def on_input(self, turn: Turn) -> None:
+        """The announcement itself (compose), or a date and time (schedule)."""
+        if _not_admin(turn):
+            return
+        state = turn.state
+        assert state is not None
+        msg = turn.msg
+        if state.step == "compose":
+            if msg.kind not in BROADCASTABLE or not msg.message_id:
+                turn.say(
+                    Reply(
+                        text=turn.tr._(
+                            "That cannot be broadcast. Send text, a photo, a video or a document."
+                        )
+                    )
+                )
+                return
+            turn.goto(
+                FLOW, "targets", source=msg.message_id, preview=msg.text[:PREVIEW], kind=msg.kind
+            )
+            self._auto_or_ask_targets(turn)
+        elif state.step == "schedule" and msg.kind == "text":
+            self._scheduled(turn, msg.text)
+        else:
+            turn.say(Reply(text=common.pick_prompt(turn)))
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """Target toggles, paging, confirm, schedule, cancel."""
+        if _not_admin(turn):
+            return
+        state = turn.state
+        assert state is not None
+        verb, _, arg = value.partition(".")
+        if state.step == "targets" and verb in ("t", "page", "next"):
+            self._targets_button(turn, verb, arg)
+        elif state.step in ("confirm", "schedule") and verb in ("send", "schedule", "back"):
+            self._confirm_button(turn, verb)
+        elif verb == "cancel":
+            common.show_menu(turn, turn.tr._("Announcement discarded."))
+        else:
+            turn.say(common.stale_button(turn))
+
+    # targets -----------------------------------------------------------------------
+
+    def _auto_or_ask_targets(self, turn: Turn) -> None:
+        targets = turn.svc.roles.targets(turn.address)
+        if len(targets) == 1:
+            turn.goto(FLOW, "confirm", selected=[targets[0].key])
+            self._ask_confirm(turn)
+        else:
+            self._ask_targets(turn, edit=False)
+
+    def _ask_targets(self, turn: Turn, edit: bool) -> None:
+        state = turn.state
+        assert state is not None
+        targets = turn.svc.roles.targets(turn.address)
+        selected = set(state.data.get("selected", []))
+        pages = max(1, -(-len(targets) // PAGE))
+        page = min(max(int(state.data.get("page", 0)), 0), pages - 1)
+        buttons = [
+            turn.button(("✅ " if t.key in selected else "") + t.label, f"t.{index}")
+            for index, t in enumerate(targets)
+            if page * PAGE <= index < (page + 1) * PAGE
+        ]
+        laid = list(rows(buttons, 2))
+        nav = []
+        if page > 0:
+            nav.append(turn.button(turn.tr._("‹ Previous"), f"page.{page - 1}"))
+        if page < pages - 1:
+            nav.append(turn.button(turn.tr._("More ›"), f"page.{page + 1}"))
+        if nav:
+            laid.append(tuple(nav))
+        last = [turn.button(turn.tr._("✖ Cancel"), "cancel")]
+        if selected:
+            last.insert(0, turn.button(turn.tr._("Next ›"), "next"))
+        laid.append(tuple(last))
+        text = turn.tr._("Who should receive it? Press to select, press again to remove.")
+        turn.say(Reply(text=text, choices=tuple(laid), edit=edit))
+
+    def _targets_button(self, turn: Turn, verb: str, arg: str) -> None:
+        state = turn.state
+        assert state is not None
+        targets = turn.svc.roles.targets(turn.address)
+        if verb == "page" and arg.isdigit():
+            turn.goto(FLOW, "targets", page=int(arg))
+            self._ask_targets(turn, edit=True)
+        elif verb == "t" and arg.isdigit() and int(arg) < len(targets):
+            key = targets[int(arg)].key
+            selected = list(state.data.get("selected", []))
+            selected = [k for k in selected if k != key] if key in selected else [*selected, key]
+            turn.goto(FLOW, "targets", selected=selected)
+            self._ask_targets(turn, edit=True)
+        elif verb == "next" and state.data.get("selected"):
+            turn.goto(FLOW, "confirm")
+            self._ask_confirm(turn)
+        else:
+            turn.say(common.stale_button(turn))
+
+    # confirm and schedule ------------------------------------------------------------
+
+    def _reach(self, turn: Turn) -> tuple[list[str], int, int]:
+        state = turn.state
+        assert state is not None
+        selected = [
+            k for k in state.data.get("selected", []) if turn.svc.roles.may_target(turn.address, k)
+        ]
+        store = turn.svc.announcements
+        return selected, store.count_audience(selected), len(store.channel_chats(selected))
+
+    def _needs_approval(self, turn: Turn, residents: int) -> bool:
+        threshold = turn.svc.config.broadcasts.approval_threshold
+        return residents > threshold and not turn.svc.roles.is_superadmin(turn.address)
+
+    def _ask_confirm(self, turn: Turn) -> None:
+        state = turn.state
+        assert state is not None
+        _ = turn.tr._
+        selected, residents, channels = self._reach(turn)
+        labels = ", ".join(turn.svc.roles.label(k) for k in selected)
+        lines = []
+        if state.data.get("preview"):
+            lines += [_("Preview:"), state.data["preview"], ""]
+        lines.append(_("To: {targets}", targets=labels))
+        lines.append(
+            _(
+                "Reaches {residents} residents and {channels} channels.",
+                residents=turn.tr.number(residents),
+                channels=turn.tr.number(channels),
+            )
+        )
+        when = state.data.get("at")
+        if when:
+            lines.append(_("Goes out {when}.", when=turn.tr.datetime_text(to_datetime(when))))
+        if self._needs_approval(turn, residents):
+            lines.append(_("This many residents needs a superadmin's approval first."))
+        send_label = _("📨 Ask approval") if self._needs_approval(turn, residents) else _("✅ Send")
+        choices = (
+            (turn.button(send_label, "send"), turn.button(_("🕒 Schedule"), "schedule")),
+            (turn.button(_("‹ Targets"), "back"), turn.button(_("✖ Cancel"), "cancel")),
+        )
+        turn.say(Reply(title=_("Check the announcement"), text="\n".join(lines), choices=choices))
+
+    def _confirm_button(self, turn: Turn, verb: str) -> None:
+        if verb == "back":
+            turn.goto(FLOW, "targets", page=0)
+            self._ask_targets(turn, edit=True)
+        elif verb == "schedule":
+            turn.goto(FLOW, "schedule")
+            turn.say(
+                Reply(
+                    text=turn.tr._(
+                        "When should it go out? Type a date and time in {zone}, e.g. "
+                        "25-11-2026 07.30, or just 07.30 (today, or tomorrow if past).",
+                        zone=turn.svc.config.deployment.timezone,
+                    ),
+                    choices=((turn.button(turn.tr._("✖ Cancel"), "cancel"),),),
+                )
+            )
+        else:
+            self._create(turn)
+
+    def _scheduled(self, turn: Turn, text: str) -> None:
+        moment = parse_when(text, turn.now, turn.svc.config.deployment.timezone)
+        _ = turn.tr._
+        if moment is None:
+            turn.say(
+                Reply(text=_("I can't read that as a date and time. Example: 25-11-2026 07.30"))
+            )
+            return
+        if moment <= turn.now or moment > turn.now + MAX_AHEAD_DAYS * 86400:
+            turn.say(Reply(text=_("Choose a moment in the next {days} days.", days=MAX_AHEAD_DAYS)))
+            return
+        turn.goto(FLOW, "confirm", at=moment)
+        self._ask_confirm(turn)
+
+    def _create(self, turn: Turn) -> None:
+        state = turn.state
+        assert state is not None
+        selected, residents, _channels = self._reach(turn)
+        if not selected:
+            turn.say(common.stale_button(turn))
+            return
+        approval = self._needs_approval(turn, residents)
+        store = turn.svc.announcements
+        ann = store.create(
+            turn.address,
+            selected,
+            turn.now,
+            kind="copy",
+            source_chat=turn.address.chat_id,
+            source_message=int(state.data["source"]),
+            scheduled_at=state.data.get("at"),
+            needs_approval=approval,
+        )
+        turn.end()
+        if approval:
+            self._ask_superadmins(turn, ann.id, residents)
+        else:
+            turn.svc.dispatch.submit(ann.id)
+        fresh = store.get(ann.id)
+        assert fresh is not None
+        turn.say(Reply(text=progress_text(turn.tr, fresh, turn.now), progress_of=ann.id))
+
+    def _ask_superadmins(self, turn: Turn, announcement_id: str, residents: int) -> None:
+        for who in turn.svc.config.roles.superadmins:
+            address = Address.parse(who)
+            tr = turn.svc.translator(turn.svc.config.locales.default)
+            text = tr._(
+                "{admin} asks to send announcement #{id} to {residents} residents.",
+                admin=turn.svc.roles.admin_name(turn.address),
+                id=announcement_id,
+                residents=tr.number(residents),
+            )
+            choices = (
+                (
+                    Choice(tr._("✅ Approve"), f"a.bc.approve.{announcement_id}"),
+                    Choice(tr._("✖ Reject"), f"a.bc.reject.{announcement_id}"),
+                ),
+            )
+            turn.svc.dispatch.notify(address, Reply(text=text, choices=choices))
+
+
+class BroadcastListFlow:
+    """`/broadcasts`: the newest announcements, with cancel buttons for open ones."""
+
+    name = "broadcasts"
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """List them."""
+        if _not_admin(turn):
+            return
+        _ = turn.tr._
+        recent = turn.svc.announcements.recent(10)
+        if not recent:
+            turn.say(Reply(text=_("No announcements yet.")))
+            return
+        lines, buttons = [], []
+        for ann in recent:
+            labels = ", ".join(turn.svc.roles.label(k) for k in ann.targets if k)
+            lines.append(
+                f"#{ann.id} · {state_label(turn.tr, ann.state)} · {labels} · "
+                + turn.tr._("{sent} sent", sent=turn.tr.number(ann.counts.get("sent", 0)))
+            )
+            if ann.state in OPEN_STATES and _may_manage(turn, ann.admin):
+                buttons.append(Choice(_("✖ Cancel #{id}", id=ann.id), f"a.bc.cancel.{ann.id}"))
+        turn.say(
+            Reply(title=_("Recent announcements"), text="\n".join(lines), choices=rows(buttons, 2))
+        )
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """No buttons of its own (cancel is an action)."""
+        turn.say(common.stale_button(turn))
+
+    def on_input(self, turn: Turn) -> None:
+        """No input of its own."""
+        turn.say(Reply(text=common.pick_prompt(turn)))
+
+
+def _may_manage(turn: Turn, owner: Address) -> bool:
+    return owner == turn.address or turn.svc.roles.is_superadmin(turn.address)
+
+
+def broadcast_action(turn: Turn, argument: str) -> None:
+    """`a.bc.approve.<id>`, `a.bc.reject.<id>`, `a.bc.cancel.<id>`, checked on the server."""
+    verb, _, announcement_id = argument.partition(".")
+    svc = turn.svc
+    ann = svc.announcements.get(announcement_id)
+    _ = turn.tr._
+    if ann is None or verb not in ("approve", "reject", "cancel"):
+        turn.say(common.stale_button(turn))
+        return
+    allowed = (
+        svc.roles.is_superadmin(turn.address) if verb != "cancel" else _may_manage(turn, ann.admin)
+    )
+    if not allowed:
+        turn.say(Reply(text="", notice=_("You may not do that.")))
+        return
+    if verb == "approve":
+        to: State = "scheduled" if ann.scheduled_at else "queued"
+        if svc.announcements.move(ann.id, to, ["awaiting_approval"], approved_by=str(turn.address)):
+            svc.dispatch.submit(ann.id)
+            _tell_owner(turn, ann.admin, "approved", ann.id)
+            turn.say(Reply(text=_("Announcement #{id} approved.", id=ann.id), edit=True))
+            return
+    elif verb == "reject":
+        if svc.announcements.move(
+            ann.id, "rejected", ["awaiting_approval"], approved_by=str(turn.address)
+        ):
+            _tell_owner(turn, ann.admin, "rejected", ann.id)
+            turn.say(Reply(text=_("Announcement #{id} rejected.", id=ann.id), edit=True))
+            return
+    elif svc.announcements.move(
+        ann.id,
+        "cancelled",
+        OPEN_STATES,
+        note=_("Cancelled by {who}.", who=svc.roles.admin_name(turn.address)),
+    ):
+        svc.dispatch.cancel(ann.id)
+        turn.say(Reply(text=_("Announcement #{id} cancelled.", id=ann.id)))
+        return
+    current = svc.announcements.get(ann.id)
+    state = state_label(turn.tr, current.state if current else "")
+    turn.say(
+        Reply(text="", notice=_("Announcement #{id} is already {state}.", id=ann.id, state=state))
+    )
+
+
+def _tell_owner(turn: Turn, owner: Address, verdict: str, announcement_id: str) -> None:
+    if owner == turn.address:
+        return
+    tr = turn.svc.translator(turn.svc.config.locales.default)
+    text = (
+        tr._("Your announcement #{id} was approved and goes out as planned.", id=announcement_id)
+        if verdict == "approved"
+        else tr._("Your announcement #{id} was not approved.", id=announcement_id)
+    )
+    turn.svc.dispatch.notify(owner, Reply(text=text))

@@ -1,0 +1,75 @@
+"""What a job needs, built once per worker process from its environment.
+
+Jobs carry only ids. The worker's environment names the config (`KIMBOT_CONFIG`), Redis
+(`REDIS_URL`), the bot token (`KIMBOT_TELEGRAM_TOKEN`) and an optional Bot API server
+(`KIMBOT_TELEGRAM_API_URL`); `kimbot run` passes them to the worker it starts.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from redis import Redis as RawRedis
+
+from bot.config import load_config
+from bot.services import Services, build_services
+from bot.store import connect
+from broadcasts.limiter import Rates, RateLimiter
+
+
+@dataclass(frozen=True)
+class JobContext:
+    """Services, the raw Redis connection RQ needs, and how to reach Telegram."""
+
+    services: Services
+    rq_redis: RawRedis
+    token: str
+    api_url: str | None
+
+    @property
+    def bot_id(self) -> int:
+        """The bot's numeric id (the token's first part; not secret)."""
+        return int(self.token.split(":", 1)[0])
+
+    def limiter(self) -> RateLimiter:
+        """The shared limiter at the configured rate."""
+        rate = self.services.config.broadcasts.rate_per_second
+        return RateLimiter(self.services.redis, self.bot_id, Rates(per_second=rate))
+
+    def bot(self) -> Bot:
+        """A new Bot (its session must be closed by the caller, inside the job's loop)."""
+        session = (
+            AiohttpSession(api=TelegramAPIServer.from_base(self.api_url))
+            if self.api_url
+            else AiohttpSession()
+        )
+        return Bot(
+            self.token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True)
+        )
+
+
+def _required(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise RuntimeError(f"the worker needs {name} in its environment")
+    return value
+
+
+@lru_cache(maxsize=1)
+def job_context() -> JobContext:
+    """The context of this worker process."""
+    config = load_config(os.environ.get("KIMBOT_CONFIG", "config.yaml"))
+    redis_url = _required("REDIS_URL")
+    services = build_services(config, connect(redis_url))
+    return JobContext(
+        services=services,
+        rq_redis=connect(redis_url, decode=False),
+        token=_required("KIMBOT_TELEGRAM_TOKEN"),
+        api_url=os.environ.get("KIMBOT_TELEGRAM_API_URL") or None,
+    )

@@ -1,0 +1,265 @@
+"""RQ jobs that deliver announcements, and the `Dispatch` the core submits them through.
+
+- `start_job(id)`: moves the announcement to `sending`, fixes its recipient list, and
+  enqueues one `batch_job` per `batch_size` recipients plus the `watch_job`.
+- `batch_job(id, start, stop)`: sends to recipients `start..stop-1` that have no outcome
+  yet, keeping a heartbeat while it runs.
+- `watch_job(id)`: every few seconds edits the admin's progress message, re-enqueues any
+  batch whose worker died (pending recipients, not queued, no heartbeat), and writes the
+  final report when every recipient has an outcome.
+
+Redis keys (besides the announcement's own, see bot/announcements.py):
+- `kim:bc:{id}:queued` — set of batch starts enqueued but not yet started.
+- `kim:bc:{id}:hb:{start}` — heartbeat of a running batch (expires after `HEARTBEAT_TTL`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from redis import Redis as RawRedis
+from rq import Queue, Retry
+
+from bot.addresses import Address
+from bot.messages import Reply, reply_from_dict, reply_to_dict
+
+from bot.announcements import Announcement
+from bot.broadcast_report import progress_text
+from broadcasts.context import JobContext, job_context
+from broadcasts.telegram_sender import Sender
+
+log = logging.getLogger(__name__)
+BULK_QUEUE = "kim-bulk"
+INTERACTIVE_QUEUE = "kim-interactive"
+CONTROL_QUEUE = "kim-default"
+WATCH_EVERY = timedelta(seconds=3)
+HEARTBEAT_TTL = 15
+JOB_TIMEOUT = 3600
+
+
+def _queue(ctx: JobContext, name: str) -> Queue:
+    return Queue(name, connection=ctx.rq_redis)
+
+
+def _batches(ctx: JobContext, total: int) -> list[tuple[int, int]]:
+    size = ctx.services.config.broadcasts.batch_size
+    return [(start, min(start + size, total)) for start in range(0, total, size)]
+
+
+def enqueue_batch(ctx: JobContext, announcement_id: str, start: int, stop: int) -> None:
+    """Queue one batch (ids only), remembering that it waits."""
+    ctx.services.redis.sadd(f"kim:bc:{announcement_id}:queued", start)
+    _queue(ctx, BULK_QUEUE).enqueue(
+        batch_job,
+        announcement_id,
+        start,
+        stop,
+        job_timeout=JOB_TIMEOUT,
+        retry=Retry(max=3, interval=[5, 30, 120]),
+        result_ttl=3600,
+        failure_ttl=7 * 86400,
+    )
+
+
+def start_job(announcement_id: str) -> int:
+    """Plan the recipients and enqueue every batch; returns how many batches."""
+    ctx = job_context()
+    store = ctx.services.announcements
+    now = ctx.services.clock.now()
+    store.move(announcement_id, "sending", ["queued", "scheduled"], started_at=now)
+    ann = store.get(announcement_id)
+    if ann is None or ann.state != "sending":
+        log.info(
+            "announcement %s not started: %s", announcement_id, ann.state if ann else "missing"
+        )
+        return 0
+    total = store.plan(announcement_id)
+    batches = _batches(ctx, total)
+    for start, stop in batches:
+        enqueue_batch(ctx, announcement_id, start, stop)
+    _queue(ctx, CONTROL_QUEUE).enqueue_in(WATCH_EVERY, watch_job, announcement_id, result_ttl=60)
+    log.info("announcement %s: %d recipients in %d batches", announcement_id, total, len(batches))
+    return len(batches)
+
+
+def batch_job(announcement_id: str, start: int, stop: int) -> dict[str, Any]:
+    """Deliver one batch; safe to run twice (the ledger skips recipients with an outcome)."""
+    ctx = job_context()
+    redis = ctx.services.redis
+    beat = f"kim:bc:{announcement_id}:hb:{start}"
+    pipe = redis.pipeline(transaction=True)
+    pipe.srem(f"kim:bc:{announcement_id}:queued", start)
+    pipe.set(beat, "1", ex=HEARTBEAT_TTL)
+    pipe.execute()
+    done = threading.Event()
+
+    def heartbeat() -> None:
+        while not done.wait(HEARTBEAT_TTL / 3):
+            redis.set(beat, "1", ex=HEARTBEAT_TTL)
+
+    beating = threading.Thread(target=heartbeat, daemon=True)
+    beating.start()
+    try:
+        stats = asyncio.run(_deliver(ctx, announcement_id, start, stop))
+    finally:
+        done.set()
+        redis.delete(beat)
+    _finish_if_complete(ctx, announcement_id)
+    return stats
+
+
+async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int) -> dict[str, Any]:
+    store = ctx.services.announcements
+    ann = store.get(announcement_id)
+    if ann is None or ann.state != "sending":
+        return {"skipped": ann.state if ann else "missing"}
+    bot = ctx.bot()
+    last_check = [0.0, False]
+
+    def cancelled() -> bool:
+        now = time.monotonic()
+        if now - last_check[0] > 1.0:
+            current = store.get(announcement_id)
+            last_check[:] = [now, current is None or current.state != "sending"]
+        return bool(last_check[1])
+
+    try:
+        sender = Sender(
+            bot=bot,
+            store=store,
+            residents=ctx.services.residents,
+            limiter=ctx.limiter(),
+            paid=ctx.services.config.broadcasts.paid_broadcast,
+            should_stop=cancelled,
+        )
+        stats = await sender.deliver(ann, store.recipients(announcement_id, start, stop))
+    finally:
+        await bot.session.close()
+    return asdict(stats)
+
+
+def watch_job(announcement_id: str) -> str:
+    """Report progress, revive lost batches, and write the final report; reschedules itself."""
+    ctx = job_context()
+    store = ctx.services.announcements
+    ann = store.get(announcement_id)
+    if ann is None:
+        return "missing"
+    if ann.state == "sending":
+        _revive_lost_batches(ctx, ann)
+        if _finish_if_complete(ctx, announcement_id):
+            return "done"
+        asyncio.run(_edit_progress(ctx, announcement_id))
+        _queue(ctx, CONTROL_QUEUE).enqueue_in(
+            WATCH_EVERY, watch_job, announcement_id, result_ttl=60
+        )
+        return "sending"
+    asyncio.run(_edit_progress(ctx, announcement_id))
+    return ann.state
+
+
+def _revive_lost_batches(ctx: JobContext, ann: Announcement) -> None:
+    redis = ctx.services.redis
+    store = ctx.services.announcements
+    queued = {int(s) for s in redis.smembers(f"kim:bc:{ann.id}:queued")}
+    for start, stop in _batches(ctx, ann.total):
+        if start in queued or redis.exists(f"kim:bc:{ann.id}:hb:{start}"):
+            continue
+        if store.pending(ann.id, store.recipients(ann.id, start, stop)):
+            log.warning("announcement %s: batch %d lost its worker; enqueued again", ann.id, start)
+            enqueue_batch(ctx, ann.id, start, stop)
+
+
+def _finish_if_complete(ctx: JobContext, announcement_id: str) -> bool:
+    if not ctx.services.announcements.finish(announcement_id, ctx.services.clock.now()):
+        return False
+    asyncio.run(_edit_progress(ctx, announcement_id))
+    return True
+
+
+async def _edit_progress(ctx: JobContext, announcement_id: str) -> None:
+    ann = ctx.services.announcements.get(announcement_id)
+    if ann is None or not ann.progress_chat or not ann.progress_message:
+        return
+    tr = ctx.services.translator(ctx.services.config.locales.default)
+    text = progress_text(tr, ann, ctx.services.clock.now())
+    bot: Bot = ctx.bot()
+    try:
+        await bot.edit_message_text(
+            text=text, chat_id=int(ann.progress_chat), message_id=ann.progress_message
+        )
+    except TelegramAPIError as exc:  # "not modified", or the admin deleted the message
+        log.debug("progress of %s not edited: %s", announcement_id, exc.message)
+    finally:
+        await bot.session.close()
+
+
+def notify_job(to: str, reply: dict[str, Any]) -> str:
+    """Send one message to someone other than the person who caused it (paced, retried)."""
+    from handlers.telegram.render import send_reply  # the adapter's renderer, reused here
+
+    ctx = job_context()
+    address = Address.parse(to)
+    if address.platform != "tg":
+        raise RuntimeError(f"no sender for {address.platform} notifications in this worker")
+
+    async def send() -> None:
+        bot = ctx.bot()
+        try:
+            await ctx.limiter().acquire(int(address.chat_id), priority=True)
+            await send_reply(bot, int(address.chat_id), reply_from_dict(reply))
+        finally:
+            await bot.session.close()
+
+    asyncio.run(send())
+    return "sent"
+
+
+class RQDispatch:
+    """The core's `Dispatch` on RQ: start now or at the scheduled time; cancel; notify."""
+
+    def __init__(self, rq_redis: RawRedis) -> None:
+        self._redis = rq_redis
+
+    def _control(self) -> Queue:
+        return Queue(CONTROL_QUEUE, connection=self._redis)
+
+    def submit(self, announcement_id: str) -> None:
+        """Enqueue the start job, now or at `scheduled_at`."""
+        job_id = f"kim-bc-start-{announcement_id}"
+        at = self._scheduled_at(announcement_id)
+        if at is None:
+            self._control().enqueue(start_job, announcement_id, job_id=job_id, result_ttl=3600)
+        else:
+            self._control().enqueue_at(
+                at, start_job, announcement_id, job_id=job_id, result_ttl=3600
+            )
+
+    def cancel(self, announcement_id: str) -> None:
+        """Running batches stop at their next check; a scheduled start finds it cancelled."""
+        log.info("announcement %s cancelled", announcement_id)
+
+    def notify(self, to: Address, reply: Reply) -> None:
+        """Queue a message to another chat on the interactive queue."""
+        Queue(INTERACTIVE_QUEUE, connection=self._redis).enqueue(
+            notify_job,
+            str(to),
+            reply_to_dict(reply),
+            retry=Retry(max=3, interval=[2, 10, 60]),
+            result_ttl=600,
+        )
+
+    def _scheduled_at(self, announcement_id: str) -> datetime | None:
+        raw = self._redis.hget(f"kim:bc:{announcement_id}", "scheduled_at")
+        if not raw:
+            return None
+        moment = datetime.fromtimestamp(float(raw), tz=UTC)
+        return moment if moment > datetime.now(UTC) else None

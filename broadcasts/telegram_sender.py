@@ -1,0 +1,249 @@
+"""Delivers one batch of an announcement to Telegram, at the shared rate limit.
+
+Per recipient, by Telegram's answer (classified by exception class and parameters):
+- success → `sent`;
+- 429 → every sender of this bot pauses exactly `retry_after`; the recipient is retried,
+  and it is never counted as a failure;
+- 403 (blocked, deactivated, kicked) and 400 "chat not found" → `blocked`, and the
+  resident is marked stopped; never retried;
+- 400 with `migrate_to_chat_id` (a group became a supergroup) → the new id is recorded
+  and the send retried once there;
+- 5xx and network errors → retried with backoff (1, 2, 4, 8, 16 s), then `failed`;
+- anything else → `failed` with Telegram's description as the reason.
+Outcomes are written to the ledger in small batches; a recipient already in the ledger is
+never sent to again, which makes retried, resumed and duplicated batches safe.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramMigrateToChat,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
+from aiogram.types import BufferedInputFile
+
+from bot.addresses import Address
+from bot.announcements import BLOCKED, ERASED, SENT, Announcement, Announcements, Outcome
+from bot.residents import Residents
+from broadcasts.limiter import RateLimiter
+
+log = logging.getLogger(__name__)
+TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
+MAX_ATTEMPTS = 6
+FLUSH_EVERY = 100
+MIGRATED = (
+    "kim:chat:migrated"  # hash: old chat id → new chat id (documented in docs/architecture.md)
+)
+
+
+@dataclass
+class BatchStats:
+    """What one batch did, for logs and benchmarks."""
+
+    sent: int = 0
+    blocked: int = 0
+    failed: int = 0
+    http_429: int = 0
+    retries: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Sender:
+    """Everything one batch needs."""
+
+    bot: Bot
+    store: Announcements
+    residents: Residents
+    limiter: RateLimiter
+    paid: bool = False
+    concurrency: int = 64
+    should_stop: Callable[[], bool] = lambda: False
+    stats: BatchStats = field(default_factory=BatchStats)
+    _outcomes: list[Outcome] = field(default_factory=list)
+    _current: str = ""
+
+    async def deliver(self, ann: Announcement, recipients: list[str]) -> BatchStats:
+        """Send `ann` to every recipient without an outcome; return the batch's figures."""
+        started = time.monotonic()
+        self._current = ann.id
+        queue = [r for r in self.store.pending(ann.id, recipients) if not r.startswith(ERASED)]
+        channels = [r for r in queue if r.startswith("tg:-")]
+        residents = [r for r in queue if not r.startswith("tg:-") and r.startswith("tg:")]
+        skipped = [r for r in queue if not r.startswith("tg:")]  # other platforms' senders
+        if skipped:
+            log.debug("%d non-Telegram recipients left to their own sender", len(skipped))
+        slots = asyncio.Semaphore(self.concurrency)
+        tasks: set[asyncio.Task[None]] = set()
+        attempts: dict[str, int] = {}
+
+        async def one(recipient: str, chat_id: int) -> None:
+            try:
+                await self._send_one(ann, recipient, chat_id, attempts, retry)
+            finally:
+                slots.release()
+
+        retry_queue: asyncio.Queue[str] = asyncio.Queue()
+
+        def retry(recipient: str) -> None:
+            retry_queue.put_nowait(recipient)
+
+        for recipient in channels:
+            if self.should_stop():
+                break
+            chat_id = int(recipient[3:])
+            await self.limiter.acquire(chat_id)
+            await slots.acquire()
+            self._spawn(tasks, one(recipient, chat_id))
+        pending = list(reversed(residents))
+        if ann.kind == "photo" and not ann.photo.startswith("file_id:") and pending:
+            first = pending.pop()  # upload the file once; everyone else gets its file_id
+            await self.limiter.acquire()
+            await slots.acquire()
+            await one(first, int(first[3:]))
+        while (pending or tasks or not retry_queue.empty()) and not self.should_stop():
+            while not retry_queue.empty():
+                pending.append(retry_queue.get_nowait())
+            if not pending:
+                await asyncio.sleep(0.01)
+                continue
+            granted = await self.limiter.acquire(tokens=min(len(pending), 100))
+            for _ in range(min(granted, len(pending))):
+                await slots.acquire()
+                recipient = pending.pop()
+                self._spawn(tasks, one(recipient, int(recipient[3:])))
+            self._flush_if_due()
+        if tasks:
+            await asyncio.gather(*tasks)
+        self._flush()
+        self.stats.seconds = time.monotonic() - started
+        return self.stats
+
+    @staticmethod
+    def _spawn(tasks: set[asyncio.Task[None]], work: Awaitable[None]) -> None:
+        task = asyncio.ensure_future(work)
+        tasks.add(task)
+        task.add_done_callback(tasks.discard)
+
+    async def _send_one(
+        self,
+        ann: Announcement,
+        recipient: str,
+        chat_id: int,
+        attempts: dict[str, int],
+        retry: Callable[[str], None],
+    ) -> None:
+        try:
+            await self._send(ann, chat_id)
+        except TelegramRetryAfter as exc:
+            self.stats.http_429 += 1
+            self.limiter.pause(exc.retry_after)
+            retry(recipient)
+            return
+        except TelegramMigrateToChat as exc:
+            new_id = exc.migrate_to_chat_id
+            self.store.redis.hset(MIGRATED, str(chat_id), str(new_id))
+            log.warning("chat %s became %s: update config.yaml", chat_id, new_id)
+            try:
+                await self.limiter.acquire(new_id)
+                await self._send(ann, new_id)
+            except Exception as again:  # noqa: BLE001 (any failure of the one retry is recorded)
+                self._note(recipient, f"f:migrated to {new_id}, then {again}")
+            else:
+                self._note(recipient, SENT)
+            return
+        except TelegramForbiddenError:
+            self._gone(recipient)
+            return
+        except TelegramBadRequest as exc:
+            if "chat not found" in exc.message.lower():  # no other field tells this 400 apart
+                self._gone(recipient)
+            else:
+                self._note(recipient, f"f:{exc.message[:200]}")
+            return
+        except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
+            count = attempts.get(recipient, 0) + 1
+            attempts[recipient] = count
+            if count >= MAX_ATTEMPTS:
+                self._note(recipient, f"f:{type(exc).__name__}: {exc}"[:200])
+                return
+            self.stats.retries += 1
+            await asyncio.sleep(2 ** (count - 1))
+            retry(recipient)
+            return
+        self._note(recipient, SENT)
+
+    async def _send(self, ann: Announcement, chat_id: int) -> None:
+        paid = True if self.paid else None
+        if ann.kind == "copy":
+            await self.bot.copy_message(
+                chat_id=chat_id,
+                from_chat_id=int(ann.source_chat),
+                message_id=ann.source_message,
+                allow_paid_broadcast=paid,
+            )
+            return
+        if ann.kind == "photo":
+            caption = ann.text if len(ann.text) <= CAPTION_LIMIT else None
+            photo = self._photo(ann)
+            message = await self.bot.send_photo(
+                chat_id=chat_id,
+                photo=photo,
+                caption=caption,
+                parse_mode=None,
+                allow_paid_broadcast=paid,
+            )
+            if message.photo and not ann.photo.startswith("file_id:"):
+                ann.photo = "file_id:" + message.photo[-1].file_id
+                self.store.redis.hset(f"kim:bc:{ann.id}", "photo", ann.photo)
+            if caption is not None or not ann.text:
+                return
+        for start in range(0, len(ann.text), TEXT_LIMIT):
+            await self.bot.send_message(
+                chat_id=chat_id,
+                text=ann.text[start : start + TEXT_LIMIT],
+                parse_mode=None,
+                allow_paid_broadcast=paid,
+            )
+
+    @staticmethod
+    def _photo(ann: Announcement) -> str | BufferedInputFile:
+        if ann.photo.startswith("file_id:"):
+            return ann.photo.removeprefix("file_id:")
+        path = ann.photo.removeprefix("path:")
+        with open(path, "rb") as handle:
+            return BufferedInputFile(handle.read(), filename=path.rsplit("/", 1)[-1])
+
+    def _gone(self, recipient: str) -> None:
+        self._note(recipient, BLOCKED)
+        if not recipient.startswith("tg:-"):
+            self.residents.stop(Address.parse(recipient), time.time())
+
+    def _note(self, recipient: str, code: str) -> None:
+        if code == SENT:
+            self.stats.sent += 1
+        elif code == BLOCKED:
+            self.stats.blocked += 1
+        else:
+            self.stats.failed += 1
+        self._outcomes.append(Outcome(recipient, code))
+
+    def _flush_if_due(self) -> None:
+        if len(self._outcomes) >= FLUSH_EVERY:
+            self._flush()
+
+    def _flush(self) -> None:
+        outcomes, self._outcomes = self._outcomes, []
+        if outcomes:
+            self.store.record(self._current, outcomes)

@@ -1,0 +1,49 @@
+"""Replies go through the same shared rate limiter as broadcasts, with priority.
+
+An aiogram request middleware: before every message-sending call it takes a token
+(priority: bulk leaves room for these) for the bot and the chat. Edits, callback answers
+and join-request decisions are not paced: Telegram does not count them as messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from aiogram.client.session.middlewares.base import (
+    BaseRequestMiddleware,
+    NextRequestMiddlewareType,
+)
+from aiogram.methods import (
+    CopyMessage,
+    ForwardMessage,
+    Response,
+    SendDocument,
+    SendMessage,
+    SendPhoto,
+    SendVideo,
+    TelegramMethod,
+)
+
+from broadcasts.limiter import RateLimiter
+
+PACED = (SendMessage, SendPhoto, SendDocument, SendVideo, CopyMessage, ForwardMessage)
+
+
+class PacedReplies(BaseRequestMiddleware):
+    """Wait for the shared limiter before sending a message."""
+
+    def __init__(self, limiter: RateLimiter) -> None:
+        self.limiter = limiter
+
+    async def __call__(
+        self,
+        make_request: NextRequestMiddlewareType[Any],
+        bot: Bot,
+        method: TelegramMethod[Any],
+    ) -> Response[Any]:
+        """Take a priority token for message-sending methods, then send."""
+        if isinstance(method, PACED):
+            chat = getattr(method, "chat_id", None)
+            await self.limiter.acquire(chat if isinstance(chat, int) else None, priority=True)
+        return await make_request(bot, method)
