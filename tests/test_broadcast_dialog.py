@@ -1,0 +1,203 @@
+"""/broadcast for KIM admins: scopes, reach, confirm, schedule, approval, cancel, forgeries."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.addresses import Address
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.dialogs import Conversations, build_conversations
+from bot.messages import Incoming
+from bot.services import Services, build_services
+from bot.store import Redis
+from tests.admins import (
+    KECAMATAN_ADMIN,
+    KELURAHAN_ADMIN,
+    KOMUNITAS_ADMIN,
+    SUPERADMIN,
+    RecordingDispatch,
+    with_admins,
+)
+from tests.dialog import Resident, verify_dialog
+
+
+@pytest.fixture
+def dispatch() -> RecordingDispatch:
+    """What got submitted."""
+    return RecordingDispatch()
+
+
+@pytest.fixture
+def admin_services(
+    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
+) -> Services:
+    """Services with admins and an approval threshold of 2 residents."""
+    return build_services(with_admins(config, approval_threshold=2), redis, clock, dispatch)
+
+
+@pytest.fixture
+def conv(admin_services: Services) -> Conversations:
+    """The engine with admin flows."""
+    return build_conversations(admin_services)
+
+
+def residents_in(conv: Conversations, *codes: str) -> None:
+    """Subscribe one resident per code (compact deep links)."""
+    for index, code in enumerate(codes):
+        r = Resident(conv, chat_id=100 + index)
+        r.send(f"/start kel_{code.replace('.', '')}")
+        r.press("✅")
+
+
+def announce(admin: Resident, message_id: int = 55, text: str = "Vaksinasi gratis Sabtu") -> None:
+    """The admin sends the announcement itself after /broadcast."""
+    incoming = Incoming(admin.address, "text", text=text, message_id=message_id, language_code="id")
+    admin.last = admin.conversations.handle(incoming)
+    for reply in admin.last:
+        if reply.choices:
+            admin.buttons = [(c.label, c.data) for c in reply.flat_choices]
+
+
+def test_residents_cannot_broadcast(conv: Conversations, redis: Redis) -> None:
+    """Someone without a role is told so; nothing is stored."""
+    me = Resident(conv, chat_id=5)
+    verify_dialog(me, [("/broadcast", "Perintah ini khusus untuk admin KIM")])
+    assert redis.get("kim:dlg:tg:5") is None
+
+
+def test_kelurahan_admin_sends_to_their_kelurahan(
+    conv: Conversations, admin_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """One scope: no target choice; the reach is counted; Send queues it."""
+    residents_in(conv, "36.72.02.1001", "36.72.02.1001", "36.72.02.1002")
+    admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
+    verify_dialog(admin, [("/broadcast", "Kirim pengumumannya sekarang")])
+    announce(admin)
+    said = admin.said()
+    assert "Vaksinasi gratis Sabtu" in said
+    assert "2 warga dan 0 kanal" in said
+    admin.press("✅")
+    assert dispatch.submitted == ["1"]
+    ann = admin_services.announcements.get("1")
+    assert ann is not None
+    assert (ann.state, ann.targets, ann.source_chat, ann.source_message) == (
+        "queued",
+        ["36.72.02.1001"],
+        str(KELURAHAN_ADMIN),
+        55,
+    )
+    assert admin.last[-1].progress_of == "1"
+
+
+def test_kecamatan_admin_picks_within_scope(conv: Conversations, admin_services: Services) -> None:
+    """A kecamatan admin sees their kecamatan and its kelurahan, nothing outside."""
+    admin = Resident(conv, chat_id=KECAMATAN_ADMIN)
+    admin.send("/broadcast")
+    announce(admin)
+    labels = [label for label, _ in admin.buttons]
+    assert labels[0] == "Kec. Cilegon"
+    assert "Bagendung" in labels
+    assert "Cibeber" not in labels and "Kec. Cibeber" not in labels
+    admin.press("Ciwedus")
+    admin.press("Bagendung")
+    admin.press("Lanjut")
+    assert "Ke: Ciwedus, Bagendung" in admin.said()
+
+
+def test_forged_target_and_action_buttons_change_nothing(
+    conv: Conversations, admin_services: Services, dispatch: RecordingDispatch, redis: Redis
+) -> None:
+    """A target index outside the list, another admin's cancel, a forged approval: refused."""
+    admin = Resident(conv, chat_id=KECAMATAN_ADMIN)
+    admin.send("/broadcast")
+    announce(admin)
+    nonce = admin.buttons[0][1].split(".")[0]
+    before = redis.get(f"kim:dlg:{admin.address}")
+    admin.press_data(f"{nonce}.t.999")
+    assert admin.last[0].notice
+    assert redis.get(f"kim:dlg:{admin.address}") == before
+    ann = admin_services.announcements.create(
+        Address.telegram(SUPERADMIN), ["36.72"], 1.0, needs_approval=True
+    )
+    for who in (KELURAHAN_ADMIN, KOMUNITAS_ADMIN, 5):
+        other = Resident(conv, chat_id=who)
+        other.press_data(f"a.bc.approve.{ann.id}")
+        other.press_data(f"a.bc.cancel.{ann.id}")
+    assert admin_services.announcements.get(ann.id).state == "awaiting_approval"  # type: ignore[union-attr]
+    assert dispatch.submitted == []
+
+
+def test_large_audience_needs_a_superadmin(
+    conv: Conversations, admin_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """Above the threshold: waits; superadmins are asked; approval submits it."""
+    residents_in(conv, "36.72.02.1001", "36.72.02.1002", "36.72.02.1003")
+    admin = Resident(conv, chat_id=KECAMATAN_ADMIN)
+    admin.send("/broadcast")
+    announce(admin)
+    admin.press("Kec. Cilegon")
+    admin.press("Lanjut")
+    assert "persetujuan superadmin" in admin.said()
+    admin.press("📨")
+    assert dispatch.submitted == []
+    (to, ask), *_ = dispatch.notified
+    assert to == Address.telegram(SUPERADMIN)
+    assert "3 warga" in ask.text
+    superadmin = Resident(conv, chat_id=SUPERADMIN)
+    superadmin.buttons = [(c.label, c.data) for c in ask.flat_choices]
+    superadmin.press("✅")
+    assert dispatch.submitted == ["1"]
+    assert admin_services.announcements.get("1").approved_by == f"tg:{SUPERADMIN}"  # type: ignore[union-attr]
+    superadmin.press("✅")  # a second press does nothing more
+    assert dispatch.submitted == ["1"]
+    assert any(to == Address.telegram(KECAMATAN_ADMIN) for to, _ in dispatch.notified)
+
+
+def test_schedule_then_cancel(
+    conv: Conversations, admin_services: Services, dispatch: RecordingDispatch, clock: FixedClock
+) -> None:
+    """A typed time schedules it (tomorrow if already past today); /broadcasts cancels it."""
+    admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
+    admin.send("/broadcast")
+    announce(admin)
+    admin.press("🕒")
+    verify_dialog(
+        admin,
+        [
+            ("kapan-kapan", "tidak dapat membaca"),
+            ("01-01-2020 07.00", "30 hari"),
+            ("07.30", "22 September 2026 07.30"),
+        ],
+    )
+    admin.press("✅")
+    ann = admin_services.announcements.get("1")
+    assert ann is not None
+    assert ann.state == "scheduled"
+    assert ann.scheduled_at is not None and ann.scheduled_at > clock.now()
+    verify_dialog(admin, [("/broadcasts", "#1 · terjadwal")])
+    admin.press("✖ Batalkan #1")
+    assert admin_services.announcements.get("1").state == "cancelled"  # type: ignore[union-attr]
+    assert dispatch.cancelled == ["1"]
+
+
+def test_reply_to_a_message_with_broadcast(conv: Conversations, admin_services: Services) -> None:
+    """Replying /broadcast to an earlier message uses that message."""
+    admin = Resident(conv, chat_id=KOMUNITAS_ADMIN)
+    command = Incoming(
+        admin.address, "command", text="/broadcast", command="broadcast", reply_to=77, message_id=78
+    )
+    admin.last = conv.handle(command)
+    admin.buttons = [(c.label, c.data) for r in admin.last for c in r.flat_choices]
+    admin.press("Sepeda")
+    admin.press("Lanjut")
+    admin.press("✅")
+    ann = admin_services.announcements.get("1")
+    assert ann is not None
+    assert (ann.source_message, ann.targets) == (77, ["komunitas:sepeda-onthel"])
+
+
+def test_stickers_cannot_be_broadcast(conv: Conversations) -> None:
+    """Only text, photos, videos and documents are accepted as announcements."""
+    admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
+    verify_dialog(admin, [("/broadcast", "Kirim"), ("<sticker>", "tidak dapat disiarkan")])
