@@ -1,0 +1,253 @@
+"""Delivering announcements through the Telegram Bot API emulator: every error class."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+
+from bot.addresses import Address
+from bot.announcements import Announcement
+from bot.clock import FixedClock
+from bot.config import Chat, Config
+from bot.services import Services, build_services
+from bot.store import Redis
+from broadcasts.limiter import Rates, RateLimiter
+from broadcasts.telegram_sender import MIGRATED, Sender
+from handlers.simulator import Emulator, RateLimits, SimClient, make_png
+
+TOKEN = "123456:TESTtoken-delivery"
+BAGENDUNG = "36.72.02.1001"
+
+
+class World:
+    """The emulator, a user-side client, and the core on real Redis."""
+
+    def __init__(self, emu: Emulator, sim: SimClient, services: Services) -> None:
+        self.emu, self.sim, self.services = emu, sim, services
+
+    async def resident(self, village: str = BAGENDUNG, *, started: bool = True) -> int:
+        """A subscribed resident who has (or has not) opened the bot."""
+        user = await self.sim.create_user("Warga", language_code="id")
+        if started:
+            await self.sim.start(user["id"])
+        address = Address.telegram(user["id"])
+        self.services.residents.consent(address, "id", "v1", 1.0)
+        self.services.residents.subscribe(address, village, 2.0)
+        return int(user["id"])
+
+    def announcement(self, **fields: Any) -> Announcement:
+        """A queued announcement to Bagendung, moved to sending and planned."""
+        store = self.services.announcements
+        fields.setdefault("kind", "text")
+        fields.setdefault("text", "Posyandu Sabtu pukul 08.00")
+        ann = store.create(Address.telegram(1), [BAGENDUNG], 1.0, **fields)
+        store.move(ann.id, "sending", ["queued"], started_at=1.0)
+        store.plan(ann.id)
+        found = store.get(ann.id)
+        assert found is not None
+        return found
+
+    def sender(self, bot: Bot, rate: float = 1000.0) -> Sender:
+        """A sender at `rate` messages per second."""
+        limiter = RateLimiter(self.services.redis, 123456, Rates(per_second=rate))
+        return Sender(bot, self.services.announcements, self.services.residents, limiter)
+
+    async def deliveries(self) -> dict[str, int]:
+        """Messages the emulator delivered, per chat."""
+        result: dict[str, Any] = await self.sim.call("GET", "/sim/deliveries")
+        return {k: int(v) for k, v in result["chats"].items()}
+
+    async def fault(self, **body: Any) -> None:
+        """Inject a fault into the emulator."""
+        await self.sim.call("POST", "/sim/faults", body)
+
+
+def generous() -> RateLimits:
+    """Emulator limits that do not get in the way of correctness tests."""
+    return RateLimits(global_per_second=1000, private_per_second=100, private_burst=100)
+
+
+@pytest.fixture
+async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
+    """The bot, pointed at the emulator."""
+    b = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url)))
+    yield b
+    await b.session.close()
+
+
+@pytest.fixture
+async def emulator() -> AsyncIterator[Emulator]:
+    """A fresh emulator with one bot."""
+    async with Emulator(tokens=[TOKEN + ":kim_test_bot"], limits=generous()) as emu:
+        yield emu
+
+
+@pytest.fixture
+async def world(emulator: Emulator, services: Services) -> AsyncIterator[World]:
+    """The whole test world."""
+    async with SimClient(emulator.base_url) as sim:
+        yield World(emulator, sim, services)
+
+
+async def test_each_resident_once_and_a_rerun_sends_nothing(world: World, bot: Bot) -> None:
+    """Five residents get it once; blocked, never-started and deactivated ones are stopped."""
+    ok = [await world.resident() for _ in range(5)]
+    blocked = await world.resident()
+    await world.sim.action(blocked, "block")
+    never = await world.resident(started=False)
+    gone = await world.resident()
+    await world.sim.call("POST", f"/sim/users/{gone}/deactivate", {"deactivated": True})
+    ann = world.announcement()
+    stats = await world.sender(bot).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 100)
+    )
+    assert (stats.sent, stats.blocked, stats.failed) == (5, 3, 0)
+    delivered = await world.deliveries()
+    assert all(delivered[str(chat)] == 1 for chat in ok)
+    for chat in (blocked, never, gone):
+        assert not world.services.residents.get(Address.telegram(chat)).active  # type: ignore[union-attr]
+    again = await world.sender(bot).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 100)
+    )
+    assert (again.sent, again.blocked, again.failed) == (0, 0, 0)
+    assert await world.deliveries() == delivered
+    assert world.services.announcements.finish(ann.id, 5.0)
+
+
+async def test_429_is_waited_out_and_never_a_failure(world: World, bot: Bot) -> None:
+    """Two 429 answers: the sender pauses, retries, and everyone gets it once."""
+    chats = [await world.resident() for _ in range(3)]
+    await world.fault(kind="429", count=2, retry_after=1)
+    ann = world.announcement()
+    stats = await world.sender(bot).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 10)
+    )
+    assert (stats.sent, stats.failed, stats.http_429) == (3, 0, 2)
+    delivered = await world.deliveries()
+    assert [delivered[str(c)] for c in chats] == [1, 1, 1]
+
+
+async def test_server_errors_are_retried(world: World, bot: Bot) -> None:
+    """500 and 502 answers are retried with backoff, then delivered."""
+    await world.resident()
+    await world.fault(kind="500", count=1)
+    await world.fault(kind="502", count=1)
+    ann = world.announcement()
+    stats = await world.sender(bot).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 10)
+    )
+    assert (stats.sent, stats.failed, stats.retries) == (1, 0, 2)
+
+
+async def test_long_text_is_split(world: World, bot: Bot) -> None:
+    """A 5,000-character announcement arrives as two messages, none over 4096."""
+    chat = await world.resident()
+    ann = world.announcement(text="x" * 5000)
+    stats = await world.sender(bot).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 10)
+    )
+    assert stats.sent == 1
+    received = await world.sim.messages(chat, from_bot=1)
+    assert [len(m["text"]) for m in received] == [4096, 904]
+
+
+async def test_copy_keeps_the_admins_message(world: World, bot: Bot) -> None:
+    """copyMessage re-sends the admin's own message, formatting and all."""
+    admin = await world.sim.create_user("Admin")
+    await world.sim.start(admin["id"])
+    sent = await world.sim.send(admin["id"], "Pengumuman *penting*")
+    chat = await world.resident()
+    ann = world.announcement(
+        kind="copy", source_chat=str(admin["id"]), source_message=sent["message"]["message_id"]
+    )
+    await world.sender(bot).deliver(ann, world.services.announcements.recipients(ann.id, 0, 10))
+    received = await world.sim.messages(chat, from_bot=1)
+    assert received[-1]["text"] == "Pengumuman *penting*"
+
+
+async def test_photo_is_uploaded_once(world: World, bot: Bot, tmp_path: Any) -> None:
+    """The first recipient gets the upload; the rest get its file_id."""
+    path = tmp_path / "poster.png"
+    path.write_bytes(make_png(8, 8))
+    chats = [await world.resident() for _ in range(3)]
+    ann = world.announcement(kind="photo", photo=f"path:{path}", text="Poster")
+    stats = await world.sender(bot).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 10)
+    )
+    assert stats.sent == 3
+    stored = world.services.announcements.get(ann.id)
+    assert stored is not None
+    assert stored.photo.startswith("file_id:")
+    for chat in chats:
+        assert (await world.sim.messages(chat, from_bot=1))[-1]["caption"] == "Poster"
+
+
+async def test_migrated_group_gets_the_post_in_its_new_supergroup(
+    world: World, bot: Bot, config: Config, redis: Redis, clock: FixedClock
+) -> None:
+    """A group that became a supergroup: the new id is recorded and the post goes there."""
+    owner = await world.sim.create_user("Lurah")
+    group = await world.sim.create_chat(
+        "group", "KIM Bagendung", owner["id"], bots=[{"admin": True}]
+    )
+    migrated = await world.sim.call("POST", f"/sim/chats/{group['id']}/migrate", {})
+    channels = {BAGENDUNG: Chat(chat_id=group["id"], invite_link="https://t.me/+x")}
+    world.services = build_services(config.model_copy(update={"channels": channels}), redis, clock)
+    ann = world.announcement()
+    stats = await world.sender(bot).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 10)
+    )
+    assert (stats.sent, stats.failed) == (1, 0)
+    assert redis.hget(MIGRATED, str(group["id"])) == str(migrated["id"])
+    posts = await world.sim.messages(migrated["id"], from_bot=1)
+    assert posts[-1]["text"] == "Posyandu Sabtu pukul 08.00"
+
+
+async def test_unknown_chat_is_gone_not_retried(world: World, bot: Bot) -> None:
+    """A chat id Telegram does not know: 'chat not found', marked gone, one request only."""
+    world.services.residents.consent(Address.telegram(42424242), "id", "v1", 1.0)
+    world.services.residents.subscribe(Address.telegram(42424242), BAGENDUNG, 2.0)
+    ann = world.announcement()
+    stats = await world.sender(bot).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 10)
+    )
+    assert (stats.blocked, stats.retries) == (1, 0)
+    assert world.services.announcements.failures(ann.id) == [("tg:42424242", "blocked or gone")]
+
+
+async def test_cancel_stops_between_grants(world: World, bot: Bot) -> None:
+    """A sender told to stop leaves the rest pending, with nothing sent twice."""
+    for _ in range(4):
+        await world.resident()
+    ann = world.announcement()
+    sender = world.sender(bot)
+    sender.should_stop = lambda: True
+    stats = await sender.deliver(ann, world.services.announcements.recipients(ann.id, 0, 10))
+    assert stats.sent == 0
+    assert (
+        len(
+            world.services.announcements.pending(
+                ann.id, world.services.announcements.recipients(ann.id, 0, 10)
+            )
+        )
+        == 4
+    )
+
+
+async def test_no_429_at_telegrams_rate(world: World, bot: Bot) -> None:
+    """At the emulator's 30/s limit, pacing at 30/s draws no 429 at all."""
+    await world.sim.call("POST", "/sim/limits", {"global_per_second": 30})
+    for _ in range(40):
+        await world.resident()
+    await asyncio.sleep(1.1)  # the emulator's bucket refills after the setup
+    ann = world.announcement()
+    stats = await world.sender(bot, rate=30).deliver(
+        ann, world.services.announcements.recipients(ann.id, 0, 100)
+    )
+    assert (stats.sent, stats.http_429) == (40, 0)
