@@ -71,7 +71,7 @@ class Announcement:
 
     id: str
     state: State
-    admin: Address
+    admin: Address | None  # None: the operator, from the command line
     kind: Kind
     targets: list[str]
     created_at: float
@@ -169,7 +169,7 @@ class Announcements:
 
     def create(
         self,
-        admin: Address,
+        admin: Address | None,
         targets: list[str],
         now: float,
         *,
@@ -188,7 +188,7 @@ class Announcements:
         )
         record: dict[Any, Any] = {
             "state": state,
-            "admin": str(admin),
+            "admin": str(admin) if admin else "",
             "kind": kind,
             "targets": json.dumps(targets),
             "created_at": repr(now),
@@ -223,7 +223,7 @@ class Announcements:
         return Announcement(
             id=announcement_id,
             state=raw["state"],
-            admin=Address.parse(raw["admin"]),
+            admin=Address.parse(raw["admin"]) if raw.get("admin") else None,
             kind=raw.get("kind", "copy"),
             targets=json.loads(raw.get("targets", "[]")),
             created_at=float(raw["created_at"]),

@@ -56,6 +56,22 @@ def _parser() -> argparse.ArgumentParser:
     check = config_sub.add_parser("check", help="validate a config file and summarise it")
     check.add_argument("path", nargs="?", help="config file (default: config.yaml)")
 
+    bc = sub.add_parser(
+        "broadcast",
+        help="send an announcement, or `broadcast status ID`",
+        description="Send an announcement as the operator, or show one: `kimbot broadcast status ID`.",
+    )
+    bc.add_argument("action", nargs="*", help="`status ID` to show an announcement")
+    bc.add_argument("--to", help="region codes or komunitas:<slug>, comma-separated")
+    bc.add_argument("--text-file", help="UTF-8 file with the announcement text")
+    bc.add_argument("--photo", help="JPEG/PNG/WebP image to send with the text as its caption")
+    bc.add_argument(
+        "--at", help="send later: '25-11-2026 07.30', '07.30', 'besok 07.30' (local time)"
+    )
+    bc.add_argument("--detach", action="store_true", help="do not wait and show progress")
+    bc.add_argument("--config", help="config file")
+    bc.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
+
     regions = sub.add_parser("regions", help="region tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
     imp = regions_sub.add_parser("import", help="write a kabupaten/kota's region tree as YAML")
@@ -87,6 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         config = load_config(settings.config_path)
         if args.command == "worker":
             return worker(settings, args.burst)
+        if args.command == "broadcast":
+            return broadcast(config, settings, args)
         from handlers.runner import run  # imported late: aiogram is only needed to run
 
         run(config, settings, args.webhook, args.host, args.port, with_worker=not args.no_worker)
@@ -108,20 +126,54 @@ def _replace(settings: Settings, **changes: Any) -> Settings:
     return replace(settings, **changes)
 
 
+def shared_redis_url(settings: Settings) -> str:
+    """REDIS_URL, or the embedded server a running `kimbot run` started in the data dir."""
+    url = settings.redis_url or EmbeddedRedis.running_url(settings.data_dir)
+    if url is None:
+        raise SettingsError(
+            f"no REDIS_URL and no embedded Redis running in {settings.data_dir}: "
+            "start `kimbot run` first, or set REDIS_URL"
+        )
+    return url
+
+
 def worker(settings: Settings, burst: bool) -> int:
     """`kimbot worker`."""
     from broadcasts.worker import run_worker
 
-    url = settings.redis_url
-    if not url:
-        url = EmbeddedRedis.running_url(settings.data_dir)
-        if url is None:
-            raise SettingsError(
-                "no REDIS_URL and no embedded Redis running in "
-                f"{settings.data_dir}: start `kimbot run` first, or set REDIS_URL"
-            )
-    run_worker(url, settings.config_path, burst=burst)
+    run_worker(shared_redis_url(settings), settings.config_path, burst=burst)
     return 0
+
+
+def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:
+    """`kimbot broadcast …` and `kimbot broadcast status ID`."""
+    from bot.services import build_services
+    from bot.store import connect
+    from broadcasts.jobs import RQDispatch
+    from handlers import broadcast_cli
+
+    url = shared_redis_url(settings)
+    rq_redis = connect(url, decode=False)
+    services = build_services(config, connect(url), dispatch=RQDispatch(rq_redis))
+    if args.action:
+        if len(args.action) != 2 or args.action[0] != "status":
+            print("kimbot broadcast: use `kimbot broadcast status ID`", file=sys.stderr)
+            return EXIT_CONFIG
+        return broadcast_cli.status(services, args.action[1])
+    if not args.to or not args.text_file:
+        print("kimbot broadcast: --to and --text-file are required", file=sys.stderr)
+        return EXIT_CONFIG
+    try:
+        ann = broadcast_cli.create(services, args.to, args.text_file, args.photo, args.at)
+    except broadcast_cli.BroadcastError as exc:
+        print(f"kimbot broadcast: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    reach = services.announcements.count_audience(ann.targets)
+    channels = len(services.announcements.channel_chats(ann.targets))
+    print(f"announcement #{ann.id}: {reach} residents and {channels} channels ({ann.state})")
+    if args.detach:
+        return 0
+    return broadcast_cli.follow(services, rq_redis, ann.id)
 
 
 def config_check(path: str) -> int:

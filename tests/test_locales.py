@@ -14,7 +14,9 @@ from tests.conftest import ROOT
 
 LOCALES = ROOT / "locales"
 POT = LOCALES / "kimbot.pot"
-SHORT_LABEL = re.compile(r"^[^\w\s/{]")  # button labels start with an emoji or an arrow
+# Button labels start with an emoji or an arrow and are short in English; longer messages
+# that start with an emoji are headings, not buttons.
+SHORT_LABEL = re.compile(r"^[^\w\s/{].{0,21}$")
 LABEL_LIMIT = 20  # WhatsApp reply buttons
 
 

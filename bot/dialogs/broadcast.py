@@ -316,7 +316,7 @@ class BroadcastListFlow:
         turn.say(Reply(text=common.pick_prompt(turn)))
 
 
-def _may_manage(turn: Turn, owner: Address) -> bool:
+def _may_manage(turn: Turn, owner: Address | None) -> bool:
     return owner == turn.address or turn.svc.roles.is_superadmin(turn.address)
 
 
@@ -365,8 +365,8 @@ def broadcast_action(turn: Turn, argument: str) -> None:
     )
 
 
-def _tell_owner(turn: Turn, owner: Address, verdict: str, announcement_id: str) -> None:
-    if owner == turn.address:
+def _tell_owner(turn: Turn, owner: Address | None, verdict: str, announcement_id: str) -> None:
+    if owner is None or owner == turn.address:
         return
     tr = turn.svc.translator(turn.svc.config.locales.default)
     text = (

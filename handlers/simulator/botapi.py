@@ -75,6 +75,10 @@ class BotApiServer:
             return json_response(401, UNAUTHORIZED.payload())
         try:
             params = await read_request(request)
+        except web.HTTPRequestEntityTooLarge:
+            error = ApiError(413, "Request Entity Too Large")
+            self.log.add(bot.id, name, {}, 413, error.description, started)
+            return json_response(413, error.payload())
         except ApiError as exc:
             self.log.add(bot.id, name, {}, exc.code, exc.description, started)
             return json_response(exc.code, exc.payload())
@@ -112,11 +116,15 @@ class BotApiServer:
             )
             result = await handler(call)
         except ApiError as exc:
-            self.log.add(bot.id, canonical, params.summary(), exc.code, exc.description, started, via)
+            self.log.add(
+                bot.id, canonical, params.summary(), exc.code, exc.description, started, via
+            )
             return exc.code, exc.payload()
         except Exception:
             log.exception("emulator failure in %s", canonical)
-            self.log.add(bot.id, canonical, params.summary(), 500, "Internal Server Error", started, via)
+            self.log.add(
+                bot.id, canonical, params.summary(), 500, "Internal Server Error", started, via
+            )
             return 500, ApiError(500, "Internal Server Error").payload()
         self.log.add(bot.id, canonical, params.summary(), 200, None, started, via)
         return 200, {"ok": True, "result": result}

@@ -65,7 +65,9 @@ def add_member(
     if not was_present and chat.type != "channel":
         user = world.any_user(user_id)
         if user is not None:
-            service_message(world, chat, actor_id, {"new_chat_members": [user_json(user)]})
+            joined_alone = link is not None or via_request
+            sender = user_id if joined_alone else actor_id
+            service_message(world, chat, sender, {"new_chat_members": [user_json(user)]})
     return member
 
 
@@ -134,7 +136,11 @@ def request_join(
         payload["invite_link"] = invite_link_json(world, chat, link)
     for bot in world.bots.values():
         member = chat.member(bot.id)
-        if member is not None and member.status == "administrator" and member.can("can_invite_users"):
+        if (
+            member is not None
+            and member.status == "administrator"
+            and member.can("can_invite_users")
+        ):
             bot.contact_until[user_id] = time.time() + JOIN_REQUEST_CONTACT_SECONDS
             bot.updates.push("chat_join_request", payload)
     world.changed()
@@ -196,8 +202,6 @@ def migrate_group(world: World, group: Chat, actor_id: int) -> Chat:
     supergroup.migrated_from = group.id
     service_message(world, group, actor_id, {"migrate_to_chat_id": supergroup.id})
     group.migrated_to = supergroup.id
-    service_message(
-        world, supergroup, actor_id, {"migrate_from_chat_id": group.id}
-    )
+    service_message(world, supergroup, actor_id, {"migrate_from_chat_id": group.id})
     world.changed()
     return supergroup

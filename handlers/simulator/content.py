@@ -89,13 +89,16 @@ def format_text(
 def _valid_url(url: str) -> bool:
     parts = urlsplit(url if "://" in url else "http://" + url)
     if parts.scheme in ("http", "https"):
-        return bool(parts.hostname) and "." in (parts.hostname or "") or parts.hostname == "localhost"
+        host = parts.hostname or ""
+        return "." in host or host == "localhost"
     return parts.scheme == "tg"
 
 
 def _inline_button(raw: Any) -> dict[str, Any]:
     if not isinstance(raw, dict) or not isinstance(raw.get("text"), str):
-        raise bad_request("can't parse inline keyboard button: field \"text\" must be of type String")
+        raise bad_request(
+            'can\'t parse inline keyboard button: field "text" must be of type String'
+        )
     if not raw["text"].strip():
         raise bad_request("BUTTON_TEXT_INVALID")
     actions = [key for key in INLINE_ACTIONS if raw.get(key) is not None]
@@ -161,7 +164,9 @@ def validate_markup(raw: Any) -> Markup | None:
                 if isinstance(button, str):
                     button = {"text": button}
                 if not isinstance(button, dict) or not isinstance(button.get("text"), str):
-                    raise bad_request("can't parse keyboard button: field \"text\" must be of type String")
+                    raise bad_request(
+                        'can\'t parse keyboard button: field "text" must be of type String'
+                    )
                 buttons.append(button)
             normalized.append(buttons)
         return Markup("reply", {**raw, "keyboard": normalized})

@@ -88,8 +88,9 @@ class TokenBucket:
 
     def wait_time(self, now: float) -> float:
         """Refill and return how long until one token is available."""
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        if now > self.stamp:
+            self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
         if self.tokens >= 1:
             return 0.0
         return (1 - self.tokens) / self.rate

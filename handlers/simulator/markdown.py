@@ -49,18 +49,20 @@ class _V2Parser:
         self.quote_end = 0
 
     def error_at(self, kind: str, index: int) -> Exception:
+        """Build the `Can't find end of X entity` error for an entity opened at index."""
         name = ENTITY_NAMES.get(kind, kind.title())
         return entity_error(
             f"Can't find end of {name} entity at byte offset {byte_offset(self.src, index)}"
         )
 
     def toggle(self, kind: str, index: int) -> None:
-        for position, (open_kind, entity, _) in enumerate(self.stack):
+        """Open an entity, or close it if it is the innermost open one."""
+        for position, (open_kind, opened, _) in enumerate(self.stack):
             if open_kind == kind:
                 if position != len(self.stack) - 1:
                     inner_kind, _, inner_at = self.stack[-1]
                     raise self.error_at(inner_kind, inner_at)
-                entity["length"] = self.out.length - entity["offset"]
+                opened["length"] = self.out.length - opened["offset"]
                 self.stack.pop()
                 return
         entity: Entity = {"type": kind, "offset": self.out.length, "length": 0}
@@ -68,13 +70,17 @@ class _V2Parser:
         self.stack.append((kind, entity, index))
 
     def close_quote(self) -> None:
+        """End the current block quotation at the end of its last line."""
         if self.quote is not None:
             self.quote["length"] = self.quote_end - self.quote["offset"]
             self.quote = None
 
     def link_end(self, i: int) -> int:
+        """Finish `[text](url)` at the `]`; return the index after `)`."""
         if not self.stack or self.stack[-1][0] not in ("text_link", "custom_emoji"):
-            raise entity_error("Character ']' is reserved and must be escaped with the preceding '\\'")
+            raise entity_error(
+                "Character ']' is reserved and must be escaped with the preceding '\\'"
+            )
         kind, entity, at = self.stack.pop()
         if not self.src.startswith("(", i + 1):
             raise self.error_at(kind, at)
@@ -90,6 +96,7 @@ class _V2Parser:
         return after
 
     def code(self, i: int) -> int:
+        """Read inline code or a pre block starting at i; return the index after it."""
         src = self.src
         if src.startswith("```", i):
             read = _read_until(src, i + 3, "```", "`\\")
@@ -115,6 +122,7 @@ class _V2Parser:
         return after
 
     def parse(self) -> tuple[str, list[Entity]]:
+        """Parse the whole source."""
         src = self.src
         i = 0
         line_start = True
@@ -213,8 +221,7 @@ def parse_markdown(source: str) -> tuple[str, list[Entity]]:
             end = source.find(closing, start)
             if end < 0:
                 raise entity_error(
-                    "Can't find end of the entity starting at byte offset "
-                    f"{byte_offset(source, i)}"
+                    f"Can't find end of the entity starting at byte offset {byte_offset(source, i)}"
                 )
             body = source[start:end]
             entity: Entity = {"type": kind, "offset": out.length, "length": 0}

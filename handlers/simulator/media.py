@@ -168,9 +168,7 @@ class FileStore:
         if stored is None:
             raise bad_request("wrong file identifier/HTTP URL specified")
         if stored.kind != kind and not (kind == "document" and stored.kind != "photo"):
-            raise bad_request(
-                f"can't use file of type {stored.kind.title()} as {kind.title()}"
-            )
+            raise bad_request(f"can't use file of type {stored.kind.title()} as {kind.title()}")
         return stored
 
     def clear(self) -> None:

@@ -64,8 +64,7 @@ async def get_chat(call: Call) -> Any:
 
 
 def _group(call: Call) -> Chat:
-    chat = find_chat(call, call.params.chat_ref())
-    return chat
+    return find_chat(call, call.params.chat_ref())
 
 
 @method("getChatMember")
@@ -112,7 +111,9 @@ async def create_chat_invite_link(call: Call) -> Any:
     creates_request = p.flag("creates_join_request")
     limit = p.opt_int("member_limit")
     if creates_request and limit is not None:
-        raise bad_request("member_limit can't be specified for links requiring administrator approval")
+        raise bad_request(
+            "member_limit can't be specified for links requiring administrator approval"
+        )
     if limit is not None and not 1 <= limit <= 99999:
         raise bad_request("USAGE_LIMIT_INVALID")
     name = p.opt_str("name")
@@ -270,7 +271,9 @@ async def leave_chat(call: Call) -> Any:
 async def ban_chat_member(call: Call) -> Any:
     """Ban a user from a chat (the bot needs can_restrict_members)."""
     chat = _group(call)
-    require_right(call, chat, "can_restrict_members", "not enough rights to restrict/unrestrict chat member")
+    require_right(
+        call, chat, "can_restrict_members", "not enough rights to restrict/unrestrict chat member"
+    )
     user = known_user(call, call.params.req_int("user_id"))
     target = chat.member(user.id)
     if target is not None and target.status == "creator":
@@ -284,7 +287,9 @@ async def ban_chat_member(call: Call) -> Any:
 async def unban_chat_member(call: Call) -> Any:
     """Lift a ban (the user stays out of the chat)."""
     chat = _group(call)
-    require_right(call, chat, "can_restrict_members", "not enough rights to restrict/unrestrict chat member")
+    require_right(
+        call, chat, "can_restrict_members", "not enough rights to restrict/unrestrict chat member"
+    )
     user = known_user(call, call.params.req_int("user_id"))
     member = chat.member(user.id)
     if member is not None and member.status == "kicked":
@@ -298,7 +303,12 @@ async def pin_chat_message(call: Call) -> Any:
     """Pin a message."""
     chat = _group(call)
     if chat.type != "private":
-        require_right(call, chat, "can_pin_messages" if chat.type != "channel" else "can_edit_messages", "not enough rights to manage pinned messages in the chat")
+        require_right(
+            call,
+            chat,
+            "can_pin_messages" if chat.type != "channel" else "can_edit_messages",
+            "not enough rights to manage pinned messages in the chat",
+        )
     message_id = call.params.req_int("message_id")
     if message_id not in chat.messages or chat.messages[message_id].deleted:
         raise bad_request("message to pin not found")

@@ -113,9 +113,7 @@ def markup_of(call: Call) -> Markup | None:
 async def send_message(call: Call) -> Any:
     """Send a text message."""
     p = call.params
-    text = format_text(
-        p.opt_str("text"), p.opt_str("parse_mode"), p.opt_json("entities")
-    )
+    text = format_text(p.opt_str("text"), p.opt_str("parse_mode"), p.opt_json("entities"))
     chat = sendable_chat(call, p.chat_ref())
     return message_json(call.world, post(call, chat, text=text, markup=markup_of(call)))
 

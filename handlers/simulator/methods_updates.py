@@ -14,7 +14,9 @@ WEBHOOK_ACTIVE = (
     "can't use getUpdates method while webhook is active; use deleteWebhook to delete the "
     "webhook first"
 )
-SUPERSEDED = "terminated by other getUpdates request; make sure that only one bot instance is running"
+SUPERSEDED = (
+    "terminated by other getUpdates request; make sure that only one bot instance is running"
+)
 MAX_POLL_TIMEOUT = 50
 
 

@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from .errors import ApiError, bad_request
+from .errors import bad_request
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,9 @@ class Upload:
 class Params:
     """Typed access to the parameters of one Bot API call."""
 
-    def __init__(self, values: Mapping[str, Any], files: Mapping[str, Upload] | None = None) -> None:
+    def __init__(
+        self, values: Mapping[str, Any], files: Mapping[str, Upload] | None = None
+    ) -> None:
         self.values = dict(values)
         self.files = dict(files or {})
 
@@ -57,7 +59,7 @@ class Params:
             return "true" if value else "false"
         if isinstance(value, int | float):
             return str(value)
-        raise bad_request(f"field \"{name}\" must be of type String")
+        raise bad_request(f'field "{name}" must be of type String')
 
     def req_str(self, name: str, missing: str | None = None) -> str:
         """Return a required string parameter or raise `<name> is empty`."""
@@ -72,7 +74,7 @@ class Params:
         if value is None:
             return None
         if isinstance(value, bool):
-            raise bad_request(f"field \"{name}\" must be of type Integer")
+            raise bad_request(f'field "{name}" must be of type Integer')
         if isinstance(value, int):
             return value
         if isinstance(value, float) and value.is_integer():
@@ -82,7 +84,7 @@ class Params:
                 return int(value.strip())
             except ValueError:
                 pass
-        raise bad_request(f"field \"{name}\" must be of type Integer")
+        raise bad_request(f'field "{name}" must be of type Integer')
 
     def req_int(self, name: str, missing: str | None = None) -> int:
         """Return a required integer parameter or raise `<name> is empty`."""
@@ -90,20 +92,6 @@ class Params:
         if value is None:
             raise bad_request(missing or f"{name} is empty")
         return value
-
-    def opt_float(self, name: str) -> float | None:
-        """Return a number parameter, or None."""
-        value = self.raw(name)
-        if value is None:
-            return None
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return float(value)
-        if isinstance(value, str):
-            try:
-                return float(value.strip())
-            except ValueError:
-                pass
-        raise bad_request(f"field \"{name}\" must be of type Number")
 
     def flag(self, name: str) -> bool:
         """Return a boolean parameter (absent means False)."""
@@ -118,7 +106,7 @@ class Params:
                 return True
             if lowered in ("false", "0"):
                 return False
-        raise bad_request(f"field \"{name}\" must be of type Boolean")
+        raise bad_request(f'field "{name}" must be of type Boolean')
 
     def opt_json(self, name: str) -> Any:
         """Return a JSON-typed parameter, decoding it when it arrived as text."""
@@ -235,10 +223,3 @@ async def read_request(request: web.Request) -> Params:
         elif body.strip():
             raise bad_request(f"unsupported Content-Type {ctype}")
     return Params(values, files)
-
-
-def ensure_api_error(exc: Exception) -> ApiError:
-    """Wrap an unexpected exception into a 500 Bot API error."""
-    if isinstance(exc, ApiError):
-        return exc
-    return ApiError(500, "Internal Server Error")

@@ -15,7 +15,7 @@ from .errors import bad_request, forbidden
 from .limits import RateLimiter
 from .params import Params
 from .reqlog import DeliveryCounters
-from .state import BotAccount, Chat, Member, User, World
+from .state import BotAccount, Chat, User, World
 
 
 class WebhookControl(Protocol):
@@ -75,8 +75,6 @@ def find_chat(call: Call, ref: int | str) -> Chat:
                 return found
             _group_access(found, bot)
             return found
-        if isinstance(found, User) and not found.is_bot:
-            return world.dialog(bot.id, found.id)
         raise bad_request("chat not found")
     if ref < 0:
         chat = world.chats.get(ref)
@@ -123,11 +121,6 @@ def sendable_chat(call: Call, ref: int | str) -> Chat:
     return chat
 
 
-def bot_member(call: Call, chat: Chat) -> Member | None:
-    """Return the bot's own membership in a chat."""
-    return chat.member(call.bot.id)
-
-
 def require_right(call: Call, chat: Chat, right: str, error: str = "CHAT_ADMIN_REQUIRED") -> None:
     """Raise 400 unless the bot is an administrator with the given right."""
     member = chat.member(call.bot.id)
@@ -141,4 +134,3 @@ def known_user(call: Call, user_id: int) -> User:
     if user is None:
         raise bad_request("user not found")
     return user
-

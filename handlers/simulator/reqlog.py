@@ -61,8 +61,15 @@ class RequestLog:
         duration = round((time.monotonic() - started) * 1000, 3)
         self.entries.append(
             LogEntry(
-                next(self._seq), time.time(), bot_id, method, params, status, description,
-                duration, via,
+                next(self._seq),
+                time.time(),
+                bot_id,
+                method,
+                params,
+                status,
+                description,
+                duration,
+                via,
             )
         )
 

@@ -89,9 +89,8 @@ def chat_full_json(world: World, chat: Chat, bot: BotAccount) -> JSON:
     if chat.join_by_request:
         out["join_by_request"] = True
     if chat.type in ("group", "supergroup"):
-        out["permissions"] = {
-            key: True
-            for key in (
+        out["permissions"] = dict.fromkeys(
+            (
                 "can_send_messages",
                 "can_send_audios",
                 "can_send_documents",
@@ -103,8 +102,9 @@ def chat_full_json(world: World, chat: Chat, bot: BotAccount) -> JSON:
                 "can_send_other_messages",
                 "can_add_web_page_previews",
                 "can_invite_users",
-            )
-        }
+            ),
+            True,
+        )
     primary = next((link for link in chat.invite_links.values() if link.is_primary), None)
     member = chat.member(bot.id)
     if primary is not None and member is not None and member.can("can_invite_users"):
@@ -314,11 +314,18 @@ def sim_chat_json(world: World, chat: Chat) -> JSON:
         "version": chat.version,
         "message_count": len(chat.messages),
         "members": [
-            {"user_id": m.user_id, "status": m.status, "rights": m.rights, "is_bot": m.user_id in world.bots}
+            {
+                "user_id": m.user_id,
+                "status": m.status,
+                "rights": m.rights,
+                "is_bot": m.user_id in world.bots,
+            }
             for m in chat.members.values()
         ],
         "topics": [topic_json(t) for t in chat.topics.values()],
-        "invite_links": [invite_link_json(world, chat, link) for link in chat.invite_links.values()],
+        "invite_links": [
+            invite_link_json(world, chat, link) for link in chat.invite_links.values()
+        ],
         "join_requests": [
             {"user_id": r.user_id, "date": r.date, "invite_link": r.invite_link}
             for r in chat.join_requests.values()

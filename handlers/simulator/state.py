@@ -18,7 +18,6 @@ from .media import FileStore, StoredFile
 from .updates import Notifier, UpdateQueue
 
 PRESENT = frozenset({"creator", "administrator", "member", "restricted"})
-GROUP_TYPES = frozenset({"group", "supergroup"})
 TOKEN_RE = re.compile(r"^(\d{1,15}):[A-Za-z0-9_-]{1,64}$")
 USERNAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{3,31}$")
 ADMIN_RIGHTS = (
@@ -246,13 +245,11 @@ class BotAccount:
         return self.user.id
 
     def reset(self) -> None:
-        """Forget per-user state and pending updates (keeps update ids)."""
+        """Forget per-user state and pending updates (keeps update ids and settings)."""
         self.updates.clear()
         self.started.clear()
         self.blocked.clear()
         self.contact_until.clear()
-        self.commands.clear()
-        self.settings.clear()
 
 
 def parse_token_spec(spec: str) -> tuple[str, str | None]:
@@ -271,6 +268,8 @@ class World:
         self.tokens: dict[str, BotAccount] = {}
         self.files = FileStore()
         self.notifier = Notifier()
+        self.version = 0
+        self.epoch = 0
         self._clear()
 
     def _clear(self) -> None:
@@ -281,11 +280,11 @@ class World:
         self.next_user_id = FIRST_USER_ID
         self.next_group_id = FIRST_GROUP_ID
         self.next_supergroup_id = FIRST_SUPERGROUP_ID
-        self.version = 0
 
     def reset(self) -> None:
         """Forget users, chats, messages and files; keep the registered bots."""
         self._clear()
+        self.epoch += 1
         self.files.clear()
         for bot in self.bots.values():
             bot.reset()
@@ -316,7 +315,8 @@ class World:
         username = username or f"sim{bot_id}_bot"
         if not USERNAME_RE.match(username):
             raise ValueError(f"invalid bot username {username!r}")
-        user = User(bot_id, first_name or username.removesuffix("_bot").title(), None, username)
+        default_name = username.removesuffix("_bot").replace("_", " ").title()
+        user = User(bot_id, first_name or default_name, None, username)
         user.is_bot = True
         bot = BotAccount(token, user, can_read_all_group_messages=can_read_all_group_messages)
         self.bots[bot_id] = bot
@@ -431,14 +431,6 @@ class World:
             self.private[key] = chat
             self.changed()
         return chat
-
-    def chat_for(self, chat_id: int, bot_id: int | None) -> Chat | None:
-        """Return a group-like chat, or the private dialog with the given bot."""
-        if chat_id < 0:
-            return self.chats.get(chat_id)
-        if bot_id is None or chat_id not in self.users:
-            return None
-        return self.dialog(bot_id, chat_id)
 
     def new_message(self, chat: Chat, from_id: int | None, **fields: Any) -> Message:
         """Append a message to a chat with the chat's next message id."""

@@ -171,7 +171,7 @@ def parse_html(source: str) -> tuple[str, list[Entity]]:
             if end:
                 tag = end.group(1).lower()
                 if not stack:
-                    raise entity_error(f'Unexpected end tag at byte offset {at}')
+                    raise entity_error(f"Unexpected end tag at byte offset {at}")
                 open_tag, entity = stack.pop()
                 if open_tag != tag:
                     raise entity_error(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,14 +55,14 @@ class Notifier:
             if not fut.done():
                 fut.set_result(None)
 
-    async def wait(self, timeout: float) -> bool:
-        """Wait up to timeout seconds for notify(); return True if woken."""
-        if timeout <= 0:
+    async def wait(self, seconds: float) -> bool:
+        """Wait up to `seconds` for notify(); return True if woken."""
+        if seconds <= 0:
             return False
         fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._waiters.append(fut)
         try:
-            await asyncio.wait_for(fut, timeout)
+            await asyncio.wait_for(fut, seconds)
         except TimeoutError:
             return False
         finally:
@@ -70,9 +71,9 @@ class Notifier:
         return True
 
 
-async def wait_until(notifier: Notifier, ready: Any, timeout: float) -> None:
-    """Wait until ready() is truthy or timeout seconds pass."""
-    deadline = time.monotonic() + max(0.0, timeout)
+async def wait_until(notifier: Notifier, ready: Callable[[], object], seconds: float) -> None:
+    """Wait until ready() is truthy or `seconds` pass."""
+    deadline = time.monotonic() + max(0.0, seconds)
     while not ready():
         remaining = deadline - time.monotonic()
         if remaining <= 0:

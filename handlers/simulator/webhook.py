@@ -114,7 +114,9 @@ class WebhookDeliverer:
         params: Params | None = None
         if ctype == "multipart/form-data":
             try:
-                params = await read_multipart(aiohttp.MultipartReader(response.headers, response.content))
+                params = await read_multipart(
+                    aiohttp.MultipartReader(response.headers, response.content)
+                )
             except (ValueError, AssertionError):
                 return
         elif ctype == "application/json":

@@ -1,0 +1,156 @@
+"""`kimbot broadcast`: announcements from the operator's terminal, with a progress bar.
+
+    kimbot broadcast --to 36.72.02.1001,komunitas:sepeda-onthel --text-file pengumuman.txt
+                     [--photo poster.jpg] [--at "25-11-2026 07.30"] [--detach]
+    kimbot broadcast status ID
+
+The operator acts with superadmin rights: any target, no second approval. Delivery is
+done by the RQ workers (`kimbot run` starts one; `kimbot worker` adds more).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from redis import Redis as RawRedis
+from rq import Worker
+
+from bot.announcements import Announcement
+from bot.broadcast_report import progress_text
+from bot.config import Config
+from bot.roles import KOMUNITAS
+from bot.services import Services
+from bot.timeparse import parse_when
+
+CAPTION_LIMIT = 1024
+PHOTO_LIMIT = 10 * 1024 * 1024
+
+
+class BroadcastError(ValueError):
+    """A wrong argument; the message says which and why."""
+
+
+def check_targets(config: Config, services: Services, text: str) -> list[str]:
+    """Comma-separated region codes or komunitas:<slug>, each known."""
+    targets = [t.strip() for t in text.split(",") if t.strip()]
+    if not targets:
+        raise BroadcastError("--to needs at least one region code or komunitas:<slug>")
+    for target in targets:
+        if target.startswith(KOMUNITAS):
+            if config.komunitas_by_slug(target.removeprefix(KOMUNITAS)) is None:
+                raise BroadcastError(f"--to: no komunitas {target.removeprefix(KOMUNITAS)!r}")
+        elif target not in services.regions:
+            raise BroadcastError(f"--to: {target!r} is not a region of {config.regions.name}")
+    return [services.regions[t].code if t in services.regions else t for t in targets]
+
+
+def read_text(path: str) -> str:
+    """The announcement text: UTF-8, not empty."""
+    try:
+        text = Path(path).read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise BroadcastError(f"--text-file: cannot read {path}: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise BroadcastError(f"--text-file: {path} is not UTF-8 text") from None
+    if not text:
+        raise BroadcastError(f"--text-file: {path} is empty")
+    return text
+
+
+def check_photo(path: str) -> str:
+    """A readable image file of at most 10 MB (Telegram's photo limit)."""
+    file = Path(path)
+    if not file.is_file():
+        raise BroadcastError(f"--photo: {path} is not a file")
+    if file.stat().st_size > PHOTO_LIMIT:
+        raise BroadcastError(f"--photo: {path} is larger than 10 MB")
+    head = file.read_bytes()[:12]
+    if not (head.startswith(b"\xff\xd8") or head.startswith(b"\x89PNG") or head[8:12] == b"WEBP"):
+        raise BroadcastError(f"--photo: {path} is not a JPEG, PNG or WebP image")
+    return f"path:{file.resolve()}"
+
+
+def create(
+    services: Services, targets: str, text_file: str, photo: str | None, at: str | None
+) -> Announcement:
+    """Validate everything, then record and submit the announcement."""
+    config = services.config
+    chosen = check_targets(config, services, targets)
+    text = read_text(text_file)
+    photo_ref = check_photo(photo) if photo else ""
+    scheduled = None
+    if at:
+        scheduled = parse_when(at, time.time(), config.deployment.timezone)
+        if scheduled is None or scheduled <= time.time():
+            raise BroadcastError(
+                f"--at: {at!r} is not a future date and time like 25-11-2026 07.30"
+            )
+    ann = services.announcements.create(
+        None,
+        chosen,
+        time.time(),
+        kind="photo" if photo_ref else "text",
+        text=text,
+        photo=photo_ref,
+        scheduled_at=scheduled,
+    )
+    services.dispatch.submit(ann.id)
+    return ann
+
+
+def bar(ann: Announcement, width: int = 30) -> str:
+    """One line: a bar, counts and state."""
+    done = ann.done_count
+    total = max(ann.total, 1)
+    filled = int(width * done / total)
+    counts = ann.counts
+    return (
+        f"[{'#' * filled}{'.' * (width - filled)}] {done}/{ann.total} "
+        f"sent {counts.get('sent', 0)} blocked {counts.get('blocked', 0)} "
+        f"failed {counts.get('failed', 0)} ({ann.state})"
+    )
+
+
+def follow(services: Services, rq_redis: RawRedis, announcement_id: str) -> int:
+    """Show a progress bar until the announcement ends; Ctrl-C detaches."""
+    if Worker.count(connection=rq_redis) == 0:
+        print(
+            "note: no RQ worker is running; start `kimbot run` or `kimbot worker`", file=sys.stderr
+        )
+    try:
+        while True:
+            ann = services.announcements.get(announcement_id)
+            if ann is None:
+                return 1
+            print("\r" + bar(ann), end="", flush=True)
+            if ann.state in ("done", "cancelled", "rejected"):
+                print()
+                return 0
+            if ann.state == "scheduled":
+                print(f"\nscheduled; `kimbot broadcast status {ann.id}` shows it later")
+                return 0
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print(f"\ndetached; delivery goes on. `kimbot broadcast status {announcement_id}`")
+        return 0
+
+
+def status(services: Services, announcement_id: str, limit: int = 50) -> int:
+    """Print the report and the failures with their reasons."""
+    ann = services.announcements.get(announcement_id)
+    if ann is None:
+        print(f"kimbot broadcast status: no announcement {announcement_id!r}", file=sys.stderr)
+        return 2
+    tr = services.translator("en")
+    print(progress_text(tr, ann, time.time()))
+    print("targets: " + ", ".join(services.roles.label(t) for t in ann.targets))
+    failures = services.announcements.failures(ann.id, limit + 1)
+    if failures:
+        print("not delivered:")
+        for recipient, reason in failures[:limit]:
+            print(f"  {recipient}: {reason}")
+        if len(failures) > limit:
+            print(f"  … and more (the ledger keeps them for {30} days)")
+    return 0

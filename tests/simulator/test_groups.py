@@ -1,0 +1,249 @@
+"""Groups, channels, forum topics, join requests and invite links."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from aiogram import Bot
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import ChatInviteLink, ForumTopic, Update
+
+from handlers.simulator import Emulator, SimClient, SimError
+
+TOKEN = "123456:TESTtoken"
+ALL = [
+    "message",
+    "channel_post",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+]
+
+
+@pytest.fixture
+async def emu() -> AsyncIterator[Emulator]:
+    async with Emulator(tokens=[f"{TOKEN}:kim_test_bot"]) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def bot(emu: Emulator) -> AsyncIterator[Bot]:
+    client = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
+    yield client
+    await client.session.close()
+
+
+@pytest.fixture
+async def sim(emu: Emulator) -> AsyncIterator[SimClient]:
+    async with SimClient(emu.base_url) as client:
+        yield client
+
+
+async def drain(bot: Bot) -> list[Update]:
+    """Fetch and confirm every pending update."""
+    updates = await bot.get_updates(timeout=0, allowed_updates=ALL)
+    if updates:
+        await bot.get_updates(offset=updates[-1].update_id + 1, timeout=0)
+    return updates
+
+
+async def test_join_request_approve_and_decline(bot: Bot, sim: SimClient) -> None:
+    await drain(bot)
+    admin = await sim.create_user("Admin")
+    alice = await sim.create_user("Alice")
+    bob = await sim.create_user("Bobby")
+    group = await sim.create_chat(
+        "supergroup", "Warga RW 07", admin["id"], join_by_request=True, bots=[{"admin": True}]
+    )
+    link = await bot.create_chat_invite_link(group["id"], name="Warga", creates_join_request=True)
+    assert isinstance(link, ChatInviteLink)
+    assert link.invite_link.startswith("https://t.me/+")
+    assert link.creates_join_request
+    assert link.name == "Warga"
+    assert link.creator.id == 123456
+    assert (await sim.action(alice["id"], "join", invite_link=link.invite_link))[
+        "status"
+    ] == "requested"
+    assert (await sim.action(bob["id"], "join", chat_id=group["id"]))["status"] == "requested"
+    requests = [u.chat_join_request for u in await drain(bot) if u.chat_join_request]
+    assert [(r.from_user.id, r.invite_link is not None) for r in requests] == [
+        (alice["id"], True),
+        (bob["id"], False),
+    ]
+    # the bot may write to a user who asked to join
+    await bot.send_message(requests[0].user_chat_id, "Mohon tunggu persetujuan")
+    assert await bot.approve_chat_join_request(group["id"], alice["id"])
+    assert await bot.decline_chat_join_request(group["id"], bob["id"])
+    with pytest.raises(TelegramBadRequest, match="HIDE_REQUESTER_MISSING"):
+        await bot.approve_chat_join_request(group["id"], alice["id"])
+    with pytest.raises(TelegramBadRequest, match="HIDE_REQUESTER_MISSING"):
+        await bot.decline_chat_join_request(group["id"], bob["id"])
+    assert (await bot.get_chat_member(group["id"], alice["id"])).status == "member"
+    assert (await bot.get_chat_member(group["id"], bob["id"])).status == "left"
+    updates = await drain(bot)
+    member_updates = [u.chat_member for u in updates if u.chat_member]
+    assert member_updates
+    assert member_updates[0].new_chat_member.user.id == alice["id"]
+    assert member_updates[0].via_join_request
+    joined = [u.message for u in updates if u.message and u.message.new_chat_members]
+    assert joined
+    assert joined[0].new_chat_members is not None
+    assert joined[0].new_chat_members[0].id == alice["id"]
+
+
+async def test_invite_link_requires_admin_right(bot: Bot, sim: SimClient) -> None:
+    admin = await sim.create_user("Admin")
+    group = await sim.create_chat("supergroup", "Grup", admin["id"], bots=[{"admin": False}])
+    with pytest.raises(TelegramBadRequest, match="CHAT_ADMIN_REQUIRED"):
+        await bot.create_chat_invite_link(group["id"])
+    await sim.call(
+        "POST",
+        f"/sim/chats/{group['id']}/bots",
+        {"admin": True, "rights": {"can_invite_users": True}},
+    )
+    link = await bot.create_chat_invite_link(group["id"], member_limit=1)
+    newcomer = await sim.create_user("Baru")
+    late = await sim.create_user("Telat")
+    assert (await sim.action(newcomer["id"], "join", invite_link=link.invite_link))[
+        "status"
+    ] == "joined"
+    with pytest.raises(SimError, match="member limit"):
+        await sim.action(late["id"], "join", invite_link=link.invite_link)
+
+
+async def test_forum_topics(bot: Bot, sim: SimClient) -> None:
+    admin = await sim.create_user("Admin")
+    staff = await sim.create_user("Staf")
+    forum = await sim.create_chat(
+        "supergroup",
+        "Staf KIM",
+        admin["id"],
+        is_forum=True,
+        members=[staff["id"]],
+        bots=[{"admin": True, "rights": {"can_manage_topics": True}}],
+    )
+    topic = await bot.create_forum_topic(forum["id"], "Laporan Warga")
+    assert isinstance(topic, ForumTopic)
+    assert topic.name == "Laporan Warga"
+    sent = await bot.send_message(
+        forum["id"], "Laporan baru", message_thread_id=topic.message_thread_id
+    )
+    assert sent.message_thread_id == topic.message_thread_id
+    assert sent.is_topic_message
+    assert sent.chat.is_forum
+    with pytest.raises(TelegramBadRequest, match="message thread not found"):
+        await bot.send_message(forum["id"], "x", message_thread_id=9999)
+    await drain(bot)
+    reply = await sim.send(
+        staff["id"],
+        "/ok ditangani",
+        chat_id=forum["id"],
+        reply_to_message_id=sent.message_id,
+    )
+    assert reply["message"]["message_thread_id"] == topic.message_thread_id
+    updates = await drain(bot)
+    message = updates[-1].message
+    assert message is not None
+    assert message.is_topic_message
+    assert message.reply_to_message is not None
+    assert message.reply_to_message.message_id == sent.message_id
+    user_topic = await sim.call("POST", f"/sim/chats/{forum['id']}/topics", {"name": "Umum"})
+    assert user_topic["message_thread_id"] > topic.message_thread_id
+    plain = await sim.create_chat("supergroup", "Bukan forum", admin["id"], bots=[{"admin": True}])
+    with pytest.raises(TelegramBadRequest, match="the chat is not a forum"):
+        await bot.create_forum_topic(plain["id"], "x")
+
+
+async def test_channel_posts_and_bot_announcements(bot: Bot, sim: SimClient) -> None:
+    admin = await sim.create_user("Admin")
+    reader = await sim.create_user("Pembaca")
+    channel = await sim.create_chat(
+        "channel",
+        "Kelurahan Sukamaju",
+        admin["id"],
+        username="sukamaju_info",
+        members=[reader["id"]],
+    )
+    with pytest.raises(TelegramBadRequest, match="chat not found"):
+        await bot.send_message(channel["id"], "x")
+    await sim.call("POST", f"/sim/chats/{channel['id']}/bots", {"admin": True})
+    post = await bot.send_message("@sukamaju_info", "Kerja bakti Minggu pagi")
+    assert post.chat.type == "channel"
+    assert post.from_user is None
+    assert post.sender_chat is not None
+    assert post.sender_chat.id == channel["id"]
+    await drain(bot)
+    await sim.send(admin["id"], "Pengumuman admin", chat_id=channel["id"])
+    updates = await drain(bot)
+    assert updates[-1].channel_post is not None
+    assert updates[-1].channel_post.text == "Pengumuman admin"
+    with pytest.raises(SimError, match="only channel administrators"):
+        await sim.send(reader["id"], "boleh?", chat_id=channel["id"])
+    history = await sim.messages(channel["id"])
+    assert [m["text"] for m in history] == ["Kerja bakti Minggu pagi", "Pengumuman admin"]
+    assert history[0]["sender_chat"]["title"] == "Kelurahan Sukamaju"
+
+
+async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
+    admin = await sim.create_user("Admin")
+    member = await sim.create_user("Anggota")
+    group = await sim.create_chat(
+        "group", "RT 01", admin["id"], members=[member["id"]], bots=[{"admin": False}]
+    )
+    added = await drain(bot)
+    assert any(u.my_chat_member for u in added)
+    texts = [
+        "obrolan biasa",
+        "/lapor@kim_test_bot jalan",
+        "/lapor@other_bot x",
+        "hai @kim_test_bot",
+    ]
+    for text in texts:
+        await sim.send(member["id"], text, chat_id=group["id"])
+    seen = [u.message.text for u in await drain(bot) if u.message]
+    assert seen == ["/lapor@kim_test_bot jalan", "hai @kim_test_bot"]
+    await sim.call("POST", f"/sim/chats/{group['id']}/bots", {"admin": True})
+    await drain(bot)
+    await sim.send(member["id"], "sekarang terlihat", chat_id=group["id"])
+    seen = [u.message.text for u in await drain(bot) if u.message]
+    assert seen == ["sekarang terlihat"]
+
+
+async def test_member_updates_and_leaving(bot: Bot, sim: SimClient) -> None:
+    admin = await sim.create_user("Admin")
+    member = await sim.create_user("Anggota")
+    group = await sim.create_chat("supergroup", "RW", admin["id"], bots=[{"admin": True}])
+    await drain(bot)
+    await sim.call("POST", f"/sim/chats/{group['id']}/members", {"user_id": member["id"]})
+    await sim.action(member["id"], "leave", chat_id=group["id"])
+    updates = await drain(bot)
+    statuses = [
+        (u.chat_member.old_chat_member.status, u.chat_member.new_chat_member.status)
+        for u in updates
+        if u.chat_member
+    ]
+    assert statuses == [("left", "member"), ("member", "left")]
+    service = [u.message for u in updates if u.message]
+    assert service[0].new_chat_members
+    assert service[1].left_chat_member
+    assert await bot.leave_chat(group["id"])
+    updates = await drain(bot)
+    mine = [u.my_chat_member for u in updates if u.my_chat_member]
+    assert mine[-1].new_chat_member.status == "left"
+
+
+async def test_migration_updates(bot: Bot, sim: SimClient) -> None:
+    admin = await sim.create_user("Admin")
+    group = await sim.create_chat("group", "RT 09", admin["id"], bots=[{"admin": True}])
+    await drain(bot)
+    supergroup = await sim.call("POST", f"/sim/chats/{group['id']}/migrate")
+    messages = [u.message for u in await drain(bot) if u.message]
+    assert messages[0].migrate_to_chat_id == supergroup["id"]
+    assert messages[1].migrate_from_chat_id == group["id"]
+    members: list[dict[str, Any]] = supergroup["members"]
+    assert {m["user_id"] for m in members} == {admin["id"], 123456}

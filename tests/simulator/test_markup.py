@@ -1,0 +1,166 @@
+"""Telegram text formatting: HTML and MarkdownV2 parsing, automatic entities, keyboards."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.simulator.content import format_text, validate_markup
+from handlers.simulator.errors import ApiError
+from handlers.simulator.markdown import parse_markdown, parse_markdown_v2
+from handlers.simulator.textparse import detect_entities, parse_html, utf16_len
+
+
+def kinds(entities: list[dict[str, object]]) -> list[tuple[object, object, object]]:
+    return [(e["type"], e["offset"], e["length"]) for e in entities]
+
+
+def test_html_nesting_and_entities() -> None:
+    text, entities = parse_html(
+        '<b>bold <i>both</i></b> <code>x&lt;y</code> <pre><code class="language-python">'
+        'print(1)</code></pre> <tg-spoiler>s</tg-spoiler> <span class="tg-spoiler">t</span>'
+        " <blockquote expandable>q</blockquote> &quot;&amp;&#65;&#x42;"
+    )
+    assert text == 'bold both x<y print(1) s t q "&AB'
+    assert kinds(entities) == [
+        ("bold", 0, 9),
+        ("italic", 5, 4),
+        ("code", 10, 3),
+        ("pre", 14, 8),
+        ("spoiler", 23, 1),
+        ("spoiler", 25, 1),
+        ("expandable_blockquote", 27, 1),
+    ]
+    assert entities[3]["language"] == "python"
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("<b>open", 'Can\'t find end tag corresponding to start tag "b"'),
+        ("<b>x</i>", 'Unmatched end tag at byte offset 4, expected "</b>", found "</i>"'),
+        ("x</b>", "Unexpected end tag at byte offset 1"),
+        ("<foo>x</foo>", 'Unsupported start tag "foo" at byte offset 0'),
+        ("1 < 2", 'Unsupported start tag "" at byte offset 2'),
+        ('<span class="x">a</span>', 'Tag "span" must have class "tg-spoiler"'),
+    ],
+)
+def test_html_errors(source: str, message: str) -> None:
+    with pytest.raises(ApiError) as caught:
+        parse_html(source)
+    assert caught.value.description.startswith("Bad Request: can't parse entities: ")
+    assert message in caught.value.description
+
+
+def test_markdown_v2() -> None:
+    text, entities = parse_markdown_v2(
+        "*bold _italic_* __under__ ~del~ ||spoil|| [link](https://a.id/x\\)y) `c\\`d` "
+        "```py\nprint()\n``` \\*not bold\\*"
+    )
+    assert text == "bold italic under del spoil link c`d print()\n *not bold*"
+    assert kinds(entities) == [
+        ("bold", 0, 11),
+        ("italic", 5, 6),
+        ("underline", 12, 5),
+        ("strikethrough", 18, 3),
+        ("spoiler", 22, 5),
+        ("text_link", 28, 4),
+        ("code", 33, 3),
+        ("pre", 37, 8),
+    ]
+    assert entities[5]["url"] == "https://a.id/x)y"
+    assert entities[7]["language"] == "py"
+
+
+def test_markdown_v2_blockquotes() -> None:
+    text, entities = parse_markdown_v2(">satu\n>dua\nbiasa\n**>lipat\n>lagi||")
+    assert text == "satu\ndua\nbiasa\nlipat\nlagi"
+    assert kinds(entities) == [("blockquote", 0, 8), ("expandable_blockquote", 15, 10)]
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("Selesai.", "Character '.' is reserved"),
+        ("*tebal", "Can't find end of Bold entity at byte offset 0"),
+        ("a _miring", "Can't find end of Italic entity at byte offset 2"),
+        ("`kode", "Can't find end of Code entity"),
+        ("[teks](url", "Can't find end of TextUrl entity"),
+    ],
+)
+def test_markdown_v2_errors(source: str, message: str) -> None:
+    with pytest.raises(ApiError, match="can't parse entities") as caught:
+        parse_markdown_v2(source)
+    assert message in caught.value.description
+
+
+def test_legacy_markdown() -> None:
+    text, entities = parse_markdown("*tebal* _miring_ `kode` [tautan](https://x.id) a\\_b")
+    assert text == "tebal miring kode tautan a_b"
+    assert kinds(entities) == [
+        ("bold", 0, 5),
+        ("italic", 6, 6),
+        ("code", 13, 4),
+        ("text_link", 18, 6),
+    ]
+    with pytest.raises(ApiError, match="Can't find end of the entity starting at byte offset 0"):
+        parse_markdown("*tebal")
+
+
+def test_automatic_entities_and_utf16() -> None:
+    text = "🙂 /lapor@kim_bot ke @admin_rw #banjir https://kim.id/a, mail: a.b@kim.id"
+    found = {e["type"]: e for e in detect_entities(text)}
+    assert set(found) == {"bot_command", "mention", "hashtag", "url", "email"}
+    assert found["bot_command"]["offset"] == 3  # the emoji is two UTF-16 units
+    url = found["url"]
+    offset, length = int(url["offset"]), int(url["length"])
+    assert text.encode("utf-16-le")[offset * 2 : (offset + length) * 2].decode("utf-16-le") == (
+        "https://kim.id/a"
+    )
+    assert utf16_len("🙂a") == 3
+    # entities inside code are not detected again
+    inner = format_text("<code>/start @nobody</code>", "HTML", None)
+    assert inner is not None
+    assert kinds(inner.entities) == [("code", 0, 14)]
+
+
+def test_format_text_trims_and_limits() -> None:
+    result = format_text("  <b> halo </b>  ", "HTML", None)
+    assert result is not None
+    assert result.text == "halo"
+    assert kinds(result.entities) == [("bold", 0, 4)]
+    assert format_text(None, None, None, caption=True) is None
+    with pytest.raises(ApiError, match="unsupported parse_mode"):
+        format_text("x", "BBCode", None)
+    explicit = format_text("halo dunia", "HTML", [{"type": "bold", "offset": 0, "length": 4}])
+    assert explicit is not None
+    assert explicit.parse_mode is None
+    with pytest.raises(ApiError, match="out of the text bounds"):
+        format_text("ab", None, [{"type": "bold", "offset": 1, "length": 5}])
+
+
+def test_keyboard_validation() -> None:
+    markup = validate_markup(
+        {
+            "inline_keyboard": [
+                [{"text": "a", "callback_data": "x" * 64}, {"text": "b", "url": "t.me/kim"}]
+            ]
+        }
+    )
+    assert markup is not None
+    assert markup.inline is not None
+    reply = validate_markup({"keyboard": [["Ya", {"text": "Tidak"}]], "resize_keyboard": True})
+    assert reply is not None
+    assert reply.kind == "reply"
+    assert reply.inline is None
+    bad = [
+        ({"inline_keyboard": [[{"text": "a"}]]}, "Text buttons are unallowed"),
+        ({"inline_keyboard": [[{"text": "a", "callback_data": ""}]]}, "BUTTON_DATA_INVALID"),
+        ({"inline_keyboard": [[{"text": "a", "callback_data": "é" * 33}]]}, "BUTTON_DATA_INVALID"),
+        ({"inline_keyboard": [[{"text": "a", "url": ""}]]}, "BUTTON_URL_INVALID"),
+        ({"inline_keyboard": [[{"text": "a", "url": "not a url"}]]}, "BUTTON_URL_INVALID"),
+        ({"inline_keyboard": "x"}, "can't parse reply keyboard markup"),
+        ({"something": 1}, "can't parse reply keyboard markup"),
+    ]
+    for raw, message in bad:
+        with pytest.raises(ApiError, match=message):
+            validate_markup(raw)
