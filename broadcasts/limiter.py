@@ -10,7 +10,8 @@ acquire with priority) always find room, and bulk slows down while they use it.
 
 Redis keys (`{bot}` is the bot's numeric id, never its token):
 - `kim:rl:{bot}:all` — the overall TAT, in milliseconds.
-- `kim:rl:{bot}:chat:{chat}` — a chat's TAT (expires when idle).
+- `kim:rl:{bot}:chat:{hash}` — a chat's TAT (expires when idle); keyed by a hash of the
+  chat id, so no key names a resident (UU PDP erasure covers these without a lookup).
 - `kim:rl:{bot}:pause` — until when every send waits (ms), after a 429.
 Times come from the caller's clock (NTP-synchronised machines), so tests can inject time.
 """
@@ -18,6 +19,7 @@ Times come from the caller's clock (NTP-synchronised machines), so tests can inj
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -109,7 +111,8 @@ class RateLimiter:
     def _chat(self, chat_id: int | None) -> tuple[str, float, float]:
         if chat_id is None:
             return "", 0.0, 0.0
-        key = f"{self._prefix}:chat:{chat_id}"
+        digest = hashlib.blake2b(str(chat_id).encode(), digest_size=8).hexdigest()
+        key = f"{self._prefix}:chat:{digest}"
         if chat_id > 0:
             interval = 1000.0 / self.rates.private_chat_per_second
         else:

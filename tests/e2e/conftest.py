@@ -1,0 +1,109 @@
+"""One emulator and one real bot process (long polling) for the whole e2e module.
+
+The world: an admin for Kelurahan Bagendung, a superadmin, Bagendung's KIM channel, and
+an approval-only group for Kecamatan Cilegon. Each test creates its own residents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.config import Config
+from bot.store import Redis, connect
+from handlers.simulator import SimClient
+from tests.e2e.harness import Process, start_bot, start_emulator, write_config
+
+
+@dataclass
+class E2E:
+    """What the tests need to reach."""
+
+    api: str
+    redis: Redis
+    admin: int
+    superadmin: int
+    channel: int
+    group: int
+    group_link: str
+    bot: Process
+    emulator: Process
+
+
+async def _build_world(api: str) -> dict[str, Any]:
+    async with SimClient(api) as sim:
+        admin = await sim.create_user(
+            "Bu Siti", last_name="(admin KIM Bagendung)", language_code="id"
+        )
+        superadmin = await sim.create_user(
+            "Pak Kadis", last_name="(superadmin)", language_code="id"
+        )
+        channel = await sim.create_chat(
+            "channel",
+            "KIM Bagendung",
+            admin["id"],
+            bots=[{"admin": True}],
+            username="kim_bagendung",
+        )
+        group = await sim.create_chat(
+            "supergroup",
+            "KIM Kecamatan Cilegon",
+            admin["id"],
+            join_by_request=True,
+            bots=[{"admin": True}],
+        )
+        link = await sim.call(
+            "POST", f"/sim/chats/{group['id']}/invite_links", {"creates_join_request": True}
+        )
+        for user in (admin, superadmin):
+            await sim.start(user["id"])
+        return {
+            "admin": admin["id"],
+            "superadmin": superadmin["id"],
+            "channel": channel["id"],
+            "group": group["id"],
+            "group_link": link["invite_link"],
+        }
+
+
+@pytest.fixture(scope="module")
+def e2e(tmp_path_factory: pytest.TempPathFactory, redis_url: str, config: Config) -> Iterator[E2E]:
+    """Emulator + world + config + `kimbot run`, for one test module."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    redis = connect(redis_url)
+    redis.flushdb()
+    emulator, api = start_emulator(tmp)
+    world = asyncio.run(_build_world(api))
+    config_path = write_config(
+        config,
+        tmp / "config.yaml",
+        roles={
+            "superadmins": [f"tg:{world['superadmin']}"],
+            "admins": [
+                {"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": ["36.72.02.1001"]}
+            ],
+            "staff": {"group": None, "members": []},
+        },
+        channels={
+            "36.72.02.1001": {
+                "chat_id": world["channel"],
+                "invite_link": "https://t.me/kim_bagendung",
+            },
+            "36.72.02": {
+                "chat_id": world["group"],
+                "invite_link": world["group_link"],
+                "join_request": True,
+            },
+        },
+    )
+    bot = start_bot(tmp, api, config_path, redis_url)
+    yield E2E(api=api, redis=redis, bot=bot, emulator=emulator, **world)
+    bot.stop()
+    emulator.stop()
+    redis.flushdb()
+    redis.close()

@@ -1,0 +1,128 @@
+"""Processes for end-to-end tests: the emulator and the real, unmodified `kimbot run`.
+
+Both run as child processes on loopback ports; tests act as people through the
+emulator's user API (`SimClient`) and read the bot's Redis directly.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import Config
+from tests.conftest import ROOT
+
+TOKEN = "424242:E2E-token-for-the-local-emulator"
+BOT_ID = 424242
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_http(url: str, seconds: float = 20.0) -> None:
+    """Wait until `url` answers at all (any status)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310 (loopback test server)
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{url} did not come up") from None
+            time.sleep(0.1)
+
+
+class Process:
+    """A child process that is stopped (SIGINT, then SIGKILL) when the test ends."""
+
+    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._log_file = log.open("wb")
+        self.popen = subprocess.Popen(  # noqa: S603 (our own interpreter and modules)
+            command, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, cwd=ROOT
+        )
+
+    def stop(self) -> None:
+        """Interrupt like Ctrl-C; kill if it does not stop within 15 s."""
+        if self.popen.poll() is None:
+            self.popen.send_signal(signal.SIGINT)
+            try:
+                self.popen.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.popen.kill()
+                self.popen.wait()
+        self._log_file.close()
+
+    def output(self) -> str:
+        """What the process printed so far."""
+        return self.log.read_text(errors="replace")
+
+
+def start_emulator(tmp: Path, **flags: Any) -> tuple[Process, str]:
+    """The emulator on a free port with the e2e bot registered; returns (process, URL)."""
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "handlers.simulator",
+        "--port",
+        str(port),
+        "--token",
+        TOKEN + ":kim_e2e_bot",
+    ]
+    for flag, value in flags.items():
+        name = "--" + flag.replace("_", "-")
+        command += [name] if value is True else [name, str(value)]
+    process = Process(command, dict(os.environ), tmp / "emulator.log")
+    url = f"http://127.0.0.1:{port}"
+    wait_http(url + "/sim/bots")
+    return process, url
+
+
+def write_config(config: Config, path: Path, **changes: Any) -> Path:
+    """config.yaml with some sections replaced (roles, channels, komunitas…)."""
+    data = config.model_dump(mode="json")
+    data.update(changes)
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def start_bot(
+    tmp: Path,
+    api_url: str,
+    config_path: Path,
+    redis_url: str,
+    *,
+    webhook_port: int | None = None,
+    secret: str = "e2e-Secret_token",
+) -> Process:
+    """`kimbot run` (polling, or webhook on `webhook_port`) against the emulator."""
+    env = dict(
+        os.environ,
+        KIMBOT_TELEGRAM_TOKEN=TOKEN,
+        KIMBOT_TELEGRAM_API_URL=api_url,
+        REDIS_URL=redis_url,
+        KIMBOT_DATA_DIR=str(tmp / "data"),
+    )
+    command = [sys.executable, "-m", "handlers.cli", "run", "--config", str(config_path)]
+    if webhook_port is not None:
+        env["KIMBOT_WEBHOOK_SECRET"] = secret
+        env["KIMBOT_WEBHOOK_URL"] = f"http://127.0.0.1:{webhook_port}/telegram/webhook"
+        command += ["--webhook", "--port", str(webhook_port)]
+    name = "bot-webhook.log" if webhook_port else "bot.log"
+    return Process(command, env, tmp / name)

@@ -1,0 +1,74 @@
+"""Acting as Telegram users in e2e tests, by what they see: texts and button labels."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from handlers.simulator import SimClient
+
+WAIT = 20.0
+
+
+def body(message: dict[str, Any]) -> str:
+    """What a message shows: text or caption."""
+    return str(message.get("text") or message.get("caption") or "")
+
+
+class Person:
+    """One user of the emulator; remembers which bot messages (and edits) it has read."""
+
+    def __init__(self, sim: SimClient, user: dict[str, Any]) -> None:
+        self.sim = sim
+        self.id = int(user["id"])
+        self.read: set[tuple[int, int]] = set()
+        self.last: dict[str, Any] = {}
+
+    @classmethod
+    async def create(cls, sim: SimClient, name: str = "Warga", language_code: str = "id") -> Person:
+        """A new user."""
+        return cls(sim, await sim.create_user(name, language_code=language_code))
+
+    async def _mark_read(self) -> None:
+        for message in await self.sim.messages(self.id, from_bot=1):
+            self.read.add((int(message["message_id"]), int(message["edit_count"] or 0)))
+
+    async def wait_for(self, text: str, seconds: float = WAIT) -> dict[str, Any]:
+        """The first unread bot message (or edit) whose text contains `text`."""
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            for message in await self.sim.messages(self.id, from_bot=1):
+                key = (int(message["message_id"]), int(message["edit_count"] or 0))
+                if key not in self.read and text in body(message):
+                    self.read.add(key)
+                    self.last = message
+                    return message
+            await asyncio.sleep(0.1)
+        raise AssertionError(f"user {self.id} never saw {text!r}; last: {body(self.last)!r}")
+
+    async def say(self, text: str) -> None:
+        """Type a message (or a command)."""
+        await self._mark_read()
+        await self.sim.send(self.id, text)
+
+    async def start(self, payload: str | None = None) -> None:
+        """Open the bot, or a deep link."""
+        await self._mark_read()
+        await self.sim.start(self.id, payload=payload)
+
+    async def press(self, label: str) -> None:
+        """Press the button whose label contains `label` on the last message waited for."""
+        for row in self.last.get("buttons") or []:
+            for button in row:
+                if label in button.get("text", "") and "callback_data" in button:
+                    await self._mark_read()
+                    await self.sim.press(
+                        self.id, int(self.last["message_id"]), data=button["callback_data"]
+                    )
+                    return
+        raise AssertionError(f"no button {label!r} on: {body(self.last)!r}")
+
+    def buttons(self) -> list[str]:
+        """Labels of the buttons on the last message."""
+        return [b.get("text", "") for row in self.last.get("buttons") or [] for b in row]
