@@ -37,9 +37,10 @@ def wait_http(url: str, seconds: float = 20.0) -> None:
     deadline = time.monotonic() + seconds
     while True:
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310 (loopback test server)
-            return
-        except urllib.error.HTTPError:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback test server)
+                return
+        except urllib.error.HTTPError as answered:
+            answered.close()
             return
         except OSError:
             if time.monotonic() > deadline:

@@ -1,0 +1,86 @@
+"""The real bot process in webhook mode: the emulator posts updates with the secret token."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot.addresses import Address
+from bot.config import Config
+from bot.residents import Residents
+from bot.store import Redis, connect
+from handlers.simulator import SimClient
+from tests.e2e.harness import Process, free_port, start_bot, start_emulator, wait_http, write_config
+from tests.e2e.people import Person
+
+pytestmark = pytest.mark.e2e
+SECRET = "e2e-Secret_token"
+
+
+@pytest.fixture(scope="module")
+def hook(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, config: Config
+) -> Iterator[tuple[str, int, Redis]]:
+    """Emulator + `kimbot run --webhook`; yields (emulator URL, webhook port, Redis)."""
+    tmp: Path = tmp_path_factory.mktemp("webhook")
+    redis = connect(redis_url)
+    redis.flushdb()
+    emulator, api = start_emulator(tmp)
+    port = free_port()
+    bot: Process = start_bot(
+        tmp, api, write_config(config, tmp / "config.yaml"), redis_url, webhook_port=port
+    )
+    wait_http(f"http://127.0.0.1:{port}/healthz")
+    yield api, port, redis
+    bot.stop()
+    emulator.stop()
+    redis.flushdb()
+
+
+async def test_onboarding_through_the_webhook(hook: tuple[str, int, Redis]) -> None:
+    """setWebhook was called; updates arrive by POST and the resident subscribes."""
+    api, port, redis = hook
+    async with SimClient(api) as sim:
+        info = await sim.call("GET", "/sim/updates")
+        assert info["webhook"] == f"http://127.0.0.1:{port}/telegram/webhook"
+        p = await Person.create(sim)
+        await p.start("kel_3672021001")
+        await p.wait_for("Pemberitahuan privasi")
+        await p.press("✅")
+        await p.wait_for("Kelurahan Bagendung")
+    assert Residents(redis).is_subscriber(Address.telegram(p.id), "36.72.02.1001")
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}])
+async def test_wrong_or_missing_secret_is_refused(
+    hook: tuple[str, int, Redis], headers: dict[str, str]
+) -> None:
+    """A forged update without the right secret gets 401 and changes nothing."""
+    api, port, redis = hook
+    forged = {
+        "update_id": 999_000 + len(headers),
+        "message": {
+            "message_id": 1,
+            "date": 1_790_000_000,
+            "chat": {"id": 555_001, "type": "private", "first_name": "Forger"},
+            "from": {"id": 555_001, "is_bot": False, "first_name": "Forger"},
+            "text": "/start kel_3672021001",
+            "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+        },
+    }
+    request = urllib.request.Request(  # noqa: S310 (loopback)
+        f"http://127.0.0.1:{port}/telegram/webhook",
+        data=json.dumps(forged).encode(),
+        headers={"Content-Type": "application/json", **headers},
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=5)  # noqa: S310
+    assert caught.value.code == 401
+    caught.value.close()
+    assert redis.get("kim:dlg:tg:555001") is None
+    assert not redis.exists(f"kim:seen:tg:424242:{forged['update_id']}")
