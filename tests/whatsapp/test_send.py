@@ -1,0 +1,184 @@
+"""Sending through pywa_async against the Graph API stand-in: payloads, retries, errors."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from handlers.whatsapp.render import (
+    ListRow,
+    OutButtons,
+    Outgoing,
+    OutLink,
+    OutList,
+    OutMedia,
+    OutText,
+    ReplyButton,
+)
+from handlers.whatsapp.send import Recipient, Sender, routable
+from handlers.whatsapp.settings import WhatsAppSettings
+from tests.whatsapp.graph import GraphAPI
+from tests.whatsapp.payloads import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN
+
+BSUID = "ID.1649738043044942"
+PHONE = "6281311112222"
+SITI = Recipient(BSUID, PHONE)
+
+
+@pytest.fixture
+async def sender(graph: GraphAPI) -> AsyncIterator[Sender]:
+    """A sender on the stand-in, talking to Meta's default URL, retrying without waiting."""
+    settings = WhatsAppSettings(token=TOKEN, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN)
+    session = httpx.AsyncClient(transport=graph.transport())
+    s = Sender.connect(settings, PHONE_NUMBER_ID, session, retry_delays=(0.0, 0.0))
+    yield s
+    await s.aclose()
+
+
+async def test_each_message_kind_is_the_cloud_api_json(sender: Sender, graph: GraphAPI) -> None:
+    """Text, reply buttons, list, CTA URL and media, as the Cloud API documents them."""
+    messages: list[Outgoing] = [
+        OutText("Halo"),
+        OutButtons("Setuju?", (ReplyButton("n.yes", "✅ Ya"), ReplyButton("n.no", "✖ Tidak"))),
+        OutList(
+            "Pilih:",
+            "Pilih",
+            (ListRow("n.a", "Cibeber"), ListRow("n.b", "Cilegon…", "Cilegon Kota")),
+        ),
+        OutLink("Gabung:", "Buka KIM", "https://t.me/+bagendung"),
+        OutMedia("photo", "1479537139650973"),
+        OutMedia("document", "1003383421387256"),
+        OutMedia("video", "5501"),
+    ]
+    delivery = await sender.send(SITI, messages)
+    assert (delivery.outcome, delivery.sent) == ("sent", 7)
+    bodies = [s.body for s in graph.sent]
+    assert all(
+        s.url == f"https://graph.facebook.com/v26.0/{PHONE_NUMBER_ID}/messages" for s in graph.sent
+    )
+    assert all(b["recipient"] == BSUID and b["messaging_product"] == "whatsapp" for b in bodies)
+    assert bodies[0]["text"] == {"body": "Halo", "preview_url": False}
+    assert bodies[1]["interactive"] == {
+        "type": "button",
+        "action": {
+            "buttons": [
+                {"type": "reply", "reply": {"id": "n.yes", "title": "✅ Ya"}},
+                {"type": "reply", "reply": {"id": "n.no", "title": "✖ Tidak"}},
+            ]
+        },
+        "body": {"text": "Setuju?"},
+    }
+    assert bodies[2]["interactive"] == {
+        "type": "list",
+        "action": {
+            "button": "Pilih",
+            "sections": [
+                {
+                    "title": "Pilih",
+                    "rows": [
+                        {"id": "n.a", "title": "Cibeber"},
+                        {"id": "n.b", "title": "Cilegon…", "description": "Cilegon Kota"},
+                    ],
+                }
+            ],
+        },
+        "body": {"text": "Pilih:"},
+    }
+    assert bodies[3]["interactive"]["type"] == "cta_url"
+    assert bodies[3]["interactive"]["action"] == {
+        "name": "cta_url",
+        "parameters": {"display_text": "Buka KIM", "url": "https://t.me/+bagendung"},
+    }
+    assert bodies[4]["image"] == {"id": "1479537139650973"}
+    assert bodies[5]["document"] == {"id": "1003383421387256"}
+    assert bodies[6]["video"] == {"id": "5501"}
+
+
+async def test_rate_limits_are_retried_a_bounded_number_of_times(
+    sender: Sender, graph: GraphAPI
+) -> None:
+    """130429 then 131056, then success: sent; three rate limits in a row: failed."""
+    graph.failures = [(400, 130429), (400, 131056)]
+    delivery = await sender.send(SITI, [OutText("a")])
+    assert (delivery.outcome, delivery.sent, len(graph.sent)) == ("sent", 1, 3)
+    graph.failures = [(400, 130429)] * 3
+    delivery = await sender.send(SITI, [OutText("b"), OutText("c")])
+    assert (delivery.outcome, delivery.sent, delivery.error_code) == ("failed", 0, 130429)
+    assert len(graph.sent) == 6
+
+
+async def test_outside_the_24_hour_window_stops_and_says_so(
+    sender: Sender, graph: GraphAPI
+) -> None:
+    """131047: the rest of the reply is not attempted; the outcome is outside_window."""
+    graph.failures = [(400, 131047)]
+    delivery = await sender.send(SITI, [OutText("a"), OutText("b")])
+    assert (delivery.outcome, delivery.sent, delivery.error_code) == ("outside_window", 0, 131047)
+    assert len(graph.sent) == 1
+
+
+async def test_bsuid_not_supported_falls_back_to_the_phone_number(
+    sender: Sender, graph: GraphAPI
+) -> None:
+    """131062 with a known phone: this and the following messages go by phone."""
+    graph.failures = [(400, 131062)]
+    delivery = await sender.send(SITI, [OutText("a"), OutText("b")])
+    assert (delivery.outcome, delivery.sent) == ("sent", 2)
+    assert [s.recipient for s in graph.sent] == [BSUID, PHONE, PHONE]
+    assert graph.sent[1].body["to"] == PHONE
+    graph.failures = [(400, 131062)]
+    without_phone = await sender.send(Recipient(BSUID), [OutText("c")])
+    assert (without_phone.outcome, without_phone.error_code) == ("failed", 131062)
+
+
+async def test_other_errors_and_network_failures_stop_the_reply(
+    sender: Sender, graph: GraphAPI
+) -> None:
+    """An invalid parameter or a refused connection: logged, failed, the rest not tried."""
+    graph.failures = [(400, 131009)]
+    delivery = await sender.send(SITI, [OutText("a"), OutText("b")])
+    assert (delivery.outcome, delivery.error_code, len(graph.sent)) == ("failed", 131009, 1)
+    graph.network_failures = 1
+    delivery = await sender.send(SITI, [OutText("c")])
+    assert (delivery.outcome, delivery.error_code) == ("failed", None)
+
+
+@pytest.mark.parametrize("chat_id", ["abc", "group-Y2FwaV9ncm91", "id.123", ""])
+async def test_ids_pywa_would_take_for_groups_are_refused(
+    sender: Sender, graph: GraphAPI, chat_id: str
+) -> None:
+    """pywa sends anything that is not a BSUID or digits to a group: never attempted."""
+    assert not routable(chat_id)
+    delivery = await sender.send(Recipient(chat_id), [OutText("x")])
+    assert delivery.outcome == "unroutable"
+    assert graph.sent == []
+
+
+def test_routable_ids() -> None:
+    """BSUIDs, parent BSUIDs and phone numbers are people."""
+    assert all(routable(i) for i in ("ID.1649738043044942", "US.ENT.11815799212886844830", PHONE))
+
+
+async def test_logs_never_show_the_token_the_recipient_or_the_text(
+    sender: Sender, graph: GraphAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Even at DEBUG: pywa's request logging is kept quiet, ours names codes only."""
+    graph.failures = [(400, 130429), (400, 131062), (400, 131009)]
+    with caplog.at_level(logging.DEBUG):
+        await sender.send(SITI, [OutText("rahasia warga")])
+        await sender.send(SITI, [OutText("rahasia warga")])
+    text = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
+    assert "131009" in text
+    for secret in (TOKEN, BSUID, PHONE, "rahasia warga", APP_SECRET, VERIFY_TOKEN):
+        assert secret not in text
+
+
+def test_settings_repr_hides_secrets() -> None:
+    """repr shows the API URL only."""
+    settings = WhatsAppSettings(TOKEN, APP_SECRET, VERIFY_TOKEN, "http://graph.test")
+    assert repr(settings) == "WhatsAppSettings(api_url='http://graph.test')"
+    assert BSUID not in repr(SITI)
+    assert PHONE not in repr(SITI)

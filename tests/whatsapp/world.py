@@ -1,0 +1,116 @@
+"""A WhatsApp world for tests: the webhook on an aiohttp test server, the real core on real
+Redis, and the Graph API stand-in recording what the bot sends.
+
+Dialogue tables play a person's side: "/cmd" or any text is typed, "[Label]" presses the
+newest reply button or list row whose title or description contains Label, "#Label" types
+the number of that choice (as WhatsApp users may), "<photo>", "<sticker>", "<location>",
+"<voice>" send that kind of message. The expected answer is a substring of what the bot
+sent in return (texts, button and row titles, list button, link buttons).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp.test_utils import TestClient
+
+from bot.messages import Incoming
+from handlers.whatsapp.channel import WhatsAppChannel
+from handlers.whatsapp.webhook import SIGNATURE_HEADER, WEBHOOK_PATH
+from tests.whatsapp.graph import GraphAPI, Sent
+from tests.whatsapp.payloads import Payloads, Person, encode, sign
+
+BREAKS_THE_CORE = "💥 please fail"  # a text the test conversations raise on
+
+
+class WhatsAppWorld:
+    """Posts signed webhooks and reads what the bot answered."""
+
+    def __init__(
+        self,
+        client: TestClient[Any, Any],
+        channel: WhatsAppChannel,
+        graph: GraphAPI,
+        seen: list[Incoming],
+    ) -> None:
+        self.client = client
+        self.channel = channel
+        self.graph = graph
+        self.payloads = Payloads()
+        self.incoming = seen
+
+    async def post(
+        self, payload: dict[str, Any] | bytes, signature: str | None = "auto"
+    ) -> tuple[int, str]:
+        """POST a body to the webhook (signed unless told otherwise); (status, text)."""
+        body = payload if isinstance(payload, bytes) else encode(payload)
+        headers = {"Content-Type": "application/json"}
+        if signature == "auto":
+            headers[SIGNATURE_HEADER] = sign(body)
+        elif signature is not None:
+            headers[SIGNATURE_HEADER] = signature
+        response = await self.client.post(WEBHOOK_PATH, data=body, headers=headers)
+        return response.status, await response.text()
+
+    async def deliver(self, payload: dict[str, Any]) -> list[Sent]:
+        """Deliver one signed webhook, wait for the background work; what was sent."""
+        before = len(self.graph.sent)
+        status, _ = await self.post(payload)
+        assert status == 200
+        await self.channel.drain()
+        return self.graph.sent[before:]
+
+    async def send(self, person: Person, action: str) -> list[Sent]:
+        """Do one thing, as the table syntax describes."""
+        p = self.payloads
+        kinds = {
+            "<photo>": p.image,
+            "<sticker>": p.sticker,
+            "<location>": p.location,
+            "<voice>": p.voice,
+            "<document>": p.document,
+        }
+        if action in kinds:
+            return await self.deliver(kinds[action](person))
+        if action.startswith("[") and action.endswith("]"):
+            return await self.press(person, action[1:-1])
+        if action.startswith("#") and len(action) > 1:
+            return await self.deliver(p.text(person, str(self.number_of(person, action[1:]))))
+        return await self.deliver(p.text(person, action))
+
+    def last_choices(self, person: Person) -> tuple[Sent, list[tuple[str, str, str]]]:
+        """The newest message to `person` that offered choices, and the choices."""
+        for sent in reversed(self.graph.to(person.chat_id)):
+            if sent.choices:
+                return sent, sent.choices
+        raise AssertionError("no message with choices was sent to this person")
+
+    async def press(self, person: Person, label: str) -> list[Sent]:
+        """Press the newest button or list row whose title or description contains `label`."""
+        sent, choices = self.last_choices(person)
+        for data, title, description in choices:
+            if label in title or label in description:
+                if sent.kind == "button":
+                    return await self.deliver(self.payloads.button_reply(person, data, title))
+                return await self.deliver(self.payloads.list_reply(person, data, title))
+        raise AssertionError(f"no choice {label!r}; have {[c[1] for c in choices]}")
+
+    def number_of(self, person: Person, label: str) -> int:
+        """The 1-based number of the newest choice containing `label`."""
+        _, choices = self.last_choices(person)
+        for number, (_, title, description) in enumerate(choices, 1):
+            if label in title or label in description:
+                return number
+        raise AssertionError(f"no choice {label!r}")
+
+
+def shown(sent: list[Sent]) -> str:
+    """Everything some sent messages showed, as one string."""
+    return "\n".join(s.shown() for s in sent)
+
+
+async def play(world: WhatsAppWorld, person: Person, table: list[tuple[str, str]]) -> None:
+    """Play a dialogue table; fail at the first answer that lacks what it should say."""
+    for step, (action, expected) in enumerate(table, 1):
+        said = shown(await world.send(person, action))
+        assert expected in said, f"step {step} {action!r}: {expected!r} not in:\n{said}"
