@@ -1,4 +1,14 @@
-"""`kimbot run`: Redis, the RQ worker child, and the Telegram bot, started and stopped together."""
+"""`kimbot run`: Redis, the RQ worker child, the Telegram bot and the WhatsApp webhook.
+
+- Telegram runs when `KIMBOT_TELEGRAM_TOKEN` is set: long polling, or with `--webhook`
+  its webhook at `/telegram/webhook`.
+- WhatsApp runs when `whatsapp.enabled` is true in config.yaml: its webhook at
+  `/whatsapp/webhook`, on the same host and port (served in polling mode too).
+- With no `REDIS_URL`, the embedded Redis is started and owned here, and an RQ worker
+  child gets its socket; Ctrl-C (or SIGTERM) stops the web server, the bot, the worker
+  and then Redis.
+The access log shows paths only: query strings can carry WhatsApp's verify token.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +18,17 @@ import os
 import signal
 import subprocess
 import sys
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 
 from aiohttp import web
 
 from bot.config import Config
-from bot.dialogs import build_conversations
-from bot.services import build_services
+from bot.dialogs import Conversations, build_conversations
+from bot.services import Services, build_services
 from bot.store import EmbeddedRedis, connect
 from broadcasts.jobs import RQDispatch
 from broadcasts.limiter import Rates, RateLimiter
-from handlers.settings import Settings
+from handlers.settings import Settings, SettingsError
 from handlers.telegram.app import (
     build_bot,
     build_dispatcher,
@@ -26,8 +36,12 @@ from handlers.telegram.app import (
     run_polling,
     webhook_app,
 )
+from handlers.whatsapp.channel import WhatsAppChannel
+from handlers.whatsapp.settings import WhatsAppSettings
+from handlers.whatsapp.webhook import add_whatsapp_routes
 
 log = logging.getLogger(__name__)
+ACCESS_LOG_FORMAT = '%a "%U" %s %b %Tfs'  # path (%U), never the query string
 
 
 def redis_for(settings: Settings, stack: ExitStack) -> str:
@@ -64,36 +78,85 @@ def run(
     port: int,
     with_worker: bool,
 ) -> None:
-    """Run the bot until interrupted."""
-    token = settings.require_token()
-    hook = settings.require_webhook() if webhook else None
+    """Run until interrupted. Settings are checked before anything starts."""
+    token = (
+        settings.require_token() if settings.telegram_token or not config.whatsapp.enabled else None
+    )
+    hook = settings.require_webhook() if webhook and token else None
+    wa_settings = WhatsAppSettings.from_env() if config.whatsapp.enabled else None
+    if webhook and not token and not wa_settings:
+        raise SettingsError("--webhook needs KIMBOT_TELEGRAM_TOKEN or whatsapp.enabled")
     with ExitStack() as stack:
         url = redis_for(settings, stack)
         if with_worker:
             child = start_worker(url, os.path.abspath(settings.config_path))
             stack.callback(stop_child, child)
-        services = build_services(
-            config, connect(url), dispatch=RQDispatch(connect(url, decode=False))
-        )
+        dispatch = RQDispatch(connect(url, decode=False))
+        services = build_services(config, connect(url), dispatch=dispatch)
         services.redis.ping()
         conversations = build_conversations(services)
+        with suppress(KeyboardInterrupt):
+            asyncio.run(
+                _serve(services, conversations, settings, token, hook, wa_settings, host, port)
+            )
+
+
+async def _serve(
+    services: Services,
+    conversations: Conversations,
+    settings: Settings,
+    token: str | None,
+    hook: tuple[str, str] | None,
+    wa_settings: WhatsAppSettings | None,
+    host: str,
+    port: int,
+) -> None:
+    bot = dp = None
+    if token:
         limiter = RateLimiter(
             services.redis,
             int(token.split(":", 1)[0]),
-            Rates(per_second=config.broadcasts.rate_per_second),
+            Rates(per_second=services.config.broadcasts.rate_per_second),
         )
         bot = build_bot(token, settings.telegram_api_url, limiter)
         dp = build_dispatcher(services, conversations)
-        if hook is None:
+    app: web.Application | None = None
+    if hook is not None and bot is not None and dp is not None:
+        app = webhook_app(bot, dp, hook[1])
+    if wa_settings is not None:
+        if app is None:
+            app = web.Application(client_max_size=1024 * 1024)
+            app.router.add_get("/healthz", _healthz)
+        add_whatsapp_routes(app, WhatsAppChannel.create(services, conversations, wa_settings))
+    runner = None
+    if app is not None:
+        runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT)
+        await runner.setup()
+        await web.TCPSite(runner, host, port).start()
+        log.info("serving webhooks on http://%s:%d", host, port)
+    try:
+        if hook is not None and bot is not None and dp is not None:
+            await register_webhook(bot, dp, services, hook[0], hook[1])
+            await _until_signal()
+        elif bot is not None and dp is not None:
             log.info("polling Telegram (Ctrl-C stops)")
-            asyncio.run(run_polling(bot, dp, services))
-            return
-        public_url, secret = hook
-        app = webhook_app(bot, dp, secret)
+            await run_polling(bot, dp, services)
+        else:
+            await _until_signal()
+    finally:
+        if runner is not None:
+            await runner.cleanup()
+        if bot is not None:
+            await bot.session.close()
 
-        async def on_startup(app: web.Application) -> None:
-            await register_webhook(bot, dp, services, public_url, secret)
 
-        app.on_startup.append(on_startup)
-        log.info("serving the webhook on http://%s:%d/telegram/webhook", host, port)
-        web.run_app(app, host=host, port=port, print=None)
+async def _healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def _until_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()

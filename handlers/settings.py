@@ -9,6 +9,9 @@
 | `REDIS_URL` | an external Redis; unset: the embedded one under the data directory |
 | `KIMBOT_DATA_DIR` | where the embedded Redis keeps its data (default `./data`) |
 | `KIMBOT_CONFIG` | the config file (default `./config.yaml`) |
+
+WhatsApp's `KIMBOT_WA_TOKEN`, `KIMBOT_WA_APP_SECRET`, `KIMBOT_WA_VERIFY_TOKEN` (secrets)
+and `KIMBOT_WA_API_URL` are read by `handlers.whatsapp.settings`.
 """
 
 from __future__ import annotations

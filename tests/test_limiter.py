@@ -67,7 +67,7 @@ def test_private_chat_one_per_second_with_a_short_burst(redis: Redis) -> None:
     limiter = RateLimiter(redis, 1, Rates(per_second=1000, chat_burst=3), clock)
     assert [limiter.try_acquire(chat_id=5, priority=True)[0] for _ in range(4)] == [1, 1, 1, 0]
     _, wait = limiter.try_acquire(chat_id=5, priority=True)
-    assert 0.9 <= wait <= 1.0
+    assert 0.9 <= wait <= 1.05  # 5% safety margin over Telegram's 1/s
     clock.now += wait * 1000
     assert limiter.try_acquire(chat_id=5, priority=True)[0] == 1
     assert limiter.try_acquire(chat_id=6, priority=True)[0] == 1  # other chats unaffected

@@ -3,10 +3,13 @@
 An aiogram request middleware: before every message-sending call it takes a token
 (priority: bulk leaves room for these) for the bot and the chat. Edits, callback answers
 and join-request decisions are not paced: Telegram does not count them as messages.
+A 429 on a reply is waited out exactly (`retry_after`) and the reply sent again, up to
+`ATTEMPTS` times; it is never dropped for being early.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from aiogram import Bot
@@ -14,6 +17,7 @@ from aiogram.client.session.middlewares.base import (
     BaseRequestMiddleware,
     NextRequestMiddlewareType,
 )
+from aiogram.exceptions import TelegramRetryAfter
 from aiogram.methods import (
     CopyMessage,
     ForwardMessage,
@@ -28,6 +32,7 @@ from aiogram.methods import (
 from broadcasts.limiter import RateLimiter
 
 PACED = (SendMessage, SendPhoto, SendDocument, SendVideo, CopyMessage, ForwardMessage)
+ATTEMPTS = 4
 
 
 class PacedReplies(BaseRequestMiddleware):
@@ -42,8 +47,16 @@ class PacedReplies(BaseRequestMiddleware):
         bot: Bot,
         method: TelegramMethod[Any],
     ) -> Response[Any]:
-        """Take a priority token for message-sending methods, then send."""
-        if isinstance(method, PACED):
-            chat = getattr(method, "chat_id", None)
+        """Take a priority token for message-sending methods, then send; wait out a 429."""
+        if not isinstance(method, PACED):
+            return await make_request(bot, method)
+        chat = getattr(method, "chat_id", None)
+        for attempt in range(1, ATTEMPTS + 1):
             await self.limiter.acquire(chat if isinstance(chat, int) else None, priority=True)
-        return await make_request(bot, method)
+            try:
+                return await make_request(bot, method)
+            except TelegramRetryAfter as exc:
+                if attempt == ATTEMPTS:
+                    raise
+                await asyncio.sleep(exc.retry_after)
+        raise AssertionError("unreachable")
