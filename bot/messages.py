@@ -36,6 +36,7 @@ class MediaRef:
     file_id: str
     size: int | None = None
     mime_type: str | None = None
+    fingerprint: str = ""  # a picture's perceptual hash (hex), when the channel computed it
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Command line: `python -m handlers.simulator --port 8081 --token 123:ABC[:username]`."""
+"""Command line: `python -m handlers.simulator --port 8081 --token 123:ABC[:username]`.
+
+`--state-file PATH` keeps the world (users, chats, messages, ids) across runs.
+"""
 
 from __future__ import annotations
 
@@ -47,6 +50,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="bots see every group message (privacy mode off)",
     )
+    parser.add_argument(
+        "--state-file",
+        default=None,
+        metavar="PATH",
+        help="load the world from PATH at start and save it there while running and on exit",
+    )
     return parser.parse_args(argv)
 
 
@@ -69,9 +78,18 @@ async def serve(args: argparse.Namespace) -> None:
         log_size=args.log_size,
         webhook_retries=args.webhook_retries,
         privacy=not args.no_privacy,
+        state_file=args.state_file,
     )
     url = await emulator.start()
     print(f"emulator listening on {url}", flush=True)
+    if emulator.state is not None:
+        world = emulator.world
+        how = "loaded" if emulator.state.loaded else "new"
+        print(
+            f"state file {emulator.state.path} ({how}: {len(world.users)} users, "
+            f"{len(world.chats)} chats)",
+            flush=True,
+        )
     for bot in emulator.world.bots.values():
         print(f"bot @{bot.user.username} id={bot.id} token={bot.token}", flush=True)
     stop = asyncio.Event()
@@ -90,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         asyncio.run(serve(args))
-    except ValueError as exc:
+    except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     return 0

@@ -2,7 +2,8 @@
 
 Use it from tests with `async with Emulator(tokens=["123:ABC"]) as emu:` (the
 base URL is `emu.base_url`) or `emu = await start_emulator(...)`, or from the
-command line with `python -m handlers.simulator`.
+command line with `python -m handlers.simulator`. With `state_file` the world
+survives restarts (see persistence.py).
 """
 
 from __future__ import annotations
@@ -18,7 +19,8 @@ from .botapi import BotApiServer
 from .controlapi import ControlApi
 from .faults import FaultInjector
 from .limits import RateLimitRegistry, RateLimits
-from .state import BotAccount, World, parse_token_spec
+from .persistence import DEFAULT_INTERVAL, StateKeeper
+from .state import USERNAME_RE, BotAccount, World, parse_token_spec
 from .userapi import UserApi
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -39,10 +41,17 @@ class Emulator:
         webhook_retries: int = 3,
         webhook_backoff: float = 0.2,
         privacy: bool = True,
+        state_file: str | Path | None = None,
+        state_interval: float = DEFAULT_INTERVAL,
     ) -> None:
         self.host = host
         self.port = port
-        self.world = World()
+        self.state: StateKeeper | None = None
+        if state_file is not None:
+            self.state = StateKeeper(state_file, state_interval)
+            self.world = self.state.load()
+        else:
+            self.world = World()
         self.limits = RateLimitRegistry(limits)
         self.faults = FaultInjector()
         self.server = BotApiServer(
@@ -59,7 +68,27 @@ class Emulator:
         self.runner: web.AppRunner | None = None
         self._base_url: str | None = None
         for spec in tokens:
-            self.add_bot(spec)
+            token, username = parse_token_spec(spec)
+            saved = self.world.tokens.get(token)
+            if saved is None:
+                self.add_bot(spec)
+            else:
+                self._refresh_bot(saved, username)
+
+    def _refresh_bot(self, bot: BotAccount, username: str | None) -> None:
+        """Apply the current privacy mode and an explicit username to a bot from the state file."""
+        changed = bot.can_read_all_group_messages != (not self.privacy)
+        bot.can_read_all_group_messages = not self.privacy
+        if username is not None and username != bot.user.username:
+            if not USERNAME_RE.match(username):
+                raise ValueError(f"invalid bot username {username!r}")
+            owner = self.world.find_username(username)
+            if owner is not None and owner is not bot.user:
+                raise ValueError(f"username {username!r} is already taken")
+            bot.user.username = username
+            changed = True
+        if changed:
+            self.world.changed()
 
     def add_bot(
         self, spec: str, username: str | None = None, first_name: str | None = None
@@ -111,14 +140,27 @@ class Emulator:
         self.port = int(address[1])
         host = self.host if ":" not in self.host else f"[{self.host}]"
         self._base_url = f"http://{host}:{self.port}"
+        for bot in self.world.bots.values():
+            if bot.updates.webhook is not None:
+                self.server.webhooks.ensure(bot)
+        if self.state is not None:
+            self.state.start()
         return self._base_url
 
     async def stop(self) -> None:
-        """Stop serving."""
+        """Stop serving; with a state file, save the world a last time."""
         if self.runner is not None:
             runner, self.runner = self.runner, None
             await runner.cleanup()
             self._base_url = None
+        if self.state is not None:
+            await self.state.stop()
+
+    async def save_state(self) -> bool:
+        """Save the world to the state file now; True if it was written (raises OSError)."""
+        if self.state is None:
+            raise RuntimeError("the emulator has no state_file")
+        return await self.state.save(force=True)
 
     async def __aenter__(self) -> Emulator:
         await self.start()

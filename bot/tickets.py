@@ -1,0 +1,299 @@
+"""Tickets: residents' aspirasi, complaints, information requests and hoax checks.
+
+A ticket gets its tracking number (`ASP-2611-0042`, `HKS-2611-0007`: kind, year-month,
+a monthly counter) only once it is stored. Its life (SP4N-LAPOR!-compatible):
+    diterima → diverifikasi (claimed) → diteruskan / dijawab → selesai
+with `ditolak` as a side exit; every transition is appended to its history with the
+time and who acted. Anonymous tickets keep the requester (answers must reach them) but
+no staff-visible text ever names them.
+
+Redis keys (all owned here):
+- `kim:tk:seq:{prefix}:{yymm}` — monthly counter of tracking numbers.
+- `kim:tk:{id}` — hash: kind, topic, text, media (JSON), location, anonymous, requester,
+  village, state, created_at, due_at, claimed_by, answered_at, answer, verdict,
+  sources, rating, group, card_chat, card_message, reminded.
+- `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
+- `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
+- `kim:tk:all` — sorted set: every ticket → created_at (exports by date).
+- `kim:tk:res:{addr}` — sorted set: a resident's tickets → created_at.
+- `kim:tk:day:{hash}:{yyyymmdd}` — tickets a resident opened that day (abuse limit;
+  keyed by a hash of the address, expires after two days).
+- `kim:tk:card:{chat}:{message}` — the ticket whose staff card that message is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, cast
+from zoneinfo import ZoneInfo
+
+from redis.client import Pipeline
+from redis.exceptions import WatchError
+
+from bot.addresses import Address
+from bot.messages import MediaRef
+from bot.store import Redis
+
+Kind = Literal["aspirasi", "pengaduan", "informasi", "hoaks"]
+State = Literal["diterima", "diverifikasi", "diteruskan", "dijawab", "selesai", "ditolak"]
+KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi", "hoaks")
+OPEN: tuple[State, ...] = ("diterima", "diverifikasi", "diteruskan")
+PREFIX = {"aspirasi": "ASP", "pengaduan": "ASP", "informasi": "ASP", "hoaks": "HKS"}
+OPEN_INDEX, ALL_INDEX = "kim:tk:open", "kim:tk:all"
+
+
+def _resident_index(address: Address) -> str:
+    return f"kim:tk:res:{address}"
+
+
+def _day_key(address: Address, moment: float, tz: str) -> str:
+    digest = hashlib.blake2b(str(address).encode(), digest_size=8).hexdigest()
+    day = datetime.fromtimestamp(moment, ZoneInfo(tz)).strftime("%Y%m%d")
+    return f"kim:tk:day:{digest}:{day}"
+
+
+@dataclass
+class Ticket:
+    """One request from a resident."""
+
+    id: str
+    kind: Kind
+    state: State
+    requester: Address | None
+    created_at: float
+    due_at: float
+    text: str = ""
+    topic: str = ""
+    media: list[MediaRef] = field(default_factory=list)
+    location: tuple[float, float] | None = None
+    anonymous: bool = False
+    village: str = ""
+    claimed_by: str = ""
+    answered_at: float | None = None
+    answer: str = ""
+    verdict: str = ""
+    sources: str = ""
+    rating: int = 0
+    group: str = ""
+    card_chat: str = ""
+    card_message: int = 0
+
+    @property
+    def is_open(self) -> bool:
+        """Not yet answered, finished or rejected."""
+        return self.state in OPEN
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One transition."""
+
+    at: float
+    state: str
+    by: str
+    note: str = ""
+
+
+class Tickets:
+    """The ticket store."""
+
+    section = "tickets"
+
+    def __init__(self, redis: Redis, timezone: str) -> None:
+        self.redis = redis
+        self.timezone = timezone
+
+    # -- creating --------------------------------------------------------------------
+
+    def opened_today(self, address: Address, now: float) -> int:
+        """How many tickets this resident opened today (deployment time zone)."""
+        return int(self.redis.get(_day_key(address, now, self.timezone)) or 0)
+
+    def create(
+        self,
+        requester: Address,
+        kind: Kind,
+        now: float,
+        due_at: float,
+        *,
+        text: str = "",
+        topic: str = "",
+        media: list[MediaRef] | None = None,
+        location: tuple[float, float] | None = None,
+        anonymous: bool = False,
+        village: str = "",
+        group: str = "",
+    ) -> Ticket:
+        """Store a new ticket and return it with its tracking number."""
+        month = datetime.fromtimestamp(now, ZoneInfo(self.timezone)).strftime("%y%m")
+        prefix = PREFIX[kind]
+        number = int(self.redis.incr(f"kim:tk:seq:{prefix}:{month}"))
+        ticket_id = f"{prefix}-{month}-{number:04d}"
+        record: dict[Any, Any] = {
+            "kind": kind,
+            "state": "diterima",
+            "requester": str(requester),
+            "created_at": repr(now),
+            "due_at": repr(due_at),
+            "text": text,
+            "topic": topic,
+            "media": json.dumps([m.__dict__ for m in media or []]),
+            "location": json.dumps(list(location)) if location else "",
+            "anonymous": "1" if anonymous else "",
+            "village": village,
+            "group": group,
+        }
+        day = _day_key(requester, now, self.timezone)
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(f"kim:tk:{ticket_id}", mapping=record)
+        pipe.rpush(f"kim:tk:{ticket_id}:history", json.dumps({"at": now, "state": "diterima", "by": ""}))
+        pipe.zadd(OPEN_INDEX, {ticket_id: now})
+        pipe.zadd(ALL_INDEX, {ticket_id: now})
+        pipe.zadd(_resident_index(requester), {ticket_id: now})
+        pipe.incr(day)
+        pipe.expire(day, 2 * 86400)
+        pipe.execute()
+        found = self.get(ticket_id)
+        assert found is not None
+        return found
+
+    # -- reading ---------------------------------------------------------------------
+
+    def get(self, ticket_id: str) -> Ticket | None:
+        """A ticket by tracking number (case-insensitive), or None."""
+        ticket_id = ticket_id.strip().upper()
+        if len(ticket_id) > 20:
+            return None
+        raw = cast(dict[str, str], self.redis.hgetall(f"kim:tk:{ticket_id}"))
+        if not raw:
+            return None
+        location = json.loads(raw["location"]) if raw.get("location") else None
+        return Ticket(
+            id=ticket_id,
+            kind=cast(Kind, raw["kind"]),
+            state=cast(State, raw["state"]),
+            requester=Address.parse(raw["requester"]) if raw.get("requester") else None,
+            created_at=float(raw["created_at"]),
+            due_at=float(raw["due_at"]),
+            text=raw.get("text", ""),
+            topic=raw.get("topic", ""),
+            media=[MediaRef(**m) for m in json.loads(raw.get("media") or "[]")],
+            location=(float(location[0]), float(location[1])) if location else None,
+            anonymous=bool(raw.get("anonymous")),
+            village=raw.get("village", ""),
+            claimed_by=raw.get("claimed_by", ""),
+            answered_at=float(raw["answered_at"]) if raw.get("answered_at") else None,
+            answer=raw.get("answer", ""),
+            verdict=raw.get("verdict", ""),
+            sources=raw.get("sources", ""),
+            rating=int(raw.get("rating") or 0),
+            group=raw.get("group", ""),
+            card_chat=raw.get("card_chat", ""),
+            card_message=int(raw.get("card_message") or 0),
+        )
+
+    def history(self, ticket_id: str) -> list[HistoryEntry]:
+        """Every transition, oldest first."""
+        entries = self.redis.lrange(f"kim:tk:{ticket_id}:history", 0, -1)
+        return [HistoryEntry(**json.loads(e)) for e in entries]
+
+    def open_tickets(self, limit: int = 50) -> list[Ticket]:
+        """Open tickets, oldest first."""
+        ids = self.redis.zrange(OPEN_INDEX, 0, limit - 1)
+        return [t for t in (self.get(str(i)) for i in ids) if t is not None]
+
+    def of_resident(self, address: Address, limit: int = 10) -> list[Ticket]:
+        """A resident's newest tickets."""
+        ids = self.redis.zrevrange(_resident_index(address), 0, limit - 1)
+        return [t for t in (self.get(str(i)) for i in ids) if t is not None]
+
+    def between(self, start: float, end: float) -> list[Ticket]:
+        """Tickets created in [start, end), oldest first."""
+        ids = self.redis.zrangebyscore(ALL_INDEX, start, f"({end}")
+        return [t for t in (self.get(str(i)) for i in ids) if t is not None]
+
+    def by_card(self, chat: str, message_id: int) -> Ticket | None:
+        """The ticket a staff card message belongs to."""
+        ticket_id = self.redis.get(f"kim:tk:card:{chat}:{message_id}")
+        return self.get(str(ticket_id)) if ticket_id else None
+
+    # -- changing --------------------------------------------------------------------
+
+    def set_card(self, ticket_id: str, chat: str, message_id: int) -> None:
+        """Remember the staff card's message (to edit it and to find it from replies)."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(f"kim:tk:{ticket_id}", mapping={"card_chat": chat, "card_message": str(message_id)})
+        pipe.set(f"kim:tk:card:{chat}:{message_id}", ticket_id)
+        pipe.execute()
+
+    def transition(
+        self,
+        ticket_id: str,
+        to: State,
+        allowed: tuple[State, ...],
+        by: str,
+        now: float,
+        note: str = "",
+        **fields: str,
+    ) -> bool:
+        """Move a ticket to `to` if its state is one of `allowed`; record who and when."""
+        key = f"kim:tk:{ticket_id}"
+        with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)  # type: ignore[no-untyped-call]  # reads below run at once; a concurrent change aborts EXEC
+                state, created = pipe.hmget(key, ["state", "created_at"])
+                if state not in allowed:
+                    pipe.unwatch()
+                    return False
+                pipe.multi()
+                changes: dict[Any, Any] = {"state": to, **fields}
+                pipe.hset(key, mapping=changes)
+                entry = {"at": now, "state": to, "by": by, "note": note}
+                pipe.rpush(key + ":history", json.dumps(entry))
+                if to in OPEN:
+                    pipe.zadd(OPEN_INDEX, {ticket_id: float(created or now)})
+                else:
+                    pipe.zrem(OPEN_INDEX, ticket_id)
+                pipe.execute()
+            except WatchError:
+                return False
+        return True
+
+    def rate(self, ticket_id: str, requester: Address, stars: int) -> bool:
+        """The requester's 1-5 rating of an answered ticket."""
+        ticket = self.get(ticket_id)
+        if ticket is None or ticket.requester != requester or ticket.state not in ("dijawab", "selesai"):
+            return False
+        self.redis.hset(f"kim:tk:{ticket_id}", "rating", str(min(max(stars, 1), 5)))
+        return True
+
+    def mark_reminded(self, ticket_id: str, now: float) -> None:
+        """Remember when staff were last reminded of this ticket."""
+        self.redis.hset(f"kim:tk:{ticket_id}", "reminded", repr(now))
+
+    def reminded_at(self, ticket_id: str) -> float:
+        """When staff were last reminded (0 if never)."""
+        return float(self.redis.hget(f"kim:tk:{ticket_id}", "reminded") or 0)
+
+    # -- personal data ---------------------------------------------------------------
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """The resident's tickets with their text and state."""
+        tickets = {
+            t.id: {"kind": t.kind, "state": t.state, "text": t.text, "answer": t.answer}
+            for t in self.of_resident(address, limit=1000)
+        }
+        return {"tickets": tickets} if tickets else {}
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Keep the tickets for the public record, but without the requester or their words."""
+        for ticket_id in self.redis.zrange(_resident_index(address), 0, -1):
+            key = f"kim:tk:{ticket_id!s}"
+            pipe.hset(key, mapping={"requester": "", "text": "", "media": "[]", "location": "", "anonymous": "1"})
+        pipe.delete(_resident_index(address))
+        now = datetime.now(ZoneInfo(self.timezone)).timestamp()
+        for days_ago in (0, 1, 2):  # the counters expire after two days
+            pipe.delete(_day_key(address, now - days_ago * 86400, self.timezone))
