@@ -191,6 +191,33 @@ class Broadcasts(_Model):
     batch_size: int = Field(default=500, ge=10, le=10_000)
 
 
+DEFAULT_TOPICS = [
+    "kesehatan",
+    "pendidikan",
+    "adminduk",
+    "perizinan",
+    "infrastruktur",
+    "transportasi",
+    "lingkungan hidup",
+    "ketenagakerjaan",
+    "sosial",
+    "lainnya",
+]
+
+
+class Desk(_Model):
+    """Aspirasi and hoax-check requests answered by staff."""
+
+    topics: list[str] = Field(default_factory=lambda: list(DEFAULT_TOPICS), min_length=1)
+    verification_working_days: int = Field(default=3, ge=1, le=30)  # SP4N-LAPOR!
+    hoax_hours: int = Field(default=3, ge=1, le=168)  # Jabar Saber Hoaks aims at ~3 hours
+    remind_after_hours: float = Field(default=4, gt=0, le=168)
+    max_open_per_day: int = Field(default=5, ge=1, le=100)
+    max_photos: int = Field(default=3, ge=0, le=10)
+    max_photo_bytes: int = Field(default=5_000_000, ge=10_000, le=20_000_000)
+    templates: dict[str, str] = Field(default_factory=dict)
+
+
 class Limits(_Model):
     """Guards against abuse and stale conversations."""
 
@@ -212,6 +239,7 @@ class Config(_Model):
     limits: Limits = Field(default_factory=Limits)
     whatsapp: WhatsApp = Field(default_factory=WhatsApp)
     broadcasts: Broadcasts = Field(default_factory=Broadcasts)
+    desk: Desk = Field(default_factory=Desk)
 
     def komunitas_by_slug(self, slug: str) -> Komunitas | None:
         """The community with this slug, if configured."""

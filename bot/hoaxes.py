@@ -48,14 +48,92 @@ _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
 _TRACKING = re.compile(r"^(utm_|fbclid|gclid|igshid|si$|s$|ref$)")
 NOISE = frozenset(
-    """
-    yang dan atau dari untuk dengan pada adalah akan ada tidak juga sudah saja karena bisa
-    para kita kami anda mereka dia telah oleh sebagai dalam agar jika jadi lagi hanya bahwa
-    ini itu ke di nya pun lah kah mohon tolong sebarkan share viral info berita pesan
-    berantai diteruskan forwarded many times copas copy paste grup group kabar warga semua
-    segera sekarang hari ini besok kemarin dapat telah akan wajib harap the and for with
-    from that this are was were you your
-    """.split()
+    [
+        "yang",
+        "dan",
+        "atau",
+        "dari",
+        "untuk",
+        "dengan",
+        "pada",
+        "adalah",
+        "akan",
+        "ada",
+        "tidak",
+        "juga",
+        "sudah",
+        "saja",
+        "karena",
+        "bisa",
+        "para",
+        "kita",
+        "kami",
+        "anda",
+        "mereka",
+        "dia",
+        "telah",
+        "oleh",
+        "sebagai",
+        "dalam",
+        "agar",
+        "jika",
+        "jadi",
+        "lagi",
+        "hanya",
+        "bahwa",
+        "ini",
+        "itu",
+        "ke",
+        "di",
+        "nya",
+        "pun",
+        "lah",
+        "kah",
+        "mohon",
+        "tolong",
+        "sebarkan",
+        "share",
+        "viral",
+        "info",
+        "berita",
+        "pesan",
+        "berantai",
+        "diteruskan",
+        "forwarded",
+        "many",
+        "times",
+        "copas",
+        "copy",
+        "paste",
+        "grup",
+        "group",
+        "kabar",
+        "warga",
+        "semua",
+        "segera",
+        "sekarang",
+        "hari",
+        "ini",
+        "besok",
+        "kemarin",
+        "dapat",
+        "telah",
+        "akan",
+        "wajib",
+        "harap",
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "that",
+        "this",
+        "are",
+        "was",
+        "were",
+        "you",
+        "your",
+    ]
 )
 
 
@@ -118,12 +196,20 @@ class Fingerprint:
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form."""
-        return {"words": sorted(self.words), "links": sorted(self.links), "pictures": list(self.pictures)}
+        return {
+            "words": sorted(self.words),
+            "links": sorted(self.links),
+            "pictures": list(self.pictures),
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Fingerprint:
         """The form `to_json` wrote."""
-        return cls(frozenset(data.get("words", [])), frozenset(data.get("links", [])), tuple(data.get("pictures", [])))
+        return cls(
+            frozenset(data.get("words", [])),
+            frozenset(data.get("links", [])),
+            tuple(data.get("pictures", [])),
+        )
 
 
 @dataclass

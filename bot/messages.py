@@ -80,7 +80,8 @@ class Reply:
     `title` is shown emphasised above `text`. `edit` asks the channel to replace the
     message whose button was pressed, where it can; `notice` is a short toast for the
     button press itself. `progress_of` marks the message that will show an
-    announcement's delivery progress: the channel records its message id.
+    announcement's delivery progress: the channel records its message id. `card_of`
+    marks a ticket's staff card: sent once, then edited in place.
     """
 
     text: str
@@ -91,6 +92,7 @@ class Reply:
     notice: str = ""
     media: MediaRef | None = None
     progress_of: str = ""
+    card_of: str = ""
 
     @property
     def flat_choices(self) -> list[Choice]:
@@ -120,4 +122,5 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         notice=str(data.get("notice", "")),
         media=MediaRef(**media) if media else None,
         progress_of=str(data.get("progress_of", "")),
+        card_of=str(data.get("card_of", "")),
     )

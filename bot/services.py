@@ -11,15 +11,17 @@ from bot.announcements import Announcements
 from bot.clock import Clock, SystemClock
 from bot.config import Config
 from bot.dialog_state import DialogStore
-from bot.dispatch import Dispatch, NoDispatch
 from bot.directory import ChatDirectory
+from bot.dispatch import Dispatch, NoDispatch
 from bot.flood import FloodGuard
+from bot.hoaxes import HoaxArchive
 from bot.i18n import Translator
 from bot.privacy import Privacy
 from bot.regions import RegionIndex
 from bot.residents import Residents
 from bot.roles import Roles
 from bot.store import Redis
+from bot.tickets import Tickets
 
 
 @dataclass
@@ -38,6 +40,8 @@ class Services:
     roles: Roles
     announcements: Announcements
     dispatch: Dispatch
+    tickets: Tickets
+    hoaxes: HoaxArchive
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -53,6 +57,7 @@ def build_services(
     flood = FloodGuard(redis, config.limits.flood_messages_per_minute)
     regions = RegionIndex(config.regions)
     announcements = Announcements(redis, config)
+    tickets = Tickets(redis, config.deployment.timezone)
     return Services(
         config=config,
         redis=redis,
@@ -61,9 +66,11 @@ def build_services(
         residents=residents,
         dialogs=dialogs,
         flood=flood,
-        privacy=Privacy(redis, [residents, dialogs, flood, announcements]),
+        privacy=Privacy(redis, [residents, dialogs, flood, announcements, tickets]),
         clock=clock or SystemClock(),
         roles=Roles(config, regions),
         announcements=announcements,
         dispatch=dispatch or NoDispatch(),
+        tickets=tickets,
+        hoaxes=HoaxArchive(redis),
     )

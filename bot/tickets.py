@@ -149,7 +149,9 @@ class Tickets:
         day = _day_key(requester, now, self.timezone)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(f"kim:tk:{ticket_id}", mapping=record)
-        pipe.rpush(f"kim:tk:{ticket_id}:history", json.dumps({"at": now, "state": "diterima", "by": ""}))
+        pipe.rpush(
+            f"kim:tk:{ticket_id}:history", json.dumps({"at": now, "state": "diterima", "by": ""})
+        )
         pipe.zadd(OPEN_INDEX, {ticket_id: now})
         pipe.zadd(ALL_INDEX, {ticket_id: now})
         pipe.zadd(_resident_index(requester), {ticket_id: now})
@@ -225,7 +227,9 @@ class Tickets:
     def set_card(self, ticket_id: str, chat: str, message_id: int) -> None:
         """Remember the staff card's message (to edit it and to find it from replies)."""
         pipe = self.redis.pipeline(transaction=True)
-        pipe.hset(f"kim:tk:{ticket_id}", mapping={"card_chat": chat, "card_message": str(message_id)})
+        pipe.hset(
+            f"kim:tk:{ticket_id}", mapping={"card_chat": chat, "card_message": str(message_id)}
+        )
         pipe.set(f"kim:tk:card:{chat}:{message_id}", ticket_id)
         pipe.execute()
 
@@ -265,7 +269,11 @@ class Tickets:
     def rate(self, ticket_id: str, requester: Address, stars: int) -> bool:
         """The requester's 1-5 rating of an answered ticket."""
         ticket = self.get(ticket_id)
-        if ticket is None or ticket.requester != requester or ticket.state not in ("dijawab", "selesai"):
+        if (
+            ticket is None
+            or ticket.requester != requester
+            or ticket.state not in ("dijawab", "selesai")
+        ):
             return False
         self.redis.hset(f"kim:tk:{ticket_id}", "rating", str(min(max(stars, 1), 5)))
         return True
@@ -292,7 +300,16 @@ class Tickets:
         """Keep the tickets for the public record, but without the requester or their words."""
         for ticket_id in self.redis.zrange(_resident_index(address), 0, -1):
             key = f"kim:tk:{ticket_id!s}"
-            pipe.hset(key, mapping={"requester": "", "text": "", "media": "[]", "location": "", "anonymous": "1"})
+            pipe.hset(
+                key,
+                mapping={
+                    "requester": "",
+                    "text": "",
+                    "media": "[]",
+                    "location": "",
+                    "anonymous": "1",
+                },
+            )
         pipe.delete(_resident_index(address))
         now = datetime.now(ZoneInfo(self.timezone)).timestamp()
         for days_ago in (0, 1, 2):  # the counters expire after two days

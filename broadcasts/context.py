@@ -20,7 +20,7 @@ from redis import Redis as RawRedis
 from bot.config import load_config
 from bot.services import Services, build_services
 from bot.store import connect
-from broadcasts.limiter import Rates, RateLimiter
+from broadcasts.limiter import RateLimiter, Rates
 
 
 @dataclass(frozen=True)

@@ -29,11 +29,11 @@ from redis import Redis as RawRedis
 from rq import Queue, Retry
 
 from bot.addresses import Address
-from bot.messages import Reply, reply_from_dict, reply_to_dict
-
 from bot.announcements import Announcement
 from bot.broadcast_report import progress_text
+from bot.messages import Reply, reply_to_dict
 from broadcasts.context import JobContext, job_context
+from broadcasts.notify import notify_job
 from broadcasts.telegram_sender import Sender
 
 log = logging.getLogger(__name__)
@@ -200,27 +200,6 @@ async def _edit_progress(ctx: JobContext, announcement_id: str) -> None:
         log.debug("progress of %s not edited: %s", announcement_id, exc.message)
     finally:
         await bot.session.close()
-
-
-def notify_job(to: str, reply: dict[str, Any]) -> str:
-    """Send one message to someone other than the person who caused it (paced, retried)."""
-    from handlers.telegram.render import send_reply  # the adapter's renderer, reused here
-
-    ctx = job_context()
-    address = Address.parse(to)
-    if address.platform != "tg":
-        raise RuntimeError(f"no sender for {address.platform} notifications in this worker")
-
-    async def send() -> None:
-        bot = ctx.bot()
-        try:
-            await ctx.limiter().acquire(int(address.chat_id), priority=True)
-            await send_reply(bot, int(address.chat_id), reply_from_dict(reply))
-        finally:
-            await bot.session.close()
-
-    asyncio.run(send())
-    return "sent"
 
 
 class RQDispatch:

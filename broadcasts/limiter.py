@@ -58,7 +58,8 @@ if KEYS[3] ~= '' and chat_interval > 0 then
     return {0, math.ceil(chat_tat + chat_interval - chat_tolerance - now)}
   end
   chat_tat = chat_tat + chat_interval
-  redis.call('SET', KEYS[3], tostring(chat_tat), 'PX', math.ceil(chat_tat - now + chat_tolerance + 1000))
+  local chat_ttl = math.ceil(chat_tat - now + chat_tolerance + 1000)
+  redis.call('SET', KEYS[3], tostring(chat_tat), 'PX', chat_ttl)
 end
 tat = tat + granted * interval
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + tolerance + 1000))

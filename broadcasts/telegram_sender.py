@@ -158,7 +158,7 @@ class Sender:
             try:
                 await self.limiter.acquire(new_id)
                 await self._send(ann, new_id)
-            except Exception as again:  # noqa: BLE001 (any failure of the one retry is recorded)
+            except Exception as again:
                 self._note(recipient, f"f:migrated to {new_id}, then {again}")
             else:
                 self._note(recipient, SENT)

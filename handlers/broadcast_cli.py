@@ -67,7 +67,7 @@ def check_photo(path: str) -> str:
     if file.stat().st_size > PHOTO_LIMIT:
         raise BroadcastError(f"--photo: {path} is larger than 10 MB")
     head = file.read_bytes()[:12]
-    if not (head.startswith(b"\xff\xd8") or head.startswith(b"\x89PNG") or head[8:12] == b"WEBP"):
+    if not (head.startswith((b"\xff\xd8", b"\x89PNG")) or head[8:12] == b"WEBP"):
         raise BroadcastError(f"--photo: {path} is not a JPEG, PNG or WebP image")
     return f"path:{file.resolve()}"
 

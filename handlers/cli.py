@@ -68,7 +68,8 @@ def _parser() -> argparse.ArgumentParser:
     bc = sub.add_parser(
         "broadcast",
         help="send an announcement, or `broadcast status ID`",
-        description="Send an announcement as the operator, or show one: `kimbot broadcast status ID`.",
+        description="Send an announcement as the operator, or show one: "
+        "`kimbot broadcast status ID`.",
     )
     bc.add_argument("action", nargs="*", help="`status ID` to show an announcement")
     bc.add_argument("--to", help="region codes or komunitas:<slug>, comma-separated")

@@ -27,7 +27,7 @@ from bot.dialogs import Conversations, build_conversations
 from bot.services import Services, build_services
 from bot.store import EmbeddedRedis, connect
 from broadcasts.jobs import RQDispatch
-from broadcasts.limiter import Rates, RateLimiter
+from broadcasts.limiter import RateLimiter, Rates
 from handlers.settings import Settings, SettingsError
 from handlers.telegram.app import (
     build_bot,

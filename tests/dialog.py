@@ -38,7 +38,7 @@ class Resident:
         """Do one thing, as the table syntax describes."""
         if action.startswith("[") and action.endswith("]"):
             return self.press(action[1:-1])
-        return self._deliver(self.incoming(action))
+        return self.deliver(self.incoming(action))
 
     def incoming(self, action: str) -> Incoming:
         """The Incoming for a table action (not a button)."""
@@ -63,11 +63,12 @@ class Resident:
 
     def press_data(self, data: str) -> list[Reply]:
         """Press a button by its raw data (old, forged, or current)."""
-        return self._deliver(
+        return self.deliver(
             Incoming(self.address, "button", button=data, language_code=self.language_code)
         )
 
-    def _deliver(self, msg: Incoming) -> list[Reply]:
+    def deliver(self, msg: Incoming) -> list[Reply]:
+        """Hand the core any Incoming; remember the answer and its buttons."""
         self.last = self.conversations.handle(msg)
         for reply in self.last:
             if reply.choices:

@@ -17,7 +17,7 @@ from bot.clock import FixedClock
 from bot.config import Chat, Config
 from bot.services import Services, build_services
 from bot.store import Redis
-from broadcasts.limiter import Rates, RateLimiter
+from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.telegram_sender import MIGRATED, Sender
 from handlers.simulator import Emulator, RateLimits, SimClient, make_png
 

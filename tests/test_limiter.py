@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.store import Redis
-from broadcasts.limiter import Rates, RateLimiter
+from broadcasts.limiter import RateLimiter, Rates
 
 
 class Clock:
@@ -82,7 +82,8 @@ def test_group_twenty_per_minute(redis: Redis) -> None:
 
 
 def test_pause_after_429_holds_every_sender(redis: Redis) -> None:
-    """retry_after pauses bulk and replies alike, exactly that long; a shorter one can't shorten it."""
+    """retry_after pauses bulk and replies alike, exactly that long; a shorter one can't
+    shorten it."""
     clock = Clock()
     limiter = RateLimiter(redis, 1, Rates(per_second=30), clock)
     limiter.pause(5)

@@ -6,8 +6,9 @@ registered; channels feed it `Incoming` and render the `Reply`s it returns.
 
 from __future__ import annotations
 
-from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
 from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
+from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
+from bot.dialogs.desk_intake import AspirasiFlow, HoaxFlow, StaffListFlow, StatusFlow, rate_action
 from bot.dialogs.engine import Conversations, Flow
 from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
@@ -50,12 +51,25 @@ COMMANDS: dict[str, str] = {
     "broadcast": "broadcast",
     "umumkan": "broadcast",
     "broadcasts": "broadcasts",
+    "aspirasi": "aspirasi",
+    "lapor": "aspirasi",
+    "report": "aspirasi",
+    "cekhoaks": "cekhoaks",
+    "hoaks": "cekhoaks",
+    "factcheck": "cekhoaks",
+    "status": "status",
+    "antrian": "antrian",
+    "queue": "antrian",
+    "templat": "templat",
 }
 
 # The command menu shown by the apps: (Indonesian command, English command, description).
 RESIDENT_COMMANDS: list[tuple[str, str, str]] = [
     ("start", "start", N_("Subscribe to your kelurahan or desa")),
     ("menu", "menu", N_("Show the menu")),
+    ("aspirasi", "report", N_("Send an aspiration, complaint or question")),
+    ("cekhoaks", "factcheck", N_("Check whether a message is a hoax")),
+    ("status", "status", N_("Your reports and their answers")),
     ("pindah", "move", N_("Move to another kelurahan or desa")),
     ("komunitas", "community", N_("Join or leave community KIM")),
     ("bahasa", "language", N_("Change the language")),
@@ -111,6 +125,11 @@ def build_conversations(services: Services) -> Conversations:
         CancelFlow(),
         BroadcastFlow(),
         BroadcastListFlow(),
+        AspirasiFlow(),
+        HoaxFlow(),
+        StatusFlow(),
+        StaffListFlow("antrian"),
+        StaffListFlow("templat"),
     ]
-    actions = {"bc": broadcast_action}
+    actions = {"bc": broadcast_action, "rate": rate_action}
     return Conversations(services, {f.name: f for f in flows}, COMMANDS, actions)

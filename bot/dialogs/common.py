@@ -25,6 +25,9 @@ def menu_choices(turn: Turn) -> list[Choice]:
             Choice(_("🗑 Delete my data"), "m.hapusdata"),
         ]
     return [
+        Choice(_("✍️ Aspiration"), "m.aspirasi"),
+        Choice(_("🔎 Check a hoax"), "m.cekhoaks"),
+        Choice(_("📋 My reports"), "m.status"),
         Choice(_("📍 Move"), "m.pindah"),
         Choice(_("👥 Communities"), "m.komunitas"),
         Choice(_("🌐 Language"), "m.bahasa"),
@@ -81,6 +84,9 @@ def help_text(turn: Turn) -> str:
             ),
             "",
             _("/start — subscribe to your kelurahan or desa"),
+            _("/aspirasi — send an aspiration, complaint or question"),
+            _("/cekhoaks — check whether a message is a hoax"),
+            _("/status — your reports and their answers"),
             _("/pindah — move to another kelurahan or desa"),
             _("/komunitas — join or leave community KIM"),
             _("/bahasa — change the language"),

@@ -24,8 +24,9 @@ from aiohttp import web
 
 from bot.dialogs import ADMIN_COMMANDS, RESIDENT_COMMANDS, Conversations
 from bot.services import Services
-from handlers.telegram.joins import join_router
 from broadcasts.limiter import RateLimiter
+from handlers.telegram.desk import desk_router
+from handlers.telegram.joins import join_router
 from handlers.telegram.middlewares import SeenUpdates, error_handler
 from handlers.telegram.pacing import PacedReplies
 from handlers.telegram.residents import ResidentChats, resident_router
@@ -56,6 +57,7 @@ def build_dispatcher(services: Services, conversations: Conversations) -> Dispat
     dp = Dispatcher(services=services)
     dp.update.outer_middleware(SeenUpdates(services.redis))
     dp.include_router(join_router(services))
+    dp.include_router(desk_router(services))
     dp.include_router(resident_router(ResidentChats(conversations)))
     dp.errors.register(error_handler(services.config.deployment.timezone))
     return dp

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import urllib.error
 import urllib.request
@@ -61,7 +62,7 @@ async def test_wrong_or_missing_secret_is_refused(
     hook: tuple[str, int, Redis], headers: dict[str, str]
 ) -> None:
     """A forged update without the right secret gets 401 and changes nothing."""
-    api, port, redis = hook
+    _api, port, redis = hook
     forged = {
         "update_id": 999_000 + len(headers),
         "message": {
@@ -73,13 +74,13 @@ async def test_wrong_or_missing_secret_is_refused(
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
         },
     }
-    request = urllib.request.Request(  # noqa: S310 (loopback)
+    request = urllib.request.Request(
         f"http://127.0.0.1:{port}/telegram/webhook",
         data=json.dumps(forged).encode(),
         headers={"Content-Type": "application/json", **headers},
     )
     with pytest.raises(urllib.error.HTTPError) as caught:
-        urllib.request.urlopen(request, timeout=5)  # noqa: S310
+        await asyncio.to_thread(urllib.request.urlopen, request, timeout=5)
     assert caught.value.code == 401
     caught.value.close()
     assert redis.get("kim:dlg:tg:555001") is None

@@ -11,6 +11,7 @@ const state = {
   messages: new Map(),
   chatAbort: null,
   blocked: false,    // whether the persona blocked the selected bot
+  atBottom: true,    // whether the message list shows its newest message
 };
 
 const $ = (id) => document.getElementById(id);
@@ -106,6 +107,7 @@ function renderPersonas() {
     button.dataset.testid = "persona";
     button.dataset.userId = String(user.id);
     button.className = user.id === state.personaId ? "selected" : "";
+    button.setAttribute("aria-pressed", String(user.id === state.personaId));
     const lang = user.language_code ? ` · ${user.language_code}` : "";
     const handle = user.username ? ` @${user.username}` : "";
     button.textContent = `${user.name}${handle}${lang}`;
@@ -412,6 +414,7 @@ function renderMessages() {
     return item;
   }));
   list.scrollTop = list.scrollHeight;
+  state.atBottom = true;
   renderReplyKeyboard(sorted);
 }
 
@@ -511,7 +514,19 @@ async function joinStaffGroup(user) {
 
 // ---------- wiring ----------
 
+// A resize (phone rotation, narrower window) re-wraps the messages; stay at the newest one.
+function keepNewestInView() {
+  const list = $("messages");
+  list.addEventListener("scroll", () => {
+    state.atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+  });
+  new ResizeObserver(() => {
+    if (state.atBottom) list.scrollTop = list.scrollHeight;
+  }).observe(list);
+}
+
 function wire() {
+  keepNewestInView();
   $("composer").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("message-input");

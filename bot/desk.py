@@ -1,0 +1,504 @@
+"""The desk: filing tickets, the staff group's cards and actions, and telling residents.
+
+Staff act with card buttons (`a.tk.<verb>.<ticket>[.<arg>]`) and by replying to a card;
+every press and every reply is checked against `roles.staff` on the server. Cards show
+type, topic, kelurahan, text, attachments, age and due time — never who sent it: staff
+answer through the bot, and the answer reaches the resident (or, for a hoax claim, every
+resident who asked about it) through the paced outbound queue, in their own language.
+Diagram: docs/conversations.md.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.addresses import Address
+from bot.clock import to_datetime
+from bot.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
+from bot.i18n import Translator
+from bot.messages import Choice, MediaRef, Reply, rows
+from bot.services import Services
+from bot.tickets import OPEN, Kind, State, Ticket, Tickets
+
+REJECT_REASONS = ("spam", "scope", "duplicate")
+
+
+def kind_label(tr: Translator, kind: str) -> str:
+    """A ticket kind in words."""
+    return {
+        "aspirasi": tr._("Aspiration"),
+        "pengaduan": tr._("Complaint"),
+        "informasi": tr._("Information request"),
+        "hoaks": tr._("Hoax check"),
+    }.get(kind, kind)
+
+
+def state_label(tr: Translator, state: str) -> str:
+    """A ticket state in words."""
+    return {
+        "diterima": tr._("received"),
+        "diverifikasi": tr._("being verified"),
+        "diteruskan": tr._("forwarded"),
+        "dijawab": tr._("answered"),
+        "selesai": tr._("closed"),
+        "ditolak": tr._("rejected"),
+    }.get(state, state)
+
+
+def reason_label(tr: Translator, reason: str) -> str:
+    """Why a ticket was rejected, in words."""
+    return {
+        "spam": tr._("spam or abuse"),
+        "scope": tr._("outside the city government's authority"),
+        "duplicate": tr._("the same report was already filed"),
+    }.get(reason, reason)
+
+
+class Desk:
+    """Desk operations over the core's services."""
+
+    def __init__(self, svc: Services) -> None:
+        self.svc = svc
+        self.tickets: Tickets = svc.tickets
+        self.archive: HoaxArchive = svc.hoaxes
+        self.staff_tr = svc.translator(svc.config.locales.default)
+
+    # -- due times -------------------------------------------------------------------
+
+    def due(self, kind: Kind, now: float) -> float:
+        """When a new ticket must be verified: N working days, or hoax_hours for hoaxes."""
+        desk = self.svc.config.desk
+        if kind == "hoaks":
+            return now + desk.hoax_hours * 3600
+        zone = ZoneInfo(self.svc.config.deployment.timezone)
+        moment = datetime.fromtimestamp(now, zone)
+        left = desk.verification_working_days
+        while left:
+            moment += timedelta(days=1)
+            if moment.weekday() < 5:
+                left -= 1
+        return moment.timestamp()
+
+    # -- filing ----------------------------------------------------------------------
+
+    def file(
+        self,
+        requester: Address,
+        kind: Kind,
+        now: float,
+        *,
+        text: str = "",
+        topic: str = "",
+        media: list[MediaRef] | None = None,
+        location: tuple[float, float] | None = None,
+        anonymous: bool = False,
+    ) -> Ticket:
+        """Store a ticket, group it if it is a hoax claim already waiting, post its card."""
+        resident = self.svc.residents.get(requester)
+        village = resident.village if resident and resident.village else ""
+        group = ""
+        fingerprint = Fingerprint.of(text, [m.fingerprint for m in media or []])
+        if kind == "hoaks":
+            group = self.archive.pending_group(fingerprint) or ""
+        ticket = self.tickets.create(
+            requester,
+            kind,
+            now,
+            self.due(kind, now),
+            text=text,
+            topic=topic,
+            media=media,
+            location=location,
+            anonymous=anonymous,
+            village=village,
+            group=group,
+        )
+        if kind == "hoaks":
+            if not group:
+                group = ticket.id
+                self.archive.open_group(group, fingerprint)
+                self.svc.redis.hset(f"kim:tk:{ticket.id}", "group", group)
+                ticket.group = group
+            self.archive.join_group(group, ticket.id)
+        staff_group = self.svc.config.roles.staff.group
+        if staff_group:
+            first = self.tickets.get(group) if group and group != ticket.id else None
+            card_ticket = first or ticket
+            self.svc.dispatch.notify(Address.parse(staff_group), self.card(card_ticket, now))
+            if card_ticket is ticket:
+                for item in ticket.media:
+                    caption = self.staff_tr._("📎 Attachment of {id}", id=ticket.id)
+                    self.svc.dispatch.notify(
+                        Address.parse(staff_group), Reply(text=caption, media=item)
+                    )
+        return ticket
+
+    # -- the staff card --------------------------------------------------------------
+
+    def card(self, ticket: Ticket, now: float) -> Reply:
+        """The ticket as staff see it, with the buttons its state allows."""
+        tr = self.staff_tr
+        _ = tr._
+        lines = [
+            f"🗂 {ticket.id} · {kind_label(tr, ticket.kind)}"
+            + (f" · {ticket.topic}" if ticket.topic else "")
+        ]
+        region = self.svc.regions.get(ticket.village) if ticket.village else None
+        if region is not None and region.parent:
+            kecamatan = self.svc.regions[region.parent]
+            lines.append(f"📍 {region.name}, Kec. {kecamatan.name}")
+        lines.append(
+            "👤 " + (_("anonymous") if ticket.anonymous else _("identity on record (not shown)"))
+        )
+        lines.append(
+            _(
+                "🕒 In {age} ago · due {due}",
+                age=self._age(tr, now - ticket.created_at),
+                due=tr.datetime_text(to_datetime(ticket.due_at)),
+            )
+            + (" ⚠️" if ticket.is_open and now > ticket.due_at else "")
+        )
+        if ticket.group and ticket.kind == "hoaks":
+            count = len(self.archive.members(ticket.group))
+            if count > 1:
+                lines.append(_("👥 {count} residents asked about this", count=tr.number(count)))
+        if ticket.text:
+            lines += ["", ticket.text]
+        extras = []
+        if ticket.media:
+            extras.append(_("📎 {count} attachment(s)", count=len(ticket.media)))
+        if ticket.location:
+            lat, lon = ticket.location
+            extras.append(f"📌 https://maps.google.com/?q={lat:.5f},{lon:.5f}")
+        if extras:
+            lines += ["", *extras]
+        status = _("Status: {state}", state=state_label(tr, ticket.state))
+        if ticket.claimed_by:
+            status += " · " + _("handled by {who}", who=self._staff_name(ticket.claimed_by))
+        lines += ["", status]
+        if ticket.verdict:
+            lines.append(f"⚖️ [{ticket.verdict.upper()}]")
+        if ticket.answer:
+            lines.append(_("Answer: {text}", text=ticket.answer))
+        return Reply(text="\n".join(lines), choices=self._card_buttons(ticket), card_of=ticket.id)
+
+    def _card_buttons(self, ticket: Ticket) -> tuple[tuple[Choice, ...], ...]:
+        _ = self.staff_tr._
+        if not ticket.is_open:
+            return ()
+        t = ticket.id
+        buttons = []
+        if ticket.state == "diterima":
+            buttons.append(Choice(_("🙋 Claim"), f"a.tk.claim.{t}"))
+        if ticket.kind == "hoaks":
+            buttons.append(Choice(_("⚖️ Verdict"), f"a.tk.verdicts.{t}"))
+        else:
+            buttons.append(Choice(_("✍️ Answer"), f"a.tk.answer.{t}"))
+            buttons.append(Choice(_("↪️ Forward"), f"a.tk.forward.{t}"))
+        buttons.append(Choice(_("⛔ Reject"), f"a.tk.reasons.{t}"))
+        return rows(buttons, 2)
+
+    @staticmethod
+    def _age(tr: Translator, seconds: float) -> str:
+        minutes = int(seconds // 60)
+        if minutes < 60:
+            return tr._("{n} min", n=max(minutes, 0))
+        if minutes < 48 * 60:
+            return tr._("{n} h", n=minutes // 60)
+        return tr._("{n} days", n=minutes // 1440)
+
+    def _staff_name(self, who: str) -> str:
+        try:
+            return self.svc.roles.admin_name(Address.parse(who))
+        except ValueError:
+            return who
+
+    # -- staff actions -----------------------------------------------------------------
+
+    def act(self, staff: Address, argument: str, now: float) -> list[Reply]:
+        """A card button: claim, answer, forward, reasons/reject, verdicts/verdict."""
+        _ = self.staff_tr._
+        if not self.svc.roles.is_staff(staff):
+            return [Reply(text="", notice=_("Only desk staff can do that."))]
+        verb, _sep, rest = argument.partition(".")
+        ticket_id, _sep, arg = rest.partition(".")
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None or not ticket.is_open:
+            return [Reply(text="", notice=_("This ticket is no longer open."))]
+        who = str(staff)
+        if verb == "claim":
+            if not self.tickets.transition(
+                ticket.id, "diverifikasi", ("diterima",), who, now, claimed_by=who
+            ):
+                return [Reply(text="", notice=_("Someone else claimed it first."))]
+            self._tell(ticket, "diverifikasi", now)
+            return [self._refreshed(ticket.id, now, _("Claimed."))]
+        if verb in ("answer", "forward") and ticket.kind != "hoaks":
+            self.svc.redis.hset(f"kim:tk:{ticket.id}", "awaiting", f"{verb}:{who}")
+            prompt = (
+                _("Reply to the card with the answer (text; you may use /templat NAME).")
+                if verb == "answer"
+                else _("Reply to the card with where it goes and why (e.g. LAPOR! number).")
+            )
+            return [Reply(text="", notice=prompt)]
+        if verb == "reasons":
+            choices = [
+                Choice(reason_label(self.staff_tr, r), f"a.tk.reject.{ticket.id}.{r}")
+                for r in REJECT_REASONS
+            ]
+            return [
+                Reply(
+                    text=self.card(ticket, now).text,
+                    choices=rows(choices, 1),
+                    edit=True,
+                    card_of=ticket.id,
+                )
+            ]
+        if verb == "reject" and arg in REJECT_REASONS:
+            return self._close_group(ticket, "ditolak", who, now, reason=arg)
+        if verb == "verdicts" and ticket.kind == "hoaks":
+            choices = [Choice(v, f"a.tk.verdict.{ticket.id}.{i}") for i, v in enumerate(VERDICTS)]
+            return [
+                Reply(
+                    text=self.card(ticket, now).text,
+                    choices=rows(choices, 2),
+                    edit=True,
+                    card_of=ticket.id,
+                )
+            ]
+        if (
+            verb == "verdict"
+            and ticket.kind == "hoaks"
+            and arg.isdigit()
+            and int(arg) < len(VERDICTS)
+        ):
+            self.svc.redis.hset(f"kim:tk:{ticket.id}", "awaiting", f"verdict:{who}:{arg}")
+            text = _(
+                "Verdict [{verdict}]. Reply to the card with the explanation, then the sources "
+                "(links), in one message.",
+                verdict=VERDICTS[int(arg)].upper(),
+            )
+            return [Reply(text="", notice=text)]
+        return [Reply(text="", notice=_("That button is no longer active."))]
+
+    def staff_reply(self, staff: Address, ticket: Ticket, text: str, now: float) -> list[Reply]:
+        """A staff member replied to a card: the answer, forwarding note, or verdict text."""
+        _ = self.staff_tr._
+        if not self.svc.roles.is_staff(staff):
+            return [Reply(text=_("Only desk staff can answer tickets."))]
+        if not ticket.is_open:
+            return [
+                Reply(
+                    text=_(
+                        "{id} is already {state}.",
+                        id=ticket.id,
+                        state=state_label(self.staff_tr, ticket.state),
+                    )
+                )
+            ]
+        text = self._expand_template(text.strip())
+        if not text:
+            return [Reply(text=_("The answer is empty. Reply with text."))]
+        awaiting = str(self.svc.redis.hget(f"kim:tk:{ticket.id}", "awaiting") or "")
+        who = str(staff)
+        if awaiting.startswith("verdict:") and ticket.kind == "hoaks":
+            verdict = VERDICTS[int(awaiting.rsplit(":", 1)[1])]
+            explanation, sources = _split_sources(text)
+            return self._give_verdict(ticket, verdict, explanation, sources, who, now)
+        if ticket.kind == "hoaks":
+            return [Reply(text=_("Choose a verdict on the card first (⚖️)."))]
+        if awaiting.startswith("forward:"):
+            moved = self.tickets.transition(
+                ticket.id,
+                "diteruskan",
+                ("diterima", "diverifikasi"),
+                who,
+                now,
+                note=text,
+                claimed_by=ticket.claimed_by or who,
+                awaiting="",
+            )
+            if moved:
+                self._tell(ticket, "diteruskan", now, note=text)
+            return [self._refreshed(ticket.id, now, _("Forwarded."))]
+        moved = self.tickets.transition(
+            ticket.id,
+            "dijawab",
+            OPEN,
+            who,
+            now,
+            answer=text,
+            answered_at=repr(now),
+            claimed_by=ticket.claimed_by or who,
+            awaiting="",
+        )
+        if moved:
+            self._tell(ticket, "dijawab", now, note=text)
+        return [self._refreshed(ticket.id, now, _("Answer sent."))]
+
+    def _expand_template(self, text: str) -> str:
+        if text.startswith("/templat"):
+            name = text.removeprefix("/templat").strip()
+            return self.svc.config.desk.templates.get(name, "")
+        return text
+
+    def _give_verdict(
+        self, ticket: Ticket, verdict: str, explanation: str, sources: str, who: str, now: float
+    ) -> list[Reply]:
+        self.archive.add_claim(
+            Claim(
+                id=ticket.id,
+                text=ticket.text,
+                verdict=verdict,
+                explanation=explanation,
+                sources=sources,
+                at=now,
+                ticket=ticket.id,
+                fingerprint=Fingerprint.of(ticket.text, [m.fingerprint for m in ticket.media]),
+            )
+        )
+        return self._close_group(
+            ticket, "dijawab", who, now, verdict=verdict, answer=explanation, sources=sources
+        )
+
+    def _close_group(
+        self,
+        ticket: Ticket,
+        to: State,
+        who: str,
+        now: float,
+        *,
+        reason: str = "",
+        verdict: str = "",
+        answer: str = "",
+        sources: str = "",
+    ) -> list[Reply]:
+        """Close one ticket, or every ticket of a hoax group, and tell each requester."""
+        members = (
+            self.archive.members(ticket.group)
+            if ticket.kind == "hoaks" and ticket.group
+            else [ticket.id]
+        )
+        fields = {"awaiting": "", "claimed_by": ticket.claimed_by or who}
+        if to == "dijawab":
+            fields |= {
+                "answer": answer,
+                "answered_at": repr(now),
+                "verdict": verdict,
+                "sources": sources,
+            }
+        for member in members:
+            if self.tickets.transition(member, to, OPEN, who, now, note=reason, **fields):
+                closed = self.tickets.get(member)
+                if closed is not None:
+                    self._tell(closed, to, now, note=reason)
+        if ticket.kind == "hoaks" and ticket.group:
+            self.archive.close_group(ticket.group)
+        _ = self.staff_tr._
+        if verdict:
+            done = _("Verdict sent to {count} resident(s).", count=len(members))
+        else:
+            done = _("Rejected.") if to == "ditolak" else _("Done.")
+        return [self._refreshed(ticket.id, now, done)]
+
+    def _refreshed(self, ticket_id: str, now: float, notice: str) -> Reply:
+        ticket = self.tickets.get(ticket_id)
+        assert ticket is not None
+        card = self.card(ticket, now)
+        return Reply(
+            text=card.text, choices=card.choices, edit=True, notice=notice, card_of=ticket.id
+        )
+
+    # -- telling residents -------------------------------------------------------------
+
+    def _tell(self, ticket: Ticket, state: str, now: float, note: str = "") -> None:
+        if ticket.requester is None:  # the resident erased their data
+            return
+        resident = self.svc.residents.get(ticket.requester)
+        tr = self.svc.translator(resident.locale if resident else self.svc.config.locales.default)
+        _ = tr._
+        fresh = self.tickets.get(ticket.id) or ticket
+        choices: tuple[tuple[Choice, ...], ...] = ()
+        if state == "diverifikasi":
+            text = _("Your report {id} is being handled by our staff.", id=ticket.id)
+        elif state == "diteruskan":
+            text = _("Your report {id} was forwarded: {note}", id=ticket.id, note=note)
+        elif state == "ditolak":
+            text = _(
+                "We cannot process your report {id}: {reason}.",
+                id=ticket.id,
+                reason=reason_label(tr, note),
+            )
+        elif fresh.verdict:
+            text = _("Fact check {id}: [{verdict}]", id=ticket.id, verdict=fresh.verdict.upper())
+            text += "\n\n" + fresh.answer
+            if fresh.sources:
+                text += "\n\n" + _("Sources: {sources}", sources=fresh.sources)
+            choices = _rating(tr, ticket.id)
+        else:
+            text = _("Answer to your report {id}:", id=ticket.id) + "\n\n" + note
+            choices = _rating(tr, ticket.id)
+        self.svc.dispatch.notify(ticket.requester, Reply(text=text, choices=choices))
+
+    # -- staff overviews ---------------------------------------------------------------
+
+    def queue_text(self, now: float, limit: int = 30) -> str:
+        """`/antrian`: open tickets, oldest first, with their due state."""
+        tr = self.staff_tr
+        _ = tr._
+        tickets = self.tickets.open_tickets(limit)
+        if not tickets:
+            return _("No open tickets. 🎉")
+        lines = [_("Open tickets, oldest first:")]
+        for t in tickets:
+            late = " ⚠️ " + _("overdue") if now > t.due_at else ""
+            who = " · " + self._staff_name(t.claimed_by) if t.claimed_by else ""
+            lines.append(
+                f"{t.id} · {kind_label(tr, t.kind)} · {state_label(tr, t.state)} · "
+                + _("{age} old", age=self._age(tr, now - t.created_at))
+                + who
+                + late
+            )
+        return "\n".join(lines)
+
+    def templates_text(self) -> str:
+        """`/templat`: the canned answers."""
+        _ = self.staff_tr._
+        templates = self.svc.config.desk.templates
+        if not templates:
+            return _("No canned answers are configured (desk.templates in config.yaml).")
+        lines = [_("Canned answers — reply to a card with /templat NAME:")]
+        lines += [f"• {name}: {text[:120]}" for name, text in templates.items()]
+        return "\n".join(lines)
+
+    def unclaimed_reminder(self, now: float) -> Reply | None:
+        """A reminder for tickets unclaimed past `remind_after_hours` (each once per period)."""
+        after = self.svc.config.desk.remind_after_hours * 3600
+        due = [
+            t
+            for t in self.tickets.open_tickets(200)
+            if t.state == "diterima"
+            and now - t.created_at >= after
+            and now - self.tickets.reminded_at(t.id) >= after
+        ]
+        if not due:
+            return None
+        for t in due:
+            self.tickets.mark_reminded(t.id, now)
+        _ = self.staff_tr._
+        ids = ", ".join(t.id for t in due[:20])
+        return Reply(text=_("⏰ {count} ticket(s) still unclaimed: {ids}", count=len(due), ids=ids))
+
+
+def _rating(tr: Translator, ticket_id: str) -> tuple[tuple[Choice, ...], ...]:
+    return (tuple(Choice("⭐" * n, f"a.rate.{ticket_id}.{n}") for n in range(1, 6)),)
+
+
+def _split_sources(text: str) -> tuple[str, str]:
+    """Explanation first, then lines holding links are the sources."""
+    explanation: list[str] = []
+    sources: list[str] = []
+    for line in text.splitlines():
+        (sources if "http://" in line or "https://" in line else explanation).append(line)
+    return "\n".join(explanation).strip(), "\n".join(s.strip() for s in sources)

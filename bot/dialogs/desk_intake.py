@@ -1,0 +1,451 @@
+"""Residents' side of the desk: `/aspirasi`, `/cekhoaks`, `/status`, and ratings.
+
+Aspirasi: type → topic → text → photos/location (optional) → anonymous? → confirm →
+tracking number (given only after the ticket is stored).
+Hoax check: send or forward text, links or pictures (messages within a few seconds
+merge into one request without extra replies) → 🔎 Check → an archived verdict at once
+(then "does this answer it?"; no → a ticket), or a ticket grouped with the same claim.
+Diagram: docs/conversations.md.
+"""
+
+from __future__ import annotations
+
+from bot.clock import to_datetime
+from bot.desk import Desk, kind_label, state_label
+from bot.dialogs import common
+from bot.dialogs.turn import Turn
+from bot.hoaxes import Fingerprint
+from bot.messages import Choice, MediaRef, Reply, rows
+from bot.tickets import Kind
+
+ASPIRASI, HOAX = "aspirasi", "cekhoaks"
+MIN_TEXT, MAX_TEXT = 10, 2000
+BURST_SECONDS = 5.0
+MAX_HOAX_MESSAGES = 10
+ASPIRASI_KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi")
+
+
+def _may_file(turn: Turn) -> bool:
+    """A resident who consented, under today's limit; otherwise say why not."""
+    _ = turn.tr._
+    if turn.resident is None:
+        turn.end()
+        turn.say(
+            Reply(
+                text=_(
+                    "Please subscribe first with /start: we need your consent to keep your report."
+                )
+            )
+        )
+        return False
+    limit = turn.svc.config.desk.max_open_per_day
+    if turn.svc.tickets.opened_today(turn.address, turn.now) >= limit:
+        common.show_menu(
+            turn,
+            _(
+                "You have sent {count} reports today, the daily limit. Please try again tomorrow.",
+                count=limit,
+            ),
+        )
+        return False
+    return True
+
+
+def _media(turn: Turn) -> MediaRef | None:
+    """The photo a resident sent, if it is within the size limit; else say why not."""
+    media = turn.msg.media
+    if media is None or media.kind != "photo":
+        return None
+    if media.size is not None and media.size > turn.svc.config.desk.max_photo_bytes:
+        megabytes = turn.svc.config.desk.max_photo_bytes // 1_000_000
+        turn.say(Reply(text=turn.tr._("That photo is too large (at most {mb} MB).", mb=megabytes)))
+        return None
+    return media
+
+
+class AspirasiFlow:
+    """`/aspirasi`: aspirations, complaints and information requests."""
+
+    name = ASPIRASI
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """Ask for the type."""
+        if not _may_file(turn):
+            return
+        _ = turn.tr._
+        turn.goto(ASPIRASI, "kind", photos=[], location=None)
+        choices = [turn.button(kind_label(turn.tr, k), f"kind.{k}") for k in ASPIRASI_KINDS]
+        choices.append(turn.button(_("✖ Cancel"), "cancel"))
+        turn.say(Reply(text=_("What would you like to send?"), choices=rows(choices, 1)))
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """Kind, topic, next, identity, send, cancel."""
+        state = turn.state
+        assert state is not None
+        _ = turn.tr._
+        verb, _sep, arg = value.partition(".")
+        topics = turn.svc.config.desk.topics
+        if verb == "cancel":
+            common.show_menu(turn, _("Cancelled. Nothing was sent."))
+        elif state.step == "kind" and verb == "kind" and arg in ASPIRASI_KINDS:
+            turn.goto(ASPIRASI, "topic", kind=arg)
+            buttons = [turn.button(t.capitalize(), f"topic.{i}") for i, t in enumerate(topics)]
+            turn.say(Reply(text=_("Which topic?"), choices=rows(buttons, 2), edit=True))
+        elif state.step == "topic" and verb == "topic" and arg.isdigit() and int(arg) < len(topics):
+            turn.goto(ASPIRASI, "text", topic=topics[int(arg)])
+            turn.say(
+                Reply(
+                    text=_("Write it in one message (at most {max} characters).", max=MAX_TEXT),
+                    edit=True,
+                )
+            )
+        elif state.step == "attach" and verb == "next":
+            self._ask_identity(turn)
+        elif state.step == "identity" and verb in ("named", "anonymous"):
+            turn.goto(ASPIRASI, "confirm", anonymous=verb == "anonymous")
+            self._confirm(turn)
+        elif state.step == "confirm" and verb == "send":
+            self._file(turn)
+        else:
+            turn.say(common.stale_button(turn))
+
+    def on_input(self, turn: Turn) -> None:
+        """The text, then photos and a location."""
+        state = turn.state
+        assert state is not None
+        _ = turn.tr._
+        msg = turn.msg
+        if state.step == "text" and msg.kind == "text":
+            text = msg.text.strip()
+            if len(text) < MIN_TEXT:
+                turn.say(
+                    Reply(
+                        text=_(
+                            "Please write a little more (at least {min} characters).", min=MIN_TEXT
+                        )
+                    )
+                )
+            elif len(text) > MAX_TEXT:
+                turn.say(
+                    Reply(
+                        text=_(
+                            "That is too long ({length}; at most {max} characters).",
+                            length=len(text),
+                            max=MAX_TEXT,
+                        )
+                    )
+                )
+            else:
+                turn.goto(ASPIRASI, "attach", text=text)
+                self._ask_attachments(turn)
+        elif state.step == "attach" and msg.kind == "photo":
+            media = _media(turn)
+            photos = list(state.data.get("photos", []))
+            if media is not None and len(photos) < turn.svc.config.desk.max_photos:
+                photos.append(media.__dict__)
+                turn.goto(ASPIRASI, "attach", photos=photos)
+                self._ask_attachments(turn)
+            elif media is not None:
+                turn.say(Reply(text=_("At most {count} photos. Press Next.", count=len(photos))))
+        elif state.step == "attach" and msg.kind == "location" and msg.location:
+            turn.goto(ASPIRASI, "attach", location=list(msg.location))
+            self._ask_attachments(turn)
+        elif state.step == "attach":
+            turn.say(
+                Reply(text=_("Only photos and a location can be attached. Press Next when done."))
+            )
+        else:
+            turn.say(Reply(text=common.pick_prompt(turn)))
+
+    def _ask_attachments(self, turn: Turn) -> None:
+        state = turn.state
+        assert state is not None
+        _ = turn.tr._
+        got = []
+        if state.data.get("photos"):
+            got.append(_("{count} photo(s)", count=len(state.data["photos"])))
+        if state.data.get("location"):
+            got.append(_("a location"))
+        text = _(
+            "You may add photos (up to {max}) and your location. Press Next when done.",
+            max=turn.svc.config.desk.max_photos,
+        )
+        if got:
+            text = _("Attached: {items}.", items=", ".join(got)) + " " + text
+        choices = ((turn.button(_("Next ›"), "next"), turn.button(_("✖ Cancel"), "cancel")),)
+        turn.say(Reply(text=text, choices=choices))
+
+    def _ask_identity(self, turn: Turn) -> None:
+        turn.goto(ASPIRASI, "identity")
+        _ = turn.tr._
+        text = _(
+            "Send it with your identity, or anonymously? Anonymous: staff will not see who "
+            "sent it; the answer still reaches you here."
+        )
+        choices = (
+            (turn.button(_("👤 With identity"), "named"),),
+            (turn.button(_("🕶 Anonymous"), "anonymous"),),
+        )
+        turn.say(Reply(text=text, choices=choices))
+
+    def _confirm(self, turn: Turn) -> None:
+        state = turn.state
+        assert state is not None
+        _ = turn.tr._
+        data = state.data
+        lines = [
+            f"{kind_label(turn.tr, data['kind'])} · {data['topic']}",
+            "",
+            data["text"],
+            "",
+            _("Photos: {count}", count=len(data.get("photos", [])))
+            + (" · " + _("with location") if data.get("location") else ""),
+            _("Anonymous") if data.get("anonymous") else _("With identity"),
+        ]
+        choices = ((turn.button(_("✅ Send"), "send"), turn.button(_("✖ Cancel"), "cancel")),)
+        turn.say(Reply(title=_("Check before sending"), text="\n".join(lines), choices=choices))
+
+    def _file(self, turn: Turn) -> None:
+        state = turn.state
+        assert state is not None
+        if not _may_file(turn):
+            return
+        data = state.data
+        location = data.get("location")
+        ticket = Desk(turn.svc).file(
+            turn.address,
+            data["kind"],
+            turn.now,
+            text=data["text"],
+            topic=data["topic"],
+            media=[MediaRef(**m) for m in data.get("photos", [])],
+            location=(float(location[0]), float(location[1])) if location else None,
+            anonymous=bool(data.get("anonymous")),
+        )
+        common.show_menu(
+            turn,
+            turn.tr._(
+                "Thank you! Your report number is {id}. It will be verified by {due}. "
+                "Follow it with /status.",
+                id=ticket.id,
+                due=turn.tr.datetime_text(to_datetime(ticket.due_at)),
+            ),
+        )
+
+
+class HoaxFlow:
+    """`/cekhoaks`: is this message, link or picture true?"""
+
+    name = HOAX
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """Ask for the message to check."""
+        if not _may_file(turn):
+            return
+        turn.goto(HOAX, "collect", texts=[args] if args.strip() else [], pictures=[], last=0.0)
+        _ = turn.tr._
+        turn.say(
+            Reply(
+                text=_(
+                    "Send or forward the message, link or picture you want checked. "
+                    "Then press 🔎 Check."
+                ),
+                choices=(
+                    (turn.button(_("🔎 Check"), "check"), turn.button(_("✖ Cancel"), "cancel")),
+                ),
+            )
+        )
+
+    def on_input(self, turn: Turn) -> None:
+        """Collect text, links and pictures; a burst of messages is one request."""
+        state = turn.state
+        assert state is not None
+        _ = turn.tr._
+        msg = turn.msg
+        if state.step != "collect":
+            turn.say(Reply(text=common.pick_prompt(turn)))
+            return
+        texts = list(state.data.get("texts", []))
+        pictures = list(state.data.get("pictures", []))
+        if msg.kind in ("text", "photo") and len(texts) + len(pictures) >= MAX_HOAX_MESSAGES:
+            turn.say(Reply(text=_("That is enough to check. Press 🔎 Check.")))
+            return
+        if msg.kind == "photo":
+            media = _media(turn)
+            if media is None:
+                return
+            pictures.append(media.__dict__)
+        elif msg.kind != "text":
+            turn.say(
+                Reply(text=_("I can check text, links and pictures. Press 🔎 Check when done."))
+            )
+            return
+        if msg.text.strip():
+            texts.append(msg.text.strip())
+        quiet = turn.now - float(state.data.get("last", 0.0)) < BURST_SECONDS
+        turn.goto(HOAX, "collect", texts=texts, pictures=pictures, last=turn.now)
+        if not quiet:
+            count = len(texts) + len(pictures)
+            turn.say(
+                Reply(
+                    text=_("Got it ({count}). Send more, or press 🔎 Check.", count=count),
+                    choices=(
+                        (turn.button(_("🔎 Check"), "check"), turn.button(_("✖ Cancel"), "cancel")),
+                    ),
+                )
+            )
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """Check, answered-or-not, cancel."""
+        state = turn.state
+        assert state is not None
+        _ = turn.tr._
+        if value == "cancel":
+            common.show_menu(turn, _("Cancelled. Nothing was sent."))
+        elif state.step == "collect" and value == "check":
+            self._check(turn)
+        elif state.step == "archived" and value == "yes":
+            common.show_menu(turn, _("Glad it helped. Please share the facts, not the hoax."))
+        elif state.step == "archived" and value == "no":
+            self._file(turn)
+        else:
+            turn.say(common.stale_button(turn))
+
+    def _check(self, turn: Turn) -> None:
+        state = turn.state
+        assert state is not None
+        _ = turn.tr._
+        texts = state.data.get("texts", [])
+        pictures = [p.get("fingerprint", "") for p in state.data.get("pictures", [])]
+        if not texts and not state.data.get("pictures"):
+            turn.say(Reply(text=_("Send the message, link or picture first.")))
+            return
+        found = turn.svc.hoaxes.best_claim(Fingerprint.of("\n".join(texts), pictures))
+        if found is None:
+            self._file(turn)
+            return
+        claim, _score = found
+        lines = [
+            _("We checked this before: [{verdict}]", verdict=claim.verdict.upper()),
+            "",
+            claim.explanation,
+        ]
+        if claim.sources:
+            lines += ["", _("Sources: {sources}", sources=claim.sources)]
+        lines += ["", _("Does this answer your question?")]
+        turn.goto(HOAX, "archived", claim=claim.id)
+        choices = (
+            (turn.button(_("✅ Yes, thanks"), "yes"),),
+            (turn.button(_("❓ No, please check"), "no"),),
+        )
+        turn.say(Reply(text="\n".join(lines), choices=choices))
+
+    def _file(self, turn: Turn) -> None:
+        state = turn.state
+        assert state is not None
+        if not _may_file(turn):
+            return
+        ticket = Desk(turn.svc).file(
+            turn.address,
+            "hoaks",
+            turn.now,
+            text="\n".join(state.data.get("texts", [])),
+            media=[MediaRef(**m) for m in state.data.get("pictures", [])],
+        )
+        _ = turn.tr._
+        text = _(
+            "Your check number is {id}. Our team aims to answer within {hours} hours; "
+            "you will get the verdict here.",
+            id=ticket.id,
+            hours=turn.svc.config.desk.hoax_hours,
+        )
+        if ticket.group != ticket.id:
+            text += " " + _("Others asked about the same claim: everyone gets the verdict.")
+        common.show_menu(turn, text)
+
+
+class StatusFlow:
+    """`/status`: the resident's tickets and their state."""
+
+    name = "status"
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """List the newest tickets; offer a rating for an answered one."""
+        _ = turn.tr._
+        tickets = turn.svc.tickets.of_resident(turn.address)
+        if not tickets:
+            common.show_menu(
+                turn, _("You have no reports yet. Send one with /aspirasi or /cekhoaks.")
+            )
+            return
+        lines = []
+        rating: tuple[tuple[Choice, ...], ...] = ()
+        for t in tickets:
+            line = f"{t.id} · {kind_label(turn.tr, t.kind)} · {state_label(turn.tr, t.state)}"
+            if t.verdict:
+                line += f" [{t.verdict.upper()}]"
+            if t.answer:
+                line += "\n   " + t.answer[:200]
+            lines.append(line)
+            if not rating and t.state == "dijawab" and not t.rating:
+                rating = (tuple(Choice("⭐" * n, f"a.rate.{t.id}.{n}") for n in range(1, 6)),)
+        text = "\n".join(lines)
+        if rating:
+            text += "\n\n" + _(
+                "How helpful was the answer to {id}?", id=rating[0][0].data.split(".")[2]
+            )
+        turn.end()
+        turn.say(Reply(title=_("Your reports"), text=text, choices=rating))
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """No buttons of its own (ratings are actions)."""
+        turn.say(common.stale_button(turn))
+
+    def on_input(self, turn: Turn) -> None:
+        """No input of its own."""
+        turn.say(Reply(text=common.pick_prompt(turn)))
+
+
+class StaffListFlow:
+    """`/antrian` and `/templat` for staff in a private chat."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def begin(self, turn: Turn, args: str) -> None:
+        """Show the queue or the canned answers to staff; others are told it is for staff."""
+        if not turn.svc.roles.is_staff(turn.address):
+            turn.say(Reply(text=turn.tr._("This command is for desk staff.")))
+            return
+        desk = Desk(turn.svc)
+        turn.say(
+            Reply(
+                text=desk.queue_text(turn.now) if self.name == "antrian" else desk.templates_text()
+            )
+        )
+
+    def on_button(self, turn: Turn, value: str) -> None:
+        """No buttons."""
+        turn.say(common.stale_button(turn))
+
+    def on_input(self, turn: Turn) -> None:
+        """No input."""
+        turn.say(Reply(text=common.pick_prompt(turn)))
+
+
+def rate_action(turn: Turn, argument: str) -> None:
+    """`a.rate.<ticket>.<1-5>`: only the ticket's requester may rate it."""
+    ticket_id, _sep, stars = argument.rpartition(".")
+    _ = turn.tr._
+    if not stars.isdigit() or not turn.svc.tickets.rate(ticket_id, turn.address, int(stars)):
+        turn.say(common.stale_button(turn))
+        return
+    turn.say(
+        Reply(
+            text=_(
+                "Thank you for rating {id}: {stars}",
+                id=ticket_id,
+                stars="⭐" * min(max(int(stars), 1), 5),
+            )
+        )
+    )

@@ -1,0 +1,53 @@
+"""Single messages to someone other than the person who caused them, on the paced queue.
+
+Used for staff cards (sent once, then edited in place), their attachments, approvals
+for superadmins, and every ticket update a resident is told about. Each waits for a
+priority token from the shared limiter; a 429 is waited out by the reply pacing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from aiogram import Bot
+from aiogram.types import Message
+
+from bot.addresses import Address
+from bot.messages import Reply, reply_from_dict
+from broadcasts.context import JobContext, job_context
+
+
+def notify_job(to: str, reply: dict[str, Any]) -> str:
+    """Send (or, for a staff card that exists, edit) one message."""
+    ctx = job_context()
+    address = Address.parse(to)
+    if address.platform != "tg":
+        raise RuntimeError(f"no sender for {address.platform} notifications in this worker")
+    message = reply_from_dict(reply)
+    return asyncio.run(_send(ctx, int(address.chat_id), message))
+
+
+async def _send(ctx: JobContext, chat_id: int, reply: Reply) -> str:
+    from handlers.telegram.render import edit_or_send, send_reply  # the adapter's renderer
+
+    bot: Bot = ctx.bot()
+    tickets = ctx.services.tickets
+    try:
+        await ctx.limiter().acquire(chat_id, priority=True)
+        if reply.card_of:
+            ticket = tickets.get(reply.card_of)
+            if ticket is not None and ticket.card_message and ticket.card_chat == str(chat_id):
+                await edit_or_send(bot, chat_id, ticket.card_message, reply)
+                return "edited"
+        sent: Message | None
+        if reply.media is not None and reply.media.kind == "photo":
+            caption = reply.text[:1024] or None
+            sent = await bot.send_photo(chat_id, reply.media.file_id, caption=caption)
+        else:
+            sent = await send_reply(bot, chat_id, reply)
+        if reply.card_of and sent is not None:
+            tickets.set_card(reply.card_of, str(chat_id), sent.message_id)
+        return "sent"
+    finally:
+        await bot.session.close()

@@ -1,0 +1,100 @@
+"""The staff group on Telegram: ticket cards, their buttons, and replies to them.
+
+Only the configured staff group is served here; every button press and every reply is
+checked against `roles.staff` by the core (`bot.desk.Desk`). Replies that are not to a
+card are staff talking among themselves and are left alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+
+from aiogram import Bot, F, Router
+from aiogram.filters import Command
+from aiogram.types import CallbackQuery, Message
+
+from bot.addresses import Address
+from bot.desk import Desk
+from bot.messages import Reply
+from bot.services import Services
+from handlers.telegram.render import Press, edit_or_send, send_reply
+
+
+def desk_router(services: Services) -> Router:
+    """The router for the staff group (none when no group is configured)."""
+    router = Router(name="desk")
+    group = services.config.roles.staff.group
+    if not group or not group.startswith("tg:"):
+        return router
+    chat_id = int(group[3:])
+    router.message.filter(F.chat.id == chat_id)
+    router.callback_query.filter(F.message.chat.id == chat_id)
+
+    async def show(bot: Bot, replies: list[Reply], card_message: int | None) -> None:
+        for reply in replies:
+            if not reply.text:
+                continue
+            if reply.edit and card_message:
+                await edit_or_send(bot, chat_id, card_message, reply)
+            else:
+                await send_reply(bot, chat_id, reply)
+
+    @router.callback_query(Press.filter(F.d.startswith("a.tk.")))
+    async def on_card_button(query: CallbackQuery, callback_data: Press, bot: Bot) -> None:
+        """Claim, answer, forward, reject, verdict."""
+        desk = Desk(services)
+        staff = Address.telegram(query.from_user.id)
+        argument = callback_data.d.removeprefix("a.tk.")
+        replies = await asyncio.to_thread(desk.act, staff, argument, services.clock.now())
+        notice = next((r.notice for r in replies if r.notice), None)
+        await query.answer(
+            notice[:200] if notice else None, show_alert=bool(notice and len(notice) > 60)
+        )
+        message = query.message if isinstance(query.message, Message) else None
+        await show(bot, replies, message.message_id if message else None)
+
+    @router.message(Command("antrian", "queue"))
+    async def on_queue(message: Message, bot: Bot) -> None:
+        """Open tickets, oldest first."""
+        if services.roles.is_staff(
+            Address.telegram(message.from_user.id if message.from_user else 0)
+        ):
+            text = await asyncio.to_thread(Desk(services).queue_text, services.clock.now())
+            await bot.send_message(chat_id, html.escape(text, quote=False))
+
+    @router.message(Command("templat"), ~F.reply_to_message)
+    async def on_templates(message: Message, bot: Bot) -> None:
+        """The canned answers."""
+        if services.roles.is_staff(
+            Address.telegram(message.from_user.id if message.from_user else 0)
+        ):
+            await bot.send_message(
+                chat_id, html.escape(Desk(services).templates_text(), quote=False)
+            )
+
+    @router.message(F.reply_to_message)
+    async def on_reply(message: Message, bot: Bot) -> None:
+        """A reply to a card is that ticket's answer, forwarding note or verdict text."""
+        replied = message.reply_to_message
+        if replied is None or message.from_user is None:
+            return
+        ticket = await asyncio.to_thread(services.tickets.by_card, str(chat_id), replied.message_id)
+        if ticket is None:
+            return
+        text = message.text or message.caption or ""
+        staff = Address.telegram(message.from_user.id)
+        desk = Desk(services)
+        replies = await asyncio.to_thread(
+            desk.staff_reply, staff, ticket, text, services.clock.now()
+        )
+        for reply in replies:
+            if reply.edit and ticket.card_message:
+                await edit_or_send(bot, chat_id, ticket.card_message, reply)
+            if reply.notice or not reply.edit:
+                note = reply.notice or reply.text
+                await bot.send_message(
+                    chat_id, html.escape(note, quote=False), reply_to_message_id=message.message_id
+                )
+
+    return router

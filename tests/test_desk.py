@@ -1,0 +1,373 @@
+"""The desk: aspirasi and hoax-check intake, staff actions, answers back to residents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.addresses import Address
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.desk import Desk
+from bot.dialogs import Conversations, build_conversations
+from bot.messages import Incoming, MediaRef, Reply
+from bot.services import Services, build_services
+from bot.store import EmbeddedRedis, Redis, connect
+from bot.tickets import Tickets
+from tests.admins import STAFF, RecordingDispatch, with_admins
+from tests.dialog import Resident, render, verify_dialog
+from tests.test_privacy import everything_in
+
+STAFF_GROUP = Address.parse("tg:-1009999")
+HOAX_TEXT = (
+    "PENTING!! Mulai besok semua warga Cilegon wajib daftar ulang KTP di kelurahan, "
+    "kalau tidak KTP diblokir. Sebarkan!!"
+)
+REWORDED = "Forwarded many times: warga Cilegon wajib daftar ulang KTP di kelurahan mulai besok atau KTP diblokir 😱"
+
+
+@pytest.fixture
+def dispatch() -> RecordingDispatch:
+    """Records notifications instead of queueing them."""
+    return RecordingDispatch()
+
+
+@pytest.fixture
+def desk_services(
+    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
+) -> Services:
+    """Services with a staff group and one staff member (and room for long test dialogues)."""
+    roomy = with_admins(config)
+    limits = roomy.limits.model_copy(update={"flood_messages_per_minute": 600})
+    return build_services(roomy.model_copy(update={"limits": limits}), redis, clock, dispatch)
+
+
+@pytest.fixture
+def conv(desk_services: Services) -> Conversations:
+    """The engine."""
+    return build_conversations(desk_services)
+
+
+def resident(conv: Conversations, chat_id: int = 1001, lang: str = "en") -> Resident:
+    """A resident subscribed to Bagendung."""
+    me = Resident(conv, chat_id=chat_id, language_code=lang)
+    me.send("/start kel_3672021001")
+    me.press("✅")
+    return me
+
+
+def photo(me: Resident, fingerprint: str = "", size: int = 50_000) -> None:
+    """Send a photo (its perceptual hash as the channel would compute it)."""
+    media = MediaRef("photo", f"photo-{fingerprint or size}", size, "image/jpeg", fingerprint)
+    me.deliver(Incoming(me.address, "photo", media=media, language_code="en"))
+
+
+def staff_view(dispatch: RecordingDispatch) -> str:
+    """Everything posted to the staff group."""
+    return render([r for to, r in dispatch.notified if to == STAFF_GROUP])
+
+
+def to_resident(dispatch: RecordingDispatch, chat_id: int) -> list[Reply]:
+    """What a resident was told through the queue."""
+    return [r for to, r in dispatch.notified if to == Address.telegram(chat_id)]
+
+
+def file_complaint(me: Resident, anonymous: bool = True) -> str:
+    """Go through /report; return the tracking number."""
+    verify_dialog(
+        me,
+        [
+            ("/report", "What would you like to send?"),
+            ("[Complaint]", "Which topic?"),
+            ("[Infrastruktur]", "Write it in one message"),
+            (
+                "Jalan di depan SD Bagendung berlubang besar, sudah tiga bulan.",
+                "You may add photos",
+            ),
+        ],
+    )
+    photo(me)
+    me.deliver(Incoming(me.address, "location", location=(-6.0142, 106.0541)))
+    verify_dialog(
+        me,
+        [
+            ("[Next]", "anonymously"),
+            ("[Anonymous]" if anonymous else "[With identity]", "Check before sending"),
+            ("[Send]", "Your report number is ASP-"),
+        ],
+    )
+    return me.said().split("Your report number is ")[1].split(".")[0]
+
+
+def test_complaint_intake_gives_a_tracking_number_and_a_card(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """Type, topic, text, photo, location, anonymity → stored, numbered, card for staff."""
+    me = resident(conv, chat_id=4242001)
+    ticket_id = file_complaint(me)
+    assert ticket_id == "ASP-2609-0001"  # year-month of the test clock, first of the month
+    ticket = desk_services.tickets.get(ticket_id)
+    assert ticket is not None
+    assert (ticket.kind, ticket.topic, ticket.state, ticket.village) == (
+        "pengaduan",
+        "infrastruktur",
+        "diterima",
+        "36.72.02.1001",
+    )
+    assert ticket.anonymous
+    assert ticket.location == (-6.0142, 106.0541)
+    assert len(ticket.media) == 1
+    card = staff_view(dispatch)
+    assert ticket_id in card
+    assert "Bagendung" in card
+    assert "Jalan di depan SD Bagendung" in card
+    assert "4242001" not in card  # anonymity: nothing staff see names the resident
+
+
+def test_identity_is_never_shown_to_staff_either(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """Even a non-anonymous ticket's card and staff answers carry no resident id."""
+    me = resident(conv, chat_id=4242002)
+    ticket_id = file_complaint(me, anonymous=False)
+    desk = Desk(desk_services)
+    desk.act(Address.telegram(STAFF), f"claim.{ticket_id}", 10.0)
+    ticket = desk_services.tickets.get(ticket_id)
+    assert ticket is not None
+    replies = desk.staff_reply(
+        Address.telegram(STAFF), ticket, "Sudah dijadwalkan perbaikan.", 20.0
+    )
+    assert "4242002" not in staff_view(dispatch) + render(replies)
+
+
+def test_residents_must_consent_first_and_daily_limit(
+    conv: Conversations, desk_services: Services
+) -> None:
+    """Strangers are sent to /start; past the daily limit no new ticket is opened."""
+    stranger = Resident(conv, chat_id=5, language_code="en")
+    verify_dialog(stranger, [("/report", "Please subscribe first with /start")])
+    me = resident(conv, chat_id=6)
+    for _ in range(desk_services.config.desk.max_open_per_day):
+        file_complaint(me)
+    verify_dialog(me, [("/report", "the daily limit")])
+
+
+@pytest.mark.parametrize(
+    ("action", "expected"),
+    [
+        ("short", "at least 10 characters"),
+        ("x" * 2100, "too long"),
+        ("<sticker>", "Please press one of the buttons"),
+    ],
+)
+def test_bad_text_changes_nothing(
+    conv: Conversations, redis: Redis, action: str, expected: str
+) -> None:
+    """Too short, too long, or not text at the text step: explained, state kept."""
+    me = resident(conv)
+    for step in ("/report", "[Complaint]", "[Kesehatan]"):
+        me.send(step)
+    before = redis.get(f"kim:dlg:{me.address}")
+    verify_dialog(me, [(action, expected)])
+    assert redis.get(f"kim:dlg:{me.address}") == before
+
+
+def test_oversized_photo_and_wrong_attachments(conv: Conversations, redis: Redis) -> None:
+    """A photo over the limit, a sticker at the attachment step: refused, state kept."""
+    me = resident(conv)
+    for step in ("/report", "[Aspiration]", "[Kesehatan]", "Mohon posyandu ditambah di RW 03."):
+        me.send(step)
+    before = redis.get(f"kim:dlg:{me.address}")
+    photo(me, size=50_000_000)
+    assert "too large" in me.said()
+    verify_dialog(me, [("<sticker>", "Only photos and a location")])
+    assert redis.get(f"kim:dlg:{me.address}") == before
+
+
+def test_staff_only_and_forged_actions(conv: Conversations, desk_services: Services) -> None:
+    """Non-staff presses and replies change nothing; closed tickets refuse actions."""
+    me = resident(conv)
+    ticket_id = file_complaint(me)
+    desk = Desk(desk_services)
+    for outsider in (Address.telegram(1001), Address.telegram(9002), Address.telegram(77)):
+        assert desk.act(outsider, f"claim.{ticket_id}", 1.0)[0].notice
+        ticket = desk_services.tickets.get(ticket_id)
+        assert ticket is not None
+        assert "Only desk staff" in render(desk.staff_reply(outsider, ticket, "I answer!", 1.0))
+    assert desk_services.tickets.get(ticket_id).state == "diterima"  # type: ignore[union-attr]
+    for forged in (
+        "claim.NOPE-1",
+        "claim.",
+        "explode." + ticket_id,
+        "reject." + ticket_id + ".because",
+    ):
+        assert desk.act(Address.telegram(STAFF), forged, 1.0)[0].notice
+    assert desk_services.tickets.get(ticket_id).state == "diterima"  # type: ignore[union-attr]
+
+
+def test_claim_answer_and_rating(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """Claim → answer by replying to the card → the resident is told, rates it 4 stars."""
+    me = resident(conv, chat_id=4242003)
+    ticket_id = file_complaint(me)
+    desk = Desk(desk_services)
+    staff = Address.telegram(STAFF)
+    assert desk.act(staff, f"claim.{ticket_id}", 100.0)[0].notice == "Claimed."
+    assert "Someone else claimed it first" in desk.act(staff, f"claim.{ticket_id}", 101.0)[0].notice
+    assert "being handled" in render(to_resident(dispatch, 4242003))
+    desk.act(staff, f"answer.{ticket_id}", 102.0)
+    ticket = desk_services.tickets.get(ticket_id)
+    assert ticket is not None
+    replies = desk.staff_reply(staff, ticket, "Perbaikan dijadwalkan pekan depan.", 103.0)
+    assert replies[0].edit
+    told = to_resident(dispatch, 4242003)[-1]
+    assert "Perbaikan dijadwalkan pekan depan." in told.text
+    assert [c.data for c in told.flat_choices][3] == f"a.rate.{ticket_id}.4"
+    me.press_data(f"a.rate.{ticket_id}.4")
+    assert "Thank you for rating" in me.said()
+    assert desk_services.tickets.get(ticket_id).rating == 4  # type: ignore[union-attr]
+    other = Resident(conv, chat_id=99, language_code="en")
+    other.press_data(f"a.rate.{ticket_id}.1")
+    assert desk_services.tickets.get(ticket_id).rating == 4  # type: ignore[union-attr]
+    states = [h.state for h in desk_services.tickets.history(ticket_id)]
+    assert states == ["diterima", "diverifikasi", "dijawab"]
+    verify_dialog(me, [("/status", f"{ticket_id} · Complaint · answered")])
+
+
+def test_forward_reject_and_templates(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """Forwarding with a note, rejecting with a reason, answering with a canned answer."""
+    desk = Desk(desk_services)
+    staff = Address.telegram(STAFF)
+    a = resident(conv, chat_id=11)
+    first = file_complaint(a)
+    desk.act(staff, f"forward.{first}", 1.0)
+    desk.staff_reply(staff, desk_services.tickets.get(first), "LAPOR! #123456 ke Dinas PUPR", 2.0)  # type: ignore[arg-type]
+    assert desk_services.tickets.get(first).state == "diteruskan"  # type: ignore[union-attr]
+    assert "was forwarded: LAPOR! #123456" in render(to_resident(dispatch, 11))
+    second = file_complaint(a)
+    desk.act(staff, f"reasons.{second}", 3.0)
+    desk.act(staff, f"reject.{second}.duplicate", 4.0)
+    assert desk_services.tickets.get(second).state == "ditolak"  # type: ignore[union-attr]
+    assert "the same report was already filed" in render(to_resident(dispatch, 11))
+    third = file_complaint(a)
+    desk.staff_reply(staff, desk_services.tickets.get(third), "/templat terima-kasih", 5.0)  # type: ignore[arg-type]
+    assert desk_services.tickets.get(third).answer.startswith("Terima kasih atas laporan Anda")  # type: ignore[union-attr]
+
+
+def check_hoax(me: Resident, text: str) -> str:
+    """/factcheck with one message, then 🔎 Check; returns what the bot said."""
+    me.send("/factcheck")
+    me.send(text)
+    me.press("🔎")
+    return me.said()
+
+
+def test_hoax_requests_are_grouped_and_everyone_gets_the_verdict(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """Two residents ask about the same chain message; one verdict reaches both; a third
+    asking later is answered at once from the archive."""
+    a, b, c = resident(conv, chat_id=21), resident(conv, chat_id=22), resident(conv, chat_id=23)
+    said_a = check_hoax(a, HOAX_TEXT)
+    assert "Your check number is HKS-2609-0001" in said_a
+    said_b = check_hoax(b, REWORDED)
+    assert "Others asked about the same claim" in said_b
+    desk = Desk(desk_services)
+    staff = Address.telegram(STAFF)
+    desk.act(staff, "verdicts.HKS-2609-0001", 1.0)
+    assert "Choose a verdict" in render(
+        desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), "too early", 1.5)  # type: ignore[arg-type]
+    )
+    desk.act(staff, "verdict.HKS-2609-0001.0", 2.0)
+    explanation = "Tidak ada kebijakan pemblokiran KTP.\nhttps://turnbackhoax.id/ktp-cilegon"
+    replies = desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), explanation, 3.0)  # type: ignore[arg-type]
+    assert "Verdict sent to 2 resident(s)" in render(replies)
+    for chat in (21, 22):
+        told = render(to_resident(dispatch, chat))
+        assert "[HOAKS]" in told
+        assert "https://turnbackhoax.id/ktp-cilegon" in told
+    later = check_hoax(
+        c, "Katanya KTP warga Cilegon diblokir kalau tidak daftar ulang di kelurahan, benar?"
+    )
+    assert "We checked this before: [HOAKS]" in later
+    c.press("❓")
+    assert "Your check number is HKS-" in c.said()
+
+
+def test_pictures_match_by_perceptual_hash(conv: Conversations, desk_services: Services) -> None:
+    """A picture within a few bits of an archived one gets the verdict at once."""
+    desk = Desk(desk_services)
+    a = resident(conv, chat_id=31)
+    a.send("/factcheck")
+    photo(a, fingerprint="f0e1d2c3b4a59687")
+    a.press("🔎")
+    ticket_id = a.said().split("Your check number is ")[1].split(".")[0]
+    desk.act(Address.telegram(STAFF), f"verdict.{ticket_id}.8", 1.0)  # konten palsu
+    desk.staff_reply(
+        Address.telegram(STAFF), desk_services.tickets.get(ticket_id), "Foto rekayasa.", 2.0
+    )  # type: ignore[arg-type]
+    b = resident(conv, chat_id=32)
+    b.send("/factcheck")
+    photo(b, fingerprint="f0e1d2c3b4a59686")  # one bit away: recompressed or resized
+    b.press("🔎")
+    assert "[KONTEN PALSU]" in b.said()
+
+
+def test_burst_of_messages_is_one_request(conv: Conversations, clock: FixedClock) -> None:
+    """Messages within a few seconds merge silently; a later one is acknowledged."""
+    me = resident(conv)
+    me.send("/factcheck")
+    assert "Got it (1)" in render(me.send("pesan pertama"))
+    assert me.send("pesan kedua") == []
+    clock.advance(10)
+    assert "Got it (3)" in render(me.send("pesan ketiga"))
+
+
+def test_unclaimed_reminder_once_per_period(
+    conv: Conversations, desk_services: Services, clock: FixedClock
+) -> None:
+    """Tickets unclaimed past remind_after_hours are listed once, then again a period later."""
+    me = resident(conv)
+    ticket_id = file_complaint(me)
+    desk = Desk(desk_services)
+    assert desk.unclaimed_reminder(clock.now()) is None
+    clock.advance(desk_services.config.desk.remind_after_hours * 3600 + 1)
+    reminder = desk.unclaimed_reminder(clock.now())
+    assert reminder is not None
+    assert ticket_id in reminder.text
+    assert desk.unclaimed_reminder(clock.now() + 60) is None
+    assert ticket_id in desk.queue_text(clock.now())
+
+
+def test_erasure_anonymises_tickets(
+    conv: Conversations, desk_services: Services, redis: Redis
+) -> None:
+    """/deletedata keeps the ticket for the record but removes the resident and their words."""
+    me = resident(conv, chat_id=7770042)
+    ticket_id = file_complaint(me)
+    me.send("/deletedata")
+    me.press("🗑")
+    ticket = desk_services.tickets.get(ticket_id)
+    assert ticket is not None
+    assert (ticket.requester, ticket.text) == (None, "")
+    assert "7770042" not in everything_in(redis)
+
+
+def test_ticket_survives_a_redis_restart(tmp_path: Path, config: Config) -> None:
+    """A ticket and its history are back after the embedded Redis restarts."""
+    with EmbeddedRedis(tmp_path) as server:
+        tickets = Tickets(connect(server.url), config.deployment.timezone)
+        ticket = tickets.create(
+            Address.telegram(1), "aspirasi", 1_790_000_000.0, 1_790_100_000.0, text="Halo"
+        )
+        tickets.transition(ticket.id, "diverifikasi", ("diterima",), "tg:9005", 1_790_000_100.0)
+    with EmbeddedRedis(tmp_path) as server:
+        tickets = Tickets(connect(server.url), config.deployment.timezone)
+        again = tickets.get(ticket.id)
+        assert again is not None
+        assert (again.text, again.state) == ("Halo", "diverifikasi")
+        assert [h.state for h in tickets.history(ticket.id)] == ["diterima", "diverifikasi"]
