@@ -20,6 +20,7 @@ from redis import Redis as RawRedis
 from bot.config import load_config
 from bot.services import Services, build_services
 from bot.store import connect
+from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
 
 
@@ -66,10 +67,11 @@ def job_context() -> JobContext:
     """The context of this worker process."""
     config = load_config(os.environ.get("KIMBOT_CONFIG", "config.yaml"))
     redis_url = _required("REDIS_URL")
-    services = build_services(config, connect(redis_url))
+    rq_redis = connect(redis_url, decode=False)
+    services = build_services(config, connect(redis_url), dispatch=RQDispatch(rq_redis))
     return JobContext(
         services=services,
-        rq_redis=connect(redis_url, decode=False),
+        rq_redis=rq_redis,
         token=_required("KIMBOT_TELEGRAM_TOKEN"),
         api_url=os.environ.get("KIMBOT_TELEGRAM_API_URL") or None,
     )

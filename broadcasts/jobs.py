@@ -20,20 +20,16 @@ import logging
 import threading
 import time
 from dataclasses import asdict
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
-from redis import Redis as RawRedis
 from rq import Queue, Retry
 
-from bot.addresses import Address
 from bot.announcements import Announcement
 from bot.broadcast_report import progress_text
-from bot.messages import Reply, reply_to_dict
 from broadcasts.context import JobContext, job_context
-from broadcasts.notify import notify_job
 from broadcasts.telegram_sender import Sender
 
 log = logging.getLogger(__name__)
@@ -200,45 +196,3 @@ async def _edit_progress(ctx: JobContext, announcement_id: str) -> None:
         log.debug("progress of %s not edited: %s", announcement_id, exc.message)
     finally:
         await bot.session.close()
-
-
-class RQDispatch:
-    """The core's `Dispatch` on RQ: start now or at the scheduled time; cancel; notify."""
-
-    def __init__(self, rq_redis: RawRedis) -> None:
-        self._redis = rq_redis
-
-    def _control(self) -> Queue:
-        return Queue(CONTROL_QUEUE, connection=self._redis)
-
-    def submit(self, announcement_id: str) -> None:
-        """Enqueue the start job, now or at `scheduled_at`."""
-        job_id = f"kim-bc-start-{announcement_id}"
-        at = self._scheduled_at(announcement_id)
-        if at is None:
-            self._control().enqueue(start_job, announcement_id, job_id=job_id, result_ttl=3600)
-        else:
-            self._control().enqueue_at(
-                at, start_job, announcement_id, job_id=job_id, result_ttl=3600
-            )
-
-    def cancel(self, announcement_id: str) -> None:
-        """Running batches stop at their next check; a scheduled start finds it cancelled."""
-        log.info("announcement %s cancelled", announcement_id)
-
-    def notify(self, to: Address, reply: Reply) -> None:
-        """Queue a message to another chat on the interactive queue."""
-        Queue(INTERACTIVE_QUEUE, connection=self._redis).enqueue(
-            notify_job,
-            str(to),
-            reply_to_dict(reply),
-            retry=Retry(max=3, interval=[2, 10, 60]),
-            result_ttl=600,
-        )
-
-    def _scheduled_at(self, announcement_id: str) -> datetime | None:
-        raw = self._redis.hget(f"kim:bc:{announcement_id}", "scheduled_at")
-        if not raw:
-            return None
-        moment = datetime.fromtimestamp(float(raw), tz=UTC)
-        return moment if moment > datetime.now(UTC) else None

@@ -20,6 +20,7 @@ from bot.config import load_config
 from bot.retention import sweep_expired
 from bot.services import build_services
 from bot.store import connect
+from broadcasts.desk_jobs import schedule_reminders
 
 log = logging.getLogger(__name__)
 QUEUES = ("kim-interactive", "kim-default", "kim-bulk")
@@ -55,5 +56,6 @@ def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     os.environ["KIMBOT_CONFIG"] = os.path.abspath(config_path)
     rq_redis = connect(redis_url, decode=False)
     schedule_retention(rq_redis, os.path.abspath(config_path), timedelta(minutes=1))
+    schedule_reminders(rq_redis, timedelta(minutes=1))
     queues = [Queue(name, connection=rq_redis) for name in QUEUES]
     Worker(queues, connection=rq_redis).work(with_scheduler=True, burst=burst)

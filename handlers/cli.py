@@ -167,7 +167,7 @@ def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> i
     """`kimbot broadcast …` and `kimbot broadcast status ID`."""
     from bot.services import build_services
     from bot.store import connect
-    from broadcasts.jobs import RQDispatch
+    from broadcasts.dispatch import RQDispatch
     from handlers import broadcast_cli
 
     url = shared_redis_url(settings)

@@ -26,7 +26,7 @@ from bot.config import Config
 from bot.dialogs import Conversations, build_conversations
 from bot.services import Services, build_services
 from bot.store import EmbeddedRedis, connect
-from broadcasts.jobs import RQDispatch
+from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
 from handlers.settings import Settings, SettingsError
 from handlers.telegram.app import (

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from dataclasses import replace
 
 from aiogram import Bot, F, Router
 from aiogram.enums import ChatType
@@ -17,6 +18,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.dialogs import Conversations
 from bot.messages import Incoming, Reply
 from handlers.telegram.convert import incoming_button, incoming_message
+from handlers.telegram.pictures import fingerprint
 from handlers.telegram.render import Press, edit_or_send, send_reply
 
 
@@ -56,7 +58,11 @@ def resident_router(chats: ResidentChats) -> Router:
     @router.message()
     async def on_message(message: Message, bot: Bot) -> None:
         """Any private message: text, command, media or anything else."""
-        replies = await chats.answer(incoming_message(message))
+        incoming = incoming_message(message)
+        if incoming.media is not None and incoming.kind == "photo":
+            found = await fingerprint(bot, message)
+            incoming = replace(incoming, media=replace(incoming.media, fingerprint=found))
+        replies = await chats.answer(incoming)
         for reply in replies:
             sent = await send_reply(bot, message.chat.id, reply)
             if reply.progress_of and sent is not None:
