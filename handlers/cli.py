@@ -5,6 +5,8 @@
     kimbot worker [--burst]                        one more RQ worker
     kimbot config check [PATH]                     validate config.yaml and summarise it
     kimbot regions import KODE [--csv F] [--out F] write a kabupaten/kota's region tree
+    kimbot broadcast … | kimbot broadcast status ID announcements from the terminal
+    kimbot tickets export --from D --to D          the desk's report (CSV or XLSX)
 
 Configuration errors print one line per problem and exit with status 2, never a traceback.
 """
@@ -82,6 +84,17 @@ def _parser() -> argparse.ArgumentParser:
     bc.add_argument("--config", help="config file")
     bc.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
 
+    tickets = sub.add_parser("tickets", help="desk reports")
+    tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
+    exp = tickets_sub.add_parser("export", help="tickets and summaries as CSV or XLSX")
+    exp.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-11-01")
+    exp.add_argument("--to", dest="end", required=True, help="last day (included)")
+    exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    exp.add_argument("--out", help="output file (default tiket-FROM-TO.FORMAT)")
+    exp.add_argument("--with-text", action="store_true", help="include residents' words")
+    exp.add_argument("--config", help="config file")
+    exp.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
+
     regions = sub.add_parser("regions", help="region tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
     imp = regions_sub.add_parser("import", help="write a kabupaten/kota's region tree as YAML")
@@ -115,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return worker(settings, args.burst)
         if args.command == "broadcast":
             return broadcast(config, settings, args)
+        if args.command == "tickets":
+            return tickets_export(config, settings, args)
         if args.command == "demo":
             from handlers.demo import DemoError, run_demo
 
@@ -160,6 +175,25 @@ def worker(settings: Settings, burst: bool) -> int:
     from broadcasts.worker import run_worker
 
     run_worker(shared_redis_url(settings), settings.config_path, burst=burst)
+    return 0
+
+
+def tickets_export(config: Config, settings: Settings, args: argparse.Namespace) -> int:
+    """`kimbot tickets export`."""
+    from bot.services import build_services
+    from bot.store import connect
+    from handlers import tickets_cli
+
+    services = build_services(config, connect(shared_redis_url(settings)))
+    try:
+        files = tickets_cli.export(
+            services, args.start, args.end, args.format, args.out, args.with_text
+        )
+    except tickets_cli.ExportError as exc:
+        print(f"kimbot tickets export: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    for path in files:
+        print(f"written {path}")
     return 0
 
 

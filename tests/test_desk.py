@@ -371,3 +371,38 @@ def test_ticket_survives_a_redis_restart(tmp_path: Path, config: Config) -> None
         assert again is not None
         assert (again.text, again.state) == ("Halo", "diverifikasi")
         assert [h.state for h in tickets.history(ticket.id)] == ["diterima", "diverifikasi"]
+
+
+def test_monthly_export_csv_and_xlsx(
+    conv: Conversations, desk_services: Services, tmp_path: Path, clock: FixedClock
+) -> None:
+    """Rows per ticket with response times, summaries per kecamatan and topic, no requester."""
+    from openpyxl import load_workbook
+
+    from handlers.tickets_cli import ExportError, export
+
+    me = resident(conv, chat_id=8080808)
+    first = file_complaint(me, anonymous=False)
+    file_complaint(me)
+    clock.advance(2 * 3600)
+    Desk(desk_services).act(Address.telegram(STAFF), f"claim.{first}", clock.now())
+    files = export(
+        desk_services, "2026-09-01", "2026-09-30", "csv", str(tmp_path / "sep.csv"), False
+    )
+    assert [f.name for f in files] == ["sep.csv", "sep-kecamatan.csv", "sep-topic.csv"]
+    table = files[0].read_text()
+    assert first in table
+    assert "8080808" not in table
+    assert "Jalan di depan" not in table  # residents' words only with --with-text
+    assert ",2.0," in table  # first response after two hours
+    assert "Cilegon,2,0,2.0,0," in files[1].read_text()
+    book = load_workbook(
+        export(desk_services, "2026-09-01", "2026-09-30", "xlsx", str(tmp_path / "s.xlsx"), True)[0]
+    )
+    assert book.sheetnames == ["Tiket", "Per kecamatan", "Per topik"]
+    assert book["Tiket"].max_row == 3
+    assert "Jalan di depan" in str([c.value for c in book["Tiket"][2]])
+    with pytest.raises(ExportError):
+        export(desk_services, "2026-09-30", "2026-09-01", "csv", None, False)
+    with pytest.raises(ExportError):
+        export(desk_services, "September", "2026-09-01", "csv", None, False)
