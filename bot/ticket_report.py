@@ -57,7 +57,12 @@ def _local(moment: float | None, zone: ZoneInfo) -> str:
 
 
 def rows(
-    tickets: Tickets, regions: RegionIndex, found: Iterable[Ticket], zone: str, with_text: bool
+    tickets: Tickets,
+    regions: RegionIndex,
+    found: Iterable[Ticket],
+    zone: str,
+    with_text: bool,
+    now: float,
 ) -> list[Row]:
     """The report rows for these tickets."""
     tz = ZoneInfo(zone)
@@ -67,7 +72,7 @@ def rows(
         first = next((h.at for h in history if h.state != "diterima"), None)
         village = regions.get(t.village) if t.village else None
         kecamatan = regions.get(village.parent) if village and village.parent else None
-        late_at = first or (t.answered_at if t.answered_at else None)
+        responded = first or t.answered_at or now  # still waiting: judged as of now
         values: dict[str, str | float | int] = {
             "id": t.id,
             "kind": t.kind,
@@ -83,7 +88,7 @@ def rows(
             "answer_hours": round((t.answered_at - t.created_at) / 3600, 2)
             if t.answered_at
             else "",
-            "overdue": "yes" if (late_at or float("inf")) > t.due_at else "no",
+            "overdue": "yes" if responded > t.due_at else "no",
             "handled_by": t.claimed_by,
             "rating": t.rating or "",
             "verdict": t.verdict,

@@ -46,7 +46,8 @@ def export(
     zone = services.config.deployment.timezone
     begin, finish = day_range(start, end, zone)
     found = services.tickets.between(begin, finish)
-    report = ticket_report.rows(services.tickets, services.regions, found, zone, with_text)
+    now = services.clock.now()
+    report = ticket_report.rows(services.tickets, services.regions, found, zone, with_text, now)
     columns = ticket_report.COLUMNS + (["text", "answer"] if with_text else [])
     by_kecamatan = ticket_report.summary(report, "kecamatan")
     by_topic = ticket_report.summary(report, "topic")

@@ -194,7 +194,9 @@ def test_staff_only_and_forged_actions(conv: Conversations, desk_services: Servi
         assert desk.act(outsider, f"claim.{ticket_id}", 1.0)[0].notice
         ticket = desk_services.tickets.get(ticket_id)
         assert ticket is not None
-        assert "Only desk staff" in render(desk.staff_reply(outsider, ticket, "I answer!", 1.0))
+        assert "Hanya petugas layanan" in render(
+            desk.staff_reply(outsider, ticket, "I answer!", 1.0)
+        )
     assert desk_services.tickets.get(ticket_id).state == "diterima"  # type: ignore[union-attr]
     for forged in (
         "claim.NOPE-1",
@@ -214,8 +216,12 @@ def test_claim_answer_and_rating(
     ticket_id = file_complaint(me)
     desk = Desk(desk_services)
     staff = Address.telegram(STAFF)
-    assert desk.act(staff, f"claim.{ticket_id}", 100.0)[0].notice == "Claimed."
-    assert "Someone else claimed it first" in desk.act(staff, f"claim.{ticket_id}", 101.0)[0].notice
+    assert (
+        desk.act(staff, f"claim.{ticket_id}", 100.0)[0].notice == "Tiket ini sekarang Anda tangani."
+    )
+    assert (
+        "Petugas lain sudah menanganinya" in desk.act(staff, f"claim.{ticket_id}", 101.0)[0].notice
+    )
     assert "being handled" in render(to_resident(dispatch, 4242003))
     desk.act(staff, f"answer.{ticket_id}", 102.0)
     ticket = desk_services.tickets.get(ticket_id)
@@ -279,13 +285,13 @@ def test_hoax_requests_are_grouped_and_everyone_gets_the_verdict(
     desk = Desk(desk_services)
     staff = Address.telegram(STAFF)
     desk.act(staff, "verdicts.HKS-2609-0001", 1.0)
-    assert "Choose a verdict" in render(
+    assert "Pilih putusan" in render(
         desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), "too early", 1.5)  # type: ignore[arg-type]
     )
     desk.act(staff, "verdict.HKS-2609-0001.0", 2.0)
     explanation = "Tidak ada kebijakan pemblokiran KTP.\nhttps://turnbackhoax.id/ktp-cilegon"
     replies = desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), explanation, 3.0)  # type: ignore[arg-type]
-    assert "Verdict sent to 2 resident(s)" in render(replies)
+    assert "Putusan dikirim ke 2 warga" in render(replies)
     for chat in (21, 22):
         told = render(to_resident(dispatch, chat))
         assert "[HOAKS]" in told
@@ -406,3 +412,29 @@ def test_monthly_export_csv_and_xlsx(
         export(desk_services, "2026-09-30", "2026-09-01", "csv", None, False)
     with pytest.raises(ExportError):
         export(desk_services, "September", "2026-09-01", "csv", None, False)
+
+
+def test_both_intakes_in_indonesian(conv: Conversations, desk_services: Services) -> None:
+    """The aspirasi and hoax-check dialogues in Bahasa Indonesia, end to end."""
+    me = resident(conv, chat_id=6006, lang="id")
+    verify_dialog(
+        me,
+        [
+            ("/aspirasi", "Apa yang ingin Anda kirim?"),
+            ("[Pengaduan]", "Tentang topik apa?"),
+            ("[Kesehatan]", "Tuliskan dalam satu pesan"),
+            (
+                "Puskesmas Bagendung sering tutup sebelum jam pelayanan.",
+                "Anda dapat menambahkan foto",
+            ),
+            ("[Lanjut]", "secara anonim?"),
+            ("[Anonim]", "Periksa sebelum mengirim"),
+            ("[Kirim]", "Terima kasih! Nomor laporan Anda ASP-2609-0001"),
+            ("/cekhoaks", "Kirim atau teruskan pesan"),
+            (HOAX_TEXT, "Diterima (1)"),
+            ("[🔎 Cek]", "Nomor laporan Anda HKS-2609-0001"),
+            ("/status", "Laporan Anda"),
+        ],
+    )
+    assert "ASP-2609-0001" in me.said()
+    assert "HKS-2609-0001" in me.said()
