@@ -27,6 +27,8 @@ class E2E:
     redis: Redis
     admin: int
     superadmin: int
+    staff: int
+    desk: int
     channel: int
     group: int
     group_link: str
@@ -59,11 +61,21 @@ async def _build_world(api: str) -> dict[str, Any]:
         link = await sim.call(
             "POST", f"/sim/chats/{group['id']}/invite_links", {"creates_join_request": True}
         )
+        staff = await sim.create_user("Pak Rahmat", last_name="(staf)", language_code="id")
+        desk = await sim.create_chat(
+            "supergroup",
+            "Meja Layanan Diskominfo",
+            superadmin["id"],
+            members=[staff["id"]],
+            bots=[{"admin": True}],
+        )
         for user in (admin, superadmin):
             await sim.start(user["id"])
         return {
             "admin": admin["id"],
             "superadmin": superadmin["id"],
+            "staff": staff["id"],
+            "desk": desk["id"],
             "channel": channel["id"],
             "group": group["id"],
             "group_link": link["invite_link"],
@@ -86,7 +98,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory, redis_url: str, config: Config
             "admins": [
                 {"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": ["36.72.02.1001"]}
             ],
-            "staff": {"group": None, "members": []},
+            "staff": {"group": f"tg:{world['desk']}", "members": [f"tg:{world['staff']}"]},
         },
         channels={
             "36.72.02.1001": {
