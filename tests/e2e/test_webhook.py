@@ -37,10 +37,21 @@ def hook(
         tmp, api, write_config(config, tmp / "config.yaml"), redis_url, webhook_port=port
     )
     wait_http(f"http://127.0.0.1:{port}/healthz")
+    asyncio.run(_webhook_registered(api))
     yield api, port, redis
     bot.stop()
     emulator.stop()
     redis.flushdb()
+
+
+async def _webhook_registered(api: str, seconds: float = 20.0) -> None:
+    """Wait until the bot has called setWebhook (it does so right after its server starts)."""
+    async with SimClient(api) as sim:
+        for _ in range(int(seconds * 10)):
+            if (await sim.call("GET", "/sim/updates"))["webhook"]:
+                return
+            await asyncio.sleep(0.1)
+    raise TimeoutError("the bot never called setWebhook")
 
 
 async def test_onboarding_through_the_webhook(hook: tuple[str, int, Redis]) -> None:
