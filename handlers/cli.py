@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from pathlib import Path
 from typing import Any
@@ -106,9 +107,22 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupt_on_signals() -> None:
+    """Ctrl-C and SIGTERM both stop `kimbot` cleanly (children included), even when the
+    process was started in the background with SIGINT ignored."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the `kimbot` command."""
     args = _parser().parse_args(argv)
+    if args.command in ("run", "demo"):
+        _interrupt_on_signals()
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

@@ -28,13 +28,13 @@ class Press(CallbackData, prefix="v1"):
 
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
-    """Inline keyboard for a reply's choices and links, or None."""
-    rows = [
+    """Inline keyboard for a reply's links (first: the text points at them) and choices."""
+    rows = [[InlineKeyboardButton(text=link.label, url=link.url)] for link in reply.links]
+    rows += [
         [InlineKeyboardButton(text=c.label, callback_data=Press(d=c.data).pack()) for c in row]
         for row in reply.choices
         if row
     ]
-    rows += [[InlineKeyboardButton(text=link.label, url=link.url)] for link in reply.links]
     return InlineKeyboardMarkup(inline_keyboard=rows) if rows else None
 
 
