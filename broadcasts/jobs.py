@@ -70,9 +70,10 @@ def start_job(announcement_id: str) -> int:
     ctx = job_context()
     store = ctx.services.announcements
     now = ctx.services.clock.now()
-    store.move(announcement_id, "sending", ["queued", "scheduled"], started_at=now)
-    ann = store.get(announcement_id)
-    if ann is None or ann.state != "sending":
+    # Only the job that moves it to `sending` plans it: a duplicated or late start job
+    # must not enqueue the batches a second time (the watch job revives lost ones).
+    if not store.move(announcement_id, "sending", ["queued", "scheduled"], started_at=now):
+        ann = store.get(announcement_id)
         log.info(
             "announcement %s not started: %s", announcement_id, ann.state if ann else "missing"
         )
@@ -87,14 +88,17 @@ def start_job(announcement_id: str) -> int:
 
 
 def batch_job(announcement_id: str, start: int, stop: int) -> dict[str, Any]:
-    """Deliver one batch; safe to run twice (the ledger skips recipients with an outcome)."""
+    """Deliver one batch; safe to run again (the ledger skips recipients with an outcome),
+    and never twice at the same time: the heartbeat key doubles as the batch's lock."""
     ctx = job_context()
     redis = ctx.services.redis
     beat = f"kim:bc:{announcement_id}:hb:{start}"
     pipe = redis.pipeline(transaction=True)
     pipe.srem(f"kim:bc:{announcement_id}:queued", start)
-    pipe.set(beat, "1", ex=HEARTBEAT_TTL)
-    pipe.execute()
+    pipe.set(beat, "1", ex=HEARTBEAT_TTL, nx=True)
+    if not pipe.execute()[1]:
+        log.info("announcement %s batch %d already running elsewhere", announcement_id, start)
+        return {"skipped": "running elsewhere"}
     done = threading.Event()
 
     def heartbeat() -> None:
