@@ -112,7 +112,7 @@ def test_operator_cli_broadcast_and_status(
     subscribers(ctx, 4)
     text = tmp_path / "pengumuman.txt"
     text.write_text("Vaksinasi gratis Sabtu di Puskesmas.", encoding="utf-8")
-    config = ["--config", str(Path(ctx.services.config.model_dump and tmp_path / "config.yaml"))]
+    config = ["--config", str(tmp_path / "config.yaml")]
     assert (
         main(["broadcast", "--to", "36.72.02", "--text-file", str(text), "--detach", *config]) == 0
     )
