@@ -179,6 +179,10 @@ class WhatsApp(_Model):
     business_number: str = Field(default="", pattern=r"^\d*$")
     announcement_template: Template | None = None
     ticket_template: Template | None = None
+    messages_per_second: float = Field(default=80, gt=0, le=1000)
+    # Unique recipients outside the 24-hour window per moving 24 hours (Meta's tier:
+    # 250, 2000, 10000, 100000; 0 = unlimited).
+    daily_limit: int = Field(default=250, ge=0)
 
 
 class Broadcasts(_Model):

@@ -2,7 +2,8 @@
 
 Redis keys (all owned here):
 - `kim:res:{addr}` — hash: locale, status (active|stopped), village, consent_at,
-  consent_version, created_at, updated_at, stopped_at.
+  consent_version, created_at, updated_at, stopped_at, and for WhatsApp `last_inbound`
+  (when the resident last wrote: it opens WhatsApp's 24-hour customer-service window).
 - `kim:res:{addr}:kom` — set of komunitas slugs the resident joined.
 - `kim:aud:v:{code}` — set of addresses of active subscribers of a village.
 - `kim:aud:kom:{slug}` — set of addresses of active members of a komunitas.
@@ -53,6 +54,11 @@ class Resident:
     village: str | None = None
     stopped_at: float | None = None
     komunitas: set[str] = field(default_factory=set)
+    last_inbound: float = 0.0
+
+    def in_window(self, now: float, margin: float = 600.0) -> bool:
+        """Whether WhatsApp's 24-hour window (opened by their last message) is still open."""
+        return now - self.last_inbound < 86400.0 - margin
 
     @property
     def active(self) -> bool:
@@ -86,6 +92,7 @@ class Residents:
             village=raw.get("village") or None,
             stopped_at=float(raw["stopped_at"]) if raw.get("stopped_at") else None,
             komunitas=set(kom),
+            last_inbound=float(raw.get("last_inbound") or 0.0),
         )
 
     def consent(self, address: Address, locale: str, version: str, now: float) -> None:
@@ -137,6 +144,11 @@ class Residents:
         )
         pipe.zadd(STOPPED_INDEX, {str(address): now})
         pipe.execute()
+
+    def touch_inbound(self, address: Address, now: float) -> None:
+        """The resident wrote to us (WhatsApp: this opens a 24-hour window)."""
+        if self.redis.exists(_key(address)):
+            self.redis.hset(_key(address), "last_inbound", repr(now))
 
     def set_locale(self, address: Address, locale: str, now: float) -> None:
         """Remember the resident's language."""

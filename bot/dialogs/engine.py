@@ -73,6 +73,8 @@ class Conversations:
         if verdict == "drop":
             return []
         resident = svc.residents.get(msg.address)
+        if resident is not None and msg.address.platform == "wa":
+            svc.residents.touch_inbound(msg.address, svc.clock.now())
         state = svc.dialogs.load(msg.address)
         config = svc.config.locales
         locale = (
