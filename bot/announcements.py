@@ -109,6 +109,10 @@ class Outcome:
     code: str  # SENT, BLOCKED or "f:<reason>"
 
 
+def _bucket(code: str) -> str:
+    return "sent" if code == SENT else "blocked" if code == BLOCKED else "failed"
+
+
 class Announcements:
     """The announcement store."""
 
@@ -331,16 +335,22 @@ class Announcements:
         for outcome, is_new in zip(outcomes, fresh, strict=True):
             if is_new:
                 new += 1
-                bucket = (
-                    "sent"
-                    if outcome.code == SENT
-                    else "blocked"
-                    if outcome.code == BLOCKED
-                    else "failed"
-                )
-                pipe.hincrby(f"kim:bc:{announcement_id}:counts", bucket, 1)
+                pipe.hincrby(f"kim:bc:{announcement_id}:counts", _bucket(outcome.code), 1)
         pipe.execute()
         return new
+
+    def correct(self, announcement_id: str, recipient: str, code: str) -> bool:
+        """Replace a recorded outcome (a WhatsApp message accepted, then reported failed)."""
+        ledger = f"kim:bc:{announcement_id}:ledger"
+        old = self.redis.hget(ledger, recipient)
+        if old is None or old == code:
+            return False
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(ledger, recipient, code)
+        pipe.hincrby(f"kim:bc:{announcement_id}:counts", _bucket(str(old)), -1)
+        pipe.hincrby(f"kim:bc:{announcement_id}:counts", _bucket(code), 1)
+        pipe.execute()
+        return True
 
     def failures(self, announcement_id: str, limit: int = 1000) -> list[tuple[str, str]]:
         """(recipient, reason) for failed and blocked recipients."""
@@ -404,3 +414,7 @@ class Announcements:
             pipe.hset(base + ":ledger", tombstone, str(code) if code is not None else BLOCKED)
             if code is None:
                 pipe.hincrby(base + ":counts", "blocked", 1)
+            pipe.hdel(base + ":wastate", who)  # WhatsApp statuses (bot/wa_tracking.py)
+            for digest, recipient in self.redis.hscan_iter(base + ":wamsg"):
+                if recipient == who:
+                    pipe.hdel(base + ":wamsg", digest)

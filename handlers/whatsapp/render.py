@@ -102,7 +102,23 @@ class OutMedia:
     media_id: str
 
 
-Outgoing = OutText | OutButtons | OutList | OutLink | OutMedia
+@dataclass(frozen=True)
+class OutTemplate:
+    """An approved template (the only thing allowed outside the 24-hour window)."""
+
+    name: str
+    language: str
+    params: tuple[str, ...] = ()
+
+
+Outgoing = OutText | OutButtons | OutList | OutLink | OutMedia | OutTemplate
+
+
+def template_param(text: str, limit: int = 900) -> str:
+    """Text fit for a template parameter: no newlines or tabs, no runs of 4+ spaces."""
+    flat = " · ".join(line.strip() for line in text.splitlines() if line.strip())
+    flat = " ".join(flat.replace("\t", " ").split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 
 def render(reply: Reply, list_label: str) -> list[Outgoing]:

@@ -33,6 +33,7 @@ from pywa_async.errors import (
     WhatsAppError,
 )
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow, URLButton
+from pywa_async.types.templates import BodyText, TemplateLanguage
 
 from handlers.whatsapp.ids import ref
 from handlers.whatsapp.render import (
@@ -41,6 +42,7 @@ from handlers.whatsapp.render import (
     OutLink,
     OutList,
     OutMedia,
+    OutTemplate,
     OutText,
 )
 from handlers.whatsapp.settings import WhatsAppSettings
@@ -67,6 +69,7 @@ class Delivery:
     outcome: Outcome
     sent: int = 0
     error_code: int | None = None
+    message_ids: tuple[str, ...] = ()
 
 
 def routable(chat_id: str) -> bool:
@@ -135,10 +138,11 @@ class Sender:
             log.warning("recipient %s has no id WhatsApp can send to; reply dropped", who)
             return Delivery("unroutable")
         sent = 0
+        ids: list[str] = []
         for message in messages:
             while True:
                 try:
-                    await self._send_with_retry(targets[0], message)
+                    ids.append(await self._send_with_retry(targets[0], message))
                 except BSUIDRecipientNotSupported as exc:
                     if len(targets) > 1:
                         targets.pop(0)
@@ -153,7 +157,7 @@ class Sender:
                         sent,
                         len(messages),
                     )
-                    return Delivery("outside_window", sent, exc.code)
+                    return Delivery("outside_window", sent, exc.code, tuple(ids))
                 except WhatsAppError as exc:
                     return self._failed(who, exc, sent)
                 except httpx.HTTPError as exc:
@@ -161,7 +165,7 @@ class Sender:
                     return Delivery("failed", sent)
                 sent += 1
                 break
-        return Delivery("sent", sent)
+        return Delivery("sent", sent, message_ids=tuple(ids))
 
     @staticmethod
     def _failed(who: str, exc: WhatsAppError, sent: int) -> Delivery:
@@ -175,27 +179,29 @@ class Sender:
         )
         return Delivery("failed", sent, exc.code)
 
-    async def _send_with_retry(self, to: str, message: Outgoing) -> None:
-        """Send one message; on a rate limit wait and try again, a bounded number of times."""
+    async def _send_with_retry(self, to: str, message: Outgoing) -> str:
+        """Send one message; on a rate limit wait and try again, a bounded number of times.
+
+        Returns the message id WhatsApp assigned (status webhooks refer to it).
+        """
         for delay in (*self.retry_delays, None):
             try:
-                await self._send_one(to, message)
+                return await self._send_one(to, message)
             except (RateLimitHit, TooManyMessages) as exc:
                 if delay is None:
                     raise
                 log.info("rate limited (code %s); retrying in %.1f s", exc.code, delay)
                 await asyncio.sleep(delay)
-            else:
-                return
+        raise AssertionError("unreachable")
 
-    async def _send_one(self, to: str, message: Outgoing) -> None:
+    async def _send_one(self, to: str, message: Outgoing) -> str:
         """One Cloud API call for one rendered message."""
         client = self.client
         match message:
             case OutText(text=text):
-                await client.send_message(to=to, text=text)
+                sent = await client.send_message(to=to, text=text)
             case OutButtons(text=text, buttons=buttons):
-                await client.send_message(
+                sent = await client.send_message(
                     to=to,
                     text=text,
                     buttons=[Button(title=b.title, callback_data=b.id) for b in buttons],
@@ -208,15 +214,26 @@ class Sender:
                         for r in rows
                     ],
                 )
-                await client.send_message(
+                sent = await client.send_message(
                     to=to, text=text, buttons=SectionList(button_title=label, sections=[section])
                 )
             case OutLink(text=text, label=label, url=url):
-                await client.send_message(to=to, text=text, buttons=URLButton(title=label, url=url))
+                sent = await client.send_message(
+                    to=to, text=text, buttons=URLButton(title=label, url=url)
+                )
             case OutMedia(kind="photo", media_id=media_id):
-                await client.send_image(to=to, image=media_id)
+                sent = await client.send_image(to=to, image=media_id)
             case OutMedia(kind="video", media_id=media_id):
-                await client.send_video(to=to, video=media_id)
+                sent = await client.send_video(to=to, video=media_id)
             case OutMedia(media_id=media_id):
                 # pywa 4.5 leaks its MISSING sentinel into the JSON unless filename is given.
-                await client.send_document(to=to, document=media_id, filename=None)
+                sent = await client.send_document(to=to, document=media_id, filename=None)
+            case OutTemplate(name=name, language=language, params=params):
+                sent = await client.send_template(
+                    to=to,
+                    name=name,
+                    language=TemplateLanguage(language),
+                    # pywa documents positional params; its stubs type them as BodyText
+                    params=[BodyText.params(*params)] if params else None,  # type: ignore[arg-type]
+                )
+        return str(sent.id)

@@ -1,0 +1,61 @@
+"""WhatsApp statuses update the ledger in any order; erasure leaves no trace of them."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.addresses import Address
+from bot.announcements import SENT, Outcome
+from bot.services import Services
+from bot.store import Redis
+from bot.wa_tracking import apply_status, remember, tally
+from tests.test_privacy import everything_in
+
+ME = "wa:AA.5550001"
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        ["sent", "delivered", "read"],
+        ["read", "delivered", "sent"],
+        ["delivered", "read", "sent", "delivered"],
+    ],
+)
+def test_statuses_only_move_forward(services: Services, redis: Redis, order: list[str]) -> None:
+    """Whatever order Meta sends them in, the recipient ends at 'read'."""
+    ann = services.announcements.create(None, ["36.72"], 1.0, kind="text", text="x")
+    services.announcements.record(ann.id, [Outcome(ME, SENT)])
+    remember(redis, ann.id, ME, "wamid.HBgLNjI4MTIzNDU2Nzg5MA==")
+    for status in order:
+        assert (
+            apply_status(
+                redis, services.announcements, "wamid.HBgLNjI4MTIzNDU2Nzg5MA==", status, None
+            )
+            == ann.id
+        )
+    assert tally(redis, ann.id) == {"read": 1}
+    assert services.announcements.get(ann.id).counts == {"sent": 1}  # type: ignore[union-attr]
+
+
+def test_a_failed_status_corrects_the_ledger(services: Services, redis: Redis) -> None:
+    """Accepted, then reported failed: counted as failed with the error code."""
+    ann = services.announcements.create(None, ["36.72"], 1.0, kind="text", text="x")
+    services.announcements.record(ann.id, [Outcome(ME, SENT)])
+    remember(redis, ann.id, ME, "wamid.A")
+    apply_status(redis, services.announcements, "wamid.A", "failed", 131026)
+    assert services.announcements.get(ann.id).counts == {"sent": 0, "failed": 1}  # type: ignore[union-attr]
+    assert services.announcements.failures(ann.id) == [(ME, "whatsapp error 131026")]
+    assert apply_status(redis, services.announcements, "wamid.unknown", "read", None) is None
+
+
+def test_erasure_removes_whatsapp_statuses(services: Services, redis: Redis) -> None:
+    """After erasure no status entry names the resident."""
+    who = Address.parse(ME)
+    services.residents.consent(who, "id", "v1", 1.0)
+    ann = services.announcements.create(None, ["36.72"], 1.0, kind="text", text="x")
+    services.announcements.record(ann.id, [Outcome(ME, SENT)])
+    remember(redis, ann.id, ME, "wamid.B")
+    apply_status(redis, services.announcements, "wamid.B", "delivered", None)
+    services.privacy.erase(who)
+    assert "5550001" not in everything_in(redis)
