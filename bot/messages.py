@@ -55,6 +55,7 @@ class Incoming:
     forwarded: bool = False
     message_id: int = 0
     reply_to: int = 0
+    reply_text: str = ""  # text or caption of the message replied to
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,16 @@ class BroadcastFlow:
         if _not_admin(turn):
             return
         if turn.msg.reply_to:
-            turn.goto(FLOW, "targets", source=turn.msg.reply_to, preview="", selected=[], page=0)
+            text = turn.msg.reply_text
+            turn.goto(
+                FLOW,
+                "targets",
+                source=turn.msg.reply_to,
+                text=text,
+                preview=text[:PREVIEW],
+                selected=[],
+                page=0,
+            )
             self._ask_targets(turn, edit=False)
             return
         turn.goto(FLOW, "compose", selected=[], page=0)
@@ -76,7 +85,12 @@ class BroadcastFlow:
                 )
                 return
             turn.goto(
-                FLOW, "targets", source=msg.message_id, preview=msg.text[:PREVIEW], kind=msg.kind
+                FLOW,
+                "targets",
+                source=msg.message_id,
+                text=msg.text,
+                preview=msg.text[:PREVIEW],
+                kind=msg.kind,
             )
             self._auto_or_ask_targets(turn)
         elif state.step == "schedule" and msg.kind == "text":
@@ -249,6 +263,7 @@ class BroadcastFlow:
             kind="copy",
             source_chat=turn.address.chat_id,
             source_message=int(state.data["source"]),
+            text=state.data.get("text", ""),
             scheduled_at=state.data.get("at"),
             needs_approval=approval,
         )

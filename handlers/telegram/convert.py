@@ -26,7 +26,9 @@ def incoming_message(message: Message) -> Incoming:
     language = user.language_code if user else None
     forwarded = message.forward_origin is not None
     message_id = message.message_id
-    reply_to = message.reply_to_message.message_id if message.reply_to_message else 0
+    replied = message.reply_to_message
+    reply_to = replied.message_id if replied else 0
+    reply_text = (replied.text or replied.caption or "") if replied else ""
     text = message.text or message.caption or ""
     if message.text is not None:
         command = parse_command(message.text)
@@ -41,6 +43,7 @@ def incoming_message(message: Message) -> Incoming:
                 language_code=language,
                 message_id=message_id,
                 reply_to=reply_to,
+                reply_text=reply_text,
             )
         return Incoming(
             address,

@@ -1,0 +1,114 @@
+"""Delivers one batch of an announcement to its WhatsApp subscribers.
+
+Per recipient, within WhatsApp's rules (../shared/docs/PLATFORM.md):
+- inside the resident's 24-hour window (opened by their last message) the announcement
+  goes as a normal text message, split at 4096 characters;
+- outside it — or when the API answers 131047 — as the configured approved template,
+  its text as the template's parameter;
+- a template reaches a new recipient only while the number's daily budget (unique
+  recipients outside the window per moving 24 hours) has room: over it the recipient
+  stays pending, and the batch reports when a slot frees so the broadcast resumes then;
+- rate limits (130429, 131056) are waited out by the sender; a resident who is gone or
+  stopped counts as blocked; anything else is `failed` with WhatsApp's error code.
+Accepted messages are remembered (bot/wa_tracking.py) so status webhooks update the ledger.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from bot.addresses import Address
+from bot.announcements import BLOCKED, ERASED, SENT, Announcement, Outcome
+from bot.services import Services
+from bot.wa_tracking import remember
+from broadcasts.limiter import RateLimiter
+from broadcasts.wa_budget import DailyBudget
+from handlers.whatsapp.render import Outgoing, OutTemplate, OutText, split, template_param
+from handlers.whatsapp.send import Delivery, Recipient, Sender
+
+
+@dataclass
+class WhatsAppStats:
+    """What one batch did on WhatsApp."""
+
+    sent: int = 0
+    templates: int = 0
+    blocked: int = 0
+    failed: int = 0
+    deferred: int = 0
+    resume_at: float = 0.0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+
+class WhatsAppDelivery:
+    """Sends an announcement to WhatsApp recipients of one batch."""
+
+    def __init__(
+        self, services: Services, sender: Sender, limiter: RateLimiter, budget: DailyBudget
+    ) -> None:
+        self.services = services
+        self.sender = sender
+        self.limiter = limiter
+        self.budget = budget
+
+    async def deliver(self, ann: Announcement, recipients: list[str]) -> WhatsAppStats:
+        """Send to every WhatsApp recipient without an outcome; record what happened."""
+        stats = WhatsAppStats()
+        store = self.services.announcements
+        pending = [
+            r
+            for r in store.pending(ann.id, recipients)
+            if r.startswith("wa:") and not r.startswith(ERASED)
+        ]
+        for recipient in pending:
+            await self._one(ann, recipient, stats)
+        store.record(ann.id, stats.outcomes)
+        return stats
+
+    async def _one(self, ann: Announcement, recipient: str, stats: WhatsAppStats) -> None:
+        address = Address.parse(recipient)
+        resident = self.services.residents.get(address)
+        if resident is None or not resident.active:
+            stats.blocked += 1
+            stats.outcomes.append(Outcome(recipient, BLOCKED))
+            return
+        now = time.time()
+        delivery: Delivery | None = None
+        if resident.in_window(now):
+            await self.limiter.acquire()
+            delivery = await self.sender.send(Recipient(address.chat_id), self._messages(ann))
+        if delivery is None or delivery.outcome == "outside_window":
+            template = self.services.config.whatsapp.announcement_template
+            if template is None:
+                stats.failed += 1
+                stats.outcomes.append(
+                    Outcome(recipient, "f:outside the 24-hour window; no template")
+                )
+                return
+            allowed, free_at = self.budget.take(address, now)
+            if not allowed:
+                stats.deferred += 1
+                stats.resume_at = max(stats.resume_at, free_at)
+                return
+            await self.limiter.acquire()
+            message = OutTemplate(template.name, template.language, (template_param(ann.text),))
+            delivery = await self.sender.send(Recipient(address.chat_id), [message])
+            stats.templates += delivery.outcome == "sent"
+        if delivery.outcome == "sent":
+            stats.sent += 1
+            stats.outcomes.append(Outcome(recipient, SENT))
+            for message_id in delivery.message_ids:
+                remember(self.services.redis, ann.id, recipient, message_id)
+        elif delivery.outcome == "unroutable":
+            stats.blocked += 1
+            stats.outcomes.append(Outcome(recipient, BLOCKED))
+        else:
+            stats.failed += 1
+            stats.outcomes.append(
+                Outcome(recipient, f"f:whatsapp error {delivery.error_code or '?'}")
+            )
+
+    @staticmethod
+    def _messages(ann: Announcement) -> list[Outgoing]:
+        return [OutText(part) for part in split(ann.text)]

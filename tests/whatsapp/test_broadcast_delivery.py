@@ -1,0 +1,142 @@
+"""Announcements to WhatsApp subscribers: the 24-hour window, templates, the daily budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.addresses import Address
+from bot.announcements import Announcement
+from bot.clock import FixedClock
+from bot.config import Config, Template
+from bot.services import Services, build_services
+from bot.store import Redis
+from bot.wa_tracking import apply_status, tally
+from broadcasts.limiter import RateLimiter, Rates
+from broadcasts.wa_budget import DailyBudget
+from broadcasts.whatsapp_delivery import WhatsAppDelivery
+from handlers.whatsapp.send import Sender
+from tests.whatsapp.conftest import SETTINGS
+from tests.whatsapp.graph import GraphAPI
+from tests.whatsapp.payloads import PHONE_NUMBER_ID
+
+BAGENDUNG = "36.72.02.1001"
+TEXT = "Pengumuman: pemadaman listrik\nSabtu 09.00-12.00 di RW 03."
+
+
+@pytest.fixture
+def bc_services(wa_config: Config, redis: Redis, clock: FixedClock) -> Services:
+    """WhatsApp with the announcement template configured."""
+    whatsapp = wa_config.whatsapp.model_copy(
+        update={"announcement_template": Template(name="kim_pengumuman", language="id")}
+    )
+    return build_services(wa_config.model_copy(update={"whatsapp": whatsapp}), redis, clock)
+
+
+@pytest.fixture
+async def delivery(bc_services: Services, graph: GraphAPI) -> AsyncIterator[WhatsAppDelivery]:
+    """The WhatsApp side of a batch, on the recording Graph API, with a budget of 2."""
+    session = httpx.AsyncClient(transport=graph.transport())
+    sender = Sender.connect(SETTINGS, PHONE_NUMBER_ID, session, retry_delays=(0.01,))
+    limiter = RateLimiter(bc_services.redis, int(PHONE_NUMBER_ID), Rates(per_second=1000))
+    yield WhatsAppDelivery(
+        bc_services, sender, limiter, DailyBudget(bc_services.redis, PHONE_NUMBER_ID, 2)
+    )
+    await sender.aclose()
+
+
+def resident(services: Services, chat: str, wrote_at: float | None) -> str:
+    """A WhatsApp subscriber of Bagendung who last wrote at `wrote_at` (None: never)."""
+    address = Address("wa", chat)
+    services.residents.consent(address, "id", "v1", 1.0)
+    services.residents.subscribe(address, BAGENDUNG, 2.0)
+    if wrote_at is not None:
+        services.residents.touch_inbound(address, wrote_at)
+    return str(address)
+
+
+def planned(services: Services) -> Announcement:
+    """An announcement to Bagendung, planned."""
+    store = services.announcements
+    ann = store.create(None, [BAGENDUNG], 1.0, kind="text", text=TEXT)
+    store.move(ann.id, "sending", ["queued"])
+    store.plan(ann.id)
+    found = store.get(ann.id)
+    assert found is not None
+    return found
+
+
+async def test_window_decides_between_message_and_template(
+    bc_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI
+) -> None:
+    """In the window: a normal text. Outside: the template, the text as its parameter."""
+
+    recent = resident(bc_services, "ID.1000001", time.time() - 3600)
+    old = resident(bc_services, "ID.1000002", time.time() - 3 * 86400)
+    ann = planned(bc_services)
+    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    assert (stats.sent, stats.templates, stats.failed) == (2, 1, 0)
+    (inside,) = graph.to(recent[3:])
+    assert (inside.kind, inside.text) == ("text", TEXT)
+    (outside,) = graph.to(old[3:])
+    assert outside.kind == "template"
+    assert outside.body["template"]["name"] == "kim_pengumuman"
+    param = outside.body["template"]["components"][0]["parameters"][0]["text"]
+    assert "\n" not in param
+    assert "Sabtu 09.00-12.00" in param
+
+
+async def test_131047_falls_back_to_the_template(
+    bc_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI
+) -> None:
+    """The window we thought open was closed: the API says 131047; the template goes."""
+
+    chat = resident(bc_services, "ID.1000003", time.time() - 600)
+    graph.failures.append((400, 131047))
+    ann = planned(bc_services)
+    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    assert (stats.sent, stats.templates) == (1, 1)
+    assert [s.kind for s in graph.to(chat[3:])] == ["text", "template"]
+
+
+async def test_daily_budget_defers_the_rest(
+    bc_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI
+) -> None:
+    """Budget 2: two templates go, the third waits and the batch says when to resume."""
+    chats = [resident(bc_services, f"ID.200000{i}", None) for i in range(3)]
+    ann = planned(bc_services)
+    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    assert (stats.sent, stats.deferred) == (2, 1)
+    assert stats.resume_at > 0
+    pending = bc_services.announcements.pending(ann.id, chats)
+    assert len(pending) == 1
+    again = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    assert (again.sent, again.deferred) == (0, 1)  # still no room; nobody sent twice
+    assert len(graph.sent) == 2
+
+
+async def test_statuses_reach_the_ledger(
+    bc_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI, redis: Redis
+) -> None:
+    """The message ids WhatsApp returns let later status webhooks find their recipient."""
+
+    resident(bc_services, "ID.1000004", time.time())
+    ann = planned(bc_services)
+    await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    message_id = "wamid.out1"  # the stand-in numbers its message ids from 1
+    assert apply_status(redis, bc_services.announcements, message_id, "read", None) == ann.id
+    assert tally(redis, ann.id) == {"read": 1}
+
+
+async def test_stopped_and_missing_residents_are_not_sent_to(
+    bc_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI
+) -> None:
+    """A resident who stopped after planning counts as blocked, nothing is sent."""
+    chat = resident(bc_services, "ID.1000005", None)
+    ann = planned(bc_services)
+    bc_services.residents.stop(Address.parse(chat), 3.0)
+    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    assert (stats.blocked, len(graph.sent)) == (1, 0)
