@@ -439,7 +439,8 @@ class Desk:
         else:
             text = _("Answer to your report {id}:", id=ticket.id) + "\n\n" + note
             choices = _rating(tr, ticket.id)
-        self.svc.dispatch.notify(ticket.requester, Reply(text=text, choices=choices))
+        notice = Reply(text=text, choices=choices, ticket=ticket.id)
+        self.svc.dispatch.notify(ticket.requester, notice)
 
     # -- staff overviews ---------------------------------------------------------------
 

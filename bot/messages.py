@@ -94,6 +94,7 @@ class Reply:
     media: MediaRef | None = None
     progress_of: str = ""
     card_of: str = ""
+    ticket: str = ""  # a resident's notice about this ticket (WhatsApp's template names it)
 
     @property
     def flat_choices(self) -> list[Choice]:
@@ -124,4 +125,5 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         media=MediaRef(**media) if media else None,
         progress_of=str(data.get("progress_of", "")),
         card_of=str(data.get("card_of", "")),
+        ticket=str(data.get("ticket", "")),
     )

@@ -14,6 +14,7 @@ from bot.dialog_state import DialogStore
 from bot.directory import ChatDirectory
 from bot.dispatch import Dispatch, NoDispatch
 from bot.flood import FloodGuard
+from bot.held import HeldMessages
 from bot.hoaxes import HoaxArchive
 from bot.i18n import Translator
 from bot.privacy import Privacy
@@ -42,6 +43,7 @@ class Services:
     dispatch: Dispatch
     tickets: Tickets
     hoaxes: HoaxArchive
+    held: HeldMessages
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -58,6 +60,7 @@ def build_services(
     regions = RegionIndex(config.regions)
     announcements = Announcements(redis, config)
     tickets = Tickets(redis, config.deployment.timezone)
+    held = HeldMessages(redis)
     return Services(
         config=config,
         redis=redis,
@@ -66,11 +69,12 @@ def build_services(
         residents=residents,
         dialogs=dialogs,
         flood=flood,
-        privacy=Privacy(redis, [residents, dialogs, flood, announcements, tickets]),
+        privacy=Privacy(redis, [residents, dialogs, flood, announcements, tickets, held]),
         clock=clock or SystemClock(),
         roles=Roles(config, regions),
         announcements=announcements,
         dispatch=dispatch or NoDispatch(),
         tickets=tickets,
         hoaxes=HoaxArchive(redis),
+        held=held,
     )

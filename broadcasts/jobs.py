@@ -31,6 +31,7 @@ from bot.announcements import Announcement
 from bot.broadcast_report import progress_text
 from broadcasts.context import JobContext, job_context
 from broadcasts.telegram_sender import Sender
+from broadcasts.whatsapp_delivery import deliver_whatsapp, resume_at
 
 log = logging.getLogger(__name__)
 BULK_QUEUE = "kim-bulk"
@@ -140,10 +141,15 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
             paid=ctx.services.config.broadcasts.paid_broadcast,
             should_stop=cancelled,
         )
-        stats = await sender.deliver(ann, store.recipients(announcement_id, start, stop))
+        recipients = store.recipients(announcement_id, start, stop)
+        stats = await sender.deliver(ann, recipients)
     finally:
         await bot.session.close()
-    return asdict(stats)
+    result = asdict(stats)
+    whatsapp = await deliver_whatsapp(ctx.services, ann, recipients)
+    if whatsapp is not None:
+        result["whatsapp"] = {k: v for k, v in asdict(whatsapp).items() if k != "outcomes"}
+    return result
 
 
 def watch_job(announcement_id: str) -> str:
@@ -169,6 +175,8 @@ def watch_job(announcement_id: str) -> str:
 def _revive_lost_batches(ctx: JobContext, ann: Announcement) -> None:
     redis = ctx.services.redis
     store = ctx.services.announcements
+    if ctx.services.clock.now() < resume_at(ctx.services, ann.id):
+        return  # WhatsApp recipients wait for the daily budget, not for a lost worker
     queued = {int(s) for s in redis.smembers(f"kim:bc:{ann.id}:queued")}
     for start, stop in _batches(ctx, ann.total):
         if start in queued or redis.exists(f"kim:bc:{ann.id}:hb:{start}"):

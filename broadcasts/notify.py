@@ -22,10 +22,38 @@ def notify_job(to: str, reply: dict[str, Any]) -> str:
     """Send (or, for a staff card that exists, edit) one message."""
     ctx = job_context()
     address = Address.parse(to)
-    if address.platform != "tg":
-        raise RuntimeError(f"no sender for {address.platform} notifications in this worker")
     message = reply_from_dict(reply)
+    if address.platform == "wa":
+        return asyncio.run(_send_whatsapp(ctx, address, message))
     return asyncio.run(_send(ctx, int(address.chat_id), message))
+
+
+async def _send_whatsapp(ctx: JobContext, address: Address, reply: Reply) -> str:
+    """Inside the 24-hour window: the message. Outside: hold it, send the ticket template."""
+    from handlers.whatsapp.render import OutTemplate, render
+    from handlers.whatsapp.send import Recipient, Sender
+    from handlers.whatsapp.settings import WhatsAppSettings
+
+    services = ctx.services
+    wa = services.config.whatsapp
+    resident = services.residents.get(address)
+    if resident is None:
+        return "gone"
+    sender = Sender.connect(WhatsAppSettings.from_env(), wa.phone_number_id)
+    try:
+        if resident.in_window(services.clock.now()):
+            tr = services.translator(resident.locale)
+            delivery = await sender.send(Recipient(address.chat_id), render(reply, tr._("Choose")))
+            if delivery.outcome != "outside_window":
+                return delivery.outcome
+        services.held.hold(address, reply)
+        template = wa.ticket_template
+        if template is None or not reply.ticket:
+            return "held"
+        message = OutTemplate(template.name, template.language, (reply.ticket,))
+        return "held; " + (await sender.send(Recipient(address.chat_id), [message])).outcome
+    finally:
+        await sender.aclose()
 
 
 async def _send(ctx: JobContext, chat_id: int, reply: Reply) -> str:

@@ -20,12 +20,14 @@ from dataclasses import dataclass, field
 
 from bot.addresses import Address
 from bot.announcements import BLOCKED, ERASED, SENT, Announcement, Outcome
+from bot.clock import to_datetime
 from bot.services import Services
 from bot.wa_tracking import remember
-from broadcasts.limiter import RateLimiter
+from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.wa_budget import DailyBudget
 from handlers.whatsapp.render import Outgoing, OutTemplate, OutText, split, template_param
 from handlers.whatsapp.send import Delivery, Recipient, Sender
+from handlers.whatsapp.settings import WhatsAppSettings
 
 
 @dataclass
@@ -112,3 +114,43 @@ class WhatsAppDelivery:
     @staticmethod
     def _messages(ann: Announcement) -> list[Outgoing]:
         return [OutText(part) for part in split(ann.text)]
+
+
+RESUME_KEY = "kim:bc:{id}:resume_at"  # when deferred WhatsApp recipients may be tried again
+
+
+async def deliver_whatsapp(
+    services: Services, ann: Announcement, recipients: list[str]
+) -> WhatsAppStats | None:
+    """The WhatsApp part of a batch (None when the batch has no WhatsApp recipients).
+
+    Credentials come from the worker's environment (KIMBOT_WA_*); a deferral over the
+    daily budget is remembered with the time the broadcast may resume.
+    """
+    if not any(r.startswith("wa:") for r in recipients):
+        return None
+    wa = services.config.whatsapp
+    settings = WhatsAppSettings.from_env()
+    sender = Sender.connect(settings, wa.phone_number_id)
+    limiter = RateLimiter(
+        services.redis, int(wa.phone_number_id), Rates(per_second=wa.messages_per_second)
+    )
+    budget = DailyBudget(services.redis, wa.phone_number_id, wa.daily_limit)
+    try:
+        stats = await WhatsAppDelivery(services, sender, limiter, budget).deliver(ann, recipients)
+    finally:
+        await sender.aclose()
+    if stats.deferred:
+        key = RESUME_KEY.format(id=ann.id)
+        current = float(services.redis.get(key) or 0)
+        services.redis.set(key, repr(max(current, stats.resume_at)), ex=3 * 86400)
+        tr = services.translator(services.config.locales.default)
+        when = tr.datetime_text(to_datetime(stats.resume_at))
+        note = tr._("WhatsApp's daily limit is reached; the rest go out from {when}.", when=when)
+        services.redis.hset(f"kim:bc:{ann.id}", "note", note)
+    return stats
+
+
+def resume_at(services: Services, announcement_id: str) -> float:
+    """Until when lost-looking batches are really waiting for WhatsApp's budget."""
+    return float(services.redis.get(RESUME_KEY.format(id=announcement_id)) or 0)

@@ -26,6 +26,7 @@ from bot.config import Config
 from bot.dialogs import Conversations, build_conversations
 from bot.services import Services, build_services
 from bot.store import EmbeddedRedis, connect
+from bot.wa_tracking import apply_status
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
 from handlers.settings import Settings, SettingsError
@@ -38,6 +39,7 @@ from handlers.telegram.app import (
 )
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.settings import WhatsAppSettings
+from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import add_whatsapp_routes
 
 log = logging.getLogger(__name__)
@@ -127,7 +129,20 @@ async def _serve(
         if app is None:
             app = web.Application(client_max_size=1024 * 1024)
             app.router.add_get("/healthz", _healthz)
-        add_whatsapp_routes(app, WhatsAppChannel.create(services, conversations, wa_settings))
+
+        async def on_status(status: DeliveryStatus) -> None:
+            """Broadcast messages' statuses update their announcement's ledger."""
+            await asyncio.to_thread(
+                apply_status,
+                services.redis,
+                services.announcements,
+                status.message_id,
+                status.status,
+                status.error_code,
+            )
+
+        channel = WhatsAppChannel.create(services, conversations, wa_settings, on_status=on_status)
+        add_whatsapp_routes(app, channel)
     runner = None
     if app is not None:
         runner = web.AppRunner(app, access_log_format=ACCESS_LOG_FORMAT)

@@ -73,8 +73,10 @@ class Conversations:
         if verdict == "drop":
             return []
         resident = svc.residents.get(msg.address)
+        held: list[Reply] = []
         if resident is not None and msg.address.platform == "wa":
             svc.residents.touch_inbound(msg.address, svc.clock.now())
+            held = svc.held.release(msg.address)  # the window is open again: deliver them
         state = svc.dialogs.load(msg.address)
         config = svc.config.locales
         locale = (
@@ -84,6 +86,7 @@ class Conversations:
             or pick_locale(msg.language_code, list(config.enabled), config.default)
         )
         turn = Turn(msg, svc, svc.translator(locale), resident, state, svc.clock.now())
+        turn.replies.extend(held)
         if verdict == "warn":
             turn.say(common.flood_warning(turn))
             return turn.replies
