@@ -127,3 +127,17 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         card_of=str(data.get("card_of", "")),
         ticket=str(data.get("ticket", "")),
     )
+
+
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into parts of at most `limit` characters, at line breaks when possible
+    (every channel has a message length limit: Telegram and WhatsApp 4096)."""
+    parts: list[str] = []
+    while len(text) > limit:
+        cut = text.rfind("\n", 0, limit)
+        if cut <= 0:
+            cut = limit
+        parts.append(text[:cut])
+        text = text[cut:].lstrip("\n")
+    parts.append(text)
+    return parts

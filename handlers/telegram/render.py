@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.messages import Reply
+from bot.messages import Reply, split_text
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
@@ -48,16 +48,8 @@ def html_text(reply: Reply) -> str:
 
 
 def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split text into parts of at most `limit` characters, at line breaks when possible."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    parts.append(text)
-    return parts
+    """Split text into parts of at most `limit` characters (see `bot.messages.split_text`)."""
+    return split_text(text, limit)
 
 
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message | None:

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.messages import Choice, Link, Reply
+from bot.messages import Choice, Link, Reply, split_text
 
 TEXT_LIMIT = 4096
 BODY_LIMIT = 1024
@@ -202,16 +202,8 @@ def numbered(choices: list[Choice]) -> str:
 
 
 def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split text into parts of at most `limit` characters, at line breaks when possible."""
-    parts: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind("\n", 0, limit)
-        if cut <= 0:
-            cut = limit
-        parts.append(text[:cut])
-        text = text[cut:].lstrip("\n")
-    parts.append(text)
-    return parts
+    """Split text into parts of at most `limit` characters (see `bot.messages.split_text`)."""
+    return split_text(text, limit)
 
 
 def interactive(body: str, make: Callable[[str], Outgoing]) -> list[Outgoing]:
