@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
-import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import (
     BotCommand,
     BotCommandScopeAllPrivateChats,
@@ -27,28 +23,7 @@ from aiogram.types import (
 )
 from pydantic import BaseModel
 
-from handlers.simulator import Emulator, SimClient, make_png
-
-TOKEN = "123456:TESTtoken"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[f"{TOKEN}:kim_test_bot"]) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def bot(emu: Emulator) -> AsyncIterator[Bot]:
-    client = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    yield client
-    await client.session.close()
-
-
-@pytest.fixture
-async def sim(emu: Emulator) -> AsyncIterator[SimClient]:
-    async with SimClient(emu.base_url) as client:
-        yield client
+from handlers.simulator import SimClient, make_png
 
 
 def assert_no_extra(obj: Any) -> None:

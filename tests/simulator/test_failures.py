@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import aiohttp
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -20,27 +19,13 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from handlers.simulator import Emulator, SimClient, SimError
-
-TOKEN = "123456:TESTtoken"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[TOKEN]) as emulator:
-        yield emulator
+from tests.simulator.helpers import TOKEN, bot_at
 
 
 @pytest.fixture
-async def bot(emu: Emulator) -> AsyncIterator[Bot]:
-    client = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    yield client
-    await client.session.close()
-
-
-@pytest.fixture
-async def sim(emu: Emulator) -> AsyncIterator[SimClient]:
-    async with SimClient(emu.base_url) as client:
-        yield client
+def emulator_kwargs() -> dict[str, Any]:
+    """The bare token, as this module has always started its emulator."""
+    return {"tokens": [TOKEN]}
 
 
 @pytest.fixture
@@ -209,12 +194,9 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
 
 
 async def test_bot_not_found_errors_via_aiogram(emu: Emulator) -> None:
-    wrong = Bot("42:WRONG", session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    try:
+    async with bot_at(emu.base_url, "42:WRONG") as wrong:
         with pytest.raises(TelegramUnauthorizedError):
             await wrong.get_me()
-    finally:
-        await wrong.session.close()
 
 
 async def test_user_api_bad_input(
@@ -241,8 +223,7 @@ async def test_user_api_bad_input(
 
 
 async def test_not_found_is_404_not_400(emu: Emulator) -> None:
-    bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    try:
+    async with bot_at(emu.base_url) as bot:
 
         class Unknown(TelegramMethod[bool]):
             __returning__ = bool
@@ -250,5 +231,3 @@ async def test_not_found_is_404_not_400(emu: Emulator) -> None:
 
         with pytest.raises(TelegramNotFound):
             await bot(Unknown())
-    finally:
-        await bot.session.close()

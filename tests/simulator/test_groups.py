@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ChatInviteLink, ForumTopic, Update
 
-from handlers.simulator import Emulator, SimClient, SimError
+from handlers.simulator import SimClient, SimError
 
-TOKEN = "123456:TESTtoken"
 ALL = [
     "message",
     "channel_post",
@@ -23,25 +19,6 @@ ALL = [
     "chat_member",
     "chat_join_request",
 ]
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[f"{TOKEN}:kim_test_bot"]) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def bot(emu: Emulator) -> AsyncIterator[Bot]:
-    client = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    yield client
-    await client.session.close()
-
-
-@pytest.fixture
-async def sim(emu: Emulator) -> AsyncIterator[SimClient]:
-    async with SimClient(emu.base_url) as client:
-        yield client
 
 
 async def drain(bot: Bot) -> list[Update]:

@@ -4,36 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
-from handlers.simulator import Emulator, RateLimits, SimClient, SimError
-
-TOKEN = "123456:TESTtoken"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[TOKEN]) as emulator:
-        yield emulator
+from handlers.simulator import RateLimits, SimClient, SimError
+from tests.simulator.helpers import TOKEN, running_emulator
 
 
 @pytest.fixture
-async def bot(emu: Emulator) -> AsyncIterator[Bot]:
-    client = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    yield client
-    await client.session.close()
-
-
-@pytest.fixture
-async def sim(emu: Emulator) -> AsyncIterator[SimClient]:
-    async with SimClient(emu.base_url) as client:
-        yield client
+def emulator_kwargs() -> dict[str, Any]:
+    """The bare token, as this module has always started its emulator."""
+    return {"tokens": [TOKEN]}
 
 
 async def users(sim: SimClient, count: int) -> list[int]:
@@ -96,17 +80,14 @@ async def test_limits_can_be_changed_and_disabled(bot: Bot, sim: SimClient) -> N
 
 
 async def test_no_limits_constructor() -> None:
-    async with Emulator(tokens=[TOKEN], limits=RateLimits(enabled=False)) as emulator:
-        client = Bot(
-            TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url))
-        )
-        try:
-            async with SimClient(emulator.base_url) as sim:
-                (uid,) = await users(sim, 1)
-                results = await asyncio.gather(*(attempt(client, uid) for _ in range(50)))
-                assert results == [None] * 50
-        finally:
-            await client.session.close()
+    async with running_emulator(tokens=[TOKEN], limits=RateLimits(enabled=False)) as (
+        _emu,
+        sim,
+        client,
+    ):
+        (uid,) = await users(sim, 1)
+        results = await asyncio.gather(*(attempt(client, uid) for _ in range(50)))
+        assert results == [None] * 50
 
 
 async def test_edits_and_polling_are_not_limited(bot: Bot, sim: SimClient) -> None:

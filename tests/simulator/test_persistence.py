@@ -8,15 +8,12 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramForbiddenError, TelegramMigrateToChat
 from aiogram.types import (
     BotCommand,
@@ -29,9 +26,8 @@ from aiohttp import web
 
 from handlers.simulator import Emulator, SimClient, make_png
 from handlers.simulator.persistence import FORMAT_VERSION, StateKeeper, dump_world, parse_state
+from tests.simulator.helpers import SPEC, running_emulator
 
-TOKEN = "123456:TESTtoken"
-SPEC = f"{TOKEN}:kim_test_bot"
 BOT_ID = 123456
 ROOT = Path(__file__).resolve().parents[2]
 ALL = [
@@ -51,16 +47,11 @@ KEYBOARD = InlineKeyboardMarkup(
 )
 
 
-@asynccontextmanager
-async def running(path: Path, **kwargs: Any) -> AsyncIterator[tuple[Emulator, SimClient, Bot]]:
+def running(
+    path: Path, **kwargs: Any
+) -> AbstractAsyncContextManager[tuple[Emulator, SimClient, Bot]]:
     """Run an emulator with a state file plus a user-API client and an aiogram Bot."""
-    async with Emulator(tokens=[SPEC], state_file=path, **kwargs) as emu:
-        bot = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-        try:
-            async with SimClient(emu.base_url) as sim:
-                yield emu, sim, bot
-        finally:
-            await bot.session.close()
+    return running_emulator(tokens=[SPEC], state_file=path, **kwargs)
 
 
 async def drain(bot: Bot) -> list[Update]:

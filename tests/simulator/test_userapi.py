@@ -4,38 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from handlers.simulator import Emulator, SimClient, SimError, make_png
+from tests.simulator.helpers import bot_at
 
-TOKEN = "123456:TESTtoken"
 OTHER = "654321:OTHERtoken"
-
-
-@pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[f"{TOKEN}:kim_test_bot"]) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def bot(emu: Emulator) -> AsyncIterator[Bot]:
-    client = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    yield client
-    await client.session.close()
-
-
-@pytest.fixture
-async def sim(emu: Emulator) -> AsyncIterator[SimClient]:
-    async with SimClient(emu.base_url) as client:
-        yield client
 
 
 async def test_users_and_state(sim: SimClient) -> None:
@@ -256,13 +234,10 @@ async def test_multiple_bots_have_own_dialogs(emu: Emulator, sim: SimClient) -> 
     await sim.start(user["id"], bot="other_kim_bot")
     await sim.start(user["id"])
     await sim.send(user["id"], "untuk bot kedua", bot=654321)
-    other = Bot(OTHER, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    try:
+    async with bot_at(emu.base_url, OTHER) as other:
         updates = await other.get_updates(timeout=0)
         assert [u.update_id for u in updates] == [1, 2]
         assert [u.message.text for u in updates if u.message] == ["/start", "untuk bot kedua"]
-    finally:
-        await other.session.close()
     first = await sim.messages(user["id"])
     second = await sim.messages(user["id"], bot="other_kim_bot")
     assert len(first) == 1

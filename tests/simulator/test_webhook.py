@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 from aiogram.exceptions import TelegramConflictError
 from aiogram.filters import CommandStart
 from aiogram.types import Message
@@ -16,28 +14,15 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from handlers.simulator import Emulator, SimClient
+from tests.simulator.helpers import TOKEN, bot_at
 
-TOKEN = "123456:TESTtoken"
 SECRET = "s3cret-token_1"
 
 
 @pytest.fixture
-async def emu() -> AsyncIterator[Emulator]:
-    async with Emulator(tokens=[TOKEN], webhook_backoff=0.05) as emulator:
-        yield emulator
-
-
-@pytest.fixture
-async def bot(emu: Emulator) -> AsyncIterator[Bot]:
-    client = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    yield client
-    await client.session.close()
-
-
-@pytest.fixture
-async def sim(emu: Emulator) -> AsyncIterator[SimClient]:
-    async with SimClient(emu.base_url) as client:
-        yield client
+def emulator_kwargs() -> dict[str, Any]:
+    """The bare token, and quick webhook retries."""
+    return {"tokens": [TOKEN], "webhook_backoff": 0.05}
 
 
 class Receiver:
@@ -163,15 +148,12 @@ async def test_aiogram_polling_dispatcher(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_second_get_updates_terminates_the_first(bot: Bot, emu: Emulator) -> None:
-    other = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emu.base_url)))
-    try:
+    async with bot_at(emu.base_url) as other:
         first = asyncio.create_task(bot.get_updates(timeout=5))
         await asyncio.sleep(0.1)
         assert await other.get_updates(timeout=0) == []
         with pytest.raises(TelegramConflictError, match="terminated by other getUpdates request"):
             await first
-    finally:
-        await other.session.close()
 
 
 async def test_webhook_allowed_updates(bot: Bot, sim: SimClient) -> None:
