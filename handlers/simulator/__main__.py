@@ -1,6 +1,8 @@
 """Command line: `python -m handlers.simulator --port 8081 --token 123:ABC[:username]`.
 
 `--state-file PATH` keeps the world (users, chats, messages, ids) across runs.
+`--whatsapp` (or any `--wa-*` flag) also serves the WhatsApp Cloud API stand-in under
+/graph, with WhatsApp people under /sim/wa.
 """
 
 from __future__ import annotations
@@ -13,6 +15,10 @@ import sys
 
 from .emulator import Emulator
 from .limits import RateLimits
+from .whatsapp import WhatsAppConfig, parse_template_spec
+from .whatsapp.config import DEFAULT_PHONE_NUMBER_ID, STATUS_STAGES, WhatsAppRules
+
+WA_DEFAULTS = WhatsAppRules()
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -56,7 +62,80 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         metavar="PATH",
         help="load the world from PATH at start and save it there while running and on exit",
     )
+    add_whatsapp_args(parser)
     return parser.parse_args(argv)
+
+
+def add_whatsapp_args(parser: argparse.ArgumentParser) -> None:
+    """The `--wa-*` flags of the WhatsApp Cloud API stand-in."""
+    wa = parser.add_argument_group("WhatsApp Cloud API stand-in (any --wa-* flag enables it)")
+    wa.add_argument("--whatsapp", action="store_true", help="serve WhatsApp with the defaults")
+    wa.add_argument("--wa-phone-id", help=f"phone number id (default {DEFAULT_PHONE_NUMBER_ID})")
+    wa.add_argument("--wa-token", help="access token the bot must send (a test token)")
+    wa.add_argument("--wa-app-secret", help="app secret that signs webhooks (a test secret)")
+    wa.add_argument("--wa-webhook", metavar="URL", help="the bot's /whatsapp/webhook URL")
+    wa.add_argument("--wa-display-number", help="the business number shown to people")
+    wa.add_argument(
+        "--wa-template",
+        action="append",
+        default=[],
+        metavar="NAME:LANG[:PARAMS]",
+        help="an approved template and its number of body parameters (repeatable)",
+    )
+    wa.add_argument("--wa-throughput", type=float, help="messages/s per number (default 80)")
+    wa.add_argument("--wa-pair-limit", type=int, help="messages to one person per pair window")
+    wa.add_argument("--wa-pair-window", type=float, help="seconds of the pair window")
+    wa.add_argument("--wa-window-hours", type=float, help="customer-service window (24)")
+    wa.add_argument(
+        "--wa-statuses",
+        metavar="LIST",
+        help=f"statuses posted per message, comma-separated (default {','.join(STATUS_STAGES)})",
+    )
+    wa.add_argument("--wa-shuffle-statuses", action="store_true", help="post statuses shuffled")
+    wa.add_argument("--wa-status-delay", type=float, help="seconds between statuses (0.05)")
+    wa.add_argument(
+        "--wa-failures-as-statuses",
+        action="store_true",
+        help="report 131047/131026 as failed statuses, as production mostly does",
+    )
+    wa.add_argument(
+        "--wa-no-bsuid-recipients",
+        action="store_true",
+        help="refuse business-scoped ids as recipients (error 131062)",
+    )
+
+
+def whatsapp_config(args: argparse.Namespace) -> WhatsAppConfig | None:
+    """The WhatsApp settings from the `--wa-*` flags, or None when none was given."""
+    values = {k: v for k, v in vars(args).items() if k.startswith("wa_")}
+    wanted = args.whatsapp or any(v not in (None, False, []) for v in values.values())
+    if not wanted:
+        return None
+    given: dict[str, object] = {}
+    for flag, name in (
+        ("wa_phone_id", "phone_number_id"),
+        ("wa_token", "access_token"),
+        ("wa_app_secret", "app_secret"),
+        ("wa_display_number", "display_phone_number"),
+        ("wa_webhook", "webhook_url"),
+        ("wa_throughput", "throughput_per_second"),
+        ("wa_pair_limit", "pair_limit"),
+        ("wa_pair_window", "pair_window"),
+        ("wa_window_hours", "window_hours"),
+        ("wa_status_delay", "status_delay"),
+    ):
+        if values[flag] is not None:
+            given[name] = values[flag]
+    if args.wa_statuses is not None:
+        given["status_stages"] = tuple(s.strip() for s in args.wa_statuses.split(",") if s.strip())
+    if args.wa_shuffle_statuses:
+        given["status_order"] = "shuffled"
+    if args.wa_failures_as_statuses:
+        given["failures_as_statuses"] = True
+    if args.wa_no_bsuid_recipients:
+        given["bsuid_recipients"] = False
+    templates = [parse_template_spec(spec) for spec in args.wa_template]
+    return WhatsAppConfig(templates=templates, **given)  # type: ignore[arg-type]
 
 
 async def serve(args: argparse.Namespace) -> None:
@@ -79,6 +158,7 @@ async def serve(args: argparse.Namespace) -> None:
         webhook_retries=args.webhook_retries,
         privacy=not args.no_privacy,
         state_file=args.state_file,
+        whatsapp=whatsapp_config(args),
     )
     url = await emulator.start()
     print(f"emulator listening on {url}", flush=True)
@@ -92,6 +172,15 @@ async def serve(args: argparse.Namespace) -> None:
         )
     for bot in emulator.world.bots.values():
         print(f"bot @{bot.user.username} id={bot.id} token={bot.token}", flush=True)
+    if emulator.whatsapp is not None:
+        wa = emulator.whatsapp
+        print(
+            f"whatsapp phone_number_id={wa.config.phone_number_id} "
+            f"token={wa.config.access_token} graph={url}/graph "
+            f"webhook={wa.rules.webhook_url or '(none: PUT /sim/wa/config)'} "
+            f"users={len(wa.world.users)} templates={len(wa.templates)}",
+            flush=True,
+        )
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

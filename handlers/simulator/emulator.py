@@ -3,7 +3,9 @@
 Use it from tests with `async with Emulator(tokens=["123:ABC"]) as emu:` (the
 base URL is `emu.base_url`) or `emu = await start_emulator(...)`, or from the
 command line with `python -m handlers.simulator`. With `state_file` the world
-survives restarts (see persistence.py).
+survives restarts (see persistence.py). With `whatsapp=WhatsAppConfig(...)` the same
+application also serves a WhatsApp Cloud API stand-in under /graph and /sim/wa (see
+the whatsapp subpackage).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from .botapi import BotApiServer
 from .controlapi import ControlApi
 from .faults import FaultInjector
 from .limits import RateLimitRegistry, RateLimits
-from .persistence import DEFAULT_INTERVAL, StateKeeper
+from .persistence import DEFAULT_INTERVAL, StateKeeper, StateSection
 from .state import USERNAME_RE, BotAccount, World, parse_token_spec
 from .userapi import UserApi
+from .whatsapp import WhatsAppConfig, WhatsAppSide
+from .whatsapp.persist import WaStateSection
 
 STATIC_DIR = Path(__file__).parent / "static"
 MAX_BODY = 60 * 1024 * 1024
@@ -43,12 +47,17 @@ class Emulator:
         privacy: bool = True,
         state_file: str | Path | None = None,
         state_interval: float = DEFAULT_INTERVAL,
+        whatsapp: WhatsAppConfig | None = None,
     ) -> None:
         self.host = host
         self.port = port
+        self.whatsapp = WhatsAppSide(whatsapp, log_size) if whatsapp is not None else None
         self.state: StateKeeper | None = None
         if state_file is not None:
-            self.state = StateKeeper(state_file, state_interval)
+            sections: dict[str, StateSection] = {}
+            if self.whatsapp is not None:
+                sections["whatsapp"] = WaStateSection(self.whatsapp.world)
+            self.state = StateKeeper(state_file, state_interval, sections)
             self.world = self.state.load()
         else:
             self.world = World()
@@ -108,6 +117,8 @@ class Emulator:
         app.add_routes(self.server.routes())
         app.add_routes(self.user_api.routes())
         app.add_routes(self.control_api.routes())
+        if self.whatsapp is not None:
+            app.add_routes(self.whatsapp.routes())
         app.add_routes([web.get("/", self.index)])
         app.router.add_static("/static/", STATIC_DIR)
         app.on_cleanup.append(self._cleanup)
@@ -119,6 +130,8 @@ class Emulator:
 
     async def _cleanup(self, app: web.Application) -> None:
         await self.server.webhooks.close()
+        if self.whatsapp is not None:
+            await self.whatsapp.close()
 
     @property
     def base_url(self) -> str:

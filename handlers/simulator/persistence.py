@@ -8,11 +8,17 @@ start, saves it every few seconds while it changes and once more on stop.
 
 The file is one UTF-8 JSON object:
 
-    {"format": "kimbot-telegram-emulator-state", "format_version": 1,
+    {"format": "kimbot-telegram-emulator-state", "format_version": 2,
      "saved_at": <unix time>,
+     "whatsapp": {...},
      "world": {"version", "epoch", "next_user_id", "next_group_id", "next_supergroup_id",
                "users": [...], "bots": [...], "files": {"counter", "items": [...]},
                "chats": [...], "private_chats": [...], "callbacks": [...]}}
+
+Version 2 added optional sections next to `world`, each saved and loaded by a
+`StateSection` given to `StateKeeper` (`whatsapp`: the WhatsApp stand-in, see
+whatsapp/persist.py). Version 1 files (no sections) still load; a section the running
+emulator does not serve is written back unchanged.
 
 File bytes are stored base64 inside the JSON (`data_b64`), so one atomic
 rename publishes a consistent world; `WorldEncoder` reuses the JSON text of
@@ -40,8 +46,9 @@ import types
 import typing
 import weakref
 from collections import deque
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from .content import FormattedText
 from .media import FOLDER, StoredFile
@@ -66,7 +73,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 FORMAT = "kimbot-telegram-emulator-state"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_VERSIONS = (1, 2)
+TOP_LEVEL = frozenset({"format", "format_version", "saved_at", "world"})
 DEFAULT_INTERVAL = 5.0
 CHAT_TYPES = frozenset({"group", "supergroup", "channel"})
 
@@ -76,6 +85,19 @@ JSON = dict[str, Any]
 
 class StateFormatError(ValueError):
     """The state file is not a world this version of the emulator can load."""
+
+
+class StateSection(Protocol):
+    """A part of the emulator saved next to the Telegram world (e.g. the WhatsApp side)."""
+
+    def dump_state(self) -> JSON:
+        """The section as JSON."""
+
+    def load_state(self, data: Any) -> None:
+        """Replace the section's state with `data` (None: empty); raise StateFormatError."""
+
+    def state_revision(self) -> object:
+        """A value that changes whenever anything saved changes."""
 
 
 # --- generic dataclass <-> JSON -----------------------------------------------------------
@@ -300,8 +322,8 @@ class WorldEncoder:
             self._messages[chat] = cached
         return f'{_dumps(_chat_head(chat))[:-1]},"messages":{cached[1]}}}'
 
-    def encode(self, world: World) -> bytes:
-        """Return the bytes of a state file for the world."""
+    def encode(self, world: World, sections: Mapping[str, Any] | None = None) -> bytes:
+        """Return the bytes of a state file for the world (and sections next to it)."""
         files: dict[str, str] = {}
         for stored in _all_files(world):
             files[stored.file_id] = self._files.get(stored.file_id) or _dumps(_file_json(stored))
@@ -309,6 +331,7 @@ class WorldEncoder:
         chats = ",".join(self._chat(chat) for chat in world.chats.values())
         private = ",".join(self._chat(chat) for chat in world.private.values())
         outer, inner = _head(world)
+        outer.update(sections or {})
         inner_text = (
             f'{_dumps(inner)[:-1]},"files":{{"counter":{world.files.counter},'
             f'"items":[{",".join(files.values())}]}},'
@@ -442,9 +465,10 @@ def world_from_json(document: Any) -> World:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise StateFormatError("not an emulator state file")
     version = document.get("format_version")
-    if version != FORMAT_VERSION:
+    if version not in READABLE_VERSIONS:
         raise StateFormatError(
-            f"format version {version!r} is not supported (this emulator reads {FORMAT_VERSION})"
+            f"format version {version!r} is not supported (this emulator reads "
+            f"{', '.join(map(str, READABLE_VERSIONS))})"
         )
     data = document.get("world")
     if not isinstance(data, dict):
@@ -499,18 +523,24 @@ def world_from_json(document: Any) -> World:
     return world
 
 
-def parse_state(raw: bytes) -> World:
-    """Parse the bytes of a state file into a World, or raise StateFormatError."""
+def parse_document(raw: bytes) -> tuple[World, JSON]:
+    """Parse a state file into its World and its other top-level sections (by name)."""
     try:
         document = json.loads(raw)
     except ValueError as exc:
         raise StateFormatError(f"invalid JSON: {exc}") from None
     try:
-        return world_from_json(document)
+        world = world_from_json(document)
     except StateFormatError:
         raise
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise StateFormatError(f"{exc.__class__.__name__}: {exc}") from None
+    return world, {key: value for key, value in document.items() if key not in TOP_LEVEL}
+
+
+def parse_state(raw: bytes) -> World:
+    """Parse the bytes of a state file into a World, or raise StateFormatError."""
+    return parse_document(raw)[0]
 
 
 def quarantine(path: Path) -> Path:
@@ -565,9 +595,16 @@ def revision(world: World) -> tuple[object, ...]:
 class StateKeeper:
     """Loads the world from a state file and keeps the file up to date."""
 
-    def __init__(self, path: str | Path, interval: float = DEFAULT_INTERVAL) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        interval: float = DEFAULT_INTERVAL,
+        sections: Mapping[str, StateSection] | None = None,
+    ) -> None:
         self.path = Path(path)
         self.interval = interval
+        self.sections = dict(sections or {})
+        self.foreign: JSON = {}
         self.world = World()
         self.loaded = False
         self.quarantined: Path | None = None
@@ -587,9 +624,11 @@ class StateKeeper:
             raw = self.path.read_bytes()
         except FileNotFoundError:
             self.world = World()
+            self._load_sections({})
         else:
             try:
-                self.world = parse_state(raw)
+                self.world, extra = parse_document(raw)
+                self._load_sections(extra)
                 self.loaded = True
             except StateFormatError as exc:
                 self.quarantined = quarantine(self.path)
@@ -600,21 +639,40 @@ class StateKeeper:
                     self.quarantined,
                 )
                 self.world = World()
-        self._saved = revision(self.world)
+                self._load_sections({})
+        self._saved = self.revision()
         return self.world
+
+    def _load_sections(self, extra: JSON) -> None:
+        """Hand each registered section its data; keep the others to write them back."""
+        for name, section in self.sections.items():
+            try:
+                section.load_state(extra.get(name))
+            except StateFormatError:
+                raise
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                raise StateFormatError(f"{name}: {exc.__class__.__name__}: {exc}") from None
+        self.foreign = {k: v for k, v in extra.items() if k not in self.sections}
+
+    def revision(self) -> tuple[object, ...]:
+        """The fingerprint of the world and every section."""
+        parts = tuple(section.state_revision() for section in self.sections.values())
+        return (revision(self.world), parts)
 
     @property
     def dirty(self) -> bool:
         """Tell whether the world changed since it was last loaded or saved."""
-        return self._saved != revision(self.world)
+        return self._saved != self.revision()
 
     async def save(self, *, force: bool = False) -> bool:
         """Write the world to the file if it changed (or always with force); True if written."""
         async with self._lock:
-            current = revision(self.world)
+            current = self.revision()
             if not force and current == self._saved and self.path.exists():
                 return False
-            data = self._encoder.encode(self.world)
+            sections = dict(self.foreign)
+            sections.update({name: s.dump_state() for name, s in self.sections.items()})
+            data = self._encoder.encode(self.world, sections)
             await asyncio.to_thread(write_atomic, self.path, data)
             self._saved = current
             return True

@@ -1,5 +1,6 @@
-// KIM Bot simulator page: act as Telegram users against the local emulator.
-// Talks only to the emulator's /sim API (see docs/emulator.md); no build step, no CDN.
+// KIM Bot simulator page: act as Telegram (and, when enabled, WhatsApp) users against the
+// local emulator. Talks only to the emulator's /sim and /sim/wa APIs (see docs/emulator.md);
+// no build step, no CDN.
 "use strict";
 
 const state = {
@@ -12,6 +13,15 @@ const state = {
   chatAbort: null,
   blocked: false,    // whether the persona blocked the selected bot
   atBottom: true,    // whether the message list shows its newest message
+  mode: "tg",        // "tg": a Telegram persona or chat is open; "wa": a WhatsApp persona
+  wa: {
+    enabled: false,
+    world: { version: 0, epoch: 0, users: [], display_phone_number: "" },
+    key: null,       // selected WhatsApp persona (BSUID or wa_id)
+    version: 0,      // conversation version seen
+    messages: new Map(),
+    abort: null,
+  },
 };
 
 const $ = (id) => document.getElementById(id);
@@ -167,6 +177,7 @@ async function renderChats() {
 // ---------- the open chat ----------
 
 function renderHeader() {
+  if (state.mode === "wa") { renderWaHeader(); return; }
   const user = persona();
   const chat = state.chatId !== null && state.chatId < 0 ? groupChat(state.chatId) : null;
   const bot = state.world.bots.find((b) => b.id === state.botId);
@@ -204,6 +215,7 @@ async function refreshBlocked() {
 }
 
 function openChat(chatId) {
+  leaveWhatsApp();
   if (state.chatAbort) state.chatAbort.abort();
   state.chatId = chatId;
   state.chatVersion = 0;
@@ -456,6 +468,7 @@ async function send(body) {
 
 async function sendText(text) {
   if (!text.trim()) return;
+  if (state.mode === "wa") { await waSend({ text }); return; }
   await send({ text });
 }
 
@@ -535,6 +548,7 @@ function wire() {
     await sendText(text);
   });
   $("send-start").addEventListener("click", async () => {
+    if (state.mode === "wa") { await waSend({ text: "DAFTAR" }); return; }
     if (!state.personaId) { showError("Pick a persona first"); return; }
     try {
       await api("POST", `/sim/users/${state.personaId}/start`, { bot: state.botId });
@@ -543,10 +557,21 @@ function wire() {
       showError(error);
     }
   });
-  $("send-photo").addEventListener("click", () => send({ photo: true, caption: $("message-input").value || undefined }));
-  $("send-location").addEventListener("click", () => send({ location: { latitude: -6.0025, longitude: 106.0111 } }));
+  $("send-photo").addEventListener("click", () => {
+    const caption = $("message-input").value || undefined;
+    if (state.mode === "wa") waSend({ image: true, caption });
+    else send({ photo: true, caption });
+  });
+  $("send-location").addEventListener("click", () => {
+    const location = { latitude: -6.0025, longitude: 106.0111 };
+    if (state.mode === "wa") waSend({ location });
+    else send({ location });
+  });
   $("open-private").addEventListener("click", () => { if (state.personaId) openChat(state.personaId); });
+  $("wa-window-toggle").addEventListener("click", toggleWaWindow);
+  $("wa-persona-form").addEventListener("submit", createWaPersona);
   $("block-toggle").addEventListener("click", async () => {
+    if (state.mode === "wa") { await toggleWaBlock(); return; }
     if (!state.personaId) return;
     try {
       await api("POST", `/sim/users/${state.personaId}/${state.blocked ? "unblock" : "block"}`, { bot: state.botId });
@@ -604,6 +629,340 @@ function wire() {
   });
 }
 
+// ---------- WhatsApp personas (only when the emulator serves WhatsApp) ----------
+
+const waUser = () => state.wa.world.users.find((u) => u.key === state.wa.key) || null;
+
+async function waInit() {
+  try {
+    const response = await fetch("/sim/wa/config");
+    if (!response.ok) return;  // the emulator was started without WhatsApp
+  } catch (error) {
+    return;
+  }
+  state.wa.enabled = true;
+  $("wa-section").hidden = false;
+  pollWaWorld();
+}
+
+async function pollWaWorld() {
+  for (;;) {
+    try {
+      const world = await api("GET", `/sim/wa/state?since=${state.wa.world.version}&wait=25`);
+      const gone = state.wa.key !== null && !world.users.some((u) => u.key === state.wa.key);
+      state.wa.world = world;
+      $("wa-business").textContent =
+        `${world.business_name} · +${world.display_phone_number} · phone id ${world.phone_number_id}`;
+      if (state.mode === "wa" && (gone || world.epoch !== state.wa.epoch)) {
+        state.wa.epoch = world.epoch;
+        if (gone) { leaveWhatsApp(); renderHeader(); }
+      }
+      renderWaPersonas();
+      if (state.mode === "wa") renderWaHeader();
+    } catch (error) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+    }
+  }
+}
+
+function renderWaPersonas() {
+  const list = $("wa-persona-list");
+  list.replaceChildren(...state.wa.world.users.map((user) => {
+    const item = document.createElement("li");
+    const button = document.createElement("button");
+    button.type = "button";
+    const selected = state.mode === "wa" && user.key === state.wa.key;
+    button.className = selected ? "wa selected" : "wa";
+    button.dataset.testid = "wa-persona";
+    button.dataset.waKey = user.key;
+    button.setAttribute("aria-pressed", String(selected));
+    const phone = user.wa_id ? ` · +${user.wa_id}` : " · number hidden";
+    const flags = (user.blocked ? " · blocked" : "") + (user.window.open ? "" : " · window closed");
+    button.textContent = `🟢 WA · ${user.name}${phone}${flags}`;
+    button.title = `WhatsApp ${user.user_id || "(no BSUID)"} ${user.wa_id || ""}`.trim();
+    button.addEventListener("click", () => selectWaPersona(user.key));
+    item.append(button);
+    return item;
+  }));
+  if (!state.wa.world.users.length) {
+    const empty = document.createElement("li");
+    empty.className = "hint";
+    empty.textContent = "No WhatsApp personas yet.";
+    list.append(empty);
+  }
+}
+
+function setWaMode(on) {
+  state.mode = on ? "wa" : "tg";
+  $("messages").classList.toggle("wa", on);
+  $("wa-window-toggle").hidden = !on;
+  $("open-private").hidden = on;
+  $("send-start").textContent = on ? "DAFTAR" : "/start";
+  if (on) { $("reply-keyboard").hidden = true; $("typing").hidden = true; }
+}
+
+// Leave the WhatsApp conversation (before a Telegram persona or chat is opened).
+function leaveWhatsApp() {
+  if (state.mode !== "wa") return;
+  if (state.wa.abort) state.wa.abort.abort();
+  state.wa.key = null;
+  state.wa.messages = new Map();
+  setWaMode(false);
+  $("messages").replaceChildren();
+  renderWaPersonas();
+}
+
+function selectWaPersona(key) {
+  if (state.chatAbort) state.chatAbort.abort();
+  if (state.wa.abort) state.wa.abort.abort();
+  state.personaId = null;
+  state.chatId = null;
+  state.wa.key = key;
+  state.wa.version = 0;
+  state.wa.epoch = state.wa.world.epoch;
+  state.wa.messages = new Map();
+  setWaMode(true);
+  $("messages").replaceChildren();
+  renderPersonas();
+  renderWaPersonas();
+  renderChats();
+  renderWaHeader();
+  pollWaChat();
+}
+
+function renderWaHeader() {
+  const user = waUser();
+  const world = state.wa.world;
+  $("chat-title").textContent = `${world.business_name || "KIM Bot"} on WhatsApp`;
+  if (!user) { $("chat-subtitle").textContent = ""; return; }
+  const windowText = user.window.open
+    ? `24 h window open until ${new Date(user.window.closes_at * 1000).toLocaleTimeString()}`
+    : "24 h window closed: only templates reach this person";
+  $("chat-subtitle").textContent = `WhatsApp as ${user.name} (${user.key}) · ${windowText}`;
+  $("block-toggle").textContent = user.blocked ? "Unblock business" : "Block business";
+  $("wa-window-toggle").textContent = user.window.open ? "Expire 24 h window" : "Open 24 h window";
+}
+
+async function pollWaChat() {
+  const controller = new AbortController();
+  state.wa.abort = controller;
+  const key = state.wa.key;
+  while (!controller.signal.aborted && key === state.wa.key) {
+    try {
+      const result = await api(
+        "GET",
+        `/sim/wa/users/${encodeURIComponent(key)}/messages?since=${state.wa.version}&wait=25`,
+        undefined,
+        controller.signal,
+      );
+      if (controller.signal.aborted) return;
+      state.wa.version = result.version;
+      for (const message of result.messages) state.wa.messages.set(message.seq, message);
+      renderWaMessages();
+    } catch (error) {
+      if (controller.signal.aborted) return;
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+    }
+  }
+}
+
+const TICKS = { accepted: "🕓", sent: "✓", delivered: "✓✓", read: "✓✓", failed: "⚠" };
+
+function waChoiceButton(label, testid, onClick) {
+  const button = document.createElement("button");
+  button.type = "button";
+  button.dataset.testid = testid;
+  button.textContent = label;
+  button.addEventListener("click", onClick);
+  return button;
+}
+
+function renderWaInteractive(message) {
+  const box = document.createElement("div");
+  box.className = "wa-buttons";
+  for (const choice of message.buttons || []) {
+    const button = waChoiceButton(choice.title, "wa-reply-button",
+      () => waAct("press", { id: choice.id, message_id: message.id }));
+    button.dataset.buttonId = choice.id;
+    box.append(button);
+  }
+  if (message.list) {
+    const rows = document.createElement("ul");
+    rows.className = "wa-rows";
+    rows.hidden = true;
+    for (const section of message.list.sections) {
+      if (section.title) {
+        const head = document.createElement("li");
+        head.className = "hint";
+        head.textContent = section.title;
+        rows.append(head);
+      }
+      for (const row of section.rows) {
+        const item = document.createElement("li");
+        const button = waChoiceButton(row.title, "wa-list-row",
+          () => waAct("pick", { id: row.id, message_id: message.id }));
+        button.dataset.rowId = row.id;
+        if (row.description) {
+          const description = document.createElement("span");
+          description.className = "hint";
+          description.textContent = row.description;
+          button.append(description);
+        }
+        item.append(button);
+        rows.append(item);
+      }
+    }
+    const opener = waChoiceButton(`☰ ${message.list.button}`, "wa-list-button",
+      () => { rows.hidden = !rows.hidden; });
+    box.append(opener, rows);
+  }
+  if (message.url_button) {
+    const link = document.createElement("a");
+    link.href = safeUrl(message.url_button.url);
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.dataset.testid = "wa-url-button";
+    link.textContent = `${message.url_button.display_text} ↗`;
+    box.append(link);
+  }
+  return box;
+}
+
+function renderWaMessages() {
+  const list = $("messages");
+  const user = waUser();
+  const sorted = [...state.wa.messages.values()].sort((a, b) => a.seq - b.seq);
+  list.replaceChildren(...sorted.map((message) => {
+    const item = document.createElement("li");
+    item.dataset.testid = "wa-message";
+    item.dataset.seq = String(message.seq);
+    const mine = message.direction === "in";
+    item.className = `message ${mine ? "wa-mine" : "bot"}`;
+    const who = document.createElement("div");
+    who.className = "who";
+    who.textContent = mine ? (user ? user.name : "you") : state.wa.world.business_name || "KIM Bot";
+    item.append(who);
+    if (message.forwarded) {
+      const fwd = document.createElement("div");
+      fwd.className = "hint";
+      fwd.textContent = "forwarded";
+      item.append(fwd);
+    }
+    if (message.template) {
+      const tag = document.createElement("div");
+      tag.className = "wa-tag";
+      tag.textContent = `template ${message.template.name} (${message.template.language})`;
+      item.append(tag);
+    }
+    if (message.reply) {
+      const quote = document.createElement("div");
+      quote.className = "quote";
+      quote.textContent = `↩ ${message.reply.kind === "list_reply" ? "row" : "button"}`;
+      item.append(quote);
+    }
+    if (message.header) {
+      const header = document.createElement("div");
+      header.className = "wa-header";
+      header.textContent = message.header;
+      item.append(header);
+    }
+    if (message.media) {
+      const box = document.createElement("div");
+      box.className = "media";
+      if (message.type === "image" && message.media.url) {
+        const img = document.createElement("img");
+        img.src = message.media.url;
+        img.alt = "image";
+        img.dataset.testid = "wa-photo";
+        box.append(img);
+      } else {
+        const link = document.createElement("a");
+        const url = message.media.url || "";
+        link.href = url.startsWith("/sim/") ? url : safeUrl(url);
+        link.target = "_blank";
+        link.textContent = `📎 ${message.media.filename || message.type}`;
+        box.append(link);
+      }
+      item.append(box);
+    }
+    if (message.location) {
+      const place = document.createElement("div");
+      place.textContent = `📍 ${message.location.latitude}, ${message.location.longitude}`;
+      item.append(place);
+    }
+    const body = document.createElement("div");
+    body.className = "text";
+    body.dataset.testid = "message-text";
+    body.textContent = message.text || "";  // numbered choices and *bold* shown as sent
+    item.append(body);
+    if (message.footer) {
+      const footer = document.createElement("div");
+      footer.className = "wa-footer";
+      footer.textContent = message.footer;
+      item.append(footer);
+    }
+    if (!mine && (message.buttons || message.list || message.url_button)) {
+      item.append(renderWaInteractive(message));
+    }
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = new Date(message.timestamp * 1000).toLocaleTimeString();
+    if (!mine) {
+      const ticks = document.createElement("span");
+      ticks.className = `ticks ${message.status}`;
+      ticks.dataset.testid = "wa-status";
+      ticks.textContent = TICKS[message.status] || message.status;
+      ticks.title = message.error ? `${message.error.code} ${message.error.title}` : message.status;
+      meta.append(ticks);
+    }
+    item.append(meta);
+    return item;
+  }));
+  list.scrollTop = list.scrollHeight;
+  state.atBottom = true;
+}
+
+async function waAct(action, body) {
+  if (!state.wa.key) { showError("Pick a WhatsApp persona first"); return null; }
+  try {
+    return await api("POST", `/sim/wa/users/${encodeURIComponent(state.wa.key)}/${action}`, body);
+  } catch (error) {
+    showError(error);
+    return null;
+  }
+}
+
+async function waSend(body) {
+  await waAct("send", body);
+}
+
+async function toggleWaWindow() {
+  const user = waUser();
+  if (!user) return;
+  await waAct("window", { open: !user.window.open });
+}
+
+async function toggleWaBlock() {
+  const user = waUser();
+  if (!user) return;
+  await waAct(user.blocked ? "unblock" : "block", {});
+}
+
+async function createWaPersona(event) {
+  event.preventDefault();
+  const form = new FormData(event.target);
+  const body = { name: form.get("name"), bsuid: form.get("bsuid") === "on" };
+  if (form.get("wa_id")) body.wa_id = String(form.get("wa_id"));
+  try {
+    const user = await api("POST", "/sim/wa/users", body);
+    event.target.reset();
+    selectWaPersona(user.key);
+  } catch (error) {
+    showError(error);
+  }
+}
+
 wire();
 pollWorld();
 pollTyping();
+waInit();

@@ -16,6 +16,9 @@ from typing import Any, Literal
 DEFAULT_PHONE_NUMBER_ID = "106540352242922"
 DEFAULT_DISPLAY_NUMBER = "15550783881"
 DEFAULT_WABA_ID = "102290129340398"
+# Test secrets of a local stand-in, documented in docs/emulator.md; not real credentials.
+DEFAULT_ACCESS_TOKEN = "EAAG-kim-emulator-token"  # noqa: S105
+DEFAULT_APP_SECRET = "kim-emulator-app-secret"  # noqa: S105
 STATUS_STAGES = ("sent", "delivered", "read")
 StatusOrder = Literal["ordered", "shuffled"]
 TEMPLATE_NAME = re.compile(r"^[a-z0-9_]{1,512}$")
@@ -197,8 +200,8 @@ class WhatsAppConfig:
     """
 
     phone_number_id: str = DEFAULT_PHONE_NUMBER_ID
-    access_token: str = field(default="EAAG-kim-emulator-token", repr=False)
-    app_secret: str = field(default="kim-emulator-app-secret", repr=False)
+    access_token: str = field(default=DEFAULT_ACCESS_TOKEN, repr=False)
+    app_secret: str = field(default=DEFAULT_APP_SECRET, repr=False)
     display_phone_number: str = DEFAULT_DISPLAY_NUMBER
     business_name: str = "KIM Bot"
     waba_id: str = DEFAULT_WABA_ID
@@ -209,8 +212,8 @@ class WhatsAppConfig:
         self,
         *,
         phone_number_id: str = DEFAULT_PHONE_NUMBER_ID,
-        access_token: str = "EAAG-kim-emulator-token",
-        app_secret: str = "kim-emulator-app-secret",
+        access_token: str = DEFAULT_ACCESS_TOKEN,
+        app_secret: str = DEFAULT_APP_SECRET,
         display_phone_number: str = DEFAULT_DISPLAY_NUMBER,
         business_name: str = "KIM Bot",
         waba_id: str = DEFAULT_WABA_ID,

@@ -31,6 +31,7 @@ class Throughput:
         self.stamp = time.monotonic()
 
     def _refill(self) -> None:
+        """Add the tokens earned since the last look, up to the capacity."""
         current = time.monotonic()
         capacity = max(1.0, self.rate)
         self.tokens = min(capacity, self.tokens + (current - self.stamp) * self.rate)
@@ -56,6 +57,7 @@ class PairLimits:
         self.sent: dict[str, deque[float]] = {}
 
     def _recent(self, key: str) -> deque[float]:
+        """The send times to `key` still inside the window (older ones are dropped)."""
         stamps = self.sent.setdefault(key, deque())
         horizon = time.monotonic() - self.window
         while stamps and stamps[0] <= horizon:

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..updates import Notifier
+from handlers.simulator.updates import Notifier
 
 BSUID = re.compile(r"^[A-Z]{2}(?:\.ENT)?\.[0-9]{1,40}$")
 WA_ID = re.compile(r"^[0-9]{6,20}$")
@@ -77,7 +77,7 @@ class WaMessage:
 
     id: str
     seq: int
-    direction: Direction
+    direction: str
     timestamp: int
     type: str
     content: dict[str, Any]

@@ -9,7 +9,8 @@ raises `GraphError` with Meta's code and a `details` text naming the parameter:
 | text body 1-4096 characters | 100 |
 | interactive body 1-1024, header and footer at most 60 | 100 |
 | reply buttons: 1-3, title 1-20, id 1-256, ids and titles unique | 131009 |
-| list: button 1-20, 1-10 sections, 1-10 rows in all, row title 1-24, description ≤ 72, id ≤ 200, ids unique, section titles (≤ 24) required with several sections | 131009 |
+| list: button 1-20, 1-10 sections, 1-10 rows in all, row title 1-24, row | 131009 |
+| description ≤ 72, row id ≤ 200 and unique, section titles (≤ 24) with several sections | |
 | cta_url: display_text 1-20, an http(s) url | 131009 |
 | media: exactly one of an uploaded `id` or an http(s) `link`; caption ≤ 1024 | 100 |
 | template: an approved name in that language, body parameters as registered | 132001 / 132000 |
@@ -101,7 +102,8 @@ def check_message(
         raise invalid("Param recipient_type must be individual (groups are not emulated).")
     kind = body.get("type", "text")
     if kind not in MESSAGE_TYPES:
-        raise invalid(f"Param type must be one of {{{', '.join(t.upper() for t in MESSAGE_TYPES)}}}")
+        names = ", ".join(t.upper() for t in MESSAGE_TYPES)
+        raise invalid(f"Param type must be one of {{{names}}}")
     content = _obj(body.get(kind), kind)
     if kind == "text":
         _text(content.get("body"), "text['body']", TEXT_MAX)
@@ -195,9 +197,7 @@ def check_buttons(action: dict[str, Any]) -> None:
 
 def check_list(action: dict[str, Any]) -> None:
     """A list: button label, sections and at most 10 rows in all, with Meta's lengths."""
-    _text(
-        action.get("button"), "interactive['action']['button']", LIST_BUTTON_MAX, 131009
-    )
+    _text(action.get("button"), "interactive['action']['button']", LIST_BUTTON_MAX, 131009)
     sections = action.get("sections")
     if not isinstance(sections, list) or not sections:
         raise missing("interactive['action']['sections']")
@@ -291,8 +291,7 @@ def check_media(kind: str, content: dict[str, Any], media: Mapping[str, WaMedia]
         stored = media.get(str(media_id))
         if stored is None:
             raise invalid(
-                f"Param {kind}['id'] is not a valid whatsapp business account media "
-                "attachment ID"
+                f"Param {kind}['id'] is not a valid whatsapp business account media attachment ID"
             )
         allowed = MEDIA_MIME.get(kind)
         if allowed and not stored.mime_type.startswith(allowed):

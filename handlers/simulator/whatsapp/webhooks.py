@@ -27,7 +27,8 @@ from typing import Any
 
 import aiohttp
 
-from ..updates import Notifier
+from handlers.simulator.updates import Notifier
+
 from .config import WhatsAppConfig, WhatsAppRules
 from .model import WaMessage, WaUser
 
@@ -167,6 +168,8 @@ class WebhookRecord:
 
 @dataclass
 class _Due:
+    """A logged body and its exact bytes (what is signed is what is sent)."""
+
     record: WebhookRecord
     raw: bytes = field(repr=False)
 
@@ -208,6 +211,7 @@ class WebhookPoster:
         return record
 
     def _enqueue(self, due: _Due) -> None:
+        """Queue a body behind the others; start the posting task if needed."""
         if self._queue is None:
             self._queue = asyncio.Queue()
         if self._worker is None or self._worker.done():
@@ -215,6 +219,7 @@ class WebhookPoster:
         self._queue.put_nowait(due)
 
     async def _run(self) -> None:
+        """Post queued bodies one at a time, for as long as the emulator runs."""
         assert self._queue is not None
         while True:
             due = await self._queue.get()
@@ -227,6 +232,7 @@ class WebhookPoster:
                 self.notifier.notify()
 
     async def _deliver(self, due: _Due) -> None:
+        """Post one body, retrying with backoff; note the outcome in its record."""
         record = due.record
         rules = self.rules()
         for attempt in range(rules.webhook_retries + 1):

@@ -1,0 +1,132 @@
+"""KIM Bot's real WhatsApp adapter and core against the stand-in: no mocks in between.
+
+The bot's webhook (handlers.whatsapp.webhook) runs on a local aiohttp server; its sender
+reaches the stand-in through `KIMBOT_WA_API_URL=<emulator>/graph`; the stand-in's
+webhook URL is set at run time, as the demo does once the bot is listening.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from aiohttp import web
+
+from bot.addresses import Address
+from bot.clock import FixedClock
+from bot.config import Config
+from bot.config import WhatsApp as WhatsAppSection
+from bot.dialogs import build_conversations
+from bot.residents import Residents
+from bot.services import build_services
+from bot.store import Redis
+from handlers.simulator import Emulator
+from handlers.simulator.whatsapp import WaSimClient, WhatsAppConfig
+from handlers.whatsapp.channel import WhatsAppChannel
+from handlers.whatsapp.settings import WhatsAppSettings
+from handlers.whatsapp.updates import DeliveryStatus
+from handlers.whatsapp.webhook import add_whatsapp_routes
+
+PHONE_ID = "106540352242922"
+TOKEN = "EAAG-bot-test-token"
+APP_SECRET = "bot-test-app-secret"
+BAGENDUNG = "36.72.02.1001"
+
+
+@dataclass
+class Bot:
+    """The stand-in, the user-API client and what KIM Bot's channel passed on."""
+
+    sim: WaSimClient
+    redis: Redis
+    statuses: list[DeliveryStatus]
+
+
+@pytest.fixture
+async def kim(config: Config, redis: Redis, clock: FixedClock) -> AsyncIterator[Bot]:
+    """The emulator with WhatsApp, and KIM Bot's WhatsApp channel on its own server."""
+    section = WhatsAppSection(
+        enabled=True, phone_number_id=PHONE_ID, business_number="6281234567890"
+    )
+    services = build_services(config.model_copy(update={"whatsapp": section}), redis, clock)
+    statuses: list[DeliveryStatus] = []
+
+    async def on_status(status: DeliveryStatus) -> None:
+        statuses.append(status)
+
+    wa = WhatsAppConfig(
+        phone_number_id=PHONE_ID, access_token=TOKEN, app_secret=APP_SECRET, status_delay=0.001
+    )
+    async with Emulator(whatsapp=wa) as emu, WaSimClient(emu.base_url) as sim:
+        settings = WhatsAppSettings(
+            token=TOKEN,
+            app_secret=APP_SECRET,
+            verify_token="verify",
+            api_url=emu.base_url + "/graph",
+        )
+        channel = WhatsAppChannel.create(
+            services,
+            build_conversations(services),
+            settings,
+            on_status=on_status,
+            retry_delays=(0.0,),
+        )
+        app = web.Application()
+        add_whatsapp_routes(app, channel)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        try:
+            port = runner.addresses[0][1]
+            await sim.wa_config(webhook_url=f"http://127.0.0.1:{port}/whatsapp/webhook")
+            yield Bot(sim, redis, statuses)
+        finally:
+            await runner.cleanup()
+
+
+async def reply(sim: WaSimClient, key: str, after: int) -> dict[str, Any]:
+    """The bot's last message after message `after`, once the bot has stopped answering."""
+    first = await sim.wa_next_business_message(key, after=after, seconds=10)
+    assert first is not None, "the bot did not answer"
+    messages = [first]
+    while fresh := await sim.wa_messages(key, after=messages[-1]["seq"], wait=0.3):
+        messages += fresh
+    return messages[-1]
+
+
+async def test_resident_subscribes_from_a_poster_link(kim: Bot) -> None:
+    """DAFTAR kel_… → privacy notice with reply buttons → agree → subscribed, menu list."""
+    sim = kim.sim
+    siti = await sim.wa_user("Siti", wa_id="6281311112222")
+    sent = await sim.wa_send(siti["key"], "DAFTAR kel_3672021001")
+    notice = await reply(sim, siti["key"], sent["message"]["seq"])
+    assert "Pemberitahuan privasi" in notice["text"]
+    assert "✅ Saya setuju" in [b["title"] for b in notice["buttons"]]
+
+    pressed = await sim.wa_press(siti["key"], title="✅ Saya setuju")
+    done = await reply(sim, siti["key"], pressed["message"]["seq"])
+    assert "Kelurahan Bagendung" in done["text"]
+    assert done["list"] is not None
+    rows = [row["title"] for row in done["list"]["sections"][0]["rows"]]
+    assert "🌐 Bahasa" in rows
+    resident = Address.parse(f"wa:{siti['user_id']}")
+    assert Residents(kim.redis).is_subscriber(resident, BAGENDUNG)
+
+
+async def test_statuses_reach_the_channel(kim: Bot) -> None:
+    """Signed status webhooks pass KIM Bot's signature check and reach its callback."""
+    sim = kim.sim
+    siti = await sim.wa_user("Siti", wa_id="6281311112222")
+    await sim.wa_send(siti["key"], "DAFTAR kel_3672021001")
+    deadline = time.monotonic() + 10
+    while {s.status for s in kim.statuses} != {"sent", "delivered", "read"}:
+        assert time.monotonic() < deadline, "no statuses reached the channel"
+        await asyncio.sleep(0.02)
+    assert {str(s.recipient) for s in kim.statuses} == {f"wa:{siti['user_id']}"}
+    hooks = await sim.wa_webhooks(body=0)
+    assert all(h["http_status"] == 200 for h in hooks if h["done"])
