@@ -33,7 +33,7 @@ async def press_on(
     sim: SimClient, user: int, message: dict[str, Any], label: str, chat: int
 ) -> None:
     """Press a button of a group message by its label."""
-    fresh = [m for m in await sim.messages(chat) if m["message_id"] == message["message_id"]][0]
+    fresh = next(m for m in await sim.messages(chat) if m["message_id"] == message["message_id"])
     for row in fresh.get("buttons") or []:
         for button in row:
             if label in button.get("text", ""):
