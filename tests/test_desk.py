@@ -24,7 +24,10 @@ HOAX_TEXT = (
     "PENTING!! Mulai besok semua warga Cilegon wajib daftar ulang KTP di kelurahan, "
     "kalau tidak KTP diblokir. Sebarkan!!"
 )
-REWORDED = "Forwarded many times: warga Cilegon wajib daftar ulang KTP di kelurahan mulai besok atau KTP diblokir 😱"
+REWORDED = (
+    "Forwarded many times: warga Cilegon wajib daftar ulang KTP di kelurahan mulai besok "
+    "atau KTP diblokir 😱"
+)
 
 
 @pytest.fixture

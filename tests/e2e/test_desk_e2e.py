@@ -85,7 +85,8 @@ async def test_aspirasi_and_hoax_answered_from_the_staff_group(e2e: E2E) -> None
         await warga.say("/cekhoaks")
         await warga.wait_for("Kirim atau teruskan pesan")
         await warga.say(
-            "Beredar pesan: mulai besok KTP warga Cilegon diblokir kalau tidak daftar ulang di kelurahan."
+            "Beredar pesan: mulai besok KTP warga Cilegon diblokir kalau tidak daftar ulang "
+            "di kelurahan."
         )
         await warga.wait_for("Diterima (1)")
         await warga.press("🔎")
