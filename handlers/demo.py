@@ -32,6 +32,14 @@ from bot.config import Config
 from bot.store import EmbeddedRedis, connect
 
 DEMO_TOKEN = "777000:DEMO-token-for-the-local-emulator"  # noqa: S105 (the emulator's, not Telegram's)
+# The local WhatsApp stand-in's number and test credentials (not Meta's).
+WA_PHONE_ID = "106540352242922"
+WA_NUMBER = "6281100000001"
+WA_SECRETS = {
+    "KIMBOT_WA_TOKEN": "DEMO-whatsapp-token",
+    "KIMBOT_WA_APP_SECRET": "DEMO-whatsapp-app-secret",
+    "KIMBOT_WA_VERIFY_TOKEN": "DEMO-whatsapp-verify-token",
+}
 WORLD_FILE = "demo-world.json"
 STATE_FILE = "emulator.json"
 CONFIG_FILE = "demo-config.yaml"
@@ -143,6 +151,15 @@ def demo_config(config: Config, world: dict[str, Any]) -> dict[str, Any]:
         ],
         "staff": {"group": f"tg:{world['desk']}", "members": [f"tg:{world['staff']}"]},
     }
+    data["whatsapp"] = {
+        "enabled": True,
+        "phone_number_id": WA_PHONE_ID,
+        "business_number": WA_NUMBER,
+        "announcement_template": {"name": "kim_pengumuman", "language": "id"},
+        "ticket_template": {"name": "kim_tiket_diperbarui", "language": "id"},
+        "messages_per_second": 80,
+        "daily_limit": 250,
+    }
     data["channels"] = {
         "36.72.02.1001": {"chat_id": world["channel"], "invite_link": "https://t.me/kim_bagendung"},
         "36.72.02": {
@@ -155,10 +172,29 @@ def demo_config(config: Config, world: dict[str, Any]) -> dict[str, Any]:
 
 
 async def subscribe_seeded(api: str, world: dict[str, Any]) -> None:
-    """Budi and Ani subscribe to Bagendung through the running bot, as they would by hand."""
-    from handlers.simulator import SimClient
+    """Budi and Ani (Telegram) and Dewi (WhatsApp) subscribe to Bagendung through the
+    running bot, as they would by hand."""
+    from handlers.simulator.whatsapp.client import WaSimClient
 
-    async with SimClient(api) as sim:
+    async with WaSimClient(api) as sim:
+        dewi = await sim.wa_user("Dewi (warga Bagendung, WhatsApp)")
+        ref = str(dewi["user_id"] or dewi["wa_id"])
+        world["whatsapp"] = ref
+        await sim.wa_send(ref, "DAFTAR kel_3672021001")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            found = await sim.wa_messages(ref, from_business=1, wait=2)
+            buttons = [b for m in found for b in (m.get("buttons") or [])]
+            if any(str(b.get("title", "")).startswith("✅") for b in buttons):
+                await sim.wa_press(
+                    ref,
+                    title=next(
+                        b["title"] for b in buttons if str(b.get("title", "")).startswith("✅")
+                    ),
+                )
+                break
+        else:
+            raise DemoError("the bot did not answer the WhatsApp resident within 60 s")
         for key in ("budi", "ani"):
             user = world["residents"][key]
             await sim.start(user, payload="kel_3672021001")
@@ -194,11 +230,13 @@ def _stop(child: subprocess.Popen[bytes]) -> None:
 def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
     """Run the demo until Ctrl-C or until one of its processes stops."""
     host = "127.0.0.1"
-    if not port_free(host, port):
-        raise DemoError(
-            f"port {port} on {host} is busy (another program, or another demo, listens there); "
-            "choose another with --port"
-        )
+    bot_port = port + 1  # the bot's own webhook server (WhatsApp's webhook)
+    for needed in (port, bot_port):
+        if not port_free(host, needed):
+            raise DemoError(
+                f"port {needed} on {host} is busy (another program, or another demo, listens "
+                f"there); the demo needs {port} and {bot_port}: choose others with --port"
+            )
     data_dir.mkdir(parents=True, exist_ok=True)
     if fresh:
         reset(data_dir)
@@ -216,6 +254,20 @@ def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
             DEMO_TOKEN + ":kim_demo_bot",
             "--state-file",
             str(data_dir / STATE_FILE),
+            "--wa-phone-id",
+            WA_PHONE_ID,
+            "--wa-display-number",
+            WA_NUMBER,
+            "--wa-token",
+            WA_SECRETS["KIMBOT_WA_TOKEN"],
+            "--wa-app-secret",
+            WA_SECRETS["KIMBOT_WA_APP_SECRET"],
+            "--wa-webhook",
+            f"http://{host}:{bot_port}/whatsapp/webhook",
+            "--wa-template",
+            "kim_pengumuman:id:1",
+            "--wa-template",
+            "kim_tiket_diperbarui:id:1",
         ],
         dict(os.environ),
     )
@@ -236,7 +288,13 @@ def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
             + yaml.safe_dump(demo_config(config, world), allow_unicode=True, sort_keys=False),
             encoding="utf-8",
         )
-        env = dict(os.environ, KIMBOT_TELEGRAM_TOKEN=DEMO_TOKEN, KIMBOT_TELEGRAM_API_URL=api)
+        env = dict(
+            os.environ,
+            KIMBOT_TELEGRAM_TOKEN=DEMO_TOKEN,
+            KIMBOT_TELEGRAM_API_URL=api,
+            KIMBOT_WA_API_URL=api + "/graph",
+            **WA_SECRETS,
+        )
         env.pop("REDIS_URL", None)
         bot = _child(
             [
@@ -248,16 +306,20 @@ def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
                 str(config_path),
                 "--data-dir",
                 str(data_dir),
+                "--port",
+                str(bot_port),
             ],
             env,
         )
+        _wait_http(f"http://{host}:{bot_port}/healthz", 60)  # the bot is up and serving
         if first_run:
             asyncio.run(subscribe_seeded(api, world))
+            world_file.write_text(json.dumps(world, indent=1))
         print(
             f"\nKIM Bot demo is running. Open {api}/ in a browser.\n"
             "Personas: Bu Siti (admin KIM Bagendung: /broadcast), Pak Rahmat (staff),\n"
-            "Pak Kadis (superadmin), Budi and Ani (subscribed to Bagendung),\n"
-            "Ujang and Sri (new: try /start). Data stays in "
+            "Pak Kadis (superadmin), Budi and Ani (Telegram) and Dewi (WhatsApp), subscribed\n"
+            "to Bagendung; Ujang and Sri (new: try /start). Data stays in "
             f"{data_dir}/ between runs (--reset starts empty). Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bot.addresses import Address
 from bot.residents import Residents
+from bot.services import Services
 from bot.store import Redis
 from broadcasts.wa_budget import DAY, DailyBudget
 
@@ -39,3 +40,22 @@ def test_window_opens_with_each_inbound_message(redis: Redis) -> None:
     assert resident is not None
     assert resident.in_window(100.0 + DAY - 3600)
     assert not resident.in_window(100.0 + DAY - 60)
+
+
+def test_onboarding_messages_open_the_window(services: Services) -> None:
+    """A WhatsApp resident who just subscribed is inside the window (no template needed)."""
+    from bot.dialogs import build_conversations
+    from bot.messages import Incoming
+
+    conversations = build_conversations(services)
+    me = Address("wa", "AA.777")
+    conversations.handle(
+        Incoming(
+            me, "command", text="/start kel_3672021001", command="start", args="kel_3672021001"
+        )
+    )
+    conversations.handle(Incoming(me, "text", text="1"))  # typed number: "✅ I agree"
+    resident = services.residents.get(me)
+    assert resident is not None
+    assert resident.village == "36.72.02.1001"
+    assert resident.in_window(services.clock.now())

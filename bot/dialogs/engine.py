@@ -75,8 +75,7 @@ class Conversations:
         resident = svc.residents.get(msg.address)
         held: list[Reply] = []
         if resident is not None and msg.address.platform == "wa":
-            svc.residents.touch_inbound(msg.address, svc.clock.now())
-            held = svc.held.release(msg.address)  # the window is open again: deliver them
+            held = svc.held.release(msg.address)  # their message opens the window again
         state = svc.dialogs.load(msg.address)
         config = svc.config.locales
         locale = (
@@ -91,6 +90,9 @@ class Conversations:
             turn.say(common.flood_warning(turn))
             return turn.replies
         self._route(turn)
+        if msg.address.platform == "wa" and not turn.erased:
+            # WhatsApp's 24-hour window opens with every message, the consenting one included
+            svc.residents.touch_inbound(msg.address, turn.now)
         if turn.changed and not turn.erased:
             self._remember_offered(turn)
             if turn.state is None:
