@@ -1,0 +1,121 @@
+"""`kimbot demo` end to end: a WhatsApp and a Telegram resident subscribe to the same
+kelurahan; one broadcast reaches each of them, and the kelurahan's channel, exactly once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handlers.simulator.whatsapp.client import WaSimClient
+from tests.conftest import ROOT
+from tests.e2e.harness import Process, free_port
+from tests.e2e.people import Person, body
+
+pytestmark = pytest.mark.e2e
+TEXT = "Pemeriksaan kesehatan gratis Sabtu 08.00 di balai RW 03."
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
+    """`kimbot demo` on free ports with its own data directory; yields (URL, seeded world)."""
+    tmp: Path = tmp_path_factory.mktemp("demo")
+    port = free_port()
+    while not _free(port + 1):
+        port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    command = [
+        sys.executable,
+        "-m",
+        "handlers.cli",
+        "demo",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(tmp / "data"),
+        "--config",
+        str(ROOT / "config.yaml"),
+    ]
+    process = Process(command, env, tmp / "demo.log")
+    deadline = time.monotonic() + 120
+    while "demo is running" not in process.output():
+        if time.monotonic() > deadline or process.popen.poll() is not None:
+            process.stop()
+            raise AssertionError("the demo did not start:\n" + process.output()[-3000:])
+        time.sleep(0.3)
+    world = json.loads((tmp / "data" / "demo-world.json").read_text())
+    yield f"http://127.0.0.1:{port}", world
+    process.stop()
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+async def test_one_broadcast_reaches_whatsapp_and_telegram_once(
+    demo: tuple[str, dict[str, Any]],
+) -> None:
+    """Subscribe one resident on each platform, broadcast, count what each received."""
+    api, world = demo
+    async with WaSimClient(api) as sim:
+        tg = await Person.create(sim, "Rina")
+        await tg.start("kel_3672021001")
+        await tg.wait_for("Pemberitahuan privasi")
+        await tg.press("✅")
+        await tg.wait_for("Kelurahan Bagendung")
+
+        wa_user = await sim.wa_user("Joko (WhatsApp)")
+        wa = str(wa_user["user_id"] or wa_user["wa_id"])
+        await sim.wa_send(wa, "DAFTAR kel_3672021001")
+        consent = await _wait_wa(
+            sim,
+            wa,
+            lambda m: any(str(b.get("title", "")).startswith("✅") for b in m.get("buttons") or []),
+        )
+        agree = next(
+            b["title"] for b in consent["buttons"] if str(b.get("title", "")).startswith("✅")
+        )
+        await sim.wa_press(wa, title=agree)
+        await _wait_wa(sim, wa, lambda m: "Kelurahan Bagendung" in str(m.get("text")))
+
+        admin = Person(sim, {"id": world["admin"]})
+        await admin.say("/broadcast")
+        await admin.wait_for("Kirim pengumumannya")
+        await admin.say(TEXT)
+        await admin.wait_for("Menjangkau")
+        await admin.press("✅")
+        report = await admin.wait_for("selesai", seconds=60)
+        assert "gagal 0" in body(report)
+
+        await _wait_wa(sim, wa, lambda m: TEXT in str(m.get("text")))
+        await asyncio.sleep(1.0)  # anything sent twice would have arrived by now
+        tg_copies = [m for m in await sim.messages(tg.id, from_bot=1) if body(m) == TEXT]
+        wa_copies = [
+            m for m in await sim.wa_messages(wa, from_business=1) if TEXT in str(m.get("text"))
+        ]
+        channel_posts = [m for m in await sim.messages(world["channel"]) if body(m) == TEXT]
+        assert (len(tg_copies), len(wa_copies), len(channel_posts)) == (1, 1, 1)
+        assert wa_copies[0]["type"] == "text"  # inside the 24-hour window: no template
+
+
+async def _wait_wa(sim: WaSimClient, ref: str, matches: Any, seconds: float = 30) -> dict[str, Any]:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for message in await sim.wa_messages(ref, from_business=1):
+            if matches(message):
+                return message
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no matching WhatsApp message for {ref}")
