@@ -8,8 +8,10 @@ Per recipient, within WhatsApp's rules (../shared/docs/PLATFORM.md):
 - a template reaches a new recipient only while the number's daily budget (unique
   recipients outside the window per moving 24 hours) has room: over it the recipient
   stays pending, and the batch reports when a slot frees so the broadcast resumes then;
-- rate limits (130429, 131056) are waited out by the sender; a resident who is gone or
-  stopped counts as blocked; anything else is `failed` with WhatsApp's error code.
+- rate limits (130429, 131056) are waited out: the sender retries a few times, and if the
+  limit persists the recipient stays pending (never `failed`) and the broadcast resumes
+  a minute later; a resident who is gone or stopped counts as blocked; anything else is
+  `failed` with WhatsApp's error code.
 Accepted messages are remembered (bot/wa_tracking.py) so status webhooks update the ledger.
 """
 
@@ -28,6 +30,9 @@ from broadcasts.wa_budget import DailyBudget
 from handlers.whatsapp.render import Outgoing, OutTemplate, OutText, split, template_param
 from handlers.whatsapp.send import Delivery, Recipient, Sender
 from handlers.whatsapp.settings import WhatsAppSettings
+
+RATE_LIMITED = frozenset({130429, 131056})
+RATE_LIMIT_PAUSE = 60.0
 
 
 @dataclass
@@ -63,18 +68,21 @@ class WhatsAppDelivery:
             for r in store.pending(ann.id, recipients)
             if r.startswith("wa:") and not r.startswith(ERASED)
         ]
-        for recipient in pending:
-            await self._one(ann, recipient, stats)
+        for index, recipient in enumerate(pending):
+            if not await self._one(ann, recipient, stats):
+                stats.deferred += len(pending) - index - 1  # the number is limited: later
+                break
         store.record(ann.id, stats.outcomes)
         return stats
 
-    async def _one(self, ann: Announcement, recipient: str, stats: WhatsAppStats) -> None:
+    async def _one(self, ann: Announcement, recipient: str, stats: WhatsAppStats) -> bool:
+        """Send to one recipient; False when the number is rate-limited (stop the batch)."""
         address = Address.parse(recipient)
         resident = self.services.residents.get(address)
         if resident is None or not resident.active:
             stats.blocked += 1
             stats.outcomes.append(Outcome(recipient, BLOCKED))
-            return
+            return True
         now = time.time()
         delivery: Delivery | None = None
         if resident.in_window(now):
@@ -87,16 +95,21 @@ class WhatsAppDelivery:
                 stats.outcomes.append(
                     Outcome(recipient, "f:outside the 24-hour window; no template")
                 )
-                return
+                return True
             allowed, free_at = self.budget.take(address, now)
             if not allowed:
                 stats.deferred += 1
                 stats.resume_at = max(stats.resume_at, free_at)
-                return
+                return True
             await self.limiter.acquire()
             message = OutTemplate(template.name, template.language, (template_param(ann.text),))
             delivery = await self.sender.send(Recipient(address.chat_id), [message])
             stats.templates += delivery.outcome == "sent"
+        if delivery.outcome == "failed" and delivery.error_code in RATE_LIMITED:
+            stats.deferred += 1  # not a failure: try again when the limit has passed
+            stats.resume_at = max(stats.resume_at, time.time() + RATE_LIMIT_PAUSE)
+            self.limiter.pause(RATE_LIMIT_PAUSE)
+            return False
         if delivery.outcome == "sent":
             stats.sent += 1
             stats.outcomes.append(Outcome(recipient, SENT))
@@ -110,6 +123,7 @@ class WhatsAppDelivery:
             stats.outcomes.append(
                 Outcome(recipient, f"f:whatsapp error {delivery.error_code or '?'}")
             )
+        return True
 
     @staticmethod
     def _messages(ann: Announcement) -> list[Outgoing]:
@@ -144,6 +158,8 @@ async def deliver_whatsapp(
         key = RESUME_KEY.format(id=ann.id)
         current = float(services.redis.get(key) or 0)
         services.redis.set(key, repr(max(current, stats.resume_at)), ex=3 * 86400)
+        if stats.resume_at - time.time() <= 5 * RATE_LIMIT_PAUSE:
+            return stats  # a short rate-limit pause, not the daily budget: nothing to announce
         tr = services.translator(services.config.locales.default)
         when = tr.datetime_text(to_datetime(stats.resume_at))
         note = tr._("WhatsApp's daily limit is reached; the rest go out from {when}.", when=when)

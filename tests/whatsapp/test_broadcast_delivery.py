@@ -140,3 +140,27 @@ async def test_stopped_and_missing_residents_are_not_sent_to(
     bc_services.residents.stop(Address.parse(chat), 3.0)
     stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
     assert (stats.blocked, len(graph.sent)) == (1, 0)
+
+
+async def test_persistent_rate_limits_defer_instead_of_failing(
+    bc_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI
+) -> None:
+    """130429 and 131056 that outlast the retries leave the recipient pending, not failed."""
+    chats = [resident(bc_services, f"ID.300000{i}", time.time()) for i in range(2)]
+    graph.failures += [(400, 130429)] * 2 + [(400, 131056)] * 2
+    ann = planned(bc_services)
+    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    assert (stats.failed, stats.deferred) == (0, 2)
+    assert stats.resume_at > time.time()
+    assert bc_services.announcements.pending(ann.id, chats) == chats
+
+
+def test_watchdog_waits_for_the_budget_then_resumes(bc_services: Services, redis: Redis) -> None:
+    """While WhatsApp recipients wait for the budget, no batch is revived; afterwards it is."""
+    from broadcasts.whatsapp_delivery import RESUME_KEY, resume_at
+
+    ann = planned(bc_services)
+    redis.set(RESUME_KEY.format(id=ann.id), repr(time.time() + 3600))
+    assert resume_at(bc_services, ann.id) > time.time()
+    redis.set(RESUME_KEY.format(id=ann.id), repr(time.time() - 1))
+    assert resume_at(bc_services, ann.id) < time.time()
