@@ -70,10 +70,6 @@ class Translator:
         time = dates.format_time(local, format="short", locale=self._babel)
         return f"{day} {time}"
 
-    def date_text(self, moment: datetime) -> str:
-        """A date in the deployment's zone (id: 17 Agu 2025)."""
-        return dates.format_date(moment.astimezone(self.tz), format="medium", locale=self._babel)
-
 
 def N_(message: str) -> str:
     """Mark a message for extraction where it is translated later, with `Translator._`."""

@@ -25,7 +25,6 @@ Kind = Literal[
     "voice",
     "other",
 ]
-MEDIA_KINDS: frozenset[str] = frozenset({"photo", "document", "video"})
 
 
 @dataclass(frozen=True)

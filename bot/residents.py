@@ -181,10 +181,6 @@ class Residents:
         """True when `address` is an active member of komunitas `slug`."""
         return bool(self.redis.sismember(komunitas_audience_key(slug), str(address)))
 
-    def count_village(self, code: str) -> int:
-        """How many active subscribers a village has."""
-        return int(self.redis.scard(village_audience_key(code)))
-
     def _leave_audiences(self, resident: Resident, pipe: Pipeline) -> None:
         if resident.village:
             pipe.srem(village_audience_key(resident.village), str(resident.address))

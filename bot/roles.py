@@ -27,11 +27,6 @@ class Target:
     key: str  # a region code, or komunitas:<slug>
     label: str
 
-    @property
-    def is_komunitas(self) -> bool:
-        """True for a community KIM."""
-        return self.key.startswith(KOMUNITAS)
-
 
 class Roles:
     """Role and scope checks over the configuration."""

@@ -23,7 +23,7 @@ def test_consent_then_subscribe_fills_the_audience(redis: Redis) -> None:
     assert redis.smembers(village_audience_key("36.72.02.1001")) == set()
     store.subscribe(A, "36.72.02.1001", 101.0)
     assert redis.smembers(village_audience_key("36.72.02.1001")) == {"tg:1001"}
-    assert store.count_village("36.72.02.1001") == 1
+    assert redis.scard(village_audience_key("36.72.02.1001")) == 1
 
 
 def test_moving_leaves_the_old_audience(redis: Redis) -> None:
