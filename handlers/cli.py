@@ -273,6 +273,19 @@ def summary(config: Config) -> list[str]:
         f"locales: {locales.default} (default); enabled: {', '.join(locales.enabled)}",
         f"privacy notice: version {config.privacy.notice_version}, "
         f"retention {config.privacy.retention_days} days",
+        f"broadcasts: {config.broadcasts.rate_per_second:g}/s"
+        + (" (paid broadcasts)" if config.broadcasts.paid_broadcast else "")
+        + f", a superadmin approves above {config.broadcasts.approval_threshold} residents",
+        f"desk: {len(config.desk.topics)} topics, {len(config.desk.templates)} canned answer(s), "
+        f"verification due in {config.desk.verification_working_days} working days, "
+        f"hoax checks in {config.desk.hoax_hours} h",
+        "whatsapp: "
+        + (
+            f"enabled, number {config.whatsapp.business_number}, daily limit "
+            f"{config.whatsapp.daily_limit or 'unlimited'}"
+            if config.whatsapp.enabled
+            else "disabled"
+        ),
     ]
 
 
