@@ -64,6 +64,21 @@ end
 return 1
 """
 
+# KEYS: [1] the ledger, [2] the counts
+# ARGV: recipient, outcome code, counts field — repeated for each outcome
+# Returns how many recipients had no outcome yet. One round trip for a whole flush, and
+# atomic: a worker killed in the middle never leaves outcomes recorded but not counted.
+_RECORD = """
+local new = 0
+for i = 1, #ARGV, 3 do
+  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+    redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
+    new = new + 1
+  end
+end
+return new
+"""
+
 
 @dataclass
 class Announcement:
@@ -122,6 +137,7 @@ class Announcements:
         self.redis = redis
         self.config = config
         self._move = redis.register_script(_MOVE)
+        self._record = redis.register_script(_RECORD)
 
     # -- audience ------------------------------------------------------------------
 
@@ -325,19 +341,11 @@ class Announcements:
         """Write outcomes; only a recipient's first outcome counts. Returns how many were new."""
         if not outcomes:
             return 0
-        ledger = f"kim:bc:{announcement_id}:ledger"
-        pipe = self.redis.pipeline(transaction=True)
+        args: list[str] = []
         for outcome in outcomes:
-            pipe.hsetnx(ledger, outcome.recipient, outcome.code)
-        fresh = pipe.execute()
-        pipe = self.redis.pipeline(transaction=True)
-        new = 0
-        for outcome, is_new in zip(outcomes, fresh, strict=True):
-            if is_new:
-                new += 1
-                pipe.hincrby(f"kim:bc:{announcement_id}:counts", _bucket(outcome.code), 1)
-        pipe.execute()
-        return new
+            args += [outcome.recipient, outcome.code, _bucket(outcome.code)]
+        keys = [f"kim:bc:{announcement_id}:ledger", f"kim:bc:{announcement_id}:counts"]
+        return int(self._record(keys=keys, args=args))
 
     def correct(self, announcement_id: str, recipient: str, code: str) -> bool:
         """Replace a recorded outcome (a WhatsApp message accepted, then reported failed)."""

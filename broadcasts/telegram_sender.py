@@ -10,8 +10,10 @@ Per recipient, by Telegram's answer (classified by exception class and parameter
   and the send retried once there;
 - 5xx and network errors → retried with backoff (1, 2, 4, 8, 16 s), then `failed`;
 - anything else → `failed` with Telegram's description as the reason.
-Outcomes are written to the ledger in small batches; a recipient already in the ledger is
-never sent to again, which makes retried, resumed and duplicated batches safe.
+Outcomes are written to the ledger as they come in (those of one turn of the event loop in
+one round trip), so a killed worker leaves at most its sends in flight unrecorded; a
+recipient already in the ledger is never sent to again, which makes retried, resumed and
+duplicated batches safe.
 """
 
 from __future__ import annotations
@@ -31,7 +33,8 @@ from aiogram.exceptions import (
     TelegramRetryAfter,
     TelegramServerError,
 )
-from aiogram.types import BufferedInputFile
+from aiogram.methods.base import Response
+from aiogram.types import BufferedInputFile, Message, MessageId
 
 from bot.addresses import Address
 from bot.announcements import BLOCKED, ERASED, SENT, Announcement, Announcements, Outcome
@@ -41,10 +44,14 @@ from broadcasts.limiter import RateLimiter
 log = logging.getLogger(__name__)
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 MAX_ATTEMPTS = 6
-FLUSH_EVERY = 100
 MIGRATED = (
     "kim:chat:migrated"  # hash: old chat id → new chat id (documented in docs/architecture.md)
 )
+# aiogram validates every answer as `Response[<the method's result type>]`. pydantic keeps
+# such parametrised models only in a weak cache, so the garbage collector drops them and
+# the next answer builds the model again (~5 ms of CPU, many times a second when sending
+# fast). Holding them here keeps the cache warm: one build per worker, before it forks.
+RESPONSE_MODELS = (Response[Message], Response[MessageId])
 
 
 @dataclass
@@ -72,6 +79,7 @@ class Sender:
     should_stop: Callable[[], bool] = lambda: False
     stats: BatchStats = field(default_factory=BatchStats)
     _outcomes: list[Outcome] = field(default_factory=list)
+    _flush_due: bool = False
     _current: str = ""
 
     async def deliver(self, ann: Announcement, recipients: list[str]) -> BatchStats:
@@ -123,7 +131,6 @@ class Sender:
                 await slots.acquire()
                 recipient = pending.pop()
                 self._spawn(tasks, one(recipient, int(recipient[3:])))
-            self._flush_if_due()
         if tasks:
             await asyncio.gather(*tasks)
         self._flush()
@@ -238,12 +245,12 @@ class Sender:
         else:
             self.stats.failed += 1
         self._outcomes.append(Outcome(recipient, code))
-
-    def _flush_if_due(self) -> None:
-        if len(self._outcomes) >= FLUSH_EVERY:
-            self._flush()
+        if not self._flush_due:  # write it before the loop's next turn
+            self._flush_due = True
+            asyncio.get_running_loop().call_soon(self._flush)
 
     def _flush(self) -> None:
+        self._flush_due = False
         outcomes, self._outcomes = self._outcomes, []
         if outcomes:
             self.store.record(self._current, outcomes)
