@@ -296,9 +296,10 @@ def _load_regions_file(config_path: Path, name: str) -> tuple[Any, dict[tuple[An
 
 
 def _parse(path: Path, text: str) -> tuple[Any, dict[tuple[Any, ...], int]]:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML has it
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=loader)
+        data = yaml.load(text, Loader=loader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""

@@ -92,12 +92,3 @@ def job_context() -> JobContext:
         token=_required("KIMBOT_TELEGRAM_TOKEN"),
         api_url=os.environ.get("KIMBOT_TELEGRAM_API_URL") or None,
     )
-
-
-# RQ's worker forks a work horse for every job, and each horse starts with the modules the
-# worker had imported before the fork; the rest it imports again, job after job (the job
-# modules and pywa cost ~0.4 s of CPU per job, more than sending 500 messages). The worker
-# imports this module before it forks (its scheduled jobs use the job context), so the job
-# modules are imported here, once per worker. At the end of the module: they import it.
-import broadcasts.jobs  # noqa: E402
-import broadcasts.notify  # noqa: E402, F401
