@@ -160,6 +160,11 @@ async def serve(args: argparse.Namespace) -> None:
         state_file=args.state_file,
         whatsapp=whatsapp_config(args),
     )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):  # before announcing: a stop may come at once
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
     url = await emulator.start()
     print(f"emulator listening on {url}", flush=True)
     if emulator.state is not None:
@@ -181,11 +186,6 @@ async def serve(args: argparse.Namespace) -> None:
             f"users={len(wa.world.users)} templates={len(wa.templates)}",
             flush=True,
         )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(sig, stop.set)
     try:
         await stop.wait()
     finally:
