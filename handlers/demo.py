@@ -21,8 +21,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +28,7 @@ import yaml
 
 from bot.config import Config
 from bot.store import EmbeddedRedis, connect
+from handlers.processes import stop_process, wait_http
 
 DEMO_TOKEN = "777000:DEMO-token-for-the-local-emulator"  # noqa: S105 (the emulator's, not Telegram's)
 # The local WhatsApp stand-in's number and test credentials (not Meta's).
@@ -70,21 +69,6 @@ def reset(data_dir: Path) -> None:
     for name in (*REDIS_FILES, WORLD_FILE, STATE_FILE, CONFIG_FILE):
         (data_dir / name).unlink(missing_ok=True)
     shutil.rmtree(data_dir / (STATE_FILE + ".files"), ignore_errors=True)
-
-
-def _wait_http(url: str, seconds: float) -> None:
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback)
-                return
-        except urllib.error.HTTPError as answered:
-            answered.close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise DemoError(f"{url} did not start in {seconds:.0f} s") from None
-            time.sleep(0.1)
 
 
 async def seed_world(api: str) -> dict[str, Any]:
@@ -218,13 +202,12 @@ def _child(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is None:
-        child.send_signal(signal.SIGINT)
-        try:
-            child.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    stop_process(child, signal.SIGINT, 20)
+
+
+def _wait_http(url: str, seconds: float) -> None:
+    if not wait_http(url, seconds):
+        raise DemoError(f"{url} did not start in {seconds:.0f} s")
 
 
 def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:

@@ -29,6 +29,7 @@ from bot.store import EmbeddedRedis, connect
 from bot.wa_tracking import apply_status
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
+from handlers.processes import stop_process
 from handlers.settings import Settings, SettingsError
 from handlers.telegram.app import (
     build_bot,
@@ -62,14 +63,8 @@ def start_worker(redis_url: str, config_path: str) -> subprocess.Popen[bytes]:
 
 
 def stop_child(child: subprocess.Popen[bytes]) -> None:
-    """Ask a child to stop, and make sure it does."""
-    if child.poll() is None:
-        child.send_signal(signal.SIGTERM)
-        try:
-            child.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.wait()
+    """Ask a child (the worker) to stop, and make sure it does."""
+    stop_process(child, signal.SIGTERM, 10)
 
 
 def run(

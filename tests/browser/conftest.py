@@ -11,15 +11,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.config import Config
 from bot.store import Redis, connect
-from handlers.simulator import SimClient
-from tests.e2e.harness import Process, start_bot, start_emulator, write_config
+from tests.e2e.harness import Process, build_world, start_bot, start_emulator, write_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -56,23 +54,6 @@ class Stack:
     emulator: Process
 
 
-async def _build_world(api: str) -> dict[str, Any]:
-    """Bagendung's KIM admin and her channel, with the bot as the channel's administrator."""
-    async with SimClient(api) as sim:
-        admin = await sim.create_user(
-            "Bu Siti", last_name="(admin KIM Bagendung)", language_code="id"
-        )
-        channel = await sim.create_chat(
-            "channel",
-            "KIM Bagendung",
-            admin["id"],
-            bots=[{"admin": True}],
-            username="kim_bagendung",
-        )
-        await sim.start(admin["id"])
-        return {"admin": admin["id"], "channel": channel["id"]}
-
-
 @pytest.fixture(scope="module")
 def stack(
     tmp_path_factory: pytest.TempPathFactory, redis_url: str, config: Config
@@ -83,7 +64,7 @@ def stack(
     redis.flushdb()
     emulator, api = start_emulator(tmp)
     try:
-        world = asyncio.run(_build_world(api))
+        world = asyncio.run(build_world(api))
         config_path = write_config(
             config,
             tmp / "config.yaml",
@@ -104,7 +85,14 @@ def stack(
         emulator.stop()
         redis.close()
         raise
-    yield Stack(api=api, redis=redis, bot=bot, emulator=emulator, **world)
+    yield Stack(
+        api=api,
+        redis=redis,
+        bot=bot,
+        emulator=emulator,
+        admin=world["admin"],
+        channel=world["channel"],
+    )
     bot.stop()
     emulator.stop()
     redis.flushdb()

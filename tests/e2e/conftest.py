@@ -9,14 +9,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import pytest
 
 from bot.config import Config
 from bot.store import Redis, connect
-from handlers.simulator import SimClient
-from tests.e2e.harness import Process, start_bot, start_emulator, write_config
+from tests.e2e.harness import Process, build_world, start_bot, start_emulator, write_config
 
 
 @dataclass
@@ -36,52 +34,6 @@ class E2E:
     emulator: Process
 
 
-async def _build_world(api: str) -> dict[str, Any]:
-    async with SimClient(api) as sim:
-        admin = await sim.create_user(
-            "Bu Siti", last_name="(admin KIM Bagendung)", language_code="id"
-        )
-        superadmin = await sim.create_user(
-            "Pak Kadis", last_name="(superadmin)", language_code="id"
-        )
-        channel = await sim.create_chat(
-            "channel",
-            "KIM Bagendung",
-            admin["id"],
-            bots=[{"admin": True}],
-            username="kim_bagendung",
-        )
-        group = await sim.create_chat(
-            "supergroup",
-            "KIM Kecamatan Cilegon",
-            admin["id"],
-            join_by_request=True,
-            bots=[{"admin": True}],
-        )
-        link = await sim.call(
-            "POST", f"/sim/chats/{group['id']}/invite_links", {"creates_join_request": True}
-        )
-        staff = await sim.create_user("Pak Rahmat", last_name="(staf)", language_code="id")
-        desk = await sim.create_chat(
-            "supergroup",
-            "Meja Layanan Diskominfo",
-            superadmin["id"],
-            members=[staff["id"]],
-            bots=[{"admin": True}],
-        )
-        for user in (admin, superadmin):
-            await sim.start(user["id"])
-        return {
-            "admin": admin["id"],
-            "superadmin": superadmin["id"],
-            "staff": staff["id"],
-            "desk": desk["id"],
-            "channel": channel["id"],
-            "group": group["id"],
-            "group_link": link["invite_link"],
-        }
-
-
 @pytest.fixture(scope="module")
 def e2e(tmp_path_factory: pytest.TempPathFactory, redis_url: str, config: Config) -> Iterator[E2E]:
     """Emulator + world + config + `kimbot run`, for one test module."""
@@ -89,7 +41,7 @@ def e2e(tmp_path_factory: pytest.TempPathFactory, redis_url: str, config: Config
     redis = connect(redis_url)
     redis.flushdb()
     emulator, api = start_emulator(tmp)
-    world = asyncio.run(_build_world(api))
+    world = asyncio.run(build_world(api))
     config_path = write_config(
         config,
         tmp / "config.yaml",

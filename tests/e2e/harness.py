@@ -11,14 +11,14 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.config import Config
+from handlers import processes
+from handlers.simulator import SimClient
 from tests.conftest import ROOT
 
 TOKEN = "424242:E2E-token-for-the-local-emulator"
@@ -33,19 +33,9 @@ def free_port() -> int:
 
 
 def wait_http(url: str, seconds: float = 20.0) -> None:
-    """Wait until `url` answers at all (any status)."""
-    deadline = time.monotonic() + seconds
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (loopback test server)
-                return
-        except urllib.error.HTTPError as answered:
-            answered.close()
-            return
-        except OSError:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"{url} did not come up") from None
-            time.sleep(0.1)
+    """Wait until `url` answers at all (any status), or fail the test."""
+    if not processes.wait_http(url, seconds):
+        raise TimeoutError(f"{url} did not come up")
 
 
 class Process:
@@ -60,13 +50,7 @@ class Process:
 
     def stop(self) -> None:
         """Interrupt like Ctrl-C; kill if it does not stop within 15 s."""
-        if self.popen.poll() is None:
-            self.popen.send_signal(signal.SIGINT)
-            try:
-                self.popen.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.popen.kill()
-                self.popen.wait()
+        processes.stop_process(self.popen, signal.SIGINT, 15)
         self._log_file.close()
 
     def output(self) -> str:
@@ -127,3 +111,51 @@ def start_bot(
         command += ["--webhook", "--port", str(webhook_port)]
     name = "bot-webhook.log" if webhook_port else "bot.log"
     return Process(command, env, tmp / name)
+
+
+async def build_world(api: str) -> dict[str, Any]:
+    """The e2e world: Bu Siti (admin of Bagendung) and her channel, a superadmin, an
+    approval-only group for Kecamatan Cilegon, and the staff desk group with Pak Rahmat."""
+    async with SimClient(api) as sim:
+        admin = await sim.create_user(
+            "Bu Siti", last_name="(admin KIM Bagendung)", language_code="id"
+        )
+        superadmin = await sim.create_user(
+            "Pak Kadis", last_name="(superadmin)", language_code="id"
+        )
+        channel = await sim.create_chat(
+            "channel",
+            "KIM Bagendung",
+            admin["id"],
+            bots=[{"admin": True}],
+            username="kim_bagendung",
+        )
+        group = await sim.create_chat(
+            "supergroup",
+            "KIM Kecamatan Cilegon",
+            admin["id"],
+            join_by_request=True,
+            bots=[{"admin": True}],
+        )
+        link = await sim.call(
+            "POST", f"/sim/chats/{group['id']}/invite_links", {"creates_join_request": True}
+        )
+        staff = await sim.create_user("Pak Rahmat", last_name="(staf)", language_code="id")
+        desk = await sim.create_chat(
+            "supergroup",
+            "Meja Layanan Diskominfo",
+            superadmin["id"],
+            members=[staff["id"]],
+            bots=[{"admin": True}],
+        )
+        for user in (admin, superadmin):
+            await sim.start(user["id"])
+        return {
+            "admin": admin["id"],
+            "superadmin": superadmin["id"],
+            "staff": staff["id"],
+            "desk": desk["id"],
+            "channel": channel["id"],
+            "group": group["id"],
+            "group_link": link["invite_link"],
+        }
