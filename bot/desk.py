@@ -10,6 +10,7 @@ Diagram: docs/conversations.md.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -282,8 +283,16 @@ class Desk:
             return [Reply(text="", notice=text)]
         return [Reply(text="", notice=_("That button is no longer active."))]
 
-    def staff_reply(self, staff: Address, ticket: Ticket, text: str, now: float) -> list[Reply]:
-        """A staff member replied to a card: the answer, forwarding note, or verdict text."""
+    def staff_reply(
+        self,
+        staff: Address,
+        ticket: Ticket,
+        text: str,
+        now: float,
+        media: MediaRef | None = None,
+    ) -> list[Reply]:
+        """A staff member replied to a card: the answer (text and/or a photo, document or
+        video), the forwarding note, or the verdict's explanation."""
         _ = self.staff_tr._
         if not self.svc.roles.is_staff(staff):
             return [Reply(text=_("Only desk staff can answer tickets."))]
@@ -298,8 +307,10 @@ class Desk:
                 )
             ]
         text = self._expand_template(text.strip())
-        if not text:
+        if not text and media is None:
             return [Reply(text=_("The answer is empty. Reply with text."))]
+        if media is not None:
+            self.svc.redis.hset(f"kim:tk:{ticket.id}", "answer_media", json.dumps(media.__dict__))
         awaiting = str(self.svc.redis.hget(f"kim:tk:{ticket.id}", "awaiting") or "")
         who = str(staff)
         if awaiting.startswith("verdict:") and ticket.kind == "hoaks":
@@ -381,6 +392,9 @@ class Desk:
             else [ticket.id]
         )
         fields = {"awaiting": "", "claimed_by": ticket.claimed_by or who}
+        media = self.svc.redis.hget(f"kim:tk:{ticket.id}", "answer_media")
+        if media:
+            fields["answer_media"] = str(media)  # every grouped requester gets the picture
         if to == "dijawab":
             fields |= {
                 "answer": answer,
@@ -439,7 +453,8 @@ class Desk:
         else:
             text = _("Answer to your report {id}:", id=ticket.id) + "\n\n" + note
             choices = _rating(tr, ticket.id)
-        notice = Reply(text=text, choices=choices, ticket=ticket.id)
+        media = fresh.answer_media if state == "dijawab" else None
+        notice = Reply(text=text, choices=choices, ticket=ticket.id, media=media)
         self.svc.dispatch.notify(ticket.requester, notice)
 
     # -- staff overviews ---------------------------------------------------------------

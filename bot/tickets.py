@@ -11,7 +11,7 @@ Redis keys (all owned here):
 - `kim:tk:seq:{prefix}:{yymm}` — monthly counter of tracking numbers.
 - `kim:tk:{id}` — hash: kind, topic, text, media (JSON), location, anonymous, requester,
   village, state, created_at, due_at, claimed_by, answered_at, answer, verdict,
-  sources, rating, group, card_chat, card_message, reminded.
+  sources, rating, group, card_chat, card_message, reminded, answer_media (JSON).
 - `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
 - `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
 - `kim:tk:all` — sorted set: every ticket → created_at (exports by date).
@@ -80,6 +80,7 @@ class Ticket:
     group: str = ""
     card_chat: str = ""
     card_message: int = 0
+    answer_media: MediaRef | None = None
 
     @property
     def is_open(self) -> bool:
@@ -195,6 +196,9 @@ class Tickets:
             group=raw.get("group", ""),
             card_chat=raw.get("card_chat", ""),
             card_message=int(raw.get("card_message") or 0),
+            answer_media=MediaRef(**json.loads(raw["answer_media"]))
+            if raw.get("answer_media")
+            else None,
         )
 
     def history(self, ticket_id: str) -> list[HistoryEntry]:

@@ -15,6 +15,7 @@ from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
+from aiogram.enums import ParseMode
 from redis import Redis as RawRedis
 
 from bot.config import load_config
@@ -51,7 +52,11 @@ class JobContext:
             else JobSession()
         )
         return Bot(
-            self.token, session=session, default=DefaultBotProperties(link_preview_is_disabled=True)
+            self.token,
+            session=session,
+            # HTML like the bot's own replies (the renderer escapes); bulk text and
+            # photo captions pass parse_mode=None themselves, copies keep the original's.
+            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
         )
 
 

@@ -16,6 +16,7 @@ Redis keys (besides the announcement's own, see bot/announcements.py):
 from __future__ import annotations
 
 import asyncio
+import html
 import logging
 import threading
 import time
@@ -202,7 +203,9 @@ async def _edit_progress(ctx: JobContext, announcement_id: str) -> None:
     bot: Bot = ctx.bot()
     try:
         await bot.edit_message_text(
-            text=text, chat_id=int(ann.progress_chat), message_id=ann.progress_message
+            text=html.escape(text, quote=False),
+            chat_id=int(ann.progress_chat),
+            message_id=ann.progress_message,
         )
     except TelegramAPIError as exc:  # "not modified", or the admin deleted the message
         log.debug("progress of %s not edited: %s", announcement_id, exc.message)

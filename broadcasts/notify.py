@@ -8,6 +8,7 @@ priority token from the shared limiter; a 429 is waited out by the reply pacing.
 from __future__ import annotations
 
 import asyncio
+import html
 from typing import Any
 
 from aiogram import Bot
@@ -16,6 +17,8 @@ from aiogram.types import Message
 from bot.addresses import Address
 from bot.messages import Reply, reply_from_dict
 from broadcasts.context import JobContext, job_context
+
+CAPTION_LIMIT = 1024
 
 
 def notify_job(to: str, reply: dict[str, Any]) -> str:
@@ -57,7 +60,7 @@ async def _send_whatsapp(ctx: JobContext, address: Address, reply: Reply) -> str
 
 
 async def _send(ctx: JobContext, chat_id: int, reply: Reply) -> str:
-    from handlers.telegram.render import edit_or_send, send_reply  # the adapter's renderer
+    from handlers.telegram.render import edit_or_send, keyboard, send_reply  # the renderer
 
     bot: Bot = ctx.bot()
     tickets = ctx.services.tickets
@@ -68,11 +71,22 @@ async def _send(ctx: JobContext, chat_id: int, reply: Reply) -> str:
             if ticket is not None and ticket.card_message and ticket.card_chat == str(chat_id):
                 await edit_or_send(bot, chat_id, ticket.card_message, reply)
                 return "edited"
-        sent: Message | None
-        if reply.media is not None and reply.media.kind == "photo":
-            caption = reply.text[:1024] or None
-            sent = await bot.send_photo(chat_id, reply.media.file_id, caption=caption)
-        else:
+        sent: Message | None = None
+        if reply.media is not None:
+            fits = len(reply.text) <= CAPTION_LIMIT  # else: the file, then the text
+            markup = keyboard(reply) if fits else None
+            caption = html.escape(reply.text, quote=False) if fits and reply.text else None
+            file_id = reply.media.file_id
+            if reply.media.kind == "photo":
+                sent = await bot.send_photo(chat_id, file_id, caption=caption, reply_markup=markup)
+            elif reply.media.kind == "video":
+                sent = await bot.send_video(chat_id, file_id, caption=caption, reply_markup=markup)
+            else:
+                sent = await bot.send_document(
+                    chat_id, file_id, caption=caption, reply_markup=markup
+                )
+            await ctx.limiter().acquire(chat_id, priority=True)
+        if reply.media is None or len(reply.text) > CAPTION_LIMIT:
             sent = await send_reply(bot, chat_id, reply)
         if reply.card_of and sent is not None:
             tickets.set_card(reply.card_of, str(chat_id), sent.message_id)

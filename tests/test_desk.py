@@ -441,3 +441,21 @@ def test_both_intakes_in_indonesian(conv: Conversations, desk_services: Services
     )
     assert "ASP-2609-0001" in me.said()
     assert "HKS-2609-0001" in me.said()
+
+
+def test_an_answer_can_carry_a_photo(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """Staff reply to a card with a photo (and a caption): the resident gets both."""
+    me = resident(conv, chat_id=4242004)
+    ticket_id = file_complaint(me)
+    ticket = desk_services.tickets.get(ticket_id)
+    assert ticket is not None
+    photo_answer = MediaRef("photo", "AgAC-answer", 80_000)
+    Desk(desk_services).staff_reply(
+        Address.telegram(STAFF), ticket, "Sudah diperbaiki.", 5.0, photo_answer
+    )
+    told = to_resident(dispatch, 4242004)[-1]
+    assert told.media == photo_answer
+    assert "Sudah diperbaiki." in told.text
+    assert desk_services.tickets.get(ticket_id).answer_media == photo_answer  # type: ignore[union-attr]

@@ -16,7 +16,7 @@ from aiogram.types import CallbackQuery, Message
 
 from bot.addresses import Address
 from bot.desk import Desk
-from bot.messages import Reply
+from bot.messages import MediaRef, Reply
 from bot.services import Services
 from handlers.telegram.render import Press, edit_or_send, send_reply
 
@@ -86,7 +86,7 @@ def desk_router(services: Services) -> Router:
         staff = Address.telegram(message.from_user.id)
         desk = Desk(services)
         replies = await asyncio.to_thread(
-            desk.staff_reply, staff, ticket, text, services.clock.now()
+            desk.staff_reply, staff, ticket, text, services.clock.now(), _media(message)
         )
         for reply in replies:
             if reply.edit and ticket.card_message:
@@ -98,3 +98,15 @@ def desk_router(services: Services) -> Router:
                 )
 
     return router
+
+
+def _media(message: Message) -> MediaRef | None:
+    """A photo, document or video in a staff member's answer."""
+    if message.photo:
+        return MediaRef("photo", message.photo[-1].file_id, message.photo[-1].file_size)
+    if message.document:
+        doc = message.document
+        return MediaRef("document", doc.file_id, doc.file_size, doc.mime_type)
+    if message.video:
+        return MediaRef("video", message.video.file_id, message.video.file_size)
+    return None
