@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import logging
 import threading
 import time
@@ -144,10 +145,17 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
         )
         recipients = store.recipients(announcement_id, start, stop)
         stats = await sender.deliver(ann, recipients)
+        result = asdict(stats)
+
+        async def fetch(file_id: str) -> bytes:
+            """The admin's photo or file, from Telegram, for WhatsApp."""
+            buffer = io.BytesIO()
+            await bot.download(file_id, destination=buffer)
+            return buffer.getvalue()
+
+        whatsapp = await deliver_whatsapp(ctx.services, ann, recipients, fetch)
     finally:
         await bot.session.close()
-    result = asdict(stats)
-    whatsapp = await deliver_whatsapp(ctx.services, ann, recipients)
     if whatsapp is not None:
         result["whatsapp"] = {k: v for k, v in asdict(whatsapp).items() if k != "outcomes"}
     return result

@@ -17,8 +17,13 @@ Accepted messages are remembered (bot/wa_tracking.py) so status webhooks update 
 
 from __future__ import annotations
 
+import asyncio
+import mimetypes
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
 
 from bot.addresses import Address
 from bot.announcements import BLOCKED, ERASED, SENT, Announcement, Outcome
@@ -27,10 +32,18 @@ from bot.services import Services
 from bot.wa_tracking import remember
 from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.wa_budget import DailyBudget
-from handlers.whatsapp.render import Outgoing, OutTemplate, OutText, split, template_param
+from handlers.whatsapp.render import (
+    Outgoing,
+    OutMedia,
+    OutTemplate,
+    OutText,
+    split,
+    template_param,
+)
 from handlers.whatsapp.send import Delivery, Recipient, Sender
 from handlers.whatsapp.settings import WhatsAppSettings
 
+Fetch = Callable[[str], Awaitable[bytes]]  # a Telegram file's bytes, by file id
 RATE_LIMITED = frozenset({130429, 131056})
 RATE_LIMIT_PAUSE = 60.0
 
@@ -52,17 +65,25 @@ class WhatsAppDelivery:
     """Sends an announcement to WhatsApp recipients of one batch."""
 
     def __init__(
-        self, services: Services, sender: Sender, limiter: RateLimiter, budget: DailyBudget
+        self,
+        services: Services,
+        sender: Sender,
+        limiter: RateLimiter,
+        budget: DailyBudget,
+        fetch: Fetch | None = None,
     ) -> None:
         self.services = services
         self.sender = sender
         self.limiter = limiter
         self.budget = budget
+        self.fetch = fetch
+        self._media: OutMedia | None = None
 
     async def deliver(self, ann: Announcement, recipients: list[str]) -> WhatsAppStats:
         """Send to every WhatsApp recipient without an outcome; record what happened."""
         stats = WhatsAppStats()
         store = self.services.announcements
+        self._media = await self._upload_once(ann)
         pending = [
             r
             for r in store.pending(ann.id, recipients)
@@ -125,16 +146,48 @@ class WhatsAppDelivery:
             )
         return True
 
-    @staticmethod
-    def _messages(ann: Announcement) -> list[Outgoing]:
-        return [OutText(part) for part in split(ann.text)]
+    def _messages(self, ann: Announcement) -> list[Outgoing]:
+        parts: list[Outgoing] = [OutText(part) for part in split(ann.text) if part]
+        return [self._media, *parts] if self._media else parts
+
+    async def _upload_once(self, ann: Announcement) -> OutMedia | None:
+        """The announcement's photo, document or video as a WhatsApp media id (cached)."""
+        key = f"kim:bc:{ann.id}"
+        cached = self.services.redis.hget(key, "wa_media")
+        if cached:
+            kind, _, media_id = str(cached).partition(":")
+            return OutMedia(_kind(kind), media_id)
+        found = await self._file(ann)
+        if found is None:
+            return None
+        kind, data, mime, name = found
+        media_id = await self.sender.upload(data, mime, name)
+        self.services.redis.hset(key, "wa_media", f"{kind}:{media_id}")
+        return OutMedia(_kind(kind), media_id)
+
+    async def _file(self, ann: Announcement) -> tuple[str, bytes, str, str] | None:
+        """(kind, bytes, MIME type, file name) of the announcement's file, if it has one."""
+        if ann.photo.startswith("path:"):
+            path = Path(ann.photo.removeprefix("path:"))
+            mime = mimetypes.guess_type(path.name)[0] or "image/jpeg"
+            return "photo", await asyncio.to_thread(path.read_bytes), mime, path.name
+        if ann.photo.startswith("tg:") and self.fetch is not None:
+            _, kind, file_id = ann.photo.split(":", 2)
+            data = await self.fetch(file_id)
+            mime = {"photo": "image/jpeg", "video": "video/mp4"}.get(kind, "application/pdf")
+            return kind, data, mime, f"pengumuman.{mime.rsplit('/', 1)[-1]}"
+        return None
+
+
+def _kind(text: str) -> Literal["photo", "document", "video"]:
+    return "video" if text == "video" else "document" if text == "document" else "photo"
 
 
 RESUME_KEY = "kim:bc:{id}:resume_at"  # when deferred WhatsApp recipients may be tried again
 
 
 async def deliver_whatsapp(
-    services: Services, ann: Announcement, recipients: list[str]
+    services: Services, ann: Announcement, recipients: list[str], fetch: Fetch | None = None
 ) -> WhatsAppStats | None:
     """The WhatsApp part of a batch (None when the batch has no WhatsApp recipients).
 
@@ -151,7 +204,8 @@ async def deliver_whatsapp(
     )
     budget = DailyBudget(services.redis, wa.phone_number_id, wa.daily_limit)
     try:
-        stats = await WhatsAppDelivery(services, sender, limiter, budget).deliver(ann, recipients)
+        delivery = WhatsAppDelivery(services, sender, limiter, budget, fetch)
+        stats = await delivery.deliver(ann, recipients)
     finally:
         await sender.aclose()
     if stats.deferred:

@@ -89,6 +89,7 @@ class BroadcastFlow:
                 "targets",
                 source=msg.message_id,
                 text=msg.text,
+                media=f"tg:{msg.media.kind}:{msg.media.file_id}" if msg.media else "",
                 preview=msg.text[:PREVIEW],
                 kind=msg.kind,
             )
@@ -264,6 +265,7 @@ class BroadcastFlow:
             source_chat=turn.address.chat_id,
             source_message=int(state.data["source"]),
             text=state.data.get("text", ""),
+            photo=state.data.get("media", ""),
             scheduled_at=state.data.get("at"),
             needs_approval=approval,
         )

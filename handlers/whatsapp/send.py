@@ -125,6 +125,11 @@ class Sender:
         quiet_pywa_debug_logs()
         return cls(client, session, retry_delays)
 
+    async def upload(self, data: bytes, mime_type: str, filename: str) -> str:
+        """Put a file on WhatsApp's servers once; its media id can be sent many times."""
+        media = await self.client.upload_media(media=data, mime_type=mime_type, filename=filename)
+        return str(media.id)
+
     async def aclose(self) -> None:
         """Close the HTTP session."""
         await self.session.aclose()

@@ -164,3 +164,42 @@ def test_watchdog_waits_for_the_budget_then_resumes(bc_services: Services, redis
     assert resume_at(bc_services, ann.id) > time.time()
     redis.set(RESUME_KEY.format(id=ann.id), repr(time.time() - 1))
     assert resume_at(bc_services, ann.id) < time.time()
+
+
+async def test_a_photo_is_uploaded_once_and_sent_before_the_text(
+    bc_services: Services, graph: GraphAPI, tmp_path: object
+) -> None:
+    """The operator's photo goes to WhatsApp once (media upload), then by id to everyone."""
+    from pathlib import Path
+
+    from handlers.simulator import make_png
+
+    poster = Path(str(tmp_path)) / "poster.png"
+    poster.write_bytes(make_png(8, 8))
+    chats = [resident(bc_services, f"ID.400000{i}", time.time()) for i in range(2)]
+    store = bc_services.announcements
+    ann = store.create(None, [BAGENDUNG], 1.0, kind="photo", text=TEXT, photo=f"path:{poster}")
+    store.move(ann.id, "sending", ["queued"])
+    store.plan(ann.id)
+    planned_ann = store.get(ann.id)
+    assert planned_ann is not None
+    uploads: list[bytes] = []
+
+    async def upload(data: bytes, mime: str, name: str) -> str:
+        uploads.append(data)
+        return "9876543210"
+
+    session = httpx.AsyncClient(transport=graph.transport())
+    sender = Sender.connect(SETTINGS, PHONE_NUMBER_ID, session, retry_delays=(0.01,))
+    sender.upload = upload  # type: ignore[method-assign]
+    limiter = RateLimiter(bc_services.redis, int(PHONE_NUMBER_ID), Rates(per_second=1000))
+    budget = DailyBudget(bc_services.redis, PHONE_NUMBER_ID, 100)
+    delivery = WhatsAppDelivery(bc_services, sender, limiter, budget)
+    try:
+        stats = await delivery.deliver(planned_ann, store.recipients(ann.id, 0, 10))
+    finally:
+        await sender.aclose()
+    assert (stats.sent, len(uploads)) == (2, 1)
+    for chat in chats:
+        kinds = [s.kind for s in graph.to(chat[3:])]
+        assert kinds == ["image", "text"]
