@@ -38,6 +38,7 @@ from aiogram.types import BufferedInputFile, Message, MessageId
 
 from bot.addresses import Address
 from bot.announcements import BLOCKED, ERASED, SENT, Announcement, Announcements, Outcome
+from bot.messages import split_text
 from bot.residents import Residents
 from broadcasts.limiter import RateLimiter
 
@@ -216,12 +217,9 @@ class Sender:
                 self.store.redis.hset(f"kim:bc:{ann.id}", "photo", ann.photo)
             if caption is not None or not ann.text:
                 return
-        for start in range(0, len(ann.text), TEXT_LIMIT):
+        for part in split_text(ann.text, TEXT_LIMIT):  # at line breaks where possible
             await self.bot.send_message(
-                chat_id=chat_id,
-                text=ann.text[start : start + TEXT_LIMIT],
-                parse_mode=None,
-                allow_paid_broadcast=paid,
+                chat_id=chat_id, text=part, parse_mode=None, allow_paid_broadcast=paid
             )
 
     @staticmethod
