@@ -17,6 +17,15 @@ from bot.store import EmbeddedRedis, Redis, connect
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_leftover_processes() -> Iterator[None]:
+    """Whatever a failing fixture left running, the session stops at its end."""
+    yield
+    from tests.e2e.harness import Process
+
+    Process.stop_all()
+
+
 @pytest.fixture(scope="session")
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One real Redis server for the session: REDIS_URL, or an embedded one."""

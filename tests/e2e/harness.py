@@ -12,7 +12,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 
@@ -39,7 +39,13 @@ def wait_http(url: str, seconds: float = 20.0) -> None:
 
 
 class Process:
-    """A child process that is stopped (SIGINT, then SIGKILL) when the test ends."""
+    """A child process that is stopped (SIGINT, then SIGKILL) when the test ends.
+
+    Every one started is remembered until stopped, so `stop_all` can end the ones a
+    failing fixture never reached (tests/conftest.py calls it when the session ends).
+    """
+
+    running: ClassVar[set[Process]] = set()
 
     def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
         self.log = log
@@ -47,11 +53,19 @@ class Process:
         self.popen = subprocess.Popen(
             command, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, cwd=ROOT
         )
+        Process.running.add(self)
 
     def stop(self) -> None:
         """Interrupt like Ctrl-C; kill if it does not stop within 15 s."""
         processes.stop_process(self.popen, signal.SIGINT, 15)
         self._log_file.close()
+        Process.running.discard(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Stop every process still running."""
+        for process in list(cls.running):
+            process.stop()
 
     def output(self) -> str:
         """What the process printed so far."""
