@@ -20,6 +20,7 @@ import httpx
 
 from bot.addresses import Address
 from bot.dialogs import Conversations
+from bot.identity import adopt_new_id
 from bot.messages import Incoming, Reply
 from bot.services import Services
 from handlers.whatsapp.convert import incoming
@@ -113,6 +114,10 @@ class WhatsAppChannel:
                 log.info("message %s already handled; dropped", ref(message.message_id))
                 return None
             recipient = Recipient(message.address.chat_id, message.phone)
+            if message.phone and message.phone != message.address.chat_id:
+                # a resident stored by phone number now comes with a business-scoped id
+                old = Address("wa", message.phone)
+                await asyncio.to_thread(adopt_new_id, self.services, old, message.address)
             try:
                 replies, label = await asyncio.to_thread(self._answer, incoming(message))
             except Exception:
