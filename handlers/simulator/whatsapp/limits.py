@@ -17,6 +17,8 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
+from handlers.simulator.faults import FaultBook
+
 from .errors import KNOWN, GraphError
 
 ENDPOINTS = ("messages", "media", "media_url", "download", "*")
@@ -107,13 +109,8 @@ class Storm:
     endpoint: str
 
 
-class WaFaults:
+class WaFaults(FaultBook[FaultRule, Storm]):
     """Pending fault rules and the current storm of the Graph API side."""
-
-    def __init__(self) -> None:
-        self.rules: list[FaultRule] = []
-        self.storm: Storm | None = None
-        self._ids = itertools.count(1)
 
     def add(
         self,
@@ -150,45 +147,24 @@ class WaFaults:
         self.storm = Storm(time.monotonic() + seconds, code, endpoint)
         return self.storm
 
-    def clear(self) -> None:
-        """Remove every rule and stop the storm."""
-        self.rules.clear()
-        self.storm = None
-
-    def to_json(self) -> dict[str, Any]:
-        """Pending rules and the storm."""
-        storm = None
-        if self.storm is not None:
-            left = self.storm.until - time.monotonic()
-            if left > 0:
-                storm = {
-                    "seconds_left": round(left, 3),
-                    "code": self.storm.code,
-                    "endpoint": self.storm.endpoint,
-                }
-        return {"rules": [rule.to_json() for rule in self.rules], "storm": storm}
+    def storm_json(self, storm: Storm) -> dict[str, Any]:
+        """The storm's code and endpoint."""
+        return {"code": storm.code, "endpoint": storm.endpoint}
 
     def pick(self, endpoint: str) -> tuple[GraphError | None, float]:
         """The error to answer a call to `endpoint` with (or None), and a delay."""
-        storm = self.storm
-        if storm is not None:
-            if storm.until <= time.monotonic():
-                self.storm = None
-            elif storm.endpoint in ("*", endpoint):
-                return GraphError(storm.code), 0.0
-        for rule in self.rules:
-            if rule.endpoint not in ("*", endpoint):
-                continue
-            rule.remaining -= 1
-            if rule.remaining <= 0:
-                self.rules.remove(rule)
-            if rule.code is None:
-                return None, rule.delay
-            error = GraphError(rule.code, rule.details, status=rule.status)
-            if rule.code not in KNOWN and rule.details is None:
-                error.details = "Injected by the emulator's fault rules."
-            return error, rule.delay
-        return None, 0.0
+        live = self.live_storm()
+        if live is not None and live[0].endpoint in ("*", endpoint):
+            return GraphError(live[0].code), 0.0
+        rule = self.take(lambda r: r.endpoint in ("*", endpoint))
+        if rule is None:
+            return None, 0.0
+        if rule.code is None:
+            return None, rule.delay
+        error = GraphError(rule.code, rule.details, status=rule.status)
+        if rule.code not in KNOWN and rule.details is None:
+            error.details = "Injected by the emulator's fault rules."
+        return error, rule.delay
 
 
 @dataclass
