@@ -145,3 +145,24 @@ def test_a_batch_never_runs_twice_at_once(ctx: JobContext) -> None:
     ctx.services.redis.set(f"kim:bc:{ann.id}:hb:0", "1", ex=15)
     assert jobs.batch_job(ann.id, 0, 3) == {"skipped": "running elsewhere"}
     assert ctx.services.announcements.get(ann.id).counts == {}  # type: ignore[union-attr]
+
+
+def test_watchdog_waits_for_the_whatsapp_budget_then_resumes(ctx: JobContext) -> None:
+    """Pending recipients waiting for WhatsApp's daily budget are not taken for a lost
+    worker; once the resume time has passed, their batch is enqueued again."""
+    from broadcasts.whatsapp_delivery import RESUME_KEY
+
+    subscribers(ctx, 3)
+    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, kind="text", text="x")
+    jobs.start_job(ann.id)
+    bulk(ctx).empty()
+    ctx.services.redis.delete(f"kim:bc:{ann.id}:queued")
+    key = RESUME_KEY.format(id=ann.id)
+    ctx.services.redis.set(key, repr(ctx.services.clock.now() + 3600))
+    current = ctx.services.announcements.get(ann.id)
+    assert current is not None
+    jobs._revive_lost_batches(ctx, current)
+    assert bulk(ctx).count == 0
+    ctx.services.redis.set(key, repr(ctx.services.clock.now() - 1))
+    jobs._revive_lost_batches(ctx, current)
+    assert [job.args for job in bulk(ctx).get_jobs()] == [(ann.id, 0, 3)]

@@ -155,17 +155,6 @@ async def test_persistent_rate_limits_defer_instead_of_failing(
     assert bc_services.announcements.pending(ann.id, chats) == chats
 
 
-def test_watchdog_waits_for_the_budget_then_resumes(bc_services: Services, redis: Redis) -> None:
-    """While WhatsApp recipients wait for the budget, no batch is revived; afterwards it is."""
-    from broadcasts.whatsapp_delivery import RESUME_KEY, resume_at
-
-    ann = planned(bc_services)
-    redis.set(RESUME_KEY.format(id=ann.id), repr(time.time() + 3600))
-    assert resume_at(bc_services, ann.id) > time.time()
-    redis.set(RESUME_KEY.format(id=ann.id), repr(time.time() - 1))
-    assert resume_at(bc_services, ann.id) < time.time()
-
-
 async def test_a_photo_is_uploaded_once_and_sent_before_the_text(
     bc_services: Services, graph: GraphAPI, tmp_path: object
 ) -> None:
