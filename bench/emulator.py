@@ -28,12 +28,12 @@ TOKEN = "777000:BENCHtoken"  # noqa: S105 - a made-up token known only to the lo
 
 
 def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    """Start `python -m handlers.simulator` on a free loopback port; return it and its URL."""
+    """Start `python -m emulator` on a free loopback port; return it and its URL."""
     process = subprocess.Popen(
         [
             sys.executable,
             "-m",
-            "handlers.simulator",
+            "emulator",
             "--host",
             "127.0.0.1",
             "--port",

@@ -1,5 +1,7 @@
-"""Inbound adapters: Telegram (aiogram), WhatsApp, the local simulator, and the CLI.
+"""The channels, each one package holding both directions, and the composition roots.
 
-Each turns a platform event into a call on the core (`bot`) and renders the core's
-replies. `handlers.cli` is the composition root that builds everything.
+`handlers.telegram` and `handlers.whatsapp` turn platform events into calls on the core
+(`bot`), render the core's replies, and implement the `broadcasts` Sender protocol for
+bulk delivery and notices. `handlers.cli`, `handlers.runner` and `handlers.demo` are the
+composition roots: the only modules that see every layer.
 """

@@ -73,7 +73,7 @@ def reset(data_dir: Path) -> None:
 
 async def seed_world(api: str) -> dict[str, Any]:
     """Personas and chats, created through the emulator's user API."""
-    from handlers.simulator import SimClient
+    from emulator import SimClient
 
     async with SimClient(api) as sim:
 
@@ -158,7 +158,7 @@ def demo_config(config: Config, world: dict[str, Any]) -> dict[str, Any]:
 async def subscribe_seeded(api: str, world: dict[str, Any]) -> None:
     """Budi and Ani (Telegram) and Dewi (WhatsApp) subscribe to Bagendung through the
     running bot, as they would by hand."""
-    from handlers.simulator.whatsapp.client import WaSimClient
+    from emulator.whatsapp.client import WaSimClient
 
     async with WaSimClient(api) as sim:
         dewi = await sim.wa_user("Dewi (warga Bagendung, WhatsApp)")
@@ -228,7 +228,7 @@ def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
         [
             python,
             "-m",
-            "handlers.simulator",
+            "emulator",
             "--host",
             host,
             "--port",

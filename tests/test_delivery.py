@@ -19,7 +19,7 @@ from bot.services import Services, build_services
 from bot.store import Redis
 from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.telegram_sender import MIGRATED, Sender
-from handlers.simulator import Emulator, RateLimits, SimClient, make_png
+from emulator import Emulator, RateLimits, SimClient, make_png
 
 TOKEN = "123456:TESTtoken-delivery"
 BAGENDUNG = "36.72.02.1001"

@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 import yaml
 
 from bot.config import Config
+from emulator import SimClient
 from handlers import processes
-from handlers.simulator import SimClient
 from tests.conftest import ROOT
 
 TOKEN = "424242:E2E-token-for-the-local-emulator"
@@ -78,7 +78,7 @@ def start_emulator(tmp: Path, **flags: Any) -> tuple[Process, str]:
     command = [
         sys.executable,
         "-m",
-        "handlers.simulator",
+        "emulator",
         "--port",
         str(port),
         "--token",

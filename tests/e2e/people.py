@@ -6,7 +6,7 @@ import asyncio
 import time
 from typing import Any
 
-from handlers.simulator import SimClient
+from emulator import SimClient
 
 WAIT = 20.0
 

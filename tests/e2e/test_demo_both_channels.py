@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from handlers.simulator.whatsapp.client import WaSimClient
+from emulator.whatsapp.client import WaSimClient
 from tests.conftest import ROOT
 from tests.e2e.harness import Process, free_port
 from tests.e2e.people import Person, body

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from handlers.simulator import SimClient
+from emulator import SimClient
 from tests.e2e.conftest import E2E
 from tests.e2e.people import Person, body
 

@@ -6,7 +6,7 @@ import pytest
 
 from bot.addresses import Address
 from bot.residents import Residents
-from handlers.simulator import SimClient
+from emulator import SimClient
 from tests.e2e.conftest import E2E
 from tests.e2e.people import Person
 from tests.test_privacy import everything_in

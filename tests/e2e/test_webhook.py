@@ -15,7 +15,7 @@ from bot.addresses import Address
 from bot.config import Config
 from bot.residents import Residents
 from bot.store import Redis, connect
-from handlers.simulator import SimClient
+from emulator import SimClient
 from tests.e2e.harness import Process, free_port, start_bot, start_emulator, wait_http, write_config
 from tests.e2e.people import Person
 

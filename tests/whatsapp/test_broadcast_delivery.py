@@ -161,7 +161,7 @@ async def test_a_photo_is_uploaded_once_and_sent_before_the_text(
     """The operator's photo goes to WhatsApp once (media upload), then by id to everyone."""
     from pathlib import Path
 
-    from handlers.simulator import make_png
+    from emulator import make_png
 
     poster = Path(str(tmp_path)) / "poster.png"
     poster.write_bytes(make_png(8, 8))

@@ -10,7 +10,7 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from handlers.simulator import Emulator, SimClient
+from emulator import Emulator, SimClient
 
 TOKEN = "123456:TESTtoken"
 SPEC = f"{TOKEN}:kim_test_bot"  # the token with a username, as Emulator(tokens=...) takes it

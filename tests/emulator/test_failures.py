@@ -18,8 +18,8 @@ from aiogram.exceptions import (
 from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
-from handlers.simulator import Emulator, SimClient, SimError
-from tests.simulator.helpers import TOKEN, bot_at
+from emulator import Emulator, SimClient, SimError
+from tests.emulator.helpers import TOKEN, bot_at
 
 
 @pytest.fixture

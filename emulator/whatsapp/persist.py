@@ -19,7 +19,7 @@ import binascii
 import dataclasses
 from typing import Any
 
-from handlers.simulator.persistence import JSON, StateFormatError, _build, _list
+from emulator.persistence import JSON, StateFormatError, _build, _list
 
 from .model import WaMedia, WaMessage, WaUser, WaWorld
 

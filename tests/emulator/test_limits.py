@@ -10,8 +10,8 @@ import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
-from handlers.simulator import RateLimits, SimClient, SimError
-from tests.simulator.helpers import TOKEN, running_emulator
+from emulator import RateLimits, SimClient, SimError
+from tests.emulator.helpers import TOKEN, running_emulator
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ from typing import Any
 
 import aiohttp
 
-from handlers.simulator.updates import Notifier
+from emulator.updates import Notifier
 
 from .config import WhatsAppConfig, WhatsAppRules
 from .model import WaMessage, WaUser

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from pywa_async.errors import ReEngagementMessage
 
-from handlers.simulator import Emulator, SimClient
-from handlers.simulator.__main__ import parse_args, whatsapp_config
-from handlers.simulator.persistence import FORMAT_VERSION, dump_world
-from handlers.simulator.state import World
-from handlers.simulator.whatsapp import Template, WaSimClient, WhatsAppConfig
-from tests.simulator.test_whatsapp_graph import (
+from emulator import Emulator, SimClient
+from emulator.__main__ import parse_args, whatsapp_config
+from emulator.persistence import FORMAT_VERSION, dump_world
+from emulator.state import World
+from emulator.whatsapp import Template, WaSimClient, WhatsAppConfig
+from tests.emulator.test_whatsapp_graph import (
     APP_SECRET,
     BSUID,
     PHONE,
@@ -188,11 +188,11 @@ def test_cli_flags_build_the_whatsapp_config() -> None:
 
 
 async def test_cli_prints_the_whatsapp_line_but_never_the_app_secret() -> None:
-    """`python -m handlers.simulator --wa-...` serves WhatsApp and says where."""
+    """`python -m emulator --wa-...` serves WhatsApp and says where."""
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "handlers.simulator",
+        "emulator",
         "--port",
         "0",
         "--wa-token",

@@ -16,7 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
-from handlers.simulator.errors import SimError
+from emulator.errors import SimError
 
 from .config import Template, WhatsAppConfig, WhatsAppRules
 from .errors import GraphError

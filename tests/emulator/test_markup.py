@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.simulator.content import format_text, validate_markup
-from handlers.simulator.errors import ApiError
-from handlers.simulator.markdown import parse_markdown, parse_markdown_v2
-from handlers.simulator.textparse import detect_entities, parse_html, utf16_len
+from emulator.content import format_text, validate_markup
+from emulator.errors import ApiError
+from emulator.markdown import parse_markdown, parse_markdown_v2
+from emulator.textparse import detect_entities, parse_html, utf16_len
 
 
 def kinds(entities: list[dict[str, object]]) -> list[tuple[object, object, object]]:

@@ -5,10 +5,10 @@ act as Telegram users through JSON endpoints under /sim.
 """
 
 from .client import SimClient
-from .emulator import Emulator, start_emulator
 from .errors import ApiError, SimError
 from .limits import RateLimits
 from .media import make_png
+from .server import Emulator, start_emulator
 from .state import World
 
 __all__ = [

@@ -9,7 +9,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ChatInviteLink, ForumTopic, Update
 
-from handlers.simulator import SimClient, SimError
+from emulator import SimClient, SimError
 
 ALL = [
     "message",

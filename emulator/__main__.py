@@ -1,4 +1,4 @@
-"""Command line: `python -m handlers.simulator --port 8081 --token 123:ABC[:username]`.
+"""Command line: `python -m emulator --port 8081 --token 123:ABC[:username]`.
 
 `--state-file PATH` keeps the world (users, chats, messages, ids) across runs.
 `--whatsapp` (or any `--wa-*` flag) also serves the WhatsApp Cloud API stand-in under
@@ -13,8 +13,8 @@ import contextlib
 import signal
 import sys
 
-from .emulator import Emulator
 from .limits import RateLimits
+from .server import Emulator
 from .whatsapp import WhatsAppConfig, parse_template_spec
 from .whatsapp.config import DEFAULT_PHONE_NUMBER_ID, STATUS_STAGES, WhatsAppRules
 
@@ -24,7 +24,7 @@ WA_DEFAULTS = WhatsAppRules()
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(
-        prog="python -m handlers.simulator",
+        prog="python -m emulator",
         description="Local Telegram Bot API emulator with a web simulator page.",
     )
     parser.add_argument("--host", default="127.0.0.1", help="listen address (default 127.0.0.1)")

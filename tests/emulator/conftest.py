@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from aiogram import Bot
 
-from handlers.simulator import Emulator, SimClient
-from tests.simulator.helpers import SPEC, bot_at
+from emulator import Emulator, SimClient
+from tests.emulator.helpers import SPEC, bot_at
 
 
 @pytest.fixture

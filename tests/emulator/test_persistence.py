@@ -24,9 +24,9 @@ from aiogram.types import (
 )
 from aiohttp import web
 
-from handlers.simulator import Emulator, SimClient, make_png
-from handlers.simulator.persistence import FORMAT_VERSION, StateKeeper, dump_world, parse_state
-from tests.simulator.helpers import SPEC, running_emulator
+from emulator import Emulator, SimClient, make_png
+from emulator.persistence import FORMAT_VERSION, StateKeeper, dump_world, parse_state
+from tests.emulator.helpers import SPEC, running_emulator
 
 BOT_ID = 123456
 ROOT = Path(__file__).resolve().parents[2]
@@ -347,7 +347,7 @@ async def test_corrupt_file_is_moved_aside(
 ) -> None:
     path = tmp_path / "state.json"
     path.write_bytes(content)
-    with caplog.at_level(logging.WARNING, logger="handlers.simulator.persistence"):
+    with caplog.at_level(logging.WARNING, logger="emulator.persistence"):
         async with running(path) as (emu, sim, _bot):
             assert emu.state is not None
             assert not emu.state.loaded
@@ -380,7 +380,7 @@ async def test_missing_file_starts_empty(tmp_path: Path) -> None:
 
 async def test_command_line_state_file(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    args = ["-m", "handlers.simulator", "--port", "0", "--token", SPEC, "--state-file", str(path)]
+    args = ["-m", "emulator", "--port", "0", "--token", SPEC, "--state-file", str(path)]
 
     async def run(action: Any) -> list[str]:
         process = await asyncio.create_subprocess_exec(

@@ -10,8 +10,8 @@ import pytest
 from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
-from handlers.simulator import Emulator, SimClient, SimError, make_png
-from tests.simulator.helpers import bot_at
+from emulator import Emulator, SimClient, SimError, make_png
+from tests.emulator.helpers import bot_at
 
 OTHER = "654321:OTHERtoken"
 

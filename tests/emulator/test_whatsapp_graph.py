@@ -31,8 +31,8 @@ from pywa_async.errors import (
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow, URLButton
 from pywa_async.types.templates import BodyText, TemplateLanguage
 
-from handlers.simulator import Emulator, make_png
-from handlers.simulator.whatsapp import WaSimClient, WhatsAppConfig
+from emulator import Emulator, make_png
+from emulator.whatsapp import WaSimClient, WhatsAppConfig
 from handlers.whatsapp.render import OutButtons, OutText, ReplyButton
 from handlers.whatsapp.send import Recipient, Sender
 from handlers.whatsapp.settings import WhatsAppSettings

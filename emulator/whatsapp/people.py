@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from handlers.simulator.errors import SimError
-from handlers.simulator.media import make_png
-from handlers.simulator.simhttp import as_bool, as_float, as_int, body, opt_int, sim_route
-from handlers.simulator.updates import wait_until
+from emulator.errors import SimError
+from emulator.media import make_png
+from emulator.simhttp import as_bool, as_float, as_int, body, opt_int, sim_route
+from emulator.updates import wait_until
 
 from .config import Template
 from .model import WaMessage, WaUser

@@ -13,8 +13,8 @@ from aiogram.types import Message
 from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
-from handlers.simulator import Emulator, SimClient
-from tests.simulator.helpers import TOKEN, bot_at
+from emulator import Emulator, SimClient
+from tests.emulator.helpers import TOKEN, bot_at
 
 SECRET = "s3cret-token_1"
 

@@ -10,11 +10,11 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 
-from handlers.simulator import Emulator
-from handlers.simulator.whatsapp import WaSimClient
+from emulator import Emulator
+from emulator.whatsapp import WaSimClient
 from handlers.whatsapp.convert import incoming
 from handlers.whatsapp.updates import InboundMessage, parse_webhook
-from tests.simulator.test_whatsapp_graph import (
+from tests.emulator.test_whatsapp_graph import (
     BSUID,
     PHONE,
     PHONE_ID,

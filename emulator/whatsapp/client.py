@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from handlers.simulator.client import SimClient
+from emulator.client import SimClient
 
 
 class WaSimClient(SimClient):

@@ -17,7 +17,7 @@ from collections import Counter, deque
 from dataclasses import dataclass
 from typing import Any
 
-from handlers.simulator.faults import FaultBook
+from emulator.faults import FaultBook
 
 from .errors import KNOWN, GraphError
 

@@ -23,7 +23,7 @@ from aiogram.types import (
 )
 from pydantic import BaseModel
 
-from handlers.simulator import SimClient, make_png
+from emulator import SimClient, make_png
 
 
 def assert_no_extra(obj: Any) -> None:

@@ -24,8 +24,8 @@ from bot.dialogs import build_conversations
 from bot.residents import Residents
 from bot.services import build_services
 from bot.store import Redis
-from handlers.simulator import Emulator
-from handlers.simulator.whatsapp import WaSimClient, WhatsAppConfig
+from emulator import Emulator
+from emulator.whatsapp import WaSimClient, WhatsAppConfig
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus

@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from handlers.simulator.updates import Notifier
+from emulator.updates import Notifier
 
 BSUID = re.compile(r"^[A-Z]{2}(?:\.ENT)?\.[0-9]{1,40}$")
 WA_ID = re.compile(r"^[0-9]{6,20}$")

@@ -2,7 +2,7 @@
 
 Use it from tests with `async with Emulator(tokens=["123:ABC"]) as emu:` (the
 base URL is `emu.base_url`) or `emu = await start_emulator(...)`, or from the
-command line with `python -m handlers.simulator`. With `state_file` the world
+command line with `python -m emulator`. With `state_file` the world
 survives restarts (see persistence.py). With `whatsapp=WhatsAppConfig(...)` the same
 application also serves a WhatsApp Cloud API stand-in under /graph and /sim/wa (see
 the whatsapp subpackage).
