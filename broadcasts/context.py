@@ -18,9 +18,9 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from redis import Redis as RawRedis
 
-from bot.config import load_config
+from bot.platform.config import load_config
+from bot.platform.store import connect
 from bot.services import Services, build_services
-from bot.store import connect
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
 

@@ -14,8 +14,8 @@ from datetime import timedelta
 from redis import Redis as RawRedis
 from rq import Queue
 
-from bot.addresses import Address
-from bot.desk import Desk
+from bot.desk.staff import Desk
+from bot.platform.addresses import Address
 from broadcasts.context import job_context
 
 log = logging.getLogger(__name__)

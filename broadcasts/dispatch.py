@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from redis import Redis as RawRedis
 from rq import Queue, Retry
 
-from bot.addresses import Address
-from bot.messages import Reply, reply_to_dict
+from bot.platform.addresses import Address
+from bot.platform.messages import Reply, reply_to_dict
 
 log = logging.getLogger(__name__)
 CONTROL_QUEUE = "kim-default"

@@ -8,7 +8,7 @@
   batch whose worker died (pending recipients, not queued, no heartbeat), and writes the
   final report when every recipient has an outcome.
 
-Redis keys (besides the announcement's own, see bot/announcements.py):
+Redis keys (besides the announcement's own, see bot/announcements/store.py):
 - `kim:bc:{id}:queued` — set of batch starts enqueued but not yet started.
 - `kim:bc:{id}:hb:{start}` — heartbeat of a running batch (expires after `HEARTBEAT_TTL`).
 """
@@ -29,8 +29,8 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError
 from rq import Queue, Retry
 
-from bot.announcements import Announcement
-from bot.broadcast_report import progress_text
+from bot.announcements.report import progress_text
+from bot.announcements.store import Announcement
 from broadcasts.context import JobContext, job_context
 from broadcasts.telegram_sender import Sender
 from broadcasts.whatsapp_delivery import deliver_whatsapp, resume_at

@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.store import Redis
+from bot.platform.store import Redis
 
 # KEYS: [1] overall TAT, [2] pause-until, [3] chat TAT (may be "" for none)
 # ARGV: [1] now (ms), [2] overall interval (ms), [3] overall tolerance (ms),

@@ -14,8 +14,8 @@ from typing import Any
 from aiogram import Bot
 from aiogram.types import Message
 
-from bot.addresses import Address
-from bot.messages import Reply, reply_from_dict
+from bot.platform.addresses import Address
+from bot.platform.messages import Reply, reply_from_dict
 from broadcasts.context import JobContext, job_context
 
 CAPTION_LIMIT = 1024

@@ -36,10 +36,10 @@ from aiogram.exceptions import (
 from aiogram.methods.base import Response
 from aiogram.types import BufferedInputFile, Message, MessageId
 
-from bot.addresses import Address
-from bot.announcements import BLOCKED, ERASED, SENT, Announcement, Announcements, Outcome
-from bot.messages import split_text
-from bot.residents import Residents
+from bot.announcements.store import BLOCKED, ERASED, SENT, Announcement, Announcements, Outcome
+from bot.platform.addresses import Address
+from bot.platform.messages import split_text
+from bot.residents.records import Residents
 from broadcasts.limiter import RateLimiter
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import hashlib
 
-from bot.addresses import Address
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.store import Redis
 
 DAY = 86400.0
 

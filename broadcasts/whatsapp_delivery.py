@@ -25,9 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from bot.addresses import Address
-from bot.announcements import BLOCKED, ERASED, SENT, Announcement, Outcome
-from bot.clock import to_datetime
+from bot.announcements.store import BLOCKED, ERASED, SENT, Announcement, Outcome
+from bot.platform.addresses import Address
+from bot.platform.clock import to_datetime
 from bot.services import Services
 from bot.wa_tracking import remember
 from broadcasts.limiter import RateLimiter, Rates

@@ -20,10 +20,10 @@ from rq import Queue, Worker
 # again job after job (the job modules with pywa cost ~0.4 s of CPU per job otherwise).
 import broadcasts.jobs
 import broadcasts.notify  # noqa: F401
-from bot.config import load_config
-from bot.retention import sweep_expired
+from bot.platform.config import load_config
+from bot.platform.store import connect
+from bot.residents.retention import sweep_expired
 from bot.services import build_services
-from bot.store import connect
 from broadcasts.desk_jobs import schedule_reminders
 
 log = logging.getLogger(__name__)

@@ -17,12 +17,12 @@ from pathlib import Path
 from redis import Redis as RawRedis
 from rq import Worker
 
-from bot.announcements import Announcement
-from bot.broadcast_report import progress_text
-from bot.config import Config
-from bot.roles import KOMUNITAS
+from bot.announcements.report import progress_text
+from bot.announcements.roles import KOMUNITAS
+from bot.announcements.store import Announcement
+from bot.platform.config import Config
+from bot.platform.timeparse import parse_when
 from bot.services import Services
-from bot.timeparse import parse_when
 
 CAPTION_LIMIT = 1024
 PHOTO_LIMIT = 10 * 1024 * 1024

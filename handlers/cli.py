@@ -22,10 +22,10 @@ from typing import Any
 
 import yaml
 
-from bot import region_import
-from bot.config import Config, ConfigError, load_config
-from bot.regions import RegionIndex
-from bot.store import EmbeddedRedis
+from bot.platform.config import Config, ConfigError, load_config
+from bot.platform.store import EmbeddedRedis
+from bot.regions import importer as region_import
+from bot.regions.tree import RegionIndex
 from handlers.settings import Settings, SettingsError
 
 EXIT_CONFIG = 2
@@ -195,8 +195,8 @@ def worker(settings: Settings, burst: bool) -> int:
 
 def tickets_export(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot tickets export`."""
+    from bot.platform.store import connect
     from bot.services import build_services
-    from bot.store import connect
     from handlers import tickets_cli
 
     services = build_services(config, connect(shared_redis_url(settings)))
@@ -214,8 +214,8 @@ def tickets_export(config: Config, settings: Settings, args: argparse.Namespace)
 
 def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot broadcast …` and `kimbot broadcast status ID`."""
+    from bot.platform.store import connect
     from bot.services import build_services
-    from bot.store import connect
     from broadcasts.dispatch import RQDispatch
     from handlers import broadcast_cli
 

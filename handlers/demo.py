@@ -26,8 +26,8 @@ from typing import Any
 
 import yaml
 
-from bot.config import Config
-from bot.store import EmbeddedRedis, connect
+from bot.platform.config import Config
+from bot.platform.store import EmbeddedRedis, connect
 from handlers.processes import stop_process, wait_http
 
 DEMO_TOKEN = "777000:DEMO-token-for-the-local-emulator"  # noqa: S105 (the emulator's, not Telegram's)

@@ -22,10 +22,10 @@ from contextlib import ExitStack, suppress
 
 from aiohttp import web
 
-from bot.config import Config
 from bot.dialogs import Conversations, build_conversations
+from bot.platform.config import Config
+from bot.platform.store import EmbeddedRedis, connect
 from bot.services import Services, build_services
-from bot.store import EmbeddedRedis, connect
 from bot.wa_tracking import apply_status
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates

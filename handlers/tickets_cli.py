@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 
-from bot import ticket_report
+from bot.desk import report as ticket_report
 from bot.services import Services
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.addresses import Address
-from bot.config import Admin, Config, Roles, Staff
-from bot.messages import Reply
+from bot.platform.addresses import Address
+from bot.platform.config import Admin, Config, Roles, Staff
+from bot.platform.messages import Reply
 
 SUPERADMIN = 9001
 KELURAHAN_ADMIN = 9002  # Bagendung only

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import Config, load_config
 from bot.dialogs import Conversations, build_conversations
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config, load_config
+from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services, build_services
-from bot.store import EmbeddedRedis, Redis, connect
 
 ROOT = Path(__file__).resolve().parent.parent
 

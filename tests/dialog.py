@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.addresses import Address
 from bot.dialogs import Conversations
-from bot.messages import Incoming, MediaRef, Reply
+from bot.platform.addresses import Address
+from bot.platform.messages import Incoming, MediaRef, Reply
 
 KINDS = {"<photo>", "<sticker>", "<voice>", "<location>", "<document>", "<contact>"}
 

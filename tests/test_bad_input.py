@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.dialogs import Conversations
+from bot.platform.store import Redis
 from bot.services import Services
-from bot.store import Redis
 from tests.dialog import Resident
 
 ONBOARDING_STEPS = ["language", "consent", "kecamatan", "village"]

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from bot.addresses import Address
-from bot.clock import FixedClock
-from bot.config import Config
 from bot.dialogs import Conversations, build_conversations
-from bot.messages import Incoming
+from bot.platform.addresses import Address
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config
+from bot.platform.messages import Incoming
+from bot.platform.store import Redis
 from bot.services import Services, build_services
-from bot.store import Redis
 from tests.admins import (
     KECAMATAN_ADMIN,
     KELURAHAN_ADMIN,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.config import load_config
+from bot.platform.config import load_config
 from handlers.cli import main
 from handlers.settings import Settings, SettingsError
 from tests.conftest import ROOT

@@ -11,12 +11,12 @@ from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 
-from bot.addresses import Address
-from bot.announcements import Announcement
-from bot.clock import FixedClock
-from bot.config import Chat, Config
+from bot.announcements.store import Announcement
+from bot.platform.addresses import Address
+from bot.platform.clock import FixedClock
+from bot.platform.config import Chat, Config
+from bot.platform.store import Redis
 from bot.services import Services, build_services
-from bot.store import Redis
 from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.telegram_sender import MIGRATED, Sender
 from emulator import Emulator, RateLimits, SimClient, make_png

@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.addresses import Address
-from bot.clock import FixedClock
-from bot.config import Config
-from bot.desk import Desk
+from bot.desk.staff import Desk
+from bot.desk.tickets import Tickets
 from bot.dialogs import Conversations, build_conversations
-from bot.messages import Incoming, MediaRef, Reply
+from bot.platform.addresses import Address
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config
+from bot.platform.messages import Incoming, MediaRef, Reply
+from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services, build_services
-from bot.store import EmbeddedRedis, Redis, connect
-from bot.tickets import Tickets
 from tests.admins import STAFF, RecordingDispatch, with_admins
 from tests.dialog import Resident, render, verify_dialog
 from tests.test_privacy import everything_in

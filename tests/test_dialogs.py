@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config import Config
 from bot.dialogs import Conversations, build_conversations
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config
+from bot.platform.store import Redis
 from bot.services import Services, build_services
-from bot.store import Redis
 from tests.dialog import Resident, verify_dialog
 
 ONBOARDING = {

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from bot.addresses import Address
-from bot.announcements import SENT, Outcome
-from bot.identity import adopt_new_id
-from bot.messages import Reply
+from bot.announcements.store import SENT, Outcome
+from bot.platform.addresses import Address
+from bot.platform.messages import Reply
+from bot.platform.store import Redis
+from bot.residents.identity import adopt_new_id
 from bot.services import Services
-from bot.store import Redis
 from bot.wa_tracking import remember
 from tests.test_privacy import everything_in
 

@@ -11,9 +11,9 @@ import yaml
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
-from bot.addresses import Address
-from bot.config import Config
-from bot.store import Redis, connect
+from bot.platform.addresses import Address
+from bot.platform.config import Config
+from bot.platform.store import Redis, connect
 from broadcasts import jobs
 from broadcasts.context import JobContext, job_context
 from broadcasts.dispatch import RQDispatch
@@ -72,7 +72,7 @@ def test_lost_batches_are_enqueued_again(ctx: JobContext) -> None:
     bulk(ctx).empty()
     ctx.services.redis.delete(f"kim:bc:{ann.id}:queued")  # every batch was taken by a worker
     ctx.services.redis.set(f"kim:bc:{ann.id}:hb:10", "1", ex=15)  # batch 10-20 still beating
-    from bot.announcements import SENT, Outcome
+    from bot.announcements.store import SENT, Outcome
 
     store.record(ann.id, [Outcome(r, SENT) for r in store.recipients(ann.id, 20, 25)])  # 20-25 done
     current = store.get(ann.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.store import Redis
+from bot.platform.store import Redis
 from broadcasts.limiter import RateLimiter, Rates
 
 

@@ -7,11 +7,11 @@ import zlib
 
 from redis import ConnectionPool
 
-from bot.clock import FixedClock
 from bot.dialogs import Conversations
-from bot.retention import DAY, sweep_expired
+from bot.platform.clock import FixedClock
+from bot.platform.store import Redis
+from bot.residents.retention import DAY, sweep_expired
 from bot.services import Services
-from bot.store import Redis
 from tests.dialog import Resident
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Config
-from bot.regions import RegionIndex, normalize
+from bot.platform.config import Config
+from bot.regions.tree import RegionIndex, normalize
 
 
 @pytest.fixture

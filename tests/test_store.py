@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot.addresses import Address
-from bot.residents import Residents, komunitas_audience_key, village_audience_key
-from bot.store import EmbeddedRedis, Redis, connect
+from bot.platform.addresses import Address
+from bot.platform.store import EmbeddedRedis, Redis, connect
+from bot.residents.records import Residents, komunitas_audience_key, village_audience_key
 
 A = Address.telegram(1001)
 B = Address("wa", "ID.12345")

@@ -21,12 +21,12 @@ from aiogram.methods import (
 from aiogram.types import User
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.addresses import Address
-from bot.clock import FixedClock
-from bot.config import Chat, Config
 from bot.dialogs import build_conversations
+from bot.platform.addresses import Address
+from bot.platform.clock import FixedClock
+from bot.platform.config import Chat, Config
+from bot.platform.store import Redis
 from bot.services import Services, build_services
-from bot.store import Redis
 from handlers.telegram.app import WEBHOOK_PATH, build_dispatcher, set_commands, webhook_app
 from handlers.telegram.render import split
 from tests.telegram_mock import TOKEN, MockedSession, Updates

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from bot.addresses import Address
-from bot.residents import Residents
+from bot.platform.addresses import Address
+from bot.platform.store import Redis
+from bot.residents.records import Residents
 from bot.services import Services
-from bot.store import Redis
 from broadcasts.wa_budget import DAY, DailyBudget
 
 
@@ -45,7 +45,7 @@ def test_window_opens_with_each_inbound_message(redis: Redis) -> None:
 def test_onboarding_messages_open_the_window(services: Services) -> None:
     """A WhatsApp resident who just subscribed is inside the window (no template needed)."""
     from bot.dialogs import build_conversations
-    from bot.messages import Incoming
+    from bot.platform.messages import Incoming
 
     conversations = build_conversations(services)
     me = Address("wa", "AA.777")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.addresses import Address
-from bot.announcements import SENT, Outcome
+from bot.announcements.store import SENT, Outcome
+from bot.platform.addresses import Address
+from bot.platform.store import Redis
 from bot.services import Services
-from bot.store import Redis
 from bot.wa_tracking import apply_status, remember, tally
 from tests.test_privacy import everything_in
 

@@ -8,7 +8,7 @@ import pytest
 from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
-from bot.store import Redis, connect
+from bot.platform.store import Redis, connect
 from broadcasts.worker import SWEEP_JOB_ID, retention_job
 from tests.conftest import ROOT
 

@@ -14,7 +14,7 @@ from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
-from bot.i18n import N_
+from bot.platform.i18n import N_
 from bot.services import Services
 
 __all__ = [

@@ -9,12 +9,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.clock import to_datetime
 from bot.dialogs import common
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
-from bot.i18n import LANGUAGE_NAMES
-from bot.messages import Reply, rows
+from bot.platform.clock import to_datetime
+from bot.platform.i18n import LANGUAGE_NAMES
+from bot.platform.messages import Reply, rows
 
 
 def _yes_no(turn: Turn, yes: str) -> tuple[tuple[Any, ...], ...]:

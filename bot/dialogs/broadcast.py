@@ -11,14 +11,14 @@ Diagram: docs/conversations.md.
 
 from __future__ import annotations
 
-from bot.addresses import Address
-from bot.announcements import OPEN_STATES, State
-from bot.broadcast_report import progress_text, state_label
-from bot.clock import to_datetime
+from bot.announcements.report import progress_text, state_label
+from bot.announcements.store import OPEN_STATES, State
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
-from bot.messages import Choice, Reply, rows
-from bot.timeparse import parse_when
+from bot.platform.addresses import Address
+from bot.platform.clock import to_datetime
+from bot.platform.messages import Choice, Reply, rows
+from bot.platform.timeparse import parse_when
 
 FLOW = "broadcast"
 PAGE = 7

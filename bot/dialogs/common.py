@@ -7,8 +7,8 @@ limit), so every channel can show them unshortened.
 from __future__ import annotations
 
 from bot.dialogs.turn import Turn
-from bot.messages import Choice, Link, Reply, rows
-from bot.residents import Resident
+from bot.platform.messages import Choice, Link, Reply, rows
+from bot.residents.records import Resident
 
 
 def menu_choices(turn: Turn) -> list[Choice]:

@@ -10,13 +10,13 @@ Diagram: docs/conversations.md.
 
 from __future__ import annotations
 
-from bot.clock import to_datetime
-from bot.desk import Desk, kind_label, state_label
+from bot.desk.hoaxes import Fingerprint
+from bot.desk.staff import Desk, kind_label, state_label
+from bot.desk.tickets import Kind
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
-from bot.hoaxes import Fingerprint
-from bot.messages import Choice, MediaRef, Reply, rows
-from bot.tickets import Kind
+from bot.platform.clock import to_datetime
+from bot.platform.messages import Choice, MediaRef, Reply, rows
 
 ASPIRASI, HOAX = "aspirasi", "cekhoaks"
 MIN_TEXT, MAX_TEXT = 10, 2000

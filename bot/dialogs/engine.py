@@ -20,8 +20,8 @@ from typing import Protocol
 
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
-from bot.i18n import pick_locale
-from bot.messages import Incoming, Reply
+from bot.platform.i18n import pick_locale
+from bot.platform.messages import Incoming, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)

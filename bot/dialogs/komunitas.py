@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
-from bot.messages import Link, Reply
+from bot.platform.messages import Link, Reply
 
 
 class KomunitasFlow:

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
-from bot.i18n import LANGUAGE_NAMES
-from bot.messages import Choice, Link, Reply, rows
-from bot.regions import Region
+from bot.platform.i18n import LANGUAGE_NAMES
+from bot.platform.messages import Choice, Link, Reply, rows
+from bot.regions.tree import Region
 
 PAGE = 7
 FLOW = "start"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.dialog_state import DialogState, new_nonce
-from bot.i18n import Translator
-from bot.messages import Choice, Incoming, Reply
-from bot.residents import Resident
+from bot.platform.i18n import Translator
+from bot.platform.messages import Choice, Incoming, Reply
+from bot.residents.dialog_state import DialogState, new_nonce
+from bot.residents.records import Resident
 from bot.services import Services
 
 

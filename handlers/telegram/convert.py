@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from aiogram.types import CallbackQuery, Message
 
-from bot.addresses import Address
-from bot.messages import Incoming, Kind, MediaRef
+from bot.platform.addresses import Address
+from bot.platform.messages import Incoming, Kind, MediaRef
 
 
 def parse_command(text: str) -> tuple[str, str] | None:

@@ -1,7 +1,7 @@
 """The staff group on Telegram: ticket cards, their buttons, and replies to them.
 
 Only the configured staff group is served here; every button press and every reply is
-checked against `roles.staff` by the core (`bot.desk.Desk`). Replies that are not to a
+checked against `roles.staff` by the core (`bot.desk.staff.Desk`). Replies that are not to a
 card are staff talking among themselves and are left alone.
 """
 
@@ -14,9 +14,9 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, Message
 
-from bot.addresses import Address
-from bot.desk import Desk
-from bot.messages import MediaRef, Reply
+from bot.desk.staff import Desk
+from bot.platform.addresses import Address
+from bot.platform.messages import MediaRef, Reply
 from bot.services import Services
 from handlers.telegram.render import Press, edit_or_send, send_reply
 

@@ -9,8 +9,8 @@ from aiogram import Bot, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ChatJoinRequest
 
-from bot.addresses import Address
-from bot.joins import decide_join
+from bot.platform.addresses import Address
+from bot.regions.joins import decide_join
 from bot.services import Services
 from handlers.telegram.render import send_reply
 

@@ -15,8 +15,8 @@ from aiogram import BaseMiddleware, Bot
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent, TelegramObject, Update
 
-from bot.i18n import Translator
-from bot.store import Redis
+from bot.platform.i18n import Translator
+from bot.platform.store import Redis
 
 log = logging.getLogger(__name__)
 SEEN_TTL = 24 * 3600

@@ -15,7 +15,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from bot.messages import Reply, split_text
+from bot.platform.messages import Reply, split_text
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
@@ -48,7 +48,7 @@ def html_text(reply: Reply) -> str:
 
 
 def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split text into parts of at most `limit` characters (see `bot.messages.split_text`)."""
+    """Split text into parts of at most `limit` characters (`bot.platform.messages`)."""
     return split_text(text, limit)
 
 

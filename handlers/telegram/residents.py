@@ -16,7 +16,7 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs import Conversations
-from bot.messages import Incoming, Reply
+from bot.platform.messages import Incoming, Reply
 from handlers.telegram.convert import incoming_button, incoming_message
 from handlers.telegram.pictures import fingerprint
 from handlers.telegram.render import Press, edit_or_send, send_reply

@@ -18,10 +18,10 @@ from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
 
-from bot.addresses import Address
 from bot.dialogs import Conversations
-from bot.identity import adopt_new_id
-from bot.messages import Incoming, Reply
+from bot.platform.addresses import Address
+from bot.platform.messages import Incoming, Reply
+from bot.residents.identity import adopt_new_id
 from bot.services import Services
 from handlers.whatsapp.convert import incoming
 from handlers.whatsapp.ids import ref

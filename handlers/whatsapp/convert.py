@@ -22,8 +22,8 @@ import math
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from bot.addresses import Address
-from bot.messages import Incoming, MediaRef
+from bot.platform.addresses import Address
+from bot.platform.messages import Incoming, MediaRef
 from handlers.whatsapp.links import start_payload
 from handlers.whatsapp.updates import InboundMessage
 

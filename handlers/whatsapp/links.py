@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from urllib.parse import quote
 
-from bot.config import VILLAGE_CODE, WhatsApp
+from bot.platform.config import VILLAGE_CODE, WhatsApp
 
 START_KEYWORDS = frozenset({"daftar", "mulai", "start"})
 PAYLOAD = re.compile(r"^(?:kel|kom)_[A-Za-z0-9_-]{1,60}$")

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.messages import Choice, Link, Reply, split_text
+from bot.platform.messages import Choice, Link, Reply, split_text
 
 TEXT_LIMIT = 4096
 BODY_LIMIT = 1024
@@ -202,7 +202,7 @@ def numbered(choices: list[Choice]) -> str:
 
 
 def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split text into parts of at most `limit` characters (see `bot.messages.split_text`)."""
+    """Split text into parts of at most `limit` characters (`bot.platform.messages`)."""
     return split_text(text, limit)
 
 

@@ -7,7 +7,7 @@ sender's phone number, and /hapusdata must leave no key that mentions a resident
 
 from __future__ import annotations
 
-from bot.store import Redis
+from bot.platform.store import Redis
 from handlers.whatsapp.ids import digest
 
 SEEN_TTL = 24 * 3600

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.addresses import Address, AddressError
+from bot.platform.addresses import Address, AddressError
 
 log = logging.getLogger(__name__)
 WABA_OBJECT = "whatsapp_business_account"

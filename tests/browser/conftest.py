@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from bot.config import Config
-from bot.store import Redis, connect
+from bot.platform.config import Config
+from bot.platform.store import Redis, connect
 from tests.e2e.harness import Process, build_world, start_bot, start_emulator, write_config
 
 CHROMIUM = Path("/usr/bin/chromium")

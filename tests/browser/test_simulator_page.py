@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
-from bot.addresses import Address
-from bot.residents import Residents
+from bot.platform.addresses import Address
+from bot.residents.records import Residents
 from tests.browser.conftest import BAGENDUNG, Stack
 
 pytestmark = pytest.mark.browser

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from bot.config import Config
-from bot.store import Redis, connect
+from bot.platform.config import Config
+from bot.platform.store import Redis, connect
 from tests.e2e.harness import Process, build_world, start_bot, start_emulator, write_config
 
 

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 import yaml
 
-from bot.config import Config
+from bot.platform.config import Config
 from emulator import SimClient
 from handlers import processes
 from tests.conftest import ROOT

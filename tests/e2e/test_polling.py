@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.addresses import Address
-from bot.residents import Residents
+from bot.platform.addresses import Address
+from bot.residents.records import Residents
 from emulator import SimClient
 from tests.e2e.conftest import E2E
 from tests.e2e.people import Person

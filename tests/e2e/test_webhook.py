@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.addresses import Address
-from bot.config import Config
-from bot.residents import Residents
-from bot.store import Redis, connect
+from bot.platform.addresses import Address
+from bot.platform.config import Config
+from bot.platform.store import Redis, connect
+from bot.residents.records import Residents
 from emulator import SimClient
 from tests.e2e.harness import Process, free_port, start_bot, start_emulator, wait_http, write_config
 from tests.e2e.people import Person

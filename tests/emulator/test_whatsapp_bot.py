@@ -16,14 +16,14 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from bot.addresses import Address
-from bot.clock import FixedClock
-from bot.config import Config
-from bot.config import WhatsApp as WhatsAppSection
 from bot.dialogs import build_conversations
-from bot.residents import Residents
+from bot.platform.addresses import Address
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config
+from bot.platform.config import WhatsApp as WhatsAppSection
+from bot.platform.store import Redis
+from bot.residents.records import Residents
 from bot.services import build_services
-from bot.store import Redis
 from emulator import Emulator
 from emulator.whatsapp import WaSimClient, WhatsAppConfig
 from handlers.whatsapp.channel import WhatsAppChannel

@@ -11,12 +11,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.clock import FixedClock
-from bot.config import Config, WhatsApp
 from bot.dialogs import Conversations, build_conversations
-from bot.messages import Incoming, Reply
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config, WhatsApp
+from bot.platform.messages import Incoming, Reply
+from bot.platform.store import Redis
 from bot.services import Services, build_services
-from bot.store import Redis
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus

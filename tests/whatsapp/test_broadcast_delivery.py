@@ -8,12 +8,12 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from bot.addresses import Address
-from bot.announcements import Announcement
-from bot.clock import FixedClock
-from bot.config import Config, Template
+from bot.announcements.store import Announcement
+from bot.platform.addresses import Address
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config, Template
+from bot.platform.store import Redis
 from bot.services import Services, build_services
-from bot.store import Redis
 from bot.wa_tracking import apply_status, tally
 from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.wa_budget import DailyBudget

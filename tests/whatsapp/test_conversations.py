@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.addresses import Address
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.store import Redis
 from tests.whatsapp.payloads import Person
 from tests.whatsapp.world import WhatsAppWorld, play
 

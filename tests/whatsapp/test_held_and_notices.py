@@ -10,11 +10,11 @@ import httpx
 import pytest
 import yaml
 
-from bot.addresses import Address
-from bot.config import Config
 from bot.dialogs import build_conversations
-from bot.messages import Incoming, Reply
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.config import Config
+from bot.platform.messages import Incoming, Reply
+from bot.platform.store import Redis
 from broadcasts import notify
 from broadcasts.context import JobContext, job_context
 from handlers.whatsapp.send import Sender
@@ -71,7 +71,7 @@ def consented(ctx: JobContext, wrote_at: float | None) -> None:
 
 def notice() -> dict[str, object]:
     """A desk notice as the queue carries it."""
-    from bot.messages import reply_to_dict
+    from bot.platform.messages import reply_to_dict
 
     return reply_to_dict(
         Reply(

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from bot.addresses import Address
-from bot.config import Config, Komunitas
+from bot.platform.addresses import Address
+from bot.platform.config import Config, Komunitas
 from tests.whatsapp.payloads import Person
 from tests.whatsapp.world import WhatsAppWorld, play
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.messages import Choice, Link, MediaRef, Reply, rows
+from bot.platform.messages import Choice, Link, MediaRef, Reply, rows
 from handlers.whatsapp.render import (
     BODY_LIMIT,
     TEXT_LIMIT,

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from bot.addresses import Address
-from bot.config import WhatsApp
+from bot.platform.addresses import Address
+from bot.platform.config import WhatsApp
 from handlers.whatsapp.convert import incoming, parse_command
 from handlers.whatsapp.links import komunitas_payload, poster_link, start_payload, village_payload
 from handlers.whatsapp.updates import PayloadError, parse_webhook

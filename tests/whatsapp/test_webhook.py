@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from bot.addresses import Address
-from bot.messages import MediaRef
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.messages import MediaRef
+from bot.platform.store import Redis
 from handlers.whatsapp.ids import digest
 from handlers.whatsapp.links import poster_link, village_payload
 from handlers.whatsapp.render import BUTTON_TITLE_LIMIT, ROW_TITLE_LIMIT

@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp.test_utils import TestClient
 
-from bot.messages import Incoming
+from bot.platform.messages import Incoming
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.webhook import SIGNATURE_HEADER, WEBHOOK_PATH
 from tests.whatsapp.graph import GraphAPI, Sent

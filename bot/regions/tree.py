@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from bot.config import RegionTree
+from bot.platform.config import RegionTree
 
 Level = Literal["city", "kecamatan", "kelurahan", "desa", "desa adat"]
 _PREFIXES = re.compile(

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.addresses import Address
-from bot.i18n import pick_locale
-from bot.messages import Choice, Reply
+from bot.platform.addresses import Address
+from bot.platform.i18n import pick_locale
+from bot.platform.messages import Choice, Reply
 from bot.services import Services
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.announcements import Announcement
-from bot.clock import to_datetime
-from bot.i18n import Translator
+from bot.announcements.store import Announcement
+from bot.platform.clock import to_datetime
+from bot.platform.i18n import Translator
 
 
 def state_label(tr: Translator, state: str) -> str:

@@ -10,8 +10,8 @@ from typing import Any, Literal
 
 from redis.client import Pipeline
 
-from bot.addresses import Address
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.store import Redis
 
 Verdict = Literal["ok", "warn", "drop"]
 WINDOW_SECONDS = 60

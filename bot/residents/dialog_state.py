@@ -16,8 +16,8 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from bot.addresses import Address
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.store import Redis
 
 
 def new_nonce() -> str:

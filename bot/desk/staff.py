@@ -14,13 +14,13 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.addresses import Address
-from bot.clock import to_datetime
-from bot.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
-from bot.i18n import Translator
-from bot.messages import Choice, MediaRef, Reply, rows
+from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
+from bot.desk.tickets import OPEN, Kind, State, Ticket, Tickets
+from bot.platform.addresses import Address
+from bot.platform.clock import to_datetime
+from bot.platform.i18n import Translator
+from bot.platform.messages import Choice, MediaRef, Reply, rows
 from bot.services import Services
-from bot.tickets import OPEN, Kind, State, Ticket, Tickets
 
 REJECT_REASONS = ("spam", "scope", "duplicate")
 

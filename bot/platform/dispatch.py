@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.addresses import Address
-from bot.messages import Reply
+from bot.platform.addresses import Address
+from bot.platform.messages import Reply
 
 
 class Dispatch(Protocol):

@@ -26,11 +26,11 @@ from typing import Any, Literal
 
 from redis.client import Pipeline
 
-from bot.addresses import Address
-from bot.config import Config
-from bot.residents import komunitas_audience_key, village_audience_key
-from bot.roles import KOMUNITAS
-from bot.store import Redis
+from bot.announcements.roles import KOMUNITAS
+from bot.platform.addresses import Address
+from bot.platform.config import Config
+from bot.platform.store import Redis
+from bot.residents.records import komunitas_audience_key, village_audience_key
 
 State = Literal[
     "awaiting_approval", "scheduled", "queued", "sending", "done", "cancelled", "rejected"

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.addresses import Address, AddressError
+from bot.platform.addresses import Address, AddressError
 
 CITY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")

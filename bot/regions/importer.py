@@ -1,6 +1,6 @@
 """Build a kabupaten/kota's region tree from a Kemendagri code list (`kode,nama` CSV).
 
-The bundled list (bot/data/wilayah, MIT) covers Jawa Barat, Banten and NTT; any file of
+The bundled list (bot/regions/data/wilayah, MIT) covers Jawa Barat, Banten and NTT; any file of
 the same format, such as the full national list, can be named instead.
 """
 
@@ -12,8 +12,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from bot.config import CITY_CODE, KECAMATAN_CODE, VILLAGE_CODE, RegionTree
-from bot.regions import village_level
+from bot.platform.config import CITY_CODE, KECAMATAN_CODE, VILLAGE_CODE, RegionTree
+from bot.regions.tree import village_level
 
 
 class RegionImportError(ValueError):
@@ -22,7 +22,7 @@ class RegionImportError(ValueError):
 
 def bundled_csv() -> Path:
     """The region list shipped with KIM Bot."""
-    return Path(str(resources.files("bot") / "data" / "wilayah" / "wilayah-32-36-53.csv"))
+    return Path(str(resources.files("bot.regions") / "data" / "wilayah" / "wilayah-32-36-53.csv"))
 
 
 def read_rows(path: Path) -> Iterable[tuple[str, str]]:

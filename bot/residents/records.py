@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from redis.client import Pipeline
 
-from bot.addresses import Address
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.store import Redis
 
 Status = Literal["active", "stopped"]
 STOPPED_INDEX = "kim:res:stopped"

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.addresses import Address
-from bot.config import Config
-from bot.regions import RegionIndex
+from bot.platform.addresses import Address
+from bot.platform.config import Config
+from bot.regions.tree import RegionIndex
 
 KOMUNITAS = "komunitas:"
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.config import Chat, Config
-from bot.regions import RegionIndex
-from bot.residents import Resident
+from bot.platform.config import Chat, Config
+from bot.regions.tree import RegionIndex
+from bot.residents.records import Resident
 
 OwnerKind = Literal["region", "komunitas"]
 

@@ -10,9 +10,9 @@ and value that held it.
 
 from __future__ import annotations
 
-from bot.addresses import Address
-from bot.announcements import INDEX
-from bot.residents import STOPPED_INDEX, komunitas_audience_key, village_audience_key
+from bot.announcements.store import INDEX
+from bot.platform.addresses import Address
+from bot.residents.records import STOPPED_INDEX, komunitas_audience_key, village_audience_key
 from bot.services import Services
 
 

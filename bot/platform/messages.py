@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from bot.addresses import Address
+from bot.platform.addresses import Address
 
 Kind = Literal[
     "text",

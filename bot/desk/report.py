@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from bot.regions import RegionIndex
-from bot.tickets import Ticket, Tickets
+from bot.desk.tickets import Ticket, Tickets
+from bot.regions.tree import RegionIndex
 
 COLUMNS = [
     "id",

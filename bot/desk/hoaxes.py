@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from bot.store import Redis
+from bot.platform.store import Redis
 
 VERDICTS: tuple[str, ...] = (
     "hoaks",

@@ -13,9 +13,9 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from bot.addresses import Address
-from bot.messages import Reply, reply_from_dict, reply_to_dict
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.messages import Reply, reply_from_dict, reply_to_dict
+from bot.platform.store import Redis
 
 KEEP = 30 * 86400
 MAX_HELD = 20

@@ -11,8 +11,8 @@ from typing import Any, Protocol
 
 from redis.client import Pipeline
 
-from bot.addresses import Address
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.store import Redis
 
 
 class PersonalData(Protocol):

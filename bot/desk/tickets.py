@@ -33,9 +33,9 @@ from zoneinfo import ZoneInfo
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
-from bot.addresses import Address
-from bot.messages import MediaRef
-from bot.store import Redis
+from bot.platform.addresses import Address
+from bot.platform.messages import MediaRef
+from bot.platform.store import Redis
 
 Kind = Literal["aspirasi", "pengaduan", "informasi", "hoaks"]
 State = Literal["diterima", "diverifikasi", "diteruskan", "dijawab", "selesai", "ditolak"]
