@@ -315,7 +315,7 @@ class Bench:
     def start_redis(self) -> None:
         from bot.platform.config import load_config
         from bot.platform.store import EmbeddedRedis, connect
-        from bot.services import build_services
+        from handlers.wiring import build_services
 
         self.redis_server = EmbeddedRedis(self.tmp / "redis")
         self.redis_url = self.redis_server.url
@@ -484,26 +484,29 @@ def plan_case(bench: Bench) -> None:
 
     from broadcasts import jobs
     from broadcasts.context import job_context
+    from broadcasts.queues import BULK_QUEUE
+    from handlers.wiring import wire_broadcasts
 
+    wire_broadcasts()
     config = bench.write_config("plan", 30.0)
     os.environ.update(bench.worker_env(config))
     job_context.cache_clear()
     store = bench.services.announcements
     targets = [VILLAGE_AT_LIMIT, VILLAGE_REST]
     # Announcements.plan alone, on an announcement of its own
-    alone = store.create(None, targets, time.time(), kind="text", text=TEXT)
+    alone = store.create(None, targets, time.time(), text=TEXT)
     store.move(alone.id, "sending", ["queued"], started_at=time.time())
     t = time.perf_counter()
     planned = store.plan(alone.id)
     plan_seconds = time.perf_counter() - t
     store.move(alone.id, "cancelled", ["sending"])
     # the whole of start_job
-    ann = store.create(None, targets, time.time(), kind="text", text=TEXT)
+    ann = store.create(None, targets, time.time(), text=TEXT)
     t = time.perf_counter()
     batches = jobs.start_job(ann.id)
     seconds = time.perf_counter() - t
     store.move(ann.id, "cancelled", ["sending"])
-    Queue(jobs.BULK_QUEUE, connection=bench.rq_redis).empty()
+    Queue(BULK_QUEUE, connection=bench.rq_redis).empty()
     redis = bench.services.redis
     for a in (alone.id, ann.id):
         redis.delete(f"kim:bc:{a}:recipients", f"kim:bc:{a}:queued")
@@ -557,7 +560,7 @@ async def kim_case(
     cpu0 = sum(w.cpu() for w in pool)
     meter = Meter(bench)
     store = bench.services.announcements
-    ann = store.create(None, targets, time.time(), kind="text", text=TEXT)
+    ann = store.create(None, targets, time.time(), text=TEXT)
     submitted = time.monotonic()
     RQDispatch(bench.rq_redis).submit(ann.id)
     budget = 120 + len(chats) / min(rate, 500) * 2 + (120 if kill else 0)

@@ -1,80 +1,68 @@
-"""What a job needs, built once per worker process from its environment.
+"""What a job needs, built once per worker process from its environment and its wiring.
 
-Jobs carry only ids. The worker's environment names the config (`KIMBOT_CONFIG`), Redis
-(`REDIS_URL`), the bot token (`KIMBOT_TELEGRAM_TOKEN`) and an optional Bot API server
-(`KIMBOT_TELEGRAM_API_URL`); `kimbot run` passes them to the worker it starts.
+Jobs carry only ids. The worker's environment names the config (`KIMBOT_CONFIG`) and
+Redis (`REDIS_URL`); each channel's sender reads its own secrets from the environment
+when a job first needs it. Which channels exist, and how the core's `Services` are built
+(with every channel's personal-data owners), is told by the composition root with `wire`
+before the worker starts: `broadcasts` itself imports no channel.
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from functools import lru_cache
 
-from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from redis import Redis as RawRedis
 
-from bot.platform.config import load_config
-from bot.platform.store import connect
-from bot.services import Services, build_services
+from bot.platform.addresses import Platform
+from bot.platform.config import Config, load_config
+from bot.platform.dispatch import Dispatch
+from bot.platform.store import Redis, connect
+from bot.services import Services
 from broadcasts.dispatch import RQDispatch
-from broadcasts.limiter import RateLimiter, Rates
+from broadcasts.senders import SenderFactory, Senders
+
+ServicesFactory = Callable[[Config, Redis, Dispatch], Services]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What the composition root gives broadcasts: services and senders per platform."""
+
+    build_services: ServicesFactory
+    senders: Mapping[Platform, SenderFactory] = field(default_factory=dict)
+
+
+_wiring: Wiring | None = None
+
+
+def wire(wiring: Wiring) -> None:
+    """Register how jobs of this process build services and reach channels."""
+    global _wiring
+    _wiring = wiring
+    job_context.cache_clear()
+
+
+def wired() -> Wiring:
+    """The registered wiring; a worker started without one is a programming error."""
+    if _wiring is None:
+        raise RuntimeError("broadcasts are not wired: call broadcasts.context.wire() first")
+    return _wiring
 
 
 @dataclass(frozen=True)
 class JobContext:
-    """Services, the raw Redis connection RQ needs, and how to reach Telegram."""
+    """Services, the raw Redis connection RQ needs, and the channels' sender factories."""
 
     services: Services
     rq_redis: RawRedis
-    token: str
-    api_url: str | None
+    factories: Mapping[Platform, SenderFactory]
 
-    @property
-    def bot_id(self) -> int:
-        """The bot's numeric id (the token's first part; not secret)."""
-        return int(self.token.split(":", 1)[0])
-
-    def limiter(self) -> RateLimiter:
-        """The shared limiter at the configured rate."""
-        rate = self.services.config.broadcasts.rate_per_second
-        return RateLimiter(self.services.redis, self.bot_id, Rates(per_second=rate))
-
-    def bot(self) -> Bot:
-        """A new Bot (its session must be closed by the caller, inside the job's loop)."""
-        session = (
-            JobSession(api=TelegramAPIServer.from_base(self.api_url))
-            if self.api_url
-            else JobSession()
-        )
-        return Bot(
-            self.token,
-            session=session,
-            # HTML like the bot's own replies (the renderer escapes); bulk text and
-            # photo captions pass parse_mode=None themselves, copies keep the original's.
-            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
-        )
-
-
-class JobSession(AiohttpSession):
-    """aiogram's aiohttp session, closed without its 250 ms pause where no TLS was used.
-
-    `AiohttpSession.close()` always sleeps 250 ms so that TLS connections can shut down
-    cleanly. Every batch job closes its session, so against a plain-HTTP Bot API server
-    (a local `telegram-bot-api`, the emulator) that pause was nearly half of a fast batch's
-    time; with `https` the pause stays.
-    """
-
-    async def close(self) -> None:
-        """Close the connections; wait for TLS shutdowns only when the API is https."""
-        if self.api.base.startswith("https:"):
-            await super().close()
-        elif self._session is not None and not self._session.closed:
-            await self._session.close()
+    def senders(self) -> Senders:
+        """A fresh set of senders for one job (close it inside the job's event loop)."""
+        return Senders(self.services, self.factories)
 
 
 def _required(name: str) -> str:
@@ -87,13 +75,9 @@ def _required(name: str) -> str:
 @lru_cache(maxsize=1)
 def job_context() -> JobContext:
     """The context of this worker process."""
+    wiring = wired()
     config = load_config(os.environ.get("KIMBOT_CONFIG", "config.yaml"))
     redis_url = _required("REDIS_URL")
     rq_redis = connect(redis_url, decode=False)
-    services = build_services(config, connect(redis_url), dispatch=RQDispatch(rq_redis))
-    return JobContext(
-        services=services,
-        rq_redis=rq_redis,
-        token=_required("KIMBOT_TELEGRAM_TOKEN"),
-        api_url=os.environ.get("KIMBOT_TELEGRAM_API_URL") or None,
-    )
+    services = wiring.build_services(config, connect(redis_url), RQDispatch(rq_redis))
+    return JobContext(services=services, rq_redis=rq_redis, factories=wiring.senders)

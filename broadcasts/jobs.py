@@ -1,9 +1,9 @@
-"""RQ jobs that deliver announcements, and the `Dispatch` the core submits them through.
+"""RQ jobs that deliver announcements, whatever the channels.
 
 - `start_job(id)`: moves the announcement to `sending`, fixes its recipient list, and
   enqueues one `batch_job` per `batch_size` recipients plus the `watch_job`.
-- `batch_job(id, start, stop)`: sends to recipients `start..stop-1` that have no outcome
-  yet, keeping a heartbeat while it runs.
+- `batch_job(id, start, stop)`: hands recipients `start..stop-1` that have no outcome yet
+  to their channels' senders (broadcasts/senders.py), keeping a heartbeat while it runs.
 - `watch_job(id)`: every few seconds edits the admin's progress message, re-enqueues any
   batch whose worker died (pending recipients, not queued, no heartbeat), and writes the
   final report when every recipient has an outcome.
@@ -16,32 +16,32 @@ Redis keys (besides the announcement's own, see bot/announcements/store.py):
 from __future__ import annotations
 
 import asyncio
-import html
-import io
 import logging
 import threading
 import time
-from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
-from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
 from rq import Queue, Retry
 
 from bot.announcements.report import progress_text
 from bot.announcements.store import Announcement
+from bot.platform.addresses import Address, Platform
 from broadcasts.context import JobContext, job_context
-from broadcasts.telegram_sender import Sender
-from broadcasts.whatsapp_delivery import deliver_whatsapp, resume_at
+from broadcasts.queues import BULK_QUEUE, CONTROL_QUEUE
 
 log = logging.getLogger(__name__)
-BULK_QUEUE = "kim-bulk"
-INTERACTIVE_QUEUE = "kim-interactive"
-CONTROL_QUEUE = "kim-default"
 WATCH_EVERY = timedelta(seconds=3)
 HEARTBEAT_TTL = 15
 JOB_TIMEOUT = 3600
+
+
+def _queued_key(announcement_id: str) -> str:
+    return f"kim:bc:{announcement_id}:queued"
+
+
+def _beat_key(announcement_id: str, start: int) -> str:
+    return f"kim:bc:{announcement_id}:hb:{start}"
 
 
 def _queue(ctx: JobContext, name: str) -> Queue:
@@ -55,7 +55,7 @@ def _batches(ctx: JobContext, total: int) -> list[tuple[int, int]]:
 
 def enqueue_batch(ctx: JobContext, announcement_id: str, start: int, stop: int) -> None:
     """Queue one batch (ids only), remembering that it waits."""
-    ctx.services.redis.sadd(f"kim:bc:{announcement_id}:queued", start)
+    ctx.services.redis.sadd(_queued_key(announcement_id), start)
     _queue(ctx, BULK_QUEUE).enqueue(
         batch_job,
         announcement_id,
@@ -95,9 +95,9 @@ def batch_job(announcement_id: str, start: int, stop: int) -> dict[str, Any]:
     and never twice at the same time: the heartbeat key doubles as the batch's lock."""
     ctx = job_context()
     redis = ctx.services.redis
-    beat = f"kim:bc:{announcement_id}:hb:{start}"
+    beat = _beat_key(announcement_id, start)
     pipe = redis.pipeline(transaction=True)
-    pipe.srem(f"kim:bc:{announcement_id}:queued", start)
+    pipe.srem(_queued_key(announcement_id), start)
     pipe.set(beat, "1", ex=HEARTBEAT_TTL, nx=True)
     if not pipe.execute()[1]:
         log.info("announcement %s batch %d already running elsewhere", announcement_id, start)
@@ -124,7 +124,6 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
     ann = store.get(announcement_id)
     if ann is None or ann.state != "sending":
         return {"skipped": ann.state if ann else "missing"}
-    bot = ctx.bot()
     last_check = [0.0, False]
 
     def cancelled() -> bool:
@@ -134,30 +133,17 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
             last_check[:] = [now, current is None or current.state != "sending"]
         return bool(last_check[1])
 
+    by_platform: dict[Platform, list[Address]] = {}
+    for address in store.addresses(announcement_id, start, stop):
+        by_platform.setdefault(address.platform, []).append(address)
+    senders = ctx.senders()
+    result: dict[str, Any] = {}
     try:
-        sender = Sender(
-            bot=bot,
-            store=store,
-            residents=ctx.services.residents,
-            limiter=ctx.limiter(),
-            paid=ctx.services.config.broadcasts.paid_broadcast,
-            should_stop=cancelled,
-        )
-        recipients = store.recipients(announcement_id, start, stop)
-        stats = await sender.deliver(ann, recipients)
-        result = asdict(stats)
-
-        async def fetch(file_id: str) -> bytes:
-            """The admin's photo or file, from Telegram, for WhatsApp."""
-            buffer = io.BytesIO()
-            await bot.download(file_id, destination=buffer)
-            return buffer.getvalue()
-
-        whatsapp = await deliver_whatsapp(ctx.services, ann, recipients, fetch)
+        for platform, recipients in by_platform.items():  # channels first: the plan's order
+            sender = senders.get(platform)
+            result[platform] = await sender.deliver(ann, recipients, cancelled, senders.fetch_media)
     finally:
-        await bot.session.close()
-    if whatsapp is not None:
-        result["whatsapp"] = {k: v for k, v in asdict(whatsapp).items() if k != "outcomes"}
+        await senders.aclose()
     return result
 
 
@@ -184,11 +170,11 @@ def watch_job(announcement_id: str) -> str:
 def _revive_lost_batches(ctx: JobContext, ann: Announcement) -> None:
     redis = ctx.services.redis
     store = ctx.services.announcements
-    if ctx.services.clock.now() < resume_at(ctx.services, ann.id):
-        return  # WhatsApp recipients wait for the daily budget, not for a lost worker
-    queued = {int(s) for s in redis.smembers(f"kim:bc:{ann.id}:queued")}
+    if ctx.services.clock.now() < ann.resume_at:
+        return  # deferred recipients wait for a channel's limit, not for a lost worker
+    queued = {int(s) for s in redis.smembers(_queued_key(ann.id))}
     for start, stop in _batches(ctx, ann.total):
-        if start in queued or redis.exists(f"kim:bc:{ann.id}:hb:{start}"):
+        if start in queued or redis.exists(_beat_key(ann.id, start)):
             continue
         if store.pending(ann.id, store.recipients(ann.id, start, stop)):
             log.warning("announcement %s: batch %d lost its worker; enqueued again", ann.id, start)
@@ -204,18 +190,14 @@ def _finish_if_complete(ctx: JobContext, announcement_id: str) -> bool:
 
 async def _edit_progress(ctx: JobContext, announcement_id: str) -> None:
     ann = ctx.services.announcements.get(announcement_id)
-    if ann is None or not ann.progress_chat or not ann.progress_message:
+    if ann is None or ann.progress_chat is None or not ann.progress_message:
         return
     tr = ctx.services.translator(ctx.services.config.locales.default)
     text = progress_text(tr, ann, ctx.services.clock.now())
-    bot: Bot = ctx.bot()
+    senders = ctx.senders()
     try:
-        await bot.edit_message_text(
-            text=html.escape(text, quote=False),
-            chat_id=int(ann.progress_chat),
-            message_id=ann.progress_message,
+        await senders.get(ann.progress_chat.platform).edit(
+            ann.progress_chat, ann.progress_message, text
         )
-    except TelegramAPIError as exc:  # "not modified", or the admin deleted the message
-        log.debug("progress of %s not edited: %s", announcement_id, exc.message)
     finally:
-        await bot.session.close()
+        await senders.aclose()

@@ -4,7 +4,8 @@
 starts one as a child process in the embedded default. Any number may run on any
 machine that reaches the same Redis. Jobs find Redis through the worker's `REDIS_URL`
 environment variable, never through their arguments (RQ logs arguments, and a URL can
-hold a password).
+hold a password). The composition root wires the channels (`broadcasts.context.wire`)
+before calling `run_worker`.
 """
 
 from __future__ import annotations
@@ -17,50 +18,43 @@ from redis import Redis
 from rq import Queue, Worker
 
 # RQ forks a work horse per job; modules imported here, before the fork, are not imported
-# again job after job (the job modules with pywa cost ~0.4 s of CPU per job otherwise).
+# again job after job (the composition root imports the channels' senders likewise).
 import broadcasts.jobs
 import broadcasts.notify  # noqa: F401
-from bot.platform.config import load_config
 from bot.platform.store import connect
 from bot.residents.retention import sweep_expired
-from bot.services import build_services
+from broadcasts.context import job_context, wired
 from broadcasts.desk_jobs import schedule_reminders
+from broadcasts.queues import CONTROL_QUEUE, QUEUES
 
 log = logging.getLogger(__name__)
-QUEUES = ("kim-interactive", "kim-default", "kim-bulk")
 MAINTENANCE_SECONDS = 30
 SWEEP_JOB_ID = "kim-retention-sweep"
 SWEEP_EVERY = timedelta(hours=24)
 
 
-def _redis_url() -> str:
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        raise RuntimeError("jobs need REDIS_URL in the worker's environment")
-    return url
-
-
-def retention_job(config_path: str) -> int:
+def retention_job() -> int:
     """Erase expired residents, then schedule the next sweep a day later."""
-    url = _redis_url()
-    erased = sweep_expired(build_services(load_config(config_path), connect(url)))
+    ctx = job_context()
+    erased = sweep_expired(ctx.services)
     log.info("retention sweep erased %d resident(s)", erased)
-    schedule_retention(connect(url, decode=False), config_path, SWEEP_EVERY)
+    schedule_retention(ctx.rq_redis, SWEEP_EVERY)
     return erased
 
 
-def schedule_retention(rq_redis: Redis, config_path: str, delay: timedelta) -> None:
+def schedule_retention(rq_redis: Redis, delay: timedelta) -> None:
     """(Re)schedule the sweep; one job id, so restarts never pile up copies."""
-    queue = Queue("kim-default", connection=rq_redis)
-    queue.enqueue_in(delay, retention_job, config_path, job_id=SWEEP_JOB_ID, result_ttl=86400)
+    queue = Queue(CONTROL_QUEUE, connection=rq_redis)
+    queue.enqueue_in(delay, retention_job, job_id=SWEEP_JOB_ID, result_ttl=86400)
 
 
 def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     """Run one worker with the scheduler until stopped (or, with burst, until idle)."""
+    wired()  # fail here, not in the first job, when the composition root forgot the wiring
     os.environ["REDIS_URL"] = redis_url
     os.environ["KIMBOT_CONFIG"] = os.path.abspath(config_path)
     rq_redis = connect(redis_url, decode=False)
-    schedule_retention(rq_redis, os.path.abspath(config_path), timedelta(minutes=1))
+    schedule_retention(rq_redis, timedelta(minutes=1))
     schedule_reminders(rq_redis, timedelta(minutes=1))
     queues = [Queue(name, connection=rq_redis) for name in QUEUES]
     # Maintenance (cleaning registries, taking over RQ's scheduler when the worker that

@@ -91,12 +91,11 @@ def create(
         None,
         chosen,
         time.time(),
-        kind="photo" if photo_ref else "text",
         text=text,
-        photo=photo_ref,
+        media=photo_ref,
         scheduled_at=scheduled,
     )
-    services.dispatch.submit(ann.id)
+    services.dispatch.submit(ann.id, ann.scheduled_at)
     return ann
 
 

@@ -188,7 +188,9 @@ def shared_redis_url(settings: Settings) -> str:
 def worker(settings: Settings, burst: bool) -> int:
     """`kimbot worker`."""
     from broadcasts.worker import run_worker
+    from handlers.wiring import wire_broadcasts
 
+    wire_broadcasts()
     run_worker(shared_redis_url(settings), settings.config_path, burst=burst)
     return 0
 
@@ -196,8 +198,8 @@ def worker(settings: Settings, burst: bool) -> int:
 def tickets_export(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot tickets export`."""
     from bot.platform.store import connect
-    from bot.services import build_services
     from handlers import tickets_cli
+    from handlers.wiring import build_services
 
     services = build_services(config, connect(shared_redis_url(settings)))
     try:
@@ -215,9 +217,9 @@ def tickets_export(config: Config, settings: Settings, args: argparse.Namespace)
 def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot broadcast …` and `kimbot broadcast status ID`."""
     from bot.platform.store import connect
-    from bot.services import build_services
     from broadcasts.dispatch import RQDispatch
     from handlers import broadcast_cli
+    from handlers.wiring import build_services
 
     url = shared_redis_url(settings)
     rq_redis = connect(url, decode=False)

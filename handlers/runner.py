@@ -25,8 +25,7 @@ from aiohttp import web
 from bot.dialogs import Conversations, build_conversations
 from bot.platform.config import Config
 from bot.platform.store import EmbeddedRedis, connect
-from bot.services import Services, build_services
-from bot.wa_tracking import apply_status
+from bot.services import Services
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
 from handlers.processes import stop_process
@@ -40,8 +39,10 @@ from handlers.telegram.app import (
 )
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.settings import WhatsAppSettings
+from handlers.whatsapp.tracking import apply_status
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import add_whatsapp_routes
+from handlers.wiring import build_services
 
 log = logging.getLogger(__name__)
 ACCESS_LOG_FORMAT = '%a "%U" %s %b %Tfs'  # path (%U), never the query string

@@ -37,16 +37,11 @@ class RecordingDispatch:
     """Remembers what the core asked to deliver."""
 
     submitted: list[str] = field(default_factory=list)
-    cancelled: list[str] = field(default_factory=list)
     notified: list[tuple[Address, Reply]] = field(default_factory=list)
 
-    def submit(self, announcement_id: str) -> None:
+    def submit(self, announcement_id: str, at: float | None = None) -> None:
         """Record a submission."""
         self.submitted.append(announcement_id)
-
-    def cancel(self, announcement_id: str) -> None:
-        """Record a cancellation."""
-        self.cancelled.append(announcement_id)
 
     def notify(self, to: Address, reply: Reply) -> None:
         """Record a notification."""

@@ -12,7 +12,8 @@ from bot.dialogs import Conversations, build_conversations
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config, load_config
 from bot.platform.store import EmbeddedRedis, Redis, connect
-from bot.services import Services, build_services
+from bot.services import Services
+from handlers.wiring import build_services, wire_broadcasts
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,6 +25,12 @@ def _no_leftover_processes() -> Iterator[None]:
     from tests.e2e.harness import Process
 
     Process.stop_all()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _broadcasts_wired() -> None:
+    """Jobs run in the test process reach the channels as a worker's would."""
+    wire_broadcasts()
 
 
 @pytest.fixture(scope="session")
@@ -61,7 +68,7 @@ def clock() -> FixedClock:
 
 @pytest.fixture
 def services(config: Config, redis: Redis, clock: FixedClock) -> Services:
-    """The core wired to the test Redis and clock."""
+    """The core (with the channels' personal-data owners) on the test Redis and clock."""
     return build_services(config, redis, clock)
 
 

@@ -14,7 +14,8 @@ from bot.platform.clock import FixedClock
 from bot.platform.config import Config
 from bot.platform.messages import Incoming, MediaRef, Reply
 from bot.platform.store import EmbeddedRedis, Redis, connect
-from bot.services import Services, build_services
+from bot.services import Services
+from handlers.wiring import build_services
 from tests.admins import STAFF, RecordingDispatch, with_admins
 from tests.dialog import Resident, render, verify_dialog
 from tests.test_privacy import everything_in

@@ -8,7 +8,8 @@ from bot.dialogs import Conversations, build_conversations
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
 from bot.platform.store import Redis
-from bot.services import Services, build_services
+from bot.services import Services
+from handlers.wiring import build_services
 from tests.dialog import Resident, verify_dialog
 
 ONBOARDING = {

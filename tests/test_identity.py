@@ -8,7 +8,7 @@ from bot.platform.messages import Reply
 from bot.platform.store import Redis
 from bot.residents.identity import adopt_new_id
 from bot.services import Services
-from bot.wa_tracking import remember
+from handlers.whatsapp.tracking import remember
 from tests.test_privacy import everything_in
 
 PHONE = Address("wa", "6281234567890")
@@ -25,7 +25,7 @@ def test_everything_moves_to_the_new_id_once(services: Services, redis: Redis) -
     residents.join_komunitas(PHONE, "sepeda-onthel", 3.0)
     ticket = services.tickets.create(PHONE, "pengaduan", 4.0, 5.0, text="Jalan rusak")
     services.held.hold(PHONE, Reply(text="menunggu"))
-    ann = services.announcements.create(None, [BAGENDUNG], 6.0, kind="text", text="x")
+    ann = services.announcements.create(None, [BAGENDUNG], 6.0, text="x")
     services.announcements.move(ann.id, "sending", ["queued"])
     services.announcements.plan(ann.id)
     services.announcements.record(ann.id, [Outcome(str(PHONE), SENT)])
@@ -45,7 +45,7 @@ def test_everything_moves_to_the_new_id_once(services: Services, redis: Redis) -
     assert services.announcements.outcome_of(ann.id, str(BSUID)) == SENT
     assert "6281234567890" not in everything_in(redis)
 
-    again = services.announcements.create(None, [BAGENDUNG], 7.0, kind="text", text="y")
+    again = services.announcements.create(None, [BAGENDUNG], 7.0, text="y")
     services.announcements.move(again.id, "sending", ["queued"])
     assert services.announcements.plan(again.id) == 1
 

@@ -17,6 +17,7 @@ from bot.platform.store import Redis, connect
 from broadcasts import jobs
 from broadcasts.context import JobContext, job_context
 from broadcasts.dispatch import RQDispatch
+from broadcasts.queues import BULK_QUEUE
 
 BAGENDUNG = "36.72.02.1001"
 
@@ -48,13 +49,13 @@ def subscribers(ctx: JobContext, count: int) -> None:
 
 def bulk(ctx: JobContext) -> Queue:
     """The queue batch jobs go to."""
-    return Queue(jobs.BULK_QUEUE, connection=ctx.rq_redis)
+    return Queue(BULK_QUEUE, connection=ctx.rq_redis)
 
 
 def test_start_job_plans_and_enqueues_batches_of_ids(ctx: JobContext) -> None:
     """25 residents in batches of 10: three batch jobs carrying only ids and ranges."""
     subscribers(ctx, 25)
-    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, kind="text", text="Halo")
+    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, text="Halo")
     assert jobs.start_job(ann.id) == 3
     queued = bulk(ctx).get_jobs()
     assert [job.args for job in queued] == [(ann.id, 0, 10), (ann.id, 10, 20), (ann.id, 20, 25)]
@@ -67,7 +68,7 @@ def test_lost_batches_are_enqueued_again(ctx: JobContext) -> None:
     a running one (heartbeat) and a finished one are left alone."""
     subscribers(ctx, 25)
     store = ctx.services.announcements
-    ann = store.create(None, [BAGENDUNG], 1.0, kind="text", text="Halo")
+    ann = store.create(None, [BAGENDUNG], 1.0, text="Halo")
     jobs.start_job(ann.id)
     bulk(ctx).empty()
     ctx.services.redis.delete(f"kim:bc:{ann.id}:queued")  # every batch was taken by a worker
@@ -84,10 +85,8 @@ def test_lost_batches_are_enqueued_again(ctx: JobContext) -> None:
 def test_scheduled_announcement_waits_in_rqs_scheduler(ctx: JobContext) -> None:
     """A future scheduled_at puts the start job in RQ's scheduled registry, not the queue."""
     later = datetime(2099, 1, 1, tzinfo=UTC).timestamp()
-    ann = ctx.services.announcements.create(
-        None, [BAGENDUNG], 1.0, kind="text", text="x", scheduled_at=later
-    )
-    RQDispatch(ctx.rq_redis).submit(ann.id)
+    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, text="x", scheduled_at=later)
+    RQDispatch(ctx.rq_redis).submit(ann.id, ann.scheduled_at)
     control = Queue("kim-default", connection=ctx.rq_redis)
     assert f"kim-bc-start-{ann.id}" in ScheduledJobRegistry(queue=control).get_job_ids()
     assert control.count == 0
@@ -97,7 +96,7 @@ def test_cancelled_announcement_is_not_started(ctx: JobContext) -> None:
     """A start job that finds the announcement cancelled plans nothing."""
     subscribers(ctx, 3)
     store = ctx.services.announcements
-    ann = store.create(None, [BAGENDUNG], 1.0, kind="text", text="x")
+    ann = store.create(None, [BAGENDUNG], 1.0, text="x")
     assert store.move(ann.id, "cancelled", ["queued"])
     assert jobs.start_job(ann.id) == 0
     assert store.recipients(ann.id, 0, 10) == []
@@ -140,7 +139,7 @@ def test_operator_cli_broadcast_and_status(
 def test_a_batch_never_runs_twice_at_once(ctx: JobContext) -> None:
     """While a batch's heartbeat exists, another copy of that batch does nothing."""
     subscribers(ctx, 3)
-    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, kind="text", text="x")
+    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, text="x")
     jobs.start_job(ann.id)
     ctx.services.redis.set(f"kim:bc:{ann.id}:hb:0", "1", ex=15)
     assert jobs.batch_job(ann.id, 0, 3) == {"skipped": "running elsewhere"}
@@ -150,19 +149,16 @@ def test_a_batch_never_runs_twice_at_once(ctx: JobContext) -> None:
 def test_watchdog_waits_for_the_whatsapp_budget_then_resumes(ctx: JobContext) -> None:
     """Pending recipients waiting for WhatsApp's daily budget are not taken for a lost
     worker; once the resume time has passed, their batch is enqueued again."""
-    from broadcasts.whatsapp_delivery import RESUME_KEY
-
     subscribers(ctx, 3)
-    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, kind="text", text="x")
+    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, text="x")
     jobs.start_job(ann.id)
     bulk(ctx).empty()
     ctx.services.redis.delete(f"kim:bc:{ann.id}:queued")
-    key = RESUME_KEY.format(id=ann.id)
-    ctx.services.redis.set(key, repr(ctx.services.clock.now() + 3600))
+    ctx.services.announcements.defer(ann.id, ctx.services.clock.now() + 3600)
     current = ctx.services.announcements.get(ann.id)
     assert current is not None
     jobs._revive_lost_batches(ctx, current)
     assert bulk(ctx).count == 0
-    ctx.services.redis.set(key, repr(ctx.services.clock.now() - 1))
+    current.resume_at = ctx.services.clock.now() - 1  # an hour later
     jobs._revive_lost_batches(ctx, current)
     assert [job.args for job in bulk(ctx).get_jobs()] == [(ann.id, 0, 3)]

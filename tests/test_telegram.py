@@ -26,9 +26,10 @@ from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Chat, Config
 from bot.platform.store import Redis
-from bot.services import Services, build_services
+from bot.services import Services
 from handlers.telegram.app import WEBHOOK_PATH, build_dispatcher, set_commands, webhook_app
 from handlers.telegram.render import split
+from handlers.wiring import build_services
 from tests.telegram_mock import TOKEN, MockedSession, Updates
 
 GROUP = -1001000000001  # Bagendung's approval-only group

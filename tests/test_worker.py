@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
 from bot.platform.store import Redis, connect
+from broadcasts.context import job_context
 from broadcasts.worker import SWEEP_JOB_ID, retention_job
 from tests.conftest import ROOT
 
@@ -18,9 +17,11 @@ def test_retention_job_runs_and_reschedules(
 ) -> None:
     """The job erases nothing on an empty store and schedules its next run."""
     monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("KIMBOT_CONFIG", str(ROOT / "config.yaml"))
+    job_context.cache_clear()
     raw = connect(redis_url, decode=False)
     queue = Queue("kim-default", connection=raw)
-    queue.enqueue(retention_job, str(Path(ROOT / "config.yaml")), job_id="first-sweep")
+    queue.enqueue(retention_job, job_id="first-sweep")
     SimpleWorker([queue], connection=raw).work(burst=True)
     job = queue.fetch_job("first-sweep")
     assert job is not None

@@ -2,10 +2,10 @@
 
 Redis keys (all owned here):
 - `kim:bc:seq` — counter of announcement ids.
-- `kim:bc:{id}` — hash: state, admin, kind (copy|text|photo), source_chat,
-  source_message, text, photo, targets (JSON list), created_at, scheduled_at,
-  approved_by, started_at, finished_at, audience, channels, progress_chat,
-  progress_message, note.
+- `kim:bc:{id}` — hash: state, admin, text, media, origin, origin_message, targets
+  (JSON list), created_at, scheduled_at, approved_by, started_at, finished_at, audience,
+  channels, progress_chat, progress_message, note, resume_at, and `ref:{platform}` —
+  a channel's own reference to the content (an uploaded file's id), kept for that channel.
 - `kim:bc:{id}:recipients` — list: every recipient in sending order, channels first
   (`tg:-100…`), then residents. Batches are index ranges of this list.
 - `kim:bc:{id}:ledger` — hash recipient → outcome: `s` sent, `b` blocked/gone,
@@ -14,6 +14,10 @@ Redis keys (all owned here):
 - `kim:bc:{id}:counts` — hash: sent, blocked, failed (incremented only with a new outcome).
 - `kim:bc:index` — sorted set: id → created_at.
 Recipient lists and ledgers expire `LEDGER_DAYS` after the announcement finishes.
+
+The content is channel-neutral: text, an optional media reference (`path:<file>` from the
+operator, or `<platform>:<kind>:<id>` held by the channel it came from), and the message it
+was composed as (`origin`), which that channel may copy natively to keep its formatting.
 """
 
 from __future__ import annotations
@@ -35,7 +39,6 @@ from bot.residents.records import komunitas_audience_key, village_audience_key
 State = Literal[
     "awaiting_approval", "scheduled", "queued", "sending", "done", "cancelled", "rejected"
 ]
-Kind = Literal["copy", "text", "photo"]
 OPEN_STATES: tuple[State, ...] = ("awaiting_approval", "scheduled", "queued", "sending")
 LEDGER_DAYS = 30
 SENT, BLOCKED = "s", "b"
@@ -79,6 +82,14 @@ end
 return new
 """
 
+# KEYS: [1] the announcement hash   ARGV: [1] until (s)
+# Keeps the later of the stored and the given `resume_at`, atomically.
+_DEFER = """
+local current = tonumber(redis.call('HGET', KEYS[1], 'resume_at') or '0')
+if tonumber(ARGV[1]) > current then redis.call('HSET', KEYS[1], 'resume_at', ARGV[1]) end
+return 1
+"""
+
 
 @dataclass
 class Announcement:
@@ -87,22 +98,23 @@ class Announcement:
     id: str
     state: State
     admin: Address | None  # None: the operator, from the command line
-    kind: Kind
     targets: list[str]
     created_at: float
-    source_chat: str = ""
-    source_message: int = 0
     text: str = ""
-    photo: str = ""
+    media: str = ""  # "path:<file>" or "<platform>:<kind>:<id>"
+    origin: Address | None = None  # the admin's message, copied natively by its channel
+    origin_message: int = 0
     scheduled_at: float | None = None
     approved_by: str = ""
     started_at: float | None = None
     finished_at: float | None = None
     audience: int = 0
     channels: int = 0
-    progress_chat: str = ""
+    progress_chat: Address | None = None
     progress_message: int = 0
     note: str = ""
+    resume_at: float = 0.0  # recipients deferred by a channel's limit wait until then
+    refs: dict[str, str] = field(default_factory=dict)  # platform → the channel's reference
     counts: dict[str, int] = field(default_factory=dict)
 
     @property
@@ -138,6 +150,7 @@ class Announcements:
         self.config = config
         self._move = redis.register_script(_MOVE)
         self._record = redis.register_script(_RECORD)
+        self._defer = redis.register_script(_DEFER)
 
     # -- audience ------------------------------------------------------------------
 
@@ -193,11 +206,10 @@ class Announcements:
         targets: list[str],
         now: float,
         *,
-        kind: Kind = "copy",
-        source_chat: str = "",
-        source_message: int = 0,
         text: str = "",
-        photo: str = "",
+        media: str = "",
+        origin: Address | None = None,
+        origin_message: int = 0,
         scheduled_at: float | None = None,
         needs_approval: bool = False,
     ) -> Announcement:
@@ -209,13 +221,12 @@ class Announcements:
         record: dict[Any, Any] = {
             "state": state,
             "admin": str(admin) if admin else "",
-            "kind": kind,
             "targets": json.dumps(targets),
             "created_at": repr(now),
-            "source_chat": source_chat,
-            "source_message": str(source_message),
+            "origin": str(origin) if origin else "",
+            "origin_message": str(origin_message),
             "text": text,
-            "photo": photo,
+            "media": media,
             "scheduled_at": repr(scheduled_at) if scheduled_at else "",
         }
         pipe = self.redis.pipeline(transaction=True)
@@ -223,7 +234,8 @@ class Announcements:
         pipe.zadd(INDEX, {str(number): now})
         pipe.execute()
         found = self.get(str(number))
-        assert found is not None
+        if found is None:
+            raise LookupError(f"announcement {number} vanished right after it was stored")
         return found
 
     def get(self, announcement_id: str) -> Announcement | None:
@@ -244,22 +256,23 @@ class Announcements:
             id=announcement_id,
             state=raw["state"],
             admin=Address.parse(raw["admin"]) if raw.get("admin") else None,
-            kind=raw.get("kind", "copy"),
             targets=json.loads(raw.get("targets", "[]")),
             created_at=float(raw["created_at"]),
-            source_chat=raw.get("source_chat", ""),
-            source_message=int(raw.get("source_message") or 0),
             text=raw.get("text", ""),
-            photo=raw.get("photo", ""),
+            media=raw.get("media", ""),
+            origin=Address.parse(raw["origin"]) if raw.get("origin") else None,
+            origin_message=int(raw.get("origin_message") or 0),
             scheduled_at=number("scheduled_at"),
             approved_by=raw.get("approved_by", ""),
             started_at=number("started_at"),
             finished_at=number("finished_at"),
             audience=int(raw.get("audience") or 0),
             channels=int(raw.get("channels") or 0),
-            progress_chat=raw.get("progress_chat", ""),
+            progress_chat=Address.parse(raw["progress_chat"]) if raw.get("progress_chat") else None,
             progress_message=int(raw.get("progress_message") or 0),
             note=raw.get("note", ""),
+            resume_at=float(raw.get("resume_at") or 0),
+            refs={k[4:]: v for k, v in raw.items() if k.startswith("ref:")},
             counts={k: int(v) for k, v in counts.items()},
         )
 
@@ -272,12 +285,29 @@ class Announcements:
             args += [key, value if isinstance(value, str) else repr(value)]
         return bool(self._move(keys=[f"kim:bc:{announcement_id}"], args=args))
 
-    def set_progress_message(self, announcement_id: str, chat: str, message_id: int) -> None:
+    def set_progress_message(self, announcement_id: str, chat: Address, message_id: int) -> None:
         """Remember which message shows the admin the progress."""
         self.redis.hset(
             f"kim:bc:{announcement_id}",
-            mapping={"progress_chat": chat, "progress_message": str(message_id)},
+            mapping={"progress_chat": str(chat), "progress_message": str(message_id)},
         )
+
+    def set_ref(self, announcement_id: str, platform: str, ref: str) -> None:
+        """Keep a channel's own reference to the content (its id of an uploaded file)."""
+        self.redis.hset(f"kim:bc:{announcement_id}", f"ref:{platform}", ref)
+
+    def set_note(self, announcement_id: str, note: str) -> None:
+        """A line for the admin's progress report (why part of it waits)."""
+        self.redis.hset(f"kim:bc:{announcement_id}", "note", note)
+
+    def defer(self, announcement_id: str, until: float) -> None:
+        """Deferred recipients wait until `until` (the latest of all deferrals counts);
+        the watch job does not mistake their batches for lost ones meanwhile."""
+        self._defer(keys=[f"kim:bc:{announcement_id}"], args=[repr(until)])
+
+    def ids(self) -> list[str]:
+        """Every stored announcement's id, oldest first (for the personal-data owners)."""
+        return [str(i) for i in self.redis.zrange(INDEX, 0, -1)]
 
     def recent(self, limit: int = 10) -> list[Announcement]:
         """The newest announcements, newest first."""
@@ -328,6 +358,14 @@ class Announcements:
         return [
             str(r)
             for r in self.redis.lrange(f"kim:bc:{announcement_id}:recipients", start, stop - 1)
+        ]
+
+    def addresses(self, announcement_id: str, start: int, stop: int) -> list[Address]:
+        """Recipients `start`..`stop - 1` of the plan as addresses, erased residents left out."""
+        return [
+            Address.parse(r)
+            for r in self.recipients(announcement_id, start, stop)
+            if not r.startswith(ERASED)
         ]
 
     def pending(self, announcement_id: str, recipients: list[str]) -> list[str]:
@@ -422,7 +460,3 @@ class Announcements:
             pipe.hset(base + ":ledger", tombstone, str(code) if code is not None else BLOCKED)
             if code is None:
                 pipe.hincrby(base + ":counts", "blocked", 1)
-            pipe.hdel(base + ":wastate", who)  # WhatsApp statuses (bot/wa_tracking.py)
-            for digest, recipient in self.redis.hscan_iter(base + ":wamsg"):
-                if recipient == who:
-                    pipe.hdel(base + ":wamsg", digest)

@@ -89,7 +89,9 @@ class BroadcastFlow:
                 "targets",
                 source=msg.message_id,
                 text=msg.text,
-                media=f"tg:{msg.media.kind}:{msg.media.file_id}" if msg.media else "",
+                media=f"{turn.address.platform}:{msg.media.kind}:{msg.media.file_id}"
+                if msg.media
+                else "",
                 preview=msg.text[:PREVIEW],
                 kind=msg.kind,
             )
@@ -261,11 +263,10 @@ class BroadcastFlow:
             turn.address,
             selected,
             turn.now,
-            kind="copy",
-            source_chat=turn.address.chat_id,
-            source_message=int(state.data["source"]),
+            origin=turn.address,
+            origin_message=int(state.data["source"]),
             text=state.data.get("text", ""),
-            photo=state.data.get("media", ""),
+            media=state.data.get("media", ""),
             scheduled_at=state.data.get("at"),
             needs_approval=approval,
         )
@@ -273,7 +274,7 @@ class BroadcastFlow:
         if approval:
             self._ask_superadmins(turn, ann.id, residents)
         else:
-            turn.svc.dispatch.submit(ann.id)
+            turn.svc.dispatch.submit(ann.id, ann.scheduled_at)
         fresh = store.get(ann.id)
         assert fresh is not None
         turn.say(Reply(text=progress_text(turn.tr, fresh, turn.now), progress_of=ann.id))
@@ -355,7 +356,7 @@ def broadcast_action(turn: Turn, argument: str) -> None:
     if verb == "approve":
         to: State = "scheduled" if ann.scheduled_at else "queued"
         if svc.announcements.move(ann.id, to, ["awaiting_approval"], approved_by=str(turn.address)):
-            svc.dispatch.submit(ann.id)
+            svc.dispatch.submit(ann.id, ann.scheduled_at)
             _tell_owner(turn, ann.admin, "approved", ann.id)
             turn.say(Reply(text=_("Announcement #{id} approved.", id=ann.id), edit=True))
             return
@@ -372,7 +373,6 @@ def broadcast_action(turn: Turn, argument: str) -> None:
         OPEN_STATES,
         note=_("Cancelled by {who}.", who=svc.roles.admin_name(turn.address)),
     ):
-        svc.dispatch.cancel(ann.id)
         turn.say(Reply(text=_("Announcement #{id} cancelled.", id=ann.id)))
         return
     current = svc.announcements.get(ann.id)

@@ -16,12 +16,12 @@ from bot.platform.messages import Reply
 class Dispatch(Protocol):
     """Hand announcements to the delivery machinery."""
 
-    def submit(self, announcement_id: str) -> None:
-        """Deliver now, or at the announcement's scheduled time."""
-        ...
+    def submit(self, announcement_id: str, at: float | None = None) -> None:
+        """Deliver now, or at `at` (the announcement's scheduled time) when still ahead.
 
-    def cancel(self, announcement_id: str) -> None:
-        """Stop a scheduled or running delivery (the state is already `cancelled`)."""
+        Cancelling needs no call: a cancelled announcement's batches stop at their next
+        check of its state, and a scheduled start finds it cancelled.
+        """
         ...
 
     def notify(self, to: Address, reply: Reply) -> None:
@@ -32,12 +32,9 @@ class Dispatch(Protocol):
 class NoDispatch:
     """For processes that only read (config check): refuses to deliver."""
 
-    def submit(self, announcement_id: str) -> None:
+    def submit(self, announcement_id: str, at: float | None = None) -> None:
         """Refuse."""
         raise RuntimeError("this process cannot deliver announcements")
-
-    def cancel(self, announcement_id: str) -> None:
-        """Nothing to stop."""
 
     def notify(self, to: Address, reply: Reply) -> None:
         """Refuse."""

@@ -16,6 +16,7 @@ from aiogram.enums import ChatType
 from aiogram.types import CallbackQuery, Message
 
 from bot.dialogs import Conversations
+from bot.platform.addresses import Address
 from bot.platform.messages import Incoming, Reply
 from handlers.telegram.convert import incoming_button, incoming_message
 from handlers.telegram.pictures import fingerprint
@@ -40,7 +41,7 @@ class ResidentChats:
         """Remember the message that shows an announcement's progress (edited by the worker)."""
         store = self.conversations.svc.announcements
         await asyncio.to_thread(
-            store.set_progress_message, announcement_id, str(chat_id), message_id
+            store.set_progress_message, announcement_id, Address.telegram(chat_id), message_id
         )
 
     async def answer(self, incoming: Incoming) -> list[Reply]:

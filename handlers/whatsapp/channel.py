@@ -27,7 +27,7 @@ from handlers.whatsapp.convert import incoming
 from handlers.whatsapp.ids import ref
 from handlers.whatsapp.render import OutText, render
 from handlers.whatsapp.seen import SeenMessages
-from handlers.whatsapp.send import RETRY_DELAYS, Delivery, Recipient, Sender
+from handlers.whatsapp.send import RETRY_DELAYS, CloudAPI, Delivery, Recipient
 from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus, InboundMessage, WebhookBatch
 
@@ -53,7 +53,7 @@ class WhatsAppChannel:
         services: Services,
         conversations: Conversations,
         settings: WhatsAppSettings,
-        sender: Sender,
+        sender: CloudAPI,
         on_status: StatusCallback | None = None,
     ) -> None:
         self.services = services
@@ -78,7 +78,7 @@ class WhatsAppChannel:
     ) -> WhatsAppChannel:
         """The channel for config.yaml's phone number; it owns (and closes) `session`."""
         phone_number_id = services.config.whatsapp.phone_number_id
-        sender = Sender.connect(settings, phone_number_id, session, retry_delays)
+        sender = CloudAPI.connect(settings, phone_number_id, session, retry_delays)
         return cls(services, conversations, settings, sender, on_status)
 
     @property

@@ -84,7 +84,7 @@ def quiet_pywa_debug_logs() -> None:
         pywa_log.setLevel(logging.INFO)
 
 
-class Sender:
+class CloudAPI:
     """Sends messages from one phone number with pywa_async."""
 
     def __init__(
@@ -104,7 +104,7 @@ class Sender:
         phone_number_id: str,
         session: httpx.AsyncClient | None = None,
         retry_delays: Sequence[float] = RETRY_DELAYS,
-    ) -> Sender:
+    ) -> CloudAPI:
         """A sender on `session` (default: a new client with sensible timeouts)."""
         if not phone_number_id:
             raise ValueError("whatsapp.phone_number_id is empty in config.yaml")
@@ -129,6 +129,11 @@ class Sender:
         """Put a file on WhatsApp's servers once; its media id can be sent many times."""
         media = await self.client.upload_media(media=data, mime_type=mime_type, filename=filename)
         return str(media.id)
+
+    async def download(self, media_id: str) -> bytes:
+        """The bytes of a file on WhatsApp's servers, by its media id."""
+        url = await self.client.get_media_url(media_id)
+        return await self.client.get_media_bytes(url.url)
 
     async def aclose(self) -> None:
         """Close the HTTP session."""

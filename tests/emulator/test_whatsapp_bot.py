@@ -23,13 +23,13 @@ from bot.platform.config import Config
 from bot.platform.config import WhatsApp as WhatsAppSection
 from bot.platform.store import Redis
 from bot.residents.records import Residents
-from bot.services import build_services
 from emulator import Emulator
 from emulator.whatsapp import WaSimClient, WhatsAppConfig
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import add_whatsapp_routes
+from handlers.wiring import build_services
 
 PHONE_ID = "106540352242922"
 TOKEN = "EAAG-bot-test-token"

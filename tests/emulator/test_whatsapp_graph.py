@@ -34,7 +34,7 @@ from pywa_async.types.templates import BodyText, TemplateLanguage
 from emulator import Emulator, make_png
 from emulator.whatsapp import WaSimClient, WhatsAppConfig
 from handlers.whatsapp.render import OutButtons, OutText, ReplyButton
-from handlers.whatsapp.send import Recipient, Sender
+from handlers.whatsapp.send import CloudAPI, Recipient
 from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.webhook import signature_valid
 
@@ -106,7 +106,7 @@ class Stand:
 
 
 def pywa_client(base_url: str, token: str = TOKEN) -> tuple[WhatsApp, httpx.AsyncClient]:
-    """A pywa_async client pointed at the stand-in exactly as KIM Bot's Sender points it."""
+    """A pywa_async client pointed at the stand-in exactly as KIM Bot's CloudAPI points it."""
     session = httpx.AsyncClient(timeout=10.0)
     wa = WhatsApp(
         phone_id=PHONE_ID,
@@ -260,7 +260,7 @@ async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand)
 
 
 async def test_kim_bots_sender_talks_to_the_stand_in_through_its_api_url(stand: Stand) -> None:
-    """KIMBOT_WA_API_URL=<emulator>/graph: KIM Bot's own Sender delivers and meets 131047."""
+    """KIMBOT_WA_API_URL=<emulator>/graph: KIM Bot's own CloudAPI delivers and meets 131047."""
     await siti(stand.sim)
     settings = WhatsAppSettings(
         token=TOKEN,
@@ -268,7 +268,7 @@ async def test_kim_bots_sender_talks_to_the_stand_in_through_its_api_url(stand: 
         verify_token="verify",
         api_url=stand.emu.base_url + "/graph",
     )
-    sender = Sender.connect(settings, PHONE_ID, retry_delays=(0.0,))
+    sender = CloudAPI.connect(settings, PHONE_ID, retry_delays=(0.0,))
     try:
         buttons = OutButtons("Setuju?", (ReplyButton("y", "Ya"), ReplyButton("n", "Tidak")))
         delivery = await sender.send(Recipient(BSUID, PHONE), [OutText("Halo"), buttons])

@@ -16,11 +16,12 @@ from bot.platform.clock import FixedClock
 from bot.platform.config import Config, WhatsApp
 from bot.platform.messages import Incoming, Reply
 from bot.platform.store import Redis
-from bot.services import Services, build_services
+from bot.services import Services
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import add_whatsapp_routes
+from handlers.wiring import build_services
 from tests.whatsapp.graph import GraphAPI
 from tests.whatsapp.payloads import (
     APP_SECRET,

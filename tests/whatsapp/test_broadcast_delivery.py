@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import AsyncIterator
 
 import httpx
@@ -13,12 +12,13 @@ from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config, Template
 from bot.platform.store import Redis
-from bot.services import Services, build_services
-from bot.wa_tracking import apply_status, tally
+from bot.services import Services
 from broadcasts.limiter import RateLimiter, Rates
-from broadcasts.wa_budget import DailyBudget
-from broadcasts.whatsapp_delivery import WhatsAppDelivery
-from handlers.whatsapp.send import Sender
+from handlers.whatsapp.budget import DailyBudget
+from handlers.whatsapp.delivery import WhatsAppDelivery
+from handlers.whatsapp.send import CloudAPI
+from handlers.whatsapp.tracking import apply_status, tally
+from handlers.wiring import build_services
 from tests.whatsapp.conftest import SETTINGS
 from tests.whatsapp.graph import GraphAPI
 from tests.whatsapp.payloads import PHONE_NUMBER_ID
@@ -40,7 +40,7 @@ def bc_services(wa_config: Config, redis: Redis, clock: FixedClock) -> Services:
 async def delivery(bc_services: Services, graph: GraphAPI) -> AsyncIterator[WhatsAppDelivery]:
     """The WhatsApp side of a batch, on the recording Graph API, with a budget of 2."""
     session = httpx.AsyncClient(transport=graph.transport())
-    sender = Sender.connect(SETTINGS, PHONE_NUMBER_ID, session, retry_delays=(0.01,))
+    sender = CloudAPI.connect(SETTINGS, PHONE_NUMBER_ID, session, retry_delays=(0.01,))
     limiter = RateLimiter(bc_services.redis, int(PHONE_NUMBER_ID), Rates(per_second=1000))
     yield WhatsAppDelivery(
         bc_services, sender, limiter, DailyBudget(bc_services.redis, PHONE_NUMBER_ID, 2)
@@ -61,7 +61,7 @@ def resident(services: Services, chat: str, wrote_at: float | None) -> str:
 def planned(services: Services) -> Announcement:
     """An announcement to Bagendung, planned."""
     store = services.announcements
-    ann = store.create(None, [BAGENDUNG], 1.0, kind="text", text=TEXT)
+    ann = store.create(None, [BAGENDUNG], 1.0, text=TEXT)
     store.move(ann.id, "sending", ["queued"])
     store.plan(ann.id)
     found = store.get(ann.id)
@@ -74,10 +74,10 @@ async def test_window_decides_between_message_and_template(
 ) -> None:
     """In the window: a normal text. Outside: the template, the text as its parameter."""
 
-    recent = resident(bc_services, "ID.1000001", time.time() - 3600)
-    old = resident(bc_services, "ID.1000002", time.time() - 3 * 86400)
+    recent = resident(bc_services, "ID.1000001", bc_services.clock.now() - 3600)
+    old = resident(bc_services, "ID.1000002", bc_services.clock.now() - 3 * 86400)
     ann = planned(bc_services)
-    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    stats = await delivery.deliver(ann, bc_services.announcements.addresses(ann.id, 0, 10))
     assert (stats.sent, stats.templates, stats.failed) == (2, 1, 0)
     (inside,) = graph.to(recent[3:])
     assert (inside.kind, inside.text) == ("text", TEXT)
@@ -94,10 +94,10 @@ async def test_131047_falls_back_to_the_template(
 ) -> None:
     """The window we thought open was closed: the API says 131047; the template goes."""
 
-    chat = resident(bc_services, "ID.1000003", time.time() - 600)
+    chat = resident(bc_services, "ID.1000003", bc_services.clock.now() - 600)
     graph.failures.append((400, 131047))
     ann = planned(bc_services)
-    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    stats = await delivery.deliver(ann, bc_services.announcements.addresses(ann.id, 0, 10))
     assert (stats.sent, stats.templates) == (1, 1)
     assert [s.kind for s in graph.to(chat[3:])] == ["text", "template"]
 
@@ -108,12 +108,12 @@ async def test_daily_budget_defers_the_rest(
     """Budget 2: two templates go, the third waits and the batch says when to resume."""
     chats = [resident(bc_services, f"ID.200000{i}", None) for i in range(3)]
     ann = planned(bc_services)
-    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    stats = await delivery.deliver(ann, bc_services.announcements.addresses(ann.id, 0, 10))
     assert (stats.sent, stats.deferred) == (2, 1)
     assert stats.resume_at > 0
     pending = bc_services.announcements.pending(ann.id, chats)
     assert len(pending) == 1
-    again = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    again = await delivery.deliver(ann, bc_services.announcements.addresses(ann.id, 0, 10))
     assert (again.sent, again.deferred) == (0, 1)  # still no room; nobody sent twice
     assert len(graph.sent) == 2
 
@@ -123,9 +123,9 @@ async def test_statuses_reach_the_ledger(
 ) -> None:
     """The message ids WhatsApp returns let later status webhooks find their recipient."""
 
-    resident(bc_services, "ID.1000004", time.time())
+    resident(bc_services, "ID.1000004", bc_services.clock.now())
     ann = planned(bc_services)
-    await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    await delivery.deliver(ann, bc_services.announcements.addresses(ann.id, 0, 10))
     message_id = "wamid.out1"  # the stand-in numbers its message ids from 1
     assert apply_status(redis, bc_services.announcements, message_id, "read", None) == ann.id
     assert tally(redis, ann.id) == {"read": 1}
@@ -138,7 +138,7 @@ async def test_stopped_and_missing_residents_are_not_sent_to(
     chat = resident(bc_services, "ID.1000005", None)
     ann = planned(bc_services)
     bc_services.residents.stop(Address.parse(chat), 3.0)
-    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    stats = await delivery.deliver(ann, bc_services.announcements.addresses(ann.id, 0, 10))
     assert (stats.blocked, len(graph.sent)) == (1, 0)
 
 
@@ -146,12 +146,12 @@ async def test_persistent_rate_limits_defer_instead_of_failing(
     bc_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI
 ) -> None:
     """130429 and 131056 that outlast the retries leave the recipient pending, not failed."""
-    chats = [resident(bc_services, f"ID.300000{i}", time.time()) for i in range(2)]
+    chats = [resident(bc_services, f"ID.300000{i}", bc_services.clock.now()) for i in range(2)]
     graph.failures += [(400, 130429)] * 2 + [(400, 131056)] * 2
     ann = planned(bc_services)
-    stats = await delivery.deliver(ann, bc_services.announcements.recipients(ann.id, 0, 10))
+    stats = await delivery.deliver(ann, bc_services.announcements.addresses(ann.id, 0, 10))
     assert (stats.failed, stats.deferred) == (0, 2)
-    assert stats.resume_at > time.time()
+    assert stats.resume_at > bc_services.clock.now()
     assert bc_services.announcements.pending(ann.id, chats) == chats
 
 
@@ -165,9 +165,9 @@ async def test_a_photo_is_uploaded_once_and_sent_before_the_text(
 
     poster = Path(str(tmp_path)) / "poster.png"
     poster.write_bytes(make_png(8, 8))
-    chats = [resident(bc_services, f"ID.400000{i}", time.time()) for i in range(2)]
+    chats = [resident(bc_services, f"ID.400000{i}", bc_services.clock.now()) for i in range(2)]
     store = bc_services.announcements
-    ann = store.create(None, [BAGENDUNG], 1.0, kind="photo", text=TEXT, photo=f"path:{poster}")
+    ann = store.create(None, [BAGENDUNG], 1.0, text=TEXT, media=f"path:{poster}")
     store.move(ann.id, "sending", ["queued"])
     store.plan(ann.id)
     planned_ann = store.get(ann.id)
@@ -179,13 +179,13 @@ async def test_a_photo_is_uploaded_once_and_sent_before_the_text(
         return "9876543210"
 
     session = httpx.AsyncClient(transport=graph.transport())
-    sender = Sender.connect(SETTINGS, PHONE_NUMBER_ID, session, retry_delays=(0.01,))
+    sender = CloudAPI.connect(SETTINGS, PHONE_NUMBER_ID, session, retry_delays=(0.01,))
     sender.upload = upload  # type: ignore[method-assign]
     limiter = RateLimiter(bc_services.redis, int(PHONE_NUMBER_ID), Rates(per_second=1000))
     budget = DailyBudget(bc_services.redis, PHONE_NUMBER_ID, 100)
     delivery = WhatsAppDelivery(bc_services, sender, limiter, budget)
     try:
-        stats = await delivery.deliver(planned_ann, store.recipients(ann.id, 0, 10))
+        stats = await delivery.deliver(planned_ann, store.addresses(ann.id, 0, 10))
     finally:
         await sender.aclose()
     assert (stats.sent, len(uploads)) == (2, 1)

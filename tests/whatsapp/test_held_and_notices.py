@@ -17,7 +17,7 @@ from bot.platform.messages import Incoming, Reply
 from bot.platform.store import Redis
 from broadcasts import notify
 from broadcasts.context import JobContext, job_context
-from handlers.whatsapp.send import Sender
+from handlers.whatsapp.send import CloudAPI
 from tests.test_privacy import everything_in
 from tests.whatsapp.conftest import SETTINGS
 from tests.whatsapp.graph import GraphAPI
@@ -50,12 +50,12 @@ def ctx(
     }.items():
         monkeypatch.setenv(name, value)
 
-    original = Sender.connect
+    original = CloudAPI.connect
 
-    def connect(settings: object, phone: str, *args: object, **kwargs: object) -> Sender:
+    def connect(settings: object, phone: str, *args: object, **kwargs: object) -> CloudAPI:
         return original(SETTINGS, PHONE_NUMBER_ID, httpx.AsyncClient(transport=graph.transport()))
 
-    monkeypatch.setattr(Sender, "connect", staticmethod(connect))
+    monkeypatch.setattr(CloudAPI, "connect", staticmethod(connect))
     job_context.cache_clear()
     yield job_context()
     job_context.cache_clear()

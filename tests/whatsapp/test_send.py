@@ -18,7 +18,7 @@ from handlers.whatsapp.render import (
     OutText,
     ReplyButton,
 )
-from handlers.whatsapp.send import Recipient, Sender, routable
+from handlers.whatsapp.send import CloudAPI, Recipient, routable
 from handlers.whatsapp.settings import WhatsAppSettings
 from tests.whatsapp.graph import GraphAPI
 from tests.whatsapp.payloads import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN
@@ -29,16 +29,16 @@ SITI = Recipient(BSUID, PHONE)
 
 
 @pytest.fixture
-async def sender(graph: GraphAPI) -> AsyncIterator[Sender]:
+async def sender(graph: GraphAPI) -> AsyncIterator[CloudAPI]:
     """A sender on the stand-in, talking to Meta's default URL, retrying without waiting."""
     settings = WhatsAppSettings(token=TOKEN, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN)
     session = httpx.AsyncClient(transport=graph.transport())
-    s = Sender.connect(settings, PHONE_NUMBER_ID, session, retry_delays=(0.0, 0.0))
+    s = CloudAPI.connect(settings, PHONE_NUMBER_ID, session, retry_delays=(0.0, 0.0))
     yield s
     await s.aclose()
 
 
-async def test_each_message_kind_is_the_cloud_api_json(sender: Sender, graph: GraphAPI) -> None:
+async def test_each_message_kind_is_the_cloud_api_json(sender: CloudAPI, graph: GraphAPI) -> None:
     """Text, reply buttons, list, CTA URL and media, as the Cloud API documents them."""
     messages: list[Outgoing] = [
         OutText("Halo"),
@@ -98,7 +98,7 @@ async def test_each_message_kind_is_the_cloud_api_json(sender: Sender, graph: Gr
 
 
 async def test_rate_limits_are_retried_a_bounded_number_of_times(
-    sender: Sender, graph: GraphAPI
+    sender: CloudAPI, graph: GraphAPI
 ) -> None:
     """130429 then 131056, then success: sent; three rate limits in a row: failed."""
     graph.failures = [(400, 130429), (400, 131056)]
@@ -111,7 +111,7 @@ async def test_rate_limits_are_retried_a_bounded_number_of_times(
 
 
 async def test_outside_the_24_hour_window_stops_and_says_so(
-    sender: Sender, graph: GraphAPI
+    sender: CloudAPI, graph: GraphAPI
 ) -> None:
     """131047: the rest of the reply is not attempted; the outcome is outside_window."""
     graph.failures = [(400, 131047)]
@@ -121,7 +121,7 @@ async def test_outside_the_24_hour_window_stops_and_says_so(
 
 
 async def test_bsuid_not_supported_falls_back_to_the_phone_number(
-    sender: Sender, graph: GraphAPI
+    sender: CloudAPI, graph: GraphAPI
 ) -> None:
     """131062 with a known phone: this and the following messages go by phone."""
     graph.failures = [(400, 131062)]
@@ -135,7 +135,7 @@ async def test_bsuid_not_supported_falls_back_to_the_phone_number(
 
 
 async def test_other_errors_and_network_failures_stop_the_reply(
-    sender: Sender, graph: GraphAPI
+    sender: CloudAPI, graph: GraphAPI
 ) -> None:
     """An invalid parameter or a refused connection: logged, failed, the rest not tried."""
     graph.failures = [(400, 131009)]
@@ -148,7 +148,7 @@ async def test_other_errors_and_network_failures_stop_the_reply(
 
 @pytest.mark.parametrize("chat_id", ["abc", "group-Y2FwaV9ncm91", "id.123", ""])
 async def test_ids_pywa_would_take_for_groups_are_refused(
-    sender: Sender, graph: GraphAPI, chat_id: str
+    sender: CloudAPI, graph: GraphAPI, chat_id: str
 ) -> None:
     """pywa sends anything that is not a BSUID or digits to a group: never attempted."""
     assert not routable(chat_id)
@@ -163,7 +163,7 @@ def test_routable_ids() -> None:
 
 
 async def test_logs_never_show_the_token_the_recipient_or_the_text(
-    sender: Sender, graph: GraphAPI, caplog: pytest.LogCaptureFixture
+    sender: CloudAPI, graph: GraphAPI, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Even at DEBUG: pywa's request logging is kept quiet, ours names codes only."""
     graph.failures = [(400, 130429), (400, 131062), (400, 131009)]

@@ -1,5 +1,7 @@
 """Delivers one batch of an announcement to Telegram, at the shared rate limit.
 
+Redis key (owned here): `kim:chat:migrated` — hash: old group id → new supergroup id.
+
 Per recipient, by Telegram's answer (classified by exception class and parameters):
 - success → `sent`;
 - 429 → every sender of this bot pauses exactly `retry_after`; the recipient is retried,
@@ -36,7 +38,7 @@ from aiogram.exceptions import (
 from aiogram.methods.base import Response
 from aiogram.types import BufferedInputFile, Message, MessageId
 
-from bot.announcements.store import BLOCKED, ERASED, SENT, Announcement, Announcements, Outcome
+from bot.announcements.store import BLOCKED, SENT, Announcement, Announcements, Outcome
 from bot.platform.addresses import Address
 from bot.platform.messages import split_text
 from bot.residents.records import Residents
@@ -45,9 +47,7 @@ from broadcasts.limiter import RateLimiter
 log = logging.getLogger(__name__)
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 MAX_ATTEMPTS = 6
-MIGRATED = (
-    "kim:chat:migrated"  # hash: old chat id → new chat id (documented in docs/architecture.md)
-)
+MIGRATED = "kim:chat:migrated"
 # aiogram validates every answer as `Response[<the method's result type>]`. pydantic keeps
 # such parametrised models only in a weak cache, so the garbage collector drops them and
 # the next answer builds the model again (~5 ms of CPU, many times a second when sending
@@ -68,7 +68,7 @@ class BatchStats:
 
 
 @dataclass
-class Sender:
+class BulkSender:
     """Everything one batch needs."""
 
     bot: Bot
@@ -78,21 +78,19 @@ class Sender:
     paid: bool = False
     concurrency: int = 64
     should_stop: Callable[[], bool] = lambda: False
+    now: Callable[[], float] = time.time
     stats: BatchStats = field(default_factory=BatchStats)
     _outcomes: list[Outcome] = field(default_factory=list)
     _flush_due: bool = False
     _current: str = ""
 
-    async def deliver(self, ann: Announcement, recipients: list[str]) -> BatchStats:
+    async def deliver(self, ann: Announcement, recipients: list[Address]) -> BatchStats:
         """Send `ann` to every recipient without an outcome; return the batch's figures."""
         started = time.monotonic()
         self._current = ann.id
-        queue = [r for r in self.store.pending(ann.id, recipients) if not r.startswith(ERASED)]
-        channels = [r for r in queue if r.startswith("tg:-")]
-        residents = [r for r in queue if not r.startswith("tg:-") and r.startswith("tg:")]
-        skipped = [r for r in queue if not r.startswith("tg:")]  # other platforms' senders
-        if skipped:
-            log.debug("%d non-Telegram recipients left to their own sender", len(skipped))
+        queue = [Address.parse(r) for r in self.store.pending(ann.id, [str(a) for a in recipients])]
+        channels = [str(a) for a in queue if not a.is_private]
+        residents = [str(a) for a in queue if a.is_private]
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         attempts: dict[str, int] = {}
@@ -116,8 +114,10 @@ class Sender:
             await slots.acquire()
             self._spawn(tasks, one(recipient, chat_id))
         pending = list(reversed(residents))
-        if ann.kind == "photo" and not ann.photo.startswith("file_id:") and pending:
-            first = pending.pop()  # upload the file once; everyone else gets its file_id
+        first = None
+        if ann.origin is None and ann.media.startswith("path:") and "tg" not in ann.refs:
+            first = pending.pop() if pending else None  # upload once; the rest get its file_id
+        if first is not None:
             await self.limiter.acquire()
             await slots.acquire()
             await one(first, int(first[3:]))
@@ -194,27 +194,26 @@ class Sender:
 
     async def _send(self, ann: Announcement, chat_id: int) -> None:
         paid = True if self.paid else None
-        if ann.kind == "copy":
+        if ann.origin is not None and ann.origin.platform == "tg":  # keeps its formatting
             await self.bot.copy_message(
                 chat_id=chat_id,
-                from_chat_id=int(ann.source_chat),
-                message_id=ann.source_message,
+                from_chat_id=int(ann.origin.chat_id),
+                message_id=ann.origin_message,
                 allow_paid_broadcast=paid,
             )
             return
-        if ann.kind == "photo":
+        if ann.media.startswith("path:"):
             caption = ann.text if len(ann.text) <= CAPTION_LIMIT else None
-            photo = self._photo(ann)
             message = await self.bot.send_photo(
                 chat_id=chat_id,
-                photo=photo,
+                photo=self._photo(ann),
                 caption=caption,
                 parse_mode=None,
                 allow_paid_broadcast=paid,
             )
-            if message.photo and not ann.photo.startswith("file_id:"):
-                ann.photo = "file_id:" + message.photo[-1].file_id
-                self.store.redis.hset(f"kim:bc:{ann.id}", "photo", ann.photo)
+            if message.photo and "tg" not in ann.refs:
+                ann.refs["tg"] = message.photo[-1].file_id
+                self.store.set_ref(ann.id, "tg", ann.refs["tg"])
             if caption is not None or not ann.text:
                 return
         for part in split_text(ann.text, TEXT_LIMIT):  # at line breaks where possible
@@ -224,16 +223,17 @@ class Sender:
 
     @staticmethod
     def _photo(ann: Announcement) -> str | BufferedInputFile:
-        if ann.photo.startswith("file_id:"):
-            return ann.photo.removeprefix("file_id:")
-        path = ann.photo.removeprefix("path:")
+        if "tg" in ann.refs:  # uploaded once already: Telegram's file id
+            return ann.refs["tg"]
+        path = ann.media.removeprefix("path:")
         with open(path, "rb") as handle:
             return BufferedInputFile(handle.read(), filename=path.rsplit("/", 1)[-1])
 
     def _gone(self, recipient: str) -> None:
         self._note(recipient, BLOCKED)
-        if not recipient.startswith("tg:-"):
-            self.residents.stop(Address.parse(recipient), time.time())
+        address = Address.parse(recipient)
+        if address.is_private:
+            self.residents.stop(address, self.now())
 
     def _note(self, recipient: str, code: str) -> None:
         if code == SENT:

@@ -12,26 +12,25 @@ Per recipient, within WhatsApp's rules (../shared/docs/PLATFORM.md):
   limit persists the recipient stays pending (never `failed`) and the broadcast resumes
   a minute later; a resident who is gone or stopped counts as blocked; anything else is
   `failed` with WhatsApp's error code.
-Accepted messages are remembered (bot/wa_tracking.py) so status webhooks update the ledger.
+Accepted messages are remembered (handlers/whatsapp/tracking.py) so status webhooks update
+the ledger.
 """
 
 from __future__ import annotations
 
 import asyncio
 import mimetypes
-import time
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from bot.announcements.store import BLOCKED, ERASED, SENT, Announcement, Outcome
+from bot.announcements.store import BLOCKED, SENT, Announcement, Outcome
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
 from bot.services import Services
-from bot.wa_tracking import remember
-from broadcasts.limiter import RateLimiter, Rates
-from broadcasts.wa_budget import DailyBudget
+from broadcasts.limiter import RateLimiter
+from broadcasts.senders import MediaFetch
+from handlers.whatsapp.budget import DailyBudget
 from handlers.whatsapp.render import (
     Outgoing,
     OutMedia,
@@ -40,10 +39,9 @@ from handlers.whatsapp.render import (
     split,
     template_param,
 )
-from handlers.whatsapp.send import Delivery, Recipient, Sender
-from handlers.whatsapp.settings import WhatsAppSettings
+from handlers.whatsapp.send import CloudAPI, Delivery, Recipient
+from handlers.whatsapp.tracking import remember
 
-Fetch = Callable[[str], Awaitable[bytes]]  # a Telegram file's bytes, by file id
 RATE_LIMITED = frozenset({130429, 131056})
 RATE_LIMIT_PAUSE = 60.0
 
@@ -67,10 +65,10 @@ class WhatsAppDelivery:
     def __init__(
         self,
         services: Services,
-        sender: Sender,
+        sender: CloudAPI,
         limiter: RateLimiter,
         budget: DailyBudget,
-        fetch: Fetch | None = None,
+        fetch: MediaFetch | None = None,
     ) -> None:
         self.services = services
         self.sender = sender
@@ -79,16 +77,12 @@ class WhatsAppDelivery:
         self.fetch = fetch
         self._media: OutMedia | None = None
 
-    async def deliver(self, ann: Announcement, recipients: list[str]) -> WhatsAppStats:
+    async def deliver(self, ann: Announcement, recipients: list[Address]) -> WhatsAppStats:
         """Send to every WhatsApp recipient without an outcome; record what happened."""
         stats = WhatsAppStats()
         store = self.services.announcements
         self._media = await self._upload_once(ann)
-        pending = [
-            r
-            for r in store.pending(ann.id, recipients)
-            if r.startswith("wa:") and not r.startswith(ERASED)
-        ]
+        pending = store.pending(ann.id, [str(a) for a in recipients if a.platform == "wa"])
         for index, recipient in enumerate(pending):
             if not await self._one(ann, recipient, stats):
                 stats.deferred += len(pending) - index - 1  # the number is limited: later
@@ -104,7 +98,7 @@ class WhatsAppDelivery:
             stats.blocked += 1
             stats.outcomes.append(Outcome(recipient, BLOCKED))
             return True
-        now = time.time()
+        now = self.services.clock.now()
         delivery: Delivery | None = None
         if resident.in_window(now):
             await self.limiter.acquire()
@@ -128,7 +122,7 @@ class WhatsAppDelivery:
             stats.templates += delivery.outcome == "sent"
         if delivery.outcome == "failed" and delivery.error_code in RATE_LIMITED:
             stats.deferred += 1  # not a failure: try again when the limit has passed
-            stats.resume_at = max(stats.resume_at, time.time() + RATE_LIMIT_PAUSE)
+            stats.resume_at = max(stats.resume_at, self.services.clock.now() + RATE_LIMIT_PAUSE)
             self.limiter.pause(RATE_LIMIT_PAUSE)
             return False
         if delivery.outcome == "sent":
@@ -152,28 +146,28 @@ class WhatsAppDelivery:
 
     async def _upload_once(self, ann: Announcement) -> OutMedia | None:
         """The announcement's photo, document or video as a WhatsApp media id (cached)."""
-        key = f"kim:bc:{ann.id}"
-        cached = self.services.redis.hget(key, "wa_media")
+        cached = ann.refs.get("wa")
         if cached:
-            kind, _, media_id = str(cached).partition(":")
+            kind, _, media_id = cached.partition(":")
             return OutMedia(_kind(kind), media_id)
         found = await self._file(ann)
         if found is None:
             return None
         kind, data, mime, name = found
         media_id = await self.sender.upload(data, mime, name)
-        self.services.redis.hset(key, "wa_media", f"{kind}:{media_id}")
+        ann.refs["wa"] = f"{kind}:{media_id}"
+        self.services.announcements.set_ref(ann.id, "wa", ann.refs["wa"])
         return OutMedia(_kind(kind), media_id)
 
     async def _file(self, ann: Announcement) -> tuple[str, bytes, str, str] | None:
         """(kind, bytes, MIME type, file name) of the announcement's file, if it has one."""
-        if ann.photo.startswith("path:"):
-            path = Path(ann.photo.removeprefix("path:"))
+        if ann.media.startswith("path:"):
+            path = Path(ann.media.removeprefix("path:"))
             mime = mimetypes.guess_type(path.name)[0] or "image/jpeg"
             return "photo", await asyncio.to_thread(path.read_bytes), mime, path.name
-        if ann.photo.startswith("tg:") and self.fetch is not None:
-            _, kind, file_id = ann.photo.split(":", 2)
-            data = await self.fetch(file_id)
+        if ann.media.count(":") >= 2 and self.fetch is not None:  # held by another channel
+            kind = ann.media.split(":", 2)[1]
+            data = await self.fetch(ann.media)
             mime = {"photo": "image/jpeg", "video": "video/mp4"}.get(kind, "application/pdf")
             return kind, data, mime, f"pengumuman.{mime.rsplit('/', 1)[-1]}"
         return None
@@ -183,44 +177,27 @@ def _kind(text: str) -> Literal["photo", "document", "video"]:
     return "video" if text == "video" else "document" if text == "document" else "photo"
 
 
-RESUME_KEY = "kim:bc:{id}:resume_at"  # when deferred WhatsApp recipients may be tried again
-
-
 async def deliver_whatsapp(
-    services: Services, ann: Announcement, recipients: list[str], fetch: Fetch | None = None
-) -> WhatsAppStats | None:
-    """The WhatsApp part of a batch (None when the batch has no WhatsApp recipients).
-
-    Credentials come from the worker's environment (KIMBOT_WA_*); a deferral over the
-    daily budget is remembered with the time the broadcast may resume.
-    """
-    if not any(r.startswith("wa:") for r in recipients):
-        return None
+    services: Services,
+    ann: Announcement,
+    recipients: list[Address],
+    sender: CloudAPI,
+    limiter: RateLimiter,
+    fetch: MediaFetch | None = None,
+) -> WhatsAppStats:
+    """The WhatsApp part of a batch; a deferral is recorded with when the broadcast may
+    resume, and one over the daily budget is announced in the admin's progress report."""
     wa = services.config.whatsapp
-    settings = WhatsAppSettings.from_env()
-    sender = Sender.connect(settings, wa.phone_number_id)
-    limiter = RateLimiter(
-        services.redis, int(wa.phone_number_id), Rates(per_second=wa.messages_per_second)
-    )
     budget = DailyBudget(services.redis, wa.phone_number_id, wa.daily_limit)
-    try:
-        delivery = WhatsAppDelivery(services, sender, limiter, budget, fetch)
-        stats = await delivery.deliver(ann, recipients)
-    finally:
-        await sender.aclose()
+    stats = await WhatsAppDelivery(services, sender, limiter, budget, fetch).deliver(
+        ann, recipients
+    )
     if stats.deferred:
-        key = RESUME_KEY.format(id=ann.id)
-        current = float(services.redis.get(key) or 0)
-        services.redis.set(key, repr(max(current, stats.resume_at)), ex=3 * 86400)
-        if stats.resume_at - time.time() <= 5 * RATE_LIMIT_PAUSE:
+        services.announcements.defer(ann.id, stats.resume_at)
+        if stats.resume_at - services.clock.now() <= 5 * RATE_LIMIT_PAUSE:
             return stats  # a short rate-limit pause, not the daily budget: nothing to announce
         tr = services.translator(services.config.locales.default)
         when = tr.datetime_text(to_datetime(stats.resume_at))
         note = tr._("WhatsApp's daily limit is reached; the rest go out from {when}.", when=when)
-        services.redis.hset(f"kim:bc:{ann.id}", "note", note)
+        services.announcements.set_note(ann.id, note)
     return stats
-
-
-def resume_at(services: Services, announcement_id: str) -> float:
-    """Until when lost-looking batches are really waiting for WhatsApp's budget."""
-    return float(services.redis.get(RESUME_KEY.format(id=announcement_id)) or 0)

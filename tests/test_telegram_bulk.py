@@ -16,10 +16,11 @@ from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Chat, Config
 from bot.platform.store import Redis
-from bot.services import Services, build_services
+from bot.services import Services
 from broadcasts.limiter import RateLimiter, Rates
-from broadcasts.telegram_sender import MIGRATED, Sender
 from emulator import Emulator, RateLimits, SimClient, make_png
+from handlers.telegram.bulk import MIGRATED, BulkSender
+from handlers.wiring import build_services
 
 TOKEN = "123456:TESTtoken-delivery"
 BAGENDUNG = "36.72.02.1001"
@@ -44,7 +45,6 @@ class World:
     def announcement(self, **fields: Any) -> Announcement:
         """A queued announcement to Bagendung, moved to sending and planned."""
         store = self.services.announcements
-        fields.setdefault("kind", "text")
         fields.setdefault("text", "Posyandu Sabtu pukul 08.00")
         ann = store.create(Address.telegram(1), [BAGENDUNG], 1.0, **fields)
         store.move(ann.id, "sending", ["queued"], started_at=1.0)
@@ -53,10 +53,10 @@ class World:
         assert found is not None
         return found
 
-    def sender(self, bot: Bot, rate: float = 1000.0) -> Sender:
+    def sender(self, bot: Bot, rate: float = 1000.0) -> BulkSender:
         """A sender at `rate` messages per second."""
         limiter = RateLimiter(self.services.redis, 123456, Rates(per_second=rate))
-        return Sender(bot, self.services.announcements, self.services.residents, limiter)
+        return BulkSender(bot, self.services.announcements, self.services.residents, limiter)
 
     async def deliveries(self) -> dict[str, int]:
         """Messages the emulator delivered, per chat."""
@@ -105,7 +105,7 @@ async def test_each_resident_once_and_a_rerun_sends_nothing(world: World, bot: B
     await world.sim.call("POST", f"/sim/users/{gone}/deactivate", {"deactivated": True})
     ann = world.announcement()
     stats = await world.sender(bot).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 100)
+        ann, world.services.announcements.addresses(ann.id, 0, 100)
     )
     assert (stats.sent, stats.blocked, stats.failed) == (5, 3, 0)
     delivered = await world.deliveries()
@@ -113,7 +113,7 @@ async def test_each_resident_once_and_a_rerun_sends_nothing(world: World, bot: B
     for chat in (blocked, never, gone):
         assert not world.services.residents.get(Address.telegram(chat)).active  # type: ignore[union-attr]
     again = await world.sender(bot).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 100)
+        ann, world.services.announcements.addresses(ann.id, 0, 100)
     )
     assert (again.sent, again.blocked, again.failed) == (0, 0, 0)
     assert await world.deliveries() == delivered
@@ -126,7 +126,7 @@ async def test_429_is_waited_out_and_never_a_failure(world: World, bot: Bot) -> 
     await world.fault(kind="429", count=2, retry_after=1)
     ann = world.announcement()
     stats = await world.sender(bot).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 10)
+        ann, world.services.announcements.addresses(ann.id, 0, 10)
     )
     assert (stats.sent, stats.failed, stats.http_429) == (3, 0, 2)
     delivered = await world.deliveries()
@@ -140,7 +140,7 @@ async def test_server_errors_are_retried(world: World, bot: Bot) -> None:
     await world.fault(kind="502", count=1)
     ann = world.announcement()
     stats = await world.sender(bot).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 10)
+        ann, world.services.announcements.addresses(ann.id, 0, 10)
     )
     assert (stats.sent, stats.failed, stats.retries) == (1, 0, 2)
 
@@ -150,7 +150,7 @@ async def test_long_text_is_split(world: World, bot: Bot) -> None:
     chat = await world.resident()
     ann = world.announcement(text="x" * 5000)
     stats = await world.sender(bot).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 10)
+        ann, world.services.announcements.addresses(ann.id, 0, 10)
     )
     assert stats.sent == 1
     received = await world.sim.messages(chat, from_bot=1)
@@ -164,9 +164,9 @@ async def test_copy_keeps_the_admins_message(world: World, bot: Bot) -> None:
     sent = await world.sim.send(admin["id"], "Pengumuman *penting*")
     chat = await world.resident()
     ann = world.announcement(
-        kind="copy", source_chat=str(admin["id"]), source_message=sent["message"]["message_id"]
+        origin=Address.telegram(admin["id"]), origin_message=sent["message"]["message_id"]
     )
-    await world.sender(bot).deliver(ann, world.services.announcements.recipients(ann.id, 0, 10))
+    await world.sender(bot).deliver(ann, world.services.announcements.addresses(ann.id, 0, 10))
     received = await world.sim.messages(chat, from_bot=1)
     assert received[-1]["text"] == "Pengumuman *penting*"
 
@@ -176,14 +176,14 @@ async def test_photo_is_uploaded_once(world: World, bot: Bot, tmp_path: Any) -> 
     path = tmp_path / "poster.png"
     path.write_bytes(make_png(8, 8))
     chats = [await world.resident() for _ in range(3)]
-    ann = world.announcement(kind="photo", photo=f"path:{path}", text="Poster")
+    ann = world.announcement(media=f"path:{path}", text="Poster")
     stats = await world.sender(bot).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 10)
+        ann, world.services.announcements.addresses(ann.id, 0, 10)
     )
     assert stats.sent == 3
     stored = world.services.announcements.get(ann.id)
     assert stored is not None
-    assert stored.photo.startswith("file_id:")
+    assert stored.refs["tg"]  # Telegram's file id of the one upload
     for chat in chats:
         assert (await world.sim.messages(chat, from_bot=1))[-1]["caption"] == "Poster"
 
@@ -201,7 +201,7 @@ async def test_migrated_group_gets_the_post_in_its_new_supergroup(
     world.services = build_services(config.model_copy(update={"channels": channels}), redis, clock)
     ann = world.announcement()
     stats = await world.sender(bot).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 10)
+        ann, world.services.announcements.addresses(ann.id, 0, 10)
     )
     assert (stats.sent, stats.failed) == (1, 0)
     assert redis.hget(MIGRATED, str(group["id"])) == str(migrated["id"])
@@ -215,7 +215,7 @@ async def test_unknown_chat_is_gone_not_retried(world: World, bot: Bot) -> None:
     world.services.residents.subscribe(Address.telegram(42424242), BAGENDUNG, 2.0)
     ann = world.announcement()
     stats = await world.sender(bot).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 10)
+        ann, world.services.announcements.addresses(ann.id, 0, 10)
     )
     assert (stats.blocked, stats.retries) == (1, 0)
     assert world.services.announcements.failures(ann.id) == [("tg:42424242", "blocked or gone")]
@@ -228,7 +228,7 @@ async def test_cancel_stops_between_grants(world: World, bot: Bot) -> None:
     ann = world.announcement()
     sender = world.sender(bot)
     sender.should_stop = lambda: True
-    stats = await sender.deliver(ann, world.services.announcements.recipients(ann.id, 0, 10))
+    stats = await sender.deliver(ann, world.services.announcements.addresses(ann.id, 0, 10))
     assert stats.sent == 0
     assert (
         len(
@@ -248,6 +248,6 @@ async def test_no_429_at_telegrams_rate(world: World, bot: Bot) -> None:
     await asyncio.sleep(1.1)  # the emulator's bucket refills after the setup
     ann = world.announcement()
     stats = await world.sender(bot, rate=30).deliver(
-        ann, world.services.announcements.recipients(ann.id, 0, 100)
+        ann, world.services.announcements.addresses(ann.id, 0, 100)
     )
     assert (stats.sent, stats.http_429) == (40, 0)

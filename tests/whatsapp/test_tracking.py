@@ -8,7 +8,7 @@ from bot.announcements.store import SENT, Outcome
 from bot.platform.addresses import Address
 from bot.platform.store import Redis
 from bot.services import Services
-from bot.wa_tracking import apply_status, remember, tally
+from handlers.whatsapp.tracking import apply_status, remember, tally
 from tests.test_privacy import everything_in
 
 ME = "wa:AA.5550001"
@@ -24,7 +24,7 @@ ME = "wa:AA.5550001"
 )
 def test_statuses_only_move_forward(services: Services, redis: Redis, order: list[str]) -> None:
     """Whatever order Meta sends them in, the recipient ends at 'read'."""
-    ann = services.announcements.create(None, ["36.72"], 1.0, kind="text", text="x")
+    ann = services.announcements.create(None, ["36.72"], 1.0, text="x")
     services.announcements.record(ann.id, [Outcome(ME, SENT)])
     remember(redis, ann.id, ME, "wamid.HBgLNjI4MTIzNDU2Nzg5MA==")
     for status in order:
@@ -40,7 +40,7 @@ def test_statuses_only_move_forward(services: Services, redis: Redis, order: lis
 
 def test_a_failed_status_corrects_the_ledger(services: Services, redis: Redis) -> None:
     """Accepted, then reported failed: counted as failed with the error code."""
-    ann = services.announcements.create(None, ["36.72"], 1.0, kind="text", text="x")
+    ann = services.announcements.create(None, ["36.72"], 1.0, text="x")
     services.announcements.record(ann.id, [Outcome(ME, SENT)])
     remember(redis, ann.id, ME, "wamid.A")
     apply_status(redis, services.announcements, "wamid.A", "failed", 131026)
@@ -53,7 +53,7 @@ def test_erasure_removes_whatsapp_statuses(services: Services, redis: Redis) -> 
     """After erasure no status entry names the resident."""
     who = Address.parse(ME)
     services.residents.consent(who, "id", "v1", 1.0)
-    ann = services.announcements.create(None, ["36.72"], 1.0, kind="text", text="x")
+    ann = services.announcements.create(None, ["36.72"], 1.0, text="x")
     services.announcements.record(ann.id, [Outcome(ME, SENT)])
     remember(redis, ann.id, ME, "wamid.B")
     apply_status(redis, services.announcements, "wamid.B", "delivered", None)

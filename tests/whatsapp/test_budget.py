@@ -6,7 +6,7 @@ from bot.platform.addresses import Address
 from bot.platform.store import Redis
 from bot.residents.records import Residents
 from bot.services import Services
-from broadcasts.wa_budget import DAY, DailyBudget
+from handlers.whatsapp.budget import DAY, DailyBudget
 
 
 def test_budget_counts_unique_recipients_per_moving_day(redis: Redis) -> None:

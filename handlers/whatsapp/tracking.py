@@ -7,13 +7,19 @@ Redis keys (owned here; message ids are hashed — they embed phone numbers):
 - `kim:wa:msg:{hash}` — the announcement a WhatsApp message belongs to (7 days).
 - `kim:bc:{id}:wamsg` — hash: message hash → recipient.
 - `kim:bc:{id}:wastate` — hash: recipient → sent|delivered|read.
+`StatusOwner` is these keys' personal-data owner: erasure and identity moves reach them
+through `Privacy`, like every other store's.
 """
 
 from __future__ import annotations
 
 import hashlib
+from typing import Any
+
+from redis.client import Pipeline
 
 from bot.announcements.store import Announcements
+from bot.platform.addresses import Address
 from bot.platform.store import Redis
 
 KEEP = 7 * 86400
@@ -65,3 +71,46 @@ def tally(redis: Redis, announcement_id: str) -> dict[str, int]:
     for state in redis.hvals(f"kim:bc:{announcement_id}:wastate"):
         counts[str(state)] = counts.get(str(state), 0) + 1
     return counts
+
+
+class StatusOwner:
+    """The WhatsApp statuses of broadcast messages, as personal data of their recipients."""
+
+    section = "whatsapp_statuses"
+
+    def __init__(self, redis: Redis, announcements: Announcements) -> None:
+        self.redis = redis
+        self.announcements = announcements
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """Per announcement, how far WhatsApp got with this resident's message."""
+        who = str(address)
+        found = {}
+        for announcement_id in self.announcements.ids():
+            state = self.redis.hget(f"kim:bc:{announcement_id}:wastate", who)
+            if state is not None:
+                found[announcement_id] = str(state)
+        return {"statuses": found} if found else {}
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Forget which messages went to `address` and how far they got."""
+        who = str(address)
+        for announcement_id in self.announcements.ids():
+            base = f"kim:bc:{announcement_id}"
+            pipe.hdel(base + ":wastate", who)
+            for digest, recipient in self.redis.hscan_iter(base + ":wamsg"):
+                if recipient == who:
+                    pipe.hdel(base + ":wamsg", digest)
+
+    def move(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """The same statuses, now under the resident's new address."""
+        was, now = str(old), str(new)
+        for announcement_id in self.announcements.ids():
+            base = f"kim:bc:{announcement_id}"
+            for digest, recipient in self.redis.hscan_iter(base + ":wamsg"):
+                if recipient == was:
+                    pipe.hset(base + ":wamsg", digest, now)
+            state = self.redis.hget(base + ":wastate", was)
+            if state is not None:
+                pipe.hdel(base + ":wastate", was)
+                pipe.hset(base + ":wastate", now, str(state))

@@ -1,0 +1,46 @@
+"""How the composition roots plug the channels into the core and into `broadcasts`.
+
+- `build_services`: the core's `Services`, with every channel's personal-data owners
+  registered (WhatsApp's delivery statuses), so that /dataku, /hapusdata, retention and
+  identity moves reach what the channels store too.
+- `wire_broadcasts`: tells `broadcasts` how its jobs build services and which sender
+  serves which platform. Adding a channel is one line in `SENDERS`.
+"""
+
+from __future__ import annotations
+
+from bot.platform.addresses import Platform
+from bot.platform.clock import Clock
+from bot.platform.config import Config
+from bot.platform.dispatch import Dispatch
+from bot.platform.store import Redis
+from bot.services import Services
+from bot.services import build_services as build_core
+from broadcasts.context import Wiring, wire
+from broadcasts.senders import SenderFactory
+from handlers.telegram.outbound import TelegramSender
+from handlers.whatsapp.outbound import WhatsAppSender
+from handlers.whatsapp.tracking import StatusOwner
+
+SENDERS: dict[Platform, SenderFactory] = {
+    "tg": TelegramSender.from_env,
+    "wa": WhatsAppSender.from_env,
+}
+
+
+def build_services(
+    config: Config, redis: Redis, clock: Clock | None = None, dispatch: Dispatch | None = None
+) -> Services:
+    """The core's services plus the channels' personal-data owners."""
+    services = build_core(config, redis, clock=clock, dispatch=dispatch)
+    services.privacy.register(StatusOwner(redis, services.announcements))
+    return services
+
+
+def _job_services(config: Config, redis: Redis, dispatch: Dispatch) -> Services:
+    return build_services(config, redis, dispatch=dispatch)
+
+
+def wire_broadcasts() -> None:
+    """Let this process's jobs reach every channel."""
+    wire(Wiring(build_services=_job_services, senders=SENDERS))
