@@ -9,6 +9,7 @@ import pytest
 from bot.desk.staff import Desk
 from bot.desk.tickets import Tickets
 from bot.dialogs import Conversations, build_conversations
+from bot.platform.actions import TicketAction
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
@@ -136,7 +137,7 @@ def test_identity_is_never_shown_to_staff_either(
     me = resident(conv, chat_id=4242002)
     ticket_id = file_complaint(me, anonymous=False)
     desk = Desk(desk_services)
-    desk.act(Address.telegram(STAFF), f"claim.{ticket_id}", 10.0)
+    desk.act(Address.telegram(STAFF), TicketAction("claim", ticket_id), 10.0)
     ticket = desk_services.tickets.get(ticket_id)
     assert ticket is not None
     replies = desk.staff_reply(
@@ -195,7 +196,7 @@ def test_staff_only_and_forged_actions(conv: Conversations, desk_services: Servi
     ticket_id = file_complaint(me)
     desk = Desk(desk_services)
     for outsider in (Address.telegram(1001), Address.telegram(9002), Address.telegram(77)):
-        assert desk.act(outsider, f"claim.{ticket_id}", 1.0)[0].notice
+        assert desk.act(outsider, TicketAction("claim", ticket_id), 1.0)[0].notice
         ticket = desk_services.tickets.get(ticket_id)
         assert ticket is not None
         assert "Hanya petugas layanan" in render(
@@ -208,7 +209,7 @@ def test_staff_only_and_forged_actions(conv: Conversations, desk_services: Servi
         "explode." + ticket_id,
         "reject." + ticket_id + ".because",
     ):
-        assert desk.act(Address.telegram(STAFF), forged, 1.0)[0].notice
+        assert desk.press(Address.telegram(STAFF), "a.tk." + forged, 1.0)[0].notice
     assert desk_services.tickets.get(ticket_id).state == "diterima"  # type: ignore[union-attr]
 
 
@@ -221,13 +222,15 @@ def test_claim_answer_and_rating(
     desk = Desk(desk_services)
     staff = Address.telegram(STAFF)
     assert (
-        desk.act(staff, f"claim.{ticket_id}", 100.0)[0].notice == "Tiket ini sekarang Anda tangani."
+        desk.act(staff, TicketAction("claim", ticket_id), 100.0)[0].notice
+        == "Tiket ini sekarang Anda tangani."
     )
     assert (
-        "Petugas lain sudah menanganinya" in desk.act(staff, f"claim.{ticket_id}", 101.0)[0].notice
+        "Petugas lain sudah menanganinya"
+        in desk.act(staff, TicketAction("claim", ticket_id), 101.0)[0].notice
     )
     assert "being handled" in render(to_resident(dispatch, 4242003))
-    desk.act(staff, f"answer.{ticket_id}", 102.0)
+    desk.act(staff, TicketAction("answer", ticket_id), 102.0)
     ticket = desk_services.tickets.get(ticket_id)
     assert ticket is not None
     replies = desk.staff_reply(staff, ticket, "Perbaikan dijadwalkan pekan depan.", 103.0)
@@ -254,13 +257,13 @@ def test_forward_reject_and_templates(
     staff = Address.telegram(STAFF)
     a = resident(conv, chat_id=11)
     first = file_complaint(a)
-    desk.act(staff, f"forward.{first}", 1.0)
+    desk.act(staff, TicketAction("forward", first), 1.0)
     desk.staff_reply(staff, desk_services.tickets.get(first), "LAPOR! #123456 ke Dinas PUPR", 2.0)  # type: ignore[arg-type]
     assert desk_services.tickets.get(first).state == "diteruskan"  # type: ignore[union-attr]
     assert "was forwarded: LAPOR! #123456" in render(to_resident(dispatch, 11))
     second = file_complaint(a)
-    desk.act(staff, f"reasons.{second}", 3.0)
-    desk.act(staff, f"reject.{second}.duplicate", 4.0)
+    desk.act(staff, TicketAction("reasons", second), 3.0)
+    desk.act(staff, TicketAction("reject", second, "duplicate"), 4.0)
     assert desk_services.tickets.get(second).state == "ditolak"  # type: ignore[union-attr]
     assert "the same report was already filed" in render(to_resident(dispatch, 11))
     third = file_complaint(a)
@@ -288,11 +291,11 @@ def test_hoax_requests_are_grouped_and_everyone_gets_the_verdict(
     assert "Others asked about the same claim" in said_b
     desk = Desk(desk_services)
     staff = Address.telegram(STAFF)
-    desk.act(staff, "verdicts.HKS-2609-0001", 1.0)
+    desk.act(staff, TicketAction("verdicts", "HKS-2609-0001"), 1.0)
     assert "Pilih putusan" in render(
         desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), "too early", 1.5)  # type: ignore[arg-type]
     )
-    desk.act(staff, "verdict.HKS-2609-0001.0", 2.0)
+    desk.act(staff, TicketAction("verdict", "HKS-2609-0001", "0"), 2.0)
     explanation = "Tidak ada kebijakan pemblokiran KTP.\nhttps://turnbackhoax.id/ktp-cilegon"
     replies = desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), explanation, 3.0)  # type: ignore[arg-type]
     assert "Putusan dikirim ke 2 warga" in render(replies)
@@ -316,7 +319,7 @@ def test_pictures_match_by_perceptual_hash(conv: Conversations, desk_services: S
     photo(a, fingerprint="f0e1d2c3b4a59687")
     a.press("🔎")
     ticket_id = a.said().split("Your check number is ")[1].split(".")[0]
-    desk.act(Address.telegram(STAFF), f"verdict.{ticket_id}.8", 1.0)  # konten palsu
+    desk.act(Address.telegram(STAFF), TicketAction("verdict", ticket_id, "8"), 1.0)  # konten palsu
     desk.staff_reply(
         Address.telegram(STAFF), desk_services.tickets.get(ticket_id), "Foto rekayasa.", 2.0
     )  # type: ignore[arg-type]
@@ -395,7 +398,7 @@ def test_monthly_export_csv_and_xlsx(
     first = file_complaint(me, anonymous=False)
     file_complaint(me)
     clock.advance(2 * 3600)
-    Desk(desk_services).act(Address.telegram(STAFF), f"claim.{first}", clock.now())
+    Desk(desk_services).act(Address.telegram(STAFF), TicketAction("claim", first), clock.now())
     files = export(
         desk_services, "2026-09-01", "2026-09-30", "csv", str(tmp_path / "sep.csv"), False
     )

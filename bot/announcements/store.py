@@ -180,9 +180,9 @@ class Announcements:
                 if chat_id is None:  # a kecamatan or city target also posts in its villages' chats
                     for code, village_chat in self.config.channels.items():
                         if code.startswith(target + ".") and village_chat.chat_id is not None:
-                            chats.append(f"tg:{village_chat.chat_id}")
+                            chats.append(str(Address.telegram(village_chat.chat_id)))
             if chat_id is not None:
-                chats.append(f"tg:{chat_id}")
+                chats.append(str(Address.telegram(chat_id)))
         return sorted(set(chats))
 
     def count_audience(self, targets: list[str]) -> int:

@@ -1,6 +1,6 @@
 """The desk: filing tickets, the staff group's cards and actions, and telling residents.
 
-Staff act with card buttons (`a.tk.<verb>.<ticket>[.<arg>]`) and by replying to a card;
+Staff act with card buttons (`TicketAction`, bot/platform/actions.py) and by replying to a card;
 every press and every reply is checked against `roles.staff` on the server. Cards show
 type, topic, kelurahan, text, attachments, age and due time — never who sent it: staff
 answer through the bot, and the answer reaches the resident (or, for a hoax claim, every
@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
 from bot.desk.tickets import OPEN, Kind, State, Ticket, Tickets
+from bot.platform.actions import ButtonData, Rating, TicketAction
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
 from bot.platform.i18n import Translator
@@ -191,13 +192,13 @@ class Desk:
         t = ticket.id
         buttons = []
         if ticket.state == "diterima":
-            buttons.append(Choice(_("🙋 Claim"), f"a.tk.claim.{t}"))
+            buttons.append(Choice(_("🙋 Claim"), TicketAction("claim", t).pack()))
         if ticket.kind == "hoaks":
-            buttons.append(Choice(_("⚖️ Verdict"), f"a.tk.verdicts.{t}"))
+            buttons.append(Choice(_("⚖️ Verdict"), TicketAction("verdicts", t).pack()))
         else:
-            buttons.append(Choice(_("✍️ Answer"), f"a.tk.answer.{t}"))
-            buttons.append(Choice(_("↪️ Forward"), f"a.tk.forward.{t}"))
-        buttons.append(Choice(_("⛔ Reject"), f"a.tk.reasons.{t}"))
+            buttons.append(Choice(_("✍️ Answer"), TicketAction("answer", t).pack()))
+            buttons.append(Choice(_("↪️ Forward"), TicketAction("forward", t).pack()))
+        buttons.append(Choice(_("⛔ Reject"), TicketAction("reasons", t).pack()))
         return rows(buttons, 2)
 
     @staticmethod
@@ -217,14 +218,20 @@ class Desk:
 
     # -- staff actions -----------------------------------------------------------------
 
-    def act(self, staff: Address, argument: str, now: float) -> list[Reply]:
+    def press(self, staff: Address, data: str, now: float) -> list[Reply]:
+        """A button pressed in the staff group, as the platform handed it back."""
+        press = ButtonData.unpack(data)
+        if not isinstance(press, TicketAction):
+            return [Reply(text="", notice=self.staff_tr._("That button is no longer active."))]
+        return self.act(staff, press, now)
+
+    def act(self, staff: Address, press: TicketAction, now: float) -> list[Reply]:
         """A card button: claim, answer, forward, reasons/reject, verdicts/verdict."""
         _ = self.staff_tr._
         if not self.svc.roles.is_staff(staff):
             return [Reply(text="", notice=_("Only desk staff can do that."))]
-        verb, _sep, rest = argument.partition(".")
-        ticket_id, _sep, arg = rest.partition(".")
-        ticket = self.tickets.get(ticket_id)
+        verb, arg = press.verb, press.arg
+        ticket = self.tickets.get(press.ticket)
         if ticket is None or not ticket.is_open:
             return [Reply(text="", notice=_("This ticket is no longer open."))]
         who = str(staff)
@@ -245,7 +252,7 @@ class Desk:
             return [Reply(text="", notice=prompt)]
         if verb == "reasons":
             choices = [
-                Choice(reason_label(self.staff_tr, r), f"a.tk.reject.{ticket.id}.{r}")
+                Choice(reason_label(self.staff_tr, r), TicketAction("reject", ticket.id, r).pack())
                 for r in REJECT_REASONS
             ]
             return [
@@ -259,7 +266,10 @@ class Desk:
         if verb == "reject" and arg in REJECT_REASONS:
             return self._close_group(ticket, "ditolak", who, now, reason=arg)
         if verb == "verdicts" and ticket.kind == "hoaks":
-            choices = [Choice(v, f"a.tk.verdict.{ticket.id}.{i}") for i, v in enumerate(VERDICTS)]
+            choices = [
+                Choice(v, TicketAction("verdict", ticket.id, str(i)).pack())
+                for i, v in enumerate(VERDICTS)
+            ]
             return [
                 Reply(
                     text=self.card(ticket, now).text,
@@ -508,7 +518,7 @@ class Desk:
 
 
 def _rating(tr: Translator, ticket_id: str) -> tuple[tuple[Choice, ...], ...]:
-    return (tuple(Choice("⭐" * n, f"a.rate.{ticket_id}.{n}") for n in range(1, 6)),)
+    return (tuple(Choice("⭐" * n, Rating(ticket_id, n).pack()) for n in range(1, 6)),)
 
 
 def _split_sources(text: str) -> tuple[str, str]:

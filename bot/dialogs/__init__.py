@@ -9,11 +9,12 @@ from __future__ import annotations
 from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
 from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
 from bot.dialogs.desk_intake import AspirasiFlow, HoaxFlow, StaffListFlow, StatusFlow, rate_action
-from bot.dialogs.engine import Conversations, Flow
+from bot.dialogs.engine import Action, Conversations, Flow
 from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
+from bot.platform.actions import BroadcastAction, ButtonData, Rating
 from bot.platform.i18n import N_
 from bot.services import Services
 
@@ -131,5 +132,8 @@ def build_conversations(services: Services) -> Conversations:
         StaffListFlow("antrian"),
         StaffListFlow("templat"),
     ]
-    actions = {"bc": broadcast_action, "rate": rate_action}
+    actions: dict[type[ButtonData], Action] = {
+        BroadcastAction: broadcast_action,
+        Rating: rate_action,
+    }
     return Conversations(services, {f.name: f for f in flows}, COMMANDS, actions)

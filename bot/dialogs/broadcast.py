@@ -5,7 +5,7 @@ within the admin's scope) → confirm (preview, residents and channels reached) 
 [schedule: type a date and time] → queued, scheduled, or waiting for a superadmin's
 approval when the audience exceeds `broadcasts.approval_threshold`.
 `/broadcasts` lists recent ones; approving, rejecting and cancelling are action buttons
-(`a.bc.<verb>.<id>`). Every step and every action checks the role again on the server.
+(`BroadcastAction`). Every step and every action checks the role again on the server.
 Diagram: docs/conversations.md.
 """
 
@@ -15,6 +15,7 @@ from bot.announcements.report import progress_text, state_label
 from bot.announcements.store import OPEN_STATES, State
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
+from bot.platform.actions import BroadcastAction
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
 from bot.platform.messages import Choice, Reply, rows
@@ -291,8 +292,8 @@ class BroadcastFlow:
             )
             choices = (
                 (
-                    Choice(tr._("✅ Approve"), f"a.bc.approve.{announcement_id}"),
-                    Choice(tr._("✖ Reject"), f"a.bc.reject.{announcement_id}"),
+                    Choice(tr._("✅ Approve"), BroadcastAction("approve", announcement_id).pack()),
+                    Choice(tr._("✖ Reject"), BroadcastAction("reject", announcement_id).pack()),
                 ),
             )
             turn.svc.dispatch.notify(address, Reply(text=text, choices=choices))
@@ -320,7 +321,9 @@ class BroadcastListFlow:
                 + turn.tr._("{sent} sent", sent=turn.tr.number(ann.counts.get("sent", 0)))
             )
             if ann.state in OPEN_STATES and _may_manage(turn, ann.admin):
-                buttons.append(Choice(_("✖ Cancel #{id}", id=ann.id), f"a.bc.cancel.{ann.id}"))
+                buttons.append(
+                    Choice(_("✖ Cancel #{id}", id=ann.id), BroadcastAction("cancel", ann.id).pack())
+                )
         turn.say(
             Reply(title=_("Recent announcements"), text="\n".join(lines), choices=rows(buttons, 2))
         )
@@ -338,13 +341,13 @@ def _may_manage(turn: Turn, owner: Address | None) -> bool:
     return owner == turn.address or turn.svc.roles.is_superadmin(turn.address)
 
 
-def broadcast_action(turn: Turn, argument: str) -> None:
-    """`a.bc.approve.<id>`, `a.bc.reject.<id>`, `a.bc.cancel.<id>`, checked on the server."""
-    verb, _, announcement_id = argument.partition(".")
+def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
+    """Approve, reject or cancel an announcement; the presser's role is checked here."""
+    verb = press.verb
     svc = turn.svc
-    ann = svc.announcements.get(announcement_id)
+    ann = svc.announcements.get(press.announcement)
     _ = turn.tr._
-    if ann is None or verb not in ("approve", "reject", "cancel"):
+    if ann is None:
         turn.say(common.stale_button(turn))
         return
     allowed = (

@@ -7,6 +7,7 @@ limit), so every channel can show them unshortened.
 from __future__ import annotations
 
 from bot.dialogs.turn import Turn
+from bot.platform.actions import MenuChoice
 from bot.platform.messages import Choice, Link, Reply, rows
 from bot.residents.records import Resident
 
@@ -16,24 +17,27 @@ def menu_choices(turn: Turn) -> list[Choice]:
     _ = turn.tr._
     resident = turn.resident
     if resident is None:
-        return [Choice(_("📝 Subscribe"), "m.start"), Choice(_("🌐 Language"), "m.bahasa")]
+        return [
+            Choice(_("📝 Subscribe"), MenuChoice("start").pack()),
+            Choice(_("🌐 Language"), MenuChoice("bahasa").pack()),
+        ]
     if not resident.active:
         return [
-            Choice(_("🔔 Subscribe again"), "m.start"),
-            Choice(_("🌐 Language"), "m.bahasa"),
-            Choice(_("📄 My data"), "m.dataku"),
-            Choice(_("🗑 Delete my data"), "m.hapusdata"),
+            Choice(_("🔔 Subscribe again"), MenuChoice("start").pack()),
+            Choice(_("🌐 Language"), MenuChoice("bahasa").pack()),
+            Choice(_("📄 My data"), MenuChoice("dataku").pack()),
+            Choice(_("🗑 Delete my data"), MenuChoice("hapusdata").pack()),
         ]
     return [
-        Choice(_("✍️ Aspiration"), "m.aspirasi"),
-        Choice(_("🔎 Check a hoax"), "m.cekhoaks"),
-        Choice(_("📋 My reports"), "m.status"),
-        Choice(_("📍 Move"), "m.pindah"),
-        Choice(_("👥 Communities"), "m.komunitas"),
-        Choice(_("🌐 Language"), "m.bahasa"),
-        Choice(_("📄 My data"), "m.dataku"),
-        Choice(_("❓ Help"), "m.bantuan"),
-        Choice(_("⛔ Stop"), "m.berhenti"),
+        Choice(_("✍️ Aspiration"), MenuChoice("aspirasi").pack()),
+        Choice(_("🔎 Check a hoax"), MenuChoice("cekhoaks").pack()),
+        Choice(_("📋 My reports"), MenuChoice("status").pack()),
+        Choice(_("📍 Move"), MenuChoice("pindah").pack()),
+        Choice(_("👥 Communities"), MenuChoice("komunitas").pack()),
+        Choice(_("🌐 Language"), MenuChoice("bahasa").pack()),
+        Choice(_("📄 My data"), MenuChoice("dataku").pack()),
+        Choice(_("❓ Help"), MenuChoice("bantuan").pack()),
+        Choice(_("⛔ Stop"), MenuChoice("berhenti").pack()),
     ]
 
 

@@ -15,6 +15,7 @@ from bot.desk.staff import Desk, kind_label, state_label
 from bot.desk.tickets import Kind
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
+from bot.platform.actions import Rating
 from bot.platform.clock import to_datetime
 from bot.platform.messages import Choice, MediaRef, Reply, rows
 
@@ -380,6 +381,7 @@ class StatusFlow:
             return
         lines = []
         rating: tuple[tuple[Choice, ...], ...] = ()
+        rated = ""
         for t in tickets:
             line = f"{t.id} · {kind_label(turn.tr, t.kind)} · {state_label(turn.tr, t.state)}"
             if t.verdict:
@@ -388,12 +390,11 @@ class StatusFlow:
                 line += "\n   " + t.answer[:200]
             lines.append(line)
             if not rating and t.state == "dijawab" and not t.rating:
-                rating = (tuple(Choice("⭐" * n, f"a.rate.{t.id}.{n}") for n in range(1, 6)),)
+                rated = t.id
+                rating = (tuple(Choice("⭐" * n, Rating(t.id, n).pack()) for n in range(1, 6)),)
         text = "\n".join(lines)
         if rating:
-            text += "\n\n" + _(
-                "How helpful was the answer to {id}?", id=rating[0][0].data.split(".")[2]
-            )
+            text += "\n\n" + _("How helpful was the answer to {id}?", id=rated)
         turn.end()
         turn.say(Reply(title=_("Your reports"), text=text, choices=rating))
 
@@ -433,19 +434,14 @@ class StaffListFlow:
         turn.say(Reply(text=common.pick_prompt(turn)))
 
 
-def rate_action(turn: Turn, argument: str) -> None:
-    """`a.rate.<ticket>.<1-5>`: only the ticket's requester may rate it."""
-    ticket_id, _sep, stars = argument.rpartition(".")
+def rate_action(turn: Turn, press: Rating) -> None:
+    """A 1-5 rating of an answer: only the ticket's requester may rate it."""
     _ = turn.tr._
-    if not stars.isdigit() or not turn.svc.tickets.rate(ticket_id, turn.address, int(stars)):
+    if not turn.svc.tickets.rate(press.ticket, turn.address, press.stars):
         turn.say(common.stale_button(turn))
         return
     turn.say(
         Reply(
-            text=_(
-                "Thank you for rating {id}: {stars}",
-                id=ticket_id,
-                stars="⭐" * min(max(int(stars), 1), 5),
-            )
+            text=_("Thank you for rating {id}: {stars}", id=press.ticket, stars="⭐" * press.stars)
         )
     )

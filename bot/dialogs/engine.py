@@ -4,8 +4,8 @@ Order of concerns, for every message from a resident:
 1. flood guard (one warning, then silence for the rest of the minute);
 2. oversized text is refused without touching any state;
 3. commands (`/start`, `/pindah`, English aliases …) start their flow;
-4. buttons must carry the current step's nonce, or be a menu button (`m.<command>`) or
-   an action button (`a.<action>.<argument>`, e.g. approving a broadcast) whose handler
+4. buttons (typed values, bot/platform/actions.py) must be a choice of the current step
+   (its nonce), a menu button, or an action (approving a broadcast, a rating) whose handler
    checks the presser's role itself; a typed number picks the numbered choice last offered;
 5. otherwise the flow in progress gets the input; with none, the resident gets the
    onboarding (newcomers) or the menu.
@@ -16,18 +16,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Any, Protocol
 
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
+from bot.platform.actions import ButtonData, MenuChoice, StepChoice
 from bot.platform.i18n import pick_locale
 from bot.platform.messages import Incoming, Reply
 from bot.services import Services
 
 log = logging.getLogger(__name__)
-MENU_PREFIX = "m."
-ACTION_PREFIX = "a."
-Action = Callable[[Turn, str], None]
+Action = Callable[[Turn, Any], None]  # called with the action's own ButtonData subclass
 # Flows a resident may use without consenting to the current notice: they only read,
 # stop or erase data, or change the language the notice is shown in.
 CONSENT_FREE = frozenset({"dataku", "hapusdata", "berhenti", "bahasa", "bantuan", "batal"})
@@ -59,7 +58,7 @@ class Conversations:
         svc: Services,
         flows: Mapping[str, Flow],
         commands: Mapping[str, str],
-        actions: Mapping[str, Action] | None = None,
+        actions: Mapping[type[ButtonData], Action] | None = None,
     ):
         self.svc = svc
         self.flows = dict(flows)
@@ -129,8 +128,9 @@ class Conversations:
         if turn.state is not None and turn.state.flow == "start":
             return False
         command = msg.command if msg.kind == "command" else ""
-        if msg.button.startswith(MENU_PREFIX):
-            command = msg.button.removeprefix(MENU_PREFIX)
+        press = ButtonData.unpack(msg.button)
+        if isinstance(press, MenuChoice):
+            command = press.command
         return self.commands.get(command) not in CONSENT_FREE
 
     def _command(self, turn: Turn, command: str, args: str) -> None:
@@ -141,27 +141,19 @@ class Conversations:
         self.flows[flow].begin(turn, args)
 
     def _button(self, turn: Turn, data: str) -> None:
-        if data.startswith(ACTION_PREFIX):
-            name, _, argument = data.removeprefix(ACTION_PREFIX).partition(".")
-            action = self.actions.get(name)
-            if action is None or not argument:
-                turn.say(common.stale_button(turn))
-            else:
-                action(turn, argument)
-            return
-        if data.startswith(MENU_PREFIX):
-            command = data.removeprefix(MENU_PREFIX)
-            if command in self.commands:
-                self._command(turn, command, "")
-            else:
-                turn.say(common.stale_button(turn))
-            return
-        nonce, _, value = data.partition(".")
+        press = ButtonData.unpack(data)
         state = turn.state
-        if state is None or nonce != state.nonce or state.flow not in self.flows or not value:
+        if isinstance(press, MenuChoice) and press.command in self.commands:
+            self._command(turn, press.command, "")
+        elif isinstance(press, StepChoice) and state is not None and state.flow in self.flows:
+            if press.nonce == state.nonce:
+                self.flows[state.flow].on_button(turn, press.value)
+            else:
+                turn.say(common.stale_button(turn))
+        elif press is not None and type(press) in self.actions:
+            self.actions[type(press)](turn, press)
+        else:
             turn.say(common.stale_button(turn))
-            return
-        self.flows[state.flow].on_button(turn, value)
 
     @staticmethod
     def _typed_choice(turn: Turn) -> str:

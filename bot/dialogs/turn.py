@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.platform.actions import StepChoice
 from bot.platform.i18n import Translator
 from bot.platform.messages import Choice, Incoming, Reply
 from bot.residents.dialog_state import DialogState, new_nonce
@@ -56,7 +57,7 @@ class Turn:
     def button(self, label: str, value: str) -> Choice:
         """A button for the current step."""
         nonce = self.state.nonce if self.state else "x"
-        return Choice(label, f"{nonce}.{value}")
+        return Choice(label, StepChoice(nonce, value).pack())
 
     def set_locale(self, locale: str) -> None:
         """Speak `locale` from now on in this conversation."""

@@ -41,6 +41,11 @@ class Address:
         return cls("tg", str(chat_id))
 
     @classmethod
+    def whatsapp(cls, chat_id: str) -> Address:
+        """The address of a WhatsApp user; raise AddressError on an invalid id."""
+        return cls.parse(f"wa:{chat_id}")
+
+    @classmethod
     def parse(cls, text: str) -> Address:
         """Parse `tg:123` or `wa:ID`; raise AddressError on anything else."""
         platform, sep, chat_id = text.partition(":")

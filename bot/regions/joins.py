@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.platform.actions import MenuChoice
 from bot.platform.addresses import Address
 from bot.platform.i18n import pick_locale
 from bot.platform.messages import Choice, Reply
@@ -52,5 +53,9 @@ def decide_join(
         "Your request to join {name} was declined: it is open to its own subscribers.", name=names
     )
     return JoinDecision(
-        False, Reply(text=f"{text} {how}", choices=((Choice(tr._("📝 Subscribe"), "m.start"),),))
+        False,
+        Reply(
+            text=f"{text} {how}",
+            choices=((Choice(tr._("📝 Subscribe"), MenuChoice("start").pack()),),),
+        ),
     )

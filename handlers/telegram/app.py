@@ -23,6 +23,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_applicati
 from aiohttp import web
 
 from bot.dialogs import ADMIN_COMMANDS, RESIDENT_COMMANDS, Conversations
+from bot.platform.addresses import Address
 from bot.services import Services
 from broadcasts.limiter import RateLimiter
 from handlers.telegram.desk import desk_router
@@ -89,10 +90,12 @@ async def _set_admin_commands(bot: Bot, services: Services) -> None:
     ]
     admins = {a.id for a in roles.admins} | set(roles.superadmins)
     for text in sorted(admins):
-        if not text.startswith("tg:"):
+        admin = Address.parse(text)
+        if admin.platform != "tg":
             continue
+        scope = BotCommandScopeChat(chat_id=int(admin.chat_id))
         try:
-            await bot.set_my_commands(commands, scope=BotCommandScopeChat(chat_id=int(text[3:])))
+            await bot.set_my_commands(commands, scope=scope)
         except TelegramAPIError as exc:  # an admin who never started the bot
             log.info("no command menu for %s: %s", text, exc.message)
 

@@ -88,31 +88,31 @@ class BulkSender:
         """Send `ann` to every recipient without an outcome; return the batch's figures."""
         started = time.monotonic()
         self._current = ann.id
-        queue = [Address.parse(r) for r in self.store.pending(ann.id, [str(a) for a in recipients])]
-        channels = [str(a) for a in queue if not a.is_private]
-        residents = [str(a) for a in queue if a.is_private]
+        waiting = set(self.store.pending(ann.id, [str(a) for a in recipients]))
+        queue = [a for a in recipients if str(a) in waiting]
+        channels = [a for a in queue if not a.is_private]
+        residents = [a for a in queue if a.is_private]
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
-        attempts: dict[str, int] = {}
+        attempts: dict[Address, int] = {}
 
-        async def one(recipient: str, chat_id: int) -> None:
+        async def one(recipient: Address) -> None:
             try:
-                await self._send_one(ann, recipient, chat_id, attempts, retry)
+                await self._send_one(ann, recipient, attempts, retry)
             finally:
                 slots.release()
 
-        retry_queue: asyncio.Queue[str] = asyncio.Queue()
+        retry_queue: asyncio.Queue[Address] = asyncio.Queue()
 
-        def retry(recipient: str) -> None:
+        def retry(recipient: Address) -> None:
             retry_queue.put_nowait(recipient)
 
         for recipient in channels:
             if self.should_stop():
                 break
-            chat_id = int(recipient[3:])
-            await self.limiter.acquire(chat_id)
+            await self.limiter.acquire(int(recipient.chat_id))
             await slots.acquire()
-            self._spawn(tasks, one(recipient, chat_id))
+            self._spawn(tasks, one(recipient))
         pending = list(reversed(residents))
         first = None
         if ann.origin is None and ann.media.startswith("path:") and "tg" not in ann.refs:
@@ -120,7 +120,7 @@ class BulkSender:
         if first is not None:
             await self.limiter.acquire()
             await slots.acquire()
-            await one(first, int(first[3:]))
+            await one(first)
         while (pending or tasks or not retry_queue.empty()) and not self.should_stop():
             while not retry_queue.empty():
                 pending.append(retry_queue.get_nowait())
@@ -131,7 +131,7 @@ class BulkSender:
             for _ in range(min(granted, len(pending))):
                 await slots.acquire()
                 recipient = pending.pop()
-                self._spawn(tasks, one(recipient, int(recipient[3:])))
+                self._spawn(tasks, one(recipient))
         if tasks:
             await asyncio.gather(*tasks)
         self._flush()
@@ -147,11 +147,11 @@ class BulkSender:
     async def _send_one(
         self,
         ann: Announcement,
-        recipient: str,
-        chat_id: int,
-        attempts: dict[str, int],
-        retry: Callable[[str], None],
+        recipient: Address,
+        attempts: dict[Address, int],
+        retry: Callable[[Address], None],
     ) -> None:
+        chat_id = int(recipient.chat_id)
         try:
             await self._send(ann, chat_id)
         except TelegramRetryAfter as exc:
@@ -229,20 +229,19 @@ class BulkSender:
         with open(path, "rb") as handle:
             return BufferedInputFile(handle.read(), filename=path.rsplit("/", 1)[-1])
 
-    def _gone(self, recipient: str) -> None:
+    def _gone(self, recipient: Address) -> None:
         self._note(recipient, BLOCKED)
-        address = Address.parse(recipient)
-        if address.is_private:
-            self.residents.stop(address, self.now())
+        if recipient.is_private:
+            self.residents.stop(recipient, self.now())
 
-    def _note(self, recipient: str, code: str) -> None:
+    def _note(self, recipient: Address, code: str) -> None:
         if code == SENT:
             self.stats.sent += 1
         elif code == BLOCKED:
             self.stats.blocked += 1
         else:
             self.stats.failed += 1
-        self._outcomes.append(Outcome(recipient, code))
+        self._outcomes.append(Outcome(str(recipient), code))
         if not self._flush_due:  # write it before the loop's next turn
             self._flush_due = True
             asyncio.get_running_loop().call_soon(self._flush)

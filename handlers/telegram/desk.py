@@ -25,9 +25,10 @@ def desk_router(services: Services) -> Router:
     """The router for the staff group (none when no group is configured)."""
     router = Router(name="desk")
     group = services.config.roles.staff.group
-    if not group or not group.startswith("tg:"):
+    staff_chat = Address.parse(group) if group else None
+    if staff_chat is None or staff_chat.platform != "tg":
         return router
-    chat_id = int(group[3:])
+    chat_id = int(staff_chat.chat_id)
     router.message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
 
@@ -40,13 +41,12 @@ def desk_router(services: Services) -> Router:
             else:
                 await send_reply(bot, chat_id, reply)
 
-    @router.callback_query(Press.filter(F.d.startswith("a.tk.")))
+    @router.callback_query(Press.filter())
     async def on_card_button(query: CallbackQuery, callback_data: Press, bot: Bot) -> None:
         """Claim, answer, forward, reject, verdict."""
         desk = Desk(services)
         staff = Address.telegram(query.from_user.id)
-        argument = callback_data.d.removeprefix("a.tk.")
-        replies = await asyncio.to_thread(desk.act, staff, argument, services.clock.now())
+        replies = await asyncio.to_thread(desk.press, staff, callback_data.d, services.clock.now())
         notice = next((r.notice for r in replies if r.notice), None)
         await query.answer(
             notice[:200] if notice else None, show_alert=bool(notice and len(notice) > 60)

@@ -136,7 +136,7 @@ def _address(chat_id: str | None) -> Address | None:
     if chat_id is None:
         return None
     try:
-        return Address.parse(f"wa:{chat_id}")
+        return Address.whatsapp(chat_id)
     except AddressError:
         return None
 

@@ -1,0 +1,144 @@
+"""Button data: what a pressed button means, as typed values packed into a few bytes.
+
+Every button the core offers carries one of these, packed by `pack()` and read back by
+`ButtonData.unpack`, the only code that knows the packed form. Telegram carries it inside
+its versioned CallbackData (`v1:<packed>`), WhatsApp as the reply-button or list-row id,
+and a typed number stands for the packed data it picked. A press that does not unpack
+(malformed, forged, or from a release with another format) is a stale button and
+changes nothing; a press that unpacks is still checked against the presser's role.
+
+Packed form, `VERSION` 1 (Telegram allows 64 bytes; with its `v1:` these stay under 60):
+
+| value | packed |
+| --- | --- |
+| `StepChoice(nonce, value)`: a choice of the current dialog step | `<nonce>.<value>` |
+| `MenuChoice(command)`: a menu button | `m.<command>` |
+| `TicketAction(verb, ticket, arg)`: a staff card button | `a.tk.<verb>.<ticket>[.<arg>]` |
+| `Rating(ticket, stars)`: a resident rates an answer | `a.rate.<ticket>.<stars>` |
+| `BroadcastAction(verb, announcement)`: approve, reject, cancel | `a.bc.<verb>.<id>` |
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal, get_args
+
+VERSION = 1
+TicketVerb = Literal["claim", "answer", "forward", "reasons", "reject", "verdicts", "verdict"]
+BroadcastVerb = Literal["approve", "reject", "cancel"]
+_WORD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # a field of the packed form: never a dot
+
+
+class ButtonData:
+    """Base of every button's meaning; `unpack` turns packed data back into one."""
+
+    __slots__ = ()
+
+    def pack(self) -> str:
+        """The packed form a platform carries."""
+        raise NotImplementedError
+
+    @staticmethod
+    def unpack(data: str) -> ButtonData | None:
+        """The value `data` packs, or None when it is malformed or unknown."""
+        kind, dot, rest = data.partition(".")
+        if not dot or not rest:
+            return None
+        if kind == "m":
+            return MenuChoice(rest) if _WORD.match(rest) else None
+        if kind == "a":
+            return _unpack_action(rest)
+        return StepChoice(kind, rest) if _WORD.match(kind) else None
+
+
+def _unpack_action(rest: str) -> ButtonData | None:
+    name, _, args = rest.partition(".")
+    fields = args.split(".")
+    if not all(_WORD.match(f) for f in fields):
+        return None
+    if name == "tk" and len(fields) in (2, 3) and fields[0] in get_args(TicketVerb):
+        verb: TicketVerb = fields[0]  # type: ignore[assignment]
+        return TicketAction(verb, fields[1], fields[2] if len(fields) == 3 else "")
+    if name == "rate" and len(fields) == 2 and fields[1] in ("1", "2", "3", "4", "5"):
+        return Rating(fields[0], int(fields[1]))
+    if name == "bc" and len(fields) == 2 and fields[0] in get_args(BroadcastVerb):
+        bc_verb: BroadcastVerb = fields[0]  # type: ignore[assignment]
+        return BroadcastAction(bc_verb, fields[1])
+    return None
+
+
+def _checked(*fields: str) -> None:
+    for value in fields:
+        if not _WORD.match(value):
+            raise ValueError(f"{value!r} cannot be packed into button data")
+
+
+@dataclass(frozen=True, slots=True)
+class StepChoice(ButtonData):
+    """A choice offered by the current step; `nonce` ties it to that step.
+
+    `value` may hold dots (region codes do); the nonce never does.
+    """
+
+    nonce: str
+    value: str
+
+    def pack(self) -> str:
+        """`<nonce>.<value>`."""
+        _checked(self.nonce)
+        return f"{self.nonce}.{self.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class MenuChoice(ButtonData):
+    """A menu button: starts `command` as if typed."""
+
+    command: str
+
+    def pack(self) -> str:
+        """`m.<command>`."""
+        _checked(self.command)
+        return f"m.{self.command}"
+
+
+@dataclass(frozen=True, slots=True)
+class TicketAction(ButtonData):
+    """A staff card's button on `ticket`, with a reason or verdict number as `arg`."""
+
+    verb: TicketVerb
+    ticket: str
+    arg: str = ""
+
+    def pack(self) -> str:
+        """`a.tk.<verb>.<ticket>[.<arg>]`."""
+        _checked(self.ticket, *([self.arg] if self.arg else []))
+        return f"a.tk.{self.verb}.{self.ticket}" + (f".{self.arg}" if self.arg else "")
+
+
+@dataclass(frozen=True, slots=True)
+class Rating(ButtonData):
+    """A resident's 1-5 rating of the answer to `ticket`."""
+
+    ticket: str
+    stars: int
+
+    def pack(self) -> str:
+        """`a.rate.<ticket>.<stars>`."""
+        _checked(self.ticket)
+        if not 1 <= self.stars <= 5:
+            raise ValueError(f"a rating has 1 to 5 stars, not {self.stars}")
+        return f"a.rate.{self.ticket}.{self.stars}"
+
+
+@dataclass(frozen=True, slots=True)
+class BroadcastAction(ButtonData):
+    """A superadmin's or admin's decision on an announcement."""
+
+    verb: BroadcastVerb
+    announcement: str
+
+    def pack(self) -> str:
+        """`a.bc.<verb>.<id>`."""
+        _checked(self.announcement)
+        return f"a.bc.{self.verb}.{self.announcement}"
