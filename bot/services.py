@@ -59,7 +59,8 @@ def build_services(
     flood = FloodGuard(redis, config.limits.flood_messages_per_minute)
     regions = RegionIndex(config.regions)
     announcements = Announcements(redis, config)
-    tickets = Tickets(redis, config.deployment.timezone)
+    clock = clock or SystemClock()
+    tickets = Tickets(redis, config.deployment.timezone, clock)
     held = HeldMessages(redis)
     return Services(
         config=config,
@@ -70,7 +71,7 @@ def build_services(
         dialogs=dialogs,
         flood=flood,
         privacy=Privacy(redis, [residents, dialogs, flood, announcements, tickets, held]),
-        clock=clock or SystemClock(),
+        clock=clock,
         roles=Roles(config, regions),
         announcements=announcements,
         dispatch=dispatch or NoDispatch(),

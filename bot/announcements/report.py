@@ -7,7 +7,7 @@ from bot.platform.clock import to_datetime
 from bot.platform.i18n import Translator
 
 
-def state_label(tr: Translator, state: str) -> str:
+def announcement_state_label(tr: Translator, state: str) -> str:
     """A state in words."""
     return {
         "awaiting_approval": tr._("waiting for approval"),
@@ -26,7 +26,11 @@ def progress_text(tr: Translator, ann: Announcement, now: float) -> str:
     sent, blocked, failed = (counts.get(k, 0) for k in ("sent", "blocked", "failed"))
     remaining = max(ann.total - sent - blocked - failed, 0)
     lines = [
-        tr._("📣 Announcement #{id}: {state}", id=ann.id, state=state_label(tr, ann.state)),
+        tr._(
+            "📣 Announcement #{id}: {state}",
+            id=ann.id,
+            state=announcement_state_label(tr, ann.state),
+        ),
         tr._(
             "Sent {sent} · blocked {blocked} · failed {failed} · remaining {remaining}",
             sent=tr.number(sent),

@@ -36,7 +36,7 @@ def kind_label(tr: Translator, kind: str) -> str:
     }.get(kind, kind)
 
 
-def state_label(tr: Translator, state: str) -> str:
+def ticket_state_label(tr: Translator, state: str) -> str:
     """A ticket state in words."""
     return {
         "diterima": tr._("received"),
@@ -175,7 +175,7 @@ class Desk:
             extras.append(f"📌 https://maps.google.com/?q={lat:.5f},{lon:.5f}")
         if extras:
             lines += ["", *extras]
-        status = _("Status: {state}", state=state_label(tr, ticket.state))
+        status = _("Status: {state}", state=ticket_state_label(tr, ticket.state))
         if ticket.claimed_by:
             status += " · " + _("handled by {who}", who=self._staff_name(ticket.claimed_by))
         lines += ["", status]
@@ -312,7 +312,7 @@ class Desk:
                     text=_(
                         "{id} is already {state}.",
                         id=ticket.id,
-                        state=state_label(self.staff_tr, ticket.state),
+                        state=ticket_state_label(self.staff_tr, ticket.state),
                     )
                 )
             ]
@@ -481,7 +481,7 @@ class Desk:
             late = " ⚠️ " + _("overdue") if now > t.due_at else ""
             who = " · " + self._staff_name(t.claimed_by) if t.claimed_by else ""
             lines.append(
-                f"{t.id} · {kind_label(tr, t.kind)} · {state_label(tr, t.state)} · "
+                f"{t.id} · {kind_label(tr, t.kind)} · {ticket_state_label(tr, t.state)} · "
                 + _("{age} old", age=self._age(tr, now - t.created_at))
                 + who
                 + late

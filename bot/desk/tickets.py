@@ -34,6 +34,7 @@ from redis.client import Pipeline
 from redis.exceptions import WatchError
 
 from bot.platform.addresses import Address
+from bot.platform.clock import Clock, SystemClock
 from bot.platform.messages import MediaRef
 from bot.platform.store import Redis
 
@@ -103,9 +104,10 @@ class Tickets:
 
     section = "tickets"
 
-    def __init__(self, redis: Redis, timezone: str) -> None:
+    def __init__(self, redis: Redis, timezone: str, clock: Clock | None = None) -> None:
         self.redis = redis
         self.timezone = timezone
+        self.clock = clock or SystemClock()
 
     # -- creating --------------------------------------------------------------------
 
@@ -315,6 +317,6 @@ class Tickets:
                 },
             )
         pipe.delete(_resident_index(address))
-        now = datetime.now(ZoneInfo(self.timezone)).timestamp()
+        now = self.clock.now()
         for days_ago in (0, 1, 2):  # the counters expire after two days
             pipe.delete(_day_key(address, now - days_ago * 86400, self.timezone))

@@ -11,7 +11,7 @@ Diagram: docs/conversations.md.
 
 from __future__ import annotations
 
-from bot.announcements.report import progress_text, state_label
+from bot.announcements.report import announcement_state_label, progress_text
 from bot.announcements.store import OPEN_STATES, State
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
@@ -317,7 +317,7 @@ class BroadcastListFlow:
         for ann in recent:
             labels = ", ".join(turn.svc.roles.label(k) for k in ann.targets if k)
             lines.append(
-                f"#{ann.id} · {state_label(turn.tr, ann.state)} · {labels} · "
+                f"#{ann.id} · {announcement_state_label(turn.tr, ann.state)} · {labels} · "
                 + turn.tr._("{sent} sent", sent=turn.tr.number(ann.counts.get("sent", 0)))
             )
             if ann.state in OPEN_STATES and _may_manage(turn, ann.admin):
@@ -379,7 +379,7 @@ def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
         turn.say(Reply(text=_("Announcement #{id} cancelled.", id=ann.id)))
         return
     current = svc.announcements.get(ann.id)
-    state = state_label(turn.tr, current.state if current else "")
+    state = announcement_state_label(turn.tr, current.state if current else "")
     turn.say(
         Reply(text="", notice=_("Announcement #{id} is already {state}.", id=ann.id, state=state))
     )

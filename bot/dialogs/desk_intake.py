@@ -11,7 +11,7 @@ Diagram: docs/conversations.md.
 from __future__ import annotations
 
 from bot.desk.hoaxes import Fingerprint
-from bot.desk.staff import Desk, kind_label, state_label
+from bot.desk.staff import Desk, kind_label, ticket_state_label
 from bot.desk.tickets import Kind
 from bot.dialogs import common
 from bot.dialogs.turn import Turn
@@ -383,7 +383,9 @@ class StatusFlow:
         rating: tuple[tuple[Choice, ...], ...] = ()
         rated = ""
         for t in tickets:
-            line = f"{t.id} · {kind_label(turn.tr, t.kind)} · {state_label(turn.tr, t.state)}"
+            line = (
+                f"{t.id} · {kind_label(turn.tr, t.kind)} · {ticket_state_label(turn.tr, t.state)}"
+            )
             if t.verdict:
                 line += f" [{t.verdict.upper()}]"
             if t.answer:
