@@ -440,6 +440,19 @@ class Announcements:
                 delivered[str(announcement_id)] = code
         return {"announcements": delivered} if delivered else {}
 
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """The resident's place in every recipient list and ledger, now under `new`."""
+        was, now = str(old), str(new)
+        for announcement_id in self.ids():
+            base = f"kim:bc:{announcement_id}"
+            position = self.redis.lpos(base + ":recipients", was)
+            if position is not None:
+                pipe.lset(base + ":recipients", int(str(position)), now)
+            code = self.redis.hget(base + ":ledger", was)
+            if code is not None:
+                pipe.hdel(base + ":ledger", was)
+                pipe.hset(base + ":ledger", now, str(code))
+
     def erase(self, address: Address, pipe: Pipeline) -> None:
         """Replace the resident in every recipient list and ledger with an anonymous tombstone.
 
@@ -447,8 +460,8 @@ class Announcements:
         valid; an erased resident who had no outcome yet counts as gone.
         """
         who = str(address)
-        for announcement_id in self.redis.zrange(INDEX, 0, -1):
-            base = f"kim:bc:{announcement_id!s}"
+        for announcement_id in self.ids():
+            base = f"kim:bc:{announcement_id}"
             position = self.redis.lpos(base + ":recipients", who)
             code = self.redis.hget(base + ":ledger", who)
             if position is None and code is None:

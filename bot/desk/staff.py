@@ -120,7 +120,7 @@ class Desk:
             if not group:
                 group = ticket.id
                 self.archive.open_group(group, fingerprint)
-                self.svc.redis.hset(f"kim:tk:{ticket.id}", "group", group)
+                self.tickets.update(ticket.id, group=group)
                 ticket.group = group
             self.archive.join_group(group, ticket.id)
         staff_group = self.svc.config.roles.staff.group
@@ -243,7 +243,7 @@ class Desk:
             self._tell(ticket, "diverifikasi", now)
             return [self._refreshed(ticket.id, now, _("Claimed."))]
         if verb in ("answer", "forward") and ticket.kind != "hoaks":
-            self.svc.redis.hset(f"kim:tk:{ticket.id}", "awaiting", f"{verb}:{who}")
+            self.tickets.update(ticket.id, awaiting=f"{verb}:{who}")
             prompt = (
                 _("Reply to the card with the answer (text; you may use /templat NAME).")
                 if verb == "answer"
@@ -284,7 +284,7 @@ class Desk:
             and arg.isdigit()
             and int(arg) < len(VERDICTS)
         ):
-            self.svc.redis.hset(f"kim:tk:{ticket.id}", "awaiting", f"verdict:{who}:{arg}")
+            self.tickets.update(ticket.id, awaiting=f"verdict:{who}:{arg}")
             text = _(
                 "Verdict [{verdict}]. Reply to the card with the explanation, then the sources "
                 "(links), in one message.",
@@ -320,8 +320,8 @@ class Desk:
         if not text and media is None:
             return [Reply(text=_("The answer is empty. Reply with text."))]
         if media is not None:
-            self.svc.redis.hset(f"kim:tk:{ticket.id}", "answer_media", json.dumps(media.__dict__))
-        awaiting = str(self.svc.redis.hget(f"kim:tk:{ticket.id}", "awaiting") or "")
+            self.tickets.update(ticket.id, answer_media=json.dumps(media.__dict__))
+        awaiting = self.tickets.field(ticket.id, "awaiting")
         who = str(staff)
         if awaiting.startswith("verdict:") and ticket.kind == "hoaks":
             verdict = VERDICTS[int(awaiting.rsplit(":", 1)[1])]
@@ -402,9 +402,9 @@ class Desk:
             else [ticket.id]
         )
         fields = {"awaiting": "", "claimed_by": ticket.claimed_by or who}
-        media = self.svc.redis.hget(f"kim:tk:{ticket.id}", "answer_media")
+        media = self.tickets.field(ticket.id, "answer_media")
         if media:
-            fields["answer_media"] = str(media)  # every grouped requester gets the picture
+            fields["answer_media"] = media  # every grouped requester gets the picture
         if to == "dijawab":
             fields |= {
                 "answer": answer,

@@ -11,7 +11,8 @@ Redis keys (all owned here):
 - `kim:tk:seq:{prefix}:{yymm}` — monthly counter of tracking numbers.
 - `kim:tk:{id}` — hash: kind, topic, text, media (JSON), location, anonymous, requester,
   village, state, created_at, due_at, claimed_by, answered_at, answer, verdict,
-  sources, rating, group, card_chat, card_message, reminded, answer_media (JSON).
+  sources, rating, group, card_chat, card_message, reminded, answer_media (JSON),
+  awaiting (`<verb>:<staff>[:<arg>]`: what a staff member's next reply to the card is).
 - `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
 - `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
 - `kim:tk:all` — sorted set: every ticket → created_at (exports by date).
@@ -44,6 +45,10 @@ KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi", "hoaks")
 OPEN: tuple[State, ...] = ("diterima", "diverifikasi", "diteruskan")
 PREFIX = {"aspirasi": "ASP", "pengaduan": "ASP", "informasi": "ASP", "hoaks": "HKS"}
 OPEN_INDEX, ALL_INDEX = "kim:tk:open", "kim:tk:all"
+
+
+def _ticket_key(ticket_id: str) -> str:
+    return f"kim:tk:{ticket_id}"
 
 
 def _resident_index(address: Address) -> str:
@@ -292,6 +297,15 @@ class Tickets:
         """When staff were last reminded (0 if never)."""
         return float(self.redis.hget(f"kim:tk:{ticket_id}", "reminded") or 0)
 
+    def update(self, ticket_id: str, **fields: str) -> None:
+        """Set fields of a ticket's record (no state change: use `transition` for that)."""
+        mapping: dict[Any, Any] = dict(fields)
+        self.redis.hset(_ticket_key(ticket_id), mapping=mapping)
+
+    def field(self, ticket_id: str, name: str) -> str:
+        """One raw field of a ticket's record ("" when unset)."""
+        return str(self.redis.hget(_ticket_key(ticket_id), name) or "")
+
     # -- personal data ---------------------------------------------------------------
 
     def export(self, address: Address) -> dict[str, Any]:
@@ -301,6 +315,14 @@ class Tickets:
             for t in self.of_resident(address, limit=1000)
         }
         return {"tickets": tickets} if tickets else {}
+
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """The resident's tickets and their index, now under `new`."""
+        index = _resident_index(old)
+        for ticket_id in self.redis.zrange(index, 0, -1):
+            pipe.hset(_ticket_key(str(ticket_id)), "requester", str(new))
+        if self.redis.exists(index):
+            pipe.rename(index, _resident_index(new))
 
     def erase(self, address: Address, pipe: Pipeline) -> None:
         """Keep the tickets for the public record, but without the requester or their words."""

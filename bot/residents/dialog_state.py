@@ -74,3 +74,8 @@ class DialogStore:
     def erase(self, address: Address, pipe: Pipeline) -> None:
         """Forget the conversation."""
         pipe.delete(f"kim:dlg:{address}")
+
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """The conversation in progress, now under `new`."""
+        if self.redis.exists(f"kim:dlg:{old}"):
+            pipe.rename(f"kim:dlg:{old}", f"kim:dlg:{new}")

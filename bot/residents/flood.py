@@ -46,3 +46,7 @@ class FloodGuard:
     def erase(self, address: Address, pipe: Pipeline) -> None:
         """Forget the counter."""
         pipe.delete(f"kim:flood:{address}")
+
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """A new address starts with a fresh minute; the old counter goes."""
+        pipe.delete(f"kim:flood:{old}")

@@ -55,3 +55,8 @@ class HeldMessages:
     def erase(self, address: Address, pipe: Pipeline) -> None:
         """Forget held messages."""
         pipe.delete(f"kim:held:{address}")
+
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """Held messages, now waiting for `new`."""
+        if self.redis.exists(f"kim:held:{old}"):
+            pipe.rename(f"kim:held:{old}", f"kim:held:{new}")

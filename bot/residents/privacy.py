@@ -2,7 +2,9 @@
 
 Every module that stores something about a resident registers a `PersonalData` owner;
 `Privacy.export` asks each for its part, `Privacy.erase` has each delete its part inside
-one Redis transaction, so a deletion is complete or does not happen.
+one Redis transaction, so a deletion is complete or does not happen. `Privacy.readdress` does
+the same for a resident whose address changes (bot/residents/identity.py): each owner
+renames its own keys, nobody else composes them.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ class PersonalData(Protocol):
         """Queue the deletion of everything this store holds about `address`."""
         ...
 
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """Queue moving everything this store holds about `old` to `new`."""
+        ...
+
 
 class Privacy:
     """Access and erasure across every registered store."""
@@ -37,7 +43,7 @@ class Privacy:
         self.owners = list(owners)
 
     def register(self, owner: PersonalData) -> None:
-        """Add a store (a later feature: tickets, delivery ledgers, …)."""
+        """Add a store kept outside the core (a channel's, registered by its composition)."""
         self.owners.append(owner)
 
     def export(self, address: Address) -> dict[str, dict[str, Any]]:
@@ -50,4 +56,11 @@ class Privacy:
         pipe = self.redis.pipeline(transaction=True)
         for owner in self.owners:
             owner.erase(address, pipe)
+        pipe.execute()
+
+    def readdress(self, old: Address, new: Address) -> None:
+        """Move everything stored under `old` to `new`, atomically."""
+        pipe = self.redis.pipeline(transaction=True)
+        for owner in self.owners:
+            owner.readdress(old, new, pipe)
         pipe.execute()

@@ -204,6 +204,25 @@ class Residents:
         pipe.delete(_key(address), _key(address) + ":kom")
         pipe.zrem(STOPPED_INDEX, str(address))
 
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """The record, memberships, audience entries and stop time, now under `new`."""
+        resident = self.get(old)
+        was, now = str(old), str(new)
+        for key in (_key(old), _key(old) + ":kom"):
+            if self.redis.exists(key):
+                pipe.rename(key, key.replace(was, now, 1))
+        if resident is not None:
+            audiences = [village_audience_key(resident.village)] if resident.village else []
+            audiences += [komunitas_audience_key(slug) for slug in resident.komunitas]
+            for key in audiences:
+                if self.redis.sismember(key, was):
+                    pipe.srem(key, was)
+                    pipe.sadd(key, now)
+        stopped = self.redis.zscore(STOPPED_INDEX, was)
+        if stopped is not None:
+            pipe.zrem(STOPPED_INDEX, was)
+            pipe.zadd(STOPPED_INDEX, {now: stopped})
+
     def stopped_before(self, moment: float, limit: int = 1000) -> list[Address]:
         """Residents who stopped before `moment` (oldest first), for the retention sweep."""
         found = self.redis.zrangebyscore(STOPPED_INDEX, "-inf", moment, start=0, num=limit)

@@ -102,7 +102,7 @@ class StatusOwner:
                 if recipient == who:
                     pipe.hdel(base + ":wamsg", digest)
 
-    def move(self, old: Address, new: Address, pipe: Pipeline) -> None:
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
         """The same statuses, now under the resident's new address."""
         was, now = str(old), str(new)
         for announcement_id in self.announcements.ids():
