@@ -66,7 +66,8 @@ redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + tolerance 
 return {granted, 0}
 """
 
-# KEYS: [1] pause-until   ARGV: [1] until (ms)   Extends the pause, never shortens it.
+# KEYS: [1] pause-until   ARGV: [1] until (ms), [2] now (ms)
+# Extends the pause, never shortens it; the key expires a second after the pause ends.
 PAUSE = """
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local wanted = tonumber(ARGV[1])

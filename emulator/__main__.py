@@ -16,9 +16,7 @@ import sys
 from .limits import RateLimits
 from .server import Emulator
 from .whatsapp import WhatsAppConfig, parse_template_spec
-from .whatsapp.config import DEFAULT_PHONE_NUMBER_ID, STATUS_STAGES, WhatsAppRules
-
-WA_DEFAULTS = WhatsAppRules()
+from .whatsapp.config import DEFAULT_PHONE_NUMBER_ID, STATUS_STAGES
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

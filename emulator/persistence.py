@@ -340,11 +340,6 @@ class WorldEncoder:
         return f'{_dumps(outer)[:-1]},"world":{inner_text}}}'.encode()
 
 
-def encode_world(world: World) -> bytes:
-    """Serialise the world to the bytes of a state file (without caching)."""
-    return _dumps(dump_world(world)).encode()
-
-
 def write_atomic(path: Path, data: bytes) -> None:
     """Write a file atomically: temp file in the same directory, fsync, os.replace."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -169,12 +169,6 @@ class Emulator:
         if self.state is not None:
             await self.state.stop()
 
-    async def save_state(self) -> bool:
-        """Save the world to the state file now; True if it was written (raises OSError)."""
-        if self.state is None:
-            raise RuntimeError("the emulator has no state_file")
-        return await self.state.save(force=True)
-
     async def __aenter__(self) -> Emulator:
         await self.start()
         return self

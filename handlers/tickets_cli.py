@@ -54,9 +54,9 @@ def export(
     target = Path(out or f"tiket-{start}-{end}.{fmt}")
     if fmt == "xlsx":
         book = Workbook()
-        sheet = book.active
-        assert sheet is not None
-        sheet.title = "Tiket"
+        sheet = book.create_sheet("Tiket", 0)
+        for empty in book.worksheets[1:]:
+            book.remove(empty)
         sheet.append(columns)
         for row in report:
             sheet.append([row.values.get(c, "") for c in columns])

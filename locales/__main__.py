@@ -21,7 +21,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent
 POT = ROOT / "kimbot.pot"
-KEYWORDS = ["-k", "_", "-k", "n_:1,2", "-k", "N_"]
+KEYWORDS = ["-k", "_", "-k", "N_"]
 LOCALES = ("id", "en", "su", "jv")
 
 

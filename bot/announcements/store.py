@@ -13,6 +13,9 @@ Redis keys (all owned here):
   retried, resumed or duplicated batch never sends twice to someone marked sent.
 - `kim:bc:{id}:counts` — hash: sent, blocked, failed (incremented only with a new outcome).
 - `kim:bc:index` — sorted set: id → created_at.
+- `kim:bc:{id}:audience`, `kim:bc:{id}:audience:sorted` — scratch sets while planning,
+  deleted in the same transaction.
+- `kim:tmp:{random}` — a scratch union while counting a reach, deleted in its transaction.
 Recipient lists and ledgers expire `LEDGER_DAYS` after the announcement finishes.
 
 The content is channel-neutral: text, an optional media reference (`path:<file>` from the
@@ -425,8 +428,8 @@ class Announcements:
         moved = self.move(announcement_id, "done", ["sending"], finished_at=now)
         if moved:
             ttl = LEDGER_DAYS * 86400
-            for suffix in (":recipients", ":ledger"):
-                self.redis.expire(f"kim:bc:{announcement_id}{suffix}", ttl)
+            self.redis.expire(f"kim:bc:{announcement_id}:recipients", ttl)
+            self.redis.expire(f"kim:bc:{announcement_id}:ledger", ttl)
         return moved
 
     # -- personal data -------------------------------------------------------------

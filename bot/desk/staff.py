@@ -428,7 +428,8 @@ class Desk:
 
     def _refreshed(self, ticket_id: str, now: float, notice: str) -> Reply:
         ticket = self.tickets.get(ticket_id)
-        assert ticket is not None
+        if ticket is None:  # erased meanwhile: nothing left to show on the card
+            return Reply(text="", notice=notice)
         card = self.card(ticket, now)
         return Reply(
             text=card.text, choices=card.choices, edit=True, notice=notice, card_of=ticket.id

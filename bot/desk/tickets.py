@@ -167,7 +167,8 @@ class Tickets:
         pipe.expire(day, 2 * 86400)
         pipe.execute()
         found = self.get(ticket_id)
-        assert found is not None
+        if found is None:
+            raise LookupError(f"ticket {ticket_id} vanished right after it was stored")
         return found
 
     # -- reading ---------------------------------------------------------------------

@@ -1,9 +1,9 @@
 """Translations and locale-aware formatting, per resident, outside any update context.
 
 Message ids are English; every resident-facing string goes through `Translator._` (or
-`n_` for plurals) so Babel can extract it. A locale missing a message falls back to
-Indonesian, then to the English message id. Dates, times and numbers are formatted by
-Babel in the resident's locale and the deployment's time zone.
+`N_` where it is only marked, to be translated later) so Babel can extract it. A locale
+missing a message falls back to Indonesian, then to the English message id. Dates, times
+and numbers are formatted by Babel in the resident's locale and the deployment's zone.
 """
 
 from __future__ import annotations
@@ -53,11 +53,6 @@ class Translator:
         """Translate `message` and fill its `{name}` placeholders."""
         text = self._t.gettext(message)
         return text.format(**params) if params else text
-
-    def n_(self, singular: str, plural: str, count: int, **params: Any) -> str:
-        """Translate with a plural form chosen by `count` (also available as {count})."""
-        text = self._t.ngettext(singular, plural, count)
-        return text.format(count=self.number(count), **params)
 
     def number(self, value: float) -> str:
         """A number as the locale writes it (id: 1.234.567,891)."""

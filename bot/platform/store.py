@@ -5,8 +5,8 @@ package on a unix socket, with its data (RDB and an append-only file, fsync ever
 in the data directory (default `./data`). The process that starts it owns it; child
 processes (RQ workers) get its `unix://` URL and connect like to any Redis.
 
-Every key this project writes starts with `kim:` (`KEY_PREFIX`); each module that owns
-keys lists them in its docstring. RQ keeps its own `rq:` keys.
+Every key this project writes starts with `kim:`; each module that owns keys lists them
+in its docstring (tests/test_keys.py holds them to it). RQ keeps its own `rq:` keys.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-KEY_PREFIX = "kim:"
 log = logging.getLogger(__name__)
 
 Redis = redis.Redis
@@ -87,11 +86,6 @@ class EmbeddedRedis:
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
-
-
-def redis_url_from_env() -> str | None:
-    """The external Redis URL, if the operator set one."""
-    return os.environ.get("REDIS_URL") or None
 
 
 def connect(url: str, *, decode: bool = True) -> redis.Redis:

@@ -78,12 +78,6 @@ def fbtrace_id() -> str:
     return "A" + "".join(secrets.choice(FBTRACE_ALPHABET) for _ in range(22))
 
 
-def title_of(code: int) -> str:
-    """The title Meta uses for an error code."""
-    known = KNOWN.get(code)
-    return known[0] if known else "Unknown error"
-
-
 class GraphError(Exception):
     """One Graph API error answer: HTTP status, code, message and details."""
 

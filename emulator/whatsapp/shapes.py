@@ -103,8 +103,8 @@ def _interactive(out: dict[str, Any], interactive: dict[str, Any]) -> None:
     out["text"] = _text_of(interactive.get("body"))
     out["header"] = _text_of(interactive.get("header"))
     out["footer"] = _text_of(interactive.get("footer"))
-    action = interactive.get("action") if isinstance(interactive.get("action"), dict) else {}
-    assert isinstance(action, dict)
+    found = interactive.get("action")
+    action: dict[str, Any] = found if isinstance(found, dict) else {}
     if kind == "button":
         out["buttons"] = [
             {"id": b["reply"]["id"], "title": b["reply"]["title"]}

@@ -220,9 +220,11 @@ class WebhookPoster:
 
     async def _run(self) -> None:
         """Post queued bodies one at a time, for as long as the emulator runs."""
-        assert self._queue is not None
+        queue = self._queue
+        if queue is None:
+            return
         while True:
-            due = await self._queue.get()
+            due = await queue.get()
             try:
                 await self._deliver(due)
             except Exception:  # one broken body must not stop the others
