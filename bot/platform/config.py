@@ -2,7 +2,7 @@
 
 `load_config(path)` returns a `Config` or raises `ConfigError`, whose `problems` are
 one line each, naming the key path and, where the YAML tells it, the line. Secrets never
-live here: they come from the environment (see `bot.secrets`).
+live here: they come from the environment (see `handlers/settings.py`).
 """
 
 from __future__ import annotations
