@@ -8,7 +8,6 @@ time, in order, so a double tap cannot race the conversation state.
 from __future__ import annotations
 
 import asyncio
-import weakref
 from dataclasses import replace
 
 from aiogram import Bot, F, Router
@@ -18,6 +17,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.dialogs import Conversations
 from bot.platform.addresses import Address
 from bot.platform.messages import Incoming, Reply
+from handlers.serial import KeyedLocks
 from handlers.telegram.convert import incoming_button, incoming_message
 from handlers.telegram.pictures import fingerprint
 from handlers.telegram.render import Press, edit_or_send, send_reply
@@ -28,14 +28,7 @@ class ResidentChats:
 
     def __init__(self, conversations: Conversations) -> None:
         self.conversations = conversations
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-    def _lock(self, key: str) -> asyncio.Lock:
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[key] = lock
-        return lock
+        self._locks = KeyedLocks()
 
     async def track_progress(self, announcement_id: str, chat_id: int, message_id: int) -> None:
         """Remember the message that shows an announcement's progress (edited by the worker)."""
@@ -46,7 +39,7 @@ class ResidentChats:
 
     async def answer(self, incoming: Incoming) -> list[Reply]:
         """The core's replies to one message, in the resident's turn."""
-        async with self._lock(str(incoming.address)):
+        async with self._locks.for_key(str(incoming.address)):
             return await asyncio.to_thread(self.conversations.handle, incoming)
 
 

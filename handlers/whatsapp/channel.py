@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import weakref
 from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
@@ -23,6 +22,7 @@ from bot.platform.addresses import Address
 from bot.platform.messages import Incoming, Reply
 from bot.residents.identity import adopt_new_id
 from bot.services import Services
+from handlers.serial import KeyedLocks
 from handlers.whatsapp.convert import incoming
 from handlers.whatsapp.ids import ref
 from handlers.whatsapp.render import OutText, render
@@ -62,7 +62,7 @@ class WhatsAppChannel:
         self.sender = sender
         self.on_status: StatusCallback = on_status or log_status
         self.seen = SeenMessages(services.redis)
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._locks = KeyedLocks()
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
@@ -109,7 +109,7 @@ class WhatsAppChannel:
 
     async def handle(self, message: InboundMessage) -> Delivery | None:
         """Answer one message in its resident's turn; None when it was a redelivery."""
-        async with self._lock(str(message.address)):
+        async with self._locks.for_key(str(message.address)):
             if not await asyncio.to_thread(self.seen.first_time, message.message_id):
                 log.info("message %s already handled; dropped", ref(message.message_id))
                 return None
@@ -139,14 +139,6 @@ class WhatsAppChannel:
     async def aclose(self) -> None:
         """Close the Graph API session."""
         await self.sender.aclose()
-
-    def _lock(self, key: str) -> asyncio.Lock:
-        """The lock that keeps one resident's messages in order."""
-        lock = self._locks.get(key)
-        if lock is None:
-            lock = asyncio.Lock()
-            self._locks[key] = lock
-        return lock
 
     def _answer(self, message: Incoming) -> tuple[list[Reply], str]:
         """The core's replies, and the list-button label in the resident's language."""
