@@ -460,6 +460,7 @@ class StaffListFlow(StepFlow):
     """`/antrian` and `/templat` for staff in a private chat (no steps)."""
 
     def __init__(self, name: str) -> None:
+        """`antrian` (the queue) or `templat` (the canned answers)."""
         self.name = name
 
     def begin(self, turn: Turn, args: str) -> None:

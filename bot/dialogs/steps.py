@@ -57,7 +57,7 @@ class StepFlow:
             return
         step = self.current(turn)
         if step is None or step.on_button is None:
-            self.stale(turn, value)
+            self.stale(turn)
             return
         step.on_button(turn, value)
 
@@ -79,7 +79,7 @@ class StepFlow:
         """Whether this turn may reach a step at all; when not, it has answered already."""
         return True
 
-    def stale(self, turn: Turn, value: str) -> None:
+    def stale(self, turn: Turn) -> None:
         """A button the current step does not take."""
         turn.say(common.stale_button(turn))
 

@@ -30,6 +30,7 @@ MAX_NAME = 80
 
 
 def _village_word(turn: Turn) -> str:
+    """What this city calls its villages, in the resident's language."""
     _ = turn.tr._
     words = {"kelurahan": _("kelurahan"), "desa": _("desa"), "desa/kelurahan": _("desa/kelurahan")}
     return words[turn.svc.regions.village_word()]
