@@ -290,7 +290,7 @@ class BroadcastFlow(StepFlow):
         else:
             turn.svc.dispatch.submit(ann.id, ann.scheduled_at)
         fresh = store.get(ann.id)
-        if fresh is None:  # cancelled and cleaned up already
+        if fresh is None:  # vanished meanwhile
             turn.say(common.stale_button(turn))
             return
         turn.say(Reply(text=progress_text(turn.tr, fresh, turn.now), progress_of=ann.id))
