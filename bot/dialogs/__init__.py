@@ -1,7 +1,9 @@
 """Resident conversations, written once for every channel.
 
 `build_conversations(services)` returns the engine with every flow and command
-registered; channels feed it `Incoming` and render the `Reply`s it returns.
+registered; channels feed it `Incoming` and render the `Reply`s it returns. Each flow
+declares its steps once, in its table `steps` (steps.py); `/pindah` enters the `start`
+flow's steps.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class _MoveFlow:
     name = "pindah"
 
     def __init__(self, subscribe: SubscribeFlow) -> None:
+        """Enter, and answer with, the subscribe flow `subscribe`."""
         self._subscribe = subscribe
 
     def begin(self, turn: Turn, args: str) -> None:

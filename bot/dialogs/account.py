@@ -1,7 +1,8 @@
 """A resident's control over their subscription and data.
 
-`/bahasa` (language), `/berhenti` (stop, confirmed), `/dataku` (everything stored),
-`/hapusdata` (erase everything at once, confirmed). Diagram: docs/conversations.md.
+`/bahasa` (language; step choose), `/berhenti` (stop; step confirm), `/dataku`
+(everything stored; no steps), `/hapusdata` (erase everything at once; step confirm).
+Each flow's steps are its table `steps`. Diagram: docs/conversations.md.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from typing import Any
 
 from bot.dialogs import common
+from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
 from bot.platform.clock import to_datetime
@@ -18,13 +20,18 @@ from bot.platform.messages import Reply, rows
 
 
 def _yes_no(turn: Turn, yes: str) -> tuple[tuple[Any, ...], ...]:
+    """The confirmation buttons: `yes` and ✖ No, go back."""
     return ((turn.button(yes, "yes"),), (turn.button(turn.tr._("✖ No, go back"), "no"),))
 
 
-class LanguageFlow:
+class LanguageFlow(StepFlow):
     """`/bahasa`, `/language`."""
 
     name = "bahasa"
+
+    def __init__(self) -> None:
+        """One step: choose, by button or by typing the language's name."""
+        self.steps = {"choose": Step(self._choose_button, self._choose_input)}
 
     def begin(self, turn: Turn, args: str) -> None:
         """Offer the enabled languages."""
@@ -33,7 +40,7 @@ class LanguageFlow:
         choices = [turn.button(LANGUAGE_NAMES[c], c) for c in enabled]
         turn.say(Reply(text=turn.tr._("Choose your language:"), choices=rows(choices, 2)))
 
-    def on_button(self, turn: Turn, value: str) -> None:
+    def _choose_button(self, turn: Turn, value: str) -> None:
         """Switch language."""
         if value not in turn.svc.config.locales.enabled:
             turn.say(common.stale_button(turn))
@@ -50,20 +57,24 @@ class LanguageFlow:
         turn.set_locale(value)
         SubscribeFlow().ask_consent(turn)
 
-    def on_input(self, turn: Turn) -> None:
+    def _choose_input(self, turn: Turn) -> None:
         """Typed language names are accepted."""
         text = turn.msg.text.strip().casefold()
         for code in turn.svc.config.locales.enabled:
             if text and text in (code, LANGUAGE_NAMES[code].casefold()):
-                self.on_button(turn, code)
+                self._choose_button(turn, code)
                 return
         turn.say(Reply(text=common.pick_prompt(turn)))
 
 
-class StopFlow:
+class StopFlow(StepFlow):
     """`/berhenti`, `/stop`: unsubscribe after a confirmation."""
 
     name = "berhenti"
+
+    def __init__(self) -> None:
+        """One step: confirm, by button only."""
+        self.steps = {"confirm": Step(on_button=self._confirm_button)}
 
     def begin(self, turn: Turn, args: str) -> None:
         """Ask for confirmation."""
@@ -80,7 +91,7 @@ class StopFlow:
             )
         )
 
-    def on_button(self, turn: Turn, value: str) -> None:
+    def _confirm_button(self, turn: Turn, value: str) -> None:
         """Stop, or go back."""
         _ = turn.tr._
         if value == "no":
@@ -101,13 +112,9 @@ class StopFlow:
             ),
         )
 
-    def on_input(self, turn: Turn) -> None:
-        """Only the buttons answer the question."""
-        turn.say(Reply(text=common.pick_prompt(turn)))
 
-
-class MyDataFlow:
-    """`/dataku`, `/mydata`: everything stored about the resident, in plain words."""
+class MyDataFlow(StepFlow):
+    """`/dataku`, `/mydata`: everything stored about the resident, in plain words (no steps)."""
 
     name = "dataku"
 
@@ -166,19 +173,15 @@ class MyDataFlow:
         lines += ["", _("As stored:"), json.dumps(data, ensure_ascii=False, indent=1, default=str)]
         common.show_menu(turn, "\n".join(lines), title=_("Your data"))
 
-    def on_button(self, turn: Turn, value: str) -> None:
-        """No buttons of its own."""
-        turn.say(common.stale_button(turn))
 
-    def on_input(self, turn: Turn) -> None:
-        """No input of its own."""
-        turn.say(Reply(text=common.pick_prompt(turn)))
-
-
-class EraseFlow:
+class EraseFlow(StepFlow):
     """`/hapusdata`, `/deletedata`: delete everything at once, after a confirmation."""
 
     name = "hapusdata"
+
+    def __init__(self) -> None:
+        """One step: confirm, by button only."""
+        self.steps = {"confirm": Step(on_button=self._confirm_button)}
 
     def begin(self, turn: Turn, args: str) -> None:
         """Ask for confirmation."""
@@ -198,7 +201,7 @@ class EraseFlow:
             )
         )
 
-    def on_button(self, turn: Turn, value: str) -> None:
+    def _confirm_button(self, turn: Turn, value: str) -> None:
         """Erase, or go back."""
         _ = turn.tr._
         if value == "no":
@@ -223,7 +226,3 @@ class EraseFlow:
                 )
             )
         )
-
-    def on_input(self, turn: Turn) -> None:
-        """Only the buttons answer the question."""
-        turn.say(Reply(text=common.pick_prompt(turn)))

@@ -1,9 +1,10 @@
 """`/broadcast` for KIM admins: compose, pick targets, see the reach, confirm or schedule.
 
-Steps: compose (send the announcement, or reply `/broadcast` to it) → targets (toggle
-within the admin's scope) → confirm (preview, residents and channels reached) →
-[schedule: type a date and time] → queued, scheduled, or waiting for a superadmin's
-approval when the audience exceeds `broadcasts.approval_threshold`.
+Steps (the table `BroadcastFlow.steps`): compose (send the announcement, or reply
+`/broadcast` to it) → targets (toggle within the admin's scope) → confirm (preview,
+residents and channels reached) → [schedule: type a date and time] → queued, scheduled,
+or waiting for a superadmin's approval when the audience exceeds
+`broadcasts.approval_threshold`. ✖ Cancel is taken at every step.
 `/broadcasts` lists recent ones; approving, rejecting and cancelling are action buttons
 (`BroadcastAction`). Every step and every action checks the role again on the server.
 Diagram: docs/conversations.md.
@@ -14,6 +15,7 @@ from __future__ import annotations
 from bot.announcements.report import announcement_state_label, progress_text
 from bot.announcements.store import OPEN_STATES, State
 from bot.dialogs import common
+from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
 from bot.platform.actions import BroadcastAction
 from bot.platform.addresses import Address
@@ -29,6 +31,7 @@ BROADCASTABLE = ("text", "photo", "video", "document")
 
 
 def _not_admin(turn: Turn) -> bool:
+    """Someone without an admin role: end the conversation and say so."""
     if turn.svc.roles.is_admin(turn.address):
         return False
     turn.end()
@@ -36,10 +39,24 @@ def _not_admin(turn: Turn) -> bool:
     return True
 
 
-class BroadcastFlow:
+class BroadcastFlow(StepFlow):
     """Composing and confirming an announcement."""
 
     name = FLOW
+
+    def __init__(self) -> None:
+        """The steps of `broadcast`: what each does with a button and with input."""
+        self.steps = {
+            "compose": Step(on_input=self._compose_input),
+            "targets": Step(on_button=self._targets_button),
+            "confirm": Step(on_button=self._confirm_button),
+            "schedule": Step(self._confirm_button, self._schedule_input),
+        }
+        self.always = {"cancel": self._cancel_button}
+
+    def admits(self, turn: Turn) -> bool:
+        """Every step checks the admin role again."""
+        return not _not_admin(turn)
 
     def begin(self, turn: Turn, args: str) -> None:
         """`/broadcast`, or `/broadcast` as a reply to the message to send."""
@@ -68,59 +85,41 @@ class BroadcastFlow:
             )
         )
 
-    def on_input(self, turn: Turn) -> None:
-        """The announcement itself (compose), or a date and time (schedule)."""
-        if _not_admin(turn):
-            return
-        state = turn.state
-        assert state is not None
+    def _cancel_button(self, turn: Turn, value: str) -> None:
+        """✖ Cancel, at any step: nothing is stored."""
+        common.show_menu(turn, turn.tr._("Announcement discarded."))
+
+    # compose -----------------------------------------------------------------------
+
+    def _compose_input(self, turn: Turn) -> None:
+        """The announcement itself: text, a photo, a video or a document."""
         msg = turn.msg
-        if state.step == "compose":
-            if msg.kind not in BROADCASTABLE or not msg.message_id:
-                turn.say(
-                    Reply(
-                        text=turn.tr._(
-                            "That cannot be broadcast. Send text, a photo, a video or a document."
-                        )
+        if msg.kind not in BROADCASTABLE or not msg.message_id:
+            turn.say(
+                Reply(
+                    text=turn.tr._(
+                        "That cannot be broadcast. Send text, a photo, a video or a document."
                     )
                 )
-                return
-            turn.goto(
-                FLOW,
-                "targets",
-                source=msg.message_id,
-                text=msg.text,
-                media=f"{turn.address.platform}:{msg.media.kind}:{msg.media.file_id}"
-                if msg.media
-                else "",
-                preview=msg.text[:PREVIEW],
-                kind=msg.kind,
             )
-            self._auto_or_ask_targets(turn)
-        elif state.step == "schedule" and msg.kind == "text":
-            self._scheduled(turn, msg.text)
-        else:
-            turn.say(Reply(text=common.pick_prompt(turn)))
-
-    def on_button(self, turn: Turn, value: str) -> None:
-        """Target toggles, paging, confirm, schedule, cancel."""
-        if _not_admin(turn):
             return
-        state = turn.state
-        assert state is not None
-        verb, _, arg = value.partition(".")
-        if state.step == "targets" and verb in ("t", "page", "next"):
-            self._targets_button(turn, verb, arg)
-        elif state.step in ("confirm", "schedule") and verb in ("send", "schedule", "back"):
-            self._confirm_button(turn, verb)
-        elif verb == "cancel":
-            common.show_menu(turn, turn.tr._("Announcement discarded."))
-        else:
-            turn.say(common.stale_button(turn))
+        turn.goto(
+            FLOW,
+            "targets",
+            source=msg.message_id,
+            text=msg.text,
+            media=f"{turn.address.platform}:{msg.media.kind}:{msg.media.file_id}"
+            if msg.media
+            else "",
+            preview=msg.text[:PREVIEW],
+            kind=msg.kind,
+        )
+        self._auto_or_ask_targets(turn)
 
     # targets -----------------------------------------------------------------------
 
     def _auto_or_ask_targets(self, turn: Turn) -> None:
+        """Straight to confirm when the admin's scope is one target, else ask."""
         targets = turn.svc.roles.targets(turn.address)
         if len(targets) == 1:
             turn.goto(FLOW, "confirm", selected=[targets[0].key])
@@ -129,8 +128,8 @@ class BroadcastFlow:
             self._ask_targets(turn, edit=False)
 
     def _ask_targets(self, turn: Turn, edit: bool) -> None:
-        state = turn.state
-        assert state is not None
+        """The admin's targets as toggles, a page at a time."""
+        state = turn.require_state()
         targets = turn.svc.roles.targets(turn.address)
         selected = set(state.data.get("selected", []))
         pages = max(1, -(-len(targets) // PAGE))
@@ -155,9 +154,10 @@ class BroadcastFlow:
         text = turn.tr._("Who should receive it? Press to select, press again to remove.")
         turn.say(Reply(text=text, choices=tuple(laid), edit=edit))
 
-    def _targets_button(self, turn: Turn, verb: str, arg: str) -> None:
-        state = turn.state
-        assert state is not None
+    def _targets_button(self, turn: Turn, value: str) -> None:
+        """Toggle a target, turn the page, or go on to confirm."""
+        state = turn.require_state()
+        verb, _, arg = value.partition(".")
         targets = turn.svc.roles.targets(turn.address)
         if verb == "page" and arg.isdigit():
             turn.goto(FLOW, "targets", page=int(arg))
@@ -177,8 +177,8 @@ class BroadcastFlow:
     # confirm and schedule ------------------------------------------------------------
 
     def _reach(self, turn: Turn) -> tuple[list[str], int, int]:
-        state = turn.state
-        assert state is not None
+        """The selected targets still in scope, and the residents and channels they reach."""
+        state = turn.require_state()
         selected = [
             k for k in state.data.get("selected", []) if turn.svc.roles.may_target(turn.address, k)
         ]
@@ -186,12 +186,13 @@ class BroadcastFlow:
         return selected, store.count_audience(selected), len(store.channel_chats(selected))
 
     def _needs_approval(self, turn: Turn, residents: int) -> bool:
+        """Above the approval threshold, for an admin who is not a superadmin."""
         threshold = turn.svc.config.broadcasts.approval_threshold
         return residents > threshold and not turn.svc.roles.is_superadmin(turn.address)
 
     def _ask_confirm(self, turn: Turn) -> None:
-        state = turn.state
-        assert state is not None
+        """The preview, the reach, and send, schedule, back or cancel."""
+        state = turn.require_state()
         _ = turn.tr._
         selected, residents, channels = self._reach(turn)
         labels = ", ".join(turn.svc.roles.label(k) for k in selected)
@@ -218,7 +219,9 @@ class BroadcastFlow:
         )
         turn.say(Reply(title=_("Check the announcement"), text="\n".join(lines), choices=choices))
 
-    def _confirm_button(self, turn: Turn, verb: str) -> None:
+    def _confirm_button(self, turn: Turn, value: str) -> None:
+        """Send (or ask approval), schedule, or back to the targets."""
+        verb = value.partition(".")[0]
         if verb == "back":
             turn.goto(FLOW, "targets", page=0)
             self._ask_targets(turn, edit=True)
@@ -234,10 +237,20 @@ class BroadcastFlow:
                     choices=((turn.button(turn.tr._("✖ Cancel"), "cancel"),),),
                 )
             )
-        else:
+        elif verb == "send":
             self._create(turn)
+        else:
+            turn.say(common.stale_button(turn))
+
+    def _schedule_input(self, turn: Turn) -> None:
+        """A typed date and time."""
+        if turn.msg.kind != "text":
+            turn.say(Reply(text=common.pick_prompt(turn)))
+            return
+        self._scheduled(turn, turn.msg.text)
 
     def _scheduled(self, turn: Turn, text: str) -> None:
+        """Read the moment; within the next days it is kept and confirm is shown again."""
         moment = parse_when(text, turn.now, turn.svc.config.deployment.timezone)
         _ = turn.tr._
         if moment is None:
@@ -252,8 +265,8 @@ class BroadcastFlow:
         self._ask_confirm(turn)
 
     def _create(self, turn: Turn) -> None:
-        state = turn.state
-        assert state is not None
+        """Store the announcement, then queue it or ask the superadmins."""
+        state = turn.require_state()
         selected, residents, _channels = self._reach(turn)
         if not selected:
             turn.say(common.stale_button(turn))
@@ -277,10 +290,13 @@ class BroadcastFlow:
         else:
             turn.svc.dispatch.submit(ann.id, ann.scheduled_at)
         fresh = store.get(ann.id)
-        assert fresh is not None
+        if fresh is None:  # vanished meanwhile
+            turn.say(common.stale_button(turn))
+            return
         turn.say(Reply(text=progress_text(turn.tr, fresh, turn.now), progress_of=ann.id))
 
     def _ask_superadmins(self, turn: Turn, announcement_id: str, residents: int) -> None:
+        """Approve and reject buttons to every superadmin."""
         for who in turn.svc.config.roles.superadmins:
             address = Address.parse(who)
             tr = turn.svc.translator(turn.svc.config.locales.default)
@@ -299,8 +315,12 @@ class BroadcastFlow:
             turn.svc.dispatch.notify(address, Reply(text=text, choices=choices))
 
 
-class BroadcastListFlow:
-    """`/broadcasts`: the newest announcements, with cancel buttons for open ones."""
+class BroadcastListFlow(StepFlow):
+    """`/broadcasts`: the newest announcements, with cancel buttons for open ones.
+
+    It has no steps: its buttons are actions, so a step button is stale and input gets a
+    pointer to the buttons.
+    """
 
     name = "broadcasts"
 
@@ -328,16 +348,9 @@ class BroadcastListFlow:
             Reply(title=_("Recent announcements"), text="\n".join(lines), choices=rows(buttons, 2))
         )
 
-    def on_button(self, turn: Turn, value: str) -> None:
-        """No buttons of its own (cancel is an action)."""
-        turn.say(common.stale_button(turn))
-
-    def on_input(self, turn: Turn) -> None:
-        """No input of its own."""
-        turn.say(Reply(text=common.pick_prompt(turn)))
-
 
 def _may_manage(turn: Turn, owner: Address | None) -> bool:
+    """The announcement's owner, or a superadmin."""
     return owner == turn.address or turn.svc.roles.is_superadmin(turn.address)
 
 
@@ -386,6 +399,7 @@ def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
 
 
 def _tell_owner(turn: Turn, owner: Address | None, verdict: str, announcement_id: str) -> None:
+    """Tell the admin who asked for approval what the superadmin decided."""
     if owner is None or owner == turn.address:
         return
     tr = turn.svc.translator(turn.svc.config.locales.default)

@@ -1,10 +1,13 @@
 """Residents' side of the desk: `/aspirasi`, `/cekhoaks`, `/status`, and ratings.
 
-Aspirasi: type → topic → text → photos/location (optional) → anonymous? → confirm →
-tracking number (given only after the ticket is stored).
-Hoax check: send or forward text, links or pictures (messages within a few seconds
-merge into one request without extra replies) → 🔎 Check → an archived verdict at once
-(then "does this answer it?"; no → a ticket), or a ticket grouped with the same claim.
+Aspirasi (steps kind → topic → text → attach → identity → confirm, the table
+`AspirasiFlow.steps`): type → topic → text → photos/location (optional) → anonymous? →
+confirm → tracking number (given only after the ticket is stored).
+Hoax check (steps collect → archived, `HoaxFlow.steps`): send or forward text, links or
+pictures (messages within a few seconds merge into one request without extra replies)
+→ 🔎 Check → an archived verdict at once (then "does this answer it?"; no → a ticket),
+or a ticket grouped with the same claim.
+✖ Cancel is taken at every step of both.
 Diagram: docs/conversations.md.
 """
 
@@ -14,6 +17,7 @@ from bot.desk.hoaxes import Fingerprint
 from bot.desk.staff import Desk, kind_label, ticket_state_label
 from bot.desk.tickets import Kind
 from bot.dialogs import common
+from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
 from bot.platform.actions import Rating
 from bot.platform.clock import to_datetime
@@ -64,10 +68,27 @@ def _media(turn: Turn) -> MediaRef | None:
     return media
 
 
-class AspirasiFlow:
+def _cancelled(turn: Turn, value: str) -> None:
+    """✖ Cancel: nothing was filed."""
+    common.show_menu(turn, turn.tr._("Cancelled. Nothing was sent."))
+
+
+class AspirasiFlow(StepFlow):
     """`/aspirasi`: aspirations, complaints and information requests."""
 
     name = ASPIRASI
+
+    def __init__(self) -> None:
+        """The steps of `aspirasi`: what each does with a button and with input."""
+        self.steps = {
+            "kind": Step(on_button=self._kind_button),
+            "topic": Step(on_button=self._topic_button),
+            "text": Step(on_input=self._text_input),
+            "attach": Step(self._attach_button, self._attach_input),
+            "identity": Step(on_button=self._identity_button),
+            "confirm": Step(on_button=self._confirm_button),
+        }
+        self.always = {"cancel": _cancelled}
 
     def begin(self, turn: Turn, args: str) -> None:
         """Ask for the type."""
@@ -79,67 +100,66 @@ class AspirasiFlow:
         choices.append(turn.button(_("✖ Cancel"), "cancel"))
         turn.say(Reply(text=_("What would you like to send?"), choices=rows(choices, 1)))
 
-    def on_button(self, turn: Turn, value: str) -> None:
-        """Kind, topic, next, identity, send, cancel."""
-        state = turn.state
-        assert state is not None
-        _ = turn.tr._
+    def _kind_button(self, turn: Turn, value: str) -> None:
+        """Aspirasi, pengaduan or informasi: the topic comes next."""
+        verb, _sep, arg = value.partition(".")
+        if verb != "kind" or arg not in ASPIRASI_KINDS:
+            turn.say(common.stale_button(turn))
+            return
+        topics = turn.svc.config.desk.topics
+        turn.goto(ASPIRASI, "topic", kind=arg)
+        buttons = [turn.button(t.capitalize(), f"topic.{i}") for i, t in enumerate(topics)]
+        turn.say(Reply(text=turn.tr._("Which topic?"), choices=rows(buttons, 2), edit=True))
+
+    def _topic_button(self, turn: Turn, value: str) -> None:
+        """A topic: the text comes next."""
         verb, _sep, arg = value.partition(".")
         topics = turn.svc.config.desk.topics
-        if verb == "cancel":
-            common.show_menu(turn, _("Cancelled. Nothing was sent."))
-        elif state.step == "kind" and verb == "kind" and arg in ASPIRASI_KINDS:
-            turn.goto(ASPIRASI, "topic", kind=arg)
-            buttons = [turn.button(t.capitalize(), f"topic.{i}") for i, t in enumerate(topics)]
-            turn.say(Reply(text=_("Which topic?"), choices=rows(buttons, 2), edit=True))
-        elif state.step == "topic" and verb == "topic" and arg.isdigit() and int(arg) < len(topics):
-            turn.goto(ASPIRASI, "text", topic=topics[int(arg)])
-            turn.say(
-                Reply(
-                    text=_("Write it in one message (at most {max} characters).", max=MAX_TEXT),
-                    edit=True,
-                )
-            )
-        elif state.step == "attach" and verb == "next":
-            self._ask_identity(turn)
-        elif state.step == "identity" and verb in ("named", "anonymous"):
-            turn.goto(ASPIRASI, "confirm", anonymous=verb == "anonymous")
-            self._confirm(turn)
-        elif state.step == "confirm" and verb == "send":
-            self._file(turn)
-        else:
+        if verb != "topic" or not arg.isdigit() or int(arg) >= len(topics):
             turn.say(common.stale_button(turn))
+            return
+        turn.goto(ASPIRASI, "text", topic=topics[int(arg)])
+        turn.say(
+            Reply(
+                text=turn.tr._("Write it in one message (at most {max} characters).", max=MAX_TEXT),
+                edit=True,
+            )
+        )
 
-    def on_input(self, turn: Turn) -> None:
-        """The text, then photos and a location."""
-        state = turn.state
-        assert state is not None
+    def _text_input(self, turn: Turn) -> None:
+        """The text, between the length limits: attachments come next."""
         _ = turn.tr._
         msg = turn.msg
-        if state.step == "text" and msg.kind == "text":
-            text = msg.text.strip()
-            if len(text) < MIN_TEXT:
-                turn.say(
-                    Reply(
-                        text=_(
-                            "Please write a little more (at least {min} characters).", min=MIN_TEXT
-                        )
+        if msg.kind != "text":
+            turn.say(Reply(text=common.pick_prompt(turn)))
+            return
+        text = msg.text.strip()
+        if len(text) < MIN_TEXT:
+            turn.say(
+                Reply(
+                    text=_("Please write a little more (at least {min} characters).", min=MIN_TEXT)
+                )
+            )
+        elif len(text) > MAX_TEXT:
+            turn.say(
+                Reply(
+                    text=_(
+                        "That is too long ({length}; at most {max} characters).",
+                        length=len(text),
+                        max=MAX_TEXT,
                     )
                 )
-            elif len(text) > MAX_TEXT:
-                turn.say(
-                    Reply(
-                        text=_(
-                            "That is too long ({length}; at most {max} characters).",
-                            length=len(text),
-                            max=MAX_TEXT,
-                        )
-                    )
-                )
-            else:
-                turn.goto(ASPIRASI, "attach", text=text)
-                self._ask_attachments(turn)
-        elif state.step == "attach" and msg.kind == "photo":
+            )
+        else:
+            turn.goto(ASPIRASI, "attach", text=text)
+            self._ask_attachments(turn)
+
+    def _attach_input(self, turn: Turn) -> None:
+        """Photos (up to the limit) and a location."""
+        state = turn.require_state()
+        _ = turn.tr._
+        msg = turn.msg
+        if msg.kind == "photo":
             media = _media(turn)
             photos = list(state.data.get("photos", []))
             if media is not None and len(photos) < turn.svc.config.desk.max_photos:
@@ -148,19 +168,40 @@ class AspirasiFlow:
                 self._ask_attachments(turn)
             elif media is not None:
                 turn.say(Reply(text=_("At most {count} photos. Press Next.", count=len(photos))))
-        elif state.step == "attach" and msg.kind == "location" and msg.location:
+        elif msg.kind == "location" and msg.location:
             turn.goto(ASPIRASI, "attach", location=list(msg.location))
             self._ask_attachments(turn)
-        elif state.step == "attach":
+        else:
             turn.say(
                 Reply(text=_("Only photos and a location can be attached. Press Next when done."))
             )
-        else:
-            turn.say(Reply(text=common.pick_prompt(turn)))
+
+    def _attach_button(self, turn: Turn, value: str) -> None:
+        """Next ›: the identity question comes next."""
+        if value.partition(".")[0] != "next":
+            turn.say(common.stale_button(turn))
+            return
+        self._ask_identity(turn)
+
+    def _identity_button(self, turn: Turn, value: str) -> None:
+        """With identity or anonymous: the check before sending comes next."""
+        verb = value.partition(".")[0]
+        if verb not in ("named", "anonymous"):
+            turn.say(common.stale_button(turn))
+            return
+        turn.goto(ASPIRASI, "confirm", anonymous=verb == "anonymous")
+        self._confirm(turn)
+
+    def _confirm_button(self, turn: Turn, value: str) -> None:
+        """✅ Send: the ticket is filed."""
+        if value.partition(".")[0] != "send":
+            turn.say(common.stale_button(turn))
+            return
+        self._file(turn)
 
     def _ask_attachments(self, turn: Turn) -> None:
-        state = turn.state
-        assert state is not None
+        """What is attached so far, and Next › or ✖ Cancel."""
+        state = turn.require_state()
         _ = turn.tr._
         got = []
         if state.data.get("photos"):
@@ -177,6 +218,7 @@ class AspirasiFlow:
         turn.say(Reply(text=text, choices=choices))
 
     def _ask_identity(self, turn: Turn) -> None:
+        """With identity, or anonymously?"""
         turn.goto(ASPIRASI, "identity")
         _ = turn.tr._
         text = _(
@@ -190,8 +232,8 @@ class AspirasiFlow:
         turn.say(Reply(text=text, choices=choices))
 
     def _confirm(self, turn: Turn) -> None:
-        state = turn.state
-        assert state is not None
+        """Everything the ticket will hold, with ✅ Send and ✖ Cancel."""
+        state = turn.require_state()
         _ = turn.tr._
         data = state.data
         lines = [
@@ -207,8 +249,8 @@ class AspirasiFlow:
         turn.say(Reply(title=_("Check before sending"), text="\n".join(lines), choices=choices))
 
     def _file(self, turn: Turn) -> None:
-        state = turn.state
-        assert state is not None
+        """File the ticket and give its number."""
+        state = turn.require_state()
         if not _may_file(turn):
             return
         data = state.data
@@ -234,10 +276,18 @@ class AspirasiFlow:
         )
 
 
-class HoaxFlow:
+class HoaxFlow(StepFlow):
     """`/cekhoaks`: is this message, link or picture true?"""
 
     name = HOAX
+
+    def __init__(self) -> None:
+        """The steps of `cekhoaks`: what each does with a button and with input."""
+        self.steps = {
+            "collect": Step(self._collect_button, self._collect_input),
+            "archived": Step(on_button=self._archived_button),
+        }
+        self.always = {"cancel": self._cancel_button}
 
     def begin(self, turn: Turn, args: str) -> None:
         """Ask for the message to check."""
@@ -257,15 +307,18 @@ class HoaxFlow:
             )
         )
 
-    def on_input(self, turn: Turn) -> None:
+    def _cancel_button(self, turn: Turn, value: str) -> None:
+        """✖ Cancel, at any step (only the exact value: `cancel.…` is stale here)."""
+        if value != "cancel":
+            turn.say(common.stale_button(turn))
+            return
+        _cancelled(turn, value)
+
+    def _collect_input(self, turn: Turn) -> None:
         """Collect text, links and pictures; a burst of messages is one request."""
-        state = turn.state
-        assert state is not None
+        state = turn.require_state()
         _ = turn.tr._
         msg = turn.msg
-        if state.step != "collect":
-            turn.say(Reply(text=common.pick_prompt(turn)))
-            return
         texts = list(state.data.get("texts", []))
         pictures = list(state.data.get("pictures", []))
         if msg.kind in ("text", "photo") and len(texts) + len(pictures) >= MAX_HOAX_MESSAGES:
@@ -296,25 +349,27 @@ class HoaxFlow:
                 )
             )
 
-    def on_button(self, turn: Turn, value: str) -> None:
-        """Check, answered-or-not, cancel."""
-        state = turn.state
-        assert state is not None
-        _ = turn.tr._
-        if value == "cancel":
-            common.show_menu(turn, _("Cancelled. Nothing was sent."))
-        elif state.step == "collect" and value == "check":
-            self._check(turn)
-        elif state.step == "archived" and value == "yes":
-            common.show_menu(turn, _("Glad it helped. Please share the facts, not the hoax."))
-        elif state.step == "archived" and value == "no":
+    def _collect_button(self, turn: Turn, value: str) -> None:
+        """🔎 Check what was collected."""
+        if value != "check":
+            turn.say(common.stale_button(turn))
+            return
+        self._check(turn)
+
+    def _archived_button(self, turn: Turn, value: str) -> None:
+        """Did the archived verdict answer it? No: a ticket is filed."""
+        if value == "yes":
+            common.show_menu(
+                turn, turn.tr._("Glad it helped. Please share the facts, not the hoax.")
+            )
+        elif value == "no":
             self._file(turn)
         else:
             turn.say(common.stale_button(turn))
 
     def _check(self, turn: Turn) -> None:
-        state = turn.state
-        assert state is not None
+        """An archived verdict for a confident match, else a ticket."""
+        state = turn.require_state()
         _ = turn.tr._
         texts = state.data.get("texts", [])
         pictures = [p.get("fingerprint", "") for p in state.data.get("pictures", [])]
@@ -342,8 +397,8 @@ class HoaxFlow:
         turn.say(Reply(text="\n".join(lines), choices=choices))
 
     def _file(self, turn: Turn) -> None:
-        state = turn.state
-        assert state is not None
+        """File a hoax ticket (grouped with others about the same claim)."""
+        state = turn.require_state()
         if not _may_file(turn):
             return
         ticket = Desk(turn.svc).file(
@@ -365,8 +420,8 @@ class HoaxFlow:
         common.show_menu(turn, text)
 
 
-class StatusFlow:
-    """`/status`: the resident's tickets and their state."""
+class StatusFlow(StepFlow):
+    """`/status`: the resident's tickets and their state (no steps: ratings are actions)."""
 
     name = "status"
 
@@ -400,19 +455,12 @@ class StatusFlow:
         turn.end()
         turn.say(Reply(title=_("Your reports"), text=text, choices=rating))
 
-    def on_button(self, turn: Turn, value: str) -> None:
-        """No buttons of its own (ratings are actions)."""
-        turn.say(common.stale_button(turn))
 
-    def on_input(self, turn: Turn) -> None:
-        """No input of its own."""
-        turn.say(Reply(text=common.pick_prompt(turn)))
-
-
-class StaffListFlow:
-    """`/antrian` and `/templat` for staff in a private chat."""
+class StaffListFlow(StepFlow):
+    """`/antrian` and `/templat` for staff in a private chat (no steps)."""
 
     def __init__(self, name: str) -> None:
+        """`antrian` (the queue) or `templat` (the canned answers)."""
         self.name = name
 
     def begin(self, turn: Turn, args: str) -> None:
@@ -426,14 +474,6 @@ class StaffListFlow:
                 text=desk.queue_text(turn.now) if self.name == "antrian" else desk.templates_text()
             )
         )
-
-    def on_button(self, turn: Turn, value: str) -> None:
-        """No buttons."""
-        turn.say(common.stale_button(turn))
-
-    def on_input(self, turn: Turn) -> None:
-        """No input."""
-        turn.say(Reply(text=common.pick_prompt(turn)))
 
 
 def rate_action(turn: Turn, press: Rating) -> None:

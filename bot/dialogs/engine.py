@@ -9,6 +9,8 @@ Order of concerns, for every message from a resident:
    checks the presser's role itself; a typed number picks the numbered choice last offered;
 5. otherwise the flow in progress gets the input; with none, the resident gets the
    onboarding (newcomers) or the menu.
+A flow answers a button or input through its steps table (`StepFlow`, steps.py): the
+current step's handler, or the stale-button reply and a pointer to the buttons.
 State is written back only when a step changed it, so bad input never alters it.
 """
 
@@ -60,6 +62,7 @@ class Conversations:
         commands: Mapping[str, str],
         actions: Mapping[type[ButtonData], Action] | None = None,
     ):
+        """The engine over `flows` (by name), `commands` (command → flow) and `actions`."""
         self.svc = svc
         self.flows = dict(flows)
         self.commands = dict(commands)
@@ -101,6 +104,7 @@ class Conversations:
         return turn.replies
 
     def _route(self, turn: Turn) -> None:
+        """Send the turn to the concern it belongs to (items 2-5 above)."""
         msg = turn.msg
         if len(msg.text) > self.svc.config.limits.max_text_length:
             turn.say(common.too_long(turn, self.svc.config.limits.max_text_length))
@@ -134,6 +138,7 @@ class Conversations:
         return self.commands.get(command) not in CONSENT_FREE
 
     def _command(self, turn: Turn, command: str, args: str) -> None:
+        """Start the command's flow, or say the command is unknown."""
         flow = self.commands.get(command)
         if flow is None:
             turn.say(common.unknown_command(turn, command))
@@ -141,6 +146,7 @@ class Conversations:
         self.flows[flow].begin(turn, args)
 
     def _button(self, turn: Turn, data: str) -> None:
+        """A menu button, a current step's choice, or an action; anything else is stale."""
         press = ButtonData.unpack(data)
         state = turn.state
         if isinstance(press, MenuChoice) and press.command in self.commands:
@@ -157,6 +163,7 @@ class Conversations:
 
     @staticmethod
     def _typed_choice(turn: Turn) -> str:
+        """The button data a typed number picks from the choices last offered, or ""."""
         text = turn.msg.text.strip().rstrip(".")
         if turn.msg.kind != "text" or turn.state is None or not text.isdigit():
             return ""
@@ -165,6 +172,7 @@ class Conversations:
         return offered[number - 1] if 1 <= number <= len(offered) else ""
 
     def _idle(self, turn: Turn) -> None:
+        """No conversation in progress: onboarding for newcomers, else the menu."""
         resident = turn.resident
         if resident is None:
             self.flows["start"].begin(turn, "")
@@ -175,6 +183,7 @@ class Conversations:
 
     @staticmethod
     def _remember_offered(turn: Turn) -> None:
+        """Keep the choices of the last reply that had any, for typed numbers."""
         if turn.state is None:
             return
         for reply in reversed(turn.replies):

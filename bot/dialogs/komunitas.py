@@ -1,31 +1,48 @@
-"""`/komunitas`: join or leave community KIM, one toggle button each."""
+"""`/komunitas`: join or leave community KIM, one toggle button each.
+
+One step, toggle (the table `KomunitasFlow.steps`): each press joins or leaves one
+community and edits the message in place; Done shows the menu.
+"""
 
 from __future__ import annotations
 
 from bot.dialogs import common
+from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
 from bot.platform.messages import Link, Reply
+from bot.residents.records import Resident
 
 
-class KomunitasFlow:
+class KomunitasFlow(StepFlow):
     """Toggle community memberships; the message is edited in place."""
 
     name = "komunitas"
 
+    def __init__(self) -> None:
+        """One step: toggle, by button only."""
+        self.steps = {"toggle": Step(on_button=self._toggle_button)}
+
     def begin(self, turn: Turn, args: str) -> None:
         """Show every community with its state."""
-        if turn.resident is None:
+        resident = turn.resident
+        if resident is None:
             turn.say(Reply(text=turn.tr._("Please subscribe first: type /start.")))
             return
         if not turn.svc.config.komunitas:
             common.show_menu(turn, turn.tr._("This KIM has no communities yet."))
             return
         turn.goto(self.name, "toggle")
-        self._show(turn, edit=False, links=())
+        self._show(turn, resident, edit=False, links=())
 
-    def _show(self, turn: Turn, edit: bool, links: tuple[Link, ...], notice: str = "") -> None:
-        resident = turn.resident
-        assert resident is not None
+    def _show(
+        self,
+        turn: Turn,
+        resident: Resident,
+        edit: bool,
+        links: tuple[Link, ...],
+        notice: str = "",
+    ) -> None:
+        """Every community with a join or leave button, and Done."""
         _ = turn.tr._
         lines = [_("Community KIM. Press one to join it, press again to leave:"), ""]
         buttons = []
@@ -40,7 +57,7 @@ class KomunitasFlow:
         text = "\n".join(lines)
         turn.say(Reply(text=text, choices=tuple(buttons), links=links, edit=edit, notice=notice))
 
-    def on_button(self, turn: Turn, value: str) -> None:
+    def _toggle_button(self, turn: Turn, value: str) -> None:
         """Toggle one community, or finish."""
         resident = turn.resident
         _ = turn.tr._
@@ -62,9 +79,8 @@ class KomunitasFlow:
             if kom.chat.invite_link:
                 links = (Link(_("Open {name}", name=kom.name[:40]), kom.chat.invite_link),)
         turn.resident = turn.svc.residents.get(turn.address)
+        if turn.resident is None:  # erased meanwhile
+            turn.say(common.stale_button(turn))
+            return
         turn.goto(self.name, "toggle")
-        self._show(turn, edit=True, links=links, notice=notice)
-
-    def on_input(self, turn: Turn) -> None:
-        """Only the buttons (or their numbers) answer."""
-        turn.say(Reply(text=common.pick_prompt(turn)))
+        self._show(turn, turn.resident, edit=True, links=links, notice=notice)

@@ -1,16 +1,25 @@
-"""`/menu`, `/bantuan` (help) and `/batal` (cancel): stateless answers."""
+"""`/menu`, `/bantuan` (help) and `/batal` (cancel): stateless answers.
+
+The menu has one step, main (set by `common.show_menu`, wherever a flow ends), whose
+input is answered with the menu again; help and cancel have no steps.
+"""
 
 from __future__ import annotations
 
 from bot.dialogs import common
+from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
 from bot.platform.messages import Reply
 
 
-class MenuFlow:
+class MenuFlow(StepFlow):
     """The menu; while it is shown, typed numbers pick its entries."""
 
     name = "menu"
+
+    def __init__(self) -> None:
+        """One step, main: menu buttons are stateless (`m.`), so a step button is stale."""
+        self.steps = {"main": Step(on_input=self._main_input)}
 
     def begin(self, turn: Turn, args: str) -> None:
         """Show the menu."""
@@ -22,11 +31,7 @@ class MenuFlow:
         )
         common.show_menu(turn, text)
 
-    def on_button(self, turn: Turn, value: str) -> None:
-        """Menu buttons are stateless (`m.`); anything else here is stale."""
-        turn.say(common.stale_button(turn))
-
-    def on_input(self, turn: Turn) -> None:
+    def _main_input(self, turn: Turn) -> None:
         """Text or media with the menu showing."""
         if turn.msg.kind == "text":
             common.show_menu(turn, common.not_understood(turn))
@@ -34,7 +39,7 @@ class MenuFlow:
             common.show_menu(turn, common.unsupported_content(turn))
 
 
-class HelpFlow:
+class HelpFlow(StepFlow):
     """`/bantuan`, `/help`."""
 
     name = "bantuan"
@@ -43,16 +48,8 @@ class HelpFlow:
         """Explain the commands."""
         common.show_menu(turn, common.help_text(turn), title=turn.tr._("Help"))
 
-    def on_button(self, turn: Turn, value: str) -> None:
-        """No buttons of its own."""
-        turn.say(common.stale_button(turn))
 
-    def on_input(self, turn: Turn) -> None:
-        """No input of its own."""
-        turn.say(Reply(text=common.pick_prompt(turn)))
-
-
-class CancelFlow:
+class CancelFlow(StepFlow):
     """`/batal`, `/cancel`: drop whatever conversation is in progress."""
 
     name = "batal"
@@ -66,11 +63,3 @@ class CancelFlow:
             turn.say(Reply(text=text + " " + turn.tr._("Type /start to subscribe.")))
             return
         common.show_menu(turn, text)
-
-    def on_button(self, turn: Turn, value: str) -> None:
-        """No buttons of its own."""
-        turn.say(common.stale_button(turn))
-
-    def on_input(self, turn: Turn) -> None:
-        """No input of its own."""
-        turn.say(Reply(text=common.pick_prompt(turn)))

@@ -1,7 +1,8 @@
 """Subscribing: `/start` (onboarding), deep links, consent, `/pindah` (move).
 
-Steps of the `start` flow, for every channel:
-  language → consent → kecamatan → village → subscribed (menu)
+Steps of the `start` flow, for every channel (the table `SubscribeFlow.steps`):
+  language → consent → kecamatan → village (or pick, when a typed name matches several)
+  → subscribed (menu); a returning resident may get confirm_move or resume instead.
 - `/start kel_3672011002` and `/start kom_<slug>` skip language (taken from the app's
   language) and go straight to consent with that kelurahan or komunitas as the target.
 - Without consent nothing about the resident is stored; the conversation state (which
@@ -16,10 +17,12 @@ Diagram: docs/conversations.md.
 from __future__ import annotations
 
 from bot.dialogs import common
+from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
 from bot.platform.i18n import LANGUAGE_NAMES
 from bot.platform.messages import Choice, Link, Reply, rows
 from bot.regions.tree import Region
+from bot.residents.records import Resident
 
 PAGE = 7
 FLOW = "start"
@@ -27,15 +30,28 @@ MAX_NAME = 80
 
 
 def _village_word(turn: Turn) -> str:
+    """What this city calls its villages, in the resident's language."""
     _ = turn.tr._
     words = {"kelurahan": _("kelurahan"), "desa": _("desa"), "desa/kelurahan": _("desa/kelurahan")}
     return words[turn.svc.regions.village_word()]
 
 
-class SubscribeFlow:
+class SubscribeFlow(StepFlow):
     """Onboarding and moving, as one flow with two entry points."""
 
     name = FLOW
+
+    def __init__(self) -> None:
+        """The steps of `start`: what each does with a button and with typed input."""
+        self.steps = {
+            "language": Step(self._language_button, self._language_typed),
+            "consent": Step(self._consent_button),
+            "kecamatan": Step(self._kecamatan_button, self._region_typed),
+            "village": Step(self._village_button, self._region_typed),
+            "pick": Step(self._pick_button, self._region_typed),
+            "confirm_move": Step(self._confirm_move_button),
+            "resume": Step(self._resume_button),
+        }
 
     def begin(self, turn: Turn, args: str) -> None:
         """`/start [payload]`."""
@@ -45,7 +61,7 @@ class SubscribeFlow:
             resident.consent_version == turn.svc.config.privacy.notice_version
         )
         if resident is not None and current:
-            self._returning(turn, target)
+            self._returning(turn, resident, target)
         elif target or resident is not None:
             if resident is not None:
                 turn.say(
@@ -73,6 +89,7 @@ class SubscribeFlow:
     # -- entry helpers -------------------------------------------------------------
 
     def _target(self, turn: Turn, payload: str) -> dict[str, str]:
+        """The kelurahan or komunitas a deep link's payload names ({} if none or unknown)."""
         if not payload:
             return {}
         kind, _, value = payload.partition("_")
@@ -91,9 +108,8 @@ class SubscribeFlow:
         )
         return {}
 
-    def _returning(self, turn: Turn, target: dict[str, str]) -> None:
-        resident = turn.resident
-        assert resident is not None
+    def _returning(self, turn: Turn, resident: Resident, target: dict[str, str]) -> None:
+        """`/start` by a resident who consented to the current notice."""
         village = target.get("village")
         slug = target.get("komunitas")
         if slug:
@@ -143,47 +159,20 @@ class SubscribeFlow:
         turn.goto(FLOW, "kecamatan", mode="start", page=0)
         self._ask_kecamatan(turn, edit=False)
 
-    # -- steps ---------------------------------------------------------------------
+    # language ----------------------------------------------------------------------
 
-    def on_button(self, turn: Turn, value: str) -> None:
-        """Dispatch a button of the current step."""
-        state = turn.state
-        assert state is not None
-        handler = {
-            "language": self._language_button,
-            "consent": self._consent_button,
-            "kecamatan": self._kecamatan_button,
-            "village": self._village_button,
-            "pick": self._pick_button,
-            "confirm_move": self._confirm_button,
-            "resume": self._resume_button,
-        }.get(state.step)
-        if handler is None:
-            turn.say(common.stale_button(turn))
-            return
-        handler(turn, value)
-
-    def on_input(self, turn: Turn) -> None:
-        """Typed names at the region steps; anything else gets a pointer to the buttons."""
-        state = turn.state
-        assert state is not None
+    def _language_typed(self, turn: Turn) -> None:
+        """A typed language code or name picks that language."""
         text = turn.msg.text.strip()
-        if turn.msg.kind == "text" and state.step in ("kecamatan", "village", "pick") and text:
-            if len(text) > MAX_NAME:
-                turn.say(Reply(text=turn.tr._("That is too long for a place name.")))
-                return
-            self._typed_region(turn, text)
-            return
-        if turn.msg.kind == "text" and state.step == "language":
+        if turn.msg.kind == "text":
             for code in turn.svc.config.locales.enabled:
                 if text.casefold() in (code, LANGUAGE_NAMES[code].casefold()):
                     self._language_button(turn, f"lang.{code}")
                     return
         turn.say(Reply(text=common.pick_prompt(turn)))
 
-    # language ----------------------------------------------------------------------
-
     def _ask_language(self, turn: Turn) -> None:
+        """Offer the enabled languages."""
         enabled = turn.svc.config.locales.enabled
         choices = [turn.button(LANGUAGE_NAMES[c], f"lang.{c}") for c in enabled]
         turn.say(
@@ -195,6 +184,7 @@ class SubscribeFlow:
         )
 
     def _language_button(self, turn: Turn, value: str) -> None:
+        """A language was chosen: consent comes next."""
         code = value.removeprefix("lang.")
         if not value.startswith("lang.") or code not in turn.svc.config.locales.enabled:
             turn.say(common.stale_button(turn))
@@ -206,6 +196,7 @@ class SubscribeFlow:
     # consent -----------------------------------------------------------------------
 
     def ask_consent(self, turn: Turn) -> None:
+        """Show the privacy notice and ask for consent."""
         cfg = turn.svc.config
         _ = turn.tr._
         text = "\n\n".join(
@@ -243,6 +234,7 @@ class SubscribeFlow:
         )
 
     def _consent_button(self, turn: Turn, value: str) -> None:
+        """Agree, decline, or change the language first."""
         _ = turn.tr._
         if value == "language":
             turn.goto(FLOW, "language")
@@ -263,8 +255,7 @@ class SubscribeFlow:
         if value != "agree":
             turn.say(common.stale_button(turn))
             return
-        state = turn.state
-        assert state is not None
+        state = turn.require_state()
         cfg = turn.svc.config
         turn.svc.residents.consent(
             turn.address, turn.tr.locale, cfg.privacy.notice_version, turn.now
@@ -287,8 +278,8 @@ class SubscribeFlow:
     # kecamatan and village ---------------------------------------------------------
 
     def _ask_kecamatan(self, turn: Turn, edit: bool) -> None:
-        state = turn.state
-        assert state is not None
+        """Offer the kecamatan, a page at a time."""
+        state = turn.require_state()
         regions = turn.svc.regions
         _ = turn.tr._
         text = _(
@@ -302,8 +293,8 @@ class SubscribeFlow:
         turn.say(Reply(text=text, choices=choices, edit=edit))
 
     def _ask_village(self, turn: Turn, edit: bool) -> None:
-        state = turn.state
-        assert state is not None
+        """Offer the chosen kecamatan's villages, a page at a time."""
+        state = turn.require_state()
         regions = turn.svc.regions
         kecamatan = regions[state.data["kecamatan"]]
         _ = turn.tr._
@@ -320,6 +311,7 @@ class SubscribeFlow:
     def _paged(
         self, turn: Turn, regions: list[Region], page: int, prefix: str
     ) -> tuple[tuple[Choice, ...], ...]:
+        """One page of region buttons, with ‹ › when there are more."""
         pages = max(1, -(-len(regions) // PAGE))
         page = min(max(page, 0), pages - 1)
         shown = regions[page * PAGE : (page + 1) * PAGE]
@@ -333,8 +325,8 @@ class SubscribeFlow:
         return (*laid, tuple(nav)) if nav else laid
 
     def _kecamatan_button(self, turn: Turn, value: str) -> None:
-        state = turn.state
-        assert state is not None
+        """A kecamatan, a page, or skipping the area (after joining a komunitas)."""
+        state = turn.require_state()
         kind, _, arg = value.partition(".")
         if kind == "page" and arg.isdigit():
             turn.goto(FLOW, "kecamatan", page=int(arg))
@@ -353,6 +345,7 @@ class SubscribeFlow:
         self._ask_village(turn, edit=True)
 
     def _village_button(self, turn: Turn, value: str) -> None:
+        """A village, a page, or back to the kecamatan."""
         kind, _, arg = value.partition(".")
         if kind == "page" and arg.isdigit():
             turn.goto(FLOW, "village", page=int(arg))
@@ -368,9 +361,20 @@ class SubscribeFlow:
             return
         self._subscribe(turn, region.code)
 
+    def _region_typed(self, turn: Turn) -> None:
+        """A typed kecamatan or village name; anything else gets a pointer to the buttons."""
+        text = turn.msg.text.strip()
+        if turn.msg.kind != "text" or not text:
+            turn.say(Reply(text=common.pick_prompt(turn)))
+            return
+        if len(text) > MAX_NAME:
+            turn.say(Reply(text=turn.tr._("That is too long for a place name.")))
+            return
+        self._typed_region(turn, text)
+
     def _typed_region(self, turn: Turn, text: str) -> None:
-        state = turn.state
-        assert state is not None
+        """Match a typed name: within the kecamatan at the village step, else citywide."""
+        state = turn.require_state()
         regions = turn.svc.regions
         within = state.data.get("kecamatan") if state.step == "village" else None
         villages = (regions.search_villages(text, within=within) if within else []) or (
@@ -404,20 +408,22 @@ class SubscribeFlow:
             turn.say(Reply(text=_("Which one do you mean?"), choices=rows(choices, 1)))
 
     def _pick_button(self, turn: Turn, value: str) -> None:
+        """One of the matches of a typed name: a kecamatan or a village."""
         if value.startswith("kec."):
             self._kecamatan_button(turn, value)
         else:
             self._village_button(turn, value)
 
     def _with_kecamatan(self, turn: Turn, village: Region) -> str:
+        """'Bagendung (Cilegon)': a village's name with its kecamatan's."""
         kecamatan = turn.svc.regions[village.parent] if village.parent else None
         return f"{village.name} ({kecamatan.name})" if kecamatan else village.name
 
     # confirmations -----------------------------------------------------------------
 
-    def _confirm_button(self, turn: Turn, value: str) -> None:
-        state = turn.state
-        assert state is not None
+    def _confirm_move_button(self, turn: Turn, value: str) -> None:
+        """Subscribe to the deep link's village instead of the current one, or not."""
+        state = turn.require_state()
         if value == "yes" and state.data.get("village"):
             self._subscribe(turn, state.data["village"])
         elif value == "no":
@@ -428,6 +434,7 @@ class SubscribeFlow:
             turn.say(common.stale_button(turn))
 
     def _resume_button(self, turn: Turn, value: str) -> None:
+        """Subscribe again to the same village, or choose another."""
         resident = turn.resident
         if value == "yes" and resident is not None and resident.village:
             self._subscribe(turn, resident.village)
@@ -440,6 +447,7 @@ class SubscribeFlow:
     # results -----------------------------------------------------------------------
 
     def _subscribe(self, turn: Turn, village: str) -> None:
+        """Subscribe (or move) to `village` and show the menu, with its chat's link."""
         svc = turn.svc
         before = turn.resident
         moved = before is not None and bool(before.village) and before.village != village
@@ -453,11 +461,9 @@ class SubscribeFlow:
             else _("Done! You are subscribed to announcements for {region}.", region=region)
         )
         links: tuple[Link, ...] = ()
-        found = svc.directory.region_chat(village)
-        if found is not None:
-            code, chat = found
+        code, chat = svc.directory.region_chat(village) or ("", None)
+        if chat is not None and chat.invite_link:  # region_chat finds only chats with a link
             place = svc.regions[code].name
-            assert chat.invite_link is not None
             if chat.join_request:
                 text += "\n\n" + _(
                     "Join the KIM group of {place} too: press the button and ask to join; "
@@ -470,8 +476,11 @@ class SubscribeFlow:
         common.show_menu(turn, text, links=links)
 
     def _joined_komunitas(self, turn: Turn, slug: str) -> None:
+        """Tell a resident they joined `slug`; ask for their area if they have none."""
         kom = turn.svc.config.komunitas_by_slug(slug)
-        assert kom is not None
+        if kom is None:  # taken out of the configuration since the link was followed
+            turn.say(common.stale_button(turn))
+            return
         _ = turn.tr._
         text = _("You joined the community {name}.", name=kom.name)
         resident = turn.resident

@@ -49,6 +49,12 @@ class Turn:
         self.changed = True
         return self.state
 
+    def require_state(self) -> DialogState:
+        """The conversation's state, which every step handler runs with."""
+        if self.state is None:
+            raise RuntimeError("a conversation step ran without a conversation state")
+        return self.state
+
     def end(self) -> None:
         """The conversation is over."""
         self.state = None
