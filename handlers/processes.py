@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import signal
 import subprocess
 import time
@@ -21,7 +22,12 @@ def stop_process(child: subprocess.Popen[bytes], how: signal.Signals, seconds: f
 
 
 def wait_http(url: str, seconds: float) -> bool:
-    """Wait until `url` answers at all (any HTTP status); False if it never did."""
+    """Wait until `url` answers at all (any HTTP status); False if it never did.
+
+    Polling a loopback port nobody listens on yet can connect a socket to itself when the
+    port lies in the ephemeral range (TCP simultaneous open): the "answer" is then our own
+    request line, an `HTTPException`, and counts as not up yet.
+    """
     deadline = time.monotonic() + seconds
     while True:
         try:
@@ -30,7 +36,7 @@ def wait_http(url: str, seconds: float) -> bool:
         except urllib.error.HTTPError as answered:
             answered.close()
             return True
-        except OSError:
+        except (OSError, http.client.HTTPException):
             if time.monotonic() > deadline:
                 return False
             time.sleep(0.1)
