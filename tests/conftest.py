@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def _no_leftover_processes() -> Iterator[None]:
     """Whatever a failing fixture left running, the session stops at its end."""
     yield
-    from tests.e2e.harness import Process
+    from tests.support.processes import Process
 
     Process.stop_all()
 

@@ -7,7 +7,7 @@ import pytest
 from bot.dialogs import Conversations
 from bot.platform.store import Redis
 from bot.services import Services
-from tests.dialog import Resident
+from tests.support.dialog import Resident
 
 ONBOARDING_STEPS = ["language", "consent", "kecamatan", "village"]
 

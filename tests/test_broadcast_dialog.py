@@ -12,7 +12,7 @@ from bot.platform.messages import Incoming
 from bot.platform.store import Redis
 from bot.services import Services
 from handlers.wiring import build_services
-from tests.admins import (
+from tests.support.admins import (
     KECAMATAN_ADMIN,
     KELURAHAN_ADMIN,
     KOMUNITAS_ADMIN,
@@ -20,7 +20,7 @@ from tests.admins import (
     RecordingDispatch,
     with_admins,
 )
-from tests.dialog import Resident, verify_dialog
+from tests.support.dialog import Resident, verify_dialog
 
 
 @pytest.fixture

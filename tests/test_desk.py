@@ -17,8 +17,8 @@ from bot.platform.messages import Incoming, MediaRef, Reply
 from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services
 from handlers.wiring import build_services
-from tests.admins import STAFF, RecordingDispatch, with_admins
-from tests.dialog import Resident, render, verify_dialog
+from tests.support.admins import STAFF, RecordingDispatch, with_admins
+from tests.support.dialog import Resident, render, verify_dialog
 from tests.test_privacy import everything_in
 
 STAFF_GROUP = Address.parse("tg:-1009999")

@@ -10,7 +10,7 @@ from bot.platform.config import Config
 from bot.platform.store import Redis
 from bot.services import Services
 from handlers.wiring import build_services
-from tests.dialog import Resident, verify_dialog
+from tests.support.dialog import Resident, verify_dialog
 
 ONBOARDING = {
     "id": [

@@ -12,7 +12,7 @@ from bot.platform.clock import FixedClock
 from bot.platform.store import Redis
 from bot.residents.retention import DAY, sweep_expired
 from bot.services import Services
-from tests.dialog import Resident
+from tests.support.dialog import Resident
 
 
 def _text(value: object) -> str:

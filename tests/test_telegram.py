@@ -30,7 +30,7 @@ from bot.services import Services
 from handlers.telegram.app import WEBHOOK_PATH, build_dispatcher, set_commands, webhook_app
 from handlers.telegram.render import split
 from handlers.wiring import build_services
-from tests.telegram_mock import TOKEN, MockedSession, Updates
+from tests.support.telegram import TOKEN, MockedSession, Updates
 
 GROUP = -1001000000001  # Bagendung's approval-only group
 KOM_GROUP = -1001000000002  # the cyclists' group

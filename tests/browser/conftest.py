@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.platform.config import Config
 from bot.platform.store import Redis, connect
-from tests.e2e.harness import Process, build_world, start_bot, start_emulator, write_config
+from tests.support.processes import Process, build_world, start_bot, start_emulator, write_config
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -14,7 +14,7 @@ import pytest
 
 from bot.platform.config import Config
 from bot.platform.store import Redis, connect
-from tests.e2e.harness import Process, build_world, start_bot, start_emulator, write_config
+from tests.support.processes import Process, build_world, start_bot, start_emulator, write_config
 
 
 @dataclass

@@ -17,8 +17,8 @@ import pytest
 
 from emulator.whatsapp.client import WaSimClient
 from tests.conftest import ROOT
-from tests.e2e.harness import Process, free_port
-from tests.e2e.people import Person, body
+from tests.support.people import Person, body
+from tests.support.processes import Process, free_port
 
 pytestmark = pytest.mark.e2e
 TEXT = "Pemeriksaan kesehatan gratis Sabtu 08.00 di balai RW 03."

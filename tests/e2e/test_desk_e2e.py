@@ -11,7 +11,7 @@ import pytest
 
 from emulator import SimClient
 from tests.e2e.conftest import E2E
-from tests.e2e.people import Person, body
+from tests.support.people import Person, body
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from bot.platform.addresses import Address
 from bot.residents.records import Residents
 from emulator import SimClient
 from tests.e2e.conftest import E2E
-from tests.e2e.people import Person
+from tests.support.people import Person
 from tests.test_privacy import everything_in
 
 pytestmark = pytest.mark.e2e

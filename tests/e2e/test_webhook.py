@@ -16,8 +16,15 @@ from bot.platform.config import Config
 from bot.platform.store import Redis, connect
 from bot.residents.records import Residents
 from emulator import SimClient
-from tests.e2e.harness import Process, free_port, start_bot, start_emulator, wait_http, write_config
-from tests.e2e.people import Person
+from tests.support.people import Person
+from tests.support.processes import (
+    Process,
+    free_port,
+    start_bot,
+    start_emulator,
+    wait_http,
+    write_config,
+)
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-Secret_token"

@@ -11,7 +11,7 @@ import pytest
 from aiogram import Bot
 
 from emulator import Emulator, SimClient
-from tests.emulator.helpers import SPEC, bot_at
+from tests.support.stand_in import SPEC, bot_at
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from emulator import Emulator, SimClient, SimError
-from tests.emulator.helpers import TOKEN, bot_at
+from tests.support.stand_in import TOKEN, bot_at
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
 from emulator import RateLimits, SimClient, SimError
-from tests.emulator.helpers import TOKEN, running_emulator
+from tests.support.stand_in import TOKEN, running_emulator
 
 
 @pytest.fixture

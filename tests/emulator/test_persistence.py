@@ -26,7 +26,7 @@ from aiohttp import web
 
 from emulator import Emulator, SimClient, make_png
 from emulator.persistence import FORMAT_VERSION, StateKeeper, dump_world, parse_state
-from tests.emulator.helpers import SPEC, running_emulator
+from tests.support.stand_in import SPEC, running_emulator
 
 BOT_ID = 123456
 ROOT = Path(__file__).resolve().parents[2]

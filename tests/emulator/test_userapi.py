@@ -11,7 +11,7 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from emulator import Emulator, SimClient, SimError, make_png
-from tests.emulator.helpers import bot_at
+from tests.support.stand_in import bot_at
 
 OTHER = "654321:OTHERtoken"
 

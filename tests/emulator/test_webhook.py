@@ -14,7 +14,7 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from emulator import Emulator, SimClient
-from tests.emulator.helpers import TOKEN, bot_at
+from tests.support.stand_in import TOKEN, bot_at
 
 SECRET = "s3cret-token_1"
 

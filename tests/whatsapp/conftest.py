@@ -22,8 +22,8 @@ from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import add_whatsapp_routes
 from handlers.wiring import build_services
-from tests.whatsapp.graph import GraphAPI
-from tests.whatsapp.payloads import (
+from tests.support.graph import GraphAPI
+from tests.support.webhooks import (
     APP_SECRET,
     BUSINESS_NUMBER,
     PHONE_NUMBER_ID,
@@ -31,7 +31,7 @@ from tests.whatsapp.payloads import (
     VERIFY_TOKEN,
     Person,
 )
-from tests.whatsapp.world import BREAKS_THE_CORE, WhatsAppWorld
+from tests.support.whatsapp import BREAKS_THE_CORE, WhatsAppWorld
 
 SETTINGS = WhatsAppSettings(
     token=TOKEN,

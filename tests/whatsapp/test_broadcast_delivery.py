@@ -19,9 +19,9 @@ from handlers.whatsapp.delivery import WhatsAppDelivery
 from handlers.whatsapp.send import CloudAPI
 from handlers.whatsapp.tracking import apply_status, tally
 from handlers.wiring import build_services
+from tests.support.graph import GraphAPI
+from tests.support.webhooks import PHONE_NUMBER_ID
 from tests.whatsapp.conftest import SETTINGS
-from tests.whatsapp.graph import GraphAPI
-from tests.whatsapp.payloads import PHONE_NUMBER_ID
 
 BAGENDUNG = "36.72.02.1001"
 TEXT = "Pengumuman: pemadaman listrik\nSabtu 09.00-12.00 di RW 03."

@@ -9,8 +9,8 @@ import pytest
 
 from bot.platform.addresses import Address
 from bot.platform.store import Redis
-from tests.whatsapp.payloads import Person
-from tests.whatsapp.world import WhatsAppWorld, play
+from tests.support.webhooks import Person
+from tests.support.whatsapp import WhatsAppWorld, play
 
 BAGENDUNG = "36.72.02.1001"
 

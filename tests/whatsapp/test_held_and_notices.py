@@ -18,10 +18,10 @@ from bot.platform.store import Redis
 from broadcasts import notify
 from broadcasts.context import JobContext, job_context
 from handlers.whatsapp.send import CloudAPI
+from tests.support.graph import GraphAPI
+from tests.support.webhooks import PHONE_NUMBER_ID
 from tests.test_privacy import everything_in
 from tests.whatsapp.conftest import SETTINGS
-from tests.whatsapp.graph import GraphAPI
-from tests.whatsapp.payloads import PHONE_NUMBER_ID
 
 ME = Address("wa", "ID.7070707")
 

@@ -12,8 +12,8 @@ import pytest
 
 from bot.platform.addresses import Address
 from bot.platform.config import Config, Komunitas
-from tests.whatsapp.payloads import Person
-from tests.whatsapp.world import WhatsAppWorld, play
+from tests.support.webhooks import Person
+from tests.support.whatsapp import WhatsAppWorld, play
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from handlers.whatsapp.render import (
 )
 from handlers.whatsapp.send import CloudAPI, Recipient, routable
 from handlers.whatsapp.settings import WhatsAppSettings
-from tests.whatsapp.graph import GraphAPI
-from tests.whatsapp.payloads import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN
+from tests.support.graph import GraphAPI
+from tests.support.webhooks import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN
 
 BSUID = "ID.1649738043044942"
 PHONE = "6281311112222"

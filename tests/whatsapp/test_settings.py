@@ -6,7 +6,7 @@ import pytest
 
 from handlers.settings import SettingsError
 from handlers.whatsapp.settings import WhatsAppSettings
-from tests.whatsapp.payloads import APP_SECRET, TOKEN, VERIFY_TOKEN
+from tests.support.webhooks import APP_SECRET, TOKEN, VERIFY_TOKEN
 
 ENV = {
     "KIMBOT_WA_TOKEN": TOKEN,

@@ -12,7 +12,7 @@ from bot.platform.config import WhatsApp
 from handlers.whatsapp.convert import incoming, parse_command
 from handlers.whatsapp.links import komunitas_payload, poster_link, start_payload, village_payload
 from handlers.whatsapp.updates import PayloadError, parse_webhook
-from tests.whatsapp.payloads import BUSINESS_NUMBER, PHONE_NUMBER_ID, Payloads, Person
+from tests.support.webhooks import BUSINESS_NUMBER, PHONE_NUMBER_ID, Payloads, Person
 
 SITI = Person(user_id="ID.1649738043044942", phone="6281311112222")
 P = Payloads()

@@ -18,7 +18,7 @@ from handlers.whatsapp.render import BUTTON_TITLE_LIMIT, ROW_TITLE_LIMIT
 from handlers.whatsapp.seen import seen_key
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import MAX_BODY, SIGNATURE_HEADER, WEBHOOK_PATH
-from tests.whatsapp.payloads import (
+from tests.support.webhooks import (
     APP_SECRET,
     TOKEN,
     VERIFY_TOKEN,
@@ -27,7 +27,7 @@ from tests.whatsapp.payloads import (
     encode,
     sign,
 )
-from tests.whatsapp.world import BREAKS_THE_CORE, WhatsAppWorld, shown
+from tests.support.whatsapp import BREAKS_THE_CORE, WhatsAppWorld, shown
 
 BAGENDUNG = "36.72.02.1001"
 

@@ -17,8 +17,8 @@ from aiohttp.test_utils import TestClient
 from bot.platform.messages import Incoming
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.webhook import SIGNATURE_HEADER, WEBHOOK_PATH
-from tests.whatsapp.graph import GraphAPI, Sent
-from tests.whatsapp.payloads import Payloads, Person, encode, sign
+from tests.support.graph import GraphAPI, Sent
+from tests.support.webhooks import Payloads, Person, encode, sign
 
 BREAKS_THE_CORE = "💥 please fail"  # a text the test conversations raise on
 

@@ -1,4 +1,4 @@
-"""Plain helpers for the emulator tests: the test bot's token and aiogram Bots on an emulator."""
+"""aiogram Bots on an in-process emulator, and the emulator with a Bot and a user-API client."""
 
 from __future__ import annotations
 

@@ -1,0 +1,27 @@
+"""What the tests share, in one place (as `structlog.testing` is for structlog's users).
+
+Plain modules, no fixtures (pytest finds those only in conftest.py files, which build on
+these):
+
+- `admins`: a Cilegon config with admins of every kind, and a Dispatch that records;
+- `dialog`: the core's side of a dialogue table: a resident talking to `Conversations`;
+- `graph`: a Graph API stand-in behind `httpx.MockTransport`;
+- `people`: Telegram users of the emulator in end-to-end tests, acting by what they see;
+- `processes`: the emulator and `kimbot run` as child processes;
+- `stand_in`: aiogram Bots on an in-process emulator;
+- `telegram`: a recording Bot API session and real-shaped Telegram updates;
+- `webhooks`: real-shaped, signed WhatsApp Cloud API webhook bodies;
+- `whatsapp`: the WhatsApp webhook on a test server with the real core behind it.
+"""
+
+__all__ = [
+    "admins",
+    "dialog",
+    "graph",
+    "people",
+    "processes",
+    "stand_in",
+    "telegram",
+    "webhooks",
+    "whatsapp",
+]
