@@ -19,7 +19,7 @@ from bot.services import Services
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, RecordingDispatch, with_admins
 from tests.support.dialog import Resident, render, verify_dialog
-from tests.test_privacy import everything_in
+from tests.support.storage import everything_in
 
 STAFF_GROUP = Address.parse("tg:-1009999")
 HOAX_TEXT = (

@@ -9,7 +9,7 @@ from bot.platform.store import Redis
 from bot.residents.identity import adopt_new_id
 from bot.services import Services
 from handlers.whatsapp.tracking import remember
-from tests.test_privacy import everything_in
+from tests.support.storage import everything_in
 
 PHONE = Address("wa", "6281234567890")
 BSUID = Address("wa", "ID.9988776655")

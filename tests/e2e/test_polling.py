@@ -9,7 +9,7 @@ from bot.residents.records import Residents
 from emulator import SimClient
 from tests.e2e.conftest import E2E
 from tests.support.people import Person
-from tests.test_privacy import everything_in
+from tests.support.storage import everything_in
 
 pytestmark = pytest.mark.e2e
 

@@ -6,16 +6,7 @@ session, its base URL's host swapped for `<emulator>/graph` (KIMBOT_WA_API_URL).
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
 import pytest
-from aiohttp import web
-from pywa_async.client import WhatsApp
 from pywa_async.errors import (
     BSUIDRecipientNotSupported,
     ExpiredAccessToken,
@@ -31,157 +22,25 @@ from pywa_async.errors import (
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow, URLButton
 from pywa_async.types.templates import BodyText, TemplateLanguage
 
-from emulator import Emulator, make_png
-from emulator.whatsapp import WaSimClient, WhatsAppConfig
+from emulator import make_png
 from handlers.whatsapp.render import OutButtons, OutText, ReplyButton
 from handlers.whatsapp.send import CloudAPI, Recipient
 from handlers.whatsapp.settings import WhatsAppSettings
-from handlers.whatsapp.webhook import signature_valid
-
-PHONE_ID = "106540352242922"
-TOKEN = "EAAG-test-token-123"
-APP_SECRET = "test-app-secret-456"
-PHONE = "6281311112222"
-BSUID = "ID.1649738043044942"
-
-
-@dataclass
-class Receiver:
-    """A small aiohttp webhook receiver that checks the signature and keeps every body."""
-
-    secret: str = APP_SECRET
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    signed: list[bool] = field(default_factory=list)
-    fail_next: int = 0
-    url: str = ""
-    runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        """Serve POST /whatsapp/webhook on a free port."""
-        app = web.Application()
-        app.router.add_post("/whatsapp/webhook", self.receive)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = self.runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/whatsapp/webhook"
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self.runner is not None:
-            await self.runner.cleanup()
-
-    async def receive(self, request: web.Request) -> web.Response:
-        """Check X-Hub-Signature-256 with KIM Bot's own check, then keep the body."""
-        raw = await request.read()
-        if self.fail_next:
-            self.fail_next -= 1
-            return web.Response(status=500, text="try again")
-        self.signed.append(
-            signature_valid(self.secret, raw, request.headers.get("X-Hub-Signature-256"))
-        )
-        self.bodies.append(json.loads(raw))
-        return web.Response(text="ok")
-
-    def statuses(self) -> list[dict[str, Any]]:
-        """Every status item received, in arrival order."""
-        return [
-            status
-            for body in self.bodies
-            for entry in body["entry"]
-            for change in entry["changes"]
-            for status in change["value"].get("statuses", [])
-        ]
-
-
-@dataclass
-class Stand:
-    """A running emulator with WhatsApp, a user-API client, pywa, and a webhook receiver."""
-
-    emu: Emulator
-    sim: WaSimClient
-    wa: WhatsApp
-    receiver: Receiver
-
-
-def pywa_client(base_url: str, token: str = TOKEN) -> tuple[WhatsApp, httpx.AsyncClient]:
-    """A pywa_async client pointed at the stand-in exactly as KIM Bot's CloudAPI points it."""
-    session = httpx.AsyncClient(timeout=10.0)
-    wa = WhatsApp(
-        phone_id=PHONE_ID,
-        token=token,
-        session=session,
-        server=None,
-        verify_token="verify",
-        app_secret=APP_SECRET,
-        validate_updates=True,
-    )
-    session.base_url = httpx.URL(base_url + "/graph" + session.base_url.path)
-    return wa, session
-
-
-@asynccontextmanager
-async def running_receiver() -> AsyncIterator[Receiver]:
-    """A webhook receiver on a free port."""
-    r = Receiver()
-    await r.start()
-    try:
-        yield r
-    finally:
-        await r.stop()
-
-
-@asynccontextmanager
-async def running_stand(receiver: Receiver, **rules: Any) -> AsyncIterator[Stand]:
-    """The emulator with WhatsApp enabled, and clients for both sides."""
-    config = wa_config(receiver, **rules)
-    async with Emulator(whatsapp=config) as emu, WaSimClient(emu.base_url) as sim:
-        wa, session = pywa_client(emu.base_url)
-        try:
-            yield Stand(emu, sim, wa, receiver)
-        finally:
-            await session.aclose()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A webhook receiver on a free port."""
-    async with running_receiver() as r:
-        yield r
-
-
-def wa_config(receiver: Receiver, **rules: Any) -> WhatsAppConfig:
-    """The test business number: two approved templates, fast statuses."""
-    settings: dict[str, Any] = {"status_delay": 0.005, "webhook_backoff": 0.01} | rules
-    return WhatsAppConfig(
-        phone_number_id=PHONE_ID,
-        access_token=TOKEN,
-        app_secret=APP_SECRET,
-        webhook_url=receiver.url,
-        templates=["pengumuman:id:2", ("sapaan", "en_US", 0)],
-        **settings,
-    )
-
-
-@pytest.fixture
-async def stand(receiver: Receiver) -> AsyncIterator[Stand]:
-    """The emulator with WhatsApp enabled, and clients for both sides."""
-    async with running_stand(receiver) as s:
-        yield s
-
-
-async def siti(sim: WaSimClient, write: bool = True) -> dict[str, Any]:
-    """Siti, with a phone number and a BSUID; by default she wrote first (window open)."""
-    user = await sim.wa_user("Siti", wa_id=PHONE, user_id=BSUID)
-    if write:
-        await sim.wa_send(BSUID, "DAFTAR kel_3672021001")
-    return user
+from tests.support.stand_in import (
+    APP_SECRET,
+    BSUID,
+    PHONE,
+    PHONE_ID,
+    WA_TOKEN,
+    Stand,
+    add_siti,
+    pywa_client,
+)
 
 
 async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand) -> None:
     """Text, reply buttons, list, CTA URL, template, image (uploaded) and document by link."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     wa = stand.wa
     text = await wa.send_message(to=BSUID, text="Halo Siti")
     assert text.id.startswith("wamid.")
@@ -261,9 +120,9 @@ async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand)
 
 async def test_kim_bots_sender_talks_to_the_stand_in_through_its_api_url(stand: Stand) -> None:
     """KIMBOT_WA_API_URL=<emulator>/graph: KIM Bot's own CloudAPI delivers and meets 131047."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     settings = WhatsAppSettings(
-        token=TOKEN,
+        token=WA_TOKEN,
         app_secret=APP_SECRET,
         verify_token="verify",
         api_url=stand.emu.base_url + "/graph",
@@ -284,7 +143,7 @@ async def test_kim_bots_sender_talks_to_the_stand_in_through_its_api_url(stand: 
 
 async def test_bad_token_is_a_401_oauth_exception(stand: Stand) -> None:
     """An unknown token answers 401 with Meta's OAuthException body."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     wa, session = pywa_client(stand.emu.base_url, token="not-the-token")
     try:
         with pytest.raises(ExpiredAccessToken) as caught:
@@ -300,7 +159,7 @@ async def test_bad_token_is_a_401_oauth_exception(stand: Stand) -> None:
 
 async def test_meta_error_shape_and_validation(stand: Stand) -> None:
     """Too long texts, too many buttons, long titles and rows fail like Meta, nothing stored."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     wa = stand.wa
     session = stand.wa.api._session
     raw = await session.post(
@@ -349,7 +208,7 @@ async def test_meta_error_shape_and_validation(stand: Stand) -> None:
 
 async def test_window_templates_and_recipients(stand: Stand) -> None:
     """131047 outside the window (templates still go), 132001, 132000, 131026, 131062."""
-    await siti(stand.sim, write=False)
+    await add_siti(stand.sim, write=False)
     wa = stand.wa
     with pytest.raises(ReEngagementMessage) as outside:
         await wa.send_message(to=PHONE, text="Halo")
@@ -387,7 +246,7 @@ async def test_window_templates_and_recipients(stand: Stand) -> None:
 
 async def test_throughput_and_pair_limits(stand: Stand) -> None:
     """130429 past the number's throughput, 131056 past the per-person limit; configurable."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     other = await stand.sim.wa_user("Budi", wa_id="6281322223333")
     await stand.sim.wa_send(other["key"], "halo")
     await stand.sim.wa_config(throughput_per_second=2)
@@ -409,7 +268,7 @@ async def test_throughput_and_pair_limits(stand: Stand) -> None:
 
 async def test_fault_injection_and_storm(stand: Stand) -> None:
     """The next N calls answer an injected code; a storm answers 130429 for a while."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     await stand.sim.wa_fault(131056, count=2)
     for _ in range(2):
         with pytest.raises(TooManyMessages):

@@ -17,24 +17,24 @@ from emulator.__main__ import parse_args, whatsapp_config
 from emulator.persistence import FORMAT_VERSION, dump_world
 from emulator.state import World
 from emulator.whatsapp import Template, WaSimClient, WhatsAppConfig
-from tests.emulator.test_whatsapp_graph import (
+from tests.support.stand_in import (
     APP_SECRET,
     BSUID,
     PHONE,
     PHONE_ID,
     TOKEN,
+    WA_TOKEN,
     pywa_client,
 )
 
 ROOT = Path(__file__).resolve().parents[2]
-TG_TOKEN = "123456:TESTtoken"
 
 
 def config() -> WhatsAppConfig:
     """The business number of these tests (no webhook receiver: statuses are only logged)."""
     return WhatsAppConfig(
         phone_number_id=PHONE_ID,
-        access_token=TOKEN,
+        access_token=WA_TOKEN,
         app_secret=APP_SECRET,
         status_delay=0.001,
         webhook_retries=0,
@@ -45,7 +45,7 @@ async def test_round_trip_keeps_people_conversations_windows_and_media(tmp_path:
     """Stop, start again from the file: same people, messages, ids, windows, media bytes."""
     path = tmp_path / "state.json"
     async with (
-        Emulator(tokens=[TG_TOKEN], state_file=path, whatsapp=config()) as emu,
+        Emulator(tokens=[TOKEN], state_file=path, whatsapp=config()) as emu,
         WaSimClient(emu.base_url) as sim,
     ):
         await sim.wa_user("Siti", wa_id=PHONE, user_id=BSUID)
@@ -65,7 +65,7 @@ async def test_round_trip_keeps_people_conversations_windows_and_media(tmp_path:
     assert {u["name"] for u in document["whatsapp"]["users"]} == {"Siti", "Budi"}
 
     async with (
-        Emulator(tokens=[TG_TOKEN], state_file=path, whatsapp=config()) as emu,
+        Emulator(tokens=[TOKEN], state_file=path, whatsapp=config()) as emu,
         WaSimClient(emu.base_url) as sim,
     ):
         after = await sim.wa_messages(BSUID)
@@ -96,14 +96,14 @@ async def test_round_trip_keeps_people_conversations_windows_and_media(tmp_path:
 async def test_version_1_files_still_load(tmp_path: Path) -> None:
     """A file written before WhatsApp existed loads; the WhatsApp side starts empty."""
     world = World()
-    world.add_bot(TG_TOKEN, "kim_test_bot")
+    world.add_bot(TOKEN, "kim_test_bot")
     user = world.add_user("Lama")
     document = dump_world(world)
     document["format_version"] = 1
     path = tmp_path / "state.json"
     path.write_text(json.dumps(document))
     async with (
-        Emulator(tokens=[TG_TOKEN], state_file=path, whatsapp=config()) as emu,
+        Emulator(tokens=[TOKEN], state_file=path, whatsapp=config()) as emu,
         WaSimClient(emu.base_url) as sim,
     ):
         assert emu.state is not None

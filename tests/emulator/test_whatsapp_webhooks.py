@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
@@ -14,32 +14,16 @@ from emulator import Emulator
 from emulator.whatsapp import WaSimClient
 from handlers.whatsapp.convert import incoming
 from handlers.whatsapp.updates import InboundMessage, parse_webhook
-from tests.emulator.test_whatsapp_graph import (
+from tests.support.stand_in import (
     BSUID,
     PHONE,
     PHONE_ID,
     Receiver,
     Stand,
+    add_siti,
     pywa_client,
-    running_receiver,
-    running_stand,
-    siti,
-    wa_config,
+    stand_in_config,
 )
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A webhook receiver on a free port."""
-    async with running_receiver() as r:
-        yield r
-
-
-@pytest.fixture
-async def stand(receiver: Receiver) -> AsyncIterator[Stand]:
-    """The emulator with WhatsApp, pywa and the user API."""
-    async with running_stand(receiver) as s:
-        yield s
 
 
 async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -58,7 +42,7 @@ def parsed_messages(receiver: Receiver) -> list[InboundMessage]:
 
 async def test_statuses_arrive_signed_and_in_order(stand: Stand) -> None:
     """sent → delivered → read per message, each POST signed with the app secret."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     first = await stand.wa.send_message(to=PHONE, text="Satu")
     second = await stand.wa.send_message(to=BSUID, text="Dua", tracker="bc:7")
     await until(lambda: len(stand.receiver.statuses()) == 6)
@@ -80,7 +64,7 @@ async def test_statuses_arrive_signed_and_in_order(stand: Stand) -> None:
 
 async def test_statuses_can_be_shuffled(stand: Stand) -> None:
     """With status_order=shuffled the statuses of a message come in a random order."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     await stand.sim.wa_config(status_order="shuffled", shuffle_seed=3)
     sent = [await stand.wa.send_message(to=PHONE, text=f"pesan {n}") for n in range(8)]
     await until(lambda: len(stand.receiver.statuses()) == 24)
@@ -97,7 +81,7 @@ async def test_statuses_can_be_shuffled(stand: Stand) -> None:
 
 async def test_blocked_person_gets_a_failed_status_not_an_error(stand: Stand) -> None:
     """Meta accepts a message to someone who blocked the business, then reports 131026."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     await stand.sim.wa_block(BSUID)
     sent = await stand.wa.send_message(to=PHONE, text="Halo?")
     await until(lambda: len(stand.receiver.statuses()) == 1)
@@ -110,7 +94,7 @@ async def test_blocked_person_gets_a_failed_status_not_an_error(stand: Stand) ->
 
 async def test_failures_as_statuses_mode(receiver: Receiver) -> None:
     """With failures_as_statuses, 131047 comes back as an accepted send and a failed status."""
-    config = wa_config(receiver, failures_as_statuses=True, status_stages=["sent"])
+    config = stand_in_config(receiver, failures_as_statuses=True, status_stages=["sent"])
     async with Emulator(whatsapp=config) as emu, WaSimClient(emu.base_url) as sim:
         wa, session = pywa_client(emu.base_url)
         try:
@@ -128,7 +112,7 @@ async def test_failures_as_statuses_mode(receiver: Receiver) -> None:
 async def test_inbound_actions_are_payloads_kim_bot_parses(stand: Stand) -> None:
     """Text, deep link, button, list row, image and location → KIM Bot's records."""
     sim, wa = stand.sim, stand.wa
-    await siti(sim)  # sends "DAFTAR kel_3672021001"
+    await add_siti(sim)  # sends "DAFTAR kel_3672021001"
     await wa.send_message(
         to=PHONE,
         text="Setuju?",
@@ -191,7 +175,7 @@ async def test_people_without_bsuid_or_without_phone(stand: Stand) -> None:
 async def test_non_2xx_answers_are_retried(stand: Stand) -> None:
     """A 500 from the bot is retried; the webhook log shows the attempts."""
     stand.receiver.fail_next = 2
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     await until(lambda: len(stand.receiver.bodies) == 1)
     [record] = await stand.sim.wa_webhooks(kind="message", wait=5)
     assert (record["attempts"], record["delivered"], record["http_status"]) == (3, True, 200)
@@ -205,7 +189,7 @@ async def test_non_2xx_answers_are_retried(stand: Stand) -> None:
 
 async def test_long_poll_for_the_business_reply(stand: Stand) -> None:
     """`wait` returns as soon as the business answers."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
 
     async def answer_later() -> None:
         await asyncio.sleep(0.1)

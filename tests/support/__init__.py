@@ -8,7 +8,9 @@ these):
 - `graph`: a Graph API stand-in behind `httpx.MockTransport`;
 - `people`: Telegram users of the emulator in end-to-end tests, acting by what they see;
 - `processes`: the emulator and `kimbot run` as child processes;
-- `stand_in`: aiogram Bots on an in-process emulator;
+- `stand_in`: the in-process emulator from the test's side: aiogram Bots, pywa clients,
+  webhook receivers;
+- `storage`: the whole test Redis as text, to prove what is (not) stored;
 - `telegram`: a recording Bot API session and real-shaped Telegram updates;
 - `webhooks`: real-shaped, signed WhatsApp Cloud API webhook bodies;
 - `whatsapp`: the WhatsApp webhook on a test server with the real core behind it.
@@ -21,6 +23,7 @@ __all__ = [
     "people",
     "processes",
     "stand_in",
+    "storage",
     "telegram",
     "webhooks",
     "whatsapp",

@@ -10,17 +10,69 @@ sent in return (texts, button and row titles, list button, link buttons).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
-from aiohttp.test_utils import TestClient
+import httpx
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
-from bot.platform.messages import Incoming
+from bot.dialogs import Conversations, build_conversations
+from bot.platform.config import Config, WhatsApp
+from bot.platform.messages import Incoming, Reply
+from bot.services import Services
 from handlers.whatsapp.channel import WhatsAppChannel
-from handlers.whatsapp.webhook import SIGNATURE_HEADER, WEBHOOK_PATH
+from handlers.whatsapp.settings import WhatsAppSettings
+from handlers.whatsapp.updates import DeliveryStatus
+from handlers.whatsapp.webhook import SIGNATURE_HEADER, WEBHOOK_PATH, add_whatsapp_routes
 from tests.support.graph import GraphAPI, Sent
-from tests.support.webhooks import Payloads, Person, encode, sign
+from tests.support.webhooks import (
+    APP_SECRET,
+    BUSINESS_NUMBER,
+    PHONE_NUMBER_ID,
+    TOKEN,
+    VERIFY_TOKEN,
+    Payloads,
+    Person,
+    encode,
+    sign,
+)
 
 BREAKS_THE_CORE = "💥 please fail"  # a text the test conversations raise on
+
+SETTINGS = WhatsAppSettings(
+    token=TOKEN,
+    app_secret=APP_SECRET,
+    verify_token=VERIFY_TOKEN,
+    api_url="http://graph.test",
+)
+
+
+def with_whatsapp(config: Config) -> Config:
+    """`config` with WhatsApp enabled on the test business number."""
+    whatsapp = WhatsApp(
+        enabled=True, phone_number_id=PHONE_NUMBER_ID, business_number=BUSINESS_NUMBER
+    )
+    return config.model_copy(update={"whatsapp": whatsapp})
+
+
+class RecordingConversations(Conversations):
+    """The real conversations, noting every `Incoming` the adapter hands them.
+
+    A text equal to `BREAKS_THE_CORE` raises, to show what a bug in the core does.
+    """
+
+    def __init__(self, inner: Conversations, seen: list[Incoming]) -> None:
+        super().__init__(inner.svc, inner.flows, inner.commands)
+        self.seen = seen
+
+    def handle(self, msg: Incoming) -> list[Reply]:
+        """Note the message, then answer it as the core does."""
+        self.seen.append(msg)
+        if msg.text == BREAKS_THE_CORE:
+            raise RuntimeError("a bug in the core")
+        return super().handle(msg)
 
 
 class WhatsAppWorld:
@@ -114,3 +166,32 @@ async def play(world: WhatsAppWorld, person: Person, table: list[tuple[str, str]
     for step, (action, expected) in enumerate(table, 1):
         said = shown(await world.send(person, action))
         assert expected in said, f"step {step} {action!r}: {expected!r} not in:\n{said}"
+
+
+async def _ignore(status: DeliveryStatus) -> None:
+    """A status callback that keeps nothing."""
+
+
+@asynccontextmanager
+async def whatsapp_world(
+    services: Services,
+    graph: GraphAPI | None = None,
+    on_status: Callable[[DeliveryStatus], Awaitable[None]] = _ignore,
+) -> AsyncIterator[WhatsAppWorld]:
+    """The webhook served on a test server, wired to the real core and the Graph stand-in."""
+    graph = graph or GraphAPI()
+    seen: list[Incoming] = []
+    conversations = RecordingConversations(build_conversations(services), seen)
+    channel = WhatsAppChannel.create(
+        services,
+        conversations,
+        SETTINGS,
+        session=httpx.AsyncClient(transport=graph.transport()),
+        on_status=on_status,
+        retry_delays=(0.0, 0.0),
+    )
+    app = web.Application()
+    add_whatsapp_routes(app, channel)
+    client: TestClient[Any, Any] = TestClient(TestServer(app))
+    async with client:
+        yield WhatsAppWorld(client, channel, graph, seen)

@@ -21,7 +21,7 @@ from handlers.whatsapp.tracking import apply_status, tally
 from handlers.wiring import build_services
 from tests.support.graph import GraphAPI
 from tests.support.webhooks import PHONE_NUMBER_ID
-from tests.whatsapp.conftest import SETTINGS
+from tests.support.whatsapp import SETTINGS
 
 BAGENDUNG = "36.72.02.1001"
 TEXT = "Pengumuman: pemadaman listrik\nSabtu 09.00-12.00 di RW 03."

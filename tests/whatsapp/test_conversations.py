@@ -3,12 +3,11 @@ signed webhooks in, rendered Graph API messages out, the real core on real Redis
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from bot.platform.addresses import Address
 from bot.platform.store import Redis
+from tests.support.storage import everything_in
 from tests.support.webhooks import Person
 from tests.support.whatsapp import WhatsAppWorld, play
 
@@ -139,36 +138,13 @@ async def test_onboarding_by_typed_names(world: WhatsAppWorld, budi: Person, loc
     assert services.regions[resident.village].name == expected
 
 
-def everything_in(redis: Redis) -> list[str]:
-    """Every key and every stored value, as text (SCAN, never KEYS)."""
-    found: list[str] = []
-    for key in redis.scan_iter(count=500):
-        found.append(str(key))
-        kind = redis.type(key)
-        value: Any
-        if kind == "string":
-            value = redis.get(key)
-        elif kind == "hash":
-            value = redis.hgetall(key)
-        elif kind == "set":
-            value = redis.smembers(key)
-        elif kind == "zset":
-            value = redis.zrange(key, 0, -1, withscores=True)
-        elif kind == "list":
-            value = redis.lrange(key, 0, -1)
-        else:
-            value = kind
-        found.append(str(value))
-    return found
-
-
 @pytest.mark.parametrize("locale", ["id", "en"])
 async def test_hapusdata_leaves_nothing_that_mentions_the_resident(
     world: WhatsAppWorld, redis: Redis, siti: Person, locale: str
 ) -> None:
     """After erasure no key or value holds the resident's id or phone number."""
     await play(world, siti, ERASE[locale])
-    stored = "\n".join(everything_in(redis))
+    stored = everything_in(redis)
     assert any(k.startswith("kim:seen:wa:") for k in redis.scan_iter())
     assert siti.user_id not in stored
     assert str(siti.phone) not in stored

@@ -19,9 +19,9 @@ from broadcasts import notify
 from broadcasts.context import JobContext, job_context
 from handlers.whatsapp.send import CloudAPI
 from tests.support.graph import GraphAPI
+from tests.support.storage import everything_in
 from tests.support.webhooks import PHONE_NUMBER_ID
-from tests.test_privacy import everything_in
-from tests.whatsapp.conftest import SETTINGS
+from tests.support.whatsapp import SETTINGS
 
 ME = Address("wa", "ID.7070707")
 
