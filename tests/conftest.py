@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,7 @@ from bot.platform.config import Config, load_config
 from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services
 from handlers.wiring import build_services, wire_broadcasts
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.constants import ROOT
 
 
 @pytest.fixture(scope="session", autouse=True)

@@ -7,6 +7,7 @@ import pytest
 from bot.dialogs import Conversations
 from bot.platform.store import Redis
 from bot.services import Services
+from tests.support.constants import BAGENDUNG
 from tests.support.dialog import Resident
 
 ONBOARDING_STEPS = ["language", "consent", "kecamatan", "village"]
@@ -127,7 +128,7 @@ def test_typed_number_picks_the_choice(conversations: Conversations, services: S
     walk_to(me, "kecamatan")
     me.send("2")
     me.send("1")
-    assert services.residents.is_subscriber(me.address, "36.72.02.1001")
+    assert services.residents.is_subscriber(me.address, BAGENDUNG)
 
 
 def test_expired_conversation_buttons_are_stale(

@@ -20,6 +20,7 @@ from tests.support.admins import (
     RecordingDispatch,
     with_admins,
 )
+from tests.support.constants import BAGENDUNG
 from tests.support.dialog import Resident, verify_dialog
 
 
@@ -71,7 +72,7 @@ def test_kelurahan_admin_sends_to_their_kelurahan(
     conv: Conversations, admin_services: Services, dispatch: RecordingDispatch
 ) -> None:
     """One scope: no target choice; the reach is counted; Send queues it."""
-    residents_in(conv, "36.72.02.1001", "36.72.02.1001", "36.72.02.1002")
+    residents_in(conv, BAGENDUNG, BAGENDUNG, "36.72.02.1002")
     admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
     verify_dialog(admin, [("/broadcast", "Kirim pengumumannya sekarang")])
     announce(admin)
@@ -84,7 +85,7 @@ def test_kelurahan_admin_sends_to_their_kelurahan(
     assert ann is not None
     assert (ann.state, ann.targets, ann.origin, ann.origin_message) == (
         "queued",
-        ["36.72.02.1001"],
+        [BAGENDUNG],
         Address.telegram(KELURAHAN_ADMIN),
         55,
     )
@@ -133,7 +134,7 @@ def test_large_audience_needs_a_superadmin(
     conv: Conversations, admin_services: Services, dispatch: RecordingDispatch
 ) -> None:
     """Above the threshold: waits; superadmins are asked; approval submits it."""
-    residents_in(conv, "36.72.02.1001", "36.72.02.1002", "36.72.02.1003")
+    residents_in(conv, BAGENDUNG, "36.72.02.1002", "36.72.02.1003")
     admin = Resident(conv, chat_id=KECAMATAN_ADMIN)
     admin.send("/broadcast")
     announce(admin)

@@ -18,6 +18,7 @@ from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, RecordingDispatch, with_admins
+from tests.support.constants import BAGENDUNG
 from tests.support.dialog import Resident, render, verify_dialog
 from tests.support.storage import everything_in
 
@@ -118,7 +119,7 @@ def test_complaint_intake_gives_a_tracking_number_and_a_card(
         "pengaduan",
         "infrastruktur",
         "diterima",
-        "36.72.02.1001",
+        BAGENDUNG,
     )
     assert ticket.anonymous
     assert ticket.location == (-6.0142, 106.0541)

@@ -10,6 +10,7 @@ from bot.platform.config import Config
 from bot.platform.store import Redis
 from bot.services import Services
 from handlers.wiring import build_services
+from tests.support.constants import BAGENDUNG, KEBON_DALEM
 from tests.support.dialog import Resident, verify_dialog
 
 ONBOARDING = {
@@ -214,9 +215,9 @@ def test_deep_link_for_another_kelurahan_asks_before_moving(
             ("[✖]", "Tidak ada yang diubah"),
         ],
     )
-    assert services.residents.is_subscriber(me.address, "36.72.02.1001")
+    assert services.residents.is_subscriber(me.address, BAGENDUNG)
     verify_dialog(me, [("/start kel_3672071003", "Kebon Dalem"), ("[✅]", "Anda sudah pindah ke")])
-    assert services.residents.is_subscriber(me.address, "36.72.07.1003")
+    assert services.residents.is_subscriber(me.address, KEBON_DALEM)
 
 
 def test_declining_consent(conversations: Conversations, services: Services) -> None:

@@ -7,6 +7,7 @@ from bot.platform.clock import FixedClock
 from bot.platform.store import Redis
 from bot.residents.retention import DAY, sweep_expired
 from bot.services import Services
+from tests.support.constants import BAGENDUNG
 from tests.support.dialog import Resident
 from tests.support.storage import everything_in
 
@@ -35,7 +36,7 @@ def test_erase_leaves_no_trace(
     me.press("🗑")
     assert "7770001" not in everything_in(redis)
     assert services.residents.get(other.address) is not None
-    assert services.residents.is_subscriber(other.address, "36.72.02.1001")
+    assert services.residents.is_subscriber(other.address, BAGENDUNG)
 
 
 def test_declined_consent_stores_nothing(conversations: Conversations, redis: Redis) -> None:

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
 from bot.announcements.store import Announcement
 from bot.platform.addresses import Address
@@ -21,9 +19,8 @@ from broadcasts.limiter import RateLimiter, Rates
 from emulator import Emulator, RateLimits, SimClient, make_png
 from handlers.telegram.bulk import MIGRATED, BulkSender
 from handlers.wiring import build_services
-
-TOKEN = "123456:TESTtoken-delivery"
-BAGENDUNG = "36.72.02.1001"
+from tests.support.constants import BAGENDUNG, BOT_ID, BOT_SPEC
+from tests.support.stand_in import bot_at
 
 
 class World:
@@ -55,7 +52,7 @@ class World:
 
     def sender(self, bot: Bot, rate: float = 1000.0) -> BulkSender:
         """A sender at `rate` messages per second."""
-        limiter = RateLimiter(self.services.redis, 123456, Rates(per_second=rate))
+        limiter = RateLimiter(self.services.redis, BOT_ID, Rates(per_second=rate))
         return BulkSender(bot, self.services.announcements, self.services.residents, limiter)
 
     async def deliveries(self) -> dict[str, int]:
@@ -76,15 +73,14 @@ def generous() -> RateLimits:
 @pytest.fixture
 async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
     """The bot, pointed at the emulator."""
-    b = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url)))
-    yield b
-    await b.session.close()
+    async with bot_at(emulator.base_url) as b:
+        yield b
 
 
 @pytest.fixture
 async def emulator() -> AsyncIterator[Emulator]:
     """A fresh emulator with one bot."""
-    async with Emulator(tokens=[TOKEN + ":kim_test_bot"], limits=generous()) as emu:
+    async with Emulator(tokens=[BOT_SPEC], limits=generous()) as emu:
         yield emu
 
 

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.platform.config import Config
 from bot.platform.store import Redis, connect
+from tests.support.constants import BAGENDUNG
 from tests.support.processes import Process, build_world, start_bot, start_emulator, write_config
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -30,7 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-BAGENDUNG = "36.72.02.1001"
 
 
 def chromium_path() -> Path:

@@ -10,7 +10,8 @@ from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from bot.platform.addresses import Address
 from bot.residents.records import Residents
-from tests.browser.conftest import BAGENDUNG, Stack
+from tests.browser.conftest import Stack
+from tests.support.constants import BAGENDUNG
 
 pytestmark = pytest.mark.browser
 

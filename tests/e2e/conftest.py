@@ -14,6 +14,7 @@ import pytest
 
 from bot.platform.config import Config
 from bot.platform.store import Redis, connect
+from tests.support.constants import BAGENDUNG, CILEGON
 from tests.support.processes import Process, build_world, start_bot, start_emulator, write_config
 
 
@@ -47,17 +48,15 @@ def e2e(tmp_path_factory: pytest.TempPathFactory, redis_url: str, config: Config
         tmp / "config.yaml",
         roles={
             "superadmins": [f"tg:{world['superadmin']}"],
-            "admins": [
-                {"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": ["36.72.02.1001"]}
-            ],
+            "admins": [{"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": [BAGENDUNG]}],
             "staff": {"group": f"tg:{world['desk']}", "members": [f"tg:{world['staff']}"]},
         },
         channels={
-            "36.72.02.1001": {
+            BAGENDUNG: {
                 "chat_id": world["channel"],
                 "invite_link": "https://t.me/kim_bagendung",
             },
-            "36.72.02": {
+            CILEGON: {
                 "chat_id": world["group"],
                 "invite_link": world["group_link"],
                 "join_request": True,

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from emulator.whatsapp.client import WaSimClient
-from tests.conftest import ROOT
+from tests.support.constants import ROOT
 from tests.support.people import Person, body
 from tests.support.processes import Process, free_port
 

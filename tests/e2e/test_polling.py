@@ -8,6 +8,7 @@ from bot.platform.addresses import Address
 from bot.residents.records import Residents
 from emulator import SimClient
 from tests.e2e.conftest import E2E
+from tests.support.constants import BAGENDUNG, DRINGO
 from tests.support.people import Person
 from tests.support.storage import everything_in
 
@@ -35,7 +36,7 @@ async def test_onboarding_by_buttons(e2e: E2E) -> None:
         await onboard(p)
         urls = [b.get("url") for row in p.last["buttons"] for b in row if b.get("url")]
         assert urls == ["https://t.me/kim_bagendung"]
-    assert Residents(e2e.redis).is_subscriber(Address.telegram(p.id), "36.72.02.1001")
+    assert Residents(e2e.redis).is_subscriber(Address.telegram(p.id), BAGENDUNG)
 
 
 async def test_onboarding_by_typed_name_and_deep_link(e2e: E2E) -> None:
@@ -56,7 +57,7 @@ async def test_onboarding_by_typed_name_and_deep_link(e2e: E2E) -> None:
         await poster.press("✅")
         await poster.wait_for("Kelurahan Ciwedus, Kecamatan Cilegon")
     residents = Residents(e2e.redis)
-    assert residents.is_subscriber(Address.telegram(typist.id), "36.72.08.1002")
+    assert residents.is_subscriber(Address.telegram(typist.id), DRINGO)
     assert residents.is_subscriber(Address.telegram(poster.id), "36.72.02.1002")
 
 

@@ -16,6 +16,7 @@ from bot.platform.config import Config
 from bot.platform.store import Redis, connect
 from bot.residents.records import Residents
 from emulator import SimClient
+from tests.support.constants import BAGENDUNG, BOT_ID
 from tests.support.people import Person
 from tests.support.processes import (
     Process,
@@ -72,7 +73,7 @@ async def test_onboarding_through_the_webhook(hook: tuple[str, int, Redis]) -> N
         await p.wait_for("Pemberitahuan privasi")
         await p.press("✅")
         await p.wait_for("Kelurahan Bagendung")
-    assert Residents(redis).is_subscriber(Address.telegram(p.id), "36.72.02.1001")
+    assert Residents(redis).is_subscriber(Address.telegram(p.id), BAGENDUNG)
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}])
@@ -102,4 +103,4 @@ async def test_wrong_or_missing_secret_is_refused(
     assert caught.value.code == 401
     caught.value.close()
     assert redis.get("kim:dlg:tg:555001") is None
-    assert not redis.exists(f"kim:seen:tg:424242:{forged['update_id']}")
+    assert not redis.exists(f"kim:seen:tg:{BOT_ID}:{forged['update_id']}")

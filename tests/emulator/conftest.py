@@ -11,20 +11,14 @@ import pytest
 from aiogram import Bot
 
 from emulator import Emulator, SimClient
-from tests.support.stand_in import (
-    SPEC,
-    Receiver,
-    Stand,
-    bot_at,
-    running_receiver,
-    running_stand,
-)
+from tests.support.constants import BOT_SPEC
+from tests.support.stand_in import Receiver, Stand, bot_at, running_receiver, running_stand
 
 
 @pytest.fixture
 def emulator_kwargs() -> dict[str, Any]:
-    """Keyword arguments for Emulator(): by default the test bot, named kim_test_bot."""
-    return {"tokens": [SPEC]}
+    """Keyword arguments for Emulator(): by default the test bot, with its username."""
+    return {"tokens": [BOT_SPEC]}
 
 
 @pytest.fixture

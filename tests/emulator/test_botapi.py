@@ -24,6 +24,7 @@ from aiogram.types import (
 from pydantic import BaseModel
 
 from emulator import SimClient, make_png
+from tests.support.constants import BOT_ID, BOT_USERNAME
 
 
 def assert_no_extra(obj: Any) -> None:
@@ -47,8 +48,8 @@ async def started_user(sim: SimClient, name: str = "Budi") -> int:
 async def test_get_me(bot: Bot) -> None:
     me = await bot.get_me()
     assert me.is_bot
-    assert me.id == 123456
-    assert me.username == "kim_test_bot"
+    assert me.id == BOT_ID
+    assert me.username == BOT_USERNAME
     assert_no_extra(me)
 
 
@@ -303,7 +304,7 @@ async def test_chat_info_members_and_admins(bot: Bot, sim: SimClient) -> None:
     admins = await bot.get_chat_administrators(group["id"])
     assert_no_extra(admins)
     assert {type(a) for a in admins} == {ChatMemberOwner, ChatMemberAdministrator}
-    me = await bot.get_chat_member(group["id"], 123456)
+    me = await bot.get_chat_member(group["id"], BOT_ID)
     assert isinstance(me, ChatMemberAdministrator)
     assert me.can_invite_users
     them = await bot.get_chat_member(group["id"], member["id"])

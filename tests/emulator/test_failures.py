@@ -19,13 +19,14 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from emulator import Emulator, SimClient, SimError
-from tests.support.stand_in import TOKEN, bot_at
+from tests.support.constants import BOT_ID, BOT_TOKEN
+from tests.support.stand_in import bot_at
 
 
 @pytest.fixture
 def emulator_kwargs() -> dict[str, Any]:
     """The bare token, as this module has always started its emulator."""
-    return {"tokens": [TOKEN]}
+    return {"tokens": [BOT_TOKEN]}
 
 
 @pytest.fixture
@@ -67,7 +68,7 @@ async def test_unknown_chat_and_kicked_bot(bot: Bot, sim: SimClient) -> None:
     owner = await sim.create_user("Owner")
     group = await sim.create_chat("group", "RT 05", owner["id"], bots=[{"admin": False}])
     await bot.send_message(group["id"], "halo grup")
-    await sim.call("DELETE", f"/sim/chats/{group['id']}/members/123456", query={"ban": 1})
+    await sim.call("DELETE", f"/sim/chats/{group['id']}/members/{BOT_ID}", query={"ban": 1})
     with pytest.raises(TelegramForbiddenError, match="bot was kicked from the group chat"):
         await bot.send_message(group["id"], "masih di sini?")
 
@@ -142,36 +143,36 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
             "error_code": 401,
             "description": "Unauthorized",
         }
-    async with http.post(f"{base}/bot{TOKEN}/noSuchMethod") as response:
+    async with http.post(f"{base}/bot{BOT_TOKEN}/noSuchMethod") as response:
         assert response.status == 404
         assert await response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
-    async with http.get(f"{base}/bot{TOKEN}/GETME") as response:
+    async with http.get(f"{base}/bot{BOT_TOKEN}/GETME") as response:
         assert response.status == 200
-        assert (await response.json())["result"]["id"] == 123456
+        assert (await response.json())["result"]["id"] == BOT_ID
     async with http.post(
-        f"{base}/bot{TOKEN}/sendMessage",
+        f"{base}/bot{BOT_TOKEN}/sendMessage",
         data=b"{not json",
         headers={"Content-Type": "application/json"},
     ) as response:
         body = await response.json()
         assert response.status == 400
         assert body["description"].startswith("Bad Request: ")
-    async with http.post(f"{base}/bot{TOKEN}/sendMessage", json={"text": "x"}) as response:
+    async with http.post(f"{base}/bot{BOT_TOKEN}/sendMessage", json={"text": "x"}) as response:
         body = await response.json()
         assert (response.status, body["description"]) == (400, "Bad Request: chat_id is empty")
     uid = await started_user(sim)
-    async with http.post(f"{base}/bot{TOKEN}/sendMessage", json={"chat_id": uid}) as response:
+    async with http.post(f"{base}/bot{BOT_TOKEN}/sendMessage", json={"chat_id": uid}) as response:
         body = await response.json()
         assert body["description"] == "Bad Request: message text is empty"
     async with http.post(
-        f"{base}/bot{TOKEN}/sendMessage",
+        f"{base}/bot{BOT_TOKEN}/sendMessage",
         data={"chat_id": str(uid), "text": "hi", "reply_markup": "{broken"},
     ) as response:
         body = await response.json()
         assert response.status == 400
         assert "reply_markup" in body["description"]
     async with http.post(
-        f"{base}/bot{TOKEN}/sendMessage",
+        f"{base}/bot{BOT_TOKEN}/sendMessage",
         data={
             "chat_id": str(uid),
             "text": "form",
@@ -182,11 +183,12 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
         assert body["ok"]
         assert body["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "a"
     async with http.post(
-        f"{base}/bot{TOKEN}/sendMessage", json={"chat_id": uid, "text": "x", "message_id": "abc"}
+        f"{base}/bot{BOT_TOKEN}/sendMessage",
+        json={"chat_id": uid, "text": "x", "message_id": "abc"},
     ) as response:
         assert response.status == 200
     async with http.post(
-        f"{base}/bot{TOKEN}/deleteMessage", json={"chat_id": uid, "message_id": "abc"}
+        f"{base}/bot{BOT_TOKEN}/deleteMessage", json={"chat_id": uid, "message_id": "abc"}
     ) as response:
         body = await response.json()
         assert response.status == 400

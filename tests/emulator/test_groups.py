@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ChatInviteLink, ForumTopic, Update
 
 from emulator import SimClient, SimError
+from tests.support.constants import BOT_ID, BOT_USERNAME
 
 ALL = [
     "message",
@@ -42,7 +43,7 @@ async def test_join_request_approve_and_decline(bot: Bot, sim: SimClient) -> Non
     assert link.invite_link.startswith("https://t.me/+")
     assert link.creates_join_request
     assert link.name == "Warga"
-    assert link.creator.id == 123456
+    assert link.creator.id == BOT_ID
     assert (await sim.action(alice["id"], "join", invite_link=link.invite_link))[
         "status"
     ] == "requested"
@@ -176,14 +177,14 @@ async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
     assert any(u.my_chat_member for u in added)
     texts = [
         "obrolan biasa",
-        "/lapor@kim_test_bot jalan",
+        f"/lapor@{BOT_USERNAME} jalan",
         "/lapor@other_bot x",
-        "hai @kim_test_bot",
+        f"hai @{BOT_USERNAME}",
     ]
     for text in texts:
         await sim.send(member["id"], text, chat_id=group["id"])
     seen = [u.message.text for u in await drain(bot) if u.message]
-    assert seen == ["/lapor@kim_test_bot jalan", "hai @kim_test_bot"]
+    assert seen == [f"/lapor@{BOT_USERNAME} jalan", f"hai @{BOT_USERNAME}"]
     await sim.call("POST", f"/sim/chats/{group['id']}/bots", {"admin": True})
     await drain(bot)
     await sim.send(member["id"], "sekarang terlihat", chat_id=group["id"])
@@ -223,4 +224,4 @@ async def test_migration_updates(bot: Bot, sim: SimClient) -> None:
     assert messages[0].migrate_to_chat_id == supergroup["id"]
     assert messages[1].migrate_from_chat_id == group["id"]
     members: list[dict[str, Any]] = supergroup["members"]
-    assert {m["user_id"] for m in members} == {admin["id"], 123456}
+    assert {m["user_id"] for m in members} == {admin["id"], BOT_ID}

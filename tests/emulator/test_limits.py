@@ -11,13 +11,14 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
 from emulator import RateLimits, SimClient, SimError
-from tests.support.stand_in import TOKEN, running_emulator
+from tests.support.constants import BOT_ID, BOT_TOKEN
+from tests.support.stand_in import running_emulator
 
 
 @pytest.fixture
 def emulator_kwargs() -> dict[str, Any]:
     """The bare token, as this module has always started its emulator."""
-    return {"tokens": [TOKEN]}
+    return {"tokens": [BOT_TOKEN]}
 
 
 async def users(sim: SimClient, count: int) -> list[int]:
@@ -80,7 +81,7 @@ async def test_limits_can_be_changed_and_disabled(bot: Bot, sim: SimClient) -> N
 
 
 async def test_no_limits_constructor() -> None:
-    async with running_emulator(tokens=[TOKEN], limits=RateLimits(enabled=False)) as (
+    async with running_emulator(tokens=[BOT_TOKEN], limits=RateLimits(enabled=False)) as (
         _emu,
         sim,
         client,
@@ -116,7 +117,7 @@ async def test_injected_429_and_5xx(bot: Bot, sim: SimClient) -> None:
         await bot.get_me()
     with pytest.raises(TelegramServerError, match="Bad Gateway"):
         await bot.get_me()
-    assert (await bot.get_me()).id == 123456
+    assert (await bot.get_me()).id == BOT_ID
     await bot.send_message(uid, "ok now")
     log = await sim.call("GET", "/sim/log", query={"method": "sendMessage"})
     assert [e["status"] for e in log["entries"]] == [429, 429, 200]
@@ -137,7 +138,7 @@ async def test_storm(bot: Bot, sim: SimClient) -> None:
     with pytest.raises(TelegramRetryAfter) as caught:
         await bot.send_message(uid, "x")
     assert caught.value.retry_after == 1
-    assert (await bot.get_me()).id == 123456  # other methods are untouched
+    assert (await bot.get_me()).id == BOT_ID  # other methods are untouched
     await asyncio.sleep(0.6)
     await bot.send_message(uid, "after the storm")
 

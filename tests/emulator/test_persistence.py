@@ -26,10 +26,9 @@ from aiohttp import web
 
 from emulator import Emulator, SimClient, make_png
 from emulator.persistence import FORMAT_VERSION, StateKeeper, dump_world, parse_state
-from tests.support.stand_in import SPEC, running_emulator
+from tests.support.constants import BOT_ID, BOT_SPEC, ROOT
+from tests.support.stand_in import running_emulator
 
-BOT_ID = 123456
-ROOT = Path(__file__).resolve().parents[2]
 ALL = [
     "message",
     "edited_message",
@@ -51,7 +50,7 @@ def running(
     path: Path, **kwargs: Any
 ) -> AbstractAsyncContextManager[tuple[Emulator, SimClient, Bot]]:
     """Run an emulator with a state file plus a user-API client and an aiogram Bot."""
-    return running_emulator(tokens=[SPEC], state_file=path, **kwargs)
+    return running_emulator(tokens=[BOT_SPEC], state_file=path, **kwargs)
 
 
 async def drain(bot: Bot) -> list[Update]:
@@ -380,7 +379,7 @@ async def test_missing_file_starts_empty(tmp_path: Path) -> None:
 
 async def test_command_line_state_file(tmp_path: Path) -> None:
     path = tmp_path / "state.json"
-    args = ["-m", "emulator", "--port", "0", "--token", SPEC, "--state-file", str(path)]
+    args = ["-m", "emulator", "--port", "0", "--token", BOT_SPEC, "--state-file", str(path)]
 
     async def run(action: Any) -> list[str]:
         process = await asyncio.create_subprocess_exec(

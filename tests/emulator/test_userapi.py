@@ -11,6 +11,7 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from emulator import Emulator, SimClient, SimError, make_png
+from tests.support.constants import BOT_ID, BOT_USERNAME
 from tests.support.stand_in import bot_at
 
 OTHER = "654321:OTHERtoken"
@@ -27,7 +28,7 @@ async def test_users_and_state(sim: SimClient) -> None:
     with pytest.raises(SimError, match="invalid or already taken"):
         await sim.create_user("Copy", username="budi_s")
     state = await sim.call("GET", "/sim/state")
-    assert [b["username"] for b in state["bots"]] == ["kim_test_bot"]
+    assert [b["username"] for b in state["bots"]] == [BOT_USERNAME]
     assert {u["id"] for u in state["users"]} == {user["id"], admin["id"]}
     details = await sim.call("GET", f"/sim/users/{user['id']}")
     assert details["started_bots"] == []
@@ -109,7 +110,7 @@ async def test_commands_get_bot_command_entity(bot: Bot, sim: SimClient) -> None
     result = await sim.start(user["id"], payload="kel-12_a")
     assert result["message"]["text"] == "/start kel-12_a"
     assert result["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
-    assert result["update_ids"] == {"123456": 1}
+    assert result["update_ids"] == {str(BOT_ID): 1}
     with pytest.raises(SimError, match="deep-link payload"):
         await sim.start(user["id"], payload="bad payload!")
 
@@ -243,7 +244,7 @@ async def test_multiple_bots_have_own_dialogs(emu: Emulator, sim: SimClient) -> 
     assert len(first) == 1
     assert len(second) == 2
     chats = await sim.call("GET", "/sim/chats", query={"user": user["id"]})
-    assert {c.get("bot_id") for c in chats} == {123456, 654321}
+    assert {c.get("bot_id") for c in chats} == {BOT_ID, 654321}
 
 
 async def test_reset_keeps_bots_and_update_ids(bot: Bot, sim: SimClient) -> None:
@@ -257,7 +258,7 @@ async def test_reset_keeps_bots_and_update_ids(bot: Bot, sim: SimClient) -> None
     assert await bot.get_updates(timeout=0) == []
     user = await sim.create_user("Baru")
     result = await sim.start(user["id"])
-    assert result["update_ids"] == {"123456": 2}
+    assert result["update_ids"] == {str(BOT_ID): 2}
 
 
 async def test_web_page_is_served(emu: Emulator) -> None:

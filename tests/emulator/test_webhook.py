@@ -14,7 +14,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from emulator import Emulator, SimClient
-from tests.support.stand_in import TOKEN, bot_at
+from tests.support.constants import BOT_TOKEN
+from tests.support.stand_in import bot_at
 
 SECRET = "s3cret-token_1"
 
@@ -22,7 +23,7 @@ SECRET = "s3cret-token_1"
 @pytest.fixture
 def emulator_kwargs() -> dict[str, Any]:
     """The bare token, and quick webhook retries."""
-    return {"tokens": [TOKEN], "webhook_backoff": 0.05}
+    return {"tokens": [BOT_TOKEN], "webhook_backoff": 0.05}
 
 
 class Receiver:

@@ -30,11 +30,15 @@ from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import add_whatsapp_routes
 from handlers.wiring import build_services
-
-PHONE_ID = "106540352242922"
-TOKEN = "EAAG-bot-test-token"
-APP_SECRET = "bot-test-app-secret"
-BAGENDUNG = "36.72.02.1001"
+from tests.support.constants import (
+    BAGENDUNG,
+    SITI_PHONE,
+    WA_APP_SECRET,
+    WA_BUSINESS_NUMBER,
+    WA_PHONE_NUMBER_ID,
+    WA_TOKEN,
+    WA_VERIFY_TOKEN,
+)
 
 
 @dataclass
@@ -50,7 +54,7 @@ class Bot:
 async def kim(config: Config, redis: Redis, clock: FixedClock) -> AsyncIterator[Bot]:
     """The emulator with WhatsApp, and KIM Bot's WhatsApp channel on its own server."""
     section = WhatsAppSection(
-        enabled=True, phone_number_id=PHONE_ID, business_number="6281234567890"
+        enabled=True, phone_number_id=WA_PHONE_NUMBER_ID, business_number=WA_BUSINESS_NUMBER
     )
     services = build_services(config.model_copy(update={"whatsapp": section}), redis, clock)
     statuses: list[DeliveryStatus] = []
@@ -59,13 +63,16 @@ async def kim(config: Config, redis: Redis, clock: FixedClock) -> AsyncIterator[
         statuses.append(status)
 
     wa = WhatsAppConfig(
-        phone_number_id=PHONE_ID, access_token=TOKEN, app_secret=APP_SECRET, status_delay=0.001
+        phone_number_id=WA_PHONE_NUMBER_ID,
+        access_token=WA_TOKEN,
+        app_secret=WA_APP_SECRET,
+        status_delay=0.001,
     )
     async with Emulator(whatsapp=wa) as emu, WaSimClient(emu.base_url) as sim:
         settings = WhatsAppSettings(
-            token=TOKEN,
-            app_secret=APP_SECRET,
-            verify_token="verify",
+            token=WA_TOKEN,
+            app_secret=WA_APP_SECRET,
+            verify_token=WA_VERIFY_TOKEN,
             api_url=emu.base_url + "/graph",
         )
         channel = WhatsAppChannel.create(
@@ -102,7 +109,7 @@ async def reply(sim: WaSimClient, key: str, after: int) -> dict[str, Any]:
 async def test_resident_subscribes_from_a_poster_link(kim: Bot) -> None:
     """DAFTAR kel_… → privacy notice with reply buttons → agree → subscribed, menu list."""
     sim = kim.sim
-    siti = await sim.wa_user("Siti", wa_id="6281311112222")
+    siti = await sim.wa_user("Siti", wa_id=SITI_PHONE)
     sent = await sim.wa_send(siti["key"], "DAFTAR kel_3672021001")
     notice = await reply(sim, siti["key"], sent["message"]["seq"])
     assert "Pemberitahuan privasi" in notice["text"]
@@ -121,7 +128,7 @@ async def test_resident_subscribes_from_a_poster_link(kim: Bot) -> None:
 async def test_statuses_reach_the_channel(kim: Bot) -> None:
     """Signed status webhooks pass KIM Bot's signature check and reach its callback."""
     sim = kim.sim
-    siti = await sim.wa_user("Siti", wa_id="6281311112222")
+    siti = await sim.wa_user("Siti", wa_id=SITI_PHONE)
     await sim.wa_send(siti["key"], "DAFTAR kel_3672021001")
     deadline = time.monotonic() + 10
     while {s.status for s in kim.statuses} != {"sent", "delivered", "read"}:

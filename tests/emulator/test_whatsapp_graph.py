@@ -26,31 +26,30 @@ from emulator import make_png
 from handlers.whatsapp.render import OutButtons, OutText, ReplyButton
 from handlers.whatsapp.send import CloudAPI, Recipient
 from handlers.whatsapp.settings import WhatsAppSettings
-from tests.support.stand_in import (
-    APP_SECRET,
-    BSUID,
-    PHONE,
-    PHONE_ID,
+from tests.support.constants import (
+    SITI_BSUID,
+    SITI_PHONE,
+    WA_APP_SECRET,
+    WA_PHONE_NUMBER_ID,
     WA_TOKEN,
-    Stand,
-    add_siti,
-    pywa_client,
+    WA_VERIFY_TOKEN,
 )
+from tests.support.stand_in import Stand, add_siti, pywa_client
 
 
 async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand) -> None:
     """Text, reply buttons, list, CTA URL, template, image (uploaded) and document by link."""
     await add_siti(stand.sim)
     wa = stand.wa
-    text = await wa.send_message(to=BSUID, text="Halo Siti")
+    text = await wa.send_message(to=SITI_BSUID, text="Halo Siti")
     assert text.id.startswith("wamid.")
     await wa.send_message(
-        to=PHONE,
+        to=SITI_PHONE,
         text="Setuju?",
         buttons=[Button("Ya", callback_data="n.yes"), Button("Tidak", callback_data="n.no")],
     )
     await wa.send_message(
-        to=PHONE,
+        to=SITI_PHONE,
         text="Pilih kecamatan:",
         buttons=SectionList(
             button_title="Pilih",
@@ -65,22 +64,26 @@ async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand)
             ],
         ),
     )
-    await wa.send_message(to=PHONE, text="Gabung:", buttons=URLButton("Buka", "https://t.me/+x"))
+    await wa.send_message(
+        to=SITI_PHONE, text="Gabung:", buttons=URLButton("Buka", "https://t.me/+x")
+    )
     template = await wa.send_template(
-        to=PHONE,
+        to=SITI_PHONE,
         name="pengumuman",
         language=TemplateLanguage.INDONESIAN,
         # pywa documents positional parameters; its stubs type them as BodyText
         params=[BodyText.params("Kerja bakti", "Minggu")],  # type: ignore[arg-type]
     )
     assert template.id.startswith("wamid.")
-    image = await wa.send_image(to=BSUID, image=make_png(), caption="Poster", mime_type="image/png")
+    image = await wa.send_image(
+        to=SITI_BSUID, image=make_png(), caption="Poster", mime_type="image/png"
+    )
     assert image.uploaded_media is not None
     await wa.send_document(
-        to=PHONE, document="https://kim.example.id/surat.pdf", filename="surat.pdf"
+        to=SITI_PHONE, document="https://kim.example.id/surat.pdf", filename="surat.pdf"
     )
 
-    messages = await stand.sim.wa_messages(BSUID)
+    messages = await stand.sim.wa_messages(SITI_BSUID)
     assert [m["direction"] for m in messages] == ["in"] + ["out"] * 7
     _, plain, buttons, listed, link, filled, photo, document = messages
     assert plain["text"] == "Halo Siti"
@@ -105,7 +108,7 @@ async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand)
     url = await wa.get_media_url(image.uploaded_media.id)
     assert await wa.get_media_bytes(url.url) == make_png()
     deliveries = await stand.sim.call("GET", "/sim/wa/deliveries")
-    assert deliveries == {"total": 7, "recipients": {BSUID: 7}}
+    assert deliveries == {"total": 7, "recipients": {SITI_BSUID: 7}}
     log = await stand.sim.call("GET", "/sim/wa/log", query={"endpoint": "messages"})
     assert [e["type"] for e in log["entries"]] == [
         "text",
@@ -123,21 +126,21 @@ async def test_kim_bots_sender_talks_to_the_stand_in_through_its_api_url(stand: 
     await add_siti(stand.sim)
     settings = WhatsAppSettings(
         token=WA_TOKEN,
-        app_secret=APP_SECRET,
-        verify_token="verify",
+        app_secret=WA_APP_SECRET,
+        verify_token=WA_VERIFY_TOKEN,
         api_url=stand.emu.base_url + "/graph",
     )
-    sender = CloudAPI.connect(settings, PHONE_ID, retry_delays=(0.0,))
+    sender = CloudAPI.connect(settings, WA_PHONE_NUMBER_ID, retry_delays=(0.0,))
     try:
         buttons = OutButtons("Setuju?", (ReplyButton("y", "Ya"), ReplyButton("n", "Tidak")))
-        delivery = await sender.send(Recipient(BSUID, PHONE), [OutText("Halo"), buttons])
+        delivery = await sender.send(Recipient(SITI_BSUID, SITI_PHONE), [OutText("Halo"), buttons])
         assert (delivery.outcome, delivery.sent) == ("sent", 2)
-        await stand.sim.wa_window(BSUID, open=False)
-        late = await sender.send(Recipient(BSUID, PHONE), [OutText("Masih di sana?")])
+        await stand.sim.wa_window(SITI_BSUID, open=False)
+        late = await sender.send(Recipient(SITI_BSUID, SITI_PHONE), [OutText("Masih di sana?")])
         assert (late.outcome, late.error_code) == ("outside_window", 131047)
     finally:
         await sender.aclose()
-    texts = [m["text"] for m in await stand.sim.wa_messages(BSUID, from_business=1)]
+    texts = [m["text"] for m in await stand.sim.wa_messages(SITI_BSUID, from_business=1)]
     assert texts == ["Halo", "Setuju?"]
 
 
@@ -147,7 +150,7 @@ async def test_bad_token_is_a_401_oauth_exception(stand: Stand) -> None:
     wa, session = pywa_client(stand.emu.base_url, token="not-the-token")
     try:
         with pytest.raises(ExpiredAccessToken) as caught:
-            await wa.send_message(to=PHONE, text="Halo")
+            await wa.send_message(to=SITI_PHONE, text="Halo")
     finally:
         await session.aclose()
     assert caught.value.status_code == 401
@@ -163,8 +166,8 @@ async def test_meta_error_shape_and_validation(stand: Stand) -> None:
     wa = stand.wa
     session = stand.wa.api._session
     raw = await session.post(
-        f"/{PHONE_ID}/messages",
-        json={"messaging_product": "whatsapp", "to": PHONE, "type": "text", "text": {}},
+        f"/{WA_PHONE_NUMBER_ID}/messages",
+        json={"messaging_product": "whatsapp", "to": SITI_PHONE, "type": "text", "text": {}},
     )
     assert raw.status_code == 400
     error = raw.json()["error"]
@@ -173,37 +176,39 @@ async def test_meta_error_shape_and_validation(stand: Stand) -> None:
     assert "text['body']" in error["error_data"]["details"]
 
     with pytest.raises(WhatsAppError) as too_long:
-        await wa.send_message(to=PHONE, text="x" * 4097)
+        await wa.send_message(to=SITI_PHONE, text="x" * 4097)
     assert too_long.value.code == 100
     assert "4096" in str(too_long.value.details)
     four = [Button(f"B{i}", callback_data=f"b{i}") for i in range(4)]
     with pytest.raises(InvalidParameter):
-        await wa.send_message(to=PHONE, text="Pilih", buttons=four)
+        await wa.send_message(to=SITI_PHONE, text="Pilih", buttons=four)
     with pytest.raises(InvalidParameter) as title:
-        await wa.send_message(to=PHONE, text="Pilih", buttons=[Button("x" * 21, "b")])
+        await wa.send_message(to=SITI_PHONE, text="Pilih", buttons=[Button("x" * 21, "b")])
     assert "Max length: 20" in str(title.value.details)
     rows = [SectionRow(f"Row {i}", callback_data=f"r{i}") for i in range(11)]
     with pytest.raises(InvalidParameter) as many:
         await wa.send_message(
-            to=PHONE, text="Pilih", buttons=SectionList("Pilih", [Section("A", rows)])
+            to=SITI_PHONE, text="Pilih", buttons=SectionList("Pilih", [Section("A", rows)])
         )
     assert "10" in str(many.value.details)
     with pytest.raises(InvalidParameter):
         await wa.send_message(
-            to=PHONE,
+            to=SITI_PHONE,
             text="Pilih",
             buttons=SectionList("Pilih", [Section("A", [SectionRow("y" * 25, "r")])]),
         )
     long_description = SectionRow("Row", "r", description="d" * 73)
     with pytest.raises(InvalidParameter):
         await wa.send_message(
-            to=PHONE, text="Pilih", buttons=SectionList("Pilih", [Section("A", [long_description])])
+            to=SITI_PHONE,
+            text="Pilih",
+            buttons=SectionList("Pilih", [Section("A", [long_description])]),
         )
     with pytest.raises(WhatsAppError) as body:
-        await wa.send_message(to=PHONE, text="b" * 1025, buttons=[Button("Ya", "y")])
+        await wa.send_message(to=SITI_PHONE, text="b" * 1025, buttons=[Button("Ya", "y")])
     assert body.value.code == 100
     assert "1024" in str(body.value.details)
-    assert len(await stand.sim.wa_messages(BSUID, from_business=1)) == 0
+    assert len(await stand.sim.wa_messages(SITI_BSUID, from_business=1)) == 0
 
 
 async def test_window_templates_and_recipients(stand: Stand) -> None:
@@ -211,15 +216,15 @@ async def test_window_templates_and_recipients(stand: Stand) -> None:
     await add_siti(stand.sim, write=False)
     wa = stand.wa
     with pytest.raises(ReEngagementMessage) as outside:
-        await wa.send_message(to=PHONE, text="Halo")
+        await wa.send_message(to=SITI_PHONE, text="Halo")
     assert outside.value.code == 131047
     assert outside.value.raw["error_subcode"] == 2494010
-    await wa.send_template(to=PHONE, name="sapaan", language=TemplateLanguage.ENGLISH_US)
+    await wa.send_template(to=SITI_PHONE, name="sapaan", language=TemplateLanguage.ENGLISH_US)
     with pytest.raises(TemplateNotExists):
-        await wa.send_template(to=PHONE, name="sapaan", language=TemplateLanguage.INDONESIAN)
+        await wa.send_template(to=SITI_PHONE, name="sapaan", language=TemplateLanguage.INDONESIAN)
     with pytest.raises(TemplateParamCountMismatch):
         await wa.send_template(
-            to=PHONE,
+            to=SITI_PHONE,
             name="pengumuman",
             language=TemplateLanguage.INDONESIAN,
             params=[BodyText.params("satu")],  # type: ignore[arg-type]
@@ -229,19 +234,19 @@ async def test_window_templates_and_recipients(stand: Stand) -> None:
             to="6289999999999", name="sapaan", language=TemplateLanguage.ENGLISH_US
         )
 
-    await stand.sim.wa_send(PHONE, "halo")
-    await wa.send_message(to=PHONE, text="Halo, ada yang bisa dibantu?")
-    await stand.sim.wa_window(PHONE, age_hours=23.9)
-    await wa.send_message(to=PHONE, text="Masih di dalam jendela")
-    await stand.sim.wa_window(PHONE, age_hours=24.1)
+    await stand.sim.wa_send(SITI_PHONE, "halo")
+    await wa.send_message(to=SITI_PHONE, text="Halo, ada yang bisa dibantu?")
+    await stand.sim.wa_window(SITI_PHONE, age_hours=23.9)
+    await wa.send_message(to=SITI_PHONE, text="Masih di dalam jendela")
+    await stand.sim.wa_window(SITI_PHONE, age_hours=24.1)
     with pytest.raises(ReEngagementMessage):
-        await wa.send_message(to=PHONE, text="Terlambat")
+        await wa.send_message(to=SITI_PHONE, text="Terlambat")
 
     await stand.sim.wa_config(bsuid_recipients=False)
-    await stand.sim.wa_window(PHONE)
+    await stand.sim.wa_window(SITI_PHONE)
     with pytest.raises(BSUIDRecipientNotSupported):
-        await wa.send_message(to=BSUID, text="Halo")
-    await wa.send_message(to=PHONE, text="Lewat nomor")
+        await wa.send_message(to=SITI_BSUID, text="Halo")
+    await wa.send_message(to=SITI_PHONE, text="Lewat nomor")
 
 
 async def test_throughput_and_pair_limits(stand: Stand) -> None:
@@ -250,17 +255,17 @@ async def test_throughput_and_pair_limits(stand: Stand) -> None:
     other = await stand.sim.wa_user("Budi", wa_id="6281322223333")
     await stand.sim.wa_send(other["key"], "halo")
     await stand.sim.wa_config(throughput_per_second=2)
-    await stand.wa.send_message(to=PHONE, text="1")
+    await stand.wa.send_message(to=SITI_PHONE, text="1")
     await stand.wa.send_message(to="6281322223333", text="2")
     with pytest.raises(RateLimitHit) as throughput:
-        await stand.wa.send_message(to=PHONE, text="3")
+        await stand.wa.send_message(to=SITI_PHONE, text="3")
     assert throughput.value.raw["error_subcode"] == 2494055
 
     await stand.sim.wa_config(throughput_per_second=1000, pair_limit=3, pair_window=30)
     for n in range(3):
-        await stand.wa.send_message(to=PHONE, text=f"pesan {n}")
+        await stand.wa.send_message(to=SITI_PHONE, text=f"pesan {n}")
     with pytest.raises(TooManyMessages):
-        await stand.wa.send_message(to=PHONE, text="satu lagi")
+        await stand.wa.send_message(to=SITI_PHONE, text="satu lagi")
     await stand.wa.send_message(to="6281322223333", text="orang lain masih bisa")
     codes = await stand.sim.call("GET", "/sim/wa/log", query={"status": 400})
     assert [e["code"] for e in codes["entries"]] == [130429, 131056]
@@ -272,17 +277,17 @@ async def test_fault_injection_and_storm(stand: Stand) -> None:
     await stand.sim.wa_fault(131056, count=2)
     for _ in range(2):
         with pytest.raises(TooManyMessages):
-            await stand.wa.send_message(to=PHONE, text="x")
-    await stand.wa.send_message(to=PHONE, text="sudah normal")
+            await stand.wa.send_message(to=SITI_PHONE, text="x")
+    await stand.wa.send_message(to=SITI_PHONE, text="sudah normal")
     await stand.sim.wa_fault(2, status=503)
     with pytest.raises(WhatsAppError) as server:
-        await stand.wa.send_message(to=PHONE, text="x")
+        await stand.wa.send_message(to=SITI_PHONE, text="x")
     assert server.value.status_code == 503
     await stand.sim.call("POST", "/sim/wa/faults/storm", {"seconds": 30})
     with pytest.raises(RateLimitHit):
-        await stand.wa.send_message(to=PHONE, text="x")
+        await stand.wa.send_message(to=SITI_PHONE, text="x")
     faults = await stand.sim.call("DELETE", "/sim/wa/faults")
     assert faults == {"rules": [], "storm": None}
-    await stand.wa.send_message(to=PHONE, text="badai reda")
-    texts = [m["text"] for m in await stand.sim.wa_messages(PHONE, from_business=1)]
+    await stand.wa.send_message(to=SITI_PHONE, text="badai reda")
+    texts = [m["text"] for m in await stand.sim.wa_messages(SITI_PHONE, from_business=1)]
     assert texts == ["sudah normal", "badai reda"]

@@ -3,6 +3,7 @@
 Plain modules, no fixtures (pytest finds those only in conftest.py files, which build on
 these):
 
+- `constants`: one definition each of the paths, region codes, tokens and ids tests share;
 - `admins`: a Cilegon config with admins of every kind, and a Dispatch that records;
 - `dialog`: the core's side of a dialogue table: a resident talking to `Conversations`;
 - `graph`: a Graph API stand-in behind `httpx.MockTransport`;
@@ -18,6 +19,7 @@ these):
 
 __all__ = [
     "admins",
+    "constants",
     "dialog",
     "graph",
     "people",

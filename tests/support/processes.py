@@ -19,10 +19,7 @@ import yaml
 from bot.platform.config import Config
 from emulator import SimClient
 from handlers import processes
-from tests.conftest import ROOT
-
-TOKEN = "424242:E2E-token-for-the-local-emulator"
-BOT_ID = 424242
+from tests.support.constants import BOT_SPEC, BOT_TOKEN, ROOT
 
 
 def free_port() -> int:
@@ -82,7 +79,7 @@ def start_emulator(tmp: Path, **flags: Any) -> tuple[Process, str]:
         "--port",
         str(port),
         "--token",
-        TOKEN + ":kim_e2e_bot",
+        BOT_SPEC,
     ]
     for flag, value in flags.items():
         name = "--" + flag.replace("_", "-")
@@ -113,7 +110,7 @@ def start_bot(
     """`kimbot run` (polling, or webhook on `webhook_port`) against the emulator."""
     env = dict(
         os.environ,
-        KIMBOT_TELEGRAM_TOKEN=TOKEN,
+        KIMBOT_TELEGRAM_TOKEN=BOT_TOKEN,
         KIMBOT_TELEGRAM_API_URL=api_url,
         REDIS_URL=redis_url,
         KIMBOT_DATA_DIR=str(tmp / "data"),

@@ -19,18 +19,19 @@ from pywa_async.client import WhatsApp
 from emulator import Emulator, SimClient
 from emulator.whatsapp import WaSimClient, WhatsAppConfig
 from handlers.whatsapp.webhook import signature_valid
-
-PHONE_ID = "106540352242922"
-TOKEN = "123456:TESTtoken"
-SPEC = f"{TOKEN}:kim_test_bot"  # the token with a username, as Emulator(tokens=...) takes it
-WA_TOKEN = "EAAG-test-token-123"
-APP_SECRET = "test-app-secret-456"
-PHONE = "6281311112222"
-BSUID = "ID.1649738043044942"
+from tests.support.constants import (
+    BOT_TOKEN,
+    SITI_BSUID,
+    SITI_PHONE,
+    WA_APP_SECRET,
+    WA_PHONE_NUMBER_ID,
+    WA_TOKEN,
+    WA_VERIFY_TOKEN,
+)
 
 
 @asynccontextmanager
-async def bot_at(base_url: str, token: str = TOKEN) -> AsyncIterator[Bot]:
+async def bot_at(base_url: str, token: str = BOT_TOKEN) -> AsyncIterator[Bot]:
     """An aiogram Bot talking to the emulator at base_url; its session is closed on exit."""
     bot = Bot(token, session=AiohttpSession(api=TelegramAPIServer.from_base(base_url)))
     try:
@@ -41,7 +42,7 @@ async def bot_at(base_url: str, token: str = TOKEN) -> AsyncIterator[Bot]:
 
 @asynccontextmanager
 async def running_emulator(**kwargs: Any) -> AsyncIterator[tuple[Emulator, SimClient, Bot]]:
-    """Run Emulator(**kwargs) with an aiogram Bot for TOKEN and a user-API client on it."""
+    """Run Emulator(**kwargs) with an aiogram Bot for BOT_TOKEN and a user-API client on it."""
     async with (
         Emulator(**kwargs) as emu,
         bot_at(emu.base_url) as bot,
@@ -66,7 +67,7 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
 class Receiver:
     """A small aiohttp webhook receiver that checks the signature and keeps every body."""
 
-    secret: str = APP_SECRET
+    secret: str = WA_APP_SECRET
     bodies: list[dict[str, Any]] = field(default_factory=list)
     signed: list[bool] = field(default_factory=list)
     fail_next: int = 0
@@ -109,12 +110,12 @@ def pywa_client(base_url: str, token: str = WA_TOKEN) -> tuple[WhatsApp, httpx.A
     """A pywa_async client pointed at the stand-in exactly as KIM Bot's CloudAPI points it."""
     session = httpx.AsyncClient(timeout=10.0)
     wa = WhatsApp(
-        phone_id=PHONE_ID,
+        phone_id=WA_PHONE_NUMBER_ID,
         token=token,
         session=session,
         server=None,
-        verify_token="verify",
-        app_secret=APP_SECRET,
+        verify_token=WA_VERIFY_TOKEN,
+        app_secret=WA_APP_SECRET,
         validate_updates=True,
     )
     session.base_url = httpx.URL(base_url + "/graph" + session.base_url.path)
@@ -136,9 +137,9 @@ def stand_in_config(receiver: Receiver, **rules: Any) -> WhatsAppConfig:
     """The test business number: two approved templates, fast statuses."""
     settings: dict[str, Any] = {"status_delay": 0.005, "webhook_backoff": 0.01} | rules
     return WhatsAppConfig(
-        phone_number_id=PHONE_ID,
+        phone_number_id=WA_PHONE_NUMBER_ID,
         access_token=WA_TOKEN,
-        app_secret=APP_SECRET,
+        app_secret=WA_APP_SECRET,
         webhook_url=receiver.url,
         templates=["pengumuman:id:2", ("sapaan", "en_US", 0)],
         **settings,
@@ -159,7 +160,7 @@ async def running_stand(receiver: Receiver, **rules: Any) -> AsyncIterator[Stand
 
 async def add_siti(sim: WaSimClient, write: bool = True) -> dict[str, Any]:
     """Siti, with a phone number and a BSUID; by default she wrote first (window open)."""
-    user = await sim.wa_user("Siti", wa_id=PHONE, user_id=BSUID)
+    user = await sim.wa_user("Siti", wa_id=SITI_PHONE, user_id=SITI_BSUID)
     if write:
-        await sim.wa_send(BSUID, "DAFTAR kel_3672021001")
+        await sim.wa_send(SITI_BSUID, "DAFTAR kel_3672021001")
     return user

@@ -31,8 +31,9 @@ from aiogram.types import (
     User,
 )
 
-BOT_USER = User(id=42, is_bot=True, first_name="KIM Bot", username="kim_test_bot")
-TOKEN = "42:TEST-token-for-the-mocked-session-000"
+from tests.support.constants import BOT_ID, BOT_USERNAME
+
+BOT_USER = User(id=BOT_ID, is_bot=True, first_name="KIM Bot", username=BOT_USERNAME)
 
 
 class MockedSession(BaseSession):

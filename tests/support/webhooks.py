@@ -16,12 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-PHONE_NUMBER_ID = "106540352242922"
-BUSINESS_NUMBER = "6281234567890"
-WABA_ID = "102290129340398"
-APP_SECRET = "5f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d"
-VERIFY_TOKEN = "kim-verify-7Qx"
-TOKEN = "EAAG-test-access-token-000111222333444555666"
+from tests.support.constants import SITI_PHONE, WA_APP_SECRET, WA_PHONE_NUMBER_ID, WABA_ID
 
 
 @dataclass(frozen=True)
@@ -29,7 +24,7 @@ class Person:
     """A WhatsApp user: business-scoped id, phone number (None when hidden), profile name."""
 
     user_id: str
-    phone: str | None = "6281311112222"
+    phone: str | None = SITI_PHONE
     name: str = "Siti"
     bsuid_fields: bool = True
 
@@ -39,7 +34,7 @@ class Person:
         return self.user_id if self.bsuid_fields else str(self.phone)
 
 
-def sign(body: bytes, secret: str = APP_SECRET) -> str:
+def sign(body: bytes, secret: str = WA_APP_SECRET) -> str:
     """The X-Hub-Signature-256 header Meta sends with `body`."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -52,7 +47,7 @@ def encode(payload: dict[str, Any]) -> bytes:
 class Payloads:
     """Builds webhook bodies with fresh WhatsApp message ids."""
 
-    def __init__(self, phone_number_id: str = PHONE_NUMBER_ID) -> None:
+    def __init__(self, phone_number_id: str = WA_PHONE_NUMBER_ID) -> None:
         self.phone_number_id = phone_number_id
         self._ids = itertools.count(1)
         self._clock = itertools.count(1_790_000_000)

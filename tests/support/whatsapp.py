@@ -26,25 +26,22 @@ from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import SIGNATURE_HEADER, WEBHOOK_PATH, add_whatsapp_routes
-from tests.support.graph import GraphAPI, Sent
-from tests.support.webhooks import (
-    APP_SECRET,
-    BUSINESS_NUMBER,
-    PHONE_NUMBER_ID,
-    TOKEN,
-    VERIFY_TOKEN,
-    Payloads,
-    Person,
-    encode,
-    sign,
+from tests.support.constants import (
+    WA_APP_SECRET,
+    WA_BUSINESS_NUMBER,
+    WA_PHONE_NUMBER_ID,
+    WA_TOKEN,
+    WA_VERIFY_TOKEN,
 )
+from tests.support.graph import GraphAPI, Sent
+from tests.support.webhooks import Payloads, Person, encode, sign
 
 BREAKS_THE_CORE = "💥 please fail"  # a text the test conversations raise on
 
 SETTINGS = WhatsAppSettings(
-    token=TOKEN,
-    app_secret=APP_SECRET,
-    verify_token=VERIFY_TOKEN,
+    token=WA_TOKEN,
+    app_secret=WA_APP_SECRET,
+    verify_token=WA_VERIFY_TOKEN,
     api_url="http://graph.test",
 )
 
@@ -52,7 +49,7 @@ SETTINGS = WhatsAppSettings(
 def with_whatsapp(config: Config) -> Config:
     """`config` with WhatsApp enabled on the test business number."""
     whatsapp = WhatsApp(
-        enabled=True, phone_number_id=PHONE_NUMBER_ID, business_number=BUSINESS_NUMBER
+        enabled=True, phone_number_id=WA_PHONE_NUMBER_ID, business_number=WA_BUSINESS_NUMBER
     )
     return config.model_copy(update={"whatsapp": whatsapp})
 

@@ -7,11 +7,10 @@ import pytest
 
 from bot.platform.addresses import Address
 from bot.platform.store import Redis
+from tests.support.constants import BAGENDUNG
 from tests.support.storage import everything_in
 from tests.support.webhooks import Person
 from tests.support.whatsapp import WhatsAppWorld, play
-
-BAGENDUNG = "36.72.02.1001"
 
 BY_LIST = {
     "id": [

@@ -20,20 +20,27 @@ from handlers.whatsapp.render import (
 )
 from handlers.whatsapp.send import CloudAPI, Recipient, routable
 from handlers.whatsapp.settings import WhatsAppSettings
+from tests.support.constants import (
+    SITI_BSUID,
+    SITI_PHONE,
+    WA_APP_SECRET,
+    WA_PHONE_NUMBER_ID,
+    WA_TOKEN,
+    WA_VERIFY_TOKEN,
+)
 from tests.support.graph import GraphAPI
-from tests.support.webhooks import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN
 
-BSUID = "ID.1649738043044942"
-PHONE = "6281311112222"
-SITI = Recipient(BSUID, PHONE)
+SITI = Recipient(SITI_BSUID, SITI_PHONE)
 
 
 @pytest.fixture
 async def sender(graph: GraphAPI) -> AsyncIterator[CloudAPI]:
     """A sender on the stand-in, talking to Meta's default URL, retrying without waiting."""
-    settings = WhatsAppSettings(token=TOKEN, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN)
+    settings = WhatsAppSettings(
+        token=WA_TOKEN, app_secret=WA_APP_SECRET, verify_token=WA_VERIFY_TOKEN
+    )
     session = httpx.AsyncClient(transport=graph.transport())
-    s = CloudAPI.connect(settings, PHONE_NUMBER_ID, session, retry_delays=(0.0, 0.0))
+    s = CloudAPI.connect(settings, WA_PHONE_NUMBER_ID, session, retry_delays=(0.0, 0.0))
     yield s
     await s.aclose()
 
@@ -57,9 +64,12 @@ async def test_each_message_kind_is_the_cloud_api_json(sender: CloudAPI, graph: 
     assert (delivery.outcome, delivery.sent) == ("sent", 7)
     bodies = [s.body for s in graph.sent]
     assert all(
-        s.url == f"https://graph.facebook.com/v26.0/{PHONE_NUMBER_ID}/messages" for s in graph.sent
+        s.url == f"https://graph.facebook.com/v26.0/{WA_PHONE_NUMBER_ID}/messages"
+        for s in graph.sent
     )
-    assert all(b["recipient"] == BSUID and b["messaging_product"] == "whatsapp" for b in bodies)
+    assert all(
+        b["recipient"] == SITI_BSUID and b["messaging_product"] == "whatsapp" for b in bodies
+    )
     assert bodies[0]["text"] == {"body": "Halo", "preview_url": False}
     assert bodies[1]["interactive"] == {
         "type": "button",
@@ -127,10 +137,10 @@ async def test_bsuid_not_supported_falls_back_to_the_phone_number(
     graph.failures = [(400, 131062)]
     delivery = await sender.send(SITI, [OutText("a"), OutText("b")])
     assert (delivery.outcome, delivery.sent) == ("sent", 2)
-    assert [s.recipient for s in graph.sent] == [BSUID, PHONE, PHONE]
-    assert graph.sent[1].body["to"] == PHONE
+    assert [s.recipient for s in graph.sent] == [SITI_BSUID, SITI_PHONE, SITI_PHONE]
+    assert graph.sent[1].body["to"] == SITI_PHONE
     graph.failures = [(400, 131062)]
-    without_phone = await sender.send(Recipient(BSUID), [OutText("c")])
+    without_phone = await sender.send(Recipient(SITI_BSUID), [OutText("c")])
     assert (without_phone.outcome, without_phone.error_code) == ("failed", 131062)
 
 
@@ -150,7 +160,7 @@ async def test_other_errors_and_network_failures_stop_the_reply(
 async def test_ids_pywa_would_take_for_groups_are_refused(
     sender: CloudAPI, graph: GraphAPI, chat_id: str
 ) -> None:
-    """pywa sends anything that is not a BSUID or digits to a group: never attempted."""
+    """pywa sends anything that is not a SITI_BSUID or digits to a group: never attempted."""
     assert not routable(chat_id)
     delivery = await sender.send(Recipient(chat_id), [OutText("x")])
     assert delivery.outcome == "unroutable"
@@ -159,7 +169,7 @@ async def test_ids_pywa_would_take_for_groups_are_refused(
 
 def test_routable_ids() -> None:
     """BSUIDs, parent BSUIDs and phone numbers are people."""
-    assert all(routable(i) for i in ("ID.1649738043044942", "US.ENT.11815799212886844830", PHONE))
+    assert all(routable(i) for i in (SITI_BSUID, "US.ENT.11815799212886844830", SITI_PHONE))
 
 
 async def test_logs_never_show_the_token_the_recipient_or_the_text(
@@ -172,13 +182,20 @@ async def test_logs_never_show_the_token_the_recipient_or_the_text(
         await sender.send(SITI, [OutText("rahasia warga")])
     text = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     assert "131009" in text
-    for secret in (TOKEN, BSUID, PHONE, "rahasia warga", APP_SECRET, VERIFY_TOKEN):
+    for secret in (
+        WA_TOKEN,
+        SITI_BSUID,
+        SITI_PHONE,
+        "rahasia warga",
+        WA_APP_SECRET,
+        WA_VERIFY_TOKEN,
+    ):
         assert secret not in text
 
 
 def test_settings_repr_hides_secrets() -> None:
     """repr shows the API URL only."""
-    settings = WhatsAppSettings(TOKEN, APP_SECRET, VERIFY_TOKEN, "http://graph.test")
+    settings = WhatsAppSettings(WA_TOKEN, WA_APP_SECRET, WA_VERIFY_TOKEN, "http://graph.test")
     assert repr(settings) == "WhatsAppSettings(api_url='http://graph.test')"
-    assert BSUID not in repr(SITI)
-    assert PHONE not in repr(SITI)
+    assert SITI_BSUID not in repr(SITI)
+    assert SITI_PHONE not in repr(SITI)
