@@ -9,7 +9,7 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,7 @@ import pytest
 from emulator.whatsapp.client import WaSimClient
 from tests.support.constants import ROOT
 from tests.support.people import Person, body
+from tests.support.press import find_label
 from tests.support.processes import Process, free_port
 
 pytestmark = pytest.mark.e2e
@@ -80,15 +81,9 @@ async def test_one_broadcast_reaches_whatsapp_and_telegram_once(
         wa_user = await sim.wa_user("Joko (WhatsApp)")
         wa = str(wa_user["user_id"] or wa_user["wa_id"])
         await sim.wa_send(wa, "DAFTAR kel_3672021001")
-        consent = await _wait_wa(
-            sim,
-            wa,
-            lambda m: any(str(b.get("title", "")).startswith("✅") for b in m.get("buttons") or []),
-        )
-        agree = next(
-            b["title"] for b in consent["buttons"] if str(b.get("title", "")).startswith("✅")
-        )
-        await sim.wa_press(wa, title=agree)
+        consent = await _wait_wa(sim, wa, lambda m: bool(m.get("buttons")))
+        titles = [str(b.get("title", "")) for b in consent["buttons"]]
+        await sim.wa_press(wa, title=titles[find_label(titles, "✅")])
         await _wait_wa(sim, wa, lambda m: "Kelurahan Bagendung" in str(m.get("text")))
 
         admin = Person(sim, {"id": world["admin"]})
@@ -111,7 +106,10 @@ async def test_one_broadcast_reaches_whatsapp_and_telegram_once(
         assert wa_copies[0]["type"] == "text"  # inside the 24-hour window: no template
 
 
-async def _wait_wa(sim: WaSimClient, ref: str, matches: Any, seconds: float = 30) -> dict[str, Any]:
+async def _wait_wa(
+    sim: WaSimClient, ref: str, matches: Callable[[dict[str, Any]], bool], seconds: float = 30
+) -> dict[str, Any]:
+    """The first message the business sent `ref` that `matches`, waiting up to `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for message in await sim.wa_messages(ref, from_business=1):

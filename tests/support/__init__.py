@@ -8,6 +8,7 @@ these):
 - `dialog`: the core's side of a dialogue table: a resident talking to `Conversations`;
 - `graph`: a Graph API stand-in behind `httpx.MockTransport`;
 - `people`: Telegram users of the emulator in end-to-end tests, acting by what they see;
+- `press`: one way to find the button a person means by its label, for every channel;
 - `processes`: the emulator and `kimbot run` as child processes;
 - `stand_in`: the in-process emulator from the test's side: aiogram Bots, pywa clients,
   webhook receivers;
@@ -23,6 +24,7 @@ __all__ = [
     "dialog",
     "graph",
     "people",
+    "press",
     "processes",
     "stand_in",
     "storage",

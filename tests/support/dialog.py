@@ -1,7 +1,7 @@
 """Dialogue tables: a resident's side of a conversation with the core, and its checks.
 
 A table is a list of (resident does, bot answers) pairs:
-- "/cmd args" sends a command, "[Label]" presses the button whose label contains Label,
+- "/cmd args" sends a command, "[Label]" presses the button Label means (`tests.support.press`),
   "<photo>", "<sticker>", "<voice>", "<location>" send that kind of message, anything
   else is typed text;
 - the expected answer is a substring of the bot's replies (title, text, notice and
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from bot.dialogs import Conversations
 from bot.platform.addresses import Address
 from bot.platform.messages import Incoming, MediaRef, Reply
+from tests.support.press import find_label
 
 KINDS = {"<photo>", "<sticker>", "<voice>", "<location>", "<document>", "<contact>"}
 
@@ -55,11 +56,9 @@ class Resident:
         return Incoming(a, "text", text=action, language_code=lang)
 
     def press(self, label: str) -> list[Reply]:
-        """Press the newest button whose label contains `label`."""
-        for text, data in reversed(self.buttons):
-            if label in text:
-                return self.press_data(data)
-        raise AssertionError(f"no button {label!r}; have {[t for t, _ in self.buttons]}")
+        """Press the button of the newest choices that `label` means."""
+        _, data = self.buttons[find_label([text for text, _ in self.buttons], label)]
+        return self.press_data(data)
 
     def press_data(self, data: str) -> list[Reply]:
         """Press a button by its raw data (old, forged, or current)."""

@@ -34,6 +34,7 @@ from tests.support.constants import (
     WA_VERIFY_TOKEN,
 )
 from tests.support.graph import GraphAPI, Sent
+from tests.support.press import find_label
 from tests.support.webhooks import Payloads, Person, encode, sign
 
 BREAKS_THE_CORE = "💥 please fail"  # a text the test conversations raise on
@@ -127,30 +128,46 @@ class WhatsAppWorld:
             return await self.deliver(p.text(person, str(self.number_of(person, action[1:]))))
         return await self.deliver(p.text(person, action))
 
-    def last_choices(self, person: Person) -> tuple[Sent, list[tuple[str, str, str]]]:
-        """The newest message to `person` that offered choices, and the choices."""
+    def last_choices(self, person: Person) -> Sent:
+        """The newest message to `person` that offered choices (interactive or numbered)."""
         for sent in reversed(self.graph.to(person.chat_id)):
-            if sent.choices:
-                return sent, sent.choices
+            if offered(sent):
+                return sent
         raise AssertionError("no message with choices was sent to this person")
 
     async def press(self, person: Person, label: str) -> list[Sent]:
-        """Press the newest button or list row whose title or description contains `label`."""
-        sent, choices = self.last_choices(person)
-        for data, title, description in choices:
-            if label in title or label in description:
-                if sent.kind == "button":
-                    return await self.deliver(self.payloads.button_reply(person, data, title))
-                return await self.deliver(self.payloads.list_reply(person, data, title))
-        raise AssertionError(f"no choice {label!r}; have {[c[1] for c in choices]}")
+        """Press the reply button or list row `label` means; a numbered choice is typed."""
+        sent = self.last_choices(person)
+        if not sent.choices:
+            return await self.deliver(
+                self.payloads.text(person, str(self.number_of(person, label)))
+            )
+        data, title, _ = sent.choices[find_label(offered(sent), label)]
+        if sent.kind == "button":
+            return await self.deliver(self.payloads.button_reply(person, data, title))
+        return await self.deliver(self.payloads.list_reply(person, data, title))
 
     def number_of(self, person: Person, label: str) -> int:
-        """The 1-based number of the newest choice containing `label`."""
-        _, choices = self.last_choices(person)
-        for number, (_, title, description) in enumerate(choices, 1):
-            if label in title or label in description:
-                return number
-        raise AssertionError(f"no choice {label!r}")
+        """The number (from 1) of the newest choice `label` means, as the core numbers them."""
+        return find_label(offered(self.last_choices(person)), label) + 1
+
+
+def numbered(text: str) -> list[str]:
+    """The labels of a numbered choice list ("1. Cilegon" lines), in number order."""
+    labels: list[str] = []
+    for line in text.splitlines():
+        number, dot, label = line.partition(". ")
+        if dot and number == str(len(labels) + 1):
+            labels.append(label)
+    return labels
+
+
+def offered(sent: Sent) -> list[str]:
+    """The choice labels a person reads on a message: a shortened row title stands whole in
+    its description; more than ten choices come as a numbered list in the text."""
+    if sent.choices:
+        return [description or title for _, title, description in sent.choices]
+    return numbered(sent.text)
 
 
 def shown(sent: list[Sent]) -> str:

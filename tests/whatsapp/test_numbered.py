@@ -6,14 +6,13 @@ toggles and Done) — more than a WhatsApp list holds.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from bot.platform.addresses import Address
 from bot.platform.config import Config, Komunitas
+from tests.support.press import find_label
 from tests.support.webhooks import Person
-from tests.support.whatsapp import WhatsAppWorld, play
+from tests.support.whatsapp import WhatsAppWorld, numbered, play
 
 
 @pytest.fixture
@@ -25,11 +24,7 @@ def wa_config(wa_config: Config) -> Config:
 
 def number_of(text: str, label: str) -> str:
     """The number in front of `label` in a numbered list."""
-    for line in text.splitlines():
-        match = re.match(r"^(\d+)\. (.*)$", line)
-        if match and label in match.group(2):
-            return match.group(1)
-    raise AssertionError(f"{label!r} is not numbered in:\n{text}")
+    return str(find_label(numbered(text), label) + 1)
 
 
 async def test_thirteen_choices_are_numbered_and_a_typed_number_picks_one(
