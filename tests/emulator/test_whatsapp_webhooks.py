@@ -158,7 +158,7 @@ async def test_inbound_actions_are_payloads_kim_bot_parses(stand: Stand) -> None
 
 
 async def test_people_without_bsuid_or_without_phone(stand: Stand) -> None:
-    """Pre-roll-out people carry only wa_id; username adopters only their SITI_BSUID."""
+    """Pre-roll-out people carry only wa_id; username adopters only their BSUID."""
     old = await stand.sim.wa_user("Pak Lama", wa_id="6281399990000", bsuid=False)
     hidden = await stand.sim.wa_user("Anon", user_id="ID.1000000000000001")
     assert old["user_id"] is None

@@ -160,7 +160,7 @@ async def test_other_errors_and_network_failures_stop_the_reply(
 async def test_ids_pywa_would_take_for_groups_are_refused(
     sender: CloudAPI, graph: GraphAPI, chat_id: str
 ) -> None:
-    """pywa sends anything that is not a SITI_BSUID or digits to a group: never attempted."""
+    """pywa sends anything that is not a BSUID or digits to a group: never attempted."""
     assert not routable(chat_id)
     delivery = await sender.send(Recipient(chat_id), [OutText("x")])
     assert delivery.outcome == "unroutable"

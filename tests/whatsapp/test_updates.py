@@ -46,7 +46,7 @@ def test_identity_prefers_the_business_scoped_id() -> None:
 
 
 def test_contacts_are_matched_to_their_own_message() -> None:
-    """With two senders in one body, each message gets its own contact's SITI_BSUID."""
+    """With two senders in one body, each message gets its own contact's BSUID."""
     other = Person(user_id="ID.99", phone="6289900000000")
     value = {
         "contacts": [P.contact(SITI), P.contact(other)],
@@ -77,7 +77,7 @@ def without_id(value: dict[str, Any]) -> None:
 
 
 def without_usable_sender(value: dict[str, Any]) -> None:
-    """Neither a valid SITI_BSUID nor a phone number anywhere."""
+    """Neither a valid BSUID nor a phone number anywhere."""
     value["contacts"] = []
     value["messages"][0].update({"from_user_id": "not valid!", "from": "x y"})
 
@@ -122,7 +122,7 @@ def test_junk_inside_a_valid_envelope_is_ignored_not_fatal() -> None:
 
 
 def test_failed_status_without_contacts_uses_recipient_user_id() -> None:
-    """Failed statuses carry no contacts array; the SITI_BSUID comes from the status itself."""
+    """Failed statuses carry no contacts array; the BSUID comes from the status itself."""
     body = P.status(SITI, "wamid.out9", "failed", error_code=131026)
     (status,) = parse_webhook(body, WA_PHONE_NUMBER_ID).statuses
     assert (status.status, status.error_code) == ("failed", 131026)

@@ -314,7 +314,7 @@ async def test_one_body_with_two_messages_handles_both(
 async def test_legacy_payload_without_bsuid_is_keyed_on_the_phone_number(
     world: WhatsAppWorld,
 ) -> None:
-    """Before the SITI_BSUID roll-out only `wa_id`/`from` exist: that is the id, sent via `to`."""
+    """Before the BSUID roll-out only `wa_id`/`from` exist: that is the id, sent via `to`."""
     legacy = Person(user_id="unused", phone="6285700001111", bsuid_fields=False)
     sent = await world.deliver(world.payloads.text(legacy, "/start"))
     assert world.incoming[0].address == Address("wa", "6285700001111")
@@ -325,7 +325,7 @@ async def test_legacy_payload_without_bsuid_is_keyed_on_the_phone_number(
 async def test_username_user_without_phone_is_answered_by_bsuid(
     world: WhatsAppWorld, budi: Person
 ) -> None:
-    """No phone number in the webhook: the SITI_BSUID is the address and the recipient."""
+    """No phone number in the webhook: the BSUID is the address and the recipient."""
     sent = await world.deliver(world.payloads.text(budi, "/start"))
     assert world.incoming[0].address == Address("wa", budi.user_id)
     assert sent[0].body["recipient"] == budi.user_id
