@@ -5,7 +5,8 @@ these):
 
 - `constants`: one definition each of the paths, region codes, tokens and ids tests share;
 - `admins`: a Cilegon config with admins of every kind, and a Dispatch that records;
-- `dialog`: the core's side of a dialogue table: a resident talking to `Conversations`;
+- `dialog`: dialogue tables: their syntax and check, `play` on a channel `Driver`, the
+  core's `Resident` and the Telegram driver;
 - `graph`: a Graph API stand-in behind `httpx.MockTransport`;
 - `people`: Telegram users of the emulator in end-to-end tests, acting by what they see;
 - `press`: one way to find the button a person means by its label, for every channel;
@@ -15,7 +16,8 @@ these):
 - `storage`: the whole test Redis as text, to prove what is (not) stored;
 - `telegram`: a recording Bot API session and real-shaped Telegram updates;
 - `webhooks`: real-shaped, signed WhatsApp Cloud API webhook bodies;
-- `whatsapp`: the WhatsApp webhook on a test server with the real core behind it.
+- `whatsapp`: the WhatsApp webhook on a test server with the real core behind it, and the
+  WhatsApp driver for dialogue tables.
 """
 
 __all__ = [

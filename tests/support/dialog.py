@@ -1,28 +1,94 @@
-"""Dialogue tables: a resident's side of a conversation with the core, and its checks.
+"""Dialogue tables: a resident's side of a conversation, the checks, and the drivers.
 
 A table is a list of (resident does, bot answers) pairs:
-- "/cmd args" sends a command, "[Label]" presses the button Label means (`tests.support.press`),
-  "<photo>", "<sticker>", "<voice>", "<location>" send that kind of message, anything
-  else is typed text;
-- the expected answer is a substring of the bot's replies (title, text, notice and
-  button labels joined), or "" for no reply at all.
+- "[Label]" presses the button `Label` means (`tests.support.press`); "#Label" types that
+  choice's number, as residents may on any channel; "<photo>", "<sticker>", "<voice>",
+  "<location>", "<document>", "<contact>" send that kind of message; anything else
+  ("/cmd args" included) is typed;
+- the answer is a substring of all the bot showed in return, or "" for no reply at all.
+
+`play` plays a table on any `Driver`: `TelegramDriver` here (the core as the Telegram
+channel hands it messages) or `tests.support.whatsapp.WhatsAppDriver` (signed webhooks in,
+Graph API messages out). Core-only tests play tables on a `Resident` with `verify_dialog`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Literal, Protocol
 
 from bot.dialogs import Conversations
 from bot.platform.addresses import Address
 from bot.platform.messages import Incoming, MediaRef, Reply
+from bot.services import Services
 from tests.support.press import find_label
 
 KINDS = {"<photo>", "<sticker>", "<voice>", "<location>", "<document>", "<contact>"}
+Table = list[tuple[str, str]]
+
+
+def parse(action: str) -> tuple[Literal["press", "number", "say"], str]:
+    """What a table action asks for: ("press", label), ("number", label) or ("say", text)."""
+    if action.startswith("[") and action.endswith("]"):
+        return "press", action[1:-1]
+    if action.startswith("#") and len(action) > 1:
+        return "number", action[1:]
+    return "say", action
+
+
+def check(step: int, action: str, expected: str, said: str) -> None:
+    """Fail unless the answer to step `step` says `expected` ("": says nothing)."""
+    if expected == "":
+        assert said == "", f"step {step} {action!r}: expected silence, got {said!r}"
+    else:
+        assert expected in said, f"step {step} {action!r}: {expected!r} not in:\n{said}"
+
+
+class Driver(Protocol):
+    """A resident on one channel, as dialogue tables drive them."""
+
+    channel: str
+
+    @property
+    def address(self) -> Address:
+        """The resident's chat."""
+        ...
+
+    @property
+    def services(self) -> Services:
+        """The core behind the channel."""
+        ...
+
+    async def say(self, text: str) -> None:
+        """Type `text` (a command too), or send a "<kind>" message."""
+
+    async def press(self, label: str) -> None:
+        """Press the newest choice `label` means."""
+
+    async def type_number(self, label: str) -> None:
+        """Type the number of the newest choice `label` means."""
+
+    def shown(self) -> str:
+        """Everything the bot's answer to the last action showed, as one string."""
+        ...
+
+
+async def play(driver: Driver, table: Table) -> None:
+    """Play a table; fail at the first answer that does not say what it should."""
+    for step, (action, expected) in enumerate(table, 1):
+        how, value = parse(action)
+        if how == "press":
+            await driver.press(value)
+        elif how == "number":
+            await driver.type_number(value)
+        else:
+            await driver.say(value)
+        check(step, action, expected, driver.shown())
 
 
 @dataclass
 class Resident:
-    """One person chatting with the bot."""
+    """One person chatting with the core, on a Telegram address."""
 
     conversations: Conversations
     chat_id: int = 1001
@@ -37,9 +103,12 @@ class Resident:
 
     def send(self, action: str) -> list[Reply]:
         """Do one thing, as the table syntax describes."""
-        if action.startswith("[") and action.endswith("]"):
-            return self.press(action[1:-1])
-        return self.deliver(self.incoming(action))
+        how, value = parse(action)
+        if how == "press":
+            return self.press(value)
+        if how == "number":
+            return self.type_number(value)
+        return self.deliver(self.incoming(value))
 
     def incoming(self, action: str) -> Incoming:
         """The Incoming for a table action (not a button)."""
@@ -59,6 +128,11 @@ class Resident:
         """Press the button of the newest choices that `label` means."""
         _, data = self.buttons[find_label([text for text, _ in self.buttons], label)]
         return self.press_data(data)
+
+    def type_number(self, label: str) -> list[Reply]:
+        """Type the number of the newest choice `label` means (the core numbers them)."""
+        number = find_label([text for text, _ in self.buttons], label) + 1
+        return self.deliver(self.incoming(str(number)))
 
     def press_data(self, data: str) -> list[Reply]:
         """Press a button by its raw data (old, forged, or current)."""
@@ -89,12 +163,43 @@ def render(replies: list[Reply]) -> str:
     return "\n".join(p for p in parts if p)
 
 
-def verify_dialog(resident: Resident, table: list[tuple[str, str]]) -> None:
-    """Play a table; fail at the first answer that does not contain what it should."""
+def verify_dialog(resident: Resident, table: Table) -> None:
+    """Play a table on the core; fail at the first answer that does not say what it should."""
     for step, (action, expected) in enumerate(table, 1):
         resident.send(action)
-        said = resident.said()
-        if expected == "":
-            assert said == "", f"step {step} {action!r}: expected silence, got {said!r}"
-        else:
-            assert expected in said, f"step {step} {action!r}: {expected!r} not in:\n{said}"
+        check(step, action, expected, resident.said())
+
+
+@dataclass
+class TelegramDriver:
+    """A Telegram resident as the core sees them: `tg:` address, the app's language (None:
+    the app tells none, as on WhatsApp). tests/test_telegram.py drives the aiogram adapter."""
+
+    resident: Resident
+    channel: str = "telegram"
+
+    @property
+    def address(self) -> Address:
+        """The resident's chat."""
+        return self.resident.address
+
+    @property
+    def services(self) -> Services:
+        """The core behind the channel."""
+        return self.resident.conversations.svc
+
+    async def say(self, text: str) -> None:
+        """Type `text` (a command too), or send a "<kind>" message."""
+        self.resident.deliver(self.resident.incoming(text))
+
+    async def press(self, label: str) -> None:
+        """Press the newest choice `label` means."""
+        self.resident.press(label)
+
+    async def type_number(self, label: str) -> None:
+        """Type the number of the newest choice `label` means."""
+        self.resident.type_number(label)
+
+    def shown(self) -> str:
+        """Everything the core's last answer showed (titles, texts, notices, labels, links)."""
+        return self.resident.said()

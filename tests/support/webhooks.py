@@ -16,7 +16,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.constants import SITI_PHONE, WA_APP_SECRET, WA_PHONE_NUMBER_ID, WABA_ID
+from tests.support.constants import (
+    BUDI_BSUID,
+    SITI_BSUID,
+    SITI_PHONE,
+    WA_APP_SECRET,
+    WA_PHONE_NUMBER_ID,
+    WABA_ID,
+)
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,10 @@ class Person:
     def chat_id(self) -> str:
         """The id the bot keys this person on."""
         return self.user_id if self.bsuid_fields else str(self.phone)
+
+
+SITI = Person(user_id=SITI_BSUID, phone=SITI_PHONE, name="Siti")  # her phone number shows
+BUDI = Person(user_id=BUDI_BSUID, phone=None, name="Budi")  # a username: no phone number
 
 
 def sign(body: bytes, secret: str = WA_APP_SECRET) -> str:

@@ -1,17 +1,16 @@
 """A WhatsApp world for tests: the webhook on an aiohttp test server, the real core on real
 Redis, and the Graph API stand-in recording what the bot sends.
 
-Dialogue tables play a person's side: "/cmd" or any text is typed, "[Label]" presses the
-newest reply button or list row whose title or description contains Label, "#Label" types
-the number of that choice (as WhatsApp users may), "<photo>", "<sticker>", "<location>",
-"<voice>" send that kind of message. The expected answer is a substring of what the bot
-sent in return (texts, button and row titles, list button, link buttons).
+`WhatsAppDriver` plays a person's side of dialogue tables (`tests.support.dialog`): a
+label names a reply button, a list row (a shortened title's whole label is its
+description) or a line of a numbered list, whose number is then typed.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -19,6 +18,7 @@ from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
 from bot.dialogs import Conversations, build_conversations
+from bot.platform.addresses import Address
 from bot.platform.config import Config, WhatsApp
 from bot.platform.messages import Incoming, Reply
 from bot.services import Services
@@ -110,46 +110,67 @@ class WhatsAppWorld:
         await self.channel.drain()
         return self.graph.sent[before:]
 
-    async def send(self, person: Person, action: str) -> list[Sent]:
-        """Do one thing, as the table syntax describes."""
-        p = self.payloads
+
+@dataclass
+class WhatsAppDriver:
+    """A person on WhatsApp, as dialogue tables drive them: signed webhooks in, Graph API
+    messages out; `last` is what the bot sent in answer to the last action."""
+
+    world: WhatsAppWorld
+    person: Person
+    channel: str = "whatsapp"
+    last: list[Sent] = field(default_factory=list)
+
+    @property
+    def address(self) -> Address:
+        """The person's chat."""
+        return Address("wa", self.person.chat_id)
+
+    @property
+    def services(self) -> Services:
+        """The core behind the channel."""
+        return self.world.channel.services
+
+    async def say(self, text: str) -> None:
+        """Type `text` (a command too), or send a "<kind>" message."""
+        p, person = self.world.payloads, self.person
         kinds = {
             "<photo>": p.image,
             "<sticker>": p.sticker,
             "<location>": p.location,
             "<voice>": p.voice,
             "<document>": p.document,
+            "<contact>": p.contacts,
         }
-        if action in kinds:
-            return await self.deliver(kinds[action](person))
-        if action.startswith("[") and action.endswith("]"):
-            return await self.press(person, action[1:-1])
-        if action.startswith("#") and len(action) > 1:
-            return await self.deliver(p.text(person, str(self.number_of(person, action[1:]))))
-        return await self.deliver(p.text(person, action))
+        payload = kinds[text](person) if text in kinds else p.text(person, text)
+        self.last = await self.world.deliver(payload)
 
-    def last_choices(self, person: Person) -> Sent:
-        """The newest message to `person` that offered choices (interactive or numbered)."""
-        for sent in reversed(self.graph.to(person.chat_id)):
+    def choices(self) -> Sent:
+        """The newest message to the person that offered choices (interactive or numbered)."""
+        for sent in reversed(self.world.graph.to(self.person.chat_id)):
             if offered(sent):
                 return sent
         raise AssertionError("no message with choices was sent to this person")
 
-    async def press(self, person: Person, label: str) -> list[Sent]:
+    async def press(self, label: str) -> None:
         """Press the reply button or list row `label` means; a numbered choice is typed."""
-        sent = self.last_choices(person)
+        sent, p = self.choices(), self.world.payloads
         if not sent.choices:
-            return await self.deliver(
-                self.payloads.text(person, str(self.number_of(person, label)))
-            )
+            await self.type_number(label)
+            return
         data, title, _ = sent.choices[find_label(offered(sent), label)]
-        if sent.kind == "button":
-            return await self.deliver(self.payloads.button_reply(person, data, title))
-        return await self.deliver(self.payloads.list_reply(person, data, title))
+        reply = p.button_reply if sent.kind == "button" else p.list_reply
+        self.last = await self.world.deliver(reply(self.person, data, title))
 
-    def number_of(self, person: Person, label: str) -> int:
-        """The number (from 1) of the newest choice `label` means, as the core numbers them."""
-        return find_label(offered(self.last_choices(person)), label) + 1
+    async def type_number(self, label: str) -> None:
+        """Type the number of the newest choice `label` means, as the core numbers them."""
+        number = find_label(offered(self.choices()), label) + 1
+        await self.say(str(number))
+
+    def shown(self) -> str:
+        """Everything the bot's answer showed: texts, button and row titles, list and link
+        buttons."""
+        return shown(self.last)
 
 
 def numbered(text: str) -> list[str]:
@@ -173,13 +194,6 @@ def offered(sent: Sent) -> list[str]:
 def shown(sent: list[Sent]) -> str:
     """Everything some sent messages showed, as one string."""
     return "\n".join(s.shown() for s in sent)
-
-
-async def play(world: WhatsAppWorld, person: Person, table: list[tuple[str, str]]) -> None:
-    """Play a dialogue table; fail at the first answer that lacks what it should say."""
-    for step, (action, expected) in enumerate(table, 1):
-        said = shown(await world.send(person, action))
-        assert expected in said, f"step {step} {action!r}: {expected!r} not in:\n{said}"
 
 
 async def _ignore(status: DeliveryStatus) -> None:

@@ -13,9 +13,8 @@ from bot.platform.store import Redis
 from bot.services import Services
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.wiring import build_services
-from tests.support.constants import BUDI_BSUID, SITI_BSUID, SITI_PHONE
 from tests.support.graph import GraphAPI
-from tests.support.webhooks import Person
+from tests.support.webhooks import BUDI, SITI, Person
 from tests.support.whatsapp import WhatsAppWorld, whatsapp_world, with_whatsapp
 
 
@@ -59,10 +58,10 @@ async def world(
 @pytest.fixture
 def siti() -> Person:
     """A resident with a business-scoped id and a visible phone number."""
-    return Person(user_id=SITI_BSUID, phone=SITI_PHONE, name="Siti")
+    return SITI
 
 
 @pytest.fixture
 def budi() -> Person:
     """A resident who uses a WhatsApp username: no phone number in webhooks."""
-    return Person(user_id=BUDI_BSUID, phone=None, name="Budi")
+    return BUDI

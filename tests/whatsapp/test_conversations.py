@@ -8,9 +8,10 @@ import pytest
 from bot.platform.addresses import Address
 from bot.platform.store import Redis
 from tests.support.constants import BAGENDUNG
+from tests.support.dialog import play
 from tests.support.storage import everything_in
 from tests.support.webhooks import Person
-from tests.support.whatsapp import WhatsAppWorld, play
+from tests.support.whatsapp import WhatsAppDriver, WhatsAppWorld
 
 BY_LIST = {
     "id": [
@@ -103,7 +104,7 @@ async def test_onboarding_by_list_rows_and_buttons(
     world: WhatsAppWorld, siti: Person, locale: str
 ) -> None:
     """Language and places from lists, consent by button: subscribed, in that language."""
-    await play(world, siti, BY_LIST[locale])
+    await play(WhatsAppDriver(world, siti), BY_LIST[locale])
     services = world.channel.services
     address = Address("wa", siti.user_id)
     assert services.residents.is_subscriber(address, BAGENDUNG)
@@ -119,7 +120,7 @@ async def test_onboarding_by_list_rows_and_buttons(
 @pytest.mark.parametrize("locale", ["id", "en"])
 async def test_onboarding_by_typed_numbers(world: WhatsAppWorld, siti: Person, locale: str) -> None:
     """Every choice answered by typing its number, as the resident sees it listed."""
-    await play(world, siti, BY_NUMBER[locale])
+    await play(WhatsAppDriver(world, siti), BY_NUMBER[locale])
     assert all(m.kind in ("text", "command") for m in world.incoming)
     services = world.channel.services
     assert services.residents.is_subscriber(Address("wa", siti.user_id), BAGENDUNG)
@@ -128,7 +129,7 @@ async def test_onboarding_by_typed_numbers(world: WhatsAppWorld, siti: Person, l
 @pytest.mark.parametrize("locale", ["id", "en"])
 async def test_onboarding_by_typed_names(world: WhatsAppWorld, budi: Person, locale: str) -> None:
     """Typed place names, local spellings and a pick from several matches."""
-    await play(world, budi, BY_NAME[locale])
+    await play(WhatsAppDriver(world, budi), BY_NAME[locale])
     services = world.channel.services
     resident = services.residents.get(Address("wa", budi.user_id))
     assert resident is not None
@@ -142,11 +143,13 @@ async def test_hapusdata_leaves_nothing_that_mentions_the_resident(
     world: WhatsAppWorld, redis: Redis, siti: Person, locale: str
 ) -> None:
     """After erasure no key or value holds the resident's id or phone number."""
-    await play(world, siti, ERASE[locale])
+    await play(WhatsAppDriver(world, siti), ERASE[locale])
     stored = everything_in(redis)
     assert any(k.startswith("kim:seen:wa:") for k in redis.scan_iter())
     assert siti.user_id not in stored
     assert str(siti.phone) not in stored
     # Erased means unknown: the next message is answered in the default language.
-    await play(world, siti, [("/dataku", "Kami tidak menyimpan data apa pun tentang Anda")])
+    await play(
+        WhatsAppDriver(world, siti), [("/dataku", "Kami tidak menyimpan data apa pun tentang Anda")]
+    )
     assert world.channel.services.residents.get(Address("wa", siti.user_id)) is None

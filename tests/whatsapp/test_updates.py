@@ -15,14 +15,11 @@ from handlers.whatsapp.updates import PayloadError, parse_webhook
 from tests.support.constants import (
     BAGENDUNG,
     CILEGON,
-    SITI_BSUID,
-    SITI_PHONE,
     WA_BUSINESS_NUMBER,
     WA_PHONE_NUMBER_ID,
 )
-from tests.support.webhooks import Payloads, Person
+from tests.support.webhooks import SITI, Payloads, Person
 
-SITI = Person(user_id=SITI_BSUID, phone=SITI_PHONE)
 P = Payloads()
 
 

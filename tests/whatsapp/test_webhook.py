@@ -27,7 +27,7 @@ from tests.support.constants import (
     WA_VERIFY_TOKEN,
 )
 from tests.support.webhooks import Payloads, Person, encode, sign
-from tests.support.whatsapp import BREAKS_THE_CORE, WhatsAppWorld, shown
+from tests.support.whatsapp import BREAKS_THE_CORE, WhatsAppDriver, WhatsAppWorld, shown
 
 
 def snapshot(redis: Redis) -> dict[str, str]:
@@ -198,10 +198,11 @@ async def test_poster_link_text_subscribes_like_a_deep_link(
     """The prefilled text of the poster link, then one button press: subscribed."""
     link = poster_link(world.channel.services.config.whatsapp, village_payload(BAGENDUNG))
     assert link == f"https://wa.me/{WA_BUSINESS_NUMBER}?text=DAFTAR%20kel_3672021001"
-    await world.deliver(world.payloads.text(siti, "DAFTAR kel_3672021001"))
+    me = WhatsAppDriver(world, siti)
+    await me.say("DAFTAR kel_3672021001")
     assert world.incoming[0].command == "start"
-    sent = await world.press(siti, "✅")
-    assert "Kelurahan Bagendung" in shown(sent)
+    await me.press("✅")
+    assert "Kelurahan Bagendung" in me.shown()
     residents = world.channel.services.residents
     assert residents.is_subscriber(Address("wa", siti.user_id), BAGENDUNG)
 
@@ -333,10 +334,11 @@ async def test_username_user_without_phone_is_answered_by_bsuid(
 
 async def test_list_rows_stay_within_whatsapp_limits(world: WhatsAppWorld, siti: Person) -> None:
     """Kecamatan and kelurahan lists: ≤ 10 rows, titles ≤ 24, ids are our choice data."""
-    await world.deliver(world.payloads.text(siti, "/start"))
-    await world.press(siti, "Bahasa Indonesia")
-    sent = await world.press(siti, "✅")
-    kecamatan = sent[-1]
+    me = WhatsAppDriver(world, siti)
+    await me.say("/start")
+    await me.press("Bahasa Indonesia")
+    await me.press("✅")
+    kecamatan = me.last[-1]
     assert kecamatan.kind == "list"
     rows = kecamatan.choices
     assert 0 < len(rows) <= 10
