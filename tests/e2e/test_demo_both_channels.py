@@ -17,6 +17,7 @@ import pytest
 
 from emulator.whatsapp.client import WaSimClient
 from tests.support.constants import ROOT
+from tests.support.dialogues import BAGENDUNGS_POSTER
 from tests.support.people import Person, body
 from tests.support.press import find_label
 from tests.support.processes import Process, free_port
@@ -73,10 +74,7 @@ async def test_one_broadcast_reaches_whatsapp_and_telegram_once(
     api, world = demo
     async with WaSimClient(api) as sim:
         tg = await Person.create(sim, "Rina")
-        await tg.start("kel_3672021001")
-        await tg.wait_for("Pemberitahuan privasi")
-        await tg.press("✅")
-        await tg.wait_for("Kelurahan Bagendung")
+        await tg.play(BAGENDUNGS_POSTER)
 
         wa_user = await sim.wa_user("Joko (WhatsApp)")
         wa = str(wa_user["user_id"] or wa_user["wa_id"])

@@ -17,6 +17,7 @@ from bot.platform.store import Redis, connect
 from bot.residents.records import Residents
 from emulator import SimClient
 from tests.support.constants import BAGENDUNG, BOT_ID
+from tests.support.dialogues import BAGENDUNGS_POSTER
 from tests.support.people import Person
 from tests.support.processes import (
     Process,
@@ -69,10 +70,7 @@ async def test_onboarding_through_the_webhook(hook: tuple[str, int, Redis]) -> N
         info = await sim.call("GET", "/sim/updates")
         assert info["webhook"] == f"http://127.0.0.1:{port}/telegram/webhook"
         p = await Person.create(sim)
-        await p.start("kel_3672021001")
-        await p.wait_for("Pemberitahuan privasi")
-        await p.press("✅")
-        await p.wait_for("Kelurahan Bagendung")
+        await p.play(BAGENDUNGS_POSTER)
     assert Residents(redis).is_subscriber(Address.telegram(p.id), BAGENDUNG)
 
 

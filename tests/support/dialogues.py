@@ -173,14 +173,19 @@ LANGUAGE_HELP_CANCEL: dict[str, Table] = {
 }
 
 # Poster links, for a newcomer: they skip the language and region questions.
-DEEP_LINKS: list[Table] = [
-    [("/start kel_3672021001", "Pemberitahuan privasi"), ("[✅]", "Kelurahan Bagendung")],
-    [("/start kel_9999999999", "Saya tidak mengenali tautan itu"), ("[English]", "Privacy")],
-    [
-        ("/start kom_seni-budaya", "Pemberitahuan privasi"),
-        ("[✅]", "bergabung dengan komunitas Seni Budaya"),
-    ],
+BAGENDUNGS_POSTER: Table = [
+    ("/start kel_3672021001", "Pemberitahuan privasi"),
+    ("[✅]", "Kelurahan Bagendung"),
 ]
+UNKNOWN_POSTER: Table = [
+    ("/start kel_9999999999", "Saya tidak mengenali tautan itu"),
+    ("[English]", "Privacy"),
+]
+KOMUNITAS_POSTER: Table = [
+    ("/start kom_seni-budaya", "Pemberitahuan privasi"),
+    ("[✅]", "bergabung dengan komunitas Seni Budaya"),
+]
+DEEP_LINKS = [BAGENDUNGS_POSTER, UNKNOWN_POSTER, KOMUNITAS_POSTER]
 
 # For a subscriber of Bagendung: another kelurahan's poster asks before moving.
 ANOTHER_KELURAHAN_DECLINED: Table = [

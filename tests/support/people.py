@@ -1,4 +1,8 @@
-"""Acting as Telegram users in e2e tests, by what they see: texts and button labels."""
+"""Acting as Telegram users in e2e tests, by what they see: texts and button labels.
+
+`Person.play` plays a dialogue table (`tests.support.dialog`) against the real bot: each
+answer is awaited until a bot message shows what the table expects.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import time
 from typing import Any
 
 from emulator import SimClient
+from tests.support.dialog import Table, parse
 from tests.support.press import find_label
 
 WAIT = 20.0
@@ -78,3 +83,16 @@ class Person:
         """Press the button `label` means on the last message waited for."""
         await self._mark_read()
         await press_on(self.sim, self.id, self.last, label)
+
+    async def play(self, table: Table) -> None:
+        """Do each table action, then wait for the bot's message that says what it expects."""
+        for action, expected in table:
+            assert expected, f"{action!r}: silence cannot be awaited end to end"
+            how, value = parse(action)
+            if how == "press":
+                await self.press(value)
+            elif how == "number":
+                await self.say(str(find_label(labels(self.last), value) + 1))
+            else:
+                await self.say(value)
+            await self.wait_for(expected)
