@@ -15,8 +15,7 @@ from tests.support.constants import BAGENDUNG, DRINGO, KEBON_DALEM
 from tests.support.dialog import Driver, Resident, Table, play, verify_dialog
 from tests.support.dialogues import (
     AFTER_ERASURE,
-    ANOTHER_KELURAHAN_ACCEPTED,
-    ANOTHER_KELURAHAN_DECLINED,
+    ANOTHER_KELURAHAN,
     DECLINING_CONSENT,
     DEEP_LINKS,
     KOMUNITAS_DATA_ERASE,
@@ -28,6 +27,7 @@ from tests.support.dialogues import (
     ONBOARDING_BY_NUMBERS,
     SUBSCRIBE,
     TYPED_VILLAGE,
+    by_poster,
 )
 
 
@@ -89,9 +89,9 @@ async def test_deep_links(resident: Driver, table: Table) -> None:
 async def test_deep_link_for_another_kelurahan_asks_before_moving(resident: Driver) -> None:
     """A subscriber scanning another kelurahan's poster is asked, not silently moved."""
     residents = resident.services.residents
-    await play(resident, SUBSCRIBE["id"] + ANOTHER_KELURAHAN_DECLINED)
+    await play(resident, SUBSCRIBE["id"] + ANOTHER_KELURAHAN[:2])
     assert residents.is_subscriber(resident.address, BAGENDUNG)
-    await play(resident, ANOTHER_KELURAHAN_ACCEPTED)
+    await play(resident, ANOTHER_KELURAHAN[2:])
     assert residents.is_subscriber(resident.address, KEBON_DALEM)
 
 
@@ -118,8 +118,8 @@ def test_the_apps_language_welcomes_a_newcomer(
 @pytest.mark.parametrize(
     "table",
     [
-        [("/start kel_3672021001", "Privacy notice"), ("[✅]", "Kelurahan Bagendung")],
-        [("/start kom_seni-budaya", "Privacy notice"), ("[✅]", "You joined the community")],
+        by_poster("kel_3672021001", "Kelurahan Bagendung", "Privacy notice"),
+        by_poster("kom_seni-budaya", "You joined the community", "Privacy notice"),
     ],
 )
 def test_deep_links_answer_in_the_apps_language(conversations: Conversations, table: Table) -> None:

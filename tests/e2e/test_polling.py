@@ -9,7 +9,7 @@ from bot.residents.records import Residents
 from emulator import SimClient
 from tests.e2e.conftest import E2E
 from tests.support.constants import BAGENDUNG, DRINGO
-from tests.support.dialogues import ONBOARDING_BY_NAMES, SUBSCRIBE
+from tests.support.dialogues import ONBOARDING_BY_NAMES, SUBSCRIBE, by_poster
 from tests.support.people import Person
 from tests.support.storage import everything_in
 
@@ -17,13 +17,6 @@ pytestmark = pytest.mark.e2e
 
 
 CIWEDUS = "36.72.02.1002"  # Kelurahan Ciwedus, Kecamatan Cilegon (Kecamatan Cilegon's group)
-BY_POSTER_TO_CIWEDUS = {
-    "id": [("/start kel_3672021002", "Pemberitahuan privasi"), ("[✅]", "Kelurahan Ciwedus")],
-    "en": [
-        ("/start kel_3672021002", "Privacy notice"),
-        ("[✅]", "Kelurahan Ciwedus, Kecamatan Cilegon"),
-    ],
-}
 
 
 async def onboard(p: Person) -> None:
@@ -49,7 +42,9 @@ async def test_onboarding_by_typed_name_and_deep_link(e2e: E2E) -> None:
             [*ONBOARDING_BY_NAMES["id"][:3], ("deringo", "Kelurahan Dringo, Kecamatan Citangkil")]
         )
         poster = await Person.create(sim, language_code="en")
-        await poster.play(BY_POSTER_TO_CIWEDUS["en"])
+        await poster.play(
+            by_poster("kel_3672021002", "Kelurahan Ciwedus, Kecamatan Cilegon", "Privacy notice")
+        )
     residents = Residents(e2e.redis)
     assert residents.is_subscriber(Address.telegram(typist.id), DRINGO)
     assert residents.is_subscriber(Address.telegram(poster.id), CIWEDUS)
@@ -59,7 +54,7 @@ async def test_join_request_group(e2e: E2E) -> None:
     """Kecamatan Cilegon's group admits a Ciwedus subscriber and declines a stranger."""
     async with SimClient(e2e.api) as sim:
         member = await Person.create(sim)
-        await member.play(BY_POSTER_TO_CIWEDUS["id"])
+        await member.play(by_poster("kel_3672021002", "Kelurahan Ciwedus"))
         assert (await sim.action(member.id, "join", invite_link=e2e.group_link))[
             "status"
         ] == "requested"

@@ -172,27 +172,26 @@ LANGUAGE_HELP_CANCEL: dict[str, Table] = {
     ],
 }
 
-# Poster links, for a newcomer: they skip the language and region questions.
-BAGENDUNGS_POSTER: Table = [
-    ("/start kel_3672021001", "Pemberitahuan privasi"),
-    ("[✅]", "Kelurahan Bagendung"),
-]
+
+def by_poster(payload: str, done: str, notice: str = "Pemberitahuan privasi") -> Table:
+    """A newcomer's poster link (`kel_…`, `kom_…`): straight to the privacy notice, agreed."""
+    return [(f"/start {payload}", notice), ("[✅]", done)]
+
+
+# Poster links skip the language and region questions; an unknown one asks as usual.
+BAGENDUNGS_POSTER = by_poster("kel_3672021001", "Kelurahan Bagendung")
+KOMUNITAS_POSTER = by_poster("kom_seni-budaya", "bergabung dengan komunitas Seni Budaya")
 UNKNOWN_POSTER: Table = [
     ("/start kel_9999999999", "Saya tidak mengenali tautan itu"),
     ("[English]", "Privacy"),
 ]
-KOMUNITAS_POSTER: Table = [
-    ("/start kom_seni-budaya", "Pemberitahuan privasi"),
-    ("[✅]", "bergabung dengan komunitas Seni Budaya"),
-]
 DEEP_LINKS = [BAGENDUNGS_POSTER, UNKNOWN_POSTER, KOMUNITAS_POSTER]
 
-# For a subscriber of Bagendung: another kelurahan's poster asks before moving.
-ANOTHER_KELURAHAN_DECLINED: Table = [
+# For a subscriber of Bagendung: another kelurahan's poster asks before moving (declined,
+# then accepted).
+ANOTHER_KELURAHAN: Table = [
     ("/start kel_3672071003", "Berlangganan pengumuman Kelurahan Kebon Dalem"),
     ("[✖]", "Tidak ada yang diubah"),
-]
-ANOTHER_KELURAHAN_ACCEPTED: Table = [
     ("/start kel_3672071003", "Kebon Dalem"),
     ("[✅]", "Anda sudah pindah ke"),
 ]
