@@ -15,7 +15,7 @@ from aiohttp import web
 
 from emulator import Emulator, SimClient
 from tests.support.constants import BOT_TOKEN
-from tests.support.stand_in import bot_at
+from tests.support.stand_in import bot_at, serving
 
 SECRET = "s3cret-token_1"
 
@@ -45,21 +45,11 @@ class Receiver:
         return web.json_response({})
 
 
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    return runner, f"http://127.0.0.1:{port}"
-
-
 async def test_webhook_delivery_with_secret_and_retry(bot: Bot, sim: SimClient) -> None:
     receiver = Receiver(failures=2)
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
-    runner, url = await serve(app)
-    try:
+    async with serving(app) as url:
         assert await bot.set_webhook(f"{url}/hook", secret_token=SECRET)
         info = await bot.get_webhook_info()
         assert info.url == f"{url}/hook"
@@ -79,8 +69,6 @@ async def test_webhook_delivery_with_secret_and_retry(bot: Bot, sim: SimClient) 
         assert info.pending_update_count == 0
         assert await bot.delete_webhook()
         assert await bot.get_updates(timeout=0) == []
-    finally:
-        await runner.cleanup()
 
 
 async def test_set_webhook_drop_pending(bot: Bot, sim: SimClient) -> None:
@@ -104,18 +92,17 @@ async def test_aiogram_webhook_dispatcher_answers_in_response(bot: Bot, sim: Sim
     SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=SECRET).register(
         app, path="/webhook"
     )
-    runner, url = await serve(app)
-    try:
-        await bot.set_webhook(f"{url}/webhook", secret_token=SECRET)
-        user = await sim.create_user("Siti")
-        await sim.start(user["id"], payload="rt05")
-        reply = await sim.next_bot_message(user["id"], after=1)
-        assert reply["text"] == "Selamat datang, Siti!"
-        log = await sim.call("GET", "/sim/log", query={"method": "sendMessage"})
-        assert log["entries"][-1]["via"] == "webhook-reply"
-    finally:
-        await bot.delete_webhook()
-        await runner.cleanup()
+    async with serving(app) as url:
+        try:
+            await bot.set_webhook(f"{url}/webhook", secret_token=SECRET)
+            user = await sim.create_user("Siti")
+            await sim.start(user["id"], payload="rt05")
+            reply = await sim.next_bot_message(user["id"], after=1)
+            assert reply["text"] == "Selamat datang, Siti!"
+            log = await sim.call("GET", "/sim/log", query={"method": "sendMessage"})
+            assert log["entries"][-1]["via"] == "webhook-reply"
+        finally:
+            await bot.delete_webhook()
 
 
 async def test_aiogram_polling_dispatcher(bot: Bot, sim: SimClient) -> None:

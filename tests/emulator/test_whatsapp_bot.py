@@ -20,25 +20,17 @@ from bot.dialogs import build_conversations
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
-from bot.platform.config import WhatsApp as WhatsAppSection
 from bot.platform.store import Redis
 from bot.residents.records import Residents
 from emulator import Emulator
-from emulator.whatsapp import WaSimClient, WhatsAppConfig
+from emulator.whatsapp import WaSimClient
 from handlers.whatsapp.channel import WhatsAppChannel
-from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import add_whatsapp_routes
 from handlers.wiring import build_services
-from tests.support.constants import (
-    BAGENDUNG,
-    SITI_PHONE,
-    WA_APP_SECRET,
-    WA_BUSINESS_NUMBER,
-    WA_PHONE_NUMBER_ID,
-    WA_TOKEN,
-    WA_VERIFY_TOKEN,
-)
+from tests.support.constants import BAGENDUNG, SITI_PHONE
+from tests.support.stand_in import business, kim_settings, serving
+from tests.support.whatsapp import with_whatsapp
 
 
 @dataclass
@@ -53,47 +45,28 @@ class Bot:
 @pytest.fixture
 async def kim(config: Config, redis: Redis, clock: FixedClock) -> AsyncIterator[Bot]:
     """The emulator with WhatsApp, and KIM Bot's WhatsApp channel on its own server."""
-    section = WhatsAppSection(
-        enabled=True, phone_number_id=WA_PHONE_NUMBER_ID, business_number=WA_BUSINESS_NUMBER
-    )
-    services = build_services(config.model_copy(update={"whatsapp": section}), redis, clock)
+    services = build_services(with_whatsapp(config), redis, clock)
     statuses: list[DeliveryStatus] = []
 
     async def on_status(status: DeliveryStatus) -> None:
         statuses.append(status)
 
-    wa = WhatsAppConfig(
-        phone_number_id=WA_PHONE_NUMBER_ID,
-        access_token=WA_TOKEN,
-        app_secret=WA_APP_SECRET,
-        status_delay=0.001,
-    )
-    async with Emulator(whatsapp=wa) as emu, WaSimClient(emu.base_url) as sim:
-        settings = WhatsAppSettings(
-            token=WA_TOKEN,
-            app_secret=WA_APP_SECRET,
-            verify_token=WA_VERIFY_TOKEN,
-            api_url=emu.base_url + "/graph",
-        )
+    async with (
+        Emulator(whatsapp=business(status_delay=0.001)) as emu,
+        WaSimClient(emu.base_url) as sim,
+    ):
         channel = WhatsAppChannel.create(
             services,
             build_conversations(services),
-            settings,
+            kim_settings(emu.base_url),
             on_status=on_status,
             retry_delays=(0.0,),
         )
         app = web.Application()
         add_whatsapp_routes(app, channel)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        try:
-            port = runner.addresses[0][1]
-            await sim.wa_config(webhook_url=f"http://127.0.0.1:{port}/whatsapp/webhook")
+        async with serving(app) as url:
+            await sim.wa_config(webhook_url=f"{url}/whatsapp/webhook")
             yield Bot(sim, redis, statuses)
-        finally:
-            await runner.cleanup()
 
 
 async def reply(sim: WaSimClient, key: str, after: int) -> dict[str, Any]:

@@ -25,16 +25,8 @@ from pywa_async.types.templates import BodyText, TemplateLanguage
 from emulator import make_png
 from handlers.whatsapp.render import OutButtons, OutText, ReplyButton
 from handlers.whatsapp.send import CloudAPI, Recipient
-from handlers.whatsapp.settings import WhatsAppSettings
-from tests.support.constants import (
-    SITI_BSUID,
-    SITI_PHONE,
-    WA_APP_SECRET,
-    WA_PHONE_NUMBER_ID,
-    WA_TOKEN,
-    WA_VERIFY_TOKEN,
-)
-from tests.support.stand_in import Stand, add_siti, pywa_client
+from tests.support.constants import SITI_BSUID, SITI_PHONE, WA_PHONE_NUMBER_ID
+from tests.support.stand_in import Stand, add_siti, kim_settings, pywa_client
 
 
 async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand) -> None:
@@ -124,13 +116,9 @@ async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand)
 async def test_kim_bots_sender_talks_to_the_stand_in_through_its_api_url(stand: Stand) -> None:
     """KIMBOT_WA_API_URL=<emulator>/graph: KIM Bot's own CloudAPI delivers and meets 131047."""
     await add_siti(stand.sim)
-    settings = WhatsAppSettings(
-        token=WA_TOKEN,
-        app_secret=WA_APP_SECRET,
-        verify_token=WA_VERIFY_TOKEN,
-        api_url=stand.emu.base_url + "/graph",
+    sender = CloudAPI.connect(
+        kim_settings(stand.emu.base_url), WA_PHONE_NUMBER_ID, retry_delays=(0.0,)
     )
-    sender = CloudAPI.connect(settings, WA_PHONE_NUMBER_ID, retry_delays=(0.0,))
     try:
         buttons = OutButtons("Setuju?", (ReplyButton("y", "Ya"), ReplyButton("n", "Tidak")))
         delivery = await sender.send(Recipient(SITI_BSUID, SITI_PHONE), [OutText("Halo"), buttons])

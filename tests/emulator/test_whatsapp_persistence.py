@@ -23,22 +23,13 @@ from tests.support.constants import (
     ROOT,
     SITI_BSUID,
     SITI_PHONE,
-    WA_APP_SECRET,
-    WA_PHONE_NUMBER_ID,
-    WA_TOKEN,
 )
-from tests.support.stand_in import pywa_client
+from tests.support.stand_in import business, pywa_client
 
 
 def config() -> WhatsAppConfig:
     """The business number of these tests (no webhook receiver: statuses are only logged)."""
-    return WhatsAppConfig(
-        phone_number_id=WA_PHONE_NUMBER_ID,
-        access_token=WA_TOKEN,
-        app_secret=WA_APP_SECRET,
-        status_delay=0.001,
-        webhook_retries=0,
-    )
+    return business(status_delay=0.001, webhook_retries=0)
 
 
 async def test_round_trip_keeps_people_conversations_windows_and_media(tmp_path: Path) -> None:

@@ -10,12 +10,10 @@ from collections.abc import Callable
 import pytest
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 
-from emulator import Emulator
-from emulator.whatsapp import WaSimClient
 from handlers.whatsapp.convert import incoming
 from handlers.whatsapp.updates import InboundMessage, parse_webhook
 from tests.support.constants import SITI_BSUID, SITI_PHONE, WA_PHONE_NUMBER_ID
-from tests.support.stand_in import Receiver, Stand, add_siti, pywa_client, stand_in_config
+from tests.support.stand_in import Receiver, Stand, add_siti, running_stand
 
 
 async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -90,15 +88,10 @@ async def test_blocked_person_gets_a_failed_status_not_an_error(stand: Stand) ->
 
 async def test_failures_as_statuses_mode(receiver: Receiver) -> None:
     """With failures_as_statuses, 131047 comes back as an accepted send and a failed status."""
-    config = stand_in_config(receiver, failures_as_statuses=True, status_stages=["sent"])
-    async with Emulator(whatsapp=config) as emu, WaSimClient(emu.base_url) as sim:
-        wa, session = pywa_client(emu.base_url)
-        try:
-            await sim.wa_user("Siti", wa_id=SITI_PHONE, user_id=SITI_BSUID)
-            sent = await wa.send_message(to=SITI_PHONE, text="Halo")
-            unknown = await wa.send_message(to="6280000000000", text="Siapa?")
-        finally:
-            await session.aclose()
+    async with running_stand(receiver, failures_as_statuses=True, status_stages=["sent"]) as s:
+        await add_siti(s.sim, write=False)
+        sent = await s.wa.send_message(to=SITI_PHONE, text="Halo")
+        unknown = await s.wa.send_message(to="6280000000000", text="Siapa?")
         await until(lambda: len(receiver.statuses()) == 2)
     codes = {s["id"]: s["errors"][0]["code"] for s in receiver.statuses()}
     assert codes == {sent.id: 131047, unknown.id: 131026}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
@@ -18,16 +18,10 @@ from pywa_async.client import WhatsApp
 
 from emulator import Emulator, SimClient
 from emulator.whatsapp import WaSimClient, WhatsAppConfig
+from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.webhook import signature_valid
-from tests.support.constants import (
-    BOT_TOKEN,
-    SITI_BSUID,
-    SITI_PHONE,
-    WA_APP_SECRET,
-    WA_PHONE_NUMBER_ID,
-    WA_TOKEN,
-    WA_VERIFY_TOKEN,
-)
+from tests.support.constants import BOT_TOKEN, SITI_BSUID, SITI_PHONE, WA_PHONE_NUMBER_ID
+from tests.support.whatsapp import SETTINGS
 
 
 @asynccontextmanager
@@ -67,7 +61,7 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
 class Receiver:
     """A small aiohttp webhook receiver that checks the signature and keeps every body."""
 
-    secret: str = WA_APP_SECRET
+    secret: str = SETTINGS.app_secret
     bodies: list[dict[str, Any]] = field(default_factory=list)
     signed: list[bool] = field(default_factory=list)
     fail_next: int = 0
@@ -106,7 +100,7 @@ class Stand:
     receiver: Receiver
 
 
-def pywa_client(base_url: str, token: str = WA_TOKEN) -> tuple[WhatsApp, httpx.AsyncClient]:
+def pywa_client(base_url: str, token: str = SETTINGS.token) -> tuple[WhatsApp, httpx.AsyncClient]:
     """A pywa_async client pointed at the stand-in exactly as KIM Bot's CloudAPI points it."""
     session = httpx.AsyncClient(timeout=10.0)
     wa = WhatsApp(
@@ -114,8 +108,8 @@ def pywa_client(base_url: str, token: str = WA_TOKEN) -> tuple[WhatsApp, httpx.A
         token=token,
         session=session,
         server=None,
-        verify_token=WA_VERIFY_TOKEN,
-        app_secret=WA_APP_SECRET,
+        verify_token=SETTINGS.verify_token,
+        app_secret=SETTINGS.app_secret,
         validate_updates=True,
     )
     session.base_url = httpx.URL(base_url + "/graph" + session.base_url.path)
@@ -133,23 +127,28 @@ async def running_receiver() -> AsyncIterator[Receiver]:
         yield receiver
 
 
-def stand_in_config(receiver: Receiver, **rules: Any) -> WhatsAppConfig:
-    """The test business number: two approved templates, fast statuses."""
-    settings: dict[str, Any] = {"status_delay": 0.005, "webhook_backoff": 0.01} | rules
+def business(**settings: Any) -> WhatsAppConfig:
+    """The stand-in's business number: the tests' phone number id, token and app secret."""
     return WhatsAppConfig(
         phone_number_id=WA_PHONE_NUMBER_ID,
-        access_token=WA_TOKEN,
-        app_secret=WA_APP_SECRET,
-        webhook_url=receiver.url,
-        templates=["pengumuman:id:2", ("sapaan", "en_US", 0)],
+        access_token=SETTINGS.token,
+        app_secret=SETTINGS.app_secret,
         **settings,
     )
 
 
+def kim_settings(base_url: str) -> WhatsAppSettings:
+    """KIM Bot's WhatsApp settings, its API URL on the emulator's stand-in (as the demo)."""
+    return replace(SETTINGS, api_url=base_url + "/graph")
+
+
 @asynccontextmanager
 async def running_stand(receiver: Receiver, **rules: Any) -> AsyncIterator[Stand]:
-    """The emulator with WhatsApp enabled, and clients for both sides."""
-    config = stand_in_config(receiver, **rules)
+    """The emulator with WhatsApp enabled (two approved templates, fast statuses to the
+    receiver; `rules` change that), and clients for both sides."""
+    settings: dict[str, Any] = {"status_delay": 0.005, "webhook_backoff": 0.01} | rules
+    templates: list[Any] = ["pengumuman:id:2", ("sapaan", "en_US", 0)]
+    config = business(webhook_url=receiver.url, templates=templates, **settings)
     async with Emulator(whatsapp=config) as emu, WaSimClient(emu.base_url) as sim:
         wa, session = pywa_client(emu.base_url)
         try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -19,16 +20,13 @@ from handlers.whatsapp.render import (
     ReplyButton,
 )
 from handlers.whatsapp.send import CloudAPI, Recipient, routable
-from handlers.whatsapp.settings import WhatsAppSettings
 from tests.support.constants import (
     SITI_BSUID,
     SITI_PHONE,
-    WA_APP_SECRET,
     WA_PHONE_NUMBER_ID,
-    WA_TOKEN,
-    WA_VERIFY_TOKEN,
 )
 from tests.support.graph import GraphAPI
+from tests.support.whatsapp import SETTINGS
 
 SITI = Recipient(SITI_BSUID, SITI_PHONE)
 
@@ -36,9 +34,7 @@ SITI = Recipient(SITI_BSUID, SITI_PHONE)
 @pytest.fixture
 async def sender(graph: GraphAPI) -> AsyncIterator[CloudAPI]:
     """A sender on the stand-in, talking to Meta's default URL, retrying without waiting."""
-    settings = WhatsAppSettings(
-        token=WA_TOKEN, app_secret=WA_APP_SECRET, verify_token=WA_VERIFY_TOKEN
-    )
+    settings = replace(SETTINGS, api_url=None)
     session = httpx.AsyncClient(transport=graph.transport())
     s = CloudAPI.connect(settings, WA_PHONE_NUMBER_ID, session, retry_delays=(0.0, 0.0))
     yield s
@@ -183,19 +179,18 @@ async def test_logs_never_show_the_token_the_recipient_or_the_text(
     text = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     assert "131009" in text
     for secret in (
-        WA_TOKEN,
+        SETTINGS.token,
         SITI_BSUID,
         SITI_PHONE,
         "rahasia warga",
-        WA_APP_SECRET,
-        WA_VERIFY_TOKEN,
+        SETTINGS.app_secret,
+        SETTINGS.verify_token,
     ):
         assert secret not in text
 
 
 def test_settings_repr_hides_secrets() -> None:
     """repr shows the API URL only."""
-    settings = WhatsAppSettings(WA_TOKEN, WA_APP_SECRET, WA_VERIFY_TOKEN, "http://graph.test")
-    assert repr(settings) == "WhatsAppSettings(api_url='http://graph.test')"
+    assert repr(SETTINGS) == "WhatsAppSettings(api_url='http://graph.test')"
     assert SITI_BSUID not in repr(SITI)
     assert SITI_PHONE not in repr(SITI)
