@@ -20,14 +20,14 @@ from emulator import Emulator, RateLimits, SimClient, make_png
 from handlers.telegram.bulk import MIGRATED, BulkSender
 from handlers.wiring import build_services
 from tests.support.constants import BAGENDUNG, BOT_ID, BOT_SPEC
-from tests.support.stand_in import bot_at
+from tests.support.stand_in import running_emulator
 
 
 class World:
-    """The emulator, a user-side client, and the core on real Redis."""
+    """The emulator, a user-side client, the bot on it, and the core on real Redis."""
 
-    def __init__(self, emu: Emulator, sim: SimClient, services: Services) -> None:
-        self.emu, self.sim, self.services = emu, sim, services
+    def __init__(self, emu: Emulator, sim: SimClient, services: Services, bot: Bot) -> None:
+        self.emu, self.sim, self.services, self.bot = emu, sim, services, bot
 
     async def resident(self, village: str = BAGENDUNG, *, started: bool = True) -> int:
         """A subscribed resident who has (or has not) opened the bot."""
@@ -71,24 +71,16 @@ def generous() -> RateLimits:
 
 
 @pytest.fixture
-async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
+async def world(services: Services) -> AsyncIterator[World]:
+    """A fresh emulator with the test bot (limits out of the way), its clients, the core."""
+    async with running_emulator(tokens=[BOT_SPEC], limits=generous()) as (emu, sim, bot):
+        yield World(emu, sim, services, bot)
+
+
+@pytest.fixture
+def bot(world: World) -> Bot:
     """The bot, pointed at the emulator."""
-    async with bot_at(emulator.base_url) as b:
-        yield b
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    """A fresh emulator with one bot."""
-    async with Emulator(tokens=[BOT_SPEC], limits=generous()) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def world(emulator: Emulator, services: Services) -> AsyncIterator[World]:
-    """The whole test world."""
-    async with SimClient(emulator.base_url) as sim:
-        yield World(emulator, sim, services)
+    return world.bot
 
 
 async def test_each_resident_once_and_a_rerun_sends_nothing(world: World, bot: Bot) -> None:
