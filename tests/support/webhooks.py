@@ -45,6 +45,16 @@ SITI = Person(user_id=SITI_BSUID, phone=SITI_PHONE, name="Siti")  # her phone nu
 BUDI = Person(user_id=BUDI_BSUID, phone=None, name="Budi")  # a username: no phone number
 
 
+def ids(person: Person, phone_field: str, bsuid_field: str) -> dict[str, str]:
+    """The person's phone number and business-scoped id under Meta's field names, each only
+    when the webhook carries it (no number for username users, no BSUID before roll-out)."""
+    found = {
+        phone_field: person.phone,
+        bsuid_field: person.user_id if person.bsuid_fields else None,
+    }
+    return {name: value for name, value in found.items() if value}
+
+
 def sign(body: bytes, secret: str = WA_APP_SECRET) -> str:
     """The X-Hub-Signature-256 header Meta sends with `body`."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -88,13 +98,8 @@ class Payloads:
         }
 
     def contact(self, person: Person) -> dict[str, Any]:
-        """The contacts[] entry for a person."""
-        contact: dict[str, Any] = {"profile": {"name": person.name}}
-        if person.phone:
-            contact["wa_id"] = person.phone
-        if person.bsuid_fields:
-            contact["user_id"] = person.user_id
-        return contact
+        """The contacts[] entry for a person: profile name, and the ids Meta shows."""
+        return {"profile": {"name": person.name}} | ids(person, "wa_id", "user_id")
 
     def raw_message(self, person: Person, kind: str, content: dict[str, Any]) -> dict[str, Any]:
         """One messages[] item."""
@@ -103,11 +108,7 @@ class Payloads:
             "timestamp": str(next(self._clock)),
             "type": kind,
         }
-        if person.phone:
-            message["from"] = person.phone
-        if person.bsuid_fields:
-            message["from_user_id"] = person.user_id
-        return message | content
+        return message | ids(person, "from", "from_user_id") | content
 
     def message(self, person: Person, kind: str, content: dict[str, Any]) -> dict[str, Any]:
         """A whole webhook body carrying one message."""
