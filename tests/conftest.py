@@ -14,6 +14,7 @@ from bot.platform.config import Config, load_config
 from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services
 from handlers.wiring import build_services, wire_broadcasts
+from tests.support.admins import RecordingDispatch
 from tests.support.constants import ROOT
 from tests.support.dialog import Driver, Resident, TelegramDriver
 from tests.support.webhooks import BUDI
@@ -66,6 +67,12 @@ def config() -> Config:
 def clock() -> FixedClock:
     """Time that moves only when a test says so."""
     return FixedClock()
+
+
+@pytest.fixture
+def dispatch() -> RecordingDispatch:
+    """What the core asked to deliver (announcements, notices), recorded instead of queued."""
+    return RecordingDispatch()
 
 
 @pytest.fixture

@@ -34,12 +34,6 @@ REWORDED = (
 
 
 @pytest.fixture
-def dispatch() -> RecordingDispatch:
-    """Records notifications instead of queueing them."""
-    return RecordingDispatch()
-
-
-@pytest.fixture
 def desk_services(
     config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
 ) -> Services:
