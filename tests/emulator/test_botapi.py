@@ -26,6 +26,17 @@ from pydantic import BaseModel
 from emulator import SimClient, make_png
 from tests.support.constants import BOT_ID, BOT_USERNAME
 
+EVERY_KIND = [
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+]
+
 
 def assert_no_extra(obj: Any) -> None:
     """Fail if the emulator produced a field aiogram does not know (models allow extras)."""
@@ -317,19 +328,7 @@ async def test_every_update_kind_parses(bot: Bot, sim: SimClient) -> None:
     owner = await sim.create_user("Owner")
     await sim.start(owner["id"])
     guest = await sim.create_user("Guest")
-    await bot.get_updates(
-        timeout=0,
-        allowed_updates=[
-            "message",
-            "edited_message",
-            "channel_post",
-            "edited_channel_post",
-            "callback_query",
-            "my_chat_member",
-            "chat_member",
-            "chat_join_request",
-        ],
-    )
+    await bot.get_updates(timeout=0, allowed_updates=EVERY_KIND)
     channel = await sim.create_chat(
         "channel", "Kelurahan Sukamaju", owner["id"], bots=[{"admin": True}], join_by_request=True
     )
@@ -357,16 +356,7 @@ async def test_every_update_kind_parses(bot: Bot, sim: SimClient) -> None:
         update = Update.model_validate(item, context={"bot": bot})
         assert_no_extra(update)
         kinds.add(update.event_type)
-    assert kinds >= {
-        "message",
-        "edited_message",
-        "channel_post",
-        "edited_channel_post",
-        "callback_query",
-        "my_chat_member",
-        "chat_member",
-        "chat_join_request",
-    }
+    assert kinds >= set(EVERY_KIND)
     fetched = await bot.get_updates(timeout=0)
     assert len(fetched) == len(raw["updates"])
 

@@ -22,6 +22,11 @@ ALL = [
 ]
 
 
+async def people(sim: SimClient, *names: str) -> list[dict[str, Any]]:
+    """A new user for each first name."""
+    return [await sim.create_user(name) for name in names]
+
+
 async def drain(bot: Bot) -> list[Update]:
     """Fetch and confirm every pending update."""
     updates = await bot.get_updates(timeout=0, allowed_updates=ALL)
@@ -32,9 +37,7 @@ async def drain(bot: Bot) -> list[Update]:
 
 async def test_join_request_approve_and_decline(bot: Bot, sim: SimClient) -> None:
     await drain(bot)
-    admin = await sim.create_user("Admin")
-    alice = await sim.create_user("Alice")
-    bob = await sim.create_user("Bobby")
+    admin, alice, bob = await people(sim, "Admin", "Alice", "Bobby")
     group = await sim.create_chat(
         "supergroup", "Warga RW 07", admin["id"], join_by_request=True, bots=[{"admin": True}]
     )
@@ -85,8 +88,7 @@ async def test_invite_link_requires_admin_right(bot: Bot, sim: SimClient) -> Non
         {"admin": True, "rights": {"can_invite_users": True}},
     )
     link = await bot.create_chat_invite_link(group["id"], member_limit=1)
-    newcomer = await sim.create_user("Baru")
-    late = await sim.create_user("Telat")
+    newcomer, late = await people(sim, "Baru", "Telat")
     assert (await sim.action(newcomer["id"], "join", invite_link=link.invite_link))[
         "status"
     ] == "joined"
@@ -95,15 +97,10 @@ async def test_invite_link_requires_admin_right(bot: Bot, sim: SimClient) -> Non
 
 
 async def test_forum_topics(bot: Bot, sim: SimClient) -> None:
-    admin = await sim.create_user("Admin")
-    staff = await sim.create_user("Staf")
+    admin, staff = await people(sim, "Admin", "Staf")
+    topics = {"admin": True, "rights": {"can_manage_topics": True}}
     forum = await sim.create_chat(
-        "supergroup",
-        "Staf KIM",
-        admin["id"],
-        is_forum=True,
-        members=[staff["id"]],
-        bots=[{"admin": True, "rights": {"can_manage_topics": True}}],
+        "supergroup", "Staf KIM", admin["id"], is_forum=True, members=[staff["id"]], bots=[topics]
     )
     topic = await bot.create_forum_topic(forum["id"], "Laporan Warga")
     assert isinstance(topic, ForumTopic)
@@ -138,8 +135,7 @@ async def test_forum_topics(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_channel_posts_and_bot_announcements(bot: Bot, sim: SimClient) -> None:
-    admin = await sim.create_user("Admin")
-    reader = await sim.create_user("Pembaca")
+    admin, reader = await people(sim, "Admin", "Pembaca")
     channel = await sim.create_chat(
         "channel",
         "Kelurahan Sukamaju",
@@ -168,8 +164,7 @@ async def test_channel_posts_and_bot_announcements(bot: Bot, sim: SimClient) -> 
 
 
 async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
-    admin = await sim.create_user("Admin")
-    member = await sim.create_user("Anggota")
+    admin, member = await people(sim, "Admin", "Anggota")
     group = await sim.create_chat(
         "group", "RT 01", admin["id"], members=[member["id"]], bots=[{"admin": False}]
     )
@@ -193,8 +188,7 @@ async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_member_updates_and_leaving(bot: Bot, sim: SimClient) -> None:
-    admin = await sim.create_user("Admin")
-    member = await sim.create_user("Anggota")
+    admin, member = await people(sim, "Admin", "Anggota")
     group = await sim.create_chat("supergroup", "RW", admin["id"], bots=[{"admin": True}])
     await drain(bot)
     await sim.call("POST", f"/sim/chats/{group['id']}/members", {"user_id": member["id"]})
