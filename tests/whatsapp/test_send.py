@@ -103,27 +103,30 @@ async def test_each_message_kind_is_the_cloud_api_json(sender: CloudAPI, graph: 
     assert bodies[6]["video"] == {"id": "5501"}
 
 
-async def test_rate_limits_are_retried_a_bounded_number_of_times(
-    sender: CloudAPI, graph: GraphAPI
+@pytest.mark.parametrize(
+    ("failures", "messages", "outcome", "attempts"),
+    [
+        pytest.param(
+            [(400, 130429), (400, 131056)], 1, ("sent", 1, None), 3, id="rate limits, then sent"
+        ),
+        pytest.param([(400, 130429)] * 3, 2, ("failed", 0, 130429), 3, id="rate limits thrice"),
+        pytest.param([(400, 131047)], 2, ("outside_window", 0, 131047), 1, id="outside the window"),
+    ],
+)
+async def test_rate_limits_are_retried_and_the_window_stops_the_reply(
+    sender: CloudAPI,
+    graph: GraphAPI,
+    failures: list[tuple[int, int]],
+    messages: int,
+    outcome: tuple[str, int, int | None],
+    attempts: int,
 ) -> None:
-    """130429 then 131056, then success: sent; three rate limits in a row: failed."""
-    graph.failures = [(400, 130429), (400, 131056)]
-    delivery = await sender.send(SITI, [OutText("a")])
-    assert (delivery.outcome, delivery.sent, len(graph.sent)) == ("sent", 1, 3)
-    graph.failures = [(400, 130429)] * 3
-    delivery = await sender.send(SITI, [OutText("b"), OutText("c")])
-    assert (delivery.outcome, delivery.sent, delivery.error_code) == ("failed", 0, 130429)
-    assert len(graph.sent) == 6
-
-
-async def test_outside_the_24_hour_window_stops_and_says_so(
-    sender: CloudAPI, graph: GraphAPI
-) -> None:
-    """131047: the rest of the reply is not attempted; the outcome is outside_window."""
-    graph.failures = [(400, 131047)]
-    delivery = await sender.send(SITI, [OutText("a"), OutText("b")])
-    assert (delivery.outcome, delivery.sent, delivery.error_code) == ("outside_window", 0, 131047)
-    assert len(graph.sent) == 1
+    """130429/131056 are retried a bounded number of times (then sent, or failed after three);
+    131047 is not retried and the rest of the reply is not attempted: outside_window."""
+    graph.failures = failures
+    delivery = await sender.send(SITI, [OutText(f"pesan {n}") for n in range(messages)])
+    assert (delivery.outcome, delivery.sent, delivery.error_code) == outcome
+    assert len(graph.sent) == attempts
 
 
 async def test_bsuid_not_supported_falls_back_to_the_phone_number(
