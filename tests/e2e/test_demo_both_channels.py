@@ -59,6 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
 
 
 def _free(port: int) -> bool:
+    """Whether nothing listens on `port` (the demo needs two neighbouring ports)."""
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))

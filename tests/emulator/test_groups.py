@@ -36,6 +36,8 @@ async def drain(bot: Bot) -> list[Update]:
 
 
 async def test_join_request_approve_and_decline(bot: Bot, sim: SimClient) -> None:
+    """Join requests through a link or the chat arrive as updates; approve admits with a member
+    update, decline leaves them out, twice is an error."""
     await drain(bot)
     admin, alice, bob = await people(sim, "Admin", "Alice", "Bobby")
     group = await sim.create_chat(
@@ -78,6 +80,7 @@ async def test_join_request_approve_and_decline(bot: Bot, sim: SimClient) -> Non
 
 
 async def test_invite_link_requires_admin_right(bot: Bot, sim: SimClient) -> None:
+    """Creating invite links needs the admin right; a member limit of one admits one person."""
     admin = await sim.create_user("Admin")
     group = await sim.create_chat("supergroup", "Grup", admin["id"], bots=[{"admin": False}])
     with pytest.raises(TelegramBadRequest, match="CHAT_ADMIN_REQUIRED"):
@@ -97,6 +100,8 @@ async def test_invite_link_requires_admin_right(bot: Bot, sim: SimClient) -> Non
 
 
 async def test_forum_topics(bot: Bot, sim: SimClient) -> None:
+    """Forum topics: the bot creates one and posts in it; replies stay in the topic; unknown threads
+    and non-forums are refused."""
     admin, staff = await people(sim, "Admin", "Staf")
     topics = {"admin": True, "rights": {"can_manage_topics": True}}
     forum = await sim.create_chat(
@@ -135,6 +140,8 @@ async def test_forum_topics(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_channel_posts_and_bot_announcements(bot: Bot, sim: SimClient) -> None:
+    """A channel admin bot posts by @username as the channel; admins' posts reach the bot; readers
+    cannot post."""
     admin, reader = await people(sim, "Admin", "Pembaca")
     channel = await sim.create_chat(
         "channel",
@@ -164,6 +171,7 @@ async def test_channel_posts_and_bot_announcements(bot: Bot, sim: SimClient) -> 
 
 
 async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
+    """In privacy mode a bot sees only commands and mentions for it; as admin, everything."""
     admin, member = await people(sim, "Admin", "Anggota")
     group = await sim.create_chat(
         "group", "RT 01", admin["id"], members=[member["id"]], bots=[{"admin": False}]
@@ -188,6 +196,8 @@ async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_member_updates_and_leaving(bot: Bot, sim: SimClient) -> None:
+    """Joining and leaving give chat_member updates and service messages; the bot leaving gives
+    my_chat_member."""
     admin, member = await people(sim, "Admin", "Anggota")
     group = await sim.create_chat("supergroup", "RW", admin["id"], bots=[{"admin": True}])
     await drain(bot)
@@ -210,6 +220,8 @@ async def test_member_updates_and_leaving(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_migration_updates(bot: Bot, sim: SimClient) -> None:
+    """Migrating a group gives migrate_to/migrate_from messages and keeps its members in the
+    supergroup."""
     admin = await sim.create_user("Admin")
     group = await sim.create_chat("group", "RT 09", admin["id"], bots=[{"admin": True}])
     await drain(bot)

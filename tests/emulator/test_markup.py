@@ -87,6 +87,7 @@ def test_markup_becomes_text_and_entities(
     ],
 )
 def test_html_errors(source: str, message: str) -> None:
+    """Broken HTML is refused with Telegram's exact 'can't parse entities' reasons."""
     with pytest.raises(ApiError) as caught:
         parse_html(source)
     assert caught.value.description.startswith("Bad Request: can't parse entities: ")
@@ -104,6 +105,8 @@ def test_html_errors(source: str, message: str) -> None:
     ],
 )
 def test_markdown_v2_errors(source: str, message: str) -> None:
+    """Unescaped reserved characters and unclosed MarkdownV2 entities are refused like Telegram
+    does."""
     with pytest.raises(ApiError, match="can't parse entities") as caught:
         parse_markdown_v2(source)
     assert message in caught.value.description
@@ -116,6 +119,8 @@ def test_legacy_markdown_errors() -> None:
 
 
 def test_automatic_entities_and_utf16() -> None:
+    """Commands, mentions, hashtags, URLs and emails are found at UTF-16 offsets, but not inside
+    code."""
     text = "🙂 /lapor@kim_bot ke @admin_rw #banjir https://kim.id/a, mail: a.b@kim.id"
     found = {e["type"]: e for e in detect_entities(text)}
     assert set(found) == {"bot_command", "mention", "hashtag", "url", "email"}
@@ -133,6 +138,8 @@ def test_automatic_entities_and_utf16() -> None:
 
 
 def test_format_text_trims_and_limits() -> None:
+    """Texts are trimmed with their entities moved; explicit entities win over parse_mode and must
+    lie within the text; unknown modes are refused."""
     result = format_text("  <b> halo </b>  ", "HTML", None)
     assert result is not None
     assert result.text == "halo"
@@ -148,6 +155,8 @@ def test_format_text_trims_and_limits() -> None:
 
 
 def test_keyboard_validation() -> None:
+    """Inline and reply keyboards are accepted; buttons without an action, bad data or URLs and
+    malformed markup are refused."""
     markup = validate_markup(
         {
             "inline_keyboard": [

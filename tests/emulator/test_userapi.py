@@ -18,6 +18,8 @@ OTHER = "654321:OTHERtoken"
 
 
 async def test_users_and_state(sim: SimClient) -> None:
+    """Users are created with names, ids and usernames (taken ones refused) and listed in the state
+    and user details."""
     user = await sim.create_user("Budi", last_name="Santoso", username="budi_s", language_code="id")
     assert user["name"] == "Budi Santoso"
     assert user["language_code"] == "id"
@@ -37,6 +39,7 @@ async def test_users_and_state(sim: SimClient) -> None:
 
 
 async def test_state_long_poll(sim: SimClient) -> None:
+    """The state long poll returns as soon as the world changes."""
     version = (await sim.call("GET", "/sim/state"))["version"]
 
     async def later() -> None:
@@ -51,6 +54,8 @@ async def test_state_long_poll(sim: SimClient) -> None:
 
 
 async def test_every_content_kind_reaches_the_bot(bot: Bot, sim: SimClient) -> None:
+    """Photos, documents, videos, stickers, voice, locations and contacts sent by a user reach the
+    bot and the history; media can be downloaded."""
     user = await sim.create_user("Budi")
     uid = user["id"]
     await sim.start(uid)
@@ -106,6 +111,7 @@ async def test_every_content_kind_reaches_the_bot(bot: Bot, sim: SimClient) -> N
 
 
 async def test_commands_get_bot_command_entity(bot: Bot, sim: SimClient) -> None:
+    """/start with a deep-link payload carries a bot_command entity; bad payloads are refused."""
     user = await sim.create_user("Budi")
     result = await sim.start(user["id"], payload="kel-12_a")
     assert result["message"]["text"] == "/start kel-12_a"
@@ -116,6 +122,8 @@ async def test_commands_get_bot_command_entity(bot: Bot, sim: SimClient) -> None
 
 
 async def test_buttons_url_and_unknown(bot: Bot, sim: SimClient) -> None:
+    """Buttons are pressed by text, position or data; URL buttons open their URL; unknown buttons
+    and callbacks are errors."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     keyboard = InlineKeyboardMarkup(
@@ -136,6 +144,7 @@ async def test_buttons_url_and_unknown(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_press_waits_for_answer(bot: Bot, sim: SimClient) -> None:
+    """A press can wait for the bot's answer to its callback query."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     keyboard = InlineKeyboardMarkup(
@@ -158,6 +167,8 @@ async def test_press_waits_for_answer(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_wait_for_bot_message_without_sleeping(bot: Bot, sim: SimClient) -> None:
+    """Waiting for the bot's next message, edits since a version, and deleted messages, without
+    sleeping."""
     user = await sim.create_user("Budi")
     said = await sim.start(user["id"])
 
@@ -184,6 +195,8 @@ async def test_wait_for_bot_message_without_sleeping(bot: Bot, sim: SimClient) -
 
 
 async def test_forward_and_reply_as_user(bot: Bot, sim: SimClient) -> None:
+    """Users forward channel posts and their own messages (hidden when they hide forwards) and reply
+    in groups; they cannot forward what they cannot see."""
     admin = await sim.create_user("Admin")
     citizen = await sim.create_user("Warga", hide_forwards=True)
     channel = await sim.create_chat(
@@ -227,6 +240,7 @@ async def test_forward_and_reply_as_user(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_multiple_bots_have_own_dialogs(emu: Emulator, sim: SimClient) -> None:
+    """A second bot has its own dialogs, update ids and history."""
     created = await sim.call("POST", "/sim/bots", {"token": OTHER, "username": "other_kim_bot"})
     assert created["id"] == 654321
     with pytest.raises(SimError, match="invalid bot token"):
@@ -248,6 +262,7 @@ async def test_multiple_bots_have_own_dialogs(emu: Emulator, sim: SimClient) -> 
 
 
 async def test_reset_keeps_bots_and_update_ids(bot: Bot, sim: SimClient) -> None:
+    """A reset empties people and chats but keeps bots and their update ids."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     await sim.call("POST", "/sim/reset", {"log": True})
@@ -262,6 +277,7 @@ async def test_reset_keeps_bots_and_update_ids(bot: Bot, sim: SimClient) -> None
 
 
 async def test_web_page_is_served(emu: Emulator) -> None:
+    """The web simulator page and its assets are served."""
     async with aiohttp.ClientSession() as http:
         async with http.get(emu.base_url + "/") as response:
             page = await response.text()

@@ -35,6 +35,7 @@ class Receiver:
         self.got = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Record the secret header and the update; fail while failures remain."""
         self.calls.append(
             (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
         )
@@ -46,6 +47,8 @@ class Receiver:
 
 
 async def test_webhook_delivery_with_secret_and_retry(bot: Bot, sim: SimClient) -> None:
+    """With a webhook set, updates are POSTed with the secret token, retried after 500s; getUpdates
+    conflicts; the last error is reported."""
     receiver = Receiver(failures=2)
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
@@ -72,6 +75,7 @@ async def test_webhook_delivery_with_secret_and_retry(bot: Bot, sim: SimClient) 
 
 
 async def test_set_webhook_drop_pending(bot: Bot, sim: SimClient) -> None:
+    """drop_pending_updates clears what was waiting, on set and on delete."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     assert await bot.set_webhook("http://127.0.0.1:9/unused", drop_pending_updates=True)
@@ -80,6 +84,7 @@ async def test_set_webhook_drop_pending(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_aiogram_webhook_dispatcher_answers_in_response(bot: Bot, sim: SimClient) -> None:
+    """aiogram's webhook handler may answer in the HTTP response; the emulator makes that call."""
     dp = Dispatcher()
 
     @dp.message(CommandStart())
@@ -106,6 +111,8 @@ async def test_aiogram_webhook_dispatcher_answers_in_response(bot: Bot, sim: Sim
 
 
 async def test_aiogram_polling_dispatcher(bot: Bot, sim: SimClient) -> None:
+    """aiogram's polling dispatcher runs against the emulator: deep links and plain messages are
+    answered."""
     dp = Dispatcher()
     payloads: list[str | None] = []
 
@@ -136,6 +143,7 @@ async def test_aiogram_polling_dispatcher(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_second_get_updates_terminates_the_first(bot: Bot, emu: Emulator) -> None:
+    """A second getUpdates ends the first with a conflict, as on Telegram."""
     async with bot_at(emu.base_url) as other:
         first = asyncio.create_task(bot.get_updates(timeout=5))
         await asyncio.sleep(0.1)
@@ -145,6 +153,7 @@ async def test_second_get_updates_terminates_the_first(bot: Bot, emu: Emulator) 
 
 
 async def test_webhook_allowed_updates(bot: Bot, sim: SimClient) -> None:
+    """A webhook's allowed_updates are kept and filter what is pending."""
     assert await bot.set_webhook("http://127.0.0.1:9/never", allowed_updates=["callback_query"])
     info = await bot.get_webhook_info()
     assert info.allowed_updates == ["callback_query"]

@@ -53,6 +53,7 @@ class Person:
         return cls(sim, await sim.create_user(name, language_code=language_code))
 
     async def _mark_read(self) -> None:
+        """Count every bot message (and edit) so far as read."""
         for message in await self.sim.messages(self.id, from_bot=1):
             self.read.add((int(message["message_id"]), int(message["edit_count"] or 0)))
 

@@ -65,6 +65,7 @@ class MockedSession(BaseSession):
         return True
 
     def _message(self, chat_id: int, text: str, markup: Any) -> Message:
+        """The message Telegram would return for a send or an edit."""
         return Message(
             message_id=next(self._ids),
             date=datetime.now(UTC),
