@@ -10,8 +10,8 @@ from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from bot.platform.addresses import Address
 from bot.residents.records import Residents
-from tests.browser.conftest import Stack
 from tests.support.constants import BAGENDUNG
+from tests.support.worlds import E2E
 
 pytestmark = pytest.mark.browser
 
@@ -44,7 +44,7 @@ def assert_fits_width(page: Page) -> None:
         assert box["x"] + box["width"] <= width, testid
 
 
-def test_resident_subscribes_on_the_page(stack: Stack, page: Page, tmp_path: Path) -> None:
+def test_resident_subscribes_on_the_page(stack: E2E, page: Page, tmp_path: Path) -> None:
     """A new resident persona onboards by buttons on the page and is subscribed in Redis."""
     page.goto(stack.api + "/")
     expect(page.get_by_test_id("status")).to_have_text("connected", timeout=WAIT_MS)

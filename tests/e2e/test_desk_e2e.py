@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 
 from emulator import SimClient
-from tests.e2e.conftest import E2E
 from tests.support.dialogues import BAGENDUNGS_POSTER
 from tests.support.people import Person, body, press_on
+from tests.support.worlds import E2E
 
 pytestmark = pytest.mark.e2e
 

@@ -7,11 +7,11 @@ import pytest
 from bot.platform.addresses import Address
 from bot.residents.records import Residents
 from emulator import SimClient
-from tests.e2e.conftest import E2E
 from tests.support.constants import BAGENDUNG, DRINGO
 from tests.support.dialogues import ONBOARDING_BY_NAMES, SUBSCRIBE, by_poster
 from tests.support.people import Person
 from tests.support.storage import everything_in
+from tests.support.worlds import E2E
 
 pytestmark = pytest.mark.e2e
 

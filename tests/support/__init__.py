@@ -18,7 +18,8 @@ these):
 - `telegram`: a recording Bot API session and real-shaped Telegram updates;
 - `webhooks`: real-shaped, signed WhatsApp Cloud API webhook bodies;
 - `whatsapp`: the WhatsApp webhook on a test server with the real core behind it, and the
-  WhatsApp driver for dialogue tables.
+  WhatsApp driver for dialogue tables;
+- `worlds`: the end-to-end world (emulator, `kimbot run`, people, chats, config).
 """
 
 __all__ = [
@@ -35,4 +36,5 @@ __all__ = [
     "telegram",
     "webhooks",
     "whatsapp",
+    "worlds",
 ]
