@@ -31,6 +31,7 @@ from handlers.telegram.app import WEBHOOK_PATH, build_dispatcher, set_commands, 
 from handlers.telegram.render import split
 from handlers.wiring import build_services
 from tests.support.constants import BAGENDUNG, BOT_TOKEN, DRINGO
+from tests.support.press import find_label
 from tests.support.telegram import MockedSession, Updates
 
 GROUP = -1001000000001  # Bagendung's approval-only group
@@ -79,14 +80,11 @@ class TelegramWorld:
         await self.dp.feed_update(self.bot, update)
 
     async def press(self, user: User, label: str) -> None:
-        """Press the newest button in the user's chat whose label contains `label`."""
-        keyboard = self.session.last_keyboard(user.id)
-        for row in keyboard.inline_keyboard:
-            for button in row:
-                if label in button.text and button.callback_data:
-                    await self.feed(self.updates.press(user, button.callback_data))
-                    return
-        raise AssertionError(f"no button {label!r}")
+        """Press the button `label` means on the newest keyboard in the user's chat."""
+        buttons = [b for row in self.session.last_keyboard(user.id).inline_keyboard for b in row]
+        button = buttons[find_label([b.text for b in buttons], label)]
+        assert button.callback_data, f"{label!r} is a link, not a button"
+        await self.feed(self.updates.press(user, button.callback_data))
 
     async def subscribe(self, user: User) -> None:
         """Onboard by buttons into Kelurahan Bagendung."""
