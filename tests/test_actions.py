@@ -12,9 +12,10 @@ from bot.platform.actions import (
     StepChoice,
     TicketAction,
 )
+from tests.support.constants import BAGENDUNG
 
 VALUES: list[ButtonData] = [
-    StepChoice("a1b2c3", "36.72.02.1001"),
+    StepChoice("a1b2c3", BAGENDUNG),
     StepChoice("a1b2c3", "yes"),
     MenuChoice("aspirasi"),
     TicketAction("claim", "ASP-2611-0042"),

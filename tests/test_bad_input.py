@@ -7,7 +7,9 @@ import pytest
 from bot.dialogs import Conversations
 from bot.platform.store import Redis
 from bot.services import Services
-from tests.dialog import Resident
+from tests.support.constants import BAGENDUNG
+from tests.support.dialog import Resident, verify_dialog
+from tests.support.dialogues import SUBSCRIBE
 
 ONBOARDING_STEPS = ["language", "consent", "kecamatan", "village"]
 
@@ -23,17 +25,8 @@ def snapshot(redis: Redis, resident: Resident) -> tuple[object, object, object]:
 
 
 def walk_to(resident: Resident, step: str) -> None:
-    """Bring a new resident to an onboarding step."""
-    resident.send("/start")
-    if step == "language":
-        return
-    resident.press("Bahasa Indonesia")
-    if step == "consent":
-        return
-    resident.press("✅")
-    if step == "kecamatan":
-        return
-    resident.press("Cilegon")
+    """Bring a new resident to an onboarding step (the first steps of subscribing)."""
+    verify_dialog(resident, SUBSCRIBE["id"][: ONBOARDING_STEPS.index(step) + 1])
 
 
 @pytest.mark.parametrize("step", ONBOARDING_STEPS)
@@ -127,7 +120,7 @@ def test_typed_number_picks_the_choice(conversations: Conversations, services: S
     walk_to(me, "kecamatan")
     me.send("2")
     me.send("1")
-    assert services.residents.is_subscriber(me.address, "36.72.02.1001")
+    assert services.residents.is_subscriber(me.address, BAGENDUNG)
 
 
 def test_expired_conversation_buttons_are_stale(

@@ -12,7 +12,7 @@ from bot.platform.messages import Incoming
 from bot.platform.store import Redis
 from bot.services import Services
 from handlers.wiring import build_services
-from tests.admins import (
+from tests.support.admins import (
     KECAMATAN_ADMIN,
     KELURAHAN_ADMIN,
     KOMUNITAS_ADMIN,
@@ -20,13 +20,10 @@ from tests.admins import (
     RecordingDispatch,
     with_admins,
 )
-from tests.dialog import Resident, verify_dialog
+from tests.support.constants import BAGENDUNG
+from tests.support.dialog import Resident, verify_dialog
 
-
-@pytest.fixture
-def dispatch() -> RecordingDispatch:
-    """What got submitted."""
-    return RecordingDispatch()
+TEXT = "Vaksinasi gratis Sabtu"
 
 
 @pytest.fixture
@@ -51,13 +48,17 @@ def residents_in(conv: Conversations, *codes: str) -> None:
         r.press("✅")
 
 
-def announce(admin: Resident, message_id: int = 55, text: str = "Vaksinasi gratis Sabtu") -> None:
-    """The admin sends the announcement itself after /broadcast."""
-    incoming = Incoming(admin.address, "text", text=text, message_id=message_id, language_code="id")
-    admin.last = admin.conversations.handle(incoming)
-    for reply in admin.last:
-        if reply.choices:
-            admin.buttons = [(c.label, c.data) for c in reply.flat_choices]
+def announce(admin: Resident) -> None:
+    """The admin sends the announcement itself (message 55) after /broadcast."""
+    admin.deliver(Incoming(admin.address, "text", text=TEXT, message_id=55, language_code="id"))
+
+
+def drafting(conv: Conversations, admin_id: int) -> Resident:
+    """An admin who sent /broadcast, then the announcement."""
+    admin = Resident(conv, chat_id=admin_id)
+    admin.send("/broadcast")
+    announce(admin)
+    return admin
 
 
 def test_residents_cannot_broadcast(conv: Conversations, redis: Redis) -> None:
@@ -71,12 +72,12 @@ def test_kelurahan_admin_sends_to_their_kelurahan(
     conv: Conversations, admin_services: Services, dispatch: RecordingDispatch
 ) -> None:
     """One scope: no target choice; the reach is counted; Send queues it."""
-    residents_in(conv, "36.72.02.1001", "36.72.02.1001", "36.72.02.1002")
+    residents_in(conv, BAGENDUNG, BAGENDUNG, "36.72.02.1002")
     admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
     verify_dialog(admin, [("/broadcast", "Kirim pengumumannya sekarang")])
     announce(admin)
     said = admin.said()
-    assert "Vaksinasi gratis Sabtu" in said
+    assert TEXT in said
     assert "2 warga dan 0 kanal" in said
     admin.press("✅")
     assert dispatch.submitted == ["1"]
@@ -84,7 +85,7 @@ def test_kelurahan_admin_sends_to_their_kelurahan(
     assert ann is not None
     assert (ann.state, ann.targets, ann.origin, ann.origin_message) == (
         "queued",
-        ["36.72.02.1001"],
+        [BAGENDUNG],
         Address.telegram(KELURAHAN_ADMIN),
         55,
     )
@@ -93,9 +94,7 @@ def test_kelurahan_admin_sends_to_their_kelurahan(
 
 def test_kecamatan_admin_picks_within_scope(conv: Conversations, admin_services: Services) -> None:
     """A kecamatan admin sees their kecamatan and its kelurahan, nothing outside."""
-    admin = Resident(conv, chat_id=KECAMATAN_ADMIN)
-    admin.send("/broadcast")
-    announce(admin)
+    admin = drafting(conv, KECAMATAN_ADMIN)
     labels = [label for label, _ in admin.buttons]
     assert labels[0] == "Kec. Cilegon"
     assert "Bagendung" in labels
@@ -110,9 +109,7 @@ def test_forged_target_and_action_buttons_change_nothing(
     conv: Conversations, admin_services: Services, dispatch: RecordingDispatch, redis: Redis
 ) -> None:
     """A target index outside the list, another admin's cancel, a forged approval: refused."""
-    admin = Resident(conv, chat_id=KECAMATAN_ADMIN)
-    admin.send("/broadcast")
-    announce(admin)
+    admin = drafting(conv, KECAMATAN_ADMIN)
     nonce = admin.buttons[0][1].split(".")[0]
     before = redis.get(f"kim:dlg:{admin.address}")
     admin.press_data(f"{nonce}.t.999")
@@ -133,10 +130,8 @@ def test_large_audience_needs_a_superadmin(
     conv: Conversations, admin_services: Services, dispatch: RecordingDispatch
 ) -> None:
     """Above the threshold: waits; superadmins are asked; approval submits it."""
-    residents_in(conv, "36.72.02.1001", "36.72.02.1002", "36.72.02.1003")
-    admin = Resident(conv, chat_id=KECAMATAN_ADMIN)
-    admin.send("/broadcast")
-    announce(admin)
+    residents_in(conv, BAGENDUNG, "36.72.02.1002", "36.72.02.1003")
+    admin = drafting(conv, KECAMATAN_ADMIN)
     admin.press("Kec. Cilegon")
     admin.press("Lanjut")
     assert "persetujuan superadmin" in admin.said()
@@ -159,9 +154,7 @@ def test_schedule_then_cancel(
     conv: Conversations, admin_services: Services, dispatch: RecordingDispatch, clock: FixedClock
 ) -> None:
     """A typed time schedules it (tomorrow if already past today); /broadcasts cancels it."""
-    admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
-    admin.send("/broadcast")
-    announce(admin)
+    admin = drafting(conv, KELURAHAN_ADMIN)
     admin.press("🕒")
     verify_dialog(
         admin,
@@ -187,8 +180,7 @@ def test_reply_to_a_message_with_broadcast(conv: Conversations, admin_services: 
     command = Incoming(
         admin.address, "command", text="/broadcast", command="broadcast", reply_to=77, message_id=78
     )
-    admin.last = conv.handle(command)
-    admin.buttons = [(c.label, c.data) for r in admin.last for c in r.flat_choices]
+    admin.deliver(command)
     admin.press("Sepeda")
     admin.press("Lanjut")
     admin.press("✅")

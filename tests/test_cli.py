@@ -12,7 +12,7 @@ import yaml
 from bot.platform.config import load_config
 from handlers.cli import main
 from handlers.settings import Settings, SettingsError
-from tests.conftest import ROOT
+from tests.support.constants import ROOT
 
 
 def test_config_check_summarises_the_shipped_config(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from bot.platform.config import ConfigError, load_config
-from tests.conftest import ROOT
+from tests.support.constants import ROOT
 
 SHIPPED = (ROOT / "config.yaml").read_text(encoding="utf-8")
 

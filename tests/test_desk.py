@@ -17,9 +17,10 @@ from bot.platform.messages import Incoming, MediaRef, Reply
 from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services
 from handlers.wiring import build_services
-from tests.admins import STAFF, RecordingDispatch, with_admins
-from tests.dialog import Resident, render, verify_dialog
-from tests.test_privacy import everything_in
+from tests.support.admins import STAFF, RecordingDispatch, with_admins
+from tests.support.constants import BAGENDUNG
+from tests.support.dialog import Resident, render, verify_dialog
+from tests.support.storage import everything_in
 
 STAFF_GROUP = Address.parse("tg:-1009999")
 HOAX_TEXT = (
@@ -30,12 +31,6 @@ REWORDED = (
     "Forwarded many times: warga Cilegon wajib daftar ulang KTP di kelurahan mulai besok "
     "atau KTP diblokir 😱"
 )
-
-
-@pytest.fixture
-def dispatch() -> RecordingDispatch:
-    """Records notifications instead of queueing them."""
-    return RecordingDispatch()
 
 
 @pytest.fixture
@@ -118,7 +113,7 @@ def test_complaint_intake_gives_a_tracking_number_and_a_card(
         "pengaduan",
         "infrastruktur",
         "diterima",
-        "36.72.02.1001",
+        BAGENDUNG,
     )
     assert ticket.anonymous
     assert ticket.location == (-6.0142, 106.0541)

@@ -9,11 +9,11 @@ from bot.platform.store import Redis
 from bot.residents.identity import adopt_new_id
 from bot.services import Services
 from handlers.whatsapp.tracking import remember
-from tests.test_privacy import everything_in
+from tests.support.constants import BAGENDUNG
+from tests.support.storage import everything_in
 
-PHONE = Address("wa", "6281234567890")
+PHONE = Address("wa", "6281344445555")
 BSUID = Address("wa", "ID.9988776655")
-BAGENDUNG = "36.72.02.1001"
 
 
 def test_everything_moves_to_the_new_id_once(services: Services, redis: Redis) -> None:
@@ -43,7 +43,7 @@ def test_everything_moves_to_the_new_id_once(services: Services, redis: Redis) -
     assert services.tickets.get(ticket.id).requester == BSUID  # type: ignore[union-attr]
     assert [r.text for r in services.held.release(BSUID)] == ["menunggu"]
     assert services.announcements.outcome_of(ann.id, str(BSUID)) == SENT
-    assert "6281234567890" not in everything_in(redis)
+    assert "6281344445555" not in everything_in(redis)
 
     again = services.announcements.create(None, [BAGENDUNG], 7.0, text="y")
     services.announcements.move(again.id, "sending", ["queued"])

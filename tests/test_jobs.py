@@ -18,8 +18,7 @@ from broadcasts import jobs
 from broadcasts.context import JobContext, job_context
 from broadcasts.dispatch import RQDispatch
 from broadcasts.queues import BULK_QUEUE
-
-BAGENDUNG = "36.72.02.1001"
+from tests.support.constants import BAGENDUNG, BOT_TOKEN, CILEGON
 
 
 @pytest.fixture
@@ -33,7 +32,7 @@ def ctx(
     path.write_text(yaml.safe_dump(data, allow_unicode=True))
     monkeypatch.setenv("KIMBOT_CONFIG", str(path))
     monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("KIMBOT_TELEGRAM_TOKEN", "123:jobs-test-token")
+    monkeypatch.setenv("KIMBOT_TELEGRAM_TOKEN", BOT_TOKEN)
     job_context.cache_clear()
     yield job_context()
     job_context.cache_clear()
@@ -112,9 +111,7 @@ def test_operator_cli_broadcast_and_status(
     text = tmp_path / "pengumuman.txt"
     text.write_text("Vaksinasi gratis Sabtu di Puskesmas.", encoding="utf-8")
     config = ["--config", str(tmp_path / "config.yaml")]
-    assert (
-        main(["broadcast", "--to", "36.72.02", "--text-file", str(text), "--detach", *config]) == 0
-    )
+    assert main(["broadcast", "--to", CILEGON, "--text-file", str(text), "--detach", *config]) == 0
     assert "4 residents and 0 channels (queued)" in capsys.readouterr().out
     assert Queue("kim-default", connection=connect(redis_url, decode=False)).count == 1
     assert main(["broadcast", "status", "1", *config]) == 0

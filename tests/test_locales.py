@@ -10,7 +10,7 @@ from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
 from locales.__main__ import stale
-from tests.conftest import ROOT
+from tests.support.constants import ROOT
 
 LOCALES = ROOT / "locales"
 POT = LOCALES / "kimbot.pot"

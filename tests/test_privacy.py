@@ -2,62 +2,20 @@
 
 from __future__ import annotations
 
-import contextlib
-import zlib
-
-from redis import ConnectionPool
-
 from bot.dialogs import Conversations
 from bot.platform.clock import FixedClock
 from bot.platform.store import Redis
 from bot.residents.retention import DAY, sweep_expired
 from bot.services import Services
-from tests.dialog import Resident
-
-
-def _text(value: object) -> str:
-    """Bytes as text; RQ's zlib-compressed job data is decompressed so nothing hides there."""
-    if isinstance(value, bytes):
-        if value.startswith(b"x\x9c"):
-            with contextlib.suppress(zlib.error):
-                value = zlib.decompress(value)
-        return value.decode("utf-8", "replace")
-    return str(value)
-
-
-def everything_in(redis: Redis) -> str:
-    """Every key and value in the database, as one string (tests may scan; code may not)."""
-    pool = redis.connection_pool
-    raw_pool = ConnectionPool(
-        connection_class=pool.connection_class,
-        **{**pool.connection_kwargs, "decode_responses": False},
-    )
-    client = Redis(connection_pool=raw_pool)
-    parts: list[str] = []
-    for key in client.scan_iter(b"*"):
-        parts.append(_text(key))
-        kind = client.type(key)
-        if kind == b"string":
-            parts.append(_text(client.get(key)))
-        elif kind == b"hash":
-            parts += [_text(k) + "=" + _text(v) for k, v in client.hgetall(key).items()]
-        elif kind == b"set":
-            parts += [_text(v) for v in client.smembers(key)]
-        elif kind == b"zset":
-            parts += [_text(v) for v in client.zrange(key, 0, -1)]
-        elif kind == b"list":
-            parts += [_text(v) for v in client.lrange(key, 0, -1)]
-    client.close()
-    return "\n".join(parts)
+from tests.support.constants import BAGENDUNG
+from tests.support.dialog import Resident, verify_dialog
+from tests.support.dialogues import SUBSCRIBE
+from tests.support.storage import everything_in
 
 
 def subscribe(resident: Resident) -> None:
-    """Onboard by buttons (language-independent: presses by data)."""
-    resident.send("/start")
-    resident.press("Bahasa Indonesia")
-    resident.press("✅")
-    resident.press("Cilegon")
-    resident.press("Bagendung")
+    """Onboard by buttons into Kelurahan Bagendung."""
+    verify_dialog(resident, SUBSCRIBE["id"])
 
 
 def test_erase_leaves_no_trace(
@@ -75,7 +33,7 @@ def test_erase_leaves_no_trace(
     me.press("🗑")
     assert "7770001" not in everything_in(redis)
     assert services.residents.get(other.address) is not None
-    assert services.residents.is_subscriber(other.address, "36.72.02.1001")
+    assert services.residents.is_subscriber(other.address, BAGENDUNG)
 
 
 def test_declined_consent_stores_nothing(conversations: Conversations, redis: Redis) -> None:

@@ -6,6 +6,7 @@ import pytest
 
 from bot.platform.config import Config
 from bot.regions.tree import RegionIndex, normalize
+from tests.support.constants import BAGENDUNG, CILEGON
 
 
 @pytest.fixture
@@ -16,9 +17,9 @@ def regions(config: Config) -> RegionIndex:
 
 def test_codes_dotted_and_compact(regions: RegionIndex) -> None:
     """A deep link's compact code and the dotted code find the same kelurahan."""
-    assert regions["36.72.02.1001"].name == "Bagendung"
-    assert regions.get("3672021001") == regions["36.72.02.1001"]
-    assert regions.get("36.72.02").level == "kecamatan"  # type: ignore[union-attr]
+    assert regions[BAGENDUNG].name == "Bagendung"
+    assert regions.get("3672021001") == regions[BAGENDUNG]
+    assert regions.get(CILEGON).level == "kecamatan"  # type: ignore[union-attr]
     assert regions.get("99.99.99.9999") is None
     assert regions.get("") is None
 

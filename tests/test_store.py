@@ -7,6 +7,7 @@ from pathlib import Path
 from bot.platform.addresses import Address
 from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.residents.records import Residents, komunitas_audience_key, village_audience_key
+from tests.support.constants import BAGENDUNG, KEBON_DALEM
 
 A = Address.telegram(1001)
 B = Address("wa", "ID.12345")
@@ -20,35 +21,35 @@ def test_consent_then_subscribe_fills_the_audience(redis: Redis) -> None:
     resident = store.get(A)
     assert resident is not None
     assert (resident.consent_version, resident.consent_at) == ("v1", 100.0)
-    assert redis.smembers(village_audience_key("36.72.02.1001")) == set()
-    store.subscribe(A, "36.72.02.1001", 101.0)
-    assert redis.smembers(village_audience_key("36.72.02.1001")) == {"tg:1001"}
-    assert redis.scard(village_audience_key("36.72.02.1001")) == 1
+    assert redis.smembers(village_audience_key(BAGENDUNG)) == set()
+    store.subscribe(A, BAGENDUNG, 101.0)
+    assert redis.smembers(village_audience_key(BAGENDUNG)) == {"tg:1001"}
+    assert redis.scard(village_audience_key(BAGENDUNG)) == 1
 
 
 def test_moving_leaves_the_old_audience(redis: Redis) -> None:
     """Moving is atomic: in exactly one village audience afterwards."""
     store = Residents(redis)
     store.consent(A, "id", "v1", 1.0)
-    store.subscribe(A, "36.72.02.1001", 2.0)
-    store.subscribe(A, "36.72.07.1003", 3.0)
-    assert not store.is_subscriber(A, "36.72.02.1001")
-    assert store.is_subscriber(A, "36.72.07.1003")
+    store.subscribe(A, BAGENDUNG, 2.0)
+    store.subscribe(A, KEBON_DALEM, 3.0)
+    assert not store.is_subscriber(A, BAGENDUNG)
+    assert store.is_subscriber(A, KEBON_DALEM)
 
 
 def test_stop_and_resume_keep_komunitas(redis: Redis) -> None:
     """Stopping empties every audience; resuming restores the communities too."""
     store = Residents(redis)
     store.consent(A, "id", "v1", 1.0)
-    store.subscribe(A, "36.72.02.1001", 2.0)
+    store.subscribe(A, BAGENDUNG, 2.0)
     store.join_komunitas(A, "sepeda-onthel", 3.0)
     assert store.is_member(A, "sepeda-onthel")
     store.stop(A, 4.0)
-    assert not store.is_subscriber(A, "36.72.02.1001")
+    assert not store.is_subscriber(A, BAGENDUNG)
     assert not store.is_member(A, "sepeda-onthel")
     assert store.get(A).komunitas == {"sepeda-onthel"}  # type: ignore[union-attr]
     assert store.stopped_before(5.0) == [A]
-    store.subscribe(A, "36.72.02.1001", 6.0)
+    store.subscribe(A, BAGENDUNG, 6.0)
     assert store.is_member(A, "sepeda-onthel")
     assert store.stopped_before(10.0) == []
 
@@ -58,9 +59,9 @@ def test_whatsapp_and_telegram_residents_are_distinct(redis: Redis) -> None:
     store = Residents(redis)
     store.consent(A, "id", "v1", 1.0)
     store.consent(B, "en", "v1", 1.0)
-    store.subscribe(B, "36.72.02.1001", 2.0)
+    store.subscribe(B, BAGENDUNG, 2.0)
     assert store.get(B).locale == "en"  # type: ignore[union-attr]
-    assert redis.smembers(village_audience_key("36.72.02.1001")) == {"wa:ID.12345"}
+    assert redis.smembers(village_audience_key(BAGENDUNG)) == {"wa:ID.12345"}
     assert redis.smembers(komunitas_audience_key("x")) == set()
 
 
@@ -68,7 +69,7 @@ def test_subscribe_without_consent_is_refused(redis: Redis) -> None:
     """No consent, no data: subscribe() refuses and writes nothing."""
     store = Residents(redis)
     try:
-        store.subscribe(A, "36.72.02.1001", 1.0)
+        store.subscribe(A, BAGENDUNG, 1.0)
     except LookupError:
         pass
     else:

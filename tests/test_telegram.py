@@ -30,7 +30,9 @@ from bot.services import Services
 from handlers.telegram.app import WEBHOOK_PATH, build_dispatcher, set_commands, webhook_app
 from handlers.telegram.render import split
 from handlers.wiring import build_services
-from tests.telegram_mock import TOKEN, MockedSession, Updates
+from tests.support.constants import BAGENDUNG, BOT_TOKEN, DRINGO
+from tests.support.press import find_label
+from tests.support.telegram import MockedSession, Updates
 
 GROUP = -1001000000001  # Bagendung's approval-only group
 KOM_GROUP = -1001000000002  # the cyclists' group
@@ -40,9 +42,7 @@ KOM_GROUP = -1001000000002  # the cyclists' group
 def tg_config(config: Config) -> Config:
     """Cilegon with an approval-only group for Bagendung and one for a komunitas."""
     channels = {
-        "36.72.02.1001": Chat(
-            chat_id=GROUP, invite_link="https://t.me/+bagendung", join_request=True
-        )
+        BAGENDUNG: Chat(chat_id=GROUP, invite_link="https://t.me/+bagendung", join_request=True)
     }
     komunitas = [
         k.model_copy(
@@ -71,7 +71,7 @@ class TelegramWorld:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.session = MockedSession()
-        self.bot = Bot(TOKEN, session=self.session)
+        self.bot = Bot(BOT_TOKEN, session=self.session)
         self.dp: Dispatcher = build_dispatcher(services, build_conversations(services))
         self.updates = Updates()
 
@@ -80,14 +80,11 @@ class TelegramWorld:
         await self.dp.feed_update(self.bot, update)
 
     async def press(self, user: User, label: str) -> None:
-        """Press the newest button in the user's chat whose label contains `label`."""
-        keyboard = self.session.last_keyboard(user.id)
-        for row in keyboard.inline_keyboard:
-            for button in row:
-                if label in button.text and button.callback_data:
-                    await self.feed(self.updates.press(user, button.callback_data))
-                    return
-        raise AssertionError(f"no button {label!r}")
+        """Press the button `label` means on the newest keyboard in the user's chat."""
+        buttons = [b for row in self.session.last_keyboard(user.id).inline_keyboard for b in row]
+        button = buttons[find_label([b.text for b in buttons], label)]
+        assert button.callback_data, f"{label!r} is a link, not a button"
+        await self.feed(self.updates.press(user, button.callback_data))
 
     async def subscribe(self, user: User) -> None:
         """Onboard by buttons into Kelurahan Bagendung."""
@@ -115,7 +112,7 @@ async def test_onboarding_by_buttons_renders_keyboards_and_edits(world: Telegram
     assert any(
         isinstance(r, EditMessageText) for r in world.session.requests
     )  # kecamatan → kelurahan
-    assert world.services.residents.is_subscriber(Address.telegram(501), "36.72.02.1001")
+    assert world.services.residents.is_subscriber(Address.telegram(501), BAGENDUNG)
     last = world.session.of(SendMessage)[-1]
     urls = [b.url for row in last.reply_markup.inline_keyboard for b in row if b.url]
     assert urls == ["https://t.me/+bagendung"]
@@ -129,7 +126,7 @@ async def test_typed_kelurahan_name(world: TelegramWorld) -> None:
     await world.press(user, "Bahasa Indonesia")
     await world.press(user, "✅")
     await world.feed(world.updates.message(user, "deringo"))
-    assert world.services.residents.is_subscriber(Address.telegram(502), "36.72.08.1002")
+    assert world.services.residents.is_subscriber(Address.telegram(502), DRINGO)
 
 
 async def test_deep_link_goes_straight_to_consent(world: TelegramWorld) -> None:
@@ -137,7 +134,7 @@ async def test_deep_link_goes_straight_to_consent(world: TelegramWorld) -> None:
     user = world.updates.user(503, "en")
     await world.feed(world.updates.message(user, "/start kel_3672021001"))
     await world.press(user, "✅")
-    assert world.services.residents.is_subscriber(Address.telegram(503), "36.72.02.1001")
+    assert world.services.residents.is_subscriber(Address.telegram(503), BAGENDUNG)
     assert world.services.residents.get(Address.telegram(503)).locale == "en"  # type: ignore[union-attr]
 
 

@@ -8,8 +8,6 @@ from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
 
 from bot.announcements.store import Announcement
 from bot.platform.addresses import Address
@@ -21,16 +19,15 @@ from broadcasts.limiter import RateLimiter, Rates
 from emulator import Emulator, RateLimits, SimClient, make_png
 from handlers.telegram.bulk import MIGRATED, BulkSender
 from handlers.wiring import build_services
-
-TOKEN = "123456:TESTtoken-delivery"
-BAGENDUNG = "36.72.02.1001"
+from tests.support.constants import BAGENDUNG, BOT_ID, BOT_SPEC
+from tests.support.stand_in import running_emulator
 
 
 class World:
-    """The emulator, a user-side client, and the core on real Redis."""
+    """The emulator, a user-side client, the bot on it, and the core on real Redis."""
 
-    def __init__(self, emu: Emulator, sim: SimClient, services: Services) -> None:
-        self.emu, self.sim, self.services = emu, sim, services
+    def __init__(self, emu: Emulator, sim: SimClient, services: Services, bot: Bot) -> None:
+        self.emu, self.sim, self.services, self.bot = emu, sim, services, bot
 
     async def resident(self, village: str = BAGENDUNG, *, started: bool = True) -> int:
         """A subscribed resident who has (or has not) opened the bot."""
@@ -55,7 +52,7 @@ class World:
 
     def sender(self, bot: Bot, rate: float = 1000.0) -> BulkSender:
         """A sender at `rate` messages per second."""
-        limiter = RateLimiter(self.services.redis, 123456, Rates(per_second=rate))
+        limiter = RateLimiter(self.services.redis, BOT_ID, Rates(per_second=rate))
         return BulkSender(bot, self.services.announcements, self.services.residents, limiter)
 
     async def deliveries(self) -> dict[str, int]:
@@ -74,25 +71,16 @@ def generous() -> RateLimits:
 
 
 @pytest.fixture
-async def bot(emulator: Emulator) -> AsyncIterator[Bot]:
+async def world(services: Services) -> AsyncIterator[World]:
+    """A fresh emulator with the test bot (limits out of the way), its clients, the core."""
+    async with running_emulator(tokens=[BOT_SPEC], limits=generous()) as (emu, sim, bot):
+        yield World(emu, sim, services, bot)
+
+
+@pytest.fixture
+def bot(world: World) -> Bot:
     """The bot, pointed at the emulator."""
-    b = Bot(TOKEN, session=AiohttpSession(api=TelegramAPIServer.from_base(emulator.base_url)))
-    yield b
-    await b.session.close()
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    """A fresh emulator with one bot."""
-    async with Emulator(tokens=[TOKEN + ":kim_test_bot"], limits=generous()) as emu:
-        yield emu
-
-
-@pytest.fixture
-async def world(emulator: Emulator, services: Services) -> AsyncIterator[World]:
-    """The whole test world."""
-    async with SimClient(emulator.base_url) as sim:
-        yield World(emulator, sim, services)
+    return world.bot
 
 
 async def test_each_resident_once_and_a_rerun_sends_nothing(world: World, bot: Bot) -> None:

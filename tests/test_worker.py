@@ -9,7 +9,7 @@ from rq.registry import ScheduledJobRegistry
 from bot.platform.store import Redis, connect
 from broadcasts.context import job_context
 from broadcasts.worker import SWEEP_JOB_ID, retention_job
-from tests.conftest import ROOT
+from tests.support.constants import ROOT
 
 
 def test_retention_job_runs_and_reschedules(

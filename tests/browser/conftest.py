@@ -6,18 +6,15 @@ variable is set a missing browser fails, so the check cannot silently disappear.
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
 from bot.platform.config import Config
-from bot.platform.store import Redis, connect
-from tests.e2e.harness import Process, build_world, start_bot, start_emulator, write_config
+from tests.support.worlds import E2E, running_world
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -30,7 +27,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-BAGENDUNG = "36.72.02.1001"
 
 
 def chromium_path() -> Path:
@@ -42,61 +38,13 @@ def chromium_path() -> Path:
     pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium); under CI this test fails")
 
 
-@dataclass
-class Stack:
-    """The running emulator and `kimbot run`, and what the test needs to reach."""
-
-    api: str
-    redis: Redis
-    admin: int
-    channel: int
-    bot: Process
-    emulator: Process
-
-
 @pytest.fixture(scope="module")
 def stack(
     tmp_path_factory: pytest.TempPathFactory, redis_url: str, config: Config
-) -> Iterator[Stack]:
-    """Emulator + a small world + the shipped config with Bagendung's admin and channel."""
-    tmp = tmp_path_factory.mktemp("browser")
-    redis = connect(redis_url)
-    redis.flushdb()
-    emulator, api = start_emulator(tmp)
-    try:
-        world = asyncio.run(build_world(api))
-        config_path = write_config(
-            config,
-            tmp / "config.yaml",
-            roles={
-                "superadmins": [],
-                "admins": [{"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": [BAGENDUNG]}],
-                "staff": {"group": None, "members": []},
-            },
-            channels={
-                BAGENDUNG: {
-                    "chat_id": world["channel"],
-                    "invite_link": "https://t.me/kim_bagendung",
-                }
-            },
-        )
-        bot = start_bot(tmp, api, config_path, redis_url)
-    except BaseException:
-        emulator.stop()
-        redis.close()
-        raise
-    yield Stack(
-        api=api,
-        redis=redis,
-        bot=bot,
-        emulator=emulator,
-        admin=world["admin"],
-        channel=world["channel"],
-    )
-    bot.stop()
-    emulator.stop()
-    redis.flushdb()
-    redis.close()
+) -> Iterator[E2E]:
+    """Emulator + the e2e world (Bu Siti, Bagendung's channel) + `kimbot run`, per module."""
+    with running_world(tmp_path_factory.mktemp("browser"), redis_url, config) as world:
+        yield world
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,9 @@ from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from bot.platform.addresses import Address
 from bot.residents.records import Residents
-from tests.browser.conftest import BAGENDUNG, Stack
+from tests.support.constants import BAGENDUNG
+from tests.support.press import find_label
+from tests.support.worlds import E2E
 
 pytestmark = pytest.mark.browser
 
@@ -19,10 +21,10 @@ PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def press(page: Page, label: str) -> None:
-    """Press the newest inline button whose label contains `label`."""
-    button = page.get_by_test_id("inline-button").filter(has_text=label).last
-    expect(button).to_be_visible(timeout=WAIT_MS)
-    button.click()
+    """Press the inline button `label` means (the newest, if old messages show it too)."""
+    buttons = page.get_by_test_id("inline-button")
+    expect(buttons.filter(has_text=label).last).to_be_visible(timeout=WAIT_MS)
+    buttons.nth(find_label(buttons.all_inner_texts(), label)).click()
 
 
 def bot_says(page: Page, text: str) -> Locator:
@@ -43,7 +45,7 @@ def assert_fits_width(page: Page) -> None:
         assert box["x"] + box["width"] <= width, testid
 
 
-def test_resident_subscribes_on_the_page(stack: Stack, page: Page, tmp_path: Path) -> None:
+def test_resident_subscribes_on_the_page(stack: E2E, page: Page, tmp_path: Path) -> None:
     """A new resident persona onboards by buttons on the page and is subscribed in Redis."""
     page.goto(stack.api + "/")
     expect(page.get_by_test_id("status")).to_have_text("connected", timeout=WAIT_MS)

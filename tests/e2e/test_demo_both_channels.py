@@ -9,16 +9,18 @@ import os
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from emulator.whatsapp.client import WaSimClient
-from tests.conftest import ROOT
-from tests.e2e.harness import Process, free_port
-from tests.e2e.people import Person, body
+from tests.support.constants import ROOT
+from tests.support.dialogues import BAGENDUNGS_POSTER
+from tests.support.people import Person, body
+from tests.support.press import find_label
+from tests.support.processes import Process, free_port
 
 pytestmark = pytest.mark.e2e
 TEXT = "Pemeriksaan kesehatan gratis Sabtu 08.00 di balai RW 03."
@@ -57,6 +59,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
 
 
 def _free(port: int) -> bool:
+    """Whether nothing listens on `port` (the demo needs two neighbouring ports)."""
     with socket.socket() as probe:
         try:
             probe.bind(("127.0.0.1", port))
@@ -72,23 +75,14 @@ async def test_one_broadcast_reaches_whatsapp_and_telegram_once(
     api, world = demo
     async with WaSimClient(api) as sim:
         tg = await Person.create(sim, "Rina")
-        await tg.start("kel_3672021001")
-        await tg.wait_for("Pemberitahuan privasi")
-        await tg.press("✅")
-        await tg.wait_for("Kelurahan Bagendung")
+        await tg.play(BAGENDUNGS_POSTER)
 
         wa_user = await sim.wa_user("Joko (WhatsApp)")
         wa = str(wa_user["user_id"] or wa_user["wa_id"])
         await sim.wa_send(wa, "DAFTAR kel_3672021001")
-        consent = await _wait_wa(
-            sim,
-            wa,
-            lambda m: any(str(b.get("title", "")).startswith("✅") for b in m.get("buttons") or []),
-        )
-        agree = next(
-            b["title"] for b in consent["buttons"] if str(b.get("title", "")).startswith("✅")
-        )
-        await sim.wa_press(wa, title=agree)
+        consent = await _wait_wa(sim, wa, lambda m: bool(m.get("buttons")))
+        titles = [str(b.get("title", "")) for b in consent["buttons"]]
+        await sim.wa_press(wa, title=titles[find_label(titles, "✅")])
         await _wait_wa(sim, wa, lambda m: "Kelurahan Bagendung" in str(m.get("text")))
 
         admin = Person(sim, {"id": world["admin"]})
@@ -111,7 +105,10 @@ async def test_one_broadcast_reaches_whatsapp_and_telegram_once(
         assert wa_copies[0]["type"] == "text"  # inside the 24-hour window: no template
 
 
-async def _wait_wa(sim: WaSimClient, ref: str, matches: Any, seconds: float = 30) -> dict[str, Any]:
+async def _wait_wa(
+    sim: WaSimClient, ref: str, matches: Callable[[dict[str, Any]], bool], seconds: float = 30
+) -> dict[str, Any]:
+    """The first message the business sent `ref` that `matches`, waiting up to `seconds`."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         for message in await sim.wa_messages(ref, from_business=1):

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from emulator import SimClient
-from tests.e2e.conftest import E2E
-from tests.e2e.people import Person, body
+from tests.support.dialogues import BAGENDUNGS_POSTER
+from tests.support.people import Person, body, press_on
+from tests.support.worlds import E2E
 
 pytestmark = pytest.mark.e2e
 
@@ -29,78 +30,78 @@ async def card_for(
     raise AssertionError(f"no card for {ticket_id} in the staff group")
 
 
-async def press_on(
-    sim: SimClient, user: int, message: dict[str, Any], label: str, chat: int
+async def press_on_card(
+    sim: SimClient, user: int, card: dict[str, Any], label: str, chat: int
 ) -> None:
-    """Press a button of a group message by its label."""
-    fresh = next(m for m in await sim.messages(chat) if m["message_id"] == message["message_id"])
-    for row in fresh.get("buttons") or []:
-        for button in row:
-            if label in button.get("text", ""):
-                await sim.press(
-                    user, int(fresh["message_id"]), chat_id=chat, data=button["callback_data"]
-                )
-                return
-    raise AssertionError(f"no {label!r} on the card: {body(fresh)!r}")
+    """Press a button of a card in a group, as the card shows now (it is edited)."""
+    fresh = next(m for m in await sim.messages(chat) if m["message_id"] == card["message_id"])
+    await press_on(sim, user, fresh, label, chat)
+
+
+async def filed(warga: Person, kind: str) -> str:
+    """The report number (ASP-…, HKS-…) the resident is told once a report is sent."""
+    message = await warga.wait_for(f"Nomor laporan Anda {kind}-")
+    return body(message).split("Nomor laporan Anda ")[1].split(".")[0]
+
+
+async def staff_answer(sim: SimClient, e2e: E2E, card: dict[str, Any], text: str) -> None:
+    """Staff reply to a card in the staff group: what the resident is sent."""
+    await sim.send(e2e.staff, text, chat_id=e2e.desk, reply_to_message_id=card["message_id"])
 
 
 async def test_aspirasi_and_hoax_answered_from_the_staff_group(e2e: E2E) -> None:
     """Aspirasi: claim, answer by reply. Hoax: verdict, explanation by reply. Both reach her."""
     async with SimClient(e2e.api) as sim:
         warga = await Person.create(sim, "Siti")
-        await warga.start("kel_3672021001")
-        await warga.wait_for("Pemberitahuan privasi")
-        await warga.press("✅")
-        await warga.wait_for("Kelurahan Bagendung")
-        await warga.say("/aspirasi")
-        await warga.wait_for("Apa yang ingin Anda kirim?")
-        await warga.press("Pengaduan")
-        await warga.wait_for("Tentang topik apa?")
-        await warga.press("Kesehatan")
-        await warga.wait_for("Tuliskan dalam satu pesan")
-        await warga.say("Antrean di Puskesmas Bagendung sangat panjang setiap Senin pagi.")
-        await warga.wait_for("Anda dapat menambahkan foto")
-        await warga.press("Lanjut")
-        await warga.wait_for("secara anonim?")
-        await warga.press("Anonim")
-        await warga.wait_for("Periksa sebelum mengirim")
+        await warga.play(BAGENDUNGS_POSTER)
+        await warga.play(
+            [
+                ("/aspirasi", "Apa yang ingin Anda kirim?"),
+                ("[Pengaduan]", "Tentang topik apa?"),
+                ("[Kesehatan]", "Tuliskan dalam satu pesan"),
+                (
+                    "Antrean di Puskesmas Bagendung sangat panjang setiap Senin pagi.",
+                    "Anda dapat menambahkan foto",
+                ),
+                ("[Lanjut]", "secara anonim?"),
+                ("[Anonim]", "Periksa sebelum mengirim"),
+            ]
+        )
         await warga.press("Kirim")
-        filed = await warga.wait_for("Nomor laporan Anda ASP-")
-        asp = body(filed).split("Nomor laporan Anda ")[1].split(".")[0]
+        asp = await filed(warga, "ASP")
 
         card = await card_for(sim, e2e.desk, asp)
         assert str(warga.id) not in body(card)
-        await press_on(sim, e2e.staff, card, "Tangani", e2e.desk)
+        await press_on_card(sim, e2e.staff, card, "Tangani", e2e.desk)
         await warga.wait_for(f"Laporan Anda {asp} sedang ditangani")
-        await press_on(sim, e2e.staff, card, "Jawab", e2e.desk)
-        await sim.send(
-            e2e.staff,
-            "Mulai pekan depan loket pendaftaran dibuka pukul 07.00.",
-            chat_id=e2e.desk,
-            reply_to_message_id=card["message_id"],
+        await press_on_card(sim, e2e.staff, card, "Jawab", e2e.desk)
+        await staff_answer(
+            sim, e2e, card, "Mulai pekan depan loket pendaftaran dibuka pukul 07.00."
         )
         answer = await warga.wait_for(f"Jawaban atas laporan Anda {asp}")
         assert "loket pendaftaran dibuka pukul 07.00" in body(answer)
 
-        await warga.say("/cekhoaks")
-        await warga.wait_for("Kirim atau teruskan pesan")
-        await warga.say(
-            "Beredar pesan: mulai besok KTP warga Cilegon diblokir kalau tidak daftar ulang "
-            "di kelurahan."
+        await warga.play(
+            [
+                ("/cekhoaks", "Kirim atau teruskan pesan"),
+                (
+                    "Beredar pesan: mulai besok KTP warga Cilegon diblokir kalau tidak daftar "
+                    "ulang di kelurahan.",
+                    "Diterima (1)",
+                ),
+            ]
         )
-        await warga.wait_for("Diterima (1)")
         await warga.press("🔎")
-        filed = await warga.wait_for("Nomor laporan Anda HKS-")
-        hks = body(filed).split("Nomor laporan Anda ")[1].split(".")[0]
+        hks = await filed(warga, "HKS")
         card = await card_for(sim, e2e.desk, hks)
-        await press_on(sim, e2e.staff, card, "Putusan", e2e.desk)
+        await press_on_card(sim, e2e.staff, card, "Putusan", e2e.desk)
         await asyncio.sleep(0.5)
-        await press_on(sim, e2e.staff, card, "hoaks", e2e.desk)
-        await sim.send(
-            e2e.staff,
+        await press_on_card(sim, e2e.staff, card, "hoaks", e2e.desk)
+        await staff_answer(
+            sim,
+            e2e,
+            card,
             "Tidak ada kebijakan pemblokiran KTP di Cilegon.\nhttps://turnbackhoax.id/ktp-cilegon",
-            chat_id=e2e.desk,
-            reply_to_message_id=card["message_id"],
         )
         verdict = await warga.wait_for(f"Hasil cek fakta {hks}: [HOAKS]")
         assert "turnbackhoax.id/ktp-cilegon" in body(verdict)

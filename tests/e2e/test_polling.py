@@ -7,25 +7,21 @@ import pytest
 from bot.platform.addresses import Address
 from bot.residents.records import Residents
 from emulator import SimClient
-from tests.e2e.conftest import E2E
-from tests.e2e.people import Person
-from tests.test_privacy import everything_in
+from tests.support.constants import BAGENDUNG, DRINGO
+from tests.support.dialogues import ONBOARDING_BY_NAMES, SUBSCRIBE, by_poster
+from tests.support.people import Person
+from tests.support.storage import everything_in
+from tests.support.worlds import E2E
 
 pytestmark = pytest.mark.e2e
 
 
+CIWEDUS = "36.72.02.1002"  # Kelurahan Ciwedus, Kecamatan Cilegon (Kecamatan Cilegon's group)
+
+
 async def onboard(p: Person) -> None:
-    """/start → Bahasa Indonesia → agree → Cilegon → Bagendung."""
-    await p.start()
-    await p.wait_for("Pilih bahasa")
-    await p.press("Bahasa Indonesia")
-    await p.wait_for("Pemberitahuan privasi")
-    await p.press("✅")
-    await p.wait_for("kecamatan mana")
-    await p.press("Cilegon")
-    await p.wait_for("kelurahan yang mana")
-    await p.press("Bagendung")
-    await p.wait_for("Kelurahan Bagendung, Kecamatan Cilegon")
+    """Language, agree, Cilegon, Bagendung, by buttons (the shared table)."""
+    await p.play(SUBSCRIBE["id"])
 
 
 async def test_onboarding_by_buttons(e2e: E2E) -> None:
@@ -35,39 +31,30 @@ async def test_onboarding_by_buttons(e2e: E2E) -> None:
         await onboard(p)
         urls = [b.get("url") for row in p.last["buttons"] for b in row if b.get("url")]
         assert urls == ["https://t.me/kim_bagendung"]
-    assert Residents(e2e.redis).is_subscriber(Address.telegram(p.id), "36.72.02.1001")
+    assert Residents(e2e.redis).is_subscriber(Address.telegram(p.id), BAGENDUNG)
 
 
 async def test_onboarding_by_typed_name_and_deep_link(e2e: E2E) -> None:
     """Typing a local spelling works; a poster's deep link skips straight to consent."""
     async with SimClient(e2e.api) as sim:
         typist = await Person.create(sim)
-        await typist.start()
-        await typist.wait_for("Pilih bahasa")
-        await typist.press("Bahasa Indonesia")
-        await typist.wait_for("Pemberitahuan privasi")
-        await typist.press("✅")
-        await typist.wait_for("kecamatan mana")
-        await typist.say("deringo")
-        await typist.wait_for("Kelurahan Dringo, Kecamatan Citangkil")
+        await typist.play(
+            [*ONBOARDING_BY_NAMES["id"][:3], ("deringo", "Kelurahan Dringo, Kecamatan Citangkil")]
+        )
         poster = await Person.create(sim, language_code="en")
-        await poster.start("kel_3672021002")
-        await poster.wait_for("Privacy notice")
-        await poster.press("✅")
-        await poster.wait_for("Kelurahan Ciwedus, Kecamatan Cilegon")
+        await poster.play(
+            by_poster("kel_3672021002", "Kelurahan Ciwedus, Kecamatan Cilegon", "Privacy notice")
+        )
     residents = Residents(e2e.redis)
-    assert residents.is_subscriber(Address.telegram(typist.id), "36.72.08.1002")
-    assert residents.is_subscriber(Address.telegram(poster.id), "36.72.02.1002")
+    assert residents.is_subscriber(Address.telegram(typist.id), DRINGO)
+    assert residents.is_subscriber(Address.telegram(poster.id), CIWEDUS)
 
 
 async def test_join_request_group(e2e: E2E) -> None:
     """Kecamatan Cilegon's group admits a Ciwedus subscriber and declines a stranger."""
     async with SimClient(e2e.api) as sim:
         member = await Person.create(sim)
-        await member.start("kel_3672021002")
-        await member.wait_for("Pemberitahuan privasi")
-        await member.press("✅")
-        await member.wait_for("Kelurahan Ciwedus")
+        await member.play(by_poster("kel_3672021002", "Kelurahan Ciwedus"))
         assert (await sim.action(member.id, "join", invite_link=e2e.group_link))[
             "status"
         ] == "requested"
@@ -88,19 +75,16 @@ async def test_move_stop_and_delete(e2e: E2E) -> None:
     async with SimClient(e2e.api) as sim:
         p = await Person.create(sim)
         await onboard(p)
-        await p.say("/pindah")
-        await p.wait_for("kecamatan mana")
-        await p.say("kebon dalem")
-        await p.wait_for("Kelurahan Kebon Dalem")
-        await p.say("/berhenti")
-        await p.wait_for("Berhenti menerima")
-        await p.press("⛔")
-        await p.wait_for("tidak akan menerima pengumuman lagi")
+        await p.play(
+            [
+                ("/pindah", "kecamatan mana"),
+                ("kebon dalem", "Kelurahan Kebon Dalem"),
+                ("/berhenti", "Berhenti menerima"),
+                ("[⛔]", "tidak akan menerima pengumuman lagi"),
+            ]
+        )
         assert not Residents(e2e.redis).get(Address.telegram(p.id)).active  # type: ignore[union-attr]
-        await p.say("/hapusdata")
-        await p.wait_for("Hapus semua data")
-        await p.press("🗑")
-        await p.wait_for("Semua data Anda sudah dihapus")
+        await p.play([("/hapusdata", "Hapus semua data"), ("[🗑]", "Semua data Anda sudah dihapus")])
     assert str(p.id) not in everything_in(e2e.redis)
 
 

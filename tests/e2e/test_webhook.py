@@ -16,8 +16,17 @@ from bot.platform.config import Config
 from bot.platform.store import Redis, connect
 from bot.residents.records import Residents
 from emulator import SimClient
-from tests.e2e.harness import Process, free_port, start_bot, start_emulator, wait_http, write_config
-from tests.e2e.people import Person
+from tests.support.constants import BAGENDUNG, BOT_ID
+from tests.support.dialogues import BAGENDUNGS_POSTER
+from tests.support.people import Person
+from tests.support.processes import (
+    Process,
+    free_port,
+    start_bot,
+    start_emulator,
+    wait_http,
+    write_config,
+)
 
 pytestmark = pytest.mark.e2e
 SECRET = "e2e-Secret_token"
@@ -61,11 +70,8 @@ async def test_onboarding_through_the_webhook(hook: tuple[str, int, Redis]) -> N
         info = await sim.call("GET", "/sim/updates")
         assert info["webhook"] == f"http://127.0.0.1:{port}/telegram/webhook"
         p = await Person.create(sim)
-        await p.start("kel_3672021001")
-        await p.wait_for("Pemberitahuan privasi")
-        await p.press("✅")
-        await p.wait_for("Kelurahan Bagendung")
-    assert Residents(redis).is_subscriber(Address.telegram(p.id), "36.72.02.1001")
+        await p.play(BAGENDUNGS_POSTER)
+    assert Residents(redis).is_subscriber(Address.telegram(p.id), BAGENDUNG)
 
 
 @pytest.mark.parametrize("headers", [{}, {"X-Telegram-Bot-Api-Secret-Token": "wrong"}])
@@ -95,4 +101,4 @@ async def test_wrong_or_missing_secret_is_refused(
     assert caught.value.code == 401
     caught.value.close()
     assert redis.get("kim:dlg:tg:555001") is None
-    assert not redis.exists(f"kim:seen:tg:424242:{forged['update_id']}")
+    assert not redis.exists(f"kim:seen:tg:{BOT_ID}:{forged['update_id']}")

@@ -24,6 +24,18 @@ from aiogram.types import (
 from pydantic import BaseModel
 
 from emulator import SimClient, make_png
+from tests.support.constants import BOT_ID, BOT_USERNAME
+
+EVERY_KIND = [
+    "message",
+    "edited_message",
+    "channel_post",
+    "edited_channel_post",
+    "callback_query",
+    "my_chat_member",
+    "chat_member",
+    "chat_join_request",
+]
 
 
 def assert_no_extra(obj: Any) -> None:
@@ -39,20 +51,24 @@ def assert_no_extra(obj: Any) -> None:
 
 
 async def started_user(sim: SimClient, name: str = "Budi") -> int:
+    """A new user who has opened the bot; their id."""
     user = await sim.create_user(name, username=f"{name.lower()}_w", language_code="id")
     await sim.start(user["id"])
     return int(user["id"])
 
 
 async def test_get_me(bot: Bot) -> None:
+    """getMe names the test bot (id, username) in Telegram's exact shape."""
     me = await bot.get_me()
     assert me.is_bot
-    assert me.id == 123456
-    assert me.username == "kim_test_bot"
+    assert me.id == BOT_ID
+    assert me.username == BOT_USERNAME
     assert_no_extra(me)
 
 
 async def test_send_message_html_with_keyboard(bot: Bot, sim: SimClient) -> None:
+    """An HTML message with an inline keyboard: plain text, entities at UTF-16 offsets, the keyboard
+    back, and the user's history showing source and buttons."""
     uid = await started_user(sim)
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[
@@ -87,6 +103,7 @@ async def test_send_message_html_with_keyboard(bot: Bot, sim: SimClient) -> None
 
 
 async def test_markdown_v2_message(bot: Bot, sim: SimClient) -> None:
+    """A MarkdownV2 message: escapes removed, bold and code entities placed."""
     uid = await started_user(sim)
     sent = await bot.send_message(uid, "*Info* RT\\.05 \\- `kode`", parse_mode="MarkdownV2")
     assert sent.text == "Info RT.05 - kode"
@@ -97,6 +114,8 @@ async def test_markdown_v2_message(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_photo_upload_get_file_and_download(bot: Bot, sim: SimClient) -> None:
+    """An uploaded photo with a caption: sizes, getFile and download give the bytes back; its
+    file_id can be sent again."""
     uid = await started_user(sim)
     png = make_png(32, 16)
     sent = await bot.send_photo(
@@ -119,6 +138,7 @@ async def test_photo_upload_get_file_and_download(bot: Bot, sim: SimClient) -> N
 
 
 async def test_document_and_video(bot: Bot, sim: SimClient) -> None:
+    """Documents and videos keep their file name and dimensions and show in the history by kind."""
     uid = await started_user(sim)
     doc = await bot.send_document(uid, BufferedInputFile(b"a,b\n1,2\n", "data.csv"), caption="CSV")
     assert_no_extra(doc)
@@ -135,6 +155,7 @@ async def test_document_and_video(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_copy_and_forward(bot: Bot, sim: SimClient) -> None:
+    """copyMessage and forwardMessage deliver the user's text; a forward names its origin."""
     alice = await started_user(sim, "Alice")
     bob = await started_user(sim, "Bobby")
     said = await sim.send(alice, "Laporan jalan rusak di RT 3")
@@ -152,6 +173,8 @@ async def test_copy_and_forward(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_edits_and_delete(bot: Bot, sim: SimClient) -> None:
+    """Edits change text, keyboard and caption (a text edit without a keyboard drops it); deleted
+    messages stay in the history, marked."""
     uid = await started_user(sim)
     keyboard = InlineKeyboardMarkup(
         inline_keyboard=[[InlineKeyboardButton(text="OK", callback_data="ok")]]
@@ -187,6 +210,7 @@ async def test_edits_and_delete(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_reply_parameters(bot: Bot, sim: SimClient) -> None:
+    """reply_parameters make the bot's message a reply to the user's."""
     uid = await started_user(sim)
     said = await sim.send(uid, "pertanyaan")
     mid = said["message"]["message_id"]
@@ -199,6 +223,8 @@ async def test_reply_parameters(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_callback_query_and_answer(bot: Bot, sim: SimClient) -> None:
+    """A pressed button reaches the bot as a callback query; its answer (text, alert) is what the
+    user sees."""
     uid = await started_user(sim)
     updates = await bot.get_updates(timeout=0)
     offset = updates[-1].update_id + 1
@@ -225,6 +251,8 @@ async def test_callback_query_and_answer(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_get_updates_long_poll_and_offset(bot: Bot, sim: SimClient) -> None:
+    """getUpdates waits for the next update and returns early; updates stay until an offset confirms
+    them."""
     user = await sim.create_user("Sari")
 
     async def later() -> None:
@@ -250,6 +278,7 @@ async def test_get_updates_long_poll_and_offset(bot: Bot, sim: SimClient) -> Non
 
 
 async def test_allowed_updates(bot: Bot, sim: SimClient) -> None:
+    """allowed_updates filters what getUpdates returns."""
     uid = await started_user(sim)
     await bot.get_updates(offset=-1, timeout=0, allowed_updates=["callback_query"])
     keyboard = InlineKeyboardMarkup(
@@ -263,6 +292,8 @@ async def test_allowed_updates(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_commands_chat_action_menu(bot: Bot, sim: SimClient) -> None:
+    """Command menus per scope and language, chat actions and the menu button are kept and read
+    back."""
     uid = await started_user(sim)
     commands = [
         BotCommand(command="start", description="Mulai"),
@@ -288,6 +319,7 @@ async def test_commands_chat_action_menu(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_chat_info_members_and_admins(bot: Bot, sim: SimClient) -> None:
+    """getChat, administrators, members and member count describe a supergroup and a user."""
     owner = await sim.create_user("Owner")
     member = await sim.create_user("Member")
     group = await sim.create_chat(
@@ -303,7 +335,7 @@ async def test_chat_info_members_and_admins(bot: Bot, sim: SimClient) -> None:
     admins = await bot.get_chat_administrators(group["id"])
     assert_no_extra(admins)
     assert {type(a) for a in admins} == {ChatMemberOwner, ChatMemberAdministrator}
-    me = await bot.get_chat_member(group["id"], 123456)
+    me = await bot.get_chat_member(group["id"], BOT_ID)
     assert isinstance(me, ChatMemberAdministrator)
     assert me.can_invite_users
     them = await bot.get_chat_member(group["id"], member["id"])
@@ -313,22 +345,12 @@ async def test_chat_info_members_and_admins(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_every_update_kind_parses(bot: Bot, sim: SimClient) -> None:
+    """Every update kind the bot asks for (edits, channel posts, buttons, joins, blocks) parses in
+    aiogram with no unknown fields."""
     owner = await sim.create_user("Owner")
     await sim.start(owner["id"])
     guest = await sim.create_user("Guest")
-    await bot.get_updates(
-        timeout=0,
-        allowed_updates=[
-            "message",
-            "edited_message",
-            "channel_post",
-            "edited_channel_post",
-            "callback_query",
-            "my_chat_member",
-            "chat_member",
-            "chat_join_request",
-        ],
-    )
+    await bot.get_updates(timeout=0, allowed_updates=EVERY_KIND)
     channel = await sim.create_chat(
         "channel", "Kelurahan Sukamaju", owner["id"], bots=[{"admin": True}], join_by_request=True
     )
@@ -356,21 +378,13 @@ async def test_every_update_kind_parses(bot: Bot, sim: SimClient) -> None:
         update = Update.model_validate(item, context={"bot": bot})
         assert_no_extra(update)
         kinds.add(update.event_type)
-    assert kinds >= {
-        "message",
-        "edited_message",
-        "channel_post",
-        "edited_channel_post",
-        "callback_query",
-        "my_chat_member",
-        "chat_member",
-        "chat_join_request",
-    }
+    assert kinds >= set(EVERY_KIND)
     fetched = await bot.get_updates(timeout=0)
     assert len(fetched) == len(raw["updates"])
 
 
 async def test_remaining_methods_parse(bot: Bot, sim: SimClient) -> None:
+    """Bot profile, menu button, pins, bans and webhook info answer in shapes aiogram parses."""
     owner = await sim.create_user("Owner")
     member = await sim.create_user("Member")
     group = await sim.create_chat(

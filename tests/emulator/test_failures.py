@@ -19,28 +19,32 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from emulator import Emulator, SimClient, SimError
-from tests.emulator.helpers import TOKEN, bot_at
+from tests.support.constants import BOT_ID, BOT_TOKEN
+from tests.support.stand_in import bot_at
 
 
 @pytest.fixture
 def emulator_kwargs() -> dict[str, Any]:
     """The bare token, as this module has always started its emulator."""
-    return {"tokens": [TOKEN]}
+    return {"tokens": [BOT_TOKEN]}
 
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain HTTP session, for requests aiogram would never send."""
     async with aiohttp.ClientSession() as session:
         yield session
 
 
 async def started_user(sim: SimClient) -> int:
+    """A new user who has opened the bot; their id."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     return int(user["id"])
 
 
 async def test_blocked_user(bot: Bot, sim: SimClient) -> None:
+    """A user who blocked the bot gives 403 until they unblock it."""
     uid = await started_user(sim)
     await sim.action(uid, "block")
     with pytest.raises(TelegramForbiddenError, match="bot was blocked by the user"):
@@ -50,6 +54,7 @@ async def test_blocked_user(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_never_started_and_deactivated(bot: Bot, sim: SimClient) -> None:
+    """The bot cannot write first to a user, nor to a deactivated account: 403."""
     stranger = await sim.create_user("Asing")
     with pytest.raises(TelegramForbiddenError, match="bot can't initiate conversation with a user"):
         await bot.send_message(stranger["id"], "halo")
@@ -60,6 +65,7 @@ async def test_never_started_and_deactivated(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_unknown_chat_and_kicked_bot(bot: Bot, sim: SimClient) -> None:
+    """Unknown chats are 'chat not found'; a bot kicked from a group gets 403."""
     with pytest.raises(TelegramBadRequest, match="chat not found"):
         await bot.send_message(999_999, "halo")
     with pytest.raises(TelegramBadRequest, match="chat not found"):
@@ -67,12 +73,13 @@ async def test_unknown_chat_and_kicked_bot(bot: Bot, sim: SimClient) -> None:
     owner = await sim.create_user("Owner")
     group = await sim.create_chat("group", "RT 05", owner["id"], bots=[{"admin": False}])
     await bot.send_message(group["id"], "halo grup")
-    await sim.call("DELETE", f"/sim/chats/{group['id']}/members/123456", query={"ban": 1})
+    await sim.call("DELETE", f"/sim/chats/{group['id']}/members/{BOT_ID}", query={"ban": 1})
     with pytest.raises(TelegramForbiddenError, match="bot was kicked from the group chat"):
         await bot.send_message(group["id"], "masih di sini?")
 
 
 async def test_migrated_group(bot: Bot, sim: SimClient) -> None:
+    """A group upgraded to a supergroup answers with migrate_to_chat_id; the supergroup works."""
     owner = await sim.create_user("Owner")
     group = await sim.create_chat("group", "RW 02", owner["id"], bots=[{"admin": True}])
     supergroup = await sim.call("POST", f"/sim/chats/{group['id']}/migrate")
@@ -85,6 +92,8 @@ async def test_migrated_group(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_edit_and_delete_errors(bot: Bot, sim: SimClient) -> None:
+    """Unchanged, missing or foreign messages cannot be edited or deleted; old callback queries are
+    too old."""
     uid = await started_user(sim)
     sent = await bot.send_message(uid, "sama")
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
@@ -101,6 +110,8 @@ async def test_edit_and_delete_errors(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_text_limits_and_markup(bot: Bot, sim: SimClient) -> None:
+    """Texts over 4096 visible characters, long captions, empty or broken markup and oversized
+    keyboards are refused as Telegram refuses them."""
     uid = await started_user(sim)
     with pytest.raises(TelegramBadRequest, match="message is too long"):
         await bot.send_message(uid, "a" * 4097)
@@ -134,6 +145,8 @@ async def test_text_limits_and_markup(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim: SimClient) -> None:
+    """Raw HTTP errors look like Telegram's: 401, 404, 400 with descriptions; methods are case-
+    insensitive; form and JSON bodies both work."""
     base = emu.base_url
     async with http.post(f"{base}/bot999:nope/getMe") as response:
         assert response.status == 401
@@ -142,36 +155,36 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
             "error_code": 401,
             "description": "Unauthorized",
         }
-    async with http.post(f"{base}/bot{TOKEN}/noSuchMethod") as response:
+    async with http.post(f"{base}/bot{BOT_TOKEN}/noSuchMethod") as response:
         assert response.status == 404
         assert await response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
-    async with http.get(f"{base}/bot{TOKEN}/GETME") as response:
+    async with http.get(f"{base}/bot{BOT_TOKEN}/GETME") as response:
         assert response.status == 200
-        assert (await response.json())["result"]["id"] == 123456
+        assert (await response.json())["result"]["id"] == BOT_ID
     async with http.post(
-        f"{base}/bot{TOKEN}/sendMessage",
+        f"{base}/bot{BOT_TOKEN}/sendMessage",
         data=b"{not json",
         headers={"Content-Type": "application/json"},
     ) as response:
         body = await response.json()
         assert response.status == 400
         assert body["description"].startswith("Bad Request: ")
-    async with http.post(f"{base}/bot{TOKEN}/sendMessage", json={"text": "x"}) as response:
+    async with http.post(f"{base}/bot{BOT_TOKEN}/sendMessage", json={"text": "x"}) as response:
         body = await response.json()
         assert (response.status, body["description"]) == (400, "Bad Request: chat_id is empty")
     uid = await started_user(sim)
-    async with http.post(f"{base}/bot{TOKEN}/sendMessage", json={"chat_id": uid}) as response:
+    async with http.post(f"{base}/bot{BOT_TOKEN}/sendMessage", json={"chat_id": uid}) as response:
         body = await response.json()
         assert body["description"] == "Bad Request: message text is empty"
     async with http.post(
-        f"{base}/bot{TOKEN}/sendMessage",
+        f"{base}/bot{BOT_TOKEN}/sendMessage",
         data={"chat_id": str(uid), "text": "hi", "reply_markup": "{broken"},
     ) as response:
         body = await response.json()
         assert response.status == 400
         assert "reply_markup" in body["description"]
     async with http.post(
-        f"{base}/bot{TOKEN}/sendMessage",
+        f"{base}/bot{BOT_TOKEN}/sendMessage",
         data={
             "chat_id": str(uid),
             "text": "form",
@@ -182,11 +195,12 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
         assert body["ok"]
         assert body["result"]["reply_markup"]["inline_keyboard"][0][0]["text"] == "a"
     async with http.post(
-        f"{base}/bot{TOKEN}/sendMessage", json={"chat_id": uid, "text": "x", "message_id": "abc"}
+        f"{base}/bot{BOT_TOKEN}/sendMessage",
+        json={"chat_id": uid, "text": "x", "message_id": "abc"},
     ) as response:
         assert response.status == 200
     async with http.post(
-        f"{base}/bot{TOKEN}/deleteMessage", json={"chat_id": uid, "message_id": "abc"}
+        f"{base}/bot{BOT_TOKEN}/deleteMessage", json={"chat_id": uid, "message_id": "abc"}
     ) as response:
         body = await response.json()
         assert response.status == 400
@@ -194,6 +208,7 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
 
 
 async def test_bot_not_found_errors_via_aiogram(emu: Emulator) -> None:
+    """A wrong token is TelegramUnauthorizedError in aiogram."""
     async with bot_at(emu.base_url, "42:WRONG") as wrong:
         with pytest.raises(TelegramUnauthorizedError):
             await wrong.get_me()
@@ -202,6 +217,8 @@ async def test_bot_not_found_errors_via_aiogram(emu: Emulator) -> None:
 async def test_user_api_bad_input(
     sim: SimClient, http: aiohttp.ClientSession, emu: Emulator
 ) -> None:
+    """The user API refuses bad JSON, unknown users, bots and chats, and sending where the user is
+    not a member."""
     async with http.post(f"{emu.base_url}/sim/users", data=b"[1,") as response:
         assert response.status == 400
         assert (await response.json())["ok"] is False
@@ -223,6 +240,7 @@ async def test_user_api_bad_input(
 
 
 async def test_not_found_is_404_not_400(emu: Emulator) -> None:
+    """An unknown Bot API method is a 404 (TelegramNotFound), not a bad request."""
     async with bot_at(emu.base_url) as bot:
 
         class Unknown(TelegramMethod[bool]):

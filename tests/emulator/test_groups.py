@@ -10,6 +10,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import ChatInviteLink, ForumTopic, Update
 
 from emulator import SimClient, SimError
+from tests.support.constants import BOT_ID, BOT_USERNAME
 
 ALL = [
     "message",
@@ -21,6 +22,11 @@ ALL = [
 ]
 
 
+async def people(sim: SimClient, *names: str) -> list[dict[str, Any]]:
+    """A new user for each first name."""
+    return [await sim.create_user(name) for name in names]
+
+
 async def drain(bot: Bot) -> list[Update]:
     """Fetch and confirm every pending update."""
     updates = await bot.get_updates(timeout=0, allowed_updates=ALL)
@@ -30,10 +36,10 @@ async def drain(bot: Bot) -> list[Update]:
 
 
 async def test_join_request_approve_and_decline(bot: Bot, sim: SimClient) -> None:
+    """Join requests through a link or the chat arrive as updates; approve admits with a member
+    update, decline leaves them out, twice is an error."""
     await drain(bot)
-    admin = await sim.create_user("Admin")
-    alice = await sim.create_user("Alice")
-    bob = await sim.create_user("Bobby")
+    admin, alice, bob = await people(sim, "Admin", "Alice", "Bobby")
     group = await sim.create_chat(
         "supergroup", "Warga RW 07", admin["id"], join_by_request=True, bots=[{"admin": True}]
     )
@@ -42,7 +48,7 @@ async def test_join_request_approve_and_decline(bot: Bot, sim: SimClient) -> Non
     assert link.invite_link.startswith("https://t.me/+")
     assert link.creates_join_request
     assert link.name == "Warga"
-    assert link.creator.id == 123456
+    assert link.creator.id == BOT_ID
     assert (await sim.action(alice["id"], "join", invite_link=link.invite_link))[
         "status"
     ] == "requested"
@@ -74,6 +80,7 @@ async def test_join_request_approve_and_decline(bot: Bot, sim: SimClient) -> Non
 
 
 async def test_invite_link_requires_admin_right(bot: Bot, sim: SimClient) -> None:
+    """Creating invite links needs the admin right; a member limit of one admits one person."""
     admin = await sim.create_user("Admin")
     group = await sim.create_chat("supergroup", "Grup", admin["id"], bots=[{"admin": False}])
     with pytest.raises(TelegramBadRequest, match="CHAT_ADMIN_REQUIRED"):
@@ -84,8 +91,7 @@ async def test_invite_link_requires_admin_right(bot: Bot, sim: SimClient) -> Non
         {"admin": True, "rights": {"can_invite_users": True}},
     )
     link = await bot.create_chat_invite_link(group["id"], member_limit=1)
-    newcomer = await sim.create_user("Baru")
-    late = await sim.create_user("Telat")
+    newcomer, late = await people(sim, "Baru", "Telat")
     assert (await sim.action(newcomer["id"], "join", invite_link=link.invite_link))[
         "status"
     ] == "joined"
@@ -94,15 +100,12 @@ async def test_invite_link_requires_admin_right(bot: Bot, sim: SimClient) -> Non
 
 
 async def test_forum_topics(bot: Bot, sim: SimClient) -> None:
-    admin = await sim.create_user("Admin")
-    staff = await sim.create_user("Staf")
+    """Forum topics: the bot creates one and posts in it; replies stay in the topic; unknown threads
+    and non-forums are refused."""
+    admin, staff = await people(sim, "Admin", "Staf")
+    topics = {"admin": True, "rights": {"can_manage_topics": True}}
     forum = await sim.create_chat(
-        "supergroup",
-        "Staf KIM",
-        admin["id"],
-        is_forum=True,
-        members=[staff["id"]],
-        bots=[{"admin": True, "rights": {"can_manage_topics": True}}],
+        "supergroup", "Staf KIM", admin["id"], is_forum=True, members=[staff["id"]], bots=[topics]
     )
     topic = await bot.create_forum_topic(forum["id"], "Laporan Warga")
     assert isinstance(topic, ForumTopic)
@@ -137,8 +140,9 @@ async def test_forum_topics(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_channel_posts_and_bot_announcements(bot: Bot, sim: SimClient) -> None:
-    admin = await sim.create_user("Admin")
-    reader = await sim.create_user("Pembaca")
+    """A channel admin bot posts by @username as the channel; admins' posts reach the bot; readers
+    cannot post."""
+    admin, reader = await people(sim, "Admin", "Pembaca")
     channel = await sim.create_chat(
         "channel",
         "Kelurahan Sukamaju",
@@ -167,8 +171,8 @@ async def test_channel_posts_and_bot_announcements(bot: Bot, sim: SimClient) -> 
 
 
 async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
-    admin = await sim.create_user("Admin")
-    member = await sim.create_user("Anggota")
+    """In privacy mode a bot sees only commands and mentions for it; as admin, everything."""
+    admin, member = await people(sim, "Admin", "Anggota")
     group = await sim.create_chat(
         "group", "RT 01", admin["id"], members=[member["id"]], bots=[{"admin": False}]
     )
@@ -176,14 +180,14 @@ async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
     assert any(u.my_chat_member for u in added)
     texts = [
         "obrolan biasa",
-        "/lapor@kim_test_bot jalan",
+        f"/lapor@{BOT_USERNAME} jalan",
         "/lapor@other_bot x",
-        "hai @kim_test_bot",
+        f"hai @{BOT_USERNAME}",
     ]
     for text in texts:
         await sim.send(member["id"], text, chat_id=group["id"])
     seen = [u.message.text for u in await drain(bot) if u.message]
-    assert seen == ["/lapor@kim_test_bot jalan", "hai @kim_test_bot"]
+    assert seen == [f"/lapor@{BOT_USERNAME} jalan", f"hai @{BOT_USERNAME}"]
     await sim.call("POST", f"/sim/chats/{group['id']}/bots", {"admin": True})
     await drain(bot)
     await sim.send(member["id"], "sekarang terlihat", chat_id=group["id"])
@@ -192,8 +196,9 @@ async def test_privacy_mode_in_groups(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_member_updates_and_leaving(bot: Bot, sim: SimClient) -> None:
-    admin = await sim.create_user("Admin")
-    member = await sim.create_user("Anggota")
+    """Joining and leaving give chat_member updates and service messages; the bot leaving gives
+    my_chat_member."""
+    admin, member = await people(sim, "Admin", "Anggota")
     group = await sim.create_chat("supergroup", "RW", admin["id"], bots=[{"admin": True}])
     await drain(bot)
     await sim.call("POST", f"/sim/chats/{group['id']}/members", {"user_id": member["id"]})
@@ -215,6 +220,8 @@ async def test_member_updates_and_leaving(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_migration_updates(bot: Bot, sim: SimClient) -> None:
+    """Migrating a group gives migrate_to/migrate_from messages and keeps its members in the
+    supergroup."""
     admin = await sim.create_user("Admin")
     group = await sim.create_chat("group", "RT 09", admin["id"], bots=[{"admin": True}])
     await drain(bot)
@@ -223,4 +230,4 @@ async def test_migration_updates(bot: Bot, sim: SimClient) -> None:
     assert messages[0].migrate_to_chat_id == supergroup["id"]
     assert messages[1].migrate_from_chat_id == group["id"]
     members: list[dict[str, Any]] = supergroup["members"]
-    assert {m["user_id"] for m in members} == {admin["id"], 123456}
+    assert {m["user_id"] for m in members} == {admin["id"], BOT_ID}

@@ -11,16 +11,18 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter, TelegramServerError
 
 from emulator import RateLimits, SimClient, SimError
-from tests.emulator.helpers import TOKEN, running_emulator
+from tests.support.constants import BOT_ID, BOT_TOKEN
+from tests.support.stand_in import running_emulator
 
 
 @pytest.fixture
 def emulator_kwargs() -> dict[str, Any]:
     """The bare token, as this module has always started its emulator."""
-    return {"tokens": [TOKEN]}
+    return {"tokens": [BOT_TOKEN]}
 
 
 async def users(sim: SimClient, count: int) -> list[int]:
+    """`count` users who have opened the bot; their ids."""
     out = []
     for i in range(count):
         user = await sim.create_user(f"Warga{i}")
@@ -39,6 +41,8 @@ async def attempt(bot: Bot, chat_id: int, *, paid: bool | None = None) -> int | 
 
 
 async def test_global_rate_limit(bot: Bot, sim: SimClient) -> None:
+    """Forty sends at once exceed the global rate: some get 429 with retry_after, the rest are
+    delivered."""
     recipients = await users(sim, 40)
     results = await asyncio.gather(*(attempt(bot, uid) for uid in recipients))
     limited = [r for r in results if r is not None]
@@ -49,12 +53,14 @@ async def test_global_rate_limit(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_paid_broadcast_uses_higher_rate(bot: Bot, sim: SimClient) -> None:
+    """allow_paid_broadcast raises the rate: forty sends at once all go through."""
     recipients = await users(sim, 40)
     results = await asyncio.gather(*(attempt(bot, uid, paid=True) for uid in recipients))
     assert results == [None] * 40
 
 
 async def test_private_chat_limit(bot: Bot, sim: SimClient) -> None:
+    """One private chat takes a burst of three, then 429."""
     (uid,) = await users(sim, 1)
     results = [await attempt(bot, uid) for _ in range(5)]
     assert results[:3] == [None, None, None]  # the burst
@@ -63,6 +69,7 @@ async def test_private_chat_limit(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_group_limit_20_per_minute(bot: Bot, sim: SimClient) -> None:
+    """A group takes twenty messages a minute, then one every three seconds."""
     owner = await sim.create_user("Owner")
     group = await sim.create_chat("supergroup", "RW 01", owner["id"], bots=[{"admin": True}])
     results = [await attempt(bot, group["id"]) for _ in range(22)]
@@ -71,6 +78,7 @@ async def test_group_limit_20_per_minute(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_limits_can_be_changed_and_disabled(bot: Bot, sim: SimClient) -> None:
+    """Limits can be switched off and changed while running."""
     (uid,) = await users(sim, 1)
     current = await sim.call("POST", "/sim/limits", {"enabled": False})
     assert current["enabled"] is False
@@ -80,7 +88,8 @@ async def test_limits_can_be_changed_and_disabled(bot: Bot, sim: SimClient) -> N
 
 
 async def test_no_limits_constructor() -> None:
-    async with running_emulator(tokens=[TOKEN], limits=RateLimits(enabled=False)) as (
+    """An emulator started without limits never answers 429."""
+    async with running_emulator(tokens=[BOT_TOKEN], limits=RateLimits(enabled=False)) as (
         _emu,
         sim,
         client,
@@ -91,6 +100,7 @@ async def test_no_limits_constructor() -> None:
 
 
 async def test_edits_and_polling_are_not_limited(bot: Bot, sim: SimClient) -> None:
+    """Edits and getUpdates do not count against the send limits."""
     (uid,) = await users(sim, 1)
     sent = await bot.send_message(uid, "v0")
     for i in range(1, 8):
@@ -100,6 +110,8 @@ async def test_edits_and_polling_are_not_limited(bot: Bot, sim: SimClient) -> No
 
 
 async def test_injected_429_and_5xx(bot: Bot, sim: SimClient) -> None:
+    """Injected 429s and server errors hit the named method the given number of times, then it
+    works; the log shows each status."""
     (uid,) = await users(sim, 1)
     await sim.call(
         "POST",
@@ -116,7 +128,7 @@ async def test_injected_429_and_5xx(bot: Bot, sim: SimClient) -> None:
         await bot.get_me()
     with pytest.raises(TelegramServerError, match="Bad Gateway"):
         await bot.get_me()
-    assert (await bot.get_me()).id == 123456
+    assert (await bot.get_me()).id == BOT_ID
     await bot.send_message(uid, "ok now")
     log = await sim.call("GET", "/sim/log", query={"method": "sendMessage"})
     assert [e["status"] for e in log["entries"]] == [429, 429, 200]
@@ -124,6 +136,7 @@ async def test_injected_429_and_5xx(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_injected_delay(bot: Bot, sim: SimClient) -> None:
+    """An injected delay slows one call, once."""
     await sim.call("POST", "/sim/faults", {"kind": "delay", "delay": 0.3, "method": "getMe"})
     started = time.monotonic()
     await bot.get_me()
@@ -132,17 +145,20 @@ async def test_injected_delay(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_storm(bot: Bot, sim: SimClient) -> None:
+    """A storm answers sends with 429 for a while; other methods are untouched; sending works after
+    it."""
     (uid,) = await users(sim, 1)
     await sim.call("POST", "/sim/faults/storm", {"seconds": 0.5, "method": "send"})
     with pytest.raises(TelegramRetryAfter) as caught:
         await bot.send_message(uid, "x")
     assert caught.value.retry_after == 1
-    assert (await bot.get_me()).id == 123456  # other methods are untouched
+    assert (await bot.get_me()).id == BOT_ID  # other methods are untouched
     await asyncio.sleep(0.6)
     await bot.send_message(uid, "after the storm")
 
 
 async def test_faults_default_scope_skips_get_updates(bot: Bot, sim: SimClient) -> None:
+    """A fault without a method spares getUpdates."""
     await sim.call("POST", "/sim/faults", {"kind": "500"})
     assert await bot.get_updates(timeout=0) == []
     with pytest.raises(TelegramServerError):
@@ -150,6 +166,7 @@ async def test_faults_default_scope_skips_get_updates(bot: Bot, sim: SimClient) 
 
 
 async def test_log_and_counters_reset(bot: Bot, sim: SimClient) -> None:
+    """The request log and the delivery counters can be cleared."""
     (uid,) = await users(sim, 1)
     await bot.send_message(uid, "satu")
     assert (await sim.call("GET", "/sim/deliveries"))["chats"] == {str(uid): 1}
@@ -161,6 +178,7 @@ async def test_log_and_counters_reset(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_bad_fault_requests(sim: SimClient) -> None:
+    """Unknown fault kinds and bad limit settings are refused."""
     with pytest.raises(SimError, match="kind must be one of"):
         await sim.call("POST", "/sim/faults", {"kind": "418"})
     with pytest.raises(SimError, match="unknown rate-limit setting"):

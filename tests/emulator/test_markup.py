@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from emulator.content import format_text, validate_markup
@@ -9,28 +11,68 @@ from emulator.errors import ApiError
 from emulator.markdown import parse_markdown, parse_markdown_v2
 from emulator.textparse import detect_entities, parse_html, utf16_len
 
-
-def kinds(entities: list[dict[str, object]]) -> list[tuple[object, object, object]]:
-    return [(e["type"], e["offset"], e["length"]) for e in entities]
-
-
-def test_html_nesting_and_entities() -> None:
-    text, entities = parse_html(
+Parse = Callable[[str], tuple[str, list[dict[str, object]]]]
+PARSED = [
+    pytest.param(
+        parse_html,
         '<b>bold <i>both</i></b> <code>x&lt;y</code> <pre><code class="language-python">'
         'print(1)</code></pre> <tg-spoiler>s</tg-spoiler> <span class="tg-spoiler">t</span>'
-        " <blockquote expandable>q</blockquote> &quot;&amp;&#65;&#x42;"
-    )
-    assert text == 'bold both x<y print(1) s t q "&AB'
-    assert kinds(entities) == [
-        ("bold", 0, 9),
-        ("italic", 5, 4),
-        ("code", 10, 3),
-        ("pre", 14, 8),
-        ("spoiler", 23, 1),
-        ("spoiler", 25, 1),
-        ("expandable_blockquote", 27, 1),
-    ]
-    assert entities[3]["language"] == "python"
+        " <blockquote expandable>q</blockquote> &quot;&amp;&#65;&#x42;",
+        'bold both x<y print(1) s t q "&AB',
+        "bold 0+9 italic 5+4 code 10+3 pre 14+8 spoiler 23+1 spoiler 25+1 "
+        "expandable_blockquote 27+1",
+        {3: {"language": "python"}},
+        id="html nesting and entities",
+    ),
+    pytest.param(
+        parse_markdown_v2,
+        "*bold _italic_* __under__ ~del~ ||spoil|| [link](https://a.id/x\\)y) `c\\`d` "
+        "```py\nprint()\n``` \\*not bold\\*",
+        "bold italic under del spoil link c`d print()\n *not bold*",
+        "bold 0+11 italic 5+6 underline 12+5 strikethrough 18+3 spoiler 22+5 text_link 28+4 "
+        "code 33+3 pre 37+8",
+        {5: {"url": "https://a.id/x)y"}, 7: {"language": "py"}},
+        id="markdown v2",
+    ),
+    pytest.param(
+        parse_markdown_v2,
+        ">satu\n>dua\nbiasa\n**>lipat\n>lagi||",
+        "satu\ndua\nbiasa\nlipat\nlagi",
+        "blockquote 0+8 expandable_blockquote 15+10",
+        {},
+        id="markdown v2 blockquotes",
+    ),
+    pytest.param(
+        parse_markdown,
+        "*tebal* _miring_ `kode` [tautan](https://x.id) a\\_b",
+        "tebal miring kode tautan a_b",
+        "bold 0+5 italic 6+6 code 13+4 text_link 18+6",
+        {3: {"url": "https://x.id"}},
+        id="legacy markdown",
+    ),
+]
+
+
+def kinds(entities: list[dict[str, object]]) -> str:
+    """The entities as "type offset+length", space-separated, in order."""
+    return " ".join(f"{e['type']} {e['offset']}+{e['length']}" for e in entities)
+
+
+@pytest.mark.parametrize(("parse", "source", "text", "expected", "details"), PARSED)
+def test_markup_becomes_text_and_entities(
+    parse: Parse,
+    source: str,
+    text: str,
+    expected: str,
+    details: dict[int, dict[str, object]],
+) -> None:
+    """HTML, MarkdownV2 and legacy Markdown become plain text and entities (nested, with
+    UTF-16 offsets), keeping code languages and link URLs."""
+    parsed, entities = parse(source)
+    assert parsed == text
+    assert kinds(entities) == expected
+    for index, fields in details.items():
+        assert fields.items() <= entities[index].items()
 
 
 @pytest.mark.parametrize(
@@ -45,36 +87,11 @@ def test_html_nesting_and_entities() -> None:
     ],
 )
 def test_html_errors(source: str, message: str) -> None:
+    """Broken HTML is refused with Telegram's exact 'can't parse entities' reasons."""
     with pytest.raises(ApiError) as caught:
         parse_html(source)
     assert caught.value.description.startswith("Bad Request: can't parse entities: ")
     assert message in caught.value.description
-
-
-def test_markdown_v2() -> None:
-    text, entities = parse_markdown_v2(
-        "*bold _italic_* __under__ ~del~ ||spoil|| [link](https://a.id/x\\)y) `c\\`d` "
-        "```py\nprint()\n``` \\*not bold\\*"
-    )
-    assert text == "bold italic under del spoil link c`d print()\n *not bold*"
-    assert kinds(entities) == [
-        ("bold", 0, 11),
-        ("italic", 5, 6),
-        ("underline", 12, 5),
-        ("strikethrough", 18, 3),
-        ("spoiler", 22, 5),
-        ("text_link", 28, 4),
-        ("code", 33, 3),
-        ("pre", 37, 8),
-    ]
-    assert entities[5]["url"] == "https://a.id/x)y"
-    assert entities[7]["language"] == "py"
-
-
-def test_markdown_v2_blockquotes() -> None:
-    text, entities = parse_markdown_v2(">satu\n>dua\nbiasa\n**>lipat\n>lagi||")
-    assert text == "satu\ndua\nbiasa\nlipat\nlagi"
-    assert kinds(entities) == [("blockquote", 0, 8), ("expandable_blockquote", 15, 10)]
 
 
 @pytest.mark.parametrize(
@@ -88,25 +105,22 @@ def test_markdown_v2_blockquotes() -> None:
     ],
 )
 def test_markdown_v2_errors(source: str, message: str) -> None:
+    """Unescaped reserved characters and unclosed MarkdownV2 entities are refused like Telegram
+    does."""
     with pytest.raises(ApiError, match="can't parse entities") as caught:
         parse_markdown_v2(source)
     assert message in caught.value.description
 
 
-def test_legacy_markdown() -> None:
-    text, entities = parse_markdown("*tebal* _miring_ `kode` [tautan](https://x.id) a\\_b")
-    assert text == "tebal miring kode tautan a_b"
-    assert kinds(entities) == [
-        ("bold", 0, 5),
-        ("italic", 6, 6),
-        ("code", 13, 4),
-        ("text_link", 18, 6),
-    ]
+def test_legacy_markdown_errors() -> None:
+    """An unclosed legacy Markdown entity is refused like Telegram does."""
     with pytest.raises(ApiError, match="Can't find end of the entity starting at byte offset 0"):
         parse_markdown("*tebal")
 
 
 def test_automatic_entities_and_utf16() -> None:
+    """Commands, mentions, hashtags, URLs and emails are found at UTF-16 offsets, but not inside
+    code."""
     text = "🙂 /lapor@kim_bot ke @admin_rw #banjir https://kim.id/a, mail: a.b@kim.id"
     found = {e["type"]: e for e in detect_entities(text)}
     assert set(found) == {"bot_command", "mention", "hashtag", "url", "email"}
@@ -120,14 +134,16 @@ def test_automatic_entities_and_utf16() -> None:
     # entities inside code are not detected again
     inner = format_text("<code>/start @nobody</code>", "HTML", None)
     assert inner is not None
-    assert kinds(inner.entities) == [("code", 0, 14)]
+    assert kinds(inner.entities) == "code 0+14"
 
 
 def test_format_text_trims_and_limits() -> None:
+    """Texts are trimmed with their entities moved; explicit entities win over parse_mode and must
+    lie within the text; unknown modes are refused."""
     result = format_text("  <b> halo </b>  ", "HTML", None)
     assert result is not None
     assert result.text == "halo"
-    assert kinds(result.entities) == [("bold", 0, 4)]
+    assert kinds(result.entities) == "bold 0+4"
     assert format_text(None, None, None, caption=True) is None
     with pytest.raises(ApiError, match="unsupported parse_mode"):
         format_text("x", "BBCode", None)
@@ -139,6 +155,8 @@ def test_format_text_trims_and_limits() -> None:
 
 
 def test_keyboard_validation() -> None:
+    """Inline and reply keyboards are accepted; buttons without an action, bad data or URLs and
+    malformed markup are refused."""
     markup = validate_markup(
         {
             "inline_keyboard": [

@@ -26,10 +26,9 @@ from aiohttp import web
 
 from emulator import Emulator, SimClient, make_png
 from emulator.persistence import FORMAT_VERSION, StateKeeper, dump_world, parse_state
-from tests.emulator.helpers import SPEC, running_emulator
+from tests.support.constants import BOT_ID, BOT_SPEC, ROOT
+from tests.support.stand_in import running_emulator, serving
 
-BOT_ID = 123456
-ROOT = Path(__file__).resolve().parents[2]
 ALL = [
     "message",
     "edited_message",
@@ -51,7 +50,7 @@ def running(
     path: Path, **kwargs: Any
 ) -> AbstractAsyncContextManager[tuple[Emulator, SimClient, Bot]]:
     """Run an emulator with a state file plus a user-API client and an aiogram Bot."""
-    return running_emulator(tokens=[SPEC], state_file=path, **kwargs)
+    return running_emulator(tokens=[BOT_SPEC], state_file=path, **kwargs)
 
 
 async def drain(bot: Bot) -> list[Update]:
@@ -168,6 +167,8 @@ async def build_world(sim: SimClient, bot: Bot) -> dict[str, Any]:
 
 
 async def test_world_survives_restart(tmp_path: Path) -> None:
+    """Stop and start from the state file: the same world, the unconfirmed update, ids that
+    continue, old files and buttons, blocks, migrations, join requests and editable posts."""
     path = tmp_path / "state.json"
     async with running(path) as (emu, sim, bot):
         world = await build_world(sim, bot)
@@ -248,6 +249,8 @@ async def test_world_survives_restart(tmp_path: Path) -> None:
 
 
 async def test_webhook_survives_restart(tmp_path: Path) -> None:
+    """A webhook (URL, secret, allowed updates) survives a restart and receives the next update in
+    sequence."""
     path = tmp_path / "state.json"
     received: asyncio.Queue[tuple[str | None, Any]] = asyncio.Queue()
 
@@ -258,12 +261,8 @@ async def test_webhook_survives_restart(tmp_path: Path) -> None:
 
     app = web.Application()
     app.router.add_post("/hook", hook)
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    url = f"http://127.0.0.1:{runner.addresses[0][1]}/hook"
-    try:
+    async with serving(app) as base:
+        url = f"{base}/hook"
         async with running(path) as (_emu, sim, bot):
             assert await bot.set_webhook(url, secret_token="s3cret", allowed_updates=["message"])
             user = await sim.create_user("Budi")
@@ -277,8 +276,6 @@ async def test_webhook_survives_restart(tmp_path: Path) -> None:
         assert secret == "s3cret"
         assert update["update_id"] == first["update_id"] + 1
         assert update["message"]["text"] == "setelah restart"
-    finally:
-        await runner.cleanup()
 
 
 def unsaved(keeper: StateKeeper) -> bool:
@@ -287,6 +284,7 @@ def unsaved(keeper: StateKeeper) -> bool:
 
 
 async def test_periodic_save_while_running(tmp_path: Path) -> None:
+    """With an interval the state is saved while running, only when something changed."""
     path = tmp_path / "state.json"
     async with running(path, state_interval=0.05) as (emu, sim, _bot):
         user = await sim.create_user("Budi", language_code="id")
@@ -345,6 +343,7 @@ CORRUPT = {
 async def test_corrupt_file_is_moved_aside(
     tmp_path: Path, content: bytes, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """An unusable state file is moved aside with a warning; a fresh world starts, saved on stop."""
     path = tmp_path / "state.json"
     path.write_bytes(content)
     with caplog.at_level(logging.WARNING, logger="emulator.persistence"):
@@ -364,6 +363,8 @@ async def test_corrupt_file_is_moved_aside(
 
 
 async def test_missing_file_starts_empty(tmp_path: Path) -> None:
+    """A missing state file starts an empty world, written on stop with no temp files; the current
+    privacy flag applies after loading."""
     path = tmp_path / "new" / "state.json"
     async with running(path) as (emu, sim, _bot):
         assert emu.state is not None
@@ -379,8 +380,10 @@ async def test_missing_file_starts_empty(tmp_path: Path) -> None:
 
 
 async def test_command_line_state_file(tmp_path: Path) -> None:
+    """`python -m emulator --state-file` creates the file (mode 600), loads it the next time and
+    says which."""
     path = tmp_path / "state.json"
-    args = ["-m", "emulator", "--port", "0", "--token", SPEC, "--state-file", str(path)]
+    args = ["-m", "emulator", "--port", "0", "--token", BOT_SPEC, "--state-file", str(path)]
 
     async def run(action: Any) -> list[str]:
         process = await asyncio.create_subprocess_exec(

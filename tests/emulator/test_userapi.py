@@ -11,12 +11,15 @@ from aiogram import Bot
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 
 from emulator import Emulator, SimClient, SimError, make_png
-from tests.emulator.helpers import bot_at
+from tests.support.constants import BOT_ID, BOT_USERNAME
+from tests.support.stand_in import bot_at
 
 OTHER = "654321:OTHERtoken"
 
 
 async def test_users_and_state(sim: SimClient) -> None:
+    """Users are created with names, ids and usernames (taken ones refused) and listed in the state
+    and user details."""
     user = await sim.create_user("Budi", last_name="Santoso", username="budi_s", language_code="id")
     assert user["name"] == "Budi Santoso"
     assert user["language_code"] == "id"
@@ -27,7 +30,7 @@ async def test_users_and_state(sim: SimClient) -> None:
     with pytest.raises(SimError, match="invalid or already taken"):
         await sim.create_user("Copy", username="budi_s")
     state = await sim.call("GET", "/sim/state")
-    assert [b["username"] for b in state["bots"]] == ["kim_test_bot"]
+    assert [b["username"] for b in state["bots"]] == [BOT_USERNAME]
     assert {u["id"] for u in state["users"]} == {user["id"], admin["id"]}
     details = await sim.call("GET", f"/sim/users/{user['id']}")
     assert details["started_bots"] == []
@@ -36,6 +39,7 @@ async def test_users_and_state(sim: SimClient) -> None:
 
 
 async def test_state_long_poll(sim: SimClient) -> None:
+    """The state long poll returns as soon as the world changes."""
     version = (await sim.call("GET", "/sim/state"))["version"]
 
     async def later() -> None:
@@ -50,6 +54,8 @@ async def test_state_long_poll(sim: SimClient) -> None:
 
 
 async def test_every_content_kind_reaches_the_bot(bot: Bot, sim: SimClient) -> None:
+    """Photos, documents, videos, stickers, voice, locations and contacts sent by a user reach the
+    bot and the history; media can be downloaded."""
     user = await sim.create_user("Budi")
     uid = user["id"]
     await sim.start(uid)
@@ -105,16 +111,19 @@ async def test_every_content_kind_reaches_the_bot(bot: Bot, sim: SimClient) -> N
 
 
 async def test_commands_get_bot_command_entity(bot: Bot, sim: SimClient) -> None:
+    """/start with a deep-link payload carries a bot_command entity; bad payloads are refused."""
     user = await sim.create_user("Budi")
     result = await sim.start(user["id"], payload="kel-12_a")
     assert result["message"]["text"] == "/start kel-12_a"
     assert result["message"]["entities"] == [{"type": "bot_command", "offset": 0, "length": 6}]
-    assert result["update_ids"] == {"123456": 1}
+    assert result["update_ids"] == {str(BOT_ID): 1}
     with pytest.raises(SimError, match="deep-link payload"):
         await sim.start(user["id"], payload="bad payload!")
 
 
 async def test_buttons_url_and_unknown(bot: Bot, sim: SimClient) -> None:
+    """Buttons are pressed by text, position or data; URL buttons open their URL; unknown buttons
+    and callbacks are errors."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     keyboard = InlineKeyboardMarkup(
@@ -135,6 +144,7 @@ async def test_buttons_url_and_unknown(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_press_waits_for_answer(bot: Bot, sim: SimClient) -> None:
+    """A press can wait for the bot's answer to its callback query."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     keyboard = InlineKeyboardMarkup(
@@ -157,6 +167,8 @@ async def test_press_waits_for_answer(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_wait_for_bot_message_without_sleeping(bot: Bot, sim: SimClient) -> None:
+    """Waiting for the bot's next message, edits since a version, and deleted messages, without
+    sleeping."""
     user = await sim.create_user("Budi")
     said = await sim.start(user["id"])
 
@@ -183,6 +195,8 @@ async def test_wait_for_bot_message_without_sleeping(bot: Bot, sim: SimClient) -
 
 
 async def test_forward_and_reply_as_user(bot: Bot, sim: SimClient) -> None:
+    """Users forward channel posts and their own messages (hidden when they hide forwards) and reply
+    in groups; they cannot forward what they cannot see."""
     admin = await sim.create_user("Admin")
     citizen = await sim.create_user("Warga", hide_forwards=True)
     channel = await sim.create_chat(
@@ -226,6 +240,7 @@ async def test_forward_and_reply_as_user(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_multiple_bots_have_own_dialogs(emu: Emulator, sim: SimClient) -> None:
+    """A second bot has its own dialogs, update ids and history."""
     created = await sim.call("POST", "/sim/bots", {"token": OTHER, "username": "other_kim_bot"})
     assert created["id"] == 654321
     with pytest.raises(SimError, match="invalid bot token"):
@@ -243,10 +258,11 @@ async def test_multiple_bots_have_own_dialogs(emu: Emulator, sim: SimClient) -> 
     assert len(first) == 1
     assert len(second) == 2
     chats = await sim.call("GET", "/sim/chats", query={"user": user["id"]})
-    assert {c.get("bot_id") for c in chats} == {123456, 654321}
+    assert {c.get("bot_id") for c in chats} == {BOT_ID, 654321}
 
 
 async def test_reset_keeps_bots_and_update_ids(bot: Bot, sim: SimClient) -> None:
+    """A reset empties people and chats but keeps bots and their update ids."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     await sim.call("POST", "/sim/reset", {"log": True})
@@ -257,10 +273,11 @@ async def test_reset_keeps_bots_and_update_ids(bot: Bot, sim: SimClient) -> None
     assert await bot.get_updates(timeout=0) == []
     user = await sim.create_user("Baru")
     result = await sim.start(user["id"])
-    assert result["update_ids"] == {"123456": 2}
+    assert result["update_ids"] == {str(BOT_ID): 2}
 
 
 async def test_web_page_is_served(emu: Emulator) -> None:
+    """The web simulator page and its assets are served."""
     async with aiohttp.ClientSession() as http:
         async with http.get(emu.base_url + "/") as response:
             page = await response.text()

@@ -14,7 +14,8 @@ from aiogram.webhook.aiohttp_server import SimpleRequestHandler
 from aiohttp import web
 
 from emulator import Emulator, SimClient
-from tests.emulator.helpers import TOKEN, bot_at
+from tests.support.constants import BOT_TOKEN
+from tests.support.stand_in import bot_at, serving
 
 SECRET = "s3cret-token_1"
 
@@ -22,7 +23,7 @@ SECRET = "s3cret-token_1"
 @pytest.fixture
 def emulator_kwargs() -> dict[str, Any]:
     """The bare token, and quick webhook retries."""
-    return {"tokens": [TOKEN], "webhook_backoff": 0.05}
+    return {"tokens": [BOT_TOKEN], "webhook_backoff": 0.05}
 
 
 class Receiver:
@@ -34,6 +35,7 @@ class Receiver:
         self.got = asyncio.Event()
 
     async def handle(self, request: web.Request) -> web.Response:
+        """Record the secret header and the update; fail while failures remain."""
         self.calls.append(
             (request.headers.get("X-Telegram-Bot-Api-Secret-Token"), await request.json())
         )
@@ -44,21 +46,13 @@ class Receiver:
         return web.json_response({})
 
 
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, shutdown_timeout=0.5)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    return runner, f"http://127.0.0.1:{port}"
-
-
 async def test_webhook_delivery_with_secret_and_retry(bot: Bot, sim: SimClient) -> None:
+    """With a webhook set, updates are POSTed with the secret token, retried after 500s; getUpdates
+    conflicts; the last error is reported."""
     receiver = Receiver(failures=2)
     app = web.Application()
     app.router.add_post("/hook", receiver.handle)
-    runner, url = await serve(app)
-    try:
+    async with serving(app) as url:
         assert await bot.set_webhook(f"{url}/hook", secret_token=SECRET)
         info = await bot.get_webhook_info()
         assert info.url == f"{url}/hook"
@@ -78,11 +72,10 @@ async def test_webhook_delivery_with_secret_and_retry(bot: Bot, sim: SimClient) 
         assert info.pending_update_count == 0
         assert await bot.delete_webhook()
         assert await bot.get_updates(timeout=0) == []
-    finally:
-        await runner.cleanup()
 
 
 async def test_set_webhook_drop_pending(bot: Bot, sim: SimClient) -> None:
+    """drop_pending_updates clears what was waiting, on set and on delete."""
     user = await sim.create_user("Budi")
     await sim.start(user["id"])
     assert await bot.set_webhook("http://127.0.0.1:9/unused", drop_pending_updates=True)
@@ -91,6 +84,7 @@ async def test_set_webhook_drop_pending(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_aiogram_webhook_dispatcher_answers_in_response(bot: Bot, sim: SimClient) -> None:
+    """aiogram's webhook handler may answer in the HTTP response; the emulator makes that call."""
     dp = Dispatcher()
 
     @dp.message(CommandStart())
@@ -103,21 +97,22 @@ async def test_aiogram_webhook_dispatcher_answers_in_response(bot: Bot, sim: Sim
     SimpleRequestHandler(dp, bot, handle_in_background=False, secret_token=SECRET).register(
         app, path="/webhook"
     )
-    runner, url = await serve(app)
-    try:
-        await bot.set_webhook(f"{url}/webhook", secret_token=SECRET)
-        user = await sim.create_user("Siti")
-        await sim.start(user["id"], payload="rt05")
-        reply = await sim.next_bot_message(user["id"], after=1)
-        assert reply["text"] == "Selamat datang, Siti!"
-        log = await sim.call("GET", "/sim/log", query={"method": "sendMessage"})
-        assert log["entries"][-1]["via"] == "webhook-reply"
-    finally:
-        await bot.delete_webhook()
-        await runner.cleanup()
+    async with serving(app) as url:
+        try:
+            await bot.set_webhook(f"{url}/webhook", secret_token=SECRET)
+            user = await sim.create_user("Siti")
+            await sim.start(user["id"], payload="rt05")
+            reply = await sim.next_bot_message(user["id"], after=1)
+            assert reply["text"] == "Selamat datang, Siti!"
+            log = await sim.call("GET", "/sim/log", query={"method": "sendMessage"})
+            assert log["entries"][-1]["via"] == "webhook-reply"
+        finally:
+            await bot.delete_webhook()
 
 
 async def test_aiogram_polling_dispatcher(bot: Bot, sim: SimClient) -> None:
+    """aiogram's polling dispatcher runs against the emulator: deep links and plain messages are
+    answered."""
     dp = Dispatcher()
     payloads: list[str | None] = []
 
@@ -148,6 +143,7 @@ async def test_aiogram_polling_dispatcher(bot: Bot, sim: SimClient) -> None:
 
 
 async def test_second_get_updates_terminates_the_first(bot: Bot, emu: Emulator) -> None:
+    """A second getUpdates ends the first with a conflict, as on Telegram."""
     async with bot_at(emu.base_url) as other:
         first = asyncio.create_task(bot.get_updates(timeout=5))
         await asyncio.sleep(0.1)
@@ -157,6 +153,7 @@ async def test_second_get_updates_terminates_the_first(bot: Bot, emu: Emulator) 
 
 
 async def test_webhook_allowed_updates(bot: Bot, sim: SimClient) -> None:
+    """A webhook's allowed_updates are kept and filter what is pending."""
     assert await bot.set_webhook("http://127.0.0.1:9/never", allowed_updates=["callback_query"])
     info = await bot.get_webhook_info()
     assert info.allowed_updates == ["callback_query"]

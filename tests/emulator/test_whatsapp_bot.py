@@ -20,21 +20,17 @@ from bot.dialogs import build_conversations
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
-from bot.platform.config import WhatsApp as WhatsAppSection
 from bot.platform.store import Redis
 from bot.residents.records import Residents
 from emulator import Emulator
-from emulator.whatsapp import WaSimClient, WhatsAppConfig
+from emulator.whatsapp import WaSimClient
 from handlers.whatsapp.channel import WhatsAppChannel
-from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import add_whatsapp_routes
 from handlers.wiring import build_services
-
-PHONE_ID = "106540352242922"
-TOKEN = "EAAG-bot-test-token"
-APP_SECRET = "bot-test-app-secret"
-BAGENDUNG = "36.72.02.1001"
+from tests.support.constants import BAGENDUNG, SITI_PHONE
+from tests.support.stand_in import business, kim_settings, serving
+from tests.support.whatsapp import with_whatsapp
 
 
 @dataclass
@@ -49,44 +45,28 @@ class Bot:
 @pytest.fixture
 async def kim(config: Config, redis: Redis, clock: FixedClock) -> AsyncIterator[Bot]:
     """The emulator with WhatsApp, and KIM Bot's WhatsApp channel on its own server."""
-    section = WhatsAppSection(
-        enabled=True, phone_number_id=PHONE_ID, business_number="6281234567890"
-    )
-    services = build_services(config.model_copy(update={"whatsapp": section}), redis, clock)
+    services = build_services(with_whatsapp(config), redis, clock)
     statuses: list[DeliveryStatus] = []
 
     async def on_status(status: DeliveryStatus) -> None:
         statuses.append(status)
 
-    wa = WhatsAppConfig(
-        phone_number_id=PHONE_ID, access_token=TOKEN, app_secret=APP_SECRET, status_delay=0.001
-    )
-    async with Emulator(whatsapp=wa) as emu, WaSimClient(emu.base_url) as sim:
-        settings = WhatsAppSettings(
-            token=TOKEN,
-            app_secret=APP_SECRET,
-            verify_token="verify",
-            api_url=emu.base_url + "/graph",
-        )
+    async with (
+        Emulator(whatsapp=business(status_delay=0.001)) as emu,
+        WaSimClient(emu.base_url) as sim,
+    ):
         channel = WhatsAppChannel.create(
             services,
             build_conversations(services),
-            settings,
+            kim_settings(emu.base_url),
             on_status=on_status,
             retry_delays=(0.0,),
         )
         app = web.Application()
         add_whatsapp_routes(app, channel)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        try:
-            port = runner.addresses[0][1]
-            await sim.wa_config(webhook_url=f"http://127.0.0.1:{port}/whatsapp/webhook")
+        async with serving(app) as url:
+            await sim.wa_config(webhook_url=f"{url}/whatsapp/webhook")
             yield Bot(sim, redis, statuses)
-        finally:
-            await runner.cleanup()
 
 
 async def reply(sim: WaSimClient, key: str, after: int) -> dict[str, Any]:
@@ -102,7 +82,7 @@ async def reply(sim: WaSimClient, key: str, after: int) -> dict[str, Any]:
 async def test_resident_subscribes_from_a_poster_link(kim: Bot) -> None:
     """DAFTAR kel_… → privacy notice with reply buttons → agree → subscribed, menu list."""
     sim = kim.sim
-    siti = await sim.wa_user("Siti", wa_id="6281311112222")
+    siti = await sim.wa_user("Siti", wa_id=SITI_PHONE)
     sent = await sim.wa_send(siti["key"], "DAFTAR kel_3672021001")
     notice = await reply(sim, siti["key"], sent["message"]["seq"])
     assert "Pemberitahuan privasi" in notice["text"]
@@ -121,7 +101,7 @@ async def test_resident_subscribes_from_a_poster_link(kim: Bot) -> None:
 async def test_statuses_reach_the_channel(kim: Bot) -> None:
     """Signed status webhooks pass KIM Bot's signature check and reach its callback."""
     sim = kim.sim
-    siti = await sim.wa_user("Siti", wa_id="6281311112222")
+    siti = await sim.wa_user("Siti", wa_id=SITI_PHONE)
     await sim.wa_send(siti["key"], "DAFTAR kel_3672021001")
     deadline = time.monotonic() + 10
     while {s.status for s in kim.statuses} != {"sent", "delivered", "read"}:

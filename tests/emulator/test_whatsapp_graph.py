@@ -6,16 +6,7 @@ session, its base URL's host swapped for `<emulator>/graph` (KIMBOT_WA_API_URL).
 
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
-from typing import Any
-
-import httpx
 import pytest
-from aiohttp import web
-from pywa_async.client import WhatsApp
 from pywa_async.errors import (
     BSUIDRecipientNotSupported,
     ExpiredAccessToken,
@@ -31,167 +22,26 @@ from pywa_async.errors import (
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow, URLButton
 from pywa_async.types.templates import BodyText, TemplateLanguage
 
-from emulator import Emulator, make_png
-from emulator.whatsapp import WaSimClient, WhatsAppConfig
+from emulator import make_png
 from handlers.whatsapp.render import OutButtons, OutText, ReplyButton
 from handlers.whatsapp.send import CloudAPI, Recipient
-from handlers.whatsapp.settings import WhatsAppSettings
-from handlers.whatsapp.webhook import signature_valid
-
-PHONE_ID = "106540352242922"
-TOKEN = "EAAG-test-token-123"
-APP_SECRET = "test-app-secret-456"
-PHONE = "6281311112222"
-BSUID = "ID.1649738043044942"
-
-
-@dataclass
-class Receiver:
-    """A small aiohttp webhook receiver that checks the signature and keeps every body."""
-
-    secret: str = APP_SECRET
-    bodies: list[dict[str, Any]] = field(default_factory=list)
-    signed: list[bool] = field(default_factory=list)
-    fail_next: int = 0
-    url: str = ""
-    runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        """Serve POST /whatsapp/webhook on a free port."""
-        app = web.Application()
-        app.router.add_post("/whatsapp/webhook", self.receive)
-        self.runner = web.AppRunner(app, access_log=None)
-        await self.runner.setup()
-        site = web.TCPSite(self.runner, "127.0.0.1", 0)
-        await site.start()
-        port = self.runner.addresses[0][1]
-        self.url = f"http://127.0.0.1:{port}/whatsapp/webhook"
-
-    async def stop(self) -> None:
-        """Stop serving."""
-        if self.runner is not None:
-            await self.runner.cleanup()
-
-    async def receive(self, request: web.Request) -> web.Response:
-        """Check X-Hub-Signature-256 with KIM Bot's own check, then keep the body."""
-        raw = await request.read()
-        if self.fail_next:
-            self.fail_next -= 1
-            return web.Response(status=500, text="try again")
-        self.signed.append(
-            signature_valid(self.secret, raw, request.headers.get("X-Hub-Signature-256"))
-        )
-        self.bodies.append(json.loads(raw))
-        return web.Response(text="ok")
-
-    def statuses(self) -> list[dict[str, Any]]:
-        """Every status item received, in arrival order."""
-        return [
-            status
-            for body in self.bodies
-            for entry in body["entry"]
-            for change in entry["changes"]
-            for status in change["value"].get("statuses", [])
-        ]
-
-
-@dataclass
-class Stand:
-    """A running emulator with WhatsApp, a user-API client, pywa, and a webhook receiver."""
-
-    emu: Emulator
-    sim: WaSimClient
-    wa: WhatsApp
-    receiver: Receiver
-
-
-def pywa_client(base_url: str, token: str = TOKEN) -> tuple[WhatsApp, httpx.AsyncClient]:
-    """A pywa_async client pointed at the stand-in exactly as KIM Bot's CloudAPI points it."""
-    session = httpx.AsyncClient(timeout=10.0)
-    wa = WhatsApp(
-        phone_id=PHONE_ID,
-        token=token,
-        session=session,
-        server=None,
-        verify_token="verify",
-        app_secret=APP_SECRET,
-        validate_updates=True,
-    )
-    session.base_url = httpx.URL(base_url + "/graph" + session.base_url.path)
-    return wa, session
-
-
-@asynccontextmanager
-async def running_receiver() -> AsyncIterator[Receiver]:
-    """A webhook receiver on a free port."""
-    r = Receiver()
-    await r.start()
-    try:
-        yield r
-    finally:
-        await r.stop()
-
-
-@asynccontextmanager
-async def running_stand(receiver: Receiver, **rules: Any) -> AsyncIterator[Stand]:
-    """The emulator with WhatsApp enabled, and clients for both sides."""
-    config = wa_config(receiver, **rules)
-    async with Emulator(whatsapp=config) as emu, WaSimClient(emu.base_url) as sim:
-        wa, session = pywa_client(emu.base_url)
-        try:
-            yield Stand(emu, sim, wa, receiver)
-        finally:
-            await session.aclose()
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A webhook receiver on a free port."""
-    async with running_receiver() as r:
-        yield r
-
-
-def wa_config(receiver: Receiver, **rules: Any) -> WhatsAppConfig:
-    """The test business number: two approved templates, fast statuses."""
-    settings: dict[str, Any] = {"status_delay": 0.005, "webhook_backoff": 0.01} | rules
-    return WhatsAppConfig(
-        phone_number_id=PHONE_ID,
-        access_token=TOKEN,
-        app_secret=APP_SECRET,
-        webhook_url=receiver.url,
-        templates=["pengumuman:id:2", ("sapaan", "en_US", 0)],
-        **settings,
-    )
-
-
-@pytest.fixture
-async def stand(receiver: Receiver) -> AsyncIterator[Stand]:
-    """The emulator with WhatsApp enabled, and clients for both sides."""
-    async with running_stand(receiver) as s:
-        yield s
-
-
-async def siti(sim: WaSimClient, write: bool = True) -> dict[str, Any]:
-    """Siti, with a phone number and a BSUID; by default she wrote first (window open)."""
-    user = await sim.wa_user("Siti", wa_id=PHONE, user_id=BSUID)
-    if write:
-        await sim.wa_send(BSUID, "DAFTAR kel_3672021001")
-    return user
+from tests.support.constants import SITI_BSUID, SITI_PHONE, WA_PHONE_NUMBER_ID
+from tests.support.stand_in import Stand, add_siti, kim_settings, pywa_client
 
 
 async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand) -> None:
     """Text, reply buttons, list, CTA URL, template, image (uploaded) and document by link."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     wa = stand.wa
-    text = await wa.send_message(to=BSUID, text="Halo Siti")
+    text = await wa.send_message(to=SITI_BSUID, text="Halo Siti")
     assert text.id.startswith("wamid.")
     await wa.send_message(
-        to=PHONE,
+        to=SITI_PHONE,
         text="Setuju?",
         buttons=[Button("Ya", callback_data="n.yes"), Button("Tidak", callback_data="n.no")],
     )
     await wa.send_message(
-        to=PHONE,
+        to=SITI_PHONE,
         text="Pilih kecamatan:",
         buttons=SectionList(
             button_title="Pilih",
@@ -206,22 +56,26 @@ async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand)
             ],
         ),
     )
-    await wa.send_message(to=PHONE, text="Gabung:", buttons=URLButton("Buka", "https://t.me/+x"))
+    await wa.send_message(
+        to=SITI_PHONE, text="Gabung:", buttons=URLButton("Buka", "https://t.me/+x")
+    )
     template = await wa.send_template(
-        to=PHONE,
+        to=SITI_PHONE,
         name="pengumuman",
         language=TemplateLanguage.INDONESIAN,
         # pywa documents positional parameters; its stubs type them as BodyText
         params=[BodyText.params("Kerja bakti", "Minggu")],  # type: ignore[arg-type]
     )
     assert template.id.startswith("wamid.")
-    image = await wa.send_image(to=BSUID, image=make_png(), caption="Poster", mime_type="image/png")
+    image = await wa.send_image(
+        to=SITI_BSUID, image=make_png(), caption="Poster", mime_type="image/png"
+    )
     assert image.uploaded_media is not None
     await wa.send_document(
-        to=PHONE, document="https://kim.example.id/surat.pdf", filename="surat.pdf"
+        to=SITI_PHONE, document="https://kim.example.id/surat.pdf", filename="surat.pdf"
     )
 
-    messages = await stand.sim.wa_messages(BSUID)
+    messages = await stand.sim.wa_messages(SITI_BSUID)
     assert [m["direction"] for m in messages] == ["in"] + ["out"] * 7
     _, plain, buttons, listed, link, filled, photo, document = messages
     assert plain["text"] == "Halo Siti"
@@ -246,7 +100,7 @@ async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand)
     url = await wa.get_media_url(image.uploaded_media.id)
     assert await wa.get_media_bytes(url.url) == make_png()
     deliveries = await stand.sim.call("GET", "/sim/wa/deliveries")
-    assert deliveries == {"total": 7, "recipients": {BSUID: 7}}
+    assert deliveries == {"total": 7, "recipients": {SITI_BSUID: 7}}
     log = await stand.sim.call("GET", "/sim/wa/log", query={"endpoint": "messages"})
     assert [e["type"] for e in log["entries"]] == [
         "text",
@@ -261,34 +115,30 @@ async def test_pywa_sends_every_kind_and_the_conversation_shows_it(stand: Stand)
 
 async def test_kim_bots_sender_talks_to_the_stand_in_through_its_api_url(stand: Stand) -> None:
     """KIMBOT_WA_API_URL=<emulator>/graph: KIM Bot's own CloudAPI delivers and meets 131047."""
-    await siti(stand.sim)
-    settings = WhatsAppSettings(
-        token=TOKEN,
-        app_secret=APP_SECRET,
-        verify_token="verify",
-        api_url=stand.emu.base_url + "/graph",
+    await add_siti(stand.sim)
+    sender = CloudAPI.connect(
+        kim_settings(stand.emu.base_url), WA_PHONE_NUMBER_ID, retry_delays=(0.0,)
     )
-    sender = CloudAPI.connect(settings, PHONE_ID, retry_delays=(0.0,))
     try:
         buttons = OutButtons("Setuju?", (ReplyButton("y", "Ya"), ReplyButton("n", "Tidak")))
-        delivery = await sender.send(Recipient(BSUID, PHONE), [OutText("Halo"), buttons])
+        delivery = await sender.send(Recipient(SITI_BSUID, SITI_PHONE), [OutText("Halo"), buttons])
         assert (delivery.outcome, delivery.sent) == ("sent", 2)
-        await stand.sim.wa_window(BSUID, open=False)
-        late = await sender.send(Recipient(BSUID, PHONE), [OutText("Masih di sana?")])
+        await stand.sim.wa_window(SITI_BSUID, open=False)
+        late = await sender.send(Recipient(SITI_BSUID, SITI_PHONE), [OutText("Masih di sana?")])
         assert (late.outcome, late.error_code) == ("outside_window", 131047)
     finally:
         await sender.aclose()
-    texts = [m["text"] for m in await stand.sim.wa_messages(BSUID, from_business=1)]
+    texts = [m["text"] for m in await stand.sim.wa_messages(SITI_BSUID, from_business=1)]
     assert texts == ["Halo", "Setuju?"]
 
 
 async def test_bad_token_is_a_401_oauth_exception(stand: Stand) -> None:
     """An unknown token answers 401 with Meta's OAuthException body."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     wa, session = pywa_client(stand.emu.base_url, token="not-the-token")
     try:
         with pytest.raises(ExpiredAccessToken) as caught:
-            await wa.send_message(to=PHONE, text="Halo")
+            await wa.send_message(to=SITI_PHONE, text="Halo")
     finally:
         await session.aclose()
     assert caught.value.status_code == 401
@@ -300,12 +150,12 @@ async def test_bad_token_is_a_401_oauth_exception(stand: Stand) -> None:
 
 async def test_meta_error_shape_and_validation(stand: Stand) -> None:
     """Too long texts, too many buttons, long titles and rows fail like Meta, nothing stored."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     wa = stand.wa
     session = stand.wa.api._session
     raw = await session.post(
-        f"/{PHONE_ID}/messages",
-        json={"messaging_product": "whatsapp", "to": PHONE, "type": "text", "text": {}},
+        f"/{WA_PHONE_NUMBER_ID}/messages",
+        json={"messaging_product": "whatsapp", "to": SITI_PHONE, "type": "text", "text": {}},
     )
     assert raw.status_code == 400
     error = raw.json()["error"]
@@ -314,53 +164,55 @@ async def test_meta_error_shape_and_validation(stand: Stand) -> None:
     assert "text['body']" in error["error_data"]["details"]
 
     with pytest.raises(WhatsAppError) as too_long:
-        await wa.send_message(to=PHONE, text="x" * 4097)
+        await wa.send_message(to=SITI_PHONE, text="x" * 4097)
     assert too_long.value.code == 100
     assert "4096" in str(too_long.value.details)
     four = [Button(f"B{i}", callback_data=f"b{i}") for i in range(4)]
     with pytest.raises(InvalidParameter):
-        await wa.send_message(to=PHONE, text="Pilih", buttons=four)
+        await wa.send_message(to=SITI_PHONE, text="Pilih", buttons=four)
     with pytest.raises(InvalidParameter) as title:
-        await wa.send_message(to=PHONE, text="Pilih", buttons=[Button("x" * 21, "b")])
+        await wa.send_message(to=SITI_PHONE, text="Pilih", buttons=[Button("x" * 21, "b")])
     assert "Max length: 20" in str(title.value.details)
     rows = [SectionRow(f"Row {i}", callback_data=f"r{i}") for i in range(11)]
     with pytest.raises(InvalidParameter) as many:
         await wa.send_message(
-            to=PHONE, text="Pilih", buttons=SectionList("Pilih", [Section("A", rows)])
+            to=SITI_PHONE, text="Pilih", buttons=SectionList("Pilih", [Section("A", rows)])
         )
     assert "10" in str(many.value.details)
     with pytest.raises(InvalidParameter):
         await wa.send_message(
-            to=PHONE,
+            to=SITI_PHONE,
             text="Pilih",
             buttons=SectionList("Pilih", [Section("A", [SectionRow("y" * 25, "r")])]),
         )
     long_description = SectionRow("Row", "r", description="d" * 73)
     with pytest.raises(InvalidParameter):
         await wa.send_message(
-            to=PHONE, text="Pilih", buttons=SectionList("Pilih", [Section("A", [long_description])])
+            to=SITI_PHONE,
+            text="Pilih",
+            buttons=SectionList("Pilih", [Section("A", [long_description])]),
         )
     with pytest.raises(WhatsAppError) as body:
-        await wa.send_message(to=PHONE, text="b" * 1025, buttons=[Button("Ya", "y")])
+        await wa.send_message(to=SITI_PHONE, text="b" * 1025, buttons=[Button("Ya", "y")])
     assert body.value.code == 100
     assert "1024" in str(body.value.details)
-    assert len(await stand.sim.wa_messages(BSUID, from_business=1)) == 0
+    assert len(await stand.sim.wa_messages(SITI_BSUID, from_business=1)) == 0
 
 
 async def test_window_templates_and_recipients(stand: Stand) -> None:
     """131047 outside the window (templates still go), 132001, 132000, 131026, 131062."""
-    await siti(stand.sim, write=False)
+    await add_siti(stand.sim, write=False)
     wa = stand.wa
     with pytest.raises(ReEngagementMessage) as outside:
-        await wa.send_message(to=PHONE, text="Halo")
+        await wa.send_message(to=SITI_PHONE, text="Halo")
     assert outside.value.code == 131047
     assert outside.value.raw["error_subcode"] == 2494010
-    await wa.send_template(to=PHONE, name="sapaan", language=TemplateLanguage.ENGLISH_US)
+    await wa.send_template(to=SITI_PHONE, name="sapaan", language=TemplateLanguage.ENGLISH_US)
     with pytest.raises(TemplateNotExists):
-        await wa.send_template(to=PHONE, name="sapaan", language=TemplateLanguage.INDONESIAN)
+        await wa.send_template(to=SITI_PHONE, name="sapaan", language=TemplateLanguage.INDONESIAN)
     with pytest.raises(TemplateParamCountMismatch):
         await wa.send_template(
-            to=PHONE,
+            to=SITI_PHONE,
             name="pengumuman",
             language=TemplateLanguage.INDONESIAN,
             params=[BodyText.params("satu")],  # type: ignore[arg-type]
@@ -370,38 +222,38 @@ async def test_window_templates_and_recipients(stand: Stand) -> None:
             to="6289999999999", name="sapaan", language=TemplateLanguage.ENGLISH_US
         )
 
-    await stand.sim.wa_send(PHONE, "halo")
-    await wa.send_message(to=PHONE, text="Halo, ada yang bisa dibantu?")
-    await stand.sim.wa_window(PHONE, age_hours=23.9)
-    await wa.send_message(to=PHONE, text="Masih di dalam jendela")
-    await stand.sim.wa_window(PHONE, age_hours=24.1)
+    await stand.sim.wa_send(SITI_PHONE, "halo")
+    await wa.send_message(to=SITI_PHONE, text="Halo, ada yang bisa dibantu?")
+    await stand.sim.wa_window(SITI_PHONE, age_hours=23.9)
+    await wa.send_message(to=SITI_PHONE, text="Masih di dalam jendela")
+    await stand.sim.wa_window(SITI_PHONE, age_hours=24.1)
     with pytest.raises(ReEngagementMessage):
-        await wa.send_message(to=PHONE, text="Terlambat")
+        await wa.send_message(to=SITI_PHONE, text="Terlambat")
 
     await stand.sim.wa_config(bsuid_recipients=False)
-    await stand.sim.wa_window(PHONE)
+    await stand.sim.wa_window(SITI_PHONE)
     with pytest.raises(BSUIDRecipientNotSupported):
-        await wa.send_message(to=BSUID, text="Halo")
-    await wa.send_message(to=PHONE, text="Lewat nomor")
+        await wa.send_message(to=SITI_BSUID, text="Halo")
+    await wa.send_message(to=SITI_PHONE, text="Lewat nomor")
 
 
 async def test_throughput_and_pair_limits(stand: Stand) -> None:
     """130429 past the number's throughput, 131056 past the per-person limit; configurable."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     other = await stand.sim.wa_user("Budi", wa_id="6281322223333")
     await stand.sim.wa_send(other["key"], "halo")
     await stand.sim.wa_config(throughput_per_second=2)
-    await stand.wa.send_message(to=PHONE, text="1")
+    await stand.wa.send_message(to=SITI_PHONE, text="1")
     await stand.wa.send_message(to="6281322223333", text="2")
     with pytest.raises(RateLimitHit) as throughput:
-        await stand.wa.send_message(to=PHONE, text="3")
+        await stand.wa.send_message(to=SITI_PHONE, text="3")
     assert throughput.value.raw["error_subcode"] == 2494055
 
     await stand.sim.wa_config(throughput_per_second=1000, pair_limit=3, pair_window=30)
     for n in range(3):
-        await stand.wa.send_message(to=PHONE, text=f"pesan {n}")
+        await stand.wa.send_message(to=SITI_PHONE, text=f"pesan {n}")
     with pytest.raises(TooManyMessages):
-        await stand.wa.send_message(to=PHONE, text="satu lagi")
+        await stand.wa.send_message(to=SITI_PHONE, text="satu lagi")
     await stand.wa.send_message(to="6281322223333", text="orang lain masih bisa")
     codes = await stand.sim.call("GET", "/sim/wa/log", query={"status": 400})
     assert [e["code"] for e in codes["entries"]] == [130429, 131056]
@@ -409,21 +261,21 @@ async def test_throughput_and_pair_limits(stand: Stand) -> None:
 
 async def test_fault_injection_and_storm(stand: Stand) -> None:
     """The next N calls answer an injected code; a storm answers 130429 for a while."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     await stand.sim.wa_fault(131056, count=2)
     for _ in range(2):
         with pytest.raises(TooManyMessages):
-            await stand.wa.send_message(to=PHONE, text="x")
-    await stand.wa.send_message(to=PHONE, text="sudah normal")
+            await stand.wa.send_message(to=SITI_PHONE, text="x")
+    await stand.wa.send_message(to=SITI_PHONE, text="sudah normal")
     await stand.sim.wa_fault(2, status=503)
     with pytest.raises(WhatsAppError) as server:
-        await stand.wa.send_message(to=PHONE, text="x")
+        await stand.wa.send_message(to=SITI_PHONE, text="x")
     assert server.value.status_code == 503
     await stand.sim.call("POST", "/sim/wa/faults/storm", {"seconds": 30})
     with pytest.raises(RateLimitHit):
-        await stand.wa.send_message(to=PHONE, text="x")
+        await stand.wa.send_message(to=SITI_PHONE, text="x")
     faults = await stand.sim.call("DELETE", "/sim/wa/faults")
     assert faults == {"rules": [], "storm": None}
-    await stand.wa.send_message(to=PHONE, text="badai reda")
-    texts = [m["text"] for m in await stand.sim.wa_messages(PHONE, from_business=1)]
+    await stand.wa.send_message(to=SITI_PHONE, text="badai reda")
+    texts = [m["text"] for m in await stand.sim.wa_messages(SITI_PHONE, from_business=1)]
     assert texts == ["sudah normal", "badai reda"]

@@ -17,62 +17,53 @@ from emulator.__main__ import parse_args, whatsapp_config
 from emulator.persistence import FORMAT_VERSION, dump_world
 from emulator.state import World
 from emulator.whatsapp import Template, WaSimClient, WhatsAppConfig
-from tests.emulator.test_whatsapp_graph import (
-    APP_SECRET,
-    BSUID,
-    PHONE,
-    PHONE_ID,
-    TOKEN,
-    pywa_client,
+from tests.support.constants import (
+    BOT_TOKEN,
+    BOT_USERNAME,
+    ROOT,
+    SITI_BSUID,
+    SITI_PHONE,
 )
-
-ROOT = Path(__file__).resolve().parents[2]
-TG_TOKEN = "123456:TESTtoken"
+from tests.support.stand_in import business, pywa_client
 
 
 def config() -> WhatsAppConfig:
     """The business number of these tests (no webhook receiver: statuses are only logged)."""
-    return WhatsAppConfig(
-        phone_number_id=PHONE_ID,
-        access_token=TOKEN,
-        app_secret=APP_SECRET,
-        status_delay=0.001,
-        webhook_retries=0,
-    )
+    return business(status_delay=0.001, webhook_retries=0)
 
 
 async def test_round_trip_keeps_people_conversations_windows_and_media(tmp_path: Path) -> None:
     """Stop, start again from the file: same people, messages, ids, windows, media bytes."""
     path = tmp_path / "state.json"
     async with (
-        Emulator(tokens=[TG_TOKEN], state_file=path, whatsapp=config()) as emu,
+        Emulator(tokens=[BOT_TOKEN], state_file=path, whatsapp=config()) as emu,
         WaSimClient(emu.base_url) as sim,
     ):
-        await sim.wa_user("Siti", wa_id=PHONE, user_id=BSUID)
+        await sim.wa_user("Siti", wa_id=SITI_PHONE, user_id=SITI_BSUID)
         quiet = await sim.wa_user("Budi", wa_id="6281322223333")
-        await sim.wa_send(BSUID, "DAFTAR kel_3672021001")
-        await sim.wa_send(BSUID, image=True, caption="foto")
+        await sim.wa_send(SITI_BSUID, "DAFTAR kel_3672021001")
+        await sim.wa_send(SITI_BSUID, image=True, caption="foto")
         wa, session = pywa_client(emu.base_url)
         try:
-            sent = await wa.send_message(to=PHONE, text="Halo Siti")
+            sent = await wa.send_message(to=SITI_PHONE, text="Halo Siti")
         finally:
             await session.aclose()
         await sim.wa_block(quiet["key"])
-        before = await sim.wa_messages(BSUID)
+        before = await sim.wa_messages(SITI_BSUID)
         tg_user = await sim.create_user("Telegram Tono")
     document = json.loads(path.read_bytes())
     assert document["format_version"] == FORMAT_VERSION == 2
     assert {u["name"] for u in document["whatsapp"]["users"]} == {"Siti", "Budi"}
 
     async with (
-        Emulator(tokens=[TG_TOKEN], state_file=path, whatsapp=config()) as emu,
+        Emulator(tokens=[BOT_TOKEN], state_file=path, whatsapp=config()) as emu,
         WaSimClient(emu.base_url) as sim,
     ):
-        after = await sim.wa_messages(BSUID)
+        after = await sim.wa_messages(SITI_BSUID)
         assert [m["id"] for m in after] == [m["id"] for m in before]
         assert after[-1]["id"] == sent.id
         assert after[-1]["text"] == "Halo Siti"
-        siti = await sim.call("GET", f"/sim/wa/users/{PHONE}")
+        siti = await sim.call("GET", f"/sim/wa/users/{SITI_PHONE}")
         assert siti["window"]["open"] is True
         budi = await sim.call("GET", f"/sim/wa/users/{quiet['key']}")
         assert budi["blocked"] is True
@@ -86,7 +77,7 @@ async def test_round_trip_keeps_people_conversations_windows_and_media(tmp_path:
                 await wa.send_message(to="6281322223333", text="Halo Budi")
         finally:
             await session.aclose()
-        more = await sim.wa_send(BSUID, "lagi")
+        more = await sim.wa_send(SITI_BSUID, "lagi")
         assert more["message"]["seq"] == len(before) + 1
         assert (await sim.call("GET", f"/sim/users/{tg_user['id']}"))[
             "first_name"
@@ -96,21 +87,21 @@ async def test_round_trip_keeps_people_conversations_windows_and_media(tmp_path:
 async def test_version_1_files_still_load(tmp_path: Path) -> None:
     """A file written before WhatsApp existed loads; the WhatsApp side starts empty."""
     world = World()
-    world.add_bot(TG_TOKEN, "kim_test_bot")
+    world.add_bot(BOT_TOKEN, BOT_USERNAME)
     user = world.add_user("Lama")
     document = dump_world(world)
     document["format_version"] = 1
     path = tmp_path / "state.json"
     path.write_text(json.dumps(document))
     async with (
-        Emulator(tokens=[TG_TOKEN], state_file=path, whatsapp=config()) as emu,
+        Emulator(tokens=[BOT_TOKEN], state_file=path, whatsapp=config()) as emu,
         WaSimClient(emu.base_url) as sim,
     ):
         assert emu.state is not None
         assert emu.state.loaded
         assert user.id in emu.world.users
         assert await sim.call("GET", "/sim/wa/users") == []
-        await sim.wa_user("Baru", wa_id=PHONE)
+        await sim.wa_user("Baru", wa_id=SITI_PHONE)
     saved = json.loads(path.read_bytes())
     assert saved["format_version"] == 2
     assert [u["name"] for u in saved["whatsapp"]["users"]] == ["Baru"]
@@ -123,7 +114,7 @@ async def test_a_whatsapp_section_survives_an_emulator_without_whatsapp(tmp_path
         Emulator(state_file=path, whatsapp=config()) as emu,
         WaSimClient(emu.base_url) as sim,
     ):
-        await sim.wa_user("Siti", wa_id=PHONE, user_id=BSUID)
+        await sim.wa_user("Siti", wa_id=SITI_PHONE, user_id=SITI_BSUID)
     section = json.loads(path.read_bytes())["whatsapp"]
     async with Emulator(state_file=path) as emu, SimClient(emu.base_url) as sim:
         await sim.create_user("Budi")

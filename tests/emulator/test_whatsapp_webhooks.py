@@ -5,41 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 
 import pytest
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow
 
-from emulator import Emulator
-from emulator.whatsapp import WaSimClient
 from handlers.whatsapp.convert import incoming
 from handlers.whatsapp.updates import InboundMessage, parse_webhook
-from tests.emulator.test_whatsapp_graph import (
-    BSUID,
-    PHONE,
-    PHONE_ID,
-    Receiver,
-    Stand,
-    pywa_client,
-    running_receiver,
-    running_stand,
-    siti,
-    wa_config,
-)
-
-
-@pytest.fixture
-async def receiver() -> AsyncIterator[Receiver]:
-    """A webhook receiver on a free port."""
-    async with running_receiver() as r:
-        yield r
-
-
-@pytest.fixture
-async def stand(receiver: Receiver) -> AsyncIterator[Stand]:
-    """The emulator with WhatsApp, pywa and the user API."""
-    async with running_stand(receiver) as s:
-        yield s
+from tests.support.constants import SITI_BSUID, SITI_PHONE, WA_PHONE_NUMBER_ID
+from tests.support.stand_in import Receiver, Stand, add_siti, running_stand
 
 
 async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
@@ -53,17 +27,21 @@ async def until(check: Callable[[], bool], seconds: float = 5.0) -> None:
 
 def parsed_messages(receiver: Receiver) -> list[InboundMessage]:
     """Every inbound message KIM Bot's parser reads from the received bodies."""
-    return [m for body in receiver.bodies for m in parse_webhook(body, PHONE_ID).messages]
+    return [m for body in receiver.bodies for m in parse_webhook(body, WA_PHONE_NUMBER_ID).messages]
 
 
 async def test_statuses_arrive_signed_and_in_order(stand: Stand) -> None:
     """sent → delivered → read per message, each POST signed with the app secret."""
-    await siti(stand.sim)
-    first = await stand.wa.send_message(to=PHONE, text="Satu")
-    second = await stand.wa.send_message(to=BSUID, text="Dua", tracker="bc:7")
+    await add_siti(stand.sim)
+    first = await stand.wa.send_message(to=SITI_PHONE, text="Satu")
+    second = await stand.wa.send_message(to=SITI_BSUID, text="Dua", tracker="bc:7")
     await until(lambda: len(stand.receiver.statuses()) == 6)
     assert all(stand.receiver.signed)
-    statuses = [s for body in stand.receiver.bodies for s in parse_webhook(body, PHONE_ID).statuses]
+    statuses = [
+        s
+        for body in stand.receiver.bodies
+        for s in parse_webhook(body, WA_PHONE_NUMBER_ID).statuses
+    ]
     by_message = {
         m: [s.status for s in statuses if s.message_id == m] for m in (first.id, second.id)
     }
@@ -71,18 +49,18 @@ async def test_statuses_arrive_signed_and_in_order(stand: Stand) -> None:
         first.id: ["sent", "delivered", "read"],
         second.id: ["sent", "delivered", "read"],
     }
-    assert {str(s.recipient) for s in statuses} == {f"wa:{BSUID}"}
+    assert {str(s.recipient) for s in statuses} == {f"wa:{SITI_BSUID}"}
     assert {s.tracker for s in statuses if s.message_id == second.id} == {"bc:7"}
     assert {s.pricing_category for s in statuses if s.status != "read"} == {"service"}
-    messages = await stand.sim.wa_messages(PHONE, from_business=1)
+    messages = await stand.sim.wa_messages(SITI_PHONE, from_business=1)
     assert [m["status"] for m in messages] == ["read", "read"]
 
 
 async def test_statuses_can_be_shuffled(stand: Stand) -> None:
     """With status_order=shuffled the statuses of a message come in a random order."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     await stand.sim.wa_config(status_order="shuffled", shuffle_seed=3)
-    sent = [await stand.wa.send_message(to=PHONE, text=f"pesan {n}") for n in range(8)]
+    sent = [await stand.wa.send_message(to=SITI_PHONE, text=f"pesan {n}") for n in range(8)]
     await until(lambda: len(stand.receiver.statuses()) == 24)
     orders = {
         tuple(s["status"] for s in stand.receiver.statuses() if s["id"] == message.id)
@@ -91,34 +69,29 @@ async def test_statuses_can_be_shuffled(stand: Stand) -> None:
     assert all(sorted(order) == ["delivered", "read", "sent"] for order in orders)
     assert orders != {("sent", "delivered", "read")}
     # whatever the order, the conversation ends at the furthest status
-    messages = await stand.sim.wa_messages(PHONE, from_business=1)
+    messages = await stand.sim.wa_messages(SITI_PHONE, from_business=1)
     assert {m["status"] for m in messages} == {"read"}
 
 
 async def test_blocked_person_gets_a_failed_status_not_an_error(stand: Stand) -> None:
     """Meta accepts a message to someone who blocked the business, then reports 131026."""
-    await siti(stand.sim)
-    await stand.sim.wa_block(BSUID)
-    sent = await stand.wa.send_message(to=PHONE, text="Halo?")
+    await add_siti(stand.sim)
+    await stand.sim.wa_block(SITI_BSUID)
+    sent = await stand.wa.send_message(to=SITI_PHONE, text="Halo?")
     await until(lambda: len(stand.receiver.statuses()) == 1)
-    [status] = parse_webhook(stand.receiver.bodies[-1], PHONE_ID).statuses
+    [status] = parse_webhook(stand.receiver.bodies[-1], WA_PHONE_NUMBER_ID).statuses
     assert (status.message_id, status.status, status.error_code) == (sent.id, "failed", 131026)
     assert (await stand.sim.call("GET", "/sim/wa/deliveries"))["total"] == 0
     with pytest.raises(Exception, match="unblock"):
-        await stand.sim.wa_send(BSUID, "halo")
+        await stand.sim.wa_send(SITI_BSUID, "halo")
 
 
 async def test_failures_as_statuses_mode(receiver: Receiver) -> None:
     """With failures_as_statuses, 131047 comes back as an accepted send and a failed status."""
-    config = wa_config(receiver, failures_as_statuses=True, status_stages=["sent"])
-    async with Emulator(whatsapp=config) as emu, WaSimClient(emu.base_url) as sim:
-        wa, session = pywa_client(emu.base_url)
-        try:
-            await sim.wa_user("Siti", wa_id=PHONE, user_id=BSUID)
-            sent = await wa.send_message(to=PHONE, text="Halo")
-            unknown = await wa.send_message(to="6280000000000", text="Siapa?")
-        finally:
-            await session.aclose()
+    async with running_stand(receiver, failures_as_statuses=True, status_stages=["sent"]) as s:
+        await add_siti(s.sim, write=False)
+        sent = await s.wa.send_message(to=SITI_PHONE, text="Halo")
+        unknown = await s.wa.send_message(to="6280000000000", text="Siapa?")
         await until(lambda: len(receiver.statuses()) == 2)
     codes = {s["id"]: s["errors"][0]["code"] for s in receiver.statuses()}
     assert codes == {sent.id: 131047, unknown.id: 131026}
@@ -128,22 +101,24 @@ async def test_failures_as_statuses_mode(receiver: Receiver) -> None:
 async def test_inbound_actions_are_payloads_kim_bot_parses(stand: Stand) -> None:
     """Text, deep link, button, list row, image and location → KIM Bot's records."""
     sim, wa = stand.sim, stand.wa
-    await siti(sim)  # sends "DAFTAR kel_3672021001"
+    await add_siti(sim)  # sends "DAFTAR kel_3672021001"
     await wa.send_message(
-        to=PHONE,
+        to=SITI_PHONE,
         text="Setuju?",
         buttons=[Button("✅ Ya", callback_data="n.yes"), Button("Tidak", callback_data="n.no")],
     )
-    await sim.wa_press(BSUID, title="✅ Ya")
+    await sim.wa_press(SITI_BSUID, title="✅ Ya")
     listed = await wa.send_message(
-        to=PHONE,
+        to=SITI_PHONE,
         text="Pilih:",
         buttons=SectionList("Pilih", [Section("A", [SectionRow("Cilegon", "k.2")])]),
     )
-    await sim.wa_pick(BSUID, id="k.2")
-    await sim.wa_send(BSUID, image=True, caption="Jalan rusak")
-    await sim.wa_send(BSUID, location={"latitude": -6.0025, "longitude": 106.0111, "name": "Alun"})
-    await sim.wa_send(BSUID, "/bahasa", forwarded=True)
+    await sim.wa_pick(SITI_BSUID, id="k.2")
+    await sim.wa_send(SITI_BSUID, image=True, caption="Jalan rusak")
+    await sim.wa_send(
+        SITI_BSUID, location={"latitude": -6.0025, "longitude": 106.0111, "name": "Alun"}
+    )
+    await sim.wa_send(SITI_BSUID, "/bahasa", forwarded=True)
     await until(lambda: len(parsed_messages(stand.receiver)) == 6)
     assert all(stand.receiver.signed)
 
@@ -151,12 +126,14 @@ async def test_inbound_actions_are_payloads_kim_bot_parses(stand: Stand) -> None
         b for b in stand.receiver.bodies if "messages" in b["entry"][0]["changes"][0]["value"]
     )
     value = body["entry"][0]["changes"][0]["value"]
-    assert value["metadata"]["phone_number_id"] == PHONE_ID
-    assert value["contacts"] == [{"profile": {"name": "Siti"}, "wa_id": PHONE, "user_id": BSUID}]
+    assert value["metadata"]["phone_number_id"] == WA_PHONE_NUMBER_ID
+    assert value["contacts"] == [
+        {"profile": {"name": "Siti"}, "wa_id": SITI_PHONE, "user_id": SITI_BSUID}
+    ]
 
     parsed = parsed_messages(stand.receiver)
-    assert {str(m.address) for m in parsed} == {f"wa:{BSUID}"}
-    assert {m.phone for m in parsed} == {PHONE}
+    assert {str(m.address) for m in parsed} == {f"wa:{SITI_BSUID}"}
+    assert {m.phone for m in parsed} == {SITI_PHONE}
     start, press, pick, photo, place, forwarded = (incoming(m) for m in parsed)
     assert (start.kind, start.command, start.args) == ("command", "start", "kel_3672021001")
     assert (press.kind, press.button) == ("button", "n.yes")
@@ -191,12 +168,12 @@ async def test_people_without_bsuid_or_without_phone(stand: Stand) -> None:
 async def test_non_2xx_answers_are_retried(stand: Stand) -> None:
     """A 500 from the bot is retried; the webhook log shows the attempts."""
     stand.receiver.fail_next = 2
-    await siti(stand.sim)
+    await add_siti(stand.sim)
     await until(lambda: len(stand.receiver.bodies) == 1)
     [record] = await stand.sim.wa_webhooks(kind="message", wait=5)
     assert (record["attempts"], record["delivered"], record["http_status"]) == (3, True, 200)
     stand.receiver.fail_next = 10
-    await stand.sim.wa_send(BSUID, "lagi")
+    await stand.sim.wa_send(SITI_BSUID, "lagi")
     records = await stand.sim.wa_webhooks(kind="message", after=record["seq"], wait=5)
     assert records[0]["delivered"] is False
     assert records[0]["attempts"] == 4
@@ -205,15 +182,15 @@ async def test_non_2xx_answers_are_retried(stand: Stand) -> None:
 
 async def test_long_poll_for_the_business_reply(stand: Stand) -> None:
     """`wait` returns as soon as the business answers."""
-    await siti(stand.sim)
+    await add_siti(stand.sim)
 
     async def answer_later() -> None:
         await asyncio.sleep(0.1)
-        await stand.wa.send_message(to=PHONE, text="Balasan")
+        await stand.wa.send_message(to=SITI_PHONE, text="Balasan")
 
     task = asyncio.create_task(answer_later())
     started = time.monotonic()
-    reply = await stand.sim.wa_next_business_message(BSUID, after=1, seconds=5)
+    reply = await stand.sim.wa_next_business_message(SITI_BSUID, after=1, seconds=5)
     await task
     assert reply is not None
     assert reply["text"] == "Balasan"

@@ -19,11 +19,10 @@ from handlers.whatsapp.delivery import WhatsAppDelivery
 from handlers.whatsapp.send import CloudAPI
 from handlers.whatsapp.tracking import apply_status, tally
 from handlers.wiring import build_services
-from tests.whatsapp.conftest import SETTINGS
-from tests.whatsapp.graph import GraphAPI
-from tests.whatsapp.payloads import PHONE_NUMBER_ID
+from tests.support.constants import BAGENDUNG, WA_PHONE_NUMBER_ID
+from tests.support.graph import GraphAPI
+from tests.support.whatsapp import SETTINGS
 
-BAGENDUNG = "36.72.02.1001"
 TEXT = "Pengumuman: pemadaman listrik\nSabtu 09.00-12.00 di RW 03."
 
 
@@ -40,10 +39,10 @@ def bc_services(wa_config: Config, redis: Redis, clock: FixedClock) -> Services:
 async def delivery(bc_services: Services, graph: GraphAPI) -> AsyncIterator[WhatsAppDelivery]:
     """The WhatsApp side of a batch, on the recording Graph API, with a budget of 2."""
     session = httpx.AsyncClient(transport=graph.transport())
-    sender = CloudAPI.connect(SETTINGS, PHONE_NUMBER_ID, session, retry_delays=(0.01,))
-    limiter = RateLimiter(bc_services.redis, int(PHONE_NUMBER_ID), Rates(per_second=1000))
+    sender = CloudAPI.connect(SETTINGS, WA_PHONE_NUMBER_ID, session, retry_delays=(0.01,))
+    limiter = RateLimiter(bc_services.redis, int(WA_PHONE_NUMBER_ID), Rates(per_second=1000))
     yield WhatsAppDelivery(
-        bc_services, sender, limiter, DailyBudget(bc_services.redis, PHONE_NUMBER_ID, 2)
+        bc_services, sender, limiter, DailyBudget(bc_services.redis, WA_PHONE_NUMBER_ID, 2)
     )
     await sender.aclose()
 
@@ -179,10 +178,10 @@ async def test_a_photo_is_uploaded_once_and_sent_before_the_text(
         return "9876543210"
 
     session = httpx.AsyncClient(transport=graph.transport())
-    sender = CloudAPI.connect(SETTINGS, PHONE_NUMBER_ID, session, retry_delays=(0.01,))
+    sender = CloudAPI.connect(SETTINGS, WA_PHONE_NUMBER_ID, session, retry_delays=(0.01,))
     sender.upload = upload  # type: ignore[method-assign]
-    limiter = RateLimiter(bc_services.redis, int(PHONE_NUMBER_ID), Rates(per_second=1000))
-    budget = DailyBudget(bc_services.redis, PHONE_NUMBER_ID, 100)
+    limiter = RateLimiter(bc_services.redis, int(WA_PHONE_NUMBER_ID), Rates(per_second=1000))
+    budget = DailyBudget(bc_services.redis, WA_PHONE_NUMBER_ID, 100)
     delivery = WhatsAppDelivery(bc_services, sender, limiter, budget)
     try:
         stats = await delivery.deliver(planned_ann, store.addresses(ann.id, 0, 10))

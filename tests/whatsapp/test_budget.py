@@ -7,6 +7,7 @@ from bot.platform.store import Redis
 from bot.residents.records import Residents
 from bot.services import Services
 from handlers.whatsapp.budget import DAY, DailyBudget
+from tests.support.constants import BAGENDUNG
 
 
 def test_budget_counts_unique_recipients_per_moving_day(redis: Redis) -> None:
@@ -57,5 +58,5 @@ def test_onboarding_messages_open_the_window(services: Services) -> None:
     conversations.handle(Incoming(me, "text", text="1"))  # typed number: "✅ I agree"
     resident = services.residents.get(me)
     assert resident is not None
-    assert resident.village == "36.72.02.1001"
+    assert resident.village == BAGENDUNG
     assert resident.in_window(services.clock.now())

@@ -18,10 +18,10 @@ from bot.platform.store import Redis
 from broadcasts import notify
 from broadcasts.context import JobContext, job_context
 from handlers.whatsapp.send import CloudAPI
-from tests.test_privacy import everything_in
-from tests.whatsapp.conftest import SETTINGS
-from tests.whatsapp.graph import GraphAPI
-from tests.whatsapp.payloads import PHONE_NUMBER_ID
+from tests.support.constants import BAGENDUNG, BOT_TOKEN, WA_PHONE_NUMBER_ID
+from tests.support.graph import GraphAPI
+from tests.support.storage import everything_in
+from tests.support.whatsapp import SETTINGS
 
 ME = Address("wa", "ID.7070707")
 
@@ -43,7 +43,7 @@ def ctx(
     for name, value in {
         "KIMBOT_CONFIG": str(path),
         "REDIS_URL": redis_url,
-        "KIMBOT_TELEGRAM_TOKEN": "123:held-test",
+        "KIMBOT_TELEGRAM_TOKEN": BOT_TOKEN,
         "KIMBOT_WA_TOKEN": SETTINGS.token,
         "KIMBOT_WA_APP_SECRET": SETTINGS.app_secret,
         "KIMBOT_WA_VERIFY_TOKEN": SETTINGS.verify_token,
@@ -53,7 +53,9 @@ def ctx(
     original = CloudAPI.connect
 
     def connect(settings: object, phone: str, *args: object, **kwargs: object) -> CloudAPI:
-        return original(SETTINGS, PHONE_NUMBER_ID, httpx.AsyncClient(transport=graph.transport()))
+        return original(
+            SETTINGS, WA_PHONE_NUMBER_ID, httpx.AsyncClient(transport=graph.transport())
+        )
 
     monkeypatch.setattr(CloudAPI, "connect", staticmethod(connect))
     job_context.cache_clear()
@@ -64,7 +66,7 @@ def ctx(
 def consented(ctx: JobContext, wrote_at: float | None) -> None:
     """The resident, subscribed, who last wrote at `wrote_at`."""
     ctx.services.residents.consent(ME, "id", "v1", 1.0)
-    ctx.services.residents.subscribe(ME, "36.72.02.1001", 2.0)
+    ctx.services.residents.subscribe(ME, BAGENDUNG, 2.0)
     if wrote_at is not None:
         ctx.services.residents.touch_inbound(ME, wrote_at)
 

@@ -6,14 +6,13 @@ toggles and Done) — more than a WhatsApp list holds.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
-from bot.platform.addresses import Address
 from bot.platform.config import Config, Komunitas
-from tests.whatsapp.payloads import Person
-from tests.whatsapp.world import WhatsAppWorld, play
+from tests.support.dialog import play
+from tests.support.press import find_label
+from tests.support.webhooks import Person
+from tests.support.whatsapp import WhatsAppDriver, WhatsAppWorld, numbered
 
 
 @pytest.fixture
@@ -25,30 +24,28 @@ def wa_config(wa_config: Config) -> Config:
 
 def number_of(text: str, label: str) -> str:
     """The number in front of `label` in a numbered list."""
-    for line in text.splitlines():
-        match = re.match(r"^(\d+)\. (.*)$", line)
-        if match and label in match.group(2):
-            return match.group(1)
-    raise AssertionError(f"{label!r} is not numbered in:\n{text}")
+    return str(find_label(numbered(text), label) + 1)
 
 
 async def test_thirteen_choices_are_numbered_and_a_typed_number_picks_one(
     world: WhatsAppWorld, siti: Person
 ) -> None:
     """The list is text; typing '11' toggles the eleventh komunitas, as the core numbers it."""
+    me = WhatsAppDriver(world, siti)
     await play(
-        world,
-        siti,
-        [("DAFTAR kel_3672021001", "Pemberitahuan privasi"), ("[✅]", "Kelurahan Bagendung")],
+        me, [("DAFTAR kel_3672021001", "Pemberitahuan privasi"), ("[✅]", "Kelurahan Bagendung")]
     )
-    sent = await world.send(siti, "/komunitas")
-    assert [s.kind for s in sent] == ["text"]
-    text = sent[0].text
+    await me.say("/komunitas")
+    assert [s.kind for s in me.last] == ["text"]
+    text = me.last[0].text
     assert number_of(text, "KIM Uji 7") == "11"
     assert number_of(text, "Selesai") == "13"
-    after = await world.send(siti, "11")
-    assert "Anda bergabung dengan KIM Uji 7" in after[0].text
-    residents = world.channel.services.residents
-    assert residents.is_member(Address("wa", siti.user_id), "kim-uji-7")
-    done = await world.send(siti, number_of(after[0].text, "Selesai"))
-    assert "Kelurahan Bagendung" in done[-1].text
+    await me.say("11")
+    assert "Anda bergabung dengan KIM Uji 7" in me.last[0].text
+    assert me.services.residents.is_member(me.address, "kim-uji-7")
+    await me.say(number_of(me.last[0].text, "Selesai"))
+    assert "Kelurahan Bagendung" in me.last[-1].text
+    await play(
+        me, [("/komunitas", "KIM Uji 8"), ("[KIM Uji 8]", "Anda bergabung dengan KIM Uji 8")]
+    )
+    assert me.services.residents.is_member(me.address, "kim-uji-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -19,21 +20,23 @@ from handlers.whatsapp.render import (
     ReplyButton,
 )
 from handlers.whatsapp.send import CloudAPI, Recipient, routable
-from handlers.whatsapp.settings import WhatsAppSettings
-from tests.whatsapp.graph import GraphAPI
-from tests.whatsapp.payloads import APP_SECRET, PHONE_NUMBER_ID, TOKEN, VERIFY_TOKEN
+from tests.support.constants import (
+    SITI_BSUID,
+    SITI_PHONE,
+    WA_PHONE_NUMBER_ID,
+)
+from tests.support.graph import GraphAPI
+from tests.support.whatsapp import SETTINGS
 
-BSUID = "ID.1649738043044942"
-PHONE = "6281311112222"
-SITI = Recipient(BSUID, PHONE)
+SITI = Recipient(SITI_BSUID, SITI_PHONE)
 
 
 @pytest.fixture
 async def sender(graph: GraphAPI) -> AsyncIterator[CloudAPI]:
     """A sender on the stand-in, talking to Meta's default URL, retrying without waiting."""
-    settings = WhatsAppSettings(token=TOKEN, app_secret=APP_SECRET, verify_token=VERIFY_TOKEN)
+    settings = replace(SETTINGS, api_url=None)
     session = httpx.AsyncClient(transport=graph.transport())
-    s = CloudAPI.connect(settings, PHONE_NUMBER_ID, session, retry_delays=(0.0, 0.0))
+    s = CloudAPI.connect(settings, WA_PHONE_NUMBER_ID, session, retry_delays=(0.0, 0.0))
     yield s
     await s.aclose()
 
@@ -57,9 +60,12 @@ async def test_each_message_kind_is_the_cloud_api_json(sender: CloudAPI, graph: 
     assert (delivery.outcome, delivery.sent) == ("sent", 7)
     bodies = [s.body for s in graph.sent]
     assert all(
-        s.url == f"https://graph.facebook.com/v26.0/{PHONE_NUMBER_ID}/messages" for s in graph.sent
+        s.url == f"https://graph.facebook.com/v26.0/{WA_PHONE_NUMBER_ID}/messages"
+        for s in graph.sent
     )
-    assert all(b["recipient"] == BSUID and b["messaging_product"] == "whatsapp" for b in bodies)
+    assert all(
+        b["recipient"] == SITI_BSUID and b["messaging_product"] == "whatsapp" for b in bodies
+    )
     assert bodies[0]["text"] == {"body": "Halo", "preview_url": False}
     assert bodies[1]["interactive"] == {
         "type": "button",
@@ -97,27 +103,30 @@ async def test_each_message_kind_is_the_cloud_api_json(sender: CloudAPI, graph: 
     assert bodies[6]["video"] == {"id": "5501"}
 
 
-async def test_rate_limits_are_retried_a_bounded_number_of_times(
-    sender: CloudAPI, graph: GraphAPI
+@pytest.mark.parametrize(
+    ("failures", "messages", "outcome", "attempts"),
+    [
+        pytest.param(
+            [(400, 130429), (400, 131056)], 1, ("sent", 1, None), 3, id="rate limits, then sent"
+        ),
+        pytest.param([(400, 130429)] * 3, 2, ("failed", 0, 130429), 3, id="rate limits thrice"),
+        pytest.param([(400, 131047)], 2, ("outside_window", 0, 131047), 1, id="outside the window"),
+    ],
+)
+async def test_rate_limits_are_retried_and_the_window_stops_the_reply(
+    sender: CloudAPI,
+    graph: GraphAPI,
+    failures: list[tuple[int, int]],
+    messages: int,
+    outcome: tuple[str, int, int | None],
+    attempts: int,
 ) -> None:
-    """130429 then 131056, then success: sent; three rate limits in a row: failed."""
-    graph.failures = [(400, 130429), (400, 131056)]
-    delivery = await sender.send(SITI, [OutText("a")])
-    assert (delivery.outcome, delivery.sent, len(graph.sent)) == ("sent", 1, 3)
-    graph.failures = [(400, 130429)] * 3
-    delivery = await sender.send(SITI, [OutText("b"), OutText("c")])
-    assert (delivery.outcome, delivery.sent, delivery.error_code) == ("failed", 0, 130429)
-    assert len(graph.sent) == 6
-
-
-async def test_outside_the_24_hour_window_stops_and_says_so(
-    sender: CloudAPI, graph: GraphAPI
-) -> None:
-    """131047: the rest of the reply is not attempted; the outcome is outside_window."""
-    graph.failures = [(400, 131047)]
-    delivery = await sender.send(SITI, [OutText("a"), OutText("b")])
-    assert (delivery.outcome, delivery.sent, delivery.error_code) == ("outside_window", 0, 131047)
-    assert len(graph.sent) == 1
+    """130429/131056 are retried a bounded number of times (then sent, or failed after three);
+    131047 is not retried and the rest of the reply is not attempted: outside_window."""
+    graph.failures = failures
+    delivery = await sender.send(SITI, [OutText(f"pesan {n}") for n in range(messages)])
+    assert (delivery.outcome, delivery.sent, delivery.error_code) == outcome
+    assert len(graph.sent) == attempts
 
 
 async def test_bsuid_not_supported_falls_back_to_the_phone_number(
@@ -127,10 +136,10 @@ async def test_bsuid_not_supported_falls_back_to_the_phone_number(
     graph.failures = [(400, 131062)]
     delivery = await sender.send(SITI, [OutText("a"), OutText("b")])
     assert (delivery.outcome, delivery.sent) == ("sent", 2)
-    assert [s.recipient for s in graph.sent] == [BSUID, PHONE, PHONE]
-    assert graph.sent[1].body["to"] == PHONE
+    assert [s.recipient for s in graph.sent] == [SITI_BSUID, SITI_PHONE, SITI_PHONE]
+    assert graph.sent[1].body["to"] == SITI_PHONE
     graph.failures = [(400, 131062)]
-    without_phone = await sender.send(Recipient(BSUID), [OutText("c")])
+    without_phone = await sender.send(Recipient(SITI_BSUID), [OutText("c")])
     assert (without_phone.outcome, without_phone.error_code) == ("failed", 131062)
 
 
@@ -159,7 +168,7 @@ async def test_ids_pywa_would_take_for_groups_are_refused(
 
 def test_routable_ids() -> None:
     """BSUIDs, parent BSUIDs and phone numbers are people."""
-    assert all(routable(i) for i in ("ID.1649738043044942", "US.ENT.11815799212886844830", PHONE))
+    assert all(routable(i) for i in (SITI_BSUID, "US.ENT.11815799212886844830", SITI_PHONE))
 
 
 async def test_logs_never_show_the_token_the_recipient_or_the_text(
@@ -172,13 +181,19 @@ async def test_logs_never_show_the_token_the_recipient_or_the_text(
         await sender.send(SITI, [OutText("rahasia warga")])
     text = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     assert "131009" in text
-    for secret in (TOKEN, BSUID, PHONE, "rahasia warga", APP_SECRET, VERIFY_TOKEN):
+    for secret in (
+        SETTINGS.token,
+        SITI_BSUID,
+        SITI_PHONE,
+        "rahasia warga",
+        SETTINGS.app_secret,
+        SETTINGS.verify_token,
+    ):
         assert secret not in text
 
 
 def test_settings_repr_hides_secrets() -> None:
     """repr shows the API URL only."""
-    settings = WhatsAppSettings(TOKEN, APP_SECRET, VERIFY_TOKEN, "http://graph.test")
-    assert repr(settings) == "WhatsAppSettings(api_url='http://graph.test')"
-    assert BSUID not in repr(SITI)
-    assert PHONE not in repr(SITI)
+    assert repr(SETTINGS) == "WhatsAppSettings(api_url='http://graph.test')"
+    assert SITI_BSUID not in repr(SITI)
+    assert SITI_PHONE not in repr(SITI)

@@ -6,12 +6,12 @@ import pytest
 
 from handlers.settings import SettingsError
 from handlers.whatsapp.settings import WhatsAppSettings
-from tests.whatsapp.payloads import APP_SECRET, TOKEN, VERIFY_TOKEN
+from tests.support.constants import WA_APP_SECRET, WA_TOKEN, WA_VERIFY_TOKEN
 
 ENV = {
-    "KIMBOT_WA_TOKEN": TOKEN,
-    "KIMBOT_WA_APP_SECRET": APP_SECRET,
-    "KIMBOT_WA_VERIFY_TOKEN": VERIFY_TOKEN,
+    "KIMBOT_WA_TOKEN": WA_TOKEN,
+    "KIMBOT_WA_APP_SECRET": WA_APP_SECRET,
+    "KIMBOT_WA_VERIFY_TOKEN": WA_VERIFY_TOKEN,
 }
 
 
@@ -19,9 +19,9 @@ def test_reads_the_environment() -> None:
     """Secrets and the optional stand-in URL (trailing slash dropped)."""
     settings = WhatsAppSettings.from_env(ENV | {"KIMBOT_WA_API_URL": "http://127.0.0.1:8090/"})
     assert (settings.token, settings.app_secret, settings.verify_token) == (
-        TOKEN,
-        APP_SECRET,
-        VERIFY_TOKEN,
+        WA_TOKEN,
+        WA_APP_SECRET,
+        WA_VERIFY_TOKEN,
     )
     assert settings.api_url == "http://127.0.0.1:8090"
     assert WhatsAppSettings.from_env(ENV).api_url is None

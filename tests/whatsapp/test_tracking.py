@@ -9,7 +9,7 @@ from bot.platform.addresses import Address
 from bot.platform.store import Redis
 from bot.services import Services
 from handlers.whatsapp.tracking import apply_status, remember, tally
-from tests.test_privacy import everything_in
+from tests.support.storage import everything_in
 
 ME = "wa:AA.5550001"
 

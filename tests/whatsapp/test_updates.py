@@ -12,9 +12,14 @@ from bot.platform.config import WhatsApp
 from handlers.whatsapp.convert import incoming, parse_command
 from handlers.whatsapp.links import komunitas_payload, poster_link, start_payload, village_payload
 from handlers.whatsapp.updates import PayloadError, parse_webhook
-from tests.whatsapp.payloads import BUSINESS_NUMBER, PHONE_NUMBER_ID, Payloads, Person
+from tests.support.constants import (
+    BAGENDUNG,
+    CILEGON,
+    WA_BUSINESS_NUMBER,
+    WA_PHONE_NUMBER_ID,
+)
+from tests.support.webhooks import SITI, Payloads, Person
 
-SITI = Person(user_id="ID.1649738043044942", phone="6281311112222")
 P = Payloads()
 
 
@@ -26,7 +31,7 @@ def value_of(body: dict[str, Any]) -> dict[str, Any]:
 
 def test_identity_prefers_the_business_scoped_id() -> None:
     """`from_user_id` (or the contact's `user_id`) is the address; the phone stays aside."""
-    batch = parse_webhook(P.text(SITI, "halo"), PHONE_NUMBER_ID)
+    batch = parse_webhook(P.text(SITI, "halo"), WA_PHONE_NUMBER_ID)
     (message,) = batch.messages
     assert message.address == Address("wa", SITI.user_id)
     assert message.phone == SITI.phone
@@ -34,7 +39,7 @@ def test_identity_prefers_the_business_scoped_id() -> None:
     assert str(SITI.phone) not in repr(message)
     body = P.text(SITI, "halo")
     del value_of(body)["messages"][0]["from_user_id"]
-    assert parse_webhook(body, PHONE_NUMBER_ID).messages[0].address.chat_id == SITI.user_id
+    assert parse_webhook(body, WA_PHONE_NUMBER_ID).messages[0].address.chat_id == SITI.user_id
 
 
 def test_contacts_are_matched_to_their_own_message() -> None:
@@ -49,7 +54,7 @@ def test_contacts_are_matched_to_their_own_message() -> None:
     }
     for message in value["messages"]:
         del message["from_user_id"]
-    batch = parse_webhook(P.envelope(value), PHONE_NUMBER_ID)
+    batch = parse_webhook(P.envelope(value), WA_PHONE_NUMBER_ID)
     assert [m.address.chat_id for m in batch.messages] == ["ID.99", SITI.user_id]
 
 
@@ -88,7 +93,7 @@ def test_messages_that_are_not_a_residents_are_skipped(
     """Group, system, id-less, sender-less, and other numbers' messages are left out."""
     body = P.text(SITI, "halo")
     change(value_of(body))
-    assert parse_webhook(body, PHONE_NUMBER_ID).messages == ()
+    assert parse_webhook(body, WA_PHONE_NUMBER_ID).messages == ()
 
 
 @pytest.mark.parametrize(
@@ -97,7 +102,7 @@ def test_messages_that_are_not_a_residents_are_skipped(
 def test_non_waba_bodies_are_payload_errors(body: Any) -> None:
     """Only a WhatsApp Business Account webhook with an entry list is accepted."""
     with pytest.raises(PayloadError):
-        parse_webhook(body, PHONE_NUMBER_ID)
+        parse_webhook(body, WA_PHONE_NUMBER_ID)
 
 
 def test_junk_inside_a_valid_envelope_is_ignored_not_fatal() -> None:
@@ -108,7 +113,7 @@ def test_junk_inside_a_valid_envelope_is_ignored_not_fatal() -> None:
     value["statuses"] = [None, {"id": "wamid.x"}, {"status": "read"}]
     body["entry"].insert(0, {"changes": "nope"})
     body["entry"].append("junk")
-    batch = parse_webhook(body, PHONE_NUMBER_ID)
+    batch = parse_webhook(body, WA_PHONE_NUMBER_ID)
     assert len(batch.messages) == 1
     assert batch.statuses == ()
 
@@ -116,11 +121,11 @@ def test_junk_inside_a_valid_envelope_is_ignored_not_fatal() -> None:
 def test_failed_status_without_contacts_uses_recipient_user_id() -> None:
     """Failed statuses carry no contacts array; the BSUID comes from the status itself."""
     body = P.status(SITI, "wamid.out9", "failed", error_code=131026)
-    (status,) = parse_webhook(body, PHONE_NUMBER_ID).statuses
+    (status,) = parse_webhook(body, WA_PHONE_NUMBER_ID).statuses
     assert (status.status, status.error_code) == ("failed", 131026)
     assert status.recipient == Address("wa", SITI.user_id)
     del value_of(body)["statuses"][0]["recipient_user_id"]
-    (legacy,) = parse_webhook(body, PHONE_NUMBER_ID).statuses
+    (legacy,) = parse_webhook(body, WA_PHONE_NUMBER_ID).statuses
     assert legacy.recipient == Address("wa", str(SITI.phone))
 
 
@@ -137,14 +142,14 @@ def test_commands_and_poster_texts() -> None:
     assert start_payload("daftar kel_36 lagi") is None
     assert start_payload("halo") is None
     converted = incoming(
-        parse_webhook(P.text(SITI, "Daftar kel_3672021001"), PHONE_NUMBER_ID).messages[0]
+        parse_webhook(P.text(SITI, "Daftar kel_3672021001"), WA_PHONE_NUMBER_ID).messages[0]
     )
     assert (converted.kind, converted.command, converted.args) == (
         "command",
         "start",
         "kel_3672021001",
     )
-    forwarded = parse_webhook(P.text(SITI, "DAFTAR kel_1", forwarded=True), PHONE_NUMBER_ID)
+    forwarded = parse_webhook(P.text(SITI, "DAFTAR kel_1", forwarded=True), WA_PHONE_NUMBER_ID)
     assert incoming(forwarded.messages[0]).kind == "text"
 
 
@@ -159,25 +164,25 @@ def test_odd_contents_become_other() -> None:
         ("request_welcome", {}),
     ]
     for kind, content in cases:
-        message = parse_webhook(P.message(SITI, kind, content), PHONE_NUMBER_ID).messages[0]
+        message = parse_webhook(P.message(SITI, kind, content), WA_PHONE_NUMBER_ID).messages[0]
         assert incoming(message).kind == "other", kind
     quick = P.message(SITI, "button", {"button": {"text": "Ya", "payload": "tpl.yes"}})
-    converted = incoming(parse_webhook(quick, PHONE_NUMBER_ID).messages[0])
+    converted = incoming(parse_webhook(quick, WA_PHONE_NUMBER_ID).messages[0])
     assert (converted.kind, converted.button) == ("button", "tpl.yes")
 
 
 def test_poster_links() -> None:
     """wa.me links from config.yaml's business number, for kelurahan and komunitas."""
     whatsapp = WhatsApp(
-        enabled=True, phone_number_id=PHONE_NUMBER_ID, business_number=BUSINESS_NUMBER
+        enabled=True, phone_number_id=WA_PHONE_NUMBER_ID, business_number=WA_BUSINESS_NUMBER
     )
-    assert poster_link(whatsapp, village_payload("36.72.02.1001")) == (
-        "https://wa.me/6281234567890?text=DAFTAR%20kel_3672021001"
+    assert poster_link(whatsapp, village_payload(BAGENDUNG)) == (
+        f"https://wa.me/{WA_BUSINESS_NUMBER}?text=DAFTAR%20kel_3672021001"
     )
     assert poster_link(whatsapp, komunitas_payload("sepeda-onthel"), keyword="MULAI") == (
-        "https://wa.me/6281234567890?text=MULAI%20kom_sepeda-onthel"
+        f"https://wa.me/{WA_BUSINESS_NUMBER}?text=MULAI%20kom_sepeda-onthel"
     )
-    assert poster_link(whatsapp) == "https://wa.me/6281234567890?text=DAFTAR"
+    assert poster_link(whatsapp) == f"https://wa.me/{WA_BUSINESS_NUMBER}?text=DAFTAR"
     with pytest.raises(ValueError, match="business_number"):
         poster_link(WhatsApp())
     with pytest.raises(ValueError, match="start keyword"):
@@ -185,6 +190,6 @@ def test_poster_links() -> None:
     with pytest.raises(ValueError, match="payload"):
         poster_link(whatsapp, "kel 1")
     with pytest.raises(ValueError, match="code"):
-        village_payload("36.72.02")
+        village_payload(CILEGON)
     with pytest.raises(ValueError, match="slug"):
         komunitas_payload("Bad Slug")

@@ -18,18 +18,16 @@ from handlers.whatsapp.render import BUTTON_TITLE_LIMIT, ROW_TITLE_LIMIT
 from handlers.whatsapp.seen import seen_key
 from handlers.whatsapp.updates import DeliveryStatus
 from handlers.whatsapp.webhook import MAX_BODY, SIGNATURE_HEADER, WEBHOOK_PATH
-from tests.whatsapp.payloads import (
-    APP_SECRET,
-    TOKEN,
-    VERIFY_TOKEN,
-    Payloads,
-    Person,
-    encode,
-    sign,
+from tests.support.constants import (
+    BAGENDUNG,
+    WA_APP_SECRET,
+    WA_BUSINESS_NUMBER,
+    WA_PHONE_NUMBER_ID,
+    WA_TOKEN,
+    WA_VERIFY_TOKEN,
 )
-from tests.whatsapp.world import BREAKS_THE_CORE, WhatsAppWorld, shown
-
-BAGENDUNG = "36.72.02.1001"
+from tests.support.webhooks import Payloads, Person, encode, sign
+from tests.support.whatsapp import BREAKS_THE_CORE, WhatsAppDriver, WhatsAppWorld, shown
 
 
 def snapshot(redis: Redis) -> dict[str, str]:
@@ -41,7 +39,7 @@ async def test_verification_echoes_the_challenge(world: WhatsAppWorld) -> None:
     """Meta's GET with the right verify token gets its challenge back as text/plain."""
     query = {
         "hub.mode": "subscribe",
-        "hub.verify_token": VERIFY_TOKEN,
+        "hub.verify_token": WA_VERIFY_TOKEN,
         "hub.challenge": "1158201444",
     }
     response = await world.client.get(WEBHOOK_PATH, params=query)
@@ -54,10 +52,14 @@ async def test_verification_echoes_the_challenge(world: WhatsAppWorld) -> None:
     "query",
     [
         {"hub.mode": "subscribe", "hub.verify_token": "wrong", "hub.challenge": "1"},
-        {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN.upper(), "hub.challenge": "1"},
-        {"hub.mode": "unsubscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1"},
+        {
+            "hub.mode": "subscribe",
+            "hub.verify_token": WA_VERIFY_TOKEN.upper(),
+            "hub.challenge": "1",
+        },
+        {"hub.mode": "unsubscribe", "hub.verify_token": WA_VERIFY_TOKEN, "hub.challenge": "1"},
         {"hub.mode": "subscribe", "hub.challenge": "1"},
-        {"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN},
+        {"hub.mode": "subscribe", "hub.verify_token": WA_VERIFY_TOKEN},
         {"hub.mode": "subscribe", "hub.verify_token": "ŧøķęñ", "hub.challenge": "1"},
         {},
     ],
@@ -89,7 +91,7 @@ async def test_bad_signatures_are_refused(
     body = encode(world.payloads.text(siti, "/start"))
     signature = {
         "tampered": sign(body),
-        "other secret": sign(body, APP_SECRET[::-1]),
+        "other secret": sign(body, WA_APP_SECRET[::-1]),
         "sha1": sign(body).replace("sha256=", "sha1="),
         "garbage": "sha256=zz",
         "empty": "",
@@ -164,8 +166,8 @@ async def test_text_from_a_newcomer_starts_onboarding_with_a_list(
     assert message.kind == "list"
     assert message.body["recipient"] == siti.user_id
     assert "to" not in message.body
-    assert message.authorization == f"Bearer {TOKEN}"
-    assert message.url == "http://graph.test/v26.0/106540352242922/messages"
+    assert message.authorization == f"Bearer {WA_TOKEN}"
+    assert message.url == f"http://graph.test/v26.0/{WA_PHONE_NUMBER_ID}/messages"
     action = message.body["interactive"]["action"]
     assert len(action["button"]) <= 20
     rows = action["sections"][0]["rows"]
@@ -195,11 +197,12 @@ async def test_poster_link_text_subscribes_like_a_deep_link(
 ) -> None:
     """The prefilled text of the poster link, then one button press: subscribed."""
     link = poster_link(world.channel.services.config.whatsapp, village_payload(BAGENDUNG))
-    assert link == "https://wa.me/6281234567890?text=DAFTAR%20kel_3672021001"
-    await world.deliver(world.payloads.text(siti, "DAFTAR kel_3672021001"))
+    assert link == f"https://wa.me/{WA_BUSINESS_NUMBER}?text=DAFTAR%20kel_3672021001"
+    me = WhatsAppDriver(world, siti)
+    await me.say("DAFTAR kel_3672021001")
     assert world.incoming[0].command == "start"
-    sent = await world.press(siti, "✅")
-    assert "Kelurahan Bagendung" in shown(sent)
+    await me.press("✅")
+    assert "Kelurahan Bagendung" in me.shown()
     residents = world.channel.services.residents
     assert residents.is_subscriber(Address("wa", siti.user_id), BAGENDUNG)
 
@@ -331,10 +334,11 @@ async def test_username_user_without_phone_is_answered_by_bsuid(
 
 async def test_list_rows_stay_within_whatsapp_limits(world: WhatsAppWorld, siti: Person) -> None:
     """Kecamatan and kelurahan lists: ≤ 10 rows, titles ≤ 24, ids are our choice data."""
-    await world.deliver(world.payloads.text(siti, "/start"))
-    await world.press(siti, "Bahasa Indonesia")
-    sent = await world.press(siti, "✅")
-    kecamatan = sent[-1]
+    me = WhatsAppDriver(world, siti)
+    await me.say("/start")
+    await me.press("Bahasa Indonesia")
+    await me.press("✅")
+    kecamatan = me.last[-1]
     assert kecamatan.kind == "list"
     rows = kecamatan.choices
     assert 0 < len(rows) <= 10
@@ -379,7 +383,7 @@ async def test_logs_name_no_resident_message_or_secret(
     logged = "\n".join(f"{r.name} {r.getMessage()}" for r in caplog.records)
     assert "already handled" in logged
     assert "131009" in logged
-    for private in (siti.user_id, str(siti.phone), message_id, "kel_3672021001", TOKEN):
+    for private in (siti.user_id, str(siti.phone), message_id, "kel_3672021001", WA_TOKEN):
         assert private not in logged
-    for secret in (APP_SECRET, VERIFY_TOKEN):
+    for secret in (WA_APP_SECRET, WA_VERIFY_TOKEN):
         assert secret not in logged

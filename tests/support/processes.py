@@ -17,12 +17,8 @@ from typing import Any, ClassVar
 import yaml
 
 from bot.platform.config import Config
-from emulator import SimClient
 from handlers import processes
-from tests.conftest import ROOT
-
-TOKEN = "424242:E2E-token-for-the-local-emulator"
-BOT_ID = 424242
+from tests.support.constants import BOT_SPEC, BOT_TOKEN, ROOT
 
 
 def free_port() -> int:
@@ -82,7 +78,7 @@ def start_emulator(tmp: Path, **flags: Any) -> tuple[Process, str]:
         "--port",
         str(port),
         "--token",
-        TOKEN + ":kim_e2e_bot",
+        BOT_SPEC,
     ]
     for flag, value in flags.items():
         name = "--" + flag.replace("_", "-")
@@ -113,7 +109,7 @@ def start_bot(
     """`kimbot run` (polling, or webhook on `webhook_port`) against the emulator."""
     env = dict(
         os.environ,
-        KIMBOT_TELEGRAM_TOKEN=TOKEN,
+        KIMBOT_TELEGRAM_TOKEN=BOT_TOKEN,
         KIMBOT_TELEGRAM_API_URL=api_url,
         REDIS_URL=redis_url,
         KIMBOT_DATA_DIR=str(tmp / "data"),
@@ -125,51 +121,3 @@ def start_bot(
         command += ["--webhook", "--port", str(webhook_port)]
     name = "bot-webhook.log" if webhook_port else "bot.log"
     return Process(command, env, tmp / name)
-
-
-async def build_world(api: str) -> dict[str, Any]:
-    """The e2e world: Bu Siti (admin of Bagendung) and her channel, a superadmin, an
-    approval-only group for Kecamatan Cilegon, and the staff desk group with Pak Rahmat."""
-    async with SimClient(api) as sim:
-        admin = await sim.create_user(
-            "Bu Siti", last_name="(admin KIM Bagendung)", language_code="id"
-        )
-        superadmin = await sim.create_user(
-            "Pak Kadis", last_name="(superadmin)", language_code="id"
-        )
-        channel = await sim.create_chat(
-            "channel",
-            "KIM Bagendung",
-            admin["id"],
-            bots=[{"admin": True}],
-            username="kim_bagendung",
-        )
-        group = await sim.create_chat(
-            "supergroup",
-            "KIM Kecamatan Cilegon",
-            admin["id"],
-            join_by_request=True,
-            bots=[{"admin": True}],
-        )
-        link = await sim.call(
-            "POST", f"/sim/chats/{group['id']}/invite_links", {"creates_join_request": True}
-        )
-        staff = await sim.create_user("Pak Rahmat", last_name="(staf)", language_code="id")
-        desk = await sim.create_chat(
-            "supergroup",
-            "Meja Layanan Diskominfo",
-            superadmin["id"],
-            members=[staff["id"]],
-            bots=[{"admin": True}],
-        )
-        for user in (admin, superadmin):
-            await sim.start(user["id"])
-        return {
-            "admin": admin["id"],
-            "superadmin": superadmin["id"],
-            "staff": staff["id"],
-            "desk": desk["id"],
-            "channel": channel["id"],
-            "group": group["id"],
-            "group_link": link["invite_link"],
-        }

@@ -1,4 +1,8 @@
-"""Acting as Telegram users in e2e tests, by what they see: texts and button labels."""
+"""Acting as Telegram users in e2e tests, by what they see: texts and button labels.
+
+`Person.play` plays a dialogue table (`tests.support.dialog`) against the real bot: each
+answer is awaited until a bot message shows what the table expects.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,8 @@ import time
 from typing import Any
 
 from emulator import SimClient
+from tests.support.dialog import Table, parse
+from tests.support.press import find_label
 
 WAIT = 20.0
 
@@ -14,6 +20,22 @@ WAIT = 20.0
 def body(message: dict[str, Any]) -> str:
     """What a message shows: text or caption."""
     return str(message.get("text") or message.get("caption") or "")
+
+
+def labels(message: dict[str, Any]) -> list[str]:
+    """The labels of a message's inline buttons, in reading order."""
+    return [str(b.get("text", "")) for row in message.get("buttons") or [] for b in row]
+
+
+async def press_on(
+    sim: SimClient, user: int, message: dict[str, Any], label: str, chat: int | None = None
+) -> None:
+    """Press, as `user`, the button of `message` (in `chat`, else their own) meant by `label`."""
+    buttons = [b for row in message.get("buttons") or [] for b in row]
+    button = buttons[find_label(labels(message), label)]
+    assert "callback_data" in button, f"{label!r} is a link, not a button: {button}"
+    where = {} if chat is None else {"chat_id": chat}
+    await sim.press(user, int(message["message_id"]), data=button["callback_data"], **where)
 
 
 class Person:
@@ -31,6 +53,7 @@ class Person:
         return cls(sim, await sim.create_user(name, language_code=language_code))
 
     async def _mark_read(self) -> None:
+        """Count every bot message (and edit) so far as read."""
         for message in await self.sim.messages(self.id, from_bot=1):
             self.read.add((int(message["message_id"]), int(message["edit_count"] or 0)))
 
@@ -58,17 +81,19 @@ class Person:
         await self.sim.start(self.id, payload=payload)
 
     async def press(self, label: str) -> None:
-        """Press the button whose label contains `label` on the last message waited for."""
-        for row in self.last.get("buttons") or []:
-            for button in row:
-                if label in button.get("text", "") and "callback_data" in button:
-                    await self._mark_read()
-                    await self.sim.press(
-                        self.id, int(self.last["message_id"]), data=button["callback_data"]
-                    )
-                    return
-        raise AssertionError(f"no button {label!r} on: {body(self.last)!r}")
+        """Press the button `label` means on the last message waited for."""
+        await self._mark_read()
+        await press_on(self.sim, self.id, self.last, label)
 
-    def buttons(self) -> list[str]:
-        """Labels of the buttons on the last message."""
-        return [b.get("text", "") for row in self.last.get("buttons") or [] for b in row]
+    async def play(self, table: Table) -> None:
+        """Do each table action, then wait for the bot's message that says what it expects."""
+        for action, expected in table:
+            assert expected, f"{action!r}: silence cannot be awaited end to end"
+            how, value = parse(action)
+            if how == "press":
+                await self.press(value)
+            elif how == "number":
+                await self.say(str(find_label(labels(self.last), value) + 1))
+            else:
+                await self.say(value)
+            await self.wait_for(expected)

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from bot.platform.addresses import Address
 from bot.platform.config import Admin, Config, Roles, Staff
 from bot.platform.messages import Reply
+from tests.support.constants import BAGENDUNG, CILEGON
 
 SUPERADMIN = 9001
 KELURAHAN_ADMIN = 9002  # Bagendung only
@@ -20,10 +21,8 @@ def with_admins(config: Config, approval_threshold: int = 5000) -> Config:
     roles = Roles(
         superadmins=[f"tg:{SUPERADMIN}"],
         admins=[
-            Admin(
-                id=f"tg:{KELURAHAN_ADMIN}", name="Pengurus KIM Bagendung", scope=["36.72.02.1001"]
-            ),
-            Admin(id=f"tg:{KECAMATAN_ADMIN}", name="FK-KIM Kec. Cilegon", scope=["36.72.02"]),
+            Admin(id=f"tg:{KELURAHAN_ADMIN}", name="Pengurus KIM Bagendung", scope=[BAGENDUNG]),
+            Admin(id=f"tg:{KECAMATAN_ADMIN}", name="FK-KIM Kec. Cilegon", scope=[CILEGON]),
             Admin(id=f"tg:{KOMUNITAS_ADMIN}", name="Onthel", scope=["komunitas:sepeda-onthel"]),
         ],
         staff=Staff(group="tg:-1009999", members=[f"tg:{STAFF}"]),

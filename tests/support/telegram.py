@@ -31,8 +31,9 @@ from aiogram.types import (
     User,
 )
 
-BOT_USER = User(id=42, is_bot=True, first_name="KIM Bot", username="kim_test_bot")
-TOKEN = "42:TEST-token-for-the-mocked-session-000"
+from tests.support.constants import BOT_ID, BOT_USERNAME
+
+BOT_USER = User(id=BOT_ID, is_bot=True, first_name="KIM Bot", username=BOT_USERNAME)
 
 
 class MockedSession(BaseSession):
@@ -63,7 +64,8 @@ class MockedSession(BaseSession):
             return self._message(int(method.chat_id or 0), method.text, method.reply_markup)
         return True
 
-    def _message(self, chat_id: int, text: str, markup: Any) -> Message:
+    def _message(self, chat_id: int, text: str | None, markup: Any) -> Message:
+        """The message Telegram would return for a send or an edit."""
         return Message(
             message_id=next(self._ids),
             date=datetime.now(UTC),
@@ -91,7 +93,7 @@ class MockedSession(BaseSession):
     def texts(self, chat_id: int | None = None) -> list[str]:
         """Texts sent or edited, optionally to one chat."""
         return [
-            r.text
+            r.text or ""
             for r in self.requests
             if isinstance(r, SendMessage | EditMessageText)
             and (chat_id is None or int(r.chat_id or 0) == chat_id)

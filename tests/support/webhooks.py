@@ -16,12 +16,14 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-PHONE_NUMBER_ID = "106540352242922"
-BUSINESS_NUMBER = "6281234567890"
-WABA_ID = "102290129340398"
-APP_SECRET = "5f1c2a9d8e7b6a5f4e3d2c1b0a9f8e7d"
-VERIFY_TOKEN = "kim-verify-7Qx"
-TOKEN = "EAAG-test-access-token-000111222333444555666"
+from tests.support.constants import (
+    BUDI_BSUID,
+    SITI_BSUID,
+    SITI_PHONE,
+    WA_APP_SECRET,
+    WA_PHONE_NUMBER_ID,
+    WABA_ID,
+)
 
 
 @dataclass(frozen=True)
@@ -29,7 +31,7 @@ class Person:
     """A WhatsApp user: business-scoped id, phone number (None when hidden), profile name."""
 
     user_id: str
-    phone: str | None = "6281311112222"
+    phone: str | None = SITI_PHONE
     name: str = "Siti"
     bsuid_fields: bool = True
 
@@ -39,7 +41,21 @@ class Person:
         return self.user_id if self.bsuid_fields else str(self.phone)
 
 
-def sign(body: bytes, secret: str = APP_SECRET) -> str:
+SITI = Person(user_id=SITI_BSUID, phone=SITI_PHONE, name="Siti")  # her phone number shows
+BUDI = Person(user_id=BUDI_BSUID, phone=None, name="Budi")  # a username: no phone number
+
+
+def ids(person: Person, phone_field: str, bsuid_field: str) -> dict[str, str]:
+    """The person's phone number and business-scoped id under Meta's field names, each only
+    when the webhook carries it (no number for username users, no BSUID before roll-out)."""
+    found = {
+        phone_field: person.phone,
+        bsuid_field: person.user_id if person.bsuid_fields else None,
+    }
+    return {name: value for name, value in found.items() if value}
+
+
+def sign(body: bytes, secret: str = WA_APP_SECRET) -> str:
     """The X-Hub-Signature-256 header Meta sends with `body`."""
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
@@ -52,7 +68,7 @@ def encode(payload: dict[str, Any]) -> bytes:
 class Payloads:
     """Builds webhook bodies with fresh WhatsApp message ids."""
 
-    def __init__(self, phone_number_id: str = PHONE_NUMBER_ID) -> None:
+    def __init__(self, phone_number_id: str = WA_PHONE_NUMBER_ID) -> None:
         self.phone_number_id = phone_number_id
         self._ids = itertools.count(1)
         self._clock = itertools.count(1_790_000_000)
@@ -82,13 +98,8 @@ class Payloads:
         }
 
     def contact(self, person: Person) -> dict[str, Any]:
-        """The contacts[] entry for a person."""
-        contact: dict[str, Any] = {"profile": {"name": person.name}}
-        if person.phone:
-            contact["wa_id"] = person.phone
-        if person.bsuid_fields:
-            contact["user_id"] = person.user_id
-        return contact
+        """The contacts[] entry for a person: profile name, and the ids Meta shows."""
+        return {"profile": {"name": person.name}} | ids(person, "wa_id", "user_id")
 
     def raw_message(self, person: Person, kind: str, content: dict[str, Any]) -> dict[str, Any]:
         """One messages[] item."""
@@ -97,11 +108,7 @@ class Payloads:
             "timestamp": str(next(self._clock)),
             "type": kind,
         }
-        if person.phone:
-            message["from"] = person.phone
-        if person.bsuid_fields:
-            message["from_user_id"] = person.user_id
-        return message | content
+        return message | ids(person, "from", "from_user_id") | content
 
     def message(self, person: Person, kind: str, content: dict[str, Any]) -> dict[str, Any]:
         """A whole webhook body carrying one message."""
