@@ -5,6 +5,7 @@
     kimbot worker [--burst]                        one more RQ worker
     kimbot config check [PATH]                     validate config.yaml and summarise it
     kimbot regions import KODE [--csv F] [--out F] write a kabupaten/kota's region tree
+    kimbot regions links [--bot NAME] [--out F]    poster links of every kelurahan/desa
     kimbot broadcast … | kimbot broadcast status ID announcements from the terminal
     kimbot tickets export --from D --to D          the desk's report (CSV or XLSX)
 
@@ -104,6 +105,12 @@ def _parser() -> argparse.ArgumentParser:
         "--csv", help="a kode,nama CSV (default: the bundled Jawa Barat/Banten/NTT list)"
     )
     imp.add_argument("--out", help="output file (default: regions/<code>.yaml)")
+    links = regions_sub.add_parser(
+        "links", help="poster links (Telegram and WhatsApp) of every kelurahan/desa and komunitas"
+    )
+    links.add_argument("--bot", help="the Telegram bot's username, e.g. kim_cilegon_bot")
+    links.add_argument("--out", help="CSV file (default: standard output)")
+    links.add_argument("--config", help="config file (default: config.yaml)")
     return parser
 
 
@@ -132,7 +139,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "config":
             return config_check(args.path or settings.config_path)
-        if args.command == "regions":
+        if args.command == "regions" and args.regions_command == "import":
             return regions_import(args.code, args.csv, args.out)
         if getattr(args, "config", None):
             settings = _replace(settings, config_path=args.config)
@@ -145,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             return broadcast(config, settings, args)
         if args.command == "tickets":
             return tickets_export(config, settings, args)
+        if args.command == "regions":
+            return regions_links(config, args.bot, args.out)
         if args.command == "demo":
             from handlers.demo import DemoError, run_demo
 
@@ -243,6 +252,22 @@ def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> i
     if args.detach:
         return 0
     return broadcast_cli.follow(services, rq_redis, ann.id)
+
+
+def regions_links(config: Config, bot: str | None, out: str | None) -> int:
+    """`kimbot regions links`."""
+    from handlers import links_cli
+
+    try:
+        text = links_cli.write(config, bot, out)
+    except links_cli.LinksError as exc:
+        print(f"kimbot regions links: {exc}", file=sys.stderr)
+        return EXIT_CONFIG
+    if out:
+        print(f"written {out}: {text.count(chr(10)) - 1} links")
+    else:
+        print(text, end="")
+    return 0
 
 
 def config_check(path: str) -> int:

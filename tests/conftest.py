@@ -15,7 +15,7 @@ from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.services import Services
 from handlers.wiring import build_services, wire_broadcasts
 from tests.support.admins import RecordingDispatch
-from tests.support.constants import ROOT as ROOT  # re-exported: test_layering imports it here
+from tests.support.constants import ROOT
 from tests.support.dialog import Driver, Resident, TelegramDriver
 from tests.support.webhooks import BUDI
 from tests.support.whatsapp import WhatsAppDriver, whatsapp_world, with_whatsapp

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from pathlib import Path
 
-from tests.conftest import ROOT
+from tests.support.constants import ROOT
 
 LAYERS = ("bot", "handlers", "broadcasts")
 KEY = re.compile(r"`(kim:[^`\n]+)`")

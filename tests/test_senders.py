@@ -21,9 +21,7 @@ from broadcasts.context import Wiring, job_context, wire
 from broadcasts.notify import notify_job
 from broadcasts.senders import MediaFetch, NoSender
 from handlers.wiring import build_services, wire_broadcasts
-from tests.conftest import ROOT
-
-BAGENDUNG = "36.72.02.1001"
+from tests.support.constants import BAGENDUNG, ROOT
 
 
 @dataclass

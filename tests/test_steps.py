@@ -25,8 +25,8 @@ from bot.platform.store import Redis
 from bot.residents.dialog_state import DialogState
 from bot.services import Services
 from handlers.wiring import build_services
-from tests.admins import SUPERADMIN, with_admins
-from tests.conftest import ROOT
+from tests.support.admins import SUPERADMIN, with_admins
+from tests.support.constants import ROOT
 
 DIALOGS = ROOT / "bot" / "dialogs"
 DELEGATES = {"pindah"}  # `/pindah` enters the `start` flow's steps; it has none of its own
