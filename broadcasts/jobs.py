@@ -29,6 +29,7 @@ from bot.announcements.store import Announcement
 from bot.platform.addresses import Address, Platform
 from broadcasts.context import JobContext, job_context
 from broadcasts.queues import BULK_QUEUE, CONTROL_QUEUE
+from broadcasts.senders import Batch
 
 log = logging.getLogger(__name__)
 WATCH_EVERY = timedelta(seconds=3)
@@ -141,7 +142,8 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
     try:
         for platform, recipients in by_platform.items():  # channels first: the plan's order
             sender = senders.get(platform)
-            result[platform] = await sender.deliver(ann, recipients, cancelled, senders.fetch_media)
+            batch = Batch(ann, recipients, cancelled, senders.fetch_media)
+            result[platform] = await sender.deliver(batch)
     finally:
         await senders.aclose()
     return result

@@ -13,6 +13,7 @@ line where the composition root registers it.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from bot.announcements.store import Announcement
@@ -24,17 +25,21 @@ MediaFetch = Callable[[str], Awaitable[bytes]]
 """The bytes of a media reference `<platform>:<kind>:<id>`, from the channel holding it."""
 
 
+@dataclass(frozen=True)
+class Batch:
+    """One batch's recipients on one channel, and what the job hands the sender with them."""
+
+    announcement: Announcement
+    recipients: list[Address]
+    should_stop: Callable[[], bool]  # True once the announcement was cancelled
+    media: MediaFetch  # another channel's file, by reference
+
+
 class Sender(Protocol):
     """One channel's outbound side, as a job uses it."""
 
-    async def deliver(
-        self,
-        ann: Announcement,
-        recipients: list[Address],
-        should_stop: Callable[[], bool],
-        media: MediaFetch,
-    ) -> dict[str, Any]:
-        """Send `ann` to those of `recipients` (all of this channel) with no outcome yet.
+    async def deliver(self, batch: Batch) -> dict[str, Any]:
+        """Send the announcement to those of the batch's recipients with no outcome yet.
 
         Outcomes go to the announcement's ledger as they come; a recipient the channel
         cannot reach now (a budget, a rate limit) stays pending, and the sender records

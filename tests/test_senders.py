@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.announcements.store import SENT, Announcement, Outcome
+from bot.announcements.store import SENT, Outcome
 from bot.platform.addresses import Address
 from bot.platform.config import Config
 from bot.platform.messages import Reply
@@ -19,7 +19,7 @@ from bot.services import Services
 from broadcasts import jobs
 from broadcasts.context import Wiring, job_context, wire
 from broadcasts.notify import notify_job
-from broadcasts.senders import MediaFetch, NoSender
+from broadcasts.senders import Batch, NoSender
 from handlers.wiring import build_services, wire_broadcasts
 from tests.support.constants import BAGENDUNG, ROOT
 
@@ -32,17 +32,12 @@ class RecordingSender:
     platform: str
     log: list[tuple[str, Any]] = field(default_factory=list)
 
-    async def deliver(
-        self,
-        ann: Announcement,
-        recipients: list[Address],
-        should_stop: Callable[[], bool],
-        media: MediaFetch,
-    ) -> dict[str, Any]:
+    async def deliver(self, batch: Batch) -> dict[str, Any]:
         """Record the batch; every recipient is sent."""
-        self.log.append(("deliver", [str(a) for a in recipients]))
-        self.services.announcements.record(ann.id, [Outcome(str(a), SENT) for a in recipients])
-        return {"sent": len(recipients)}
+        sent = [Outcome(str(a), SENT) for a in batch.recipients]
+        self.log.append(("deliver", [o.recipient for o in sent]))
+        self.services.announcements.record(batch.announcement.id, sent)
+        return {"sent": len(sent)}
 
     async def notify(self, to: Address, reply: Reply) -> str:
         """Record the notice."""

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import io
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -22,12 +21,11 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
-from bot.announcements.store import Announcement
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply
 from bot.services import Services
 from broadcasts.limiter import RateLimiter, Rates
-from broadcasts.senders import MediaFetch
+from broadcasts.senders import Batch
 from handlers.settings import Settings
 from handlers.telegram.bulk import BulkSender
 from handlers.telegram.render import edit_or_send, keyboard, send_reply
@@ -79,13 +77,7 @@ class TelegramSender:
         settings = Settings.from_env()
         return cls(services, job_bot(settings.require_token(), settings.telegram_api_url))
 
-    async def deliver(
-        self,
-        ann: Announcement,
-        recipients: list[Address],
-        should_stop: Callable[[], bool],
-        media: MediaFetch,
-    ) -> dict[str, Any]:
+    async def deliver(self, batch: Batch) -> dict[str, Any]:
         """One batch's Telegram recipients (see `handlers.telegram.bulk`)."""
         bulk = BulkSender(
             bot=self.bot,
@@ -93,10 +85,10 @@ class TelegramSender:
             residents=self.services.residents,
             limiter=self.limiter,
             paid=self.services.config.broadcasts.paid_broadcast,
-            should_stop=should_stop,
+            should_stop=batch.should_stop,
             now=self.services.clock.now,
         )
-        return asdict(await bulk.deliver(ann, recipients))
+        return asdict(await bulk.deliver(batch.announcement, batch.recipients))
 
     async def notify(self, to: Address, reply: Reply) -> str:
         """Send (or, for a staff card that exists, edit) one message."""

@@ -10,16 +10,14 @@ message, so progress reports are not edited here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
-from bot.announcements.store import Announcement
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply
 from bot.services import Services
 from broadcasts.limiter import RateLimiter, Rates
-from broadcasts.senders import MediaFetch
+from broadcasts.senders import Batch
 from handlers.whatsapp.delivery import deliver_whatsapp
 from handlers.whatsapp.render import OutTemplate, render
 from handlers.whatsapp.send import CloudAPI, Recipient
@@ -43,16 +41,10 @@ class WhatsAppSender:
         phone_number_id = services.config.whatsapp.phone_number_id
         return cls(services, CloudAPI.connect(WhatsAppSettings.from_env(), phone_number_id))
 
-    async def deliver(
-        self,
-        ann: Announcement,
-        recipients: list[Address],
-        should_stop: Callable[[], bool],
-        media: MediaFetch,
-    ) -> dict[str, Any]:
+    async def deliver(self, batch: Batch) -> dict[str, Any]:
         """One batch's WhatsApp recipients, within the window, template and budget rules."""
         stats = await deliver_whatsapp(
-            self.services, ann, recipients, self.api, self.limiter, media
+            self.services, batch.announcement, batch.recipients, self.api, self.limiter, batch.media
         )
         return {k: v for k, v in asdict(stats).items() if k != "outcomes"}
 
