@@ -30,7 +30,8 @@ from bot.platform.store import Redis
 # ARGV: [1] now (ms), [2] overall interval (ms), [3] overall tolerance (ms),
 #       [4] reserve kept for priority sends (ms), [5] chat interval (ms, 0 = none),
 #       [6] chat tolerance (ms), [7] tokens wanted (bulk without a chat key may ask many)
-# Returns {granted, wait_ms}: `granted` tokens are taken; with 0, try again after wait_ms.
+# Returns {granted, wait_us}: `granted` tokens are taken; with 0, try again after wait_us
+# microseconds (whole milliseconds would lose up to 1 ms per token: 9/s became 8.93/s).
 ACQUIRE = """
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
@@ -40,14 +41,18 @@ local chat_interval = tonumber(ARGV[5])
 local chat_tolerance = tonumber(ARGV[6])
 local wanted = tonumber(ARGV[7])
 local pause = tonumber(redis.call('GET', KEYS[2]) or '0')
-if pause > now then return {0, math.ceil(pause - now)} end
+if pause > now then return {0, math.ceil((pause - now) * 1000)} end
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 if tat < now then tat = now end
-local room = now + tolerance - reserve - tat
-local granted = math.floor(room / interval)
+-- (now - tat) first: both are ~1e12 ms, and adding the slack to one of them before
+-- subtracting loses the last bits, so that a room of exactly one interval could come
+-- out a hair short and grant nothing, ever (rates 3, 7, 9, …). The epsilon absorbs the
+-- rest of the rounding. A wait is at least 1 ms, never a busy loop.
+local room = (now - tat) + (tolerance - reserve)
+local granted = math.floor(room / interval + 1e-9)
 if granted > wanted then granted = wanted end
 if granted < 1 then
-  return {0, math.ceil(tat + interval - (tolerance - reserve) - now)}
+  return {0, math.max(1000, math.ceil((interval - room) * 1000))}
 end
 local chat_tat = 0
 if KEYS[3] ~= '' and chat_interval > 0 then
@@ -55,7 +60,7 @@ if KEYS[3] ~= '' and chat_interval > 0 then
   chat_tat = tonumber(redis.call('GET', KEYS[3]) or '0')
   if chat_tat < now then chat_tat = now end
   if chat_tat + chat_interval - chat_tolerance > now then
-    return {0, math.ceil(chat_tat + chat_interval - chat_tolerance - now)}
+    return {0, math.ceil((chat_tat + chat_interval - chat_tolerance - now) * 1000)}
   end
   chat_tat = chat_tat + chat_interval
   local chat_ttl = math.ceil(chat_tat - now + chat_tolerance + 1000)
@@ -104,11 +109,15 @@ class RateLimiter:
         self.rates = rates
         self.clock_ms = clock_ms
         self._prefix = f"kim:rl:{bot_id}"
-        self._acquire = redis.register_script(ACQUIRE)
+        self.script = redis.register_script(ACQUIRE)
         self._pause = redis.register_script(PAUSE)
         self.interval = 1000.0 / rates.per_second
         self.reserve = max(self.interval * 2, 1000.0 * rates.reserve_fraction)
-        self.tolerance = self.reserve + max(self.interval, 1000.0 * rates.burst_seconds)
+        # How far ahead of now bulk may book: the burst, and at low rates (an interval over
+        # 50 ms) one interval plus 50 ms, so a sender that polls a little late loses none
+        # of its rate (with exactly one interval, 9/s polled every 10 ms gave 8.3/s).
+        slack = max(self.interval + 50.0, 1000.0 * rates.burst_seconds)
+        self.tolerance = self.reserve + slack
 
     def _chat(self, chat_id: int | None) -> tuple[str, float, float]:
         if chat_id is None:
@@ -122,24 +131,30 @@ class RateLimiter:
             interval = 63_000.0 / self.rates.group_per_minute
         return key, interval, interval * self.rates.chat_burst
 
+    def request(
+        self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
+    ) -> tuple[list[str], list[float]]:
+        """`script`'s keys and arguments for one request now (tests batch many in a pipeline)."""
+        chat_key, chat_interval, chat_tolerance = self._chat(chat_id)
+        keys = [f"{self._prefix}:all", f"{self._prefix}:pause", chat_key]
+        args = [
+            self.clock_ms(),
+            self.interval,
+            self.tolerance,
+            0.0 if priority else self.reserve,
+            chat_interval,
+            chat_tolerance,
+            1.0 if chat_key else float(max(1, tokens)),
+        ]
+        return keys, args
+
     def try_acquire(
         self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
     ) -> tuple[int, float]:
         """Take up to `tokens` now; returns (granted, seconds to wait when none were)."""
-        chat_key, chat_interval, chat_tolerance = self._chat(chat_id)
-        granted, wait = self._acquire(
-            keys=[f"{self._prefix}:all", f"{self._prefix}:pause", chat_key],
-            args=[
-                self.clock_ms(),
-                self.interval,
-                self.tolerance,
-                0 if priority else self.reserve,
-                chat_interval,
-                chat_tolerance,
-                1 if chat_key else max(1, tokens),
-            ],
-        )
-        return int(granted), int(wait) / 1000.0
+        keys, args = self.request(chat_id, priority=priority, tokens=tokens)
+        granted, wait = self.script(keys=keys, args=args)
+        return int(granted), int(wait) / 1_000_000.0
 
     async def acquire(
         self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
