@@ -239,3 +239,25 @@ async def test_no_429_at_telegrams_rate(world: World, bot: Bot) -> None:
         ann, world.services.announcements.addresses(ann.id, 0, 100)
     )
     assert (stats.sent, stats.http_429) == (40, 0)
+
+
+async def test_residents_who_stop_or_erase_after_the_plan_get_nothing(world: World) -> None:
+    """Erased (and stopped) between planning and sending: no message, and the erased
+    resident's chat id is not written back into the anonymised ledger."""
+    from tests.support.storage import everything_in
+
+    stays, erased, stopped = [await world.resident() for _ in range(3)]
+    ann = world.announcement()
+    batch = world.services.announcements.addresses(ann.id, 0, 10)  # read as a batch starts
+    world.services.privacy.erase(Address.telegram(erased))
+    world.services.residents.stop(Address.telegram(stopped), 3.0)
+    stats = await world.sender(world.bot).deliver(ann, batch)
+    delivered = await world.deliveries()
+    assert (delivered.get(str(stays)), delivered.get(str(erased)), delivered.get(str(stopped))) == (
+        1,
+        None,
+        None,
+    )
+    assert stats.sent == 1
+    assert str(erased) not in everything_in(world.services.redis)
+    assert world.services.announcements.outcome_of(ann.id, f"tg:{stopped}") == "b"

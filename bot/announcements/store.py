@@ -34,10 +34,10 @@ from typing import Any, Literal
 from redis.client import Pipeline
 
 from bot.announcements.roles import KOMUNITAS
-from bot.platform.addresses import Address
+from bot.platform.addresses import Address, AddressError
 from bot.platform.config import Config
 from bot.platform.store import Redis
-from bot.residents.records import komunitas_audience_key, village_audience_key
+from bot.residents.records import komunitas_audience_key, record_key, village_audience_key
 
 State = Literal[
     "awaiting_approval", "scheduled", "queued", "sending", "done", "cancelled", "rejected"
@@ -70,14 +70,20 @@ end
 return 1
 """
 
-# KEYS: [1] the ledger, [2] the counts
+# KEYS: [1] the ledger, [2] the counts, then per outcome the resident's record key (a
+#       channel's outcome names the ledger itself: it always exists)
 # ARGV: recipient, outcome code, counts field — repeated for each outcome
 # Returns how many recipients had no outcome yet. One round trip for a whole flush, and
 # atomic: a worker killed in the middle never leaves outcomes recorded but not counted.
+# A resident whose record is gone erased their data meanwhile: their outcome is dropped,
+# so no address is written back into a ledger the erasure already anonymised.
 _RECORD = """
 local new = 0
+local n = 0
 for i = 1, #ARGV, 3 do
-  if redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
+  n = n + 1
+  if redis.call('EXISTS', KEYS[2 + n]) == 1
+      and redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) == 1 then
     redis.call('HINCRBY', KEYS[2], ARGV[i + 2], 1)
     new = new + 1
   end
@@ -137,6 +143,15 @@ class Outcome:
 
     recipient: str
     code: str  # SENT, BLOCKED or "f:<reason>"
+
+
+def _record_check_key(recipient: str, ledger: str) -> str:
+    """What must exist for `recipient`'s outcome to be written: their record, for a person."""
+    try:
+        address = Address.parse(recipient)
+    except AddressError:
+        return ledger
+    return record_key(address) if address.is_private else ledger
 
 
 def _bucket(code: str) -> str:
@@ -382,10 +397,12 @@ class Announcements:
         """Write outcomes; only a recipient's first outcome counts. Returns how many were new."""
         if not outcomes:
             return 0
+        ledger = f"kim:bc:{announcement_id}:ledger"
+        keys = [ledger, f"kim:bc:{announcement_id}:counts"]
         args: list[str] = []
         for outcome in outcomes:
             args += [outcome.recipient, outcome.code, _bucket(outcome.code)]
-        keys = [f"kim:bc:{announcement_id}:ledger", f"kim:bc:{announcement_id}:counts"]
+            keys.append(_record_check_key(outcome.recipient, ledger))
         return int(self._record(keys=keys, args=args))
 
     def correct(self, announcement_id: str, recipient: str, code: str) -> bool:

@@ -31,6 +31,11 @@ def _key(address: Address) -> str:
     return f"kim:res:{address}"
 
 
+def record_key(address: Address) -> str:
+    """The key of a resident's record (its existence means: not erased)."""
+    return _key(address)
+
+
 def village_audience_key(code: str) -> str:
     """The set of active subscribers of a village."""
     return f"kim:aud:v:{code}"
@@ -73,6 +78,15 @@ class Residents:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+
+    def receiving(self, addresses: list[Address]) -> list[bool]:
+        """For each address, whether it is an active subscriber right now (one round trip):
+        a resident who stopped or erased their data since a broadcast was planned gets
+        nothing more."""
+        pipe = self.redis.pipeline(transaction=False)
+        for address in addresses:
+            pipe.hget(_key(address), "status")
+        return [status == "active" for status in pipe.execute()]
 
     def get(self, address: Address) -> Resident | None:
         """The resident at `address`, or None when they never consented (or erased)."""

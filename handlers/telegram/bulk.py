@@ -117,7 +117,7 @@ class BulkSender:
         first = None
         if ann.origin is None and ann.media.startswith("path:") and "tg" not in ann.refs:
             first = pending.pop() if pending else None  # upload once; the rest get its file_id
-        if first is not None:
+        if first is not None and self._still_receiving([first]):
             await self.limiter.acquire()
             await slots.acquire()
             await one(first)
@@ -128,15 +128,23 @@ class BulkSender:
                 await asyncio.sleep(0.01)
                 continue
             granted = await self.limiter.acquire(tokens=min(len(pending), 100))
-            for _ in range(min(granted, len(pending))):
+            for recipient in self._still_receiving([pending.pop() for _ in range(granted)]):
                 await slots.acquire()
-                recipient = pending.pop()
                 self._spawn(tasks, one(recipient))
         if tasks:
             await asyncio.gather(*tasks)
         self._flush()
         self.stats.seconds = time.monotonic() - started
         return self.stats
+
+    def _still_receiving(self, recipients: list[Address]) -> list[Address]:
+        """Those of `recipients` still subscribed now; the rest (stopped, or erased since the
+        plan) get nothing, and their outcome is kept only if they were not erased."""
+        receiving = self.residents.receiving(recipients)
+        for recipient, active in zip(recipients, receiving, strict=True):
+            if not active:
+                self._note(recipient, BLOCKED)
+        return [r for r, active in zip(recipients, receiving, strict=True) if active]
 
     @staticmethod
     def _spawn(tasks: set[asyncio.Task[None]], work: Awaitable[None]) -> None:

@@ -24,6 +24,7 @@ ME = "wa:AA.5550001"
 )
 def test_statuses_only_move_forward(services: Services, redis: Redis, order: list[str]) -> None:
     """Whatever order Meta sends them in, the recipient ends at 'read'."""
+    services.residents.consent(Address.parse(ME), "id", "v1", 1.0)
     ann = services.announcements.create(None, ["36.72"], 1.0, text="x")
     services.announcements.record(ann.id, [Outcome(ME, SENT)])
     remember(redis, ann.id, ME, "wamid.HBgLNjI4MTIzNDU2Nzg5MA==")
@@ -40,6 +41,7 @@ def test_statuses_only_move_forward(services: Services, redis: Redis, order: lis
 
 def test_a_failed_status_corrects_the_ledger(services: Services, redis: Redis) -> None:
     """Accepted, then reported failed: counted as failed with the error code."""
+    services.residents.consent(Address.parse(ME), "id", "v1", 1.0)
     ann = services.announcements.create(None, ["36.72"], 1.0, text="x")
     services.announcements.record(ann.id, [Outcome(ME, SENT)])
     remember(redis, ann.id, ME, "wamid.A")
