@@ -71,7 +71,7 @@ return 1
 """
 
 # KEYS: [1] the ledger, [2] the counts, then per outcome the resident's record key (a
-#       channel's outcome names the ledger itself: it always exists)
+#       channel's outcome names the announcement's hash: it exists while it is sent)
 # ARGV: recipient, outcome code, counts field — repeated for each outcome
 # Returns how many recipients had no outcome yet. One round trip for a whole flush, and
 # atomic: a worker killed in the middle never leaves outcomes recorded but not counted.
@@ -145,13 +145,14 @@ class Outcome:
     code: str  # SENT, BLOCKED or "f:<reason>"
 
 
-def _record_check_key(recipient: str, ledger: str) -> str:
-    """What must exist for `recipient`'s outcome to be written: their record, for a person."""
+def _record_check_key(recipient: str, announcement: str) -> str:
+    """What must exist for `recipient`'s outcome to be written: a person's record; for a
+    channel, the announcement itself (never the ledger, which the first outcome creates)."""
     try:
         address = Address.parse(recipient)
     except AddressError:
-        return ledger
-    return record_key(address) if address.is_private else ledger
+        return announcement
+    return record_key(address) if address.is_private else announcement
 
 
 def _bucket(code: str) -> str:
@@ -402,7 +403,7 @@ class Announcements:
         args: list[str] = []
         for outcome in outcomes:
             args += [outcome.recipient, outcome.code, _bucket(outcome.code)]
-            keys.append(_record_check_key(outcome.recipient, ledger))
+            keys.append(_record_check_key(outcome.recipient, f"kim:bc:{announcement_id}"))
         return int(self._record(keys=keys, args=args))
 
     def correct(self, announcement_id: str, recipient: str, code: str) -> bool:
