@@ -118,3 +118,25 @@ def test_unknown_resident_gets_nothing(ctx: JobContext, graph: GraphAPI) -> None
     """A notice for someone who erased their data is dropped."""
     assert notify.notify_job(str(ME), notice()) == "gone"
     assert graph.sent == []
+
+
+def test_a_whatsapp_only_worker_delivers_broadcasts_and_notices(
+    ctx: JobContext, graph: GraphAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No Telegram token in the worker's environment: a broadcast to a WhatsApp resident
+    and a desk notice still go out (each channel's sender opens only when a job needs it)."""
+    from broadcasts import jobs
+
+    monkeypatch.delenv("KIMBOT_TELEGRAM_TOKEN")
+    consented(ctx, time.time() - 600)
+    ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, text="Kerja bakti Minggu.")
+    assert jobs.start_job(ann.id) == 1
+    jobs.batch_job(ann.id, 0, 1)
+    assert notify.notify_job(str(ME), notice()) == "sent"
+    assert [m.text for m in graph.to(ME.chat_id)] == [
+        "Kerja bakti Minggu.",
+        "Jawaban atas laporan Anda ASP-2611-0001: sudah diperbaiki.",
+    ]
+    done = ctx.services.announcements.get(ann.id)
+    assert done is not None
+    assert (done.state, done.counts) == ("done", {"sent": 1})
