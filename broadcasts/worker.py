@@ -29,6 +29,12 @@ from broadcasts.queues import CONTROL_QUEUE, QUEUES
 
 log = logging.getLogger(__name__)
 MAINTENANCE_SECONDS = 30
+# An idle worker blocks in its dequeue for `worker_ttl - 15` s and runs maintenance only
+# between dequeues; RQ's default (420 s) let a killed scheduler's work stall ~7 minutes
+# while the survivors idled. 45 s: a dequeue of 30 s, no longer than the maintenance
+# interval, so a scheduler lock left by a dead worker (RQ lets it expire after 61 s) is
+# taken over about a minute after the death.
+WORKER_TTL = 45
 SWEEP_JOB_ID = "kim-retention-sweep"
 SWEEP_EVERY = timedelta(hours=24)
 
@@ -56,10 +62,20 @@ def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     rq_redis = connect(redis_url, decode=False)
     schedule_retention(rq_redis, timedelta(minutes=1))
     schedule_reminders(rq_redis, timedelta(minutes=1))
+    build_worker(rq_redis).work(with_scheduler=True, burst=burst)
+
+
+def build_worker(rq_redis: Redis) -> Worker:
+    """A worker on every KIM queue that notices a dead scheduler within about a minute.
+
+    Maintenance (cleaning registries, taking over RQ's scheduler when the worker that held
+    it died) runs every 30 s instead of RQ's 10 minutes, and an idle worker wakes from its
+    dequeue at least that often (`WORKER_TTL`).
+    """
     queues = [Queue(name, connection=rq_redis) for name in QUEUES]
-    # Maintenance (cleaning registries, taking over RQ's scheduler when the worker that
-    # held it died) every 30 s instead of RQ's 10 minutes: a killed scheduler otherwise
-    # stalls scheduled work, the broadcasts' watch job included, for that long.
-    Worker(queues, connection=rq_redis, maintenance_interval=MAINTENANCE_SECONDS).work(
-        with_scheduler=True, burst=burst
+    return Worker(
+        queues,
+        connection=rq_redis,
+        maintenance_interval=MAINTENANCE_SECONDS,
+        worker_ttl=WORKER_TTL,
     )

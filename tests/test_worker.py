@@ -27,3 +27,14 @@ def test_retention_job_runs_and_reschedules(
     assert job is not None
     assert job.return_value() == 0
     assert SWEEP_JOB_ID in ScheduledJobRegistry(queue=queue).get_job_ids()
+
+
+def test_an_idle_worker_wakes_for_maintenance_often_enough(redis_url: str) -> None:
+    """Its dequeue blocks no longer than the maintenance interval, so an idle worker takes
+    over a dead worker's scheduler lock soon after it expires (not ~7 minutes later)."""
+    from broadcasts.worker import MAINTENANCE_SECONDS, build_worker
+
+    worker = build_worker(connect(redis_url, decode=False))
+    assert worker.dequeue_timeout <= MAINTENANCE_SECONDS
+    assert worker.maintenance_interval == MAINTENANCE_SECONDS
+    assert {q.name for q in worker.queues} == {"kim-interactive", "kim-default", "kim-bulk"}
