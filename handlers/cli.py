@@ -197,8 +197,10 @@ def shared_redis_url(settings: Settings) -> str:
 def worker(settings: Settings, burst: bool) -> int:
     """`kimbot worker`."""
     from broadcasts.worker import run_worker
+    from handlers.processes import die_with_parent_from_env
     from handlers.wiring import wire_broadcasts
 
+    die_with_parent_from_env()  # a worker started by `kimbot run` stops when it does
     wire_broadcasts()
     run_worker(shared_redis_url(settings), settings.config_path, burst=burst)
     return 0

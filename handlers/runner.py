@@ -31,7 +31,7 @@ from bot.platform.store import EmbeddedRedis, connect
 from bot.services import Services
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
-from handlers.processes import stop_process
+from handlers.processes import PARENT_ENV, stop_process
 from handlers.settings import Settings, SettingsError
 from handlers.telegram.app import (
     build_bot,
@@ -77,6 +77,7 @@ def redis_for(settings: Settings, stack: ExitStack) -> str:
 def start_worker(redis_url: str, config_path: str) -> subprocess.Popen[bytes]:
     """An RQ worker (with the scheduler) as a child process."""
     env = dict(os.environ, REDIS_URL=redis_url, KIMBOT_CONFIG=config_path)
+    env[PARENT_ENV] = str(os.getpid())  # the worker dies with `kimbot run`
     command = [sys.executable, "-m", "handlers.cli", "worker", "--config", config_path]
     return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and module)
 

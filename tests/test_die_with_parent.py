@@ -1,0 +1,74 @@
+"""A child started by `kimbot run` dies with it, even when `kimbot run` is SIGKILLed."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.support.constants import ROOT
+
+PARENT = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], env={**__import__("os").environ,
+    "KIMBOT_PARENT_PID": str(__import__("os").getpid())})
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+CHILD = """
+from handlers.processes import die_with_parent_from_env
+import time
+die_with_parent_from_env()
+time.sleep(60)
+"""
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().split(") ")[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_child_asking_for_it_dies_when_its_parent_is_sigkilled() -> None:
+    """The parent-death signal: SIGKILL the parent, the child is gone within 5 s."""
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT, CHILD], stdout=subprocess.PIPE, cwd=ROOT, text=True
+    )
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        time.sleep(1.0)  # the child has set its parent-death signal
+        assert alive(child)
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait()
+        deadline = time.monotonic() + 5
+        while alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not alive(child)
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait()
+        if parent.stdout is not None:
+            parent.stdout.close()
+
+
+def test_kimbot_run_asks_its_worker_to_die_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker child's environment names `kimbot run`'s pid."""
+    from handlers import runner
+
+    captured: dict[str, str] = {}
+
+    def record(command: list[str], env: dict[str, str]) -> None:
+        captured.update(env)
+
+    monkeypatch.setattr(runner.subprocess, "Popen", record)
+    runner.start_worker("redis://127.0.0.1:1/0", "config.yaml")
+    assert captured["KIMBOT_PARENT_PID"] == str(os.getpid())
