@@ -91,11 +91,11 @@ class Senders:
 
     async def fetch_media(self, ref: str) -> bytes:
         """Route a media reference to the channel that holds it."""
-        platform = ref.partition(":")[0]
-        for known in self.factories:
-            if known == platform:
-                return await self.get(known).fetch_media(ref)
-        raise NoSender(f"no sender holds media {ref.split(':', 2)[:2]}")
+        prefix = ref.partition(":")[0]
+        platform = next((p for p in self.factories if p == prefix), None)
+        if platform is None:
+            raise NoSender(f"no sender holds media {ref.split(':', 2)[:2]}")
+        return await self.get(platform).fetch_media(ref)
 
     async def aclose(self) -> None:
         """Close every opened sender."""

@@ -13,9 +13,9 @@ import pytest
 from tests.support.constants import ROOT
 
 PARENT = """
-import subprocess, sys, time
-child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], env={**__import__("os").environ,
-    "KIMBOT_PARENT_PID": str(__import__("os").getpid())})
+import os, subprocess, sys, time
+env = {**os.environ, "KIMBOT_PARENT_PID": str(os.getpid())}
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]], env=env)
 print(child.pid, flush=True)
 time.sleep(60)
 """

@@ -133,3 +133,19 @@ def test_broadcasts_source_names_no_platform() -> None:
         if word in path.read_text(encoding="utf-8").lower()
     ]
     assert found == []
+
+
+async def test_media_of_a_platform_without_a_sender_is_refused(
+    senders: dict[str, RecordingSender],
+) -> None:
+    """A media reference no registered channel holds (forged, or another install's) is a
+    clear error, not a crash in some channel's code."""
+    from broadcasts.senders import Senders
+
+    opened = job_context().senders()
+    assert isinstance(opened, Senders)
+    with pytest.raises(NoSender, match="no sender holds media"):
+        await opened.fetch_media("xx:photo:AgAD123")
+    with pytest.raises(LookupError):
+        await opened.fetch_media("tg:photo:AgAD123")  # the recording sender holds none
+    await opened.aclose()

@@ -140,11 +140,13 @@ class BulkSender:
     def _still_receiving(self, recipients: list[Address]) -> list[Address]:
         """Those of `recipients` still subscribed now; the rest (stopped, or erased since the
         plan) get nothing, and their outcome is kept only if they were not erased."""
-        receiving = self.residents.receiving(recipients)
-        for recipient, active in zip(recipients, receiving, strict=True):
-            if not active:
+        kept = []
+        for recipient, active in zip(recipients, self.residents.receiving(recipients), strict=True):
+            if active:
+                kept.append(recipient)
+            else:
                 self._note(recipient, BLOCKED)
-        return [r for r, active in zip(recipients, receiving, strict=True) if active]
+        return kept
 
     @staticmethod
     def _spawn(tasks: set[asyncio.Task[None]], work: Awaitable[None]) -> None:
