@@ -3,10 +3,15 @@
 Channel-neutral on purpose: Telegram renders choices as inline keyboards, WhatsApp as
 reply buttons or list messages, a text-only channel as a numbered list, and a resident
 may always type a choice's number instead of pressing it.
+
+Text that comes in is made valid Unicode first: JSON may carry a lone surrogate
+(`"\ud83d"`), which no UTF-8 encoder accepts, so it would break storing the text and
+every reply that quotes it. Each one becomes U+FFFD.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -25,6 +30,14 @@ Kind = Literal[
     "voice",
     "other",
 ]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """`text` with every lone surrogate replaced by U+FFFD (valid to encode as UTF-8)."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 @dataclass(frozen=True)
@@ -55,6 +68,12 @@ class Incoming:
     message_id: int = 0
     reply_to: int = 0
     reply_text: str = ""  # text or caption of the message replied to
+
+    def __post_init__(self) -> None:
+        for name in ("text", "command", "args", "button", "reply_text"):
+            value = getattr(self, name)
+            if _SURROGATE.search(value):
+                object.__setattr__(self, name, clean_text(value))
 
 
 @dataclass(frozen=True)
