@@ -3,9 +3,10 @@
 Updates go out one at a time, in order, as JSON with the
 `X-Telegram-Bot-Api-Secret-Token` header when a secret is set. A non-2xx answer
 or a network error is retried `retries` times with exponential backoff
-starting at `backoff` seconds; after that the update is dropped and the error
-shows up in getWebhookInfo. A 2xx answer may carry a Bot API method to run, as
-Telegram allows (JSON `{"method": ...}` or aiogram's multipart form).
+starting at `backoff` seconds, each wait at most `MAX_BACKOFF`; after that the
+update is dropped and the error shows up in getWebhookInfo. A 2xx answer may
+carry a Bot API method to run, as Telegram allows (JSON `{"method": ...}` or
+aiogram's multipart form).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .params import Params, read_multipart
 from .state import BotAccount, now
 from .updates import QueuedUpdate
 
+MAX_BACKOFF = 5.0
 Executor = Callable[[BotAccount, str, Params, str], Awaitable[tuple[int, object]]]
 
 
@@ -86,7 +88,7 @@ class WebhookDeliverer:
             webhook.last_error_date = now()
             webhook.last_error_message = error
             if attempt < self.retries:
-                await asyncio.sleep(self.backoff * (2**attempt))
+                await asyncio.sleep(min(self.backoff * (2**attempt), MAX_BACKOFF))
         return False
 
     async def _post(

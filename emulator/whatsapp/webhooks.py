@@ -7,7 +7,8 @@ Every body is `{"object": "whatsapp_business_account", "entry": [{"id": <WABA id
 sent). Each POST carries `X-Hub-Signature-256: sha256=<HMAC-SHA256(app secret, body)>`
 (and the older SHA-1 `X-Hub-Signature`). Bodies are posted one at a time, in the order they
 were queued; a non-2xx answer or a network error is retried `webhook_retries` times with
-backoff `webhook_backoff`, 2×, 4×…; then the body is dropped and the failure logged.
+backoff `webhook_backoff`, 2×, 4×… (each wait at most `MAX_BACKOFF`); then the body is
+dropped and the failure logged.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from .model import WaMessage, WaUser
 
 log = logging.getLogger(__name__)
 WEBHOOK_LOG_SIZE = 2000
+MAX_BACKOFF = 5.0
 
 
 def sign(secret: str, body: bytes, digest: str = "sha256") -> str:
@@ -248,7 +250,7 @@ class WebhookPoster:
                 record.delivered = True
                 return
             if attempt < rules.webhook_retries:
-                await asyncio.sleep(rules.webhook_backoff * (2**attempt))
+                await asyncio.sleep(min(rules.webhook_backoff * (2**attempt), MAX_BACKOFF))
         log.warning("webhook %s #%d dropped: %s", record.kind, record.seq, record.error)
 
     async def _post(self, url: str, raw: bytes, record: WebhookRecord) -> str | None:
