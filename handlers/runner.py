@@ -139,7 +139,7 @@ async def _serve(
         dp = build_dispatcher(services, conversations)
     app: web.Application | None = None
     if hook is not None and bot is not None and dp is not None:
-        app = webhook_app(bot, dp, hook[1])
+        app = webhook_app(bot, dp, services, hook[1])
     if wa_settings is not None:
         if app is None:
             app = web.Application(client_max_size=1024 * 1024)

@@ -1,16 +1,18 @@
 """Builds the Telegram bot and dispatcher, and runs them by long polling or webhook.
 
 Webhook mode serves `POST /telegram/webhook` on the given host and port (behind the
-operator's HTTPS reverse proxy) and checks Telegram's secret-token header on every
-request: a wrong or missing secret gets 401 and the update is not processed. A body
-that is not a JSON update gets 400. `GET /healthz` answers `ok`.
+operator's HTTPS reverse proxy; handlers/telegram/webhook.py says what it answers when),
+polling mode confirms only what it handled (handlers/telegram/polling.py). Either way
+each update is handled once, in its conversation's turn (handlers/inbox.py).
+`GET /healthz` answers `ok`.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import logging
-from typing import Any
+import signal
+from contextlib import suppress
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -19,21 +21,24 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
 from aiohttp import web
 
 from bot.dialogs import ADMIN_COMMANDS, RESIDENT_COMMANDS, Conversations
 from bot.platform.addresses import Address
 from bot.services import Services
 from broadcasts.limiter import RateLimiter
+from handlers.apologies import Apologies
+from handlers.inbox import Inbox
 from handlers.telegram.desk import desk_router
+from handlers.telegram.inbound import Inbound
 from handlers.telegram.joins import join_router
-from handlers.telegram.middlewares import SeenUpdates, error_handler
+from handlers.telegram.middlewares import InboundUpdates, error_handler
 from handlers.telegram.pacing import PacedReplies
+from handlers.telegram.polling import Poller
 from handlers.telegram.residents import ResidentChats, resident_router
+from handlers.telegram.webhook import MAX_CONNECTIONS, TelegramWebhook
 
 log = logging.getLogger(__name__)
-WEBHOOK_PATH = "/telegram/webhook"
 
 
 def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | None = None) -> Bot:
@@ -56,7 +61,7 @@ def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | Non
 def build_dispatcher(services: Services, conversations: Conversations) -> Dispatcher:
     """The router tree: join requests, then residents' private chats."""
     dp = Dispatcher(services=services)
-    dp.update.outer_middleware(SeenUpdates(services.redis))
+    dp.update.outer_middleware(InboundUpdates(Inbox(services.redis)))
     dp.include_router(join_router(services))
     dp.include_router(desk_router(services))
     dp.include_router(resident_router(ResidentChats(conversations)))
@@ -100,35 +105,37 @@ async def _set_admin_commands(bot: Bot, services: Services) -> None:
             log.info("no command menu for %s: %s", text, exc.message)
 
 
+def inbound(bot: Bot, dp: Dispatcher, services: Services) -> Inbound:
+    """What both transports feed updates through."""
+    return Inbound(bot, dp, Apologies(services.config))
+
+
 async def run_polling(bot: Bot, dp: Dispatcher, services: Services) -> None:
-    """Long polling until interrupted."""
+    """Long polling until SIGINT or SIGTERM."""
     await bot.delete_webhook(drop_pending_updates=False)
     await set_commands(bot, services)
-    await dp.start_polling(bot, allowed_updates=dp.resolve_used_update_types(), handle_signals=True)
+    poller = Poller(inbound(bot, dp, services), dp.resolve_used_update_types())
+    task = asyncio.get_running_loop().create_task(poller.run())
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    waiter = loop.create_task(stop.wait())
+    try:
+        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waiter.cancel()
+        task.cancel()
+        with suppress(asyncio.CancelledError):
+            await task
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
 
 
-class _CheckedHandler(SimpleRequestHandler):
-    """aiogram's webhook handler, answering 400 instead of 500 to a body that is not JSON."""
-
-    async def handle(self, request: web.Request) -> web.Response:
-        if not self.verify_secret(
-            request.headers.get("X-Telegram-Bot-Api-Secret-Token", ""), self.bot
-        ):
-            return web.Response(body="Unauthorized", status=401)
-        try:
-            body: Any = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            return web.Response(body="Bad Request: body is not JSON", status=400)
-        if not isinstance(body, dict) or not isinstance(body.get("update_id"), int):
-            return web.Response(body="Bad Request: not a Telegram update", status=400)
-        return await super().handle(request)
-
-
-def webhook_app(bot: Bot, dp: Dispatcher, secret: str) -> web.Application:
+def webhook_app(bot: Bot, dp: Dispatcher, services: Services, secret: str) -> web.Application:
     """The aiohttp application serving Telegram's webhook (and /healthz)."""
     app = web.Application(client_max_size=1024 * 1024)
-    _CheckedHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path=WEBHOOK_PATH)
-    setup_application(app, dp, bot=bot)
+    TelegramWebhook(inbound(bot, dp, services), secret).register(app)
 
     async def healthz(request: web.Request) -> web.Response:
         return web.Response(text="ok")
@@ -142,5 +149,10 @@ async def register_webhook(
 ) -> None:
     """Tell Telegram where to deliver updates, with the secret it must send back."""
     await set_commands(bot, services)
-    await bot.set_webhook(url, secret_token=secret, allowed_updates=dp.resolve_used_update_types())
+    await bot.set_webhook(
+        url,
+        secret_token=secret,
+        allowed_updates=dp.resolve_used_update_types(),
+        max_connections=MAX_CONNECTIONS,
+    )
     log.info("webhook set to %s", url)

@@ -18,7 +18,8 @@ from bot.desk.staff import Desk
 from bot.platform.addresses import Address
 from bot.platform.messages import MediaRef, Reply
 from bot.services import Services
-from handlers.telegram.render import Press, edit_or_send, send_reply
+from handlers.inbox import Receipt
+from handlers.telegram.render import Press, answer_query, edit_or_send, send_reply
 
 
 def desk_router(services: Services) -> Router:
@@ -42,14 +43,19 @@ def desk_router(services: Services) -> Router:
                 await send_reply(bot, chat_id, reply)
 
     @router.callback_query(Press.filter())
-    async def on_card_button(query: CallbackQuery, callback_data: Press, bot: Bot) -> None:
+    async def on_card_button(
+        query: CallbackQuery, callback_data: Press, bot: Bot, receipt: Receipt
+    ) -> None:
         """Claim, answer, forward, reject, verdict."""
         desk = Desk(services)
         staff = Address.telegram(query.from_user.id)
-        replies = await asyncio.to_thread(desk.press, staff, callback_data.d, services.clock.now())
+        now = services.clock.now()
+        replies = await asyncio.to_thread(
+            receipt.answer, lambda: desk.press(staff, callback_data.d, now)
+        )
         notice = next((r.notice for r in replies if r.notice), None)
-        await query.answer(
-            notice[:200] if notice else None, show_alert=bool(notice and len(notice) > 60)
+        await answer_query(
+            query, notice[:200] if notice else None, bool(notice and len(notice) > 60)
         )
         message = query.message if isinstance(query.message, Message) else None
         await show(bot, replies, message.message_id if message else None)
@@ -74,7 +80,7 @@ def desk_router(services: Services) -> Router:
             )
 
     @router.message(F.reply_to_message)
-    async def on_reply(message: Message, bot: Bot) -> None:
+    async def on_reply(message: Message, bot: Bot, receipt: Receipt) -> None:
         """A reply to a card is that ticket's answer, forwarding note or verdict text."""
         replied = message.reply_to_message
         if replied is None or message.from_user is None:
@@ -85,8 +91,9 @@ def desk_router(services: Services) -> Router:
         text = message.text or message.caption or ""
         staff = Address.telegram(message.from_user.id)
         desk = Desk(services)
+        now = services.clock.now()
         replies = await asyncio.to_thread(
-            desk.staff_reply, staff, ticket, text, services.clock.now(), _media(message)
+            receipt.answer, lambda: desk.staff_reply(staff, ticket, text, now, _media(message))
         )
         for reply in replies:
             if reply.edit and ticket.card_message:

@@ -1,12 +1,15 @@
-"""Update-level guards: drop redelivered updates; a failing update never stops the bot.
+"""Update-level guards: each update in its conversation's turn, once; a failing update
+never stops the bot.
 
-Redis key: `kim:seen:tg:{bot id}:{update_id}` — set when an update is first handled,
-expires after a day. Telegram redelivers webhook updates it thinks were not received.
+`InboundUpdates` runs every update inside `handlers.inbox.Inbox.turn` (update key
+`tg:{bot id}:{update_id}`), drops one that was handled before, and
+hands the receipt to the handlers as `receipt`. The error handler apologises for a bug;
+Redis being unreachable is not its business (the transport answers that, see
+handlers/telegram/inbound.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,17 +19,34 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.types import ErrorEvent, TelegramObject, Update
 
 from bot.platform.i18n import Translator
-from bot.platform.store import Redis
+from handlers.inbox import Inbox, unavailable
 
 log = logging.getLogger(__name__)
-SEEN_TTL = 24 * 3600
 
 
-class SeenUpdates(BaseMiddleware):
-    """Handles each update_id once."""
+def conversation_of(update: Update) -> str:
+    """Whose turn an update takes: the private chat, group or user it concerns."""
+    message = update.message or update.edited_message
+    if message is not None:
+        return f"tg:{message.chat.id}"
+    query = update.callback_query
+    if query is not None:
+        if query.message is not None:
+            return f"tg:{query.message.chat.id}"
+        return f"tg:{query.from_user.id}"
+    if update.chat_join_request is not None:
+        return f"tg:{update.chat_join_request.from_user.id}"
+    member = update.my_chat_member or update.chat_member
+    if member is not None:
+        return f"tg:{member.chat.id}"
+    return f"tg:update:{update.update_id}"
 
-    def __init__(self, redis: Redis) -> None:
-        self.redis = redis
+
+class InboundUpdates(BaseMiddleware):
+    """Handles each update_id once, in its conversation's turn."""
+
+    def __init__(self, inbox: Inbox) -> None:
+        self.inbox = inbox
 
     async def __call__(
         self,
@@ -34,22 +54,29 @@ class SeenUpdates(BaseMiddleware):
         event: TelegramObject,
         data: dict[str, Any],
     ) -> Any:
-        """Pass the update on only the first time it is seen."""
-        if isinstance(event, Update):
-            bot: Bot = data["bot"]
-            key = f"kim:seen:tg:{bot.id}:{event.update_id}"
-            fresh = await asyncio.to_thread(self.redis.set, key, "1", nx=True, ex=SEEN_TTL)
-            if not fresh:
+        """Pass the update on unless its receipt says it was handled."""
+        if not isinstance(event, Update):
+            return await handler(event, data)
+        bot: Bot = data["bot"]
+        update = f"tg:{bot.id}:{event.update_id}"
+        async with self.inbox.turn(conversation_of(event), update) as receipt:
+            if receipt.done:
                 log.info("update %s already handled; dropped", event.update_id)
                 return None
-        return await handler(event, data)
+            data["receipt"] = receipt
+            return await handler(event, data)
 
 
 def error_handler(timezone: str) -> Callable[[ErrorEvent, Bot], Awaitable[bool]]:
-    """Log a failed update with its id, and apologise to the resident if there is one."""
+    """Log a failed update with its id, and apologise to the resident if there is one.
+
+    Redis being unreachable is left unhandled: it reaches the transport, which asks
+    Telegram to deliver the update again (handlers/telegram/inbound.py)."""
 
     async def on_error(event: ErrorEvent, bot: Bot) -> bool:
         update = event.update
+        if unavailable(event.exception):
+            raise event.exception
         log.error("update %s failed", update.update_id, exc_info=event.exception)
         message = update.message or (
             update.callback_query.message if update.callback_query else None

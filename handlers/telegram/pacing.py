@@ -4,12 +4,15 @@ An aiogram request middleware: before every message-sending call it takes a toke
 (priority: bulk leaves room for these) for the bot and the chat. Edits, callback answers
 and join-request decisions are not paced: Telegram does not count them as messages.
 A 429 on a reply is waited out exactly (`retry_after`) and the reply sent again, up to
-`ATTEMPTS` times; it is never dropped for being early.
+`ATTEMPTS` times; it is never dropped for being early. With Redis unreachable the
+limiter cannot be asked, and the message (an apology, handlers/apologies.py) goes out
+unpaced: Telegram's own 429 still holds it back.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from aiogram import Bot
@@ -30,6 +33,9 @@ from aiogram.methods import (
 )
 
 from broadcasts.limiter import RateLimiter
+from handlers.inbox import UNAVAILABLE
+
+log = logging.getLogger(__name__)
 
 PACED = (SendMessage, SendPhoto, SendDocument, SendVideo, CopyMessage, ForwardMessage)
 ATTEMPTS = 4
@@ -52,7 +58,10 @@ class PacedReplies(BaseRequestMiddleware):
             return await make_request(bot, method)
         chat = getattr(method, "chat_id", None)
         for attempt in range(1, ATTEMPTS + 1):
-            await self.limiter.acquire(chat if isinstance(chat, int) else None, priority=True)
+            try:
+                await self.limiter.acquire(chat if isinstance(chat, int) else None, priority=True)
+            except UNAVAILABLE:
+                log.warning("the rate limiter is unreachable; sending unpaced")
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:

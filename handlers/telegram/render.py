@@ -13,7 +13,7 @@ import logging
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from bot.platform.messages import Reply, split_text
 
@@ -81,3 +81,11 @@ async def edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) ->
         else:
             return
     await send_reply(bot, chat_id, reply)
+
+
+async def answer_query(query: CallbackQuery, text: str | None, show_alert: bool = False) -> None:
+    """Answer a button press; one that is too old to answer (a redelivery) is let go."""
+    try:
+        await query.answer(text, show_alert=show_alert)
+    except TelegramBadRequest as exc:
+        log.info("button press not answered: %s", exc.message)

@@ -1,8 +1,10 @@
 """Residents' private chats: every message and button goes to the core's dialogs.
 
 The core is synchronous (it talks to Redis); it runs in a worker thread so the event
-loop keeps serving other residents, and one resident's updates are handled one at a
-time, in order, so a double tap cannot race the conversation state.
+loop keeps serving other residents. Each update arrives in its resident's turn
+(handlers/telegram/middlewares.py), so a double tap cannot race the conversation state;
+the core's replies are stored on the update's receipt before they are sent, so a
+redelivered update is answered with them instead of asking the core twice.
 """
 
 from __future__ import annotations
@@ -17,18 +19,17 @@ from aiogram.types import CallbackQuery, Message
 from bot.dialogs import Conversations
 from bot.platform.addresses import Address
 from bot.platform.messages import Incoming, Reply
-from handlers.serial import KeyedLocks
+from handlers.inbox import Receipt
 from handlers.telegram.convert import incoming_button, incoming_message
 from handlers.telegram.pictures import fingerprint
-from handlers.telegram.render import Press, edit_or_send, send_reply
+from handlers.telegram.render import Press, answer_query, edit_or_send, send_reply
 
 
 class ResidentChats:
-    """Serialises each resident's updates and runs them through the conversations."""
+    """Runs residents' updates through the conversations."""
 
     def __init__(self, conversations: Conversations) -> None:
         self.conversations = conversations
-        self._locks = KeyedLocks()
 
     async def track_progress(self, announcement_id: str, chat_id: int, message_id: int) -> None:
         """Remember the message that shows an announcement's progress (edited by the worker)."""
@@ -37,10 +38,9 @@ class ResidentChats:
             store.set_progress_message, announcement_id, Address.telegram(chat_id), message_id
         )
 
-    async def answer(self, incoming: Incoming) -> list[Reply]:
-        """The core's replies to one message, in the resident's turn."""
-        async with self._locks.for_key(str(incoming.address)):
-            return await asyncio.to_thread(self.conversations.handle, incoming)
+    async def answer(self, incoming: Incoming, receipt: Receipt) -> list[Reply]:
+        """The core's replies to one message (stored ones if it answered before)."""
+        return await asyncio.to_thread(receipt.answer, lambda: self.conversations.handle(incoming))
 
 
 def resident_router(chats: ResidentChats) -> Router:
@@ -50,24 +50,26 @@ def resident_router(chats: ResidentChats) -> Router:
     router.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
 
     @router.message()
-    async def on_message(message: Message, bot: Bot) -> None:
+    async def on_message(message: Message, bot: Bot, receipt: Receipt) -> None:
         """Any private message: text, command, media or anything else."""
         incoming = incoming_message(message)
-        if incoming.media is not None and incoming.kind == "photo":
+        if incoming.media is not None and incoming.kind == "photo" and not receipt.state:
             found = await fingerprint(bot, message)
             incoming = replace(incoming, media=replace(incoming.media, fingerprint=found))
-        replies = await chats.answer(incoming)
+        replies = await chats.answer(incoming, receipt)
         for reply in replies:
             sent = await send_reply(bot, message.chat.id, reply)
             if reply.progress_of and sent is not None:
                 await chats.track_progress(reply.progress_of, message.chat.id, sent.message_id)
 
     @router.callback_query(Press.filter())
-    async def on_button(query: CallbackQuery, callback_data: Press, bot: Bot) -> None:
+    async def on_button(
+        query: CallbackQuery, callback_data: Press, bot: Bot, receipt: Receipt
+    ) -> None:
         """A button of ours (current version)."""
-        replies = await chats.answer(incoming_button(query, callback_data.d))
+        replies = await chats.answer(incoming_button(query, callback_data.d), receipt)
         notice = next((r.notice for r in replies if r.notice), None)
-        await query.answer(notice[:200] if notice else None)
+        await answer_query(query, notice[:200] if notice else None)
         message = query.message
         for reply in replies:
             if not reply.text and not reply.title:
@@ -80,10 +82,10 @@ def resident_router(chats: ResidentChats) -> Router:
                 await chats.track_progress(reply.progress_of, query.from_user.id, sent.message_id)
 
     @router.callback_query()
-    async def on_unknown_button(query: CallbackQuery) -> None:
+    async def on_unknown_button(query: CallbackQuery, receipt: Receipt) -> None:
         """Buttons from an older version, or data that was never ours."""
-        replies = await chats.answer(incoming_button(query, "?"))
+        replies = await chats.answer(incoming_button(query, "?"), receipt)
         notice = next((r.notice for r in replies if r.notice), "")
-        await query.answer(notice[:200] or None)
+        await answer_query(query, notice[:200] or None)
 
     return router

@@ -1,12 +1,15 @@
 """The WhatsApp channel: webhook batches in, the core's dialogs, replies out through pywa.
 
-The webhook answers Meta at once and hands the batch to `accept`, which processes it in
-a background task. The core is synchronous (it talks to Redis), so it runs in a worker
-thread; one resident's messages are handled one at a time, in order (an asyncio lock per
-resident, as in handlers/telegram/residents.py), and a message's replies are sent before
-that resident's next message is looked at, so answers keep their order. Each message id
-is handled once (handlers.whatsapp.seen). Delivery statuses go to an injectable callback
-(the broadcast ledger); by default they are only logged at debug level.
+The webhook hands each verified batch to `process` and answers Meta only when it is
+done (handlers/whatsapp/webhook.py). The core is synchronous (it talks to Redis), so it
+runs in a worker thread; each message is handled in its resident's turn, across
+processes, and once (handlers/inbox.py; update key `wa:{sha256 of the message id}`), and
+its replies are sent before that resident's next message is looked at, so answers keep
+their order. When Redis is unreachable `process` says the batch must come again (Meta
+redelivers a webhook that got no 2xx), after telling the resident, once a minute and
+without Redis, that the message will be answered (handlers/apologies.py).
+Delivery statuses go to an injectable callback (the broadcast ledger); by default they
+are only logged at debug level.
 """
 
 from __future__ import annotations
@@ -19,14 +22,14 @@ import httpx
 
 from bot.dialogs import Conversations
 from bot.platform.addresses import Address
-from bot.platform.messages import Incoming, Reply
+from bot.platform.messages import Reply
 from bot.residents.identity import adopt_new_id
 from bot.services import Services
-from handlers.serial import KeyedLocks
+from handlers.apologies import Apologies
+from handlers.inbox import Inbox, unavailable
 from handlers.whatsapp.convert import incoming
-from handlers.whatsapp.ids import ref
+from handlers.whatsapp.ids import digest, ref
 from handlers.whatsapp.render import OutText, render
-from handlers.whatsapp.seen import SeenMessages
 from handlers.whatsapp.send import RETRY_DELAYS, CloudAPI, Delivery, Recipient
 from handlers.whatsapp.settings import WhatsAppSettings
 from handlers.whatsapp.updates import DeliveryStatus, InboundMessage, WebhookBatch
@@ -61,9 +64,8 @@ class WhatsAppChannel:
         self.settings = settings
         self.sender = sender
         self.on_status: StatusCallback = on_status or log_status
-        self.seen = SeenMessages(services.redis)
-        self._locks = KeyedLocks()
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.inbox = Inbox(services.redis)
+        self.apologies = Apologies(services.config)
 
     @classmethod
     def create(
@@ -86,31 +88,37 @@ class WhatsAppChannel:
         """The business phone number id whose webhooks this channel handles."""
         return self.services.config.whatsapp.phone_number_id
 
-    def accept(self, batch: WebhookBatch) -> None:
-        """Process a verified webhook batch in the background."""
-        if not batch.messages and not batch.statuses:
-            return
-        task = asyncio.get_running_loop().create_task(self.process(batch))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+    async def process(self, batch: WebhookBatch) -> bool:
+        """Handle every message, then pass every status on; one failure stops nothing.
 
-    async def process(self, batch: WebhookBatch) -> None:
-        """Handle every message, then pass every status on; one failure stops nothing."""
+        False when the batch must be delivered again: Redis was unreachable for a message
+        or a status (those handled meanwhile are not handled twice)."""
+        complete = True
         for message in batch.messages:
             try:
                 await self.handle(message)
-            except Exception:
-                log.exception("WhatsApp message %s failed", ref(message.message_id))
+            except Exception as exc:
+                if not unavailable(exc):
+                    log.exception("WhatsApp message %s failed", ref(message.message_id))
+                    continue
+                complete = False
+                log.warning("WhatsApp message %s must come again: %s", ref(message.message_id), exc)
+                await self._apologise_unavailable(message)
         for status in batch.statuses:
             try:
                 await self.on_status(status)
-            except Exception:
+            except Exception as exc:
+                if unavailable(exc):
+                    complete = False
+                    continue
                 log.exception("status callback failed for message %s", ref(status.message_id))
+        return complete
 
     async def handle(self, message: InboundMessage) -> Delivery | None:
         """Answer one message in its resident's turn; None when it was a redelivery."""
-        async with self._locks.for_key(str(message.address)):
-            if not await asyncio.to_thread(self.seen.first_time, message.message_id):
+        update = f"wa:{digest(message.message_id)}"
+        async with self.inbox.turn(str(message.address), update) as receipt:
+            if receipt.done:
                 log.info("message %s already handled; dropped", ref(message.message_id))
                 return None
             recipient = Recipient(message.address.chat_id, message.phone)
@@ -118,9 +126,15 @@ class WhatsAppChannel:
                 # a resident stored by phone number now comes with a business-scoped id
                 old = Address("wa", message.phone)
                 await asyncio.to_thread(adopt_new_id, self.services, old, message.address)
+            core_input = incoming(message)
             try:
-                replies, label = await asyncio.to_thread(self._answer, incoming(message))
-            except Exception:
+                replies = await asyncio.to_thread(
+                    receipt.answer, lambda: self.conversations.handle(core_input)
+                )
+                label = await asyncio.to_thread(self._label, replies, message.address)
+            except Exception as exc:
+                if unavailable(exc):
+                    raise
                 log.exception("the core failed on message %s", ref(message.message_id))
                 return await self._apologise(recipient, message.address)
             outgoing = [out for reply in replies for out in render(reply, label)]
@@ -128,25 +142,15 @@ class WhatsAppChannel:
                 return Delivery("sent")
             return await self.sender.send(recipient, outgoing)
 
-    async def drain(self, grace: float | None = None) -> None:
-        """Wait for the batches in progress (at most `grace` seconds)."""
-        while self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=grace)
-            if pending:
-                log.warning("%d WhatsApp batches still running", len(pending))
-                return
-
     async def aclose(self) -> None:
         """Close the Graph API session."""
         await self.sender.aclose()
 
-    def _answer(self, message: Incoming) -> tuple[list[Reply], str]:
-        """The core's replies, and the list-button label in the resident's language."""
-        replies = self.conversations.handle(message)
+    def _label(self, replies: list[Reply], address: Address) -> str:
+        """The list-button label in the resident's language, if a reply has choices."""
         if not any(reply.choices for reply in replies):
-            return replies, ""
-        translator = self.services.translator(self._locale(message.address))
-        return replies, translator._("Choose")
+            return ""
+        return self.services.translator(self._locale(address))._("Choose")
 
     def _locale(self, address: Address) -> str:
         """The locale the core speaks to `address` in: stored, chosen in the dialog, default."""
@@ -169,3 +173,13 @@ class WhatsAppChannel:
             "Sorry, something went wrong on our side. Please try again in a moment."
         )
         return await self.sender.send(recipient, [OutText(text)])
+
+    async def _apologise_unavailable(self, message: InboundMessage) -> None:
+        """While Redis is down: tell the resident, once a minute, they will be answered."""
+        if not self.apologies.due(str(message.address)):
+            return
+        recipient = Recipient(message.address.chat_id, message.phone)
+        try:
+            await self.sender.send(recipient, [OutText(self.apologies.text(None))])
+        except Exception:
+            log.exception("could not apologise for message %s", ref(message.message_id))

@@ -5,31 +5,34 @@ verify token (compared in constant time) echoes `hub.challenge` as text/plain; a
 else is 403.
 
 `POST /whatsapp/webhook` carries updates. In order:
-1. a body over 1 MiB → 413 (read no further);
-2. `X-Hub-Signature-256` must be `sha256=<hex HMAC-SHA256(app secret, raw body)>`,
-   compared in constant time over the raw bytes; missing or wrong → 403, nothing read;
-3. a body that is not JSON, or not a WhatsApp Business Account payload → 400;
-4. otherwise 200 at once; the batch is processed in the background by the channel.
+1. more than `MAX_IN_FLIGHT` batches already being handled → 429 (Meta delivers it
+   again later: back-pressure instead of an unbounded queue);
+2. a body over 1 MiB → 413 (read no further), slower than 10 s → 408;
+3. `X-Hub-Signature-256` must be `sha256=<hex HMAC-SHA256(app secret, raw body)>`,
+   compared in constant time over the raw bytes; missing or wrong → 403, nothing parsed;
+4. a body that is not JSON, nested deeper than 32 levels, or not a WhatsApp Business
+   Account payload → 400 (handlers/bodies.py);
+5. otherwise the batch is handled in the foreground: 200 when it is done with, 503 when
+   it must come again (Redis unreachable; see handlers/whatsapp/channel.py).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import logging
 
 from aiohttp import web
 
+from handlers.bodies import BadBody, parse_json, read_body
 from handlers.whatsapp.channel import WhatsAppChannel
 from handlers.whatsapp.updates import PayloadError, parse_webhook
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/whatsapp/webhook"
-MAX_BODY = 1024 * 1024
 MAX_CHALLENGE = 256
 SIGNATURE_HEADER = "X-Hub-Signature-256"
-SHUTDOWN_GRACE = 10.0
+MAX_IN_FLIGHT = 64
 
 
 def signature_valid(app_secret: str, body: bytes, header: str | None) -> bool:
@@ -47,22 +50,9 @@ def verify_token_valid(expected: str, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode("utf-8", "replace"))
 
 
-async def read_limited(request: web.Request, limit: int) -> bytes | None:
-    """The raw body, or None once it exceeds `limit` bytes."""
-    if request.content_length is not None and request.content_length > limit:
-        return None
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.content.iter_chunked(64 * 1024):
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def add_whatsapp_routes(app: web.Application, whatsapp: WhatsAppChannel) -> None:
-    """Serve the WhatsApp webhook on `app`; drain and close the channel with the app."""
+    """Serve the WhatsApp webhook on `app`; close the channel with the app."""
+    in_flight = 0
 
     async def verify(request: web.Request) -> web.Response:
         """Meta's subscription check."""
@@ -79,29 +69,34 @@ def add_whatsapp_routes(app: web.Application, whatsapp: WhatsAppChannel) -> None
         return web.Response(text="Forbidden", status=403)
 
     async def receive(request: web.Request) -> web.Response:
-        """One signed update batch."""
-        body = await read_limited(request, MAX_BODY)
-        if body is None:
-            return web.Response(text="Payload Too Large", status=413)
-        if not signature_valid(
-            whatsapp.settings.app_secret, body, request.headers.get(SIGNATURE_HEADER)
-        ):
-            log.warning("WhatsApp webhook with a missing or wrong signature refused")
-            return web.Response(text="Forbidden", status=403)
+        """One signed update batch, handled before it is answered."""
+        nonlocal in_flight
+        if in_flight >= MAX_IN_FLIGHT:
+            return web.Response(text="Too Many Requests: try again later", status=429)
+        in_flight += 1
         try:
-            data = json.loads(body)
-        except ValueError:
-            return web.Response(text="Bad Request: body is not JSON", status=400)
+            return await take(request)
+        finally:
+            in_flight -= 1
+
+    async def take(request: web.Request) -> web.Response:
+        try:
+            body = await read_body(request)
+            if not signature_valid(
+                whatsapp.settings.app_secret, body, request.headers.get(SIGNATURE_HEADER)
+            ):
+                log.warning("WhatsApp webhook with a missing or wrong signature refused")
+                return web.Response(text="Forbidden", status=403)
+            data = parse_json(body)
+        except BadBody as bad:
+            return bad.response()
         try:
             batch = parse_webhook(data, whatsapp.phone_number_id)
         except PayloadError as exc:
             return web.Response(text=f"Bad Request: {exc}", status=400)
-        whatsapp.accept(batch)
-        return web.Response(text="ok")
-
-    async def drain(app: web.Application) -> None:
-        """On shutdown, let batches in progress finish (briefly)."""
-        await whatsapp.drain(SHUTDOWN_GRACE)
+        if await whatsapp.process(batch):
+            return web.Response(text="ok")
+        return web.Response(text="Service Unavailable: deliver this again", status=503)
 
     async def close(app: web.Application) -> None:
         """On cleanup, close the Graph API session."""
@@ -109,5 +104,4 @@ def add_whatsapp_routes(app: web.Application, whatsapp: WhatsAppChannel) -> None
 
     app.router.add_get(WEBHOOK_PATH, verify)
     app.router.add_post(WEBHOOK_PATH, receive)
-    app.on_shutdown.append(drain)
     app.on_cleanup.append(close)

@@ -2,6 +2,7 @@
 
 `MockedSession` answers every Bot API method the adapter calls with a plausible result
 and records the request; `failures` can make a method raise once, as Telegram would.
+`TelegramWorld` is the real dispatcher on such a session, with update builders.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
 
-from aiogram import Bot
+from aiogram import Bot, Dispatcher
 from aiogram.client.session.base import BaseSession
 from aiogram.methods import (
     EditMessageText,
@@ -31,7 +32,11 @@ from aiogram.types import (
     User,
 )
 
-from tests.support.constants import BOT_ID, BOT_USERNAME
+from bot.dialogs import build_conversations
+from bot.services import Services
+from handlers.telegram.app import build_dispatcher
+from tests.support.constants import BOT_ID, BOT_TOKEN, BOT_USERNAME
+from tests.support.press import find_label
 
 BOT_USER = User(id=BOT_ID, is_bot=True, first_name="KIM Bot", username=BOT_USERNAME)
 
@@ -188,3 +193,33 @@ class Updates:
             text=text,
         )
         return Update(update_id=next(self._update_ids), message=message)
+
+
+class TelegramWorld:
+    """A dispatcher, a bot on a mocked session, and update builders."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.session = MockedSession()
+        self.bot = Bot(BOT_TOKEN, session=self.session)
+        self.dp: Dispatcher = build_dispatcher(services, build_conversations(services))
+        self.updates = Updates()
+
+    async def feed(self, update: Any) -> None:
+        """Deliver one update as polling or the webhook would."""
+        await self.dp.feed_update(self.bot, update)
+
+    async def press(self, user: User, label: str) -> None:
+        """Press the button `label` means on the newest keyboard in the user's chat."""
+        buttons = [b for row in self.session.last_keyboard(user.id).inline_keyboard for b in row]
+        button = buttons[find_label([b.text for b in buttons], label)]
+        assert button.callback_data, f"{label!r} is a link, not a button"
+        await self.feed(self.updates.press(user, button.callback_data))
+
+    async def subscribe(self, user: User) -> None:
+        """Onboard by buttons into Kelurahan Bagendung."""
+        await self.feed(self.updates.message(user, "/start"))
+        await self.press(user, "Bahasa Indonesia")
+        await self.press(user, "✅")
+        await self.press(user, "Cilegon")
+        await self.press(user, "Bagendung")

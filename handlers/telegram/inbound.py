@@ -1,0 +1,76 @@
+"""Feeding one Telegram update to the dispatcher, for the webhook and for polling alike.
+
+`Inbound.handle` returns True when the update is done with (handled, dropped as a
+redelivery, or failed on a bug the error handler apologised for) and False when it must
+be delivered again later: Redis is unreachable, or another process kept the resident's
+turn too long. Then the resident is told, once a minute and without Redis, that the
+message will be answered (handlers/apologies.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import Update
+from aiogram.types.update import UpdateTypeLookupError
+
+from handlers.apologies import Apologies
+from handlers.inbox import TurnBusy, unavailable
+
+log = logging.getLogger(__name__)
+
+
+class Inbound:
+    """The dispatcher, the bot, and what to say while the store is down."""
+
+    def __init__(self, bot: Bot, dp: Dispatcher, apologies: Apologies) -> None:
+        self.bot = bot
+        self.dp = dp
+        self.apologies = apologies
+        self.handled = 0
+
+    async def handle(self, update: Update) -> bool:
+        """Handle `update`; False if it must come again later."""
+        started = time.monotonic()
+        try:
+            update.event_type  # noqa: B018 (raises for an update that carries nothing we know)
+        except UpdateTypeLookupError:
+            log.info("update %s carries no known event; ignored", update.update_id)
+            return True
+        try:
+            await self.dp.feed_update(self.bot, update)
+        except Exception as exc:
+            if not unavailable(exc):
+                log.exception("update %s failed outside its handlers", update.update_id)
+                return True
+            if isinstance(exc, TurnBusy):
+                log.warning("update %s: its conversation is busy elsewhere", update.update_id)
+            else:
+                log.warning(
+                    "update %s not handled, Redis is unreachable: %s", update.update_id, exc
+                )
+                await self._apologise(update)
+            return False
+        self.handled += 1
+        log.debug("update %s done in %.3fs", update.update_id, time.monotonic() - started)
+        return True
+
+    async def _apologise(self, update: Update) -> None:
+        """Tell a resident in a private chat that their message will be answered later."""
+        message = update.message or (
+            update.callback_query.message if update.callback_query else None
+        )
+        user = update.message.from_user if update.message else None
+        if update.callback_query is not None:
+            user = update.callback_query.from_user
+        if message is None or user is None or message.chat.type != "private":
+            return
+        if not self.apologies.due(f"tg:{message.chat.id}"):
+            return
+        try:
+            await self.bot.send_message(message.chat.id, self.apologies.text(user.language_code))
+        except TelegramAPIError as exc:
+            log.info("could not apologise to chat %s: %s", message.chat.id, exc.message)

@@ -1,0 +1,138 @@
+"""Long polling that confirms nothing it has not handled.
+
+Telegram forgets every update below the `offset` of a getUpdates call. This loop hands
+each new update to `Inbound.handle` as its own task (at most `MAX_IN_FLIGHT` at once;
+one resident's updates still wait their turn, handlers/inbox.py) and asks with the
+offset of the oldest update not yet done with, so an update in progress, or one that
+must come again because Redis is down, is delivered again after a crash or restart.
+While older updates are still in progress, new ones are fetched as handled ones finish
+(at least every half second). Updates that must come again are retried with backoff
+(1 s doubling to 30 s). Network errors back off the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from contextlib import suppress
+
+from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.methods import GetUpdates
+from aiogram.types import Update
+
+from handlers.telegram.inbound import Inbound
+
+log = logging.getLogger(__name__)
+MAX_IN_FLIGHT = 64
+LONG_POLL = 25
+PROGRESS_WAIT = 0.5
+FIRST_RETRY = 1.0
+LAST_RETRY = 30.0
+
+
+class Poller:
+    """getUpdates in a loop, with what is in flight or to be tried again."""
+
+    def __init__(self, inbound: Inbound, allowed_updates: list[str]) -> None:
+        self.inbound = inbound
+        self.allowed_updates = allowed_updates
+        self.in_flight: dict[int, asyncio.Task[bool]] = {}
+        self.again: set[int] = set()  # to be handled again, after `retry_at`
+        self.next_new = 0  # update ids below this were seen already
+        self.retry_at = 0.0
+        self.retry_delay = FIRST_RETRY
+
+    def offset(self) -> int | None:
+        """The oldest update not done with, or the next new one."""
+        waiting = set(self.in_flight) | self.again
+        if waiting:
+            return min(waiting)
+        return self.next_new or None
+
+    async def run(self) -> None:
+        """Until cancelled; in-flight updates are let finish (briefly) on the way out."""
+        try:
+            await self._loop()
+        finally:
+            if self.in_flight:
+                await asyncio.wait(set(self.in_flight.values()), timeout=10)
+            for task in self.in_flight.values():
+                task.cancel()
+
+    async def _loop(self) -> None:
+        network_delay = FIRST_RETRY
+        while True:
+            if len(self.in_flight) >= MAX_IN_FLIGHT:
+                await asyncio.wait(
+                    set(self.in_flight.values()), return_when=asyncio.FIRST_COMPLETED
+                )
+            busy = bool(self.in_flight or self.again)
+            try:
+                updates = await self.inbound.bot(
+                    GetUpdates(
+                        offset=self.offset(),
+                        timeout=0 if busy else LONG_POLL,
+                        allowed_updates=self.allowed_updates,
+                    ),
+                    request_timeout=LONG_POLL + 10,
+                )
+            except (TelegramNetworkError, TelegramAPIError) as exc:
+                log.warning("getUpdates failed (%s); again in %.0f s", exc, network_delay)
+                await asyncio.sleep(network_delay)
+                network_delay = min(network_delay * 2, LAST_RETRY)
+                continue
+            network_delay = FIRST_RETRY
+            started = self._start(updates)
+            if not started and busy:
+                await self._progress()
+
+    def _start(self, updates: list[Update]) -> int:
+        """Start a task for each new update, and for each one due again; how many."""
+        loop = asyncio.get_running_loop()
+        retrying = loop.time() >= self.retry_at
+        started = 0
+        for update in updates:
+            uid = update.update_id
+            if uid in self.in_flight:
+                continue
+            if uid in self.again:
+                if not retrying:
+                    continue
+                self.again.discard(uid)
+            elif uid < self.next_new:
+                continue  # handled already; confirmed by the next offset
+            self.next_new = max(self.next_new, uid + 1)
+            task = loop.create_task(self.inbound.handle(update))
+            self.in_flight[uid] = task
+            task.add_done_callback(functools.partial(self._finished, uid))
+            started += 1
+        return started
+
+    def _finished(self, uid: int, task: asyncio.Task[bool]) -> None:
+        self.in_flight.pop(uid, None)
+        ok = False
+        if not task.cancelled():
+            with suppress(Exception):
+                ok = task.result()
+        if ok:
+            self.retry_delay = FIRST_RETRY
+            return
+        self.again.add(uid)
+        loop = asyncio.get_running_loop()
+        if self.retry_at <= loop.time():
+            self.retry_at = loop.time() + self.retry_delay
+            self.retry_delay = min(self.retry_delay * 2, LAST_RETRY)
+
+    async def _progress(self) -> None:
+        """Nothing new: wait for an update in flight to finish, or for the retry time."""
+        loop = asyncio.get_running_loop()
+        wait = PROGRESS_WAIT
+        if not self.in_flight:
+            wait = max(self.retry_at - loop.time(), 0.05)
+        if self.in_flight:
+            await asyncio.wait(
+                set(self.in_flight.values()), timeout=wait, return_when=asyncio.FIRST_COMPLETED
+            )
+        else:
+            await asyncio.sleep(wait)
