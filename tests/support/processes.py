@@ -57,6 +57,13 @@ class Process:
         self._log_file.close()
         Process.running.discard(self)
 
+    def kill(self) -> None:
+        """SIGKILL, as the OOM killer or a pulled plug would."""
+        self.popen.kill()
+        self.popen.wait()
+        self._log_file.close()
+        Process.running.discard(self)
+
     @classmethod
     def stop_all(cls) -> None:
         """Stop every process still running."""

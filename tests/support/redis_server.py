@@ -20,15 +20,16 @@ REDIS_SERVER = Path("/usr/bin/redis-server")
 
 
 @contextmanager
-def debian_redis(tmp: Path, seconds: float = 20.0) -> Iterator[str]:
-    """`redis-server` on a free loopback port with its data (append-only file) in `tmp`;
-    yields its URL and stops it by pid at the end."""
+def debian_redis(tmp: Path, seconds: float = 20.0, port: int | None = None) -> Iterator[str]:
+    """`redis-server` on a free loopback port (or `port`, to start it again where it was)
+    with its data (append-only file) in `tmp`; yields its URL and stops it by pid at the
+    end."""
     if not REDIS_SERVER.exists():
         pytest.fail(
             f"{REDIS_SERVER} is missing: the external-Redis deployment shapes need Debian's "
             "redis-server (apt-get install redis-server; .ci/run installs it), or REDIS_URL"
         )
-    port = free_port()
+    port = port or free_port()
     command = [
         str(REDIS_SERVER),
         "--bind",
