@@ -30,11 +30,21 @@ class RQDispatch:
         """Enqueue the start job, now or, when `at` is still ahead, at that moment."""
         queue = Queue(CONTROL_QUEUE, connection=self._redis)
         job_id = f"kim-bc-start-{announcement_id}"
+        described = f"announcement {announcement_id}: start"
         if at is None or at <= time.time():
-            queue.enqueue(START_JOB, announcement_id, job_id=job_id, result_ttl=3600)
+            queue.enqueue(
+                START_JOB, announcement_id, job_id=job_id, description=described, result_ttl=3600
+            )
         else:
             moment = datetime.fromtimestamp(at, tz=UTC)
-            queue.enqueue_at(moment, START_JOB, announcement_id, job_id=job_id, result_ttl=3600)
+            queue.enqueue_at(
+                moment,
+                START_JOB,
+                announcement_id,
+                job_id=job_id,
+                description=described,
+                result_ttl=3600,
+            )
 
     def notify(self, to: Address, reply: Reply) -> None:
         """Queue one message to another chat on the interactive queue."""

@@ -13,8 +13,10 @@ from typing import Any
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply, reply_from_dict
 from broadcasts.context import JobContext, job_context
+from broadcasts.failures import scrubbed
 
 
+@scrubbed
 def notify_job(to: str, reply: dict[str, Any]) -> str:
     """Send (or, for a staff card that exists, edit) one message."""
     return asyncio.run(_notify(job_context(), Address.parse(to), reply_from_dict(reply)))

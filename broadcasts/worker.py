@@ -25,6 +25,7 @@ from bot.platform.store import connect
 from bot.residents.retention import sweep_expired
 from broadcasts.context import job_context, wired
 from broadcasts.desk_jobs import schedule_reminders
+from broadcasts.failures import scrubbed
 from broadcasts.queues import CONTROL_QUEUE, QUEUES
 
 log = logging.getLogger(__name__)
@@ -39,6 +40,7 @@ SWEEP_JOB_ID = "kim-retention-sweep"
 SWEEP_EVERY = timedelta(hours=24)
 
 
+@scrubbed
 def retention_job() -> int:
     """Erase expired residents, then schedule the next sweep a day later."""
     ctx = job_context()
@@ -51,7 +53,13 @@ def retention_job() -> int:
 def schedule_retention(rq_redis: Redis, delay: timedelta) -> None:
     """(Re)schedule the sweep; one job id, so restarts never pile up copies."""
     queue = Queue(CONTROL_QUEUE, connection=rq_redis)
-    queue.enqueue_in(delay, retention_job, job_id=SWEEP_JOB_ID, result_ttl=86400)
+    queue.enqueue_in(
+        delay,
+        retention_job,
+        job_id=SWEEP_JOB_ID,
+        description="retention sweep",
+        result_ttl=86400,
+    )
 
 
 def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:

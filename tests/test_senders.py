@@ -18,6 +18,7 @@ from bot.platform.store import Redis
 from bot.services import Services
 from broadcasts import jobs
 from broadcasts.context import Wiring, job_context, wire
+from broadcasts.failures import JobFailed
 from broadcasts.notify import notify_job
 from broadcasts.senders import Batch, NoSender
 from handlers.wiring import build_services, wire_broadcasts
@@ -110,7 +111,7 @@ def test_a_platform_without_a_sender_fails_loudly_and_records_nothing(
     subscribe(services, Address("wa", "ID.77"))
     ann = services.announcements.create(None, [BAGENDUNG], 1.0, text="Halo")
     jobs.start_job(ann.id)
-    with pytest.raises(NoSender, match="no sender is registered for 'wa'"):
+    with pytest.raises(JobFailed, match=r"^NoSender at broadcasts/senders\.py"):
         jobs.batch_job(ann.id, 0, 1)
     assert services.announcements.pending(ann.id, ["wa:ID.77"]) == ["wa:ID.77"]
 
