@@ -70,8 +70,9 @@ def compact_if_due(client: Redis, every_seconds: float, now: float) -> bool:
         if not waiting:
             return False
         aof = int(client.info("persistence").get("aof_enabled", 0))
-        rewrite = str(client.bgrewriteaof()) if aof else "AOF off"
-        save = str(client.bgsave(schedule=True))
+        if aof:
+            client.bgrewriteaof()
+        client.bgsave(schedule=True)
     except redis.ResponseError as exc:
         log.warning(
             "Redis refused to rewrite its files after erasures (%s): erased data stays in "
@@ -82,5 +83,9 @@ def compact_if_due(client: Redis, every_seconds: float, now: float) -> bool:
     except redis.RedisError as exc:
         log.warning("compaction after erasures failed: %s; retried later", type(exc).__name__)
         return False
-    log.info("compacting Redis's files after %d erasure(s): %s; %s", waiting, rewrite, save)
+    log.info(
+        "compacting Redis's files after %d erasure(s): %sa new RDB",
+        waiting,
+        "AOF rewrite, then " if aof else "(AOF off) ",
+    )
     return True
