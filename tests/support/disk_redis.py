@@ -8,6 +8,7 @@ Both write RDBs uncompressed here, so a string in them is there to find byte for
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -99,4 +100,25 @@ def disk_redis(kind: str, data_dir: Path) -> Iterator[DiskRedis]:
         client = connect(server.url)
         client.config_set("rdbcompression", "no")
         yield DiskRedis(kind, server.url, client, data_dir)
+        client.close()
+
+
+@contextmanager
+def reloaded(disk: DiskRedis, scratch: Path, source: str) -> Iterator[Redis]:
+    """What a Redis 7 loads from a copy of `disk`'s files: its AOF ("aof") or its RDB ("rdb")
+    alone. Decoded this way, compressed values and integer encodings hide nothing."""
+    shutil.copytree(disk.data_dir, scratch)
+    for stale in ("redis.log", "stdout.log", "kimbot.rdb.settings"):
+        (scratch / stale).unlink(missing_ok=True)
+    (rdb,) = scratch.glob("*.rdb")
+    extra = ["--dbfilename", rdb.name]
+    if source == "rdb":
+        shutil.rmtree(scratch / "appendonlydir", ignore_errors=True)
+        (scratch / "appendonly.aof").unlink(missing_ok=True)
+        extra += ["--appendonly", "no"]
+    else:
+        rdb.unlink()
+    with redis_7(scratch, *extra) as url:
+        client = connect(url)
+        yield client
         client.close()
