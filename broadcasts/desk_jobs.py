@@ -17,12 +17,14 @@ from rq import Queue
 from bot.desk.staff import Desk
 from bot.platform.addresses import Address
 from broadcasts.context import job_context
+from broadcasts.failures import scrubbed
 
 log = logging.getLogger(__name__)
 REMINDER_JOB_ID = "kim-desk-reminder"
 REMIND_EVERY = timedelta(minutes=15)
 
 
+@scrubbed
 def reminder_job() -> int:
     """Post a reminder if tickets wait unclaimed; schedule the next check."""
     ctx = job_context()
@@ -41,5 +43,9 @@ def reminder_job() -> int:
 def schedule_reminders(rq_redis: RawRedis, delay: timedelta) -> None:
     """(Re)schedule the reminder check."""
     Queue("kim-default", connection=rq_redis).enqueue_in(
-        delay, reminder_job, job_id=REMINDER_JOB_ID, result_ttl=3600
+        delay,
+        reminder_job,
+        job_id=REMINDER_JOB_ID,
+        description="desk reminder",
+        result_ttl=3600,
     )

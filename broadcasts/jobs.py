@@ -28,6 +28,7 @@ from bot.announcements.report import progress_text
 from bot.announcements.store import Announcement
 from bot.platform.addresses import Address, Platform
 from broadcasts.context import JobContext, job_context
+from broadcasts.failures import scrubbed
 from broadcasts.queues import BULK_QUEUE, CONTROL_QUEUE
 from broadcasts.senders import Batch
 
@@ -62,6 +63,7 @@ def enqueue_batch(ctx: JobContext, announcement_id: str, start: int, stop: int) 
         announcement_id,
         start,
         stop,
+        description=f"announcement {announcement_id}: batch {start}-{stop}",
         job_timeout=JOB_TIMEOUT,
         retry=Retry(max=3, interval=[5, 30, 120]),
         result_ttl=3600,
@@ -69,6 +71,7 @@ def enqueue_batch(ctx: JobContext, announcement_id: str, start: int, stop: int) 
     )
 
 
+@scrubbed
 def start_job(announcement_id: str) -> int:
     """Plan the recipients and enqueue every batch; returns how many batches."""
     ctx = job_context()
@@ -86,11 +89,12 @@ def start_job(announcement_id: str) -> int:
     batches = _batches(ctx, total)
     for start, stop in batches:
         enqueue_batch(ctx, announcement_id, start, stop)
-    _queue(ctx, CONTROL_QUEUE).enqueue_in(WATCH_EVERY, watch_job, announcement_id, result_ttl=60)
+    _schedule_watch(ctx, announcement_id)
     log.info("announcement %s: %d recipients in %d batches", announcement_id, total, len(batches))
     return len(batches)
 
 
+@scrubbed
 def batch_job(announcement_id: str, start: int, stop: int) -> dict[str, Any]:
     """Deliver one batch; safe to run again (the ledger skips recipients with an outcome),
     and never twice at the same time: the heartbeat key doubles as the batch's lock."""
@@ -149,6 +153,7 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
     return result
 
 
+@scrubbed
 def watch_job(announcement_id: str) -> str:
     """Report progress, revive lost batches, and write the final report; reschedules itself."""
     ctx = job_context()
@@ -161,12 +166,20 @@ def watch_job(announcement_id: str) -> str:
         if _finish_if_complete(ctx, announcement_id):
             return "done"
         asyncio.run(_edit_progress(ctx, announcement_id))
-        _queue(ctx, CONTROL_QUEUE).enqueue_in(
-            WATCH_EVERY, watch_job, announcement_id, result_ttl=60
-        )
+        _schedule_watch(ctx, announcement_id)
         return "sending"
     asyncio.run(_edit_progress(ctx, announcement_id))
     return ann.state
+
+
+def _schedule_watch(ctx: JobContext, announcement_id: str) -> None:
+    _queue(ctx, CONTROL_QUEUE).enqueue_in(
+        WATCH_EVERY,
+        watch_job,
+        announcement_id,
+        description=f"announcement {announcement_id}: watch",
+        result_ttl=60,
+    )
 
 
 def _revive_lost_batches(ctx: JobContext, ann: Announcement) -> None:

@@ -1,7 +1,9 @@
-"""RQ workers and the daily maintenance they schedule.
+"""RQ workers, the daily maintenance they schedule, and their own periodic maintenance.
 
 `kimbot worker` runs one worker with RQ's scheduler on every KIM queue; `kimbot run`
-starts one as a child process in the embedded default. Any number may run on any
+starts one as a child process in the embedded default. Besides RQ's own upkeep, each
+worker's maintenance (every `MAINTENANCE_SECONDS`) rewrites Redis's files after
+erasures when due (bot/residents/compaction.py). Any number may run on any
 machine that reaches the same Redis. Jobs find Redis through the worker's `REDIS_URL`
 environment variable, never through their arguments (RQ logs arguments, and a URL can
 hold a password). The composition root wires the channels (`broadcasts.context.wire`)
@@ -22,9 +24,11 @@ from rq import Queue, Worker
 import broadcasts.jobs
 import broadcasts.notify  # noqa: F401
 from bot.platform.store import connect
+from bot.residents.compaction import compact_if_due
 from bot.residents.retention import sweep_expired
 from broadcasts.context import job_context, wired
 from broadcasts.desk_jobs import schedule_reminders
+from broadcasts.failures import scrubbed
 from broadcasts.queues import CONTROL_QUEUE, QUEUES
 
 log = logging.getLogger(__name__)
@@ -39,6 +43,7 @@ SWEEP_JOB_ID = "kim-retention-sweep"
 SWEEP_EVERY = timedelta(hours=24)
 
 
+@scrubbed
 def retention_job() -> int:
     """Erase expired residents, then schedule the next sweep a day later."""
     ctx = job_context()
@@ -51,7 +56,13 @@ def retention_job() -> int:
 def schedule_retention(rq_redis: Redis, delay: timedelta) -> None:
     """(Re)schedule the sweep; one job id, so restarts never pile up copies."""
     queue = Queue(CONTROL_QUEUE, connection=rq_redis)
-    queue.enqueue_in(delay, retention_job, job_id=SWEEP_JOB_ID, result_ttl=86400)
+    queue.enqueue_in(
+        delay,
+        retention_job,
+        job_id=SWEEP_JOB_ID,
+        description="retention sweep",
+        result_ttl=86400,
+    )
 
 
 def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
@@ -73,9 +84,20 @@ def build_worker(rq_redis: Redis) -> Worker:
     dequeue at least that often (`WORKER_TTL`).
     """
     queues = [Queue(name, connection=rq_redis) for name in QUEUES]
-    return Worker(
+    return MaintainingWorker(
         queues,
         connection=rq_redis,
         maintenance_interval=MAINTENANCE_SECONDS,
         worker_ttl=WORKER_TTL,
     )
+
+
+class MaintainingWorker(Worker):
+    """RQ's worker whose maintenance also compacts Redis's files after erasures."""
+
+    def run_maintenance_tasks(self) -> None:
+        """RQ's maintenance, then the compaction when due."""
+        super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
+        services = job_context().services
+        every = services.config.privacy.compaction_minutes * 60
+        compact_if_due(services.redis, every, services.clock.now())

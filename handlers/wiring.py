@@ -1,8 +1,8 @@
 """How the composition roots plug the channels into the core and into `broadcasts`.
 
-- `build_services`: the core's `Services`, with every channel's personal-data owners
-  registered (WhatsApp's delivery statuses), so that /dataku, /hapusdata, retention and
-  identity moves reach what the channels store too.
+- `build_services`: the core's `Services`, with every personal-data owner kept outside
+  the core registered (WhatsApp's delivery statuses, notices waiting for their job), so
+  that /dataku, /hapusdata, retention and identity moves reach them too.
 - `wire_broadcasts`: tells `broadcasts` how its jobs build services and which sender
   serves which platform. Adding a channel is one line in `SENDERS`.
 """
@@ -17,6 +17,7 @@ from bot.platform.store import Redis
 from bot.services import Services
 from bot.services import build_services as build_core
 from broadcasts.context import Wiring, wire
+from broadcasts.notices import Notices
 from broadcasts.senders import SenderFactory
 from handlers.telegram.outbound import TelegramSender
 from handlers.whatsapp.outbound import WhatsAppSender
@@ -31,9 +32,10 @@ SENDERS: dict[Platform, SenderFactory] = {
 def build_services(
     config: Config, redis: Redis, clock: Clock | None = None, dispatch: Dispatch | None = None
 ) -> Services:
-    """The core's services plus the channels' personal-data owners."""
+    """The core's services plus the personal-data owners of the channels and broadcasts."""
     services = build_core(config, redis, clock=clock, dispatch=dispatch)
     services.privacy.register(StatusOwner(redis, services.announcements))
+    services.privacy.register(Notices(redis))
     return services
 
 

@@ -18,6 +18,8 @@ from bot.platform.store import Redis
 from bot.services import Services
 from broadcasts import jobs
 from broadcasts.context import Wiring, job_context, wire
+from broadcasts.failures import JobFailed
+from broadcasts.notices import Notices
 from broadcasts.notify import notify_job
 from broadcasts.senders import Batch, NoSender
 from handlers.wiring import build_services, wire_broadcasts
@@ -110,17 +112,20 @@ def test_a_platform_without_a_sender_fails_loudly_and_records_nothing(
     subscribe(services, Address("wa", "ID.77"))
     ann = services.announcements.create(None, [BAGENDUNG], 1.0, text="Halo")
     jobs.start_job(ann.id)
-    with pytest.raises(NoSender, match="no sender is registered for 'wa'"):
+    with pytest.raises(JobFailed, match=r"^NoSender at broadcasts/senders\.py"):
         jobs.batch_job(ann.id, 0, 1)
     assert services.announcements.pending(ann.id, ["wa:ID.77"]) == ["wa:ID.77"]
 
 
 def test_a_notice_goes_to_the_sender_of_its_address(senders: dict[str, RecordingSender]) -> None:
-    """notify_job hands one message to the channel of the address."""
-    from bot.platform.messages import reply_to_dict
-
-    assert notify_job("tg:42", reply_to_dict(Reply(text="Tiket Anda dijawab"))) == "sent"
+    """notify_job hands the notice it is given the id of to the channel of its address,
+    once: the notice is gone after it was sent."""
+    notices = Notices(job_context().services.redis)
+    notice_id = notices.put(Address.telegram(42), Reply(text="Tiket Anda dijawab"), None)
+    assert notify_job(notice_id) == "sent"
     assert senders["tg"].log == [("notify", ("tg:42", "Tiket Anda dijawab")), ("close", None)]
+    assert notices.get(notice_id) is None
+    assert notify_job(notice_id) == "gone"
 
 
 def test_broadcasts_source_names_no_platform() -> None:

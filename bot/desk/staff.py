@@ -127,12 +127,14 @@ class Desk:
         if staff_group:
             first = self.tickets.get(group) if group and group != ticket.id else None
             card_ticket = first or ticket
-            self.svc.dispatch.notify(Address.parse(staff_group), self.card(card_ticket, now))
+            self.svc.dispatch.notify(
+                Address.parse(staff_group), self.card(card_ticket, now), about=card_ticket.requester
+            )
             if card_ticket is ticket:
                 for item in ticket.media:
                     caption = self.staff_tr._("📎 Attachment of {id}", id=ticket.id)
                     self.svc.dispatch.notify(
-                        Address.parse(staff_group), Reply(text=caption, media=item)
+                        Address.parse(staff_group), Reply(text=caption, media=item), about=requester
                     )
         return ticket
 

@@ -66,6 +66,9 @@ class Privacy(_Model):
 
     notice_version: str = Field(min_length=1, max_length=40)
     retention_days: int = Field(default=730, ge=1, le=3650)
+    # After an erasure, Redis's files on disk are rewritten within this interval (plus
+    # the worker's ~30 s maintenance tick); UU PDP allows 72 h.
+    compaction_minutes: int = Field(default=60, ge=1, le=1440)
 
 
 class Village(_Model):

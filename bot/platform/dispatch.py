@@ -24,8 +24,12 @@ class Dispatch(Protocol):
         """
         ...
 
-    def notify(self, to: Address, reply: Reply) -> None:
-        """Send a message to someone other than the sender, through the paced queue."""
+    def notify(self, to: Address, reply: Reply, about: Address | None = None) -> None:
+        """Send a message to someone other than the sender, through the paced queue.
+
+        `about` is the resident the message concerns (default: `to`, when a person's
+        chat): erasing that resident drops the message if it still waits.
+        """
         ...
 
 
@@ -36,6 +40,6 @@ class NoDispatch:
         """Refuse."""
         raise RuntimeError("this process cannot deliver announcements")
 
-    def notify(self, to: Address, reply: Reply) -> None:
+    def notify(self, to: Address, reply: Reply, about: Address | None = None) -> None:
         """Refuse."""
         raise RuntimeError("this process cannot send messages")

@@ -4,7 +4,8 @@ Every module that stores something about a resident registers a `PersonalData` o
 `Privacy.export` asks each for its part, `Privacy.erase` has each delete its part inside
 one Redis transaction, so a deletion is complete or does not happen. `Privacy.readdress` does
 the same for a resident whose address changes (bot/residents/identity.py): each owner
-renames its own keys, nobody else composes them.
+renames its own keys, nobody else composes them. Every erasure also marks Redis's files
+on disk for rewriting (bot/residents/compaction.py).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from redis.client import Pipeline
 
 from bot.platform.addresses import Address
 from bot.platform.store import Redis
+from bot.residents.compaction import mark_due
 
 
 class PersonalData(Protocol):
@@ -52,10 +54,11 @@ class Privacy:
         return {section: data for section, data in found.items() if data}
 
     def erase(self, address: Address) -> None:
-        """Delete every trace of `address`, atomically."""
+        """Delete every trace of `address`, atomically; its copies on disk follow."""
         pipe = self.redis.pipeline(transaction=True)
         for owner in self.owners:
             owner.erase(address, pipe)
+        mark_due(pipe)
         pipe.execute()
 
     def readdress(self, old: Address, new: Address) -> None:

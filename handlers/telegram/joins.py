@@ -37,6 +37,6 @@ def join_router(services: Services) -> Router:
         try:
             await send_reply(bot, request.user_chat_id, decision.message)
         except TelegramAPIError as exc:  # the user may have blocked the bot meanwhile
-            log.info("could not tell %s about their join request: %s", user, exc.message)
+            log.info("could not tell a requester about their join request: %s", exc.message)
 
     return router

@@ -93,7 +93,7 @@ def error_handler(timezone: str) -> Callable[[ErrorEvent, Bot], Awaitable[bool]]
                 tr._("Sorry, something went wrong on our side. Please try again in a moment."),
             )
         except TelegramAPIError:
-            log.info("could not apologise to chat %s", message.chat.id)
+            log.info("could not apologise for a failed update")  # the chat id names a person
         return True
 
     return on_error

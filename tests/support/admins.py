@@ -37,11 +37,13 @@ class RecordingDispatch:
 
     submitted: list[str] = field(default_factory=list)
     notified: list[tuple[Address, Reply]] = field(default_factory=list)
+    about: list[Address | None] = field(default_factory=list)
 
     def submit(self, announcement_id: str, at: float | None = None) -> None:
         """Record a submission."""
         self.submitted.append(announcement_id)
 
-    def notify(self, to: Address, reply: Reply) -> None:
-        """Record a notification."""
+    def notify(self, to: Address, reply: Reply, about: Address | None = None) -> None:
+        """Record a notification (and whom it is about, in `about`)."""
         self.notified.append((to, reply))
+        self.about.append(about or (to if to.is_private else None))

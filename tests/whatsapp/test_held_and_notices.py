@@ -17,6 +17,7 @@ from bot.platform.messages import Incoming, Reply
 from bot.platform.store import Redis
 from broadcasts import notify
 from broadcasts.context import JobContext, job_context
+from broadcasts.notices import Notices
 from handlers.whatsapp.send import CloudAPI
 from tests.support.constants import BAGENDUNG, BOT_TOKEN, WA_PHONE_NUMBER_ID
 from tests.support.graph import GraphAPI
@@ -71,22 +72,19 @@ def consented(ctx: JobContext, wrote_at: float | None) -> None:
         ctx.services.residents.touch_inbound(ME, wrote_at)
 
 
-def notice() -> dict[str, object]:
-    """A desk notice as the queue carries it."""
-    from bot.platform.messages import reply_to_dict
-
-    return reply_to_dict(
-        Reply(
-            text="Jawaban atas laporan Anda ASP-2611-0001: sudah diperbaiki.",
-            ticket="ASP-2611-0001",
-        )
+def notice(ctx: JobContext) -> str:
+    """A desk notice for the resident, waiting for its job; returns its id."""
+    reply = Reply(
+        text="Jawaban atas laporan Anda ASP-2611-0001: sudah diperbaiki.",
+        ticket="ASP-2611-0001",
     )
+    return Notices(ctx.services.redis).put(ME, reply, about=ME)
 
 
 def test_inside_the_window_the_notice_goes_at_once(ctx: JobContext, graph: GraphAPI) -> None:
     """A resident who wrote an hour ago gets the notice itself."""
     consented(ctx, time.time() - 3600)
-    assert notify.notify_job(str(ME), notice()) == "sent"
+    assert notify.notify_job(notice(ctx)) == "sent"
     (sent,) = graph.to(ME.chat_id)
     assert "sudah diperbaiki" in sent.text
 
@@ -96,7 +94,7 @@ def test_outside_the_window_it_is_held_behind_a_template(
 ) -> None:
     """Outside the window: the template names the ticket; the notice comes with the next reply."""
     consented(ctx, None)
-    assert notify.notify_job(str(ME), notice()) == "held; sent"
+    assert notify.notify_job(notice(ctx)) == "held; sent"
     (template,) = graph.to(ME.chat_id)
     assert template.kind == "template"
     assert template.body["template"]["components"][0]["parameters"][0]["text"] == "ASP-2611-0001"
@@ -116,7 +114,7 @@ def test_held_messages_are_erased_with_the_resident(ctx: JobContext, redis: Redi
 
 def test_unknown_resident_gets_nothing(ctx: JobContext, graph: GraphAPI) -> None:
     """A notice for someone who erased their data is dropped."""
-    assert notify.notify_job(str(ME), notice()) == "gone"
+    assert notify.notify_job(notice(ctx)) == "gone"
     assert graph.sent == []
 
 
@@ -132,7 +130,7 @@ def test_a_whatsapp_only_worker_delivers_broadcasts_and_notices(
     ann = ctx.services.announcements.create(None, [BAGENDUNG], 1.0, text="Kerja bakti Minggu.")
     assert jobs.start_job(ann.id) == 1
     jobs.batch_job(ann.id, 0, 1)
-    assert notify.notify_job(str(ME), notice()) == "sent"
+    assert notify.notify_job(notice(ctx)) == "sent"
     assert [m.text for m in graph.to(ME.chat_id)] == [
         "Kerja bakti Minggu.",
         "Jawaban atas laporan Anda ASP-2611-0001: sudah diperbaiki.",
