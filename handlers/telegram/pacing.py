@@ -4,7 +4,8 @@ An aiogram request middleware: before every message-sending call it takes a toke
 (priority: bulk leaves room for these) for the bot and the chat. Edits, callback answers
 and join-request decisions are not paced: Telegram does not count them as messages.
 A 429 on a reply is waited out exactly (`retry_after`) and the reply sent again, up to
-`ATTEMPTS` times; it is never dropped for being early.
+`ATTEMPTS` times; it is never dropped for being early. Each 429 is counted for the
+metrics (broadcasts/tally.py).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from aiogram.methods import (
 )
 
 from broadcasts.limiter import RateLimiter
+from broadcasts.tally import TALLY
 
 PACED = (SendMessage, SendPhoto, SendDocument, SendVideo, CopyMessage, ForwardMessage)
 ATTEMPTS = 4
@@ -56,6 +58,7 @@ class PacedReplies(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                TALLY.add("rate_limited:tg")
                 if attempt == ATTEMPTS:
                     raise
                 await asyncio.sleep(exc.retry_after)
