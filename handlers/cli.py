@@ -2,6 +2,7 @@
 
     kimbot demo [--port 8081] [--reset]            try it locally: emulator, web page, bot
     kimbot run [--webhook] [--host H] [--port P]   the bot (+ an RQ worker in the embedded default)
+               [--metrics-port P]              /metrics and /healthz on a port of their own
     kimbot worker [--burst]                        one more RQ worker
     kimbot config check [PATH]                     validate config.yaml and summarise it
     kimbot regions import KODE [--csv F] [--out F] write a kabupaten/kota's region tree
@@ -50,6 +51,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--port", type=int, default=8080, help="webhook listen port (default 8080)")
     run.add_argument("--no-worker", action="store_true", help="do not start an RQ worker child")
+    run.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve /metrics and /healthz on this port too (polling mode has no other)",
+    )
 
     demo = sub.add_parser("demo", help="try the bot locally: emulator, web page and bot")
     demo.add_argument(
@@ -164,7 +170,15 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_CONFIG
         from handlers.runner import run  # imported late: aiogram is only needed to run
 
-        run(config, settings, args.webhook, args.host, args.port, with_worker=not args.no_worker)
+        run(
+            config,
+            settings,
+            args.webhook,
+            args.host,
+            args.port,
+            with_worker=not args.no_worker,
+            metrics_port=args.metrics_port,
+        )
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
