@@ -31,11 +31,13 @@ from broadcasts.context import JobContext, job_context
 from broadcasts.failures import scrubbed
 from broadcasts.queues import BULK_QUEUE, CONTROL_QUEUE
 from broadcasts.senders import Batch
+from broadcasts.tally import TALLY
 
 log = logging.getLogger(__name__)
 WATCH_EVERY = timedelta(seconds=3)
 HEARTBEAT_TTL = 15
 JOB_TIMEOUT = 3600
+OUTCOMES = ("sent", "blocked", "failed", "deferred")  # a sender's figures the metrics count
 
 
 def _queued_key(announcement_id: str) -> str:
@@ -147,7 +149,10 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
         for platform, recipients in by_platform.items():  # channels first: the plan's order
             sender = senders.get(platform)
             batch = Batch(ann, recipients, cancelled, senders.fetch_media)
-            result[platform] = await sender.deliver(batch)
+            result[platform] = figures = await sender.deliver(batch)
+            for outcome in OUTCOMES:
+                if figures.get(outcome):
+                    TALLY.add(f"sends:broadcast:{platform}:{outcome}", figures[outcome])
     finally:
         await senders.aclose()
     return result

@@ -13,6 +13,8 @@ Redis keys (`{bot}` is the bot's numeric id, never its token):
 - `kim:rl:{bot}:chat:{hash}` — a chat's TAT (expires when idle); keyed by a hash of the
   chat id, so no key names a resident (UU PDP erasure covers these without a lookup).
 - `kim:rl:{bot}:pause` — until when every send waits (ms), after a 429.
+An `acquire` that had to wait is counted, with how long it waited, in the process's tally
+(broadcasts/tally.py: `limiter_waits:bulk|reply`), for `/metrics`.
 Times come from the caller's clock (NTP-synchronised machines), so tests can inject time.
 """
 
@@ -25,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.platform.store import Redis
+from broadcasts.tally import TALLY
 
 # KEYS: [1] overall TAT, [2] pause-until, [3] chat TAT (may be "" for none)
 # ARGV: [1] now (ms), [2] overall interval (ms), [3] overall tolerance (ms),
@@ -160,12 +163,18 @@ class RateLimiter:
         self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
     ) -> int:
         """Wait until at least one token is granted; return how many were."""
+        refused_at = 0.0
         while True:
             granted, wait = await asyncio.to_thread(
                 self.try_acquire, chat_id, priority=priority, tokens=tokens
             )
             if granted:
+                if refused_at:
+                    kind = "reply" if priority else "bulk"
+                    TALLY.add(f"limiter_waits:{kind}")
+                    TALLY.add(f"limiter_wait_seconds:{kind}", time.monotonic() - refused_at)
                 return granted
+            refused_at = refused_at or time.monotonic()
             await asyncio.sleep(wait)
 
     def pause(self, seconds: float) -> None:

@@ -4,7 +4,9 @@ Used for staff cards (sent once, then edited in place), their attachments, appro
 for superadmins, and every ticket update a resident is told about. The job gets only the
 notice's id (broadcasts/notices.py holds the notice): a notice erased with its resident,
 or expired, is not sent. The channel of the address sends it (broadcasts/senders.py),
-with a priority token from the shared limiter.
+with a priority token from the shared limiter. Each is counted for the metrics by the
+first word of its outcome (`sent`, `edited`, `held`, …), or as `error` when the send
+raised (RQ retries the job).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rq import get_current_job
 from broadcasts.context import JobContext, job_context
 from broadcasts.failures import scrubbed
 from broadcasts.notices import Notice, Notices
+from broadcasts.tally import TALLY
 
 
 @scrubbed
@@ -39,7 +42,11 @@ def notify_job(notice_id: str) -> str:
 
 async def _notify(ctx: JobContext, notice: Notice) -> str:
     senders = ctx.senders()
+    outcome = "error"
     try:
-        return await senders.get(notice.to.platform).notify(notice.to, notice.reply)
+        result = await senders.get(notice.to.platform).notify(notice.to, notice.reply)
+        outcome = result.split(";")[0]
+        return result
     finally:
+        TALLY.add(f"sends:notice:{notice.to.platform}:{outcome}")
         await senders.aclose()

@@ -3,11 +3,41 @@
 - `kim-interactive`: single messages someone is waiting for (staff cards, ticket notices).
 - `kim-default`: control work: starting announcements, watch jobs, scheduled sweeps.
 - `kim-bulk`: announcement batches.
+
+`depths` and `live_workers` read them for `/metrics`, changing nothing (RQ's own counts
+clean registries up first; workers do that anyway).
 """
 
 from __future__ import annotations
+
+from rq import Queue, Worker
+
+from bot.platform.store import Redis
 
 INTERACTIVE_QUEUE = "kim-interactive"
 CONTROL_QUEUE = "kim-default"
 BULK_QUEUE = "kim-bulk"
 QUEUES = (INTERACTIVE_QUEUE, CONTROL_QUEUE, BULK_QUEUE)
+STATES = ("queued", "started", "scheduled", "failed")
+
+
+def depths(redis: Redis) -> dict[tuple[str, str], int]:
+    """(queue, state) → jobs, for every KIM queue, in one round trip."""
+    pipe = redis.pipeline(transaction=False)
+    for name in QUEUES:
+        queue = Queue(name, connection=redis)
+        pipe.llen(queue.key)
+        pipe.zcard(queue.started_job_registry.key)
+        pipe.zcard(queue.scheduled_job_registry.key)
+        pipe.zcard(queue.failed_job_registry.key)
+    counts = iter(pipe.execute())
+    return {(name, state): int(next(counts)) for name in QUEUES for state in STATES}
+
+
+def live_workers(redis: Redis) -> int:
+    """RQ workers alive now: registered, and their key not yet expired (`worker_ttl`)."""
+    keys = Worker.all_keys(connection=redis)
+    pipe = redis.pipeline(transaction=False)
+    for key in keys:
+        pipe.exists(key)
+    return sum(int(n) for n in pipe.execute()) if keys else 0

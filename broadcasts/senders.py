@@ -20,6 +20,7 @@ from bot.announcements.store import Announcement
 from bot.platform.addresses import Address, Platform
 from bot.platform.messages import Reply
 from bot.services import Services
+from broadcasts.tally import TALLY
 
 MediaFetch = Callable[[str], Awaitable[bytes]]
 """The bytes of a media reference `<platform>:<kind>:<id>`, from the channel holding it."""
@@ -43,7 +44,8 @@ class Sender(Protocol):
 
         Outcomes go to the announcement's ledger as they come; a recipient the channel
         cannot reach now (a budget, a rate limit) stays pending, and the sender records
-        when to try again with `Announcements.defer`. Returns figures for logs.
+        when to try again with `Announcements.defer`. Returns figures for logs; their
+        `sent`, `blocked`, `failed` and `deferred` counts are added to the metrics.
         """
         ...
 
@@ -98,7 +100,10 @@ class Senders:
         return await self.get(platform).fetch_media(ref)
 
     async def aclose(self) -> None:
-        """Close every opened sender."""
+        """Close every opened sender, and write the job's counts (broadcasts/tally.py)."""
         opened, self.opened = list(self.opened.values()), {}
-        for sender in opened:
-            await sender.aclose()
+        try:
+            for sender in opened:
+                await sender.aclose()
+        finally:
+            TALLY.flush(self.services.redis)

@@ -2,12 +2,14 @@
 
     kimbot demo [--port 8081] [--reset]            try it locally: emulator, web page, bot
     kimbot run [--webhook] [--host H] [--port P]   the bot (+ an RQ worker in the embedded default)
+               [--metrics-port P]              /metrics and /healthz on a port of their own
     kimbot worker [--burst]                        one more RQ worker
     kimbot config check [PATH]                     validate config.yaml and summarise it
     kimbot regions import KODE [--csv F] [--out F] write a kabupaten/kota's region tree
     kimbot regions links [--bot NAME] [--out F]    poster links of every kelurahan/desa
     kimbot broadcast … | kimbot broadcast status ID announcements from the terminal
     kimbot tickets export --from D --to D          the desk's report (CSV or XLSX)
+    kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
 Configuration errors print one line per problem and exit with status 2, never a traceback.
 """
@@ -50,6 +52,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--port", type=int, default=8080, help="webhook listen port (default 8080)")
     run.add_argument("--no-worker", action="store_true", help="do not start an RQ worker child")
+    run.add_argument(
+        "--metrics-port",
+        type=int,
+        help="serve /metrics and /healthz on this port too (polling mode has no other)",
+    )
 
     demo = sub.add_parser("demo", help="try the bot locally: emulator, web page and bot")
     demo.add_argument(
@@ -63,6 +70,16 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--config", help="config file")
     worker.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
     worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
+
+    for name, what in (
+        ("backup", "write a consistent snapshot of the embedded Redis to FILE"),
+        ("restore", "replace the embedded Redis's data with FILE (kimbot run stopped)"),
+    ):
+        tool = sub.add_parser(name, help=what, description=what + ".")
+        tool.add_argument("file", help="the backup file (an RDB)")
+        tool.add_argument(
+            "--data-dir", help="embedded Redis data (default: $KIMBOT_DATA_DIR or ./data)"
+        )
 
     config = sub.add_parser("config", help="configuration tools")
     config_sub = config.add_subparsers(dest="config_command", required=True)
@@ -145,6 +162,8 @@ def main(argv: list[str] | None = None) -> int:
             settings = _replace(settings, config_path=args.config)
         if getattr(args, "data_dir", None):
             settings = _replace(settings, data_dir=args.data_dir)
+        if args.command in ("backup", "restore"):
+            return backup_or_restore(settings, args.command, Path(args.file))
         config = load_config(settings.config_path)
         if args.command == "worker":
             return worker(settings, args.burst)
@@ -164,7 +183,15 @@ def main(argv: list[str] | None = None) -> int:
                 return EXIT_CONFIG
         from handlers.runner import run  # imported late: aiogram is only needed to run
 
-        run(config, settings, args.webhook, args.host, args.port, with_worker=not args.no_worker)
+        run(
+            config,
+            settings,
+            args.webhook,
+            args.host,
+            args.port,
+            with_worker=not args.no_worker,
+            metrics_port=args.metrics_port,
+        )
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
@@ -203,6 +230,35 @@ def worker(settings: Settings, burst: bool) -> int:
     die_with_parent_from_env()  # a worker started by `kimbot run` stops when it does
     wire_broadcasts()
     run_worker(shared_redis_url(settings), settings.config_path, burst=burst)
+    return 0
+
+
+def backup_or_restore(settings: Settings, command: str, file: Path) -> int:
+    """`kimbot backup FILE`, `kimbot restore FILE`: the embedded Redis only."""
+    from handlers import backup_cli
+
+    if settings.redis_url:
+        print(
+            f"kimbot {command}: REDIS_URL is set, so the data lives in that Redis server, not "
+            "in the embedded one: back it up and restore it with that server's own means "
+            "(its RDB and AOF files after BGSAVE, or your provider's snapshots); "
+            "see docs/operations.md",
+            file=sys.stderr,
+        )
+        return EXIT_CONFIG
+    data_dir = Path(settings.data_dir).resolve()
+    try:
+        if command == "backup":
+            size = backup_cli.backup(data_dir, file)
+            print(f"written {file}: {size} bytes, a snapshot of {data_dir}")
+            return 0
+        keys, previous = backup_cli.restore(data_dir, file)
+    except backup_cli.BackupError as exc:
+        print(f"kimbot {command}: {exc}", file=sys.stderr)
+        return 1
+    print(f"restored {file} into {data_dir}: {keys} keys")
+    if previous is not None:
+        print(f"the previous data is in {previous}; delete it once you have checked the bot")
     return 0
 
 

@@ -4,6 +4,8 @@
   its webhook at `/telegram/webhook`.
 - WhatsApp runs when `whatsapp.enabled` is true in config.yaml: its webhook at
   `/whatsapp/webhook`, on the same host and port (served in polling mode too).
+- `/metrics` (handlers/metrics.py) is served on that port whenever it serves, and with
+  `--metrics-port` on a port of its own with `/healthz` (polling-only deployments).
 - With no `REDIS_URL`, the embedded Redis is started and owned here, and an RQ worker
   child gets its socket; Ctrl-C (or SIGTERM) stops the web server, the bot, the worker
   and then Redis.
@@ -31,6 +33,7 @@ from bot.platform.store import EmbeddedRedis, connect
 from bot.services import Services
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
+from handlers.metrics import add_metrics_route, serving_metrics
 from handlers.processes import PARENT_ENV, stop_process
 from handlers.settings import Settings, SettingsError
 from handlers.telegram.app import (
@@ -94,6 +97,7 @@ def run(
     host: str,
     port: int,
     with_worker: bool,
+    metrics_port: int | None = None,
 ) -> None:
     """Run until interrupted. Settings are checked before anything starts."""
     token = (
@@ -114,7 +118,12 @@ def run(
         conversations = build_conversations(services)
         with suppress(KeyboardInterrupt):
             asyncio.run(
-                _serve(services, conversations, settings, token, hook, wa_settings, host, port)
+                serving_metrics(
+                    services,
+                    host,
+                    metrics_port,
+                    _serve(services, conversations, settings, token, hook, wa_settings, host, port),
+                )
             )
 
 
@@ -160,6 +169,7 @@ async def _serve(
         add_whatsapp_routes(app, channel)
     runner = None
     if app is not None:
+        add_metrics_route(app, services)
         runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
         await runner.setup()
         await web.TCPSite(runner, host, port).start()

@@ -15,6 +15,7 @@ Redis keys (all owned here):
   awaiting (`<verb>:<staff>[:<arg>]`: what a staff member's next reply to the card is).
 - `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
 - `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
+- `kim:tk:due` — sorted set: open ticket → due_at (overdue counts without reading tickets).
 - `kim:tk:all` — sorted set: every ticket → created_at (exports by date).
 - `kim:tk:res:{addr}` — sorted set: a resident's tickets → created_at.
 - `kim:tk:day:{hash}:{yyyymmdd}` — tickets a resident opened that day (abuse limit;
@@ -44,7 +45,7 @@ State = Literal["diterima", "diverifikasi", "diteruskan", "dijawab", "selesai", 
 KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi", "hoaks")
 OPEN: tuple[State, ...] = ("diterima", "diverifikasi", "diteruskan")
 PREFIX = {"aspirasi": "ASP", "pengaduan": "ASP", "informasi": "ASP", "hoaks": "HKS"}
-OPEN_INDEX, ALL_INDEX = "kim:tk:open", "kim:tk:all"
+OPEN_INDEX, ALL_INDEX, DUE_INDEX = "kim:tk:open", "kim:tk:all", "kim:tk:due"
 
 
 def _ticket_key(ticket_id: str) -> str:
@@ -161,6 +162,7 @@ class Tickets:
             f"kim:tk:{ticket_id}:history", json.dumps({"at": now, "state": "diterima", "by": ""})
         )
         pipe.zadd(OPEN_INDEX, {ticket_id: now})
+        pipe.zadd(DUE_INDEX, {ticket_id: due_at})
         pipe.zadd(ALL_INDEX, {ticket_id: now})
         pipe.zadd(_resident_index(requester), {ticket_id: now})
         pipe.incr(day)
@@ -219,6 +221,40 @@ class Tickets:
         ids = self.redis.zrange(OPEN_INDEX, 0, limit - 1)
         return [t for t in (self.get(str(i)) for i in ids) if t is not None]
 
+    def open_counts(self, now: float) -> tuple[int, int]:
+        """(open, overdue) tickets, from the indexes alone: one round trip, no ticket read.
+
+        Data from before the due index existed gets it built here, once.
+        """
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zcard(OPEN_INDEX)
+        pipe.zcard(DUE_INDEX)
+        pipe.zcount(DUE_INDEX, "-inf", f"({now!r}")
+        open_count, due_count, overdue = pipe.execute()
+        if open_count != due_count and self._index_due():
+            return self.open_counts(now)
+        return int(open_count), int(overdue)
+
+    def _index_due(self) -> bool:
+        """Rebuild the due index from the open queue; False if the queue changed meanwhile
+        or some open ticket has no due date (nothing to gain from trying again)."""
+        with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(OPEN_INDEX)  # type: ignore[no-untyped-call]  # a ticket opening or closing meanwhile aborts EXEC
+                ids = [str(i) for i in pipe.zrange(OPEN_INDEX, 0, -1)]
+                reads = self.redis.pipeline(transaction=False)
+                for ticket_id in ids:
+                    reads.hget(_ticket_key(ticket_id), "due_at")
+                due = {i: float(d) for i, d in zip(ids, reads.execute(), strict=True) if d}
+                pipe.multi()
+                pipe.delete(DUE_INDEX)
+                if due:
+                    pipe.zadd(DUE_INDEX, due)
+                pipe.execute()
+            except WatchError:
+                return False
+        return len(due) == len(ids)
+
     def of_resident(self, address: Address, limit: int = 10) -> list[Ticket]:
         """A resident's newest tickets."""
         ids = self.redis.zrevrange(_resident_index(address), 0, limit - 1)
@@ -260,7 +296,7 @@ class Tickets:
         with self.redis.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(key)  # type: ignore[no-untyped-call]  # reads below run at once; a concurrent change aborts EXEC
-                state, created = pipe.hmget(key, ["state", "created_at"])
+                state, created, due = pipe.hmget(key, ["state", "created_at", "due_at"])
                 if state not in allowed:
                     pipe.unwatch()
                     return False
@@ -271,8 +307,10 @@ class Tickets:
                 pipe.rpush(key + ":history", json.dumps(entry))
                 if to in OPEN:
                     pipe.zadd(OPEN_INDEX, {ticket_id: float(created or now)})
+                    pipe.zadd(DUE_INDEX, {ticket_id: float(due or now)})
                 else:
                     pipe.zrem(OPEN_INDEX, ticket_id)
+                    pipe.zrem(DUE_INDEX, ticket_id)
                 pipe.execute()
             except WatchError:
                 return False

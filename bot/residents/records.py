@@ -191,6 +191,13 @@ class Residents:
         """True when `address` is an active subscriber of `village`."""
         return bool(self.redis.sismember(village_audience_key(village), str(address)))
 
+    def count_subscribers(self, villages: list[str]) -> int:
+        """Active subscribers of these villages, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for code in villages:
+            pipe.scard(village_audience_key(code))
+        return sum(int(n) for n in pipe.execute())
+
     def is_member(self, address: Address, slug: str) -> bool:
         """True when `address` is an active member of komunitas `slug`."""
         return bool(self.redis.sismember(komunitas_audience_key(slug), str(address)))

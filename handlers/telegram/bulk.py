@@ -5,7 +5,7 @@ Redis key (owned here): `kim:chat:migrated` — hash: old group id → new super
 Per recipient, by Telegram's answer (classified by exception class and parameters):
 - success → `sent`;
 - 429 → every sender of this bot pauses exactly `retry_after`; the recipient is retried,
-  and it is never counted as a failure;
+  and it is never counted as a failure (the metrics count it, broadcasts/tally.py);
 - 403 (blocked, deactivated, kicked) and 400 "chat not found" → `blocked`, and the
   resident is marked stopped; never retried;
 - 400 with `migrate_to_chat_id` (a group became a supergroup) → the new id is recorded
@@ -43,6 +43,7 @@ from bot.platform.addresses import Address
 from bot.platform.messages import split_text
 from bot.residents.records import Residents
 from broadcasts.limiter import RateLimiter
+from broadcasts.tally import TALLY
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
@@ -166,6 +167,7 @@ class BulkSender:
             await self._send(ann, chat_id)
         except TelegramRetryAfter as exc:
             self.stats.http_429 += 1
+            TALLY.add("rate_limited:tg")
             self.limiter.pause(exc.retry_after)
             retry(recipient)
             return

@@ -4,9 +4,10 @@ An aiogram request middleware: before every message-sending call it takes a toke
 (priority: bulk leaves room for these) for the bot and the chat. Edits, callback answers
 and join-request decisions are not paced: Telegram does not count them as messages.
 A 429 on a reply is waited out exactly (`retry_after`) and the reply sent again, up to
-`ATTEMPTS` times; it is never dropped for being early. With Redis unreachable the
-limiter cannot be asked, and the message (an apology, handlers/apologies.py) goes out
-unpaced: Telegram's own 429 still holds it back.
+`ATTEMPTS` times; it is never dropped for being early. Each 429 is counted for the
+metrics (broadcasts/tally.py). With Redis unreachable the limiter cannot be asked, and
+the message (an apology, handlers/apologies.py) goes out unpaced: Telegram's own 429
+still holds it back.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from aiogram.methods import (
 )
 
 from broadcasts.limiter import RateLimiter
+from broadcasts.tally import TALLY
 from handlers.inbox import UNAVAILABLE
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ class PacedReplies(BaseRequestMiddleware):
             try:
                 return await make_request(bot, method)
             except TelegramRetryAfter as exc:
+                TALLY.add("rate_limited:tg")
                 if attempt == ATTEMPTS:
                     raise
                 await asyncio.sleep(exc.retry_after)

@@ -1,7 +1,8 @@
 """Sending rendered messages through pywa_async, with the Cloud API's errors mapped.
 
 - 130429 (throughput) and 131056 (too many messages to one person): wait, retry, a
-  bounded number of times (`retry_delays`), then give up on the reply.
+  bounded number of times (`retry_delays`), then give up on the reply. Each such answer
+  is counted for the metrics (broadcasts/tally.py).
 - 131047 (re-engagement: the 24-hour customer-service window is closed): stop and
   report `outside_window`; only approved templates may go out then (outbound work).
 - 131062 (this number cannot yet send to business-scoped ids): resend to the phone
@@ -35,6 +36,7 @@ from pywa_async.errors import (
 from pywa_async.types.callback import Button, Section, SectionList, SectionRow, URLButton
 from pywa_async.types.templates import BodyText, TemplateLanguage
 
+from broadcasts.tally import TALLY
 from handlers.whatsapp.ids import ref
 from handlers.whatsapp.render import (
     OutButtons,
@@ -198,6 +200,7 @@ class CloudAPI:
             try:
                 return await self._send_one(to, message)
             except (RateLimitHit, TooManyMessages) as exc:
+                TALLY.add("rate_limited:wa")
                 if delay is None:
                     raise
                 log.info("rate limited (code %s); retrying in %.1f s", exc.code, delay)

@@ -102,3 +102,13 @@ async def test_wrong_or_missing_secret_is_refused(
     caught.value.close()
     assert redis.get("kim:dlg:tg:555001") is None
     assert not redis.exists(f"kim:seen:tg:{BOT_ID}:{forged['update_id']}")
+
+
+def test_metrics_are_served_on_the_webhook_port(hook: tuple[str, int, Redis]) -> None:
+    """/metrics answers on the webhook's own port, in Prometheus' text format."""
+    _api, port, _redis = hook
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10) as answer:
+        assert answer.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        text = answer.read().decode()
+    assert "kimbot_redis_up 1.0" in text.splitlines()
+    assert 'kimbot_queue_jobs{queue="kim-bulk",state="queued"} 0.0' in text.splitlines()

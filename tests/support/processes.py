@@ -112,8 +112,10 @@ def start_bot(
     *,
     webhook_port: int | None = None,
     secret: str = "e2e-Secret_token",  # noqa: S107 (a test fixture's)
+    metrics_port: int | None = None,
 ) -> Process:
-    """`kimbot run` (polling, or webhook on `webhook_port`) against the emulator."""
+    """`kimbot run` (polling, or webhook on `webhook_port`; `/metrics` on `metrics_port`
+    if given) against the emulator."""
     env = dict(
         os.environ,
         KIMBOT_TELEGRAM_TOKEN=BOT_TOKEN,
@@ -126,5 +128,7 @@ def start_bot(
         env["KIMBOT_WEBHOOK_SECRET"] = secret
         env["KIMBOT_WEBHOOK_URL"] = f"http://127.0.0.1:{webhook_port}/telegram/webhook"
         command += ["--webhook", "--port", str(webhook_port)]
+    if metrics_port is not None:
+        command += ["--metrics-port", str(metrics_port)]
     name = "bot-webhook.log" if webhook_port else "bot.log"
     return Process(command, env, tmp / name)
