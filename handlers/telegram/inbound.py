@@ -1,8 +1,8 @@
 """Feeding one Telegram update to the dispatcher, for the webhook and for polling alike.
 
-`Inbound.handle` returns True when the update is done with (handled, dropped as a
-redelivery, or failed on a bug the error handler apologised for) and False when it must
-be delivered again later: Redis is unreachable, or another process kept the resident's
+`Inbound.handle` returns True when the update is done with (answered, dropped as a
+redelivery, ignored, or failed on a bug the error handler apologised for) and False when
+it must be delivered again later: Redis is unreachable, or another process kept the resident's
 turn too long. Then the resident is told, once a minute and without Redis, that the
 message will be answered (handlers/apologies.py).
 """
@@ -19,6 +19,7 @@ from aiogram.types.update import UpdateTypeLookupError
 
 from handlers.apologies import Apologies
 from handlers.inbox import TurnBusy, unavailable
+from handlers.metrics import observe_update
 
 log = logging.getLogger(__name__)
 
@@ -30,33 +31,34 @@ class Inbound:
         self.bot = bot
         self.dp = dp
         self.apologies = apologies
-        self.handled = 0
 
     async def handle(self, update: Update) -> bool:
-        """Handle `update`; False if it must come again later."""
+        """Handle `update`; False if it must come again later (counted for /metrics)."""
         started = time.monotonic()
+        outcome = await self._handle(update)
+        observe_update("tg", outcome, time.monotonic() - started)
+        return outcome in ("answered", "ignored", "error")
+
+    async def _handle(self, update: Update) -> str:
+        """answered, ignored, error (all done with), or retry, busy (to come again)."""
         try:
             update.event_type  # noqa: B018 (raises for an update that carries nothing we know)
         except UpdateTypeLookupError:
             log.info("update %s carries no known event; ignored", update.update_id)
-            return True
+            return "ignored"
         try:
             await self.dp.feed_update(self.bot, update)
         except Exception as exc:
             if not unavailable(exc):
                 log.exception("update %s failed outside its handlers", update.update_id)
-                return True
+                return "error"
             if isinstance(exc, TurnBusy):
                 log.warning("update %s: its conversation is busy elsewhere", update.update_id)
-            else:
-                log.warning(
-                    "update %s not handled, Redis is unreachable: %s", update.update_id, exc
-                )
-                await self._apologise(update)
-            return False
-        self.handled += 1
-        log.debug("update %s done in %.3fs", update.update_id, time.monotonic() - started)
-        return True
+                return "busy"
+            log.warning("update %s not handled, Redis is unreachable: %s", update.update_id, exc)
+            await self._apologise(update)
+            return "retry"
+        return "answered"
 
     async def _apologise(self, update: Update) -> None:
         """Tell a resident in a private chat that their message will be answered later."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 
 import httpx
@@ -27,6 +28,7 @@ from bot.residents.identity import adopt_new_id
 from bot.services import Services
 from handlers.apologies import Apologies
 from handlers.inbox import Inbox, unavailable
+from handlers.metrics import observe_update
 from handlers.whatsapp.convert import incoming
 from handlers.whatsapp.ids import digest, ref
 from handlers.whatsapp.render import OutText, render
@@ -95,15 +97,21 @@ class WhatsAppChannel:
         or a status (those handled meanwhile are not handled twice)."""
         complete = True
         for message in batch.messages:
+            started = time.monotonic()
             try:
-                await self.handle(message)
+                delivery = await self.handle(message)
+                outcome = "duplicate" if delivery is None else "answered"
             except Exception as exc:
                 if not unavailable(exc):
                     log.exception("WhatsApp message %s failed", ref(message.message_id))
+                    observe_update("wa", "error", time.monotonic() - started)
                     continue
+                observe_update("wa", "retry", time.monotonic() - started)
                 complete = False
                 log.warning("WhatsApp message %s must come again: %s", ref(message.message_id), exc)
                 await self._apologise_unavailable(message)
+                continue
+            observe_update("wa", outcome, time.monotonic() - started)
         for status in batch.statuses:
             try:
                 await self.on_status(status)
