@@ -1,8 +1,8 @@
 """A small round-robin HTTP proxy in front of bot replicas, as an operator's nginx would be.
 
-Each request goes to the next replica in turn. With `redeliver`, every POST (a webhook
-update) is also sent, at the same moment, to another replica: Telegram and Meta deliver
-an update again when an answer is slow or lost, and the second copy may land anywhere.
+Each request goes to the next replica in turn, and every POST (a webhook update) is also
+sent, at the same moment, to another replica: Telegram and Meta deliver an update again
+when an answer is slow or lost, and the second copy may land on any replica.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length",
 class RoundRobin:
     """Which replica is next, and how many requests each one answered."""
 
-    def __init__(self, ports: list[int], redeliver: bool) -> None:
+    def __init__(self, ports: list[int]) -> None:
         self.ports = ports
-        self.redeliver = redeliver
         self.served: Counter[int] = Counter()
         self._turn = itertools.cycle(range(len(ports)))
         self._lock = threading.Lock()
@@ -73,7 +72,7 @@ def _handler(balancer: RoundRobin) -> type[BaseHTTPRequestHandler]:
             headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_BY_HOP}
             port, other = balancer.next()
             copy = None
-            if balancer.redeliver and self.command == "POST":
+            if self.command == "POST":
                 args = (balancer, other, self.command, self.path, body, headers)
                 copy = threading.Thread(target=_redeliver, args=args, daemon=True)
                 copy.start()
@@ -97,9 +96,9 @@ def _handler(balancer: RoundRobin) -> type[BaseHTTPRequestHandler]:
 
 
 @contextmanager
-def round_robin(port: int, replicas: list[int], redeliver: bool = False) -> Iterator[RoundRobin]:
+def round_robin(port: int, replicas: list[int]) -> Iterator[RoundRobin]:
     """The proxy on 127.0.0.1:`port` in front of `replicas` (their ports), until the end."""
-    balancer = RoundRobin(replicas, redeliver)
+    balancer = RoundRobin(replicas)
     server = ThreadingHTTPServer(("127.0.0.1", port), _handler(balancer))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -1,7 +1,8 @@
 """Every deployment shape, started for real against the emulator: Telegram only (polling or
 webhook), WhatsApp only (no Telegram token), both; on the Redis `kimbot run` embeds, or on
-an external one; and replicas: bots in webhook mode behind one URL (a round-robin proxy)
-with their own `kimbot worker`s, on one Redis.
+an external one; and replicas: bots in webhook mode behind one URL (a round-robin proxy
+that also redelivers every update to another replica) with their own `kimbot worker`s,
+on one Redis.
 
 With Telegram, the world is tests/support/worlds.py's (Bu Siti, Bagendung's channel, the
 staff group). WhatsApp only, Bu Siti and the staff member Pak Rahmat are WhatsApp users
@@ -135,7 +136,7 @@ def deployed(
         balancer = None
         children: list[Process] = []
         if shape.replicas > 1:
-            balancer = stack.enter_context(round_robin(public, ports, redeliver=True))
+            balancer = stack.enter_context(round_robin(public, ports))
             run.append("--no-worker")
             worker = ["worker", "--config", str(config_path)]
             children += [kimbot(worker, env, tmp / f"worker{n}.log") for n in range(shape.replicas)]
