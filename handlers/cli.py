@@ -8,6 +8,7 @@
     kimbot regions import KODE [--csv F] [--out F] write a kabupaten/kota's region tree
     kimbot regions links [--bot NAME] [--out F]    poster links of every kelurahan/desa
     kimbot broadcast … | kimbot broadcast status ID announcements from the terminal
+    kimbot tickets list | claim|answer|… ID --as A  the desk from the terminal (WhatsApp only)
     kimbot tickets export --from D --to D          the desk's report (CSV or XLSX)
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
@@ -29,6 +30,7 @@ from bot.platform.config import Config, ConfigError, load_config
 from bot.platform.store import EmbeddedRedis
 from bot.regions import importer as region_import
 from bot.regions.tree import RegionIndex
+from handlers import tickets_cli
 from handlers.settings import Settings, SettingsError
 
 EXIT_CONFIG = 2
@@ -103,8 +105,22 @@ def _parser() -> argparse.ArgumentParser:
     bc.add_argument("--config", help="config file")
     bc.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
 
-    tickets = sub.add_parser("tickets", help="desk reports")
+    tickets = sub.add_parser("tickets", help="the desk: open tickets, staff actions, reports")
     tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
+    listing = tickets_sub.add_parser("list", help="open tickets, as their cards show them")
+    listing.add_argument("--config", help="config file")
+    listing.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
+    for action, usage in tickets_cli.USAGE.items():
+        acting = tickets_sub.add_parser(action, help=usage)
+        acting.add_argument("ticket", help="the ticket number, e.g. ASP-2611-0001")
+        acting.add_argument("args", nargs="*", help="the text, reason or verdict")
+        acting.add_argument(
+            "--as", dest="staff", required=True, help="a staff member or superadmin, e.g. wa:…"
+        )
+        acting.add_argument("--config", help="config file")
+        acting.add_argument(
+            "--data-dir", help="find the embedded Redis here when REDIS_URL is unset"
+        )
     exp = tickets_sub.add_parser("export", help="tickets and summaries as CSV or XLSX")
     exp.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-11-01")
     exp.add_argument("--to", dest="end", required=True, help="last day (included)")
@@ -170,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "broadcast":
             return broadcast(config, settings, args)
         if args.command == "tickets":
-            return tickets_export(config, settings, args)
+            return tickets(config, settings, args)
         if args.command == "regions":
             return regions_links(config, args.bot, args.out)
         if args.command == "demo":
@@ -262,13 +278,28 @@ def backup_or_restore(settings: Settings, command: str, file: Path) -> int:
     return 0
 
 
-def tickets_export(config: Config, settings: Settings, args: argparse.Namespace) -> int:
-    """`kimbot tickets export`."""
+def tickets(config: Config, settings: Settings, args: argparse.Namespace) -> int:
+    """`kimbot tickets …`: residents are told of an action through the RQ workers."""
     from bot.platform.store import connect
-    from handlers import tickets_cli
+    from broadcasts.dispatch import RQDispatch
     from handlers.wiring import build_services
 
-    services = build_services(config, connect(shared_redis_url(settings)))
+    url = shared_redis_url(settings)
+    services = build_services(config, connect(url), dispatch=RQDispatch(connect(url, decode=False)))
+    if args.tickets_command == "list":
+        print(tickets_cli.open_cards(services))
+        return 0
+    if args.tickets_command != "export":
+        try:
+            said = tickets_cli.act(
+                services, args.staff, args.tickets_command, args.ticket, args.args
+            )
+        except tickets_cli.ActionError as exc:
+            print(f"kimbot tickets {args.tickets_command}: {exc}", file=sys.stderr)
+            return EXIT_CONFIG
+        for line in said:
+            print(line)
+        return 0
     try:
         files = tickets_cli.export(
             services, args.start, args.end, args.format, args.out, args.with_text

@@ -1,11 +1,20 @@
-"""`kimbot tickets export`: the desk's monthly report as CSV or XLSX.
+"""`kimbot tickets`: the desk from the operator's terminal, and its monthly report.
 
+    kimbot tickets list                                 open tickets, as their cards show them
+    kimbot tickets claim ID --as ADDRESS
+    kimbot tickets answer ID TEXT --as ADDRESS
+    kimbot tickets forward ID TEXT --as ADDRESS
+    kimbot tickets reject ID spam|scope|duplicate --as ADDRESS
+    kimbot tickets verdict ID VERDICT EXPLANATION [LINK…] --as ADDRESS     (a hoax check)
     kimbot tickets export --from 2026-11-01 --to 2026-11-30 [--format csv|xlsx]
                           [--out FILE] [--with-text]
 
-Dates are whole days in the deployment's time zone, both included. CSV writes the
-tickets to FILE and the summaries to FILE with `-kecamatan` and `-topic` before the
-extension; XLSX writes three sheets.
+The actions are the staff group's card buttons and replies (`Desk.act`, `Desk.staff_reply`),
+for a deployment with no Telegram staff group (WhatsApp only) or a staff member away from
+it: `--as` names a staff member or superadmin of config.yaml (`wa:…` or `tg:…`), and the
+resident is told exactly as from the group. Export dates are whole days in the
+deployment's time zone, both included. CSV writes the tickets to FILE and the summaries to
+FILE with `-kecamatan` and `-topic` before the extension; XLSX writes three sheets.
 """
 
 from __future__ import annotations
@@ -15,14 +24,84 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from openpyxl import Workbook
-
 from bot.desk import report as ticket_report
+from bot.desk.hoaxes import VERDICTS
+from bot.desk.staff import REJECT_REASONS, Desk
+from bot.platform.actions import TicketAction
+from bot.platform.addresses import Address, AddressError
+from bot.platform.messages import Reply
 from bot.services import Services
 
 
 class ExportError(ValueError):
     """A wrong argument; the message says which."""
+
+
+class ActionError(ValueError):
+    """A staff action that changed nothing; the message says why (the desk's own words)."""
+
+
+def open_cards(services: Services) -> str:
+    """Every open ticket, oldest first, as staff see its card (never who sent it)."""
+    desk, now = Desk(services), services.clock.now()
+    tickets = services.tickets.open_tickets(200)
+    if not tickets:
+        return desk.queue_text(now)
+    return "\n\n".join(desk.card(ticket, now).text for ticket in tickets)
+
+
+def act(services: Services, staff: str, action: str, ticket_id: str, args: list[str]) -> list[str]:
+    """One staff action (a key of `USAGE`) on a ticket, as the card's buttons and a reply to the
+    card do it; returns what the desk answered, or raises ActionError if nothing changed."""
+    try:
+        who = Address.parse(staff)
+    except AddressError as exc:
+        raise ActionError(f"--as: {exc}") from None
+    before = services.tickets.get(ticket_id)
+    if before is None:
+        raise ActionError(f"no ticket {ticket_id}")
+    press, text = _press(action, ticket_id, args)
+    desk, now = Desk(services), services.clock.now()
+    replies = desk.act(who, press, now)
+    awaiting = services.tickets.field(ticket_id, "awaiting")
+    if press.verb in ("answer", "forward", "verdict") and awaiting.startswith(f"{press.verb}:"):
+        replies = desk.staff_reply(who, before, text, now)
+    said = [_said(reply) for reply in replies if _said(reply)]
+    after = services.tickets.get(ticket_id)
+    if after is None or after.state == before.state:
+        raise ActionError("; ".join(said) or f"{ticket_id} did not change")
+    return said
+
+
+USAGE = {
+    "claim": "claim takes only the ticket",
+    "answer": "answer takes the ticket and the answer's text",
+    "forward": "forward takes the ticket and where it went and why",
+    "reject": f"reject takes the ticket and one reason: {', '.join(REJECT_REASONS)}",
+    "verdict": f"verdict takes the ticket, one of {', '.join(VERDICTS)}, the explanation "
+    "and any source links",
+}
+
+
+def _press(action: str, ticket_id: str, args: list[str]) -> tuple[TicketAction, str]:
+    """The card button an action presses, and the text it then replies with."""
+    if action == "claim" and not args:
+        return TicketAction("claim", ticket_id), ""
+    if action == "answer" and args:
+        return TicketAction("answer", ticket_id), " ".join(args)
+    if action == "forward" and args:
+        return TicketAction("forward", ticket_id), " ".join(args)
+    if action == "reject" and len(args) == 1 and args[0] in REJECT_REASONS:
+        return TicketAction("reject", ticket_id, args[0]), ""
+    if action == "verdict" and len(args) > 1 and args[0] in VERDICTS:
+        verdict = TicketAction("verdict", ticket_id, str(VERDICTS.index(args[0])))
+        return verdict, "\n".join(args[1:])  # the explanation, then one line per source
+    raise ActionError(USAGE.get(action, f"no action {action!r}: {', '.join(USAGE)}"))
+
+
+def _said(reply: Reply) -> str:
+    """What a desk reply tells the staff member: its notice, or its text if it is no card."""
+    return reply.notice or ("" if reply.edit else reply.text)
 
 
 def day_range(start: str, end: str, zone: str) -> tuple[float, float]:
@@ -53,6 +132,8 @@ def export(
     by_topic = ticket_report.summary(report, "topic")
     target = Path(out or f"tiket-{start}-{end}.{fmt}")
     if fmt == "xlsx":
+        from openpyxl import Workbook  # imported here: every `kimbot` command parses USAGE
+
         book = Workbook()
         sheet = book.create_sheet("Tiket", 0)
         for empty in book.worksheets[1:]:

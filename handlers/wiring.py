@@ -4,7 +4,8 @@
   the core registered (WhatsApp's delivery statuses, notices waiting for their job), so
   that /dataku, /hapusdata, retention and identity moves reach them too.
 - `wire_broadcasts`: tells `broadcasts` how its jobs build services and which sender
-  serves which platform. Adding a channel is one line in `SENDERS`.
+  serves which platform. Adding a channel is one line in `senders`, which alone imports
+  the platforms' clients (aiogram, pywa): commands that run no jobs start without them.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ from bot.services import build_services as build_core
 from broadcasts.context import Wiring, wire
 from broadcasts.notices import Notices
 from broadcasts.senders import SenderFactory
-from handlers.telegram.outbound import TelegramSender
-from handlers.whatsapp.outbound import WhatsAppSender
 from handlers.whatsapp.tracking import StatusOwner
 
-SENDERS: dict[Platform, SenderFactory] = {
-    "tg": TelegramSender.from_env,
-    "wa": WhatsAppSender.from_env,
-}
+
+def senders() -> dict[Platform, SenderFactory]:
+    """The sender of every platform."""
+    from handlers.telegram.outbound import TelegramSender
+    from handlers.whatsapp.outbound import WhatsAppSender
+
+    return {"tg": TelegramSender.from_env, "wa": WhatsAppSender.from_env}
 
 
 def build_services(
@@ -45,4 +47,4 @@ def _job_services(config: Config, redis: Redis, dispatch: Dispatch) -> Services:
 
 def wire_broadcasts() -> None:
     """Let this process's jobs reach every channel."""
-    wire(Wiring(build_services=_job_services, senders=SENDERS))
+    wire(Wiring(build_services=_job_services, senders=senders()))

@@ -94,7 +94,7 @@ class BroadcastFlow(StepFlow):
     def _compose_input(self, turn: Turn) -> None:
         """The announcement itself: text, a photo, a video or a document."""
         msg = turn.msg
-        if msg.kind not in BROADCASTABLE or not msg.message_id:
+        if msg.kind not in BROADCASTABLE:  # from WhatsApp, message_id is 0: nothing to copy
             turn.say(
                 Reply(
                     text=turn.tr._(

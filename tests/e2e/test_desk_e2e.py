@@ -4,49 +4,27 @@ the staff group, and the resident receives both (real bot, real worker, emulator
 from __future__ import annotations
 
 import asyncio
-import time
 from typing import Any
 
 import pytest
 
 from emulator import SimClient
-from tests.support.dialogues import BAGENDUNGS_POSTER
-from tests.support.people import Person, body, press_on
+from tests.support.dialogues import ASPIRASI, BAGENDUNGS_POSTER
+from tests.support.people import Person, body
+from tests.support.staff_group import card_for, press_on_card, reply_to_card, report_number
 from tests.support.worlds import E2E
 
 pytestmark = pytest.mark.e2e
 
 
-async def card_for(
-    sim: SimClient, desk: int, ticket_id: str, seconds: float = 20
-) -> dict[str, Any]:
-    """The bot's card for a ticket in the staff group."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        for message in await sim.messages(desk, from_bot=1):
-            if body(message).startswith(f"🗂 {ticket_id}"):
-                return message
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no card for {ticket_id} in the staff group")
-
-
-async def press_on_card(
-    sim: SimClient, user: int, card: dict[str, Any], label: str, chat: int
-) -> None:
-    """Press a button of a card in a group, as the card shows now (it is edited)."""
-    fresh = next(m for m in await sim.messages(chat) if m["message_id"] == card["message_id"])
-    await press_on(sim, user, fresh, label, chat)
-
-
 async def filed(warga: Person, kind: str) -> str:
     """The report number (ASP-…, HKS-…) the resident is told once a report is sent."""
-    message = await warga.wait_for(f"Nomor laporan Anda {kind}-")
-    return body(message).split("Nomor laporan Anda ")[1].split(".")[0]
+    return report_number(body(await warga.wait_for(f"Nomor laporan Anda {kind}-")))
 
 
 async def staff_answer(sim: SimClient, e2e: E2E, card: dict[str, Any], text: str) -> None:
     """Staff reply to a card in the staff group: what the resident is sent."""
-    await sim.send(e2e.staff, text, chat_id=e2e.desk, reply_to_message_id=card["message_id"])
+    await reply_to_card(sim, e2e.staff, e2e.desk, card, text)
 
 
 async def test_aspirasi_and_hoax_answered_from_the_staff_group(e2e: E2E) -> None:
@@ -54,19 +32,7 @@ async def test_aspirasi_and_hoax_answered_from_the_staff_group(e2e: E2E) -> None
     async with SimClient(e2e.api) as sim:
         warga = await Person.create(sim, "Siti")
         await warga.play(BAGENDUNGS_POSTER)
-        await warga.play(
-            [
-                ("/aspirasi", "Apa yang ingin Anda kirim?"),
-                ("[Pengaduan]", "Tentang topik apa?"),
-                ("[Kesehatan]", "Tuliskan dalam satu pesan"),
-                (
-                    "Antrean di Puskesmas Bagendung sangat panjang setiap Senin pagi.",
-                    "Anda dapat menambahkan foto",
-                ),
-                ("[Lanjut]", "secara anonim?"),
-                ("[Anonim]", "Periksa sebelum mengirim"),
-            ]
-        )
+        await warga.play(ASPIRASI)
         await warga.press("Kirim")
         asp = await filed(warga, "ASP")
 

@@ -186,6 +186,25 @@ UNKNOWN_POSTER: Table = [
     ("[English]", "Privacy"),
 ]
 DEEP_LINKS = [BAGENDUNGS_POSTER, UNKNOWN_POSTER, KOMUNITAS_POSTER]
+# Bagendung's poster on WhatsApp: the wa.me link's prefilled text.
+BAGENDUNGS_WA_POSTER: Table = [
+    ("DAFTAR kel_3672021001", "Pemberitahuan privasi"),
+    ("[✅]", "Kelurahan Bagendung"),
+]
+
+# A subscriber's anonymous complaint about health care, up to the confirmation ("[Kirim]"
+# files it and tells the report number).
+ASPIRASI: Table = [
+    ("/aspirasi", "Apa yang ingin Anda kirim?"),
+    ("[Pengaduan]", "Tentang topik apa?"),
+    ("[Kesehatan]", "Tuliskan dalam satu pesan"),
+    (
+        "Antrean di Puskesmas Bagendung sangat panjang setiap Senin pagi.",
+        "Anda dapat menambahkan foto",
+    ),
+    ("[Lanjut]", "secara anonim?"),
+    ("[Anonim]", "Periksa sebelum mengirim"),
+]
 
 # For a subscriber of Bagendung: another kelurahan's poster asks before moving (declined,
 # then accepted).

@@ -18,7 +18,20 @@ import yaml
 
 from bot.platform.config import Config
 from handlers import processes
-from tests.support.constants import BOT_SPEC, BOT_TOKEN, ROOT
+from tests.support.constants import (
+    BOT_SPEC,
+    BOT_TOKEN,
+    ROOT,
+    WA_APP_SECRET,
+    WA_TOKEN,
+    WA_VERIFY_TOKEN,
+)
+
+WA_SECRETS = {
+    "KIMBOT_WA_TOKEN": WA_TOKEN,
+    "KIMBOT_WA_APP_SECRET": WA_APP_SECRET,
+    "KIMBOT_WA_VERIFY_TOKEN": WA_VERIFY_TOKEN,
+}
 
 
 def free_port() -> int:
@@ -104,6 +117,28 @@ def write_config(config: Config, path: Path, **changes: Any) -> Path:
     return path
 
 
+def bot_env(
+    tmp: Path, api_url: str, redis_url: str | None, *, telegram: bool = True, whatsapp: bool = False
+) -> dict[str, str]:
+    """The environment of a `kimbot` process against the emulator: the Telegram bot's token
+    (or none), WhatsApp's secrets (or none), REDIS_URL (None: the embedded Redis in tmp/data)."""
+    env = dict(os.environ, KIMBOT_DATA_DIR=str(tmp / "data"))
+    for name in ("REDIS_URL", "KIMBOT_TELEGRAM_TOKEN", *WA_SECRETS):
+        env.pop(name, None)
+    if redis_url is not None:
+        env["REDIS_URL"] = redis_url
+    if telegram:
+        env |= {"KIMBOT_TELEGRAM_TOKEN": BOT_TOKEN, "KIMBOT_TELEGRAM_API_URL": api_url}
+    if whatsapp:
+        env |= WA_SECRETS | {"KIMBOT_WA_API_URL": api_url + "/graph"}
+    return env
+
+
+def kimbot(arguments: list[str], env: dict[str, str], log: Path) -> Process:
+    """`kimbot ARGUMENTS…` as a child process, its output in `log`."""
+    return Process([sys.executable, "-m", "handlers.cli", *arguments], env, log)
+
+
 def start_bot(
     tmp: Path,
     api_url: str,
@@ -116,19 +151,13 @@ def start_bot(
 ) -> Process:
     """`kimbot run` (polling, or webhook on `webhook_port`; `/metrics` on `metrics_port`
     if given) against the emulator."""
-    env = dict(
-        os.environ,
-        KIMBOT_TELEGRAM_TOKEN=BOT_TOKEN,
-        KIMBOT_TELEGRAM_API_URL=api_url,
-        REDIS_URL=redis_url,
-        KIMBOT_DATA_DIR=str(tmp / "data"),
-    )
-    command = [sys.executable, "-m", "handlers.cli", "run", "--config", str(config_path)]
+    env = bot_env(tmp, api_url, redis_url)
+    arguments = ["run", "--config", str(config_path)]
     if webhook_port is not None:
         env["KIMBOT_WEBHOOK_SECRET"] = secret
         env["KIMBOT_WEBHOOK_URL"] = f"http://127.0.0.1:{webhook_port}/telegram/webhook"
-        command += ["--webhook", "--port", str(webhook_port)]
+        arguments += ["--webhook", "--port", str(webhook_port)]
     if metrics_port is not None:
-        command += ["--metrics-port", str(metrics_port)]
+        arguments += ["--metrics-port", str(metrics_port)]
     name = "bot-webhook.log" if webhook_port else "bot.log"
-    return Process(command, env, tmp / name)
+    return kimbot(arguments, env, tmp / name)

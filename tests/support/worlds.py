@@ -88,12 +88,14 @@ async def build_world(api: str) -> dict[str, Any]:
         }
 
 
-def world_config(config: Config, path: Path, world: dict[str, Any]) -> Path:
+def world_config(config: Config, path: Path, world: dict[str, Any], **changes: Any) -> Path:
     """The shipped config with the world's roles (Bu Siti for Bagendung, the superadmin, the
-    desk) and chats (Bagendung's channel, Kecamatan Cilegon's approval-only group)."""
+    desk) and chats (Bagendung's channel, Kecamatan Cilegon's approval-only group), and any
+    other sections `changes` replaces."""
     return write_config(
         config,
         path,
+        **changes,
         roles={
             "superadmins": [f"tg:{world['superadmin']}"],
             "admins": [{"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": [BAGENDUNG]}],

@@ -6,7 +6,13 @@ from __future__ import annotations
 
 import pytest
 
+from bot.platform.addresses import Address
+from bot.platform.clock import FixedClock
+from bot.platform.config import Admin, Config, Roles
 from bot.platform.store import Redis
+from handlers.wiring import build_services
+from tests.support.admins import RecordingDispatch
+from tests.support.constants import BAGENDUNG
 from tests.support.dialog import Table, play
 from tests.support.dialogues import (
     AFTER_ERASURE,
@@ -15,9 +21,10 @@ from tests.support.dialogues import (
     ONBOARDING_BY_BUTTONS,
 )
 from tests.support.dialogues import ONBOARDING_BY_NUMBERS as BY_NUMBER
+from tests.support.graph import GraphAPI
 from tests.support.storage import everything_in
 from tests.support.webhooks import Person
-from tests.support.whatsapp import WhatsAppDriver, WhatsAppWorld
+from tests.support.whatsapp import WhatsAppDriver, WhatsAppWorld, whatsapp_world
 
 NOTICE_TITLE = {"id": "*Pemberitahuan privasi*", "en": "*Privacy notice*"}
 
@@ -70,3 +77,22 @@ async def test_hapusdata_leaves_nothing_that_mentions_the_resident(
     assert str(siti.phone) not in stored
     await play(siti_on_whatsapp, AFTER_ERASURE[lang])
     assert world.channel.services.residents.get(siti_on_whatsapp.address) is None
+
+
+async def test_an_admin_on_whatsapp_broadcasts(
+    wa_config: Config, redis: Redis, clock: FixedClock, graph: GraphAPI, budi: Person
+) -> None:
+    """A KIM admin whose address is on WhatsApp broadcasts from there: her message (which,
+    unlike Telegram's, has no message number to copy) becomes the announcement's text."""
+    roles = Roles(admins=[Admin(id=f"wa:{budi.chat_id}", name="Bu Siti", scope=[BAGENDUNG])])
+    dispatch = RecordingDispatch()
+    services = build_services(wa_config.model_copy(update={"roles": roles}), redis, clock, dispatch)
+    text = "Kerja bakti Minggu pagi di RW 02."
+    async with whatsapp_world(services, graph) as world:
+        admin = WhatsAppDriver(world, budi)
+        await play(admin, [("/broadcast", "Kirim pengumumannya"), (text, "Menjangkau 0 warga")])
+        await play(admin, [("[✅]", "Pengumuman #1")])
+    announcement = services.announcements.get("1")
+    assert announcement is not None
+    assert (announcement.text, announcement.origin) == (text, Address("wa", budi.chat_id))
+    assert dispatch.submitted == ["1"]
