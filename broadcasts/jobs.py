@@ -204,11 +204,11 @@ def _revive_lost_batches(ctx: JobContext, ann: Announcement) -> None:
 def _finish_if_complete(ctx: JobContext, announcement_id: str) -> bool:
     if not ctx.services.announcements.finish(announcement_id, ctx.services.clock.now()):
         return False
-    asyncio.run(_edit_progress(ctx, announcement_id))
+    asyncio.run(_edit_progress(ctx, announcement_id, final=True))
     return True
 
 
-async def _edit_progress(ctx: JobContext, announcement_id: str) -> None:
+async def _edit_progress(ctx: JobContext, announcement_id: str, final: bool = False) -> None:
     ann = ctx.services.announcements.get(announcement_id)
     if ann is None or ann.progress_chat is None or not ann.progress_message:
         return
@@ -217,7 +217,7 @@ async def _edit_progress(ctx: JobContext, announcement_id: str) -> None:
     senders = ctx.senders()
     try:
         await senders.get(ann.progress_chat.platform).edit(
-            ann.progress_chat, ann.progress_message, text
+            ann.progress_chat, ann.progress_message, text, final
         )
     finally:
         await senders.aclose()

@@ -53,8 +53,9 @@ class Sender(Protocol):
         """Send one message to someone other than the person who caused it."""
         ...
 
-    async def edit(self, chat: Address, message_id: int, text: str) -> None:
-        """Replace the plain text of a message this channel sent (progress reports)."""
+    async def edit(self, chat: Address, message_id: int, text: str, final: bool = False) -> None:
+        """Replace the plain text of a message this channel sent (progress reports); the
+        `final` one (the delivery report) is sent anew where a channel cannot edit."""
         ...
 
     async def fetch_media(self, ref: str) -> bytes:

@@ -46,7 +46,7 @@ class RecordingSender:
         self.log.append(("notify", (str(to), reply.text)))
         return "sent"
 
-    async def edit(self, chat: Address, message_id: int, text: str) -> None:
+    async def edit(self, chat: Address, message_id: int, text: str, final: bool = False) -> None:
         """Record the edit."""
         self.log.append(("edit", (str(chat), message_id)))
 

@@ -125,7 +125,7 @@ class TelegramSender:
             tickets.set_card(reply.card_of, str(chat_id), sent.message_id)
         return "sent"
 
-    async def edit(self, chat: Address, message_id: int, text: str) -> None:
+    async def edit(self, chat: Address, message_id: int, text: str, final: bool = False) -> None:
         """Replace a progress message's text; "not modified" and deleted ones are fine."""
         try:
             await self.bot.edit_message_text(

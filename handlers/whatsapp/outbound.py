@@ -5,7 +5,7 @@ needs WhatsApp. Announcements follow WhatsApp's rules (handlers/whatsapp/deliver
 A notice reaches a resident inside their 24-hour window at once; outside it the message
 is held (bot/residents/held.py) and only the approved ticket template goes out, and the
 held message follows with the answer to their next message. WhatsApp cannot edit a sent
-message, so progress reports are not edited here.
+message, so progress reports are not edited here; the final report is sent as a message.
 """
 
 from __future__ import annotations
@@ -66,8 +66,11 @@ class WhatsAppSender:
         message = OutTemplate(template.name, template.language, (reply.ticket,))
         return "held; " + (await self.api.send(Recipient(to.chat_id), [message])).outcome
 
-    async def edit(self, chat: Address, message_id: int, text: str) -> None:
-        """WhatsApp has no edits: a progress report is not updated in place."""
+    async def edit(self, chat: Address, message_id: int, text: str, final: bool = False) -> None:
+        """WhatsApp has no edits: progress is not updated in place, and the final delivery
+        report comes as a message of its own (held, like a notice, outside the window)."""
+        if final:
+            await self.notify(chat, Reply(text=text))
 
     async def fetch_media(self, ref: str) -> bytes:
         """A resident's or admin's file (`wa:<kind>:<media id>`), from the Cloud API."""
