@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.support.constants import ROOT
+from tests.support.processes import alive
 
 PARENT = """
 import os, subprocess, sys, time
@@ -25,15 +26,6 @@ import time
 die_with_parent_from_env()
 time.sleep(60)
 """
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` still runs (a zombie waiting for its reaper counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_a_child_asking_for_it_dies_when_its_parent_is_sigkilled() -> None:
