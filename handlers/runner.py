@@ -4,9 +4,11 @@
   its webhook at `/telegram/webhook`.
 - WhatsApp runs when `whatsapp.enabled` is true in config.yaml: its webhook at
   `/whatsapp/webhook`, on the same host and port (served in polling mode too).
-- With no `REDIS_URL`, the embedded Redis is started and owned here, and an RQ worker
-  child gets its socket; Ctrl-C (or SIGTERM) stops the web server, the bot, the worker
-  and then Redis.
+- With no `REDIS_URL`, the embedded Redis is started and owned here. An RQ worker child
+  (unless `--no-worker`) gets its URL and is restarted, with backoff, whenever it dies
+  (handlers/supervisor.py). Ctrl-C (or SIGTERM) stops the web server, the bot, the
+  worker and then Redis; when `kimbot run` is killed outright, the kernel stops the
+  worker and the embedded Redis (their parent-death signal).
 The access log shows paths only: query strings can carry WhatsApp's verify token.
 """
 
@@ -33,6 +35,7 @@ from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
 from handlers.processes import PARENT_ENV, stop_process
 from handlers.settings import Settings, SettingsError
+from handlers.supervisor import Supervisor
 from handlers.telegram.app import (
     build_bot,
     build_dispatcher,
@@ -75,11 +78,12 @@ def redis_for(settings: Settings, stack: ExitStack) -> str:
 
 
 def start_worker(redis_url: str, config_path: str) -> subprocess.Popen[bytes]:
-    """An RQ worker (with the scheduler) as a child process."""
+    """An RQ worker (with the scheduler) as a child process, in a process group of its own:
+    a terminal's Ctrl-C reaches `kimbot run` only, which stops the worker itself."""
     env = dict(os.environ, REDIS_URL=redis_url, KIMBOT_CONFIG=config_path)
     env[PARENT_ENV] = str(os.getpid())  # the worker dies with `kimbot run`
     command = [sys.executable, "-m", "handlers.cli", "worker", "--config", config_path]
-    return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and module)
+    return subprocess.Popen(command, env=env, process_group=0)  # noqa: S603 (our own module)
 
 
 def stop_child(child: subprocess.Popen[bytes]) -> None:
@@ -106,8 +110,9 @@ def run(
     with ExitStack() as stack:
         url = redis_for(settings, stack)
         if with_worker:
-            child = start_worker(url, os.path.abspath(settings.config_path))
-            stack.callback(stop_child, child)
+            config_path = os.path.abspath(settings.config_path)
+            worker = Supervisor("RQ worker", lambda: start_worker(url, config_path), stop_child)
+            stack.enter_context(worker)
         dispatch = RQDispatch(connect(url, decode=False))
         services = build_services(config, connect(url), dispatch=dispatch)
         services.redis.ping()

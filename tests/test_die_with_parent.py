@@ -58,7 +58,7 @@ def test_kimbot_run_asks_its_worker_to_die_with_it(monkeypatch: pytest.MonkeyPat
 
     captured: dict[str, str] = {}
 
-    def record(command: list[str], env: dict[str, str]) -> None:
+    def record(command: list[str], env: dict[str, str], process_group: int) -> None:
         captured.update(env)
 
     monkeypatch.setattr(runner.subprocess, "Popen", record)
