@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -180,6 +181,40 @@ class EmbeddedRedis:
 def connect(url: str, *, decode: bool = True) -> redis.Redis:
     """A client for `url`. The core decodes to str; RQ needs bytes (decode=False)."""
     return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
+
+
+def wait_for_redis(find: Callable[[], str | None], where: str, longest: float = 30.0) -> str:
+    """The URL `find()` gives once a server answers PING there (`find` returns None while
+    there is no server to try). Until then it tries again after 1 s, doubling up to
+    `longest`, with a WARNING line naming `where` (never the URL: it can hold a password)
+    each time. It never gives up; a wrong password is raised, not waited out."""
+    delay = 1.0
+    while True:
+        url = find()
+        problem = "no server running" if url is None else _unreachable(url)
+        if problem is None and url is not None:
+            if delay > 1.0:
+                log.info("Redis (%s) answers now", where)
+            return url
+        log.warning("Redis (%s) unreachable: %s; trying again in %g s", where, problem, delay)
+        time.sleep(delay)
+        delay = min(delay * 2, longest)
+
+
+def _unreachable(url: str) -> str | None:
+    """Why a server at `url` does not answer PING, or None if it does."""
+    client = redis.Redis.from_url(
+        url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=5, socket_timeout=5
+    )
+    try:
+        client.ping()
+    except redis.AuthenticationError:
+        raise
+    except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError) as exc:
+        return str(exc).rstrip(".") or type(exc).__name__
+    finally:
+        client.close()
+    return None
 
 
 def _registered(data_dir: Path) -> tuple[int, str] | None:

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import redis
 import yaml
 
 from bot.platform.config import Config
@@ -107,6 +108,27 @@ def start_emulator(tmp: Path, **flags: Any) -> tuple[Process, str]:
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/sim/bots")
     return process, url
+
+
+def start_redis_server(tmp: Path, port: int) -> Process:
+    """Debian's own redis-server (not the embedded one) on 127.0.0.1:`port`, nothing saved;
+    answering PING when this returns."""
+    command = ["/usr/bin/redis-server", "--bind", "127.0.0.1", "--port", str(port)]
+    command += ["--save", "", "--appendonly", "no", "--dir", str(tmp)]
+    process = Process(command, dict(os.environ), tmp / f"redis-{port}.log")
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    try:
+        wait_until(lambda: _pings(client), 20, f"redis-server on port {port} answering")
+    finally:
+        client.close()
+    return process
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
 
 
 def write_config(config: Config, path: Path, **changes: Any) -> Path:
