@@ -33,6 +33,7 @@ from bot.platform.store import EmbeddedRedis, connect
 from bot.services import Services
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
+from broadcasts.queues import release_scheduler_locks
 from handlers.processes import PARENT_ENV, stop_process
 from handlers.settings import Settings, SettingsError
 from handlers.supervisor import Supervisor
@@ -109,11 +110,14 @@ def run(
         raise SettingsError("--webhook needs KIMBOT_TELEGRAM_TOKEN or whatsapp.enabled")
     with ExitStack() as stack:
         url = redis_for(settings, stack)
+        rq_redis = connect(url, decode=False)
+        if not settings.redis_url:  # just started: whoever held RQ's scheduler is dead
+            release_scheduler_locks(rq_redis)
         if with_worker:
             config_path = os.path.abspath(settings.config_path)
             worker = Supervisor("RQ worker", lambda: start_worker(url, config_path), stop_child)
             stack.enter_context(worker)
-        dispatch = RQDispatch(connect(url, decode=False))
+        dispatch = RQDispatch(rq_redis)
         services = build_services(config, connect(url), dispatch=dispatch)
         services.redis.ping()
         conversations = build_conversations(services)
