@@ -16,11 +16,15 @@ PARENT_ENV = "KIMBOT_PARENT_PID"  # set for a child that must not outlive the pr
 
 
 def die_with_parent_from_env() -> None:
-    """For a child whose parent asked for it in the environment: it dies with its
-    parent, and whatever it forks (RQ's work horses, its scheduler) dies with it."""
+    """For a child whose parent asked for it in the environment: it is killed when its
+    parent dies, and whatever it forks (RQ's work horses, its scheduler) is stopped then.
+
+    Killed, not asked: an RQ worker asked to stop waits for Redis to answer, for ever when
+    the embedded Redis stopped with the parent; its scheduler (SIGTERM) lets go of its
+    lock while Redis still answers, and a lost batch is sent again by the watch job."""
     parent = os.environ.get(PARENT_ENV, "")
     if parent.isdigit():
-        die_with_parent(int(parent))
+        die_with_parent(int(parent), signal.SIGKILL)
         forks_die_with_me()
 
 

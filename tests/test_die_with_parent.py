@@ -64,3 +64,27 @@ def test_kimbot_run_asks_its_worker_to_die_with_it(monkeypatch: pytest.MonkeyPat
     monkeypatch.setattr(runner.subprocess, "Popen", record)
     runner.start_worker("redis://127.0.0.1:1/0", "config.yaml")
     assert captured["KIMBOT_PARENT_PID"] == str(os.getpid())
+
+
+FORKER = """
+import os, socket, sys, time
+from bot.platform.lifetime import forks_die_with_me
+mine, theirs = socket.socketpair()
+forks_die_with_me()
+if os.fork() == 0:
+    time.sleep(30)
+    os._exit(0)
+mine.close()  # as a dying process's connections are closed by the kernel
+theirs.settimeout(10)
+print("closed" if theirs.recv(1) == b"" else "open", flush=True)
+"""
+
+
+def test_a_fork_holds_none_of_its_parents_connections() -> None:
+    """Once a process's own descriptor of a socket is closed, the other end sees it
+    closed at once, though a fork of that process still runs: a dead worker's Redis
+    connection must close when it dies, or Redis hands it a job nobody will read."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORKER], capture_output=True, cwd=ROOT, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "closed"
