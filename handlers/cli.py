@@ -197,12 +197,14 @@ def shared_redis_url(settings: Settings) -> str:
 def worker(settings: Settings, burst: bool) -> int:
     """`kimbot worker`: waits for Redis (REDIS_URL, or the embedded server of a `kimbot
     run` in the data dir) as long as it takes, then works."""
+    from bot.platform.lifetime import forks_die_with_me
     from bot.platform.store import wait_for_redis
     from broadcasts.worker import run_worker
     from handlers.processes import die_with_parent_from_env
     from handlers.wiring import wire_broadcasts
 
     die_with_parent_from_env()  # a worker started by `kimbot run` stops when it does
+    forks_die_with_me()  # RQ's work horses and scheduler stop when the worker does
     wire_broadcasts()
     where = "REDIS_URL" if settings.redis_url else f"embedded, data dir {settings.data_dir}"
     url = wait_for_redis(

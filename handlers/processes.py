@@ -10,22 +10,22 @@ import time
 import urllib.error
 import urllib.request
 
-from bot.platform.lifetime import die_with_parent, forks_die_with_me
+from bot.platform.lifetime import die_with_parent
 
 PARENT_ENV = "KIMBOT_PARENT_PID"  # set for a child that must not outlive the process
 
 
 def die_with_parent_from_env() -> None:
     """For a child whose parent asked for it in the environment: it is killed when its
-    parent dies, and whatever it forks (RQ's work horses, its scheduler) is stopped then.
+    parent dies.
 
     Killed, not asked: an RQ worker asked to stop waits for Redis to answer, for ever when
-    the embedded Redis stopped with the parent; its scheduler (SIGTERM) lets go of its
-    lock while Redis still answers, and a lost batch is sent again by the watch job."""
+    the embedded Redis stopped with the parent. Its forks are stopped then (see
+    `forks_die_with_me`); its scheduler lets go of its lock while Redis still answers,
+    and a batch cut short is sent again by the watch job."""
     parent = os.environ.get(PARENT_ENV, "")
     if parent.isdigit():
         die_with_parent(int(parent), signal.SIGKILL)
-        forks_die_with_me()
 
 
 def stop_process(child: subprocess.Popen[bytes], how: signal.Signals, seconds: float) -> None:
