@@ -40,6 +40,46 @@ def alive(pid: int) -> bool:
         return False
 
 
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid`, whichever of its threads started them."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return [c for c in found if alive(c)]
+
+
+def parent_of(pid: int) -> int:
+    """The parent pid of a running process, 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return int(stat.read().rsplit(") ", 1)[1].split()[1])
+    except FileNotFoundError:
+        return 0
+
+
+def pointing_at(path: Path) -> list[str]:
+    """`pid args` of every live process (not this one) whose command line, working
+    directory or environment names `path`: what a test's processes leave behind."""
+    needle = str(path).encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid() or not alive(int(entry.name)):
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes()
+            cwd = os.readlink(entry / "cwd").encode()
+            environ = (entry / "environ").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if needle in args or cwd.startswith(needle) or needle in environ:
+            shown = args.replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{entry.name} {shown}")
+    return found
+
+
 def wait_until(condition: Callable[[], object], seconds: float, what: str) -> None:
     """Poll `condition` until it holds, or fail the test saying `what` never happened."""
     deadline = time.monotonic() + seconds
