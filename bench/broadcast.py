@@ -325,7 +325,7 @@ class Bench:
         log(f"embedded Redis on {self.redis_url}")
 
     def redis_pid(self) -> int:
-        return int(self.redis_server._server.pid)
+        return int(self.redis_server.pid)
 
     def used_memory(self) -> int:
         return int(self.services.redis.info("memory")["used_memory"])

@@ -6,11 +6,15 @@
 
 `depths` and `live_workers` read them for `/metrics`, changing nothing (RQ's own counts
 clean registries up first; workers do that anyway).
+
+`release_scheduler_locks` frees RQ's scheduler locks of these queues on a server that
+just started from disk (the embedded one), whose lock holders are all dead.
 """
 
 from __future__ import annotations
 
 from rq import Queue, Worker
+from rq.scheduler import RQScheduler
 
 from bot.platform.store import Redis
 
@@ -41,3 +45,14 @@ def live_workers(redis: Redis) -> int:
     for key in keys:
         pipe.exists(key)
     return sum(int(n) for n in pipe.execute()) if keys else 0
+
+
+def release_scheduler_locks(rq_redis: Redis) -> int:
+    """Delete the KIM queues' scheduler locks; returns how many there were.
+
+    Only for a Redis no worker uses yet: an embedded server restored after its owner was
+    killed still holds the locks of the scheduler that died with it (its last act could
+    not reach the server, stopping at the same moment), which would keep the new worker's
+    scheduler out until they expire, a minute later.
+    """
+    return int(rq_redis.delete(*(RQScheduler.get_locking_key(name) for name in QUEUES)))

@@ -238,14 +238,22 @@ def shared_redis_url(settings: Settings) -> str:
 
 
 def worker(settings: Settings, burst: bool) -> int:
-    """`kimbot worker`."""
+    """`kimbot worker`: waits for Redis (REDIS_URL, or the embedded server of a `kimbot
+    run` in the data dir) as long as it takes, then works."""
+    from bot.platform.lifetime import forks_die_with_me
+    from bot.platform.store import wait_for_redis
     from broadcasts.worker import run_worker
     from handlers.processes import die_with_parent_from_env
     from handlers.wiring import wire_broadcasts
 
     die_with_parent_from_env()  # a worker started by `kimbot run` stops when it does
+    forks_die_with_me()  # RQ's work horses and scheduler stop when the worker does
     wire_broadcasts()
-    run_worker(shared_redis_url(settings), settings.config_path, burst=burst)
+    where = "REDIS_URL" if settings.redis_url else f"embedded, data dir {settings.data_dir}"
+    url = wait_for_redis(
+        lambda: settings.redis_url or EmbeddedRedis.running_url(settings.data_dir), where
+    )
+    run_worker(url, settings.config_path, burst=burst)
     return 0
 
 

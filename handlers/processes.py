@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import http.client
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
+from bot.platform.lifetime import die_with_parent
+
 PARENT_ENV = "KIMBOT_PARENT_PID"  # set for a child that must not outlive the process
-PR_SET_PDEATHSIG = 1
-
-
-def die_with_parent(parent_pid: int) -> bool:
-    """Have the kernel send this process SIGTERM when `parent_pid` (its parent) dies,
-    even by SIGKILL; if the parent is already gone, stop now. Linux only: elsewhere
-    returns False and nothing changes."""
-    if not sys.platform.startswith("linux"):
-        return False
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    if libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0) != 0:
-        return False
-    if os.getppid() != parent_pid:  # the parent died before the line above
-        os.kill(os.getpid(), signal.SIGTERM)
-    return True
 
 
 def die_with_parent_from_env() -> None:
-    """`die_with_parent` for a child whose parent asked for it in the environment."""
+    """For a child whose parent asked for it in the environment: it is killed when its
+    parent dies.
+
+    Killed, not asked: an RQ worker asked to stop waits for Redis to answer, for ever when
+    the embedded Redis stopped with the parent. Its forks are stopped then (see
+    `forks_die_with_me`); its scheduler lets go of its lock while Redis still answers,
+    and a batch cut short is sent again by the watch job."""
     parent = os.environ.get(PARENT_ENV, "")
     if parent.isdigit():
-        die_with_parent(int(parent))
+        die_with_parent(int(parent), signal.SIGKILL)
 
 
 def stop_process(child: subprocess.Popen[bytes], how: signal.Signals, seconds: float) -> None:

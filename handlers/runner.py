@@ -6,9 +6,11 @@
   `/whatsapp/webhook`, on the same host and port (served in polling mode too).
 - `/metrics` (handlers/metrics.py) is served on that port whenever it serves, and with
   `--metrics-port` on a port of its own with `/healthz` (polling-only deployments).
-- With no `REDIS_URL`, the embedded Redis is started and owned here, and an RQ worker
-  child gets its socket; Ctrl-C (or SIGTERM) stops the web server, the bot, the worker
-  and then Redis.
+- With no `REDIS_URL`, the embedded Redis is started and owned here. An RQ worker child
+  (unless `--no-worker`) gets its URL and is restarted, with backoff, whenever it dies
+  (handlers/supervisor.py). Ctrl-C (or SIGTERM) stops the web server, the bot, the
+  worker and then Redis; when `kimbot run` is killed outright, the kernel stops the
+  worker and the embedded Redis (their parent-death signal).
 The access log shows paths only: query strings can carry WhatsApp's verify token.
 """
 
@@ -33,9 +35,11 @@ from bot.platform.store import EmbeddedRedis, connect
 from bot.services import Services
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
+from broadcasts.queues import release_scheduler_locks
 from handlers.metrics import add_metrics_route, serving_metrics
 from handlers.processes import PARENT_ENV, stop_process
 from handlers.settings import Settings, SettingsError
+from handlers.supervisor import Supervisor
 from handlers.telegram.app import (
     build_bot,
     build_dispatcher,
@@ -78,11 +82,12 @@ def redis_for(settings: Settings, stack: ExitStack) -> str:
 
 
 def start_worker(redis_url: str, config_path: str) -> subprocess.Popen[bytes]:
-    """An RQ worker (with the scheduler) as a child process."""
+    """An RQ worker (with the scheduler) as a child process, in a process group of its own:
+    a terminal's Ctrl-C reaches `kimbot run` only, which stops the worker itself."""
     env = dict(os.environ, REDIS_URL=redis_url, KIMBOT_CONFIG=config_path)
     env[PARENT_ENV] = str(os.getpid())  # the worker dies with `kimbot run`
     command = [sys.executable, "-m", "handlers.cli", "worker", "--config", config_path]
-    return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and module)
+    return subprocess.Popen(command, env=env, process_group=0)  # noqa: S603 (our own module)
 
 
 def stop_child(child: subprocess.Popen[bytes]) -> None:
@@ -109,10 +114,14 @@ def run(
         raise SettingsError("--webhook needs KIMBOT_TELEGRAM_TOKEN or whatsapp.enabled")
     with ExitStack() as stack:
         url = redis_for(settings, stack)
+        rq_redis = connect(url, decode=False)
+        if not settings.redis_url:  # just started: whoever held RQ's scheduler is dead
+            release_scheduler_locks(rq_redis)
         if with_worker:
-            child = start_worker(url, os.path.abspath(settings.config_path))
-            stack.callback(stop_child, child)
-        dispatch = RQDispatch(connect(url, decode=False))
+            config_path = os.path.abspath(settings.config_path)
+            worker = Supervisor("RQ worker", lambda: start_worker(url, config_path), stop_child)
+            stack.enter_context(worker)
+        dispatch = RQDispatch(rq_redis)
         services = build_services(config, connect(url), dispatch=dispatch)
         services.redis.ping()
         conversations = build_conversations(services)

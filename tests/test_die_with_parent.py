@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.support.constants import ROOT
+from tests.support.processes import alive
 
 PARENT = """
 import os, subprocess, sys, time
@@ -25,15 +26,6 @@ import time
 die_with_parent_from_env()
 time.sleep(60)
 """
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` still runs (a zombie waiting for its reaper counts as gone)."""
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            return stat.read().split(") ")[1][0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 def test_a_child_asking_for_it_dies_when_its_parent_is_sigkilled() -> None:
@@ -66,9 +58,33 @@ def test_kimbot_run_asks_its_worker_to_die_with_it(monkeypatch: pytest.MonkeyPat
 
     captured: dict[str, str] = {}
 
-    def record(command: list[str], env: dict[str, str]) -> None:
+    def record(command: list[str], env: dict[str, str], process_group: int) -> None:
         captured.update(env)
 
     monkeypatch.setattr(runner.subprocess, "Popen", record)
     runner.start_worker("redis://127.0.0.1:1/0", "config.yaml")
     assert captured["KIMBOT_PARENT_PID"] == str(os.getpid())
+
+
+FORKER = """
+import os, socket, sys, time
+from bot.platform.lifetime import forks_die_with_me
+mine, theirs = socket.socketpair()
+forks_die_with_me()
+if os.fork() == 0:
+    time.sleep(30)
+    os._exit(0)
+mine.close()  # as a dying process's connections are closed by the kernel
+theirs.settimeout(10)
+print("closed" if theirs.recv(1) == b"" else "open", flush=True)
+"""
+
+
+def test_a_fork_holds_none_of_its_parents_connections() -> None:
+    """Once a process's own descriptor of a socket is closed, the other end sees it
+    closed at once, though a fork of that process still runs: a dead worker's Redis
+    connection must close when it dies, or Redis hands it a job nobody will read."""
+    done = subprocess.run(
+        [sys.executable, "-c", FORKER], capture_output=True, cwd=ROOT, text=True, timeout=60
+    )
+    assert done.stdout.strip() == "closed"

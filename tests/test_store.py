@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 from bot.platform.addresses import Address
 from bot.platform.store import EmbeddedRedis, Redis, connect
 from bot.residents.records import Residents, komunitas_audience_key, village_audience_key
-from tests.support.constants import BAGENDUNG, KEBON_DALEM
+from tests.support.constants import BAGENDUNG, KEBON_DALEM, ROOT
+from tests.support.processes import alive, wait_until
 
 A = Address.telegram(1001)
 B = Address("wa", "ID.12345")
@@ -96,3 +101,42 @@ def test_worker_finds_the_running_embedded_server(tmp_path: Path) -> None:
     assert EmbeddedRedis.running_url(tmp_path) is None
     with EmbeddedRedis(tmp_path) as server:
         assert EmbeddedRedis.running_url(tmp_path) == server.url
+
+
+OWNER = """
+import sys, time
+from bot.platform.store import EmbeddedRedis, connect
+server = EmbeddedRedis(sys.argv[1])
+connect(server.url).set("kim:probe", sys.argv[2])
+print(server.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_embedded_redis_dies_with_its_owner_keeping_what_it_was_given(tmp_path: Path) -> None:
+    """SIGKILL the process that started the server, three times: each time the server
+    stops too (after flushing its append-only file: the last write survives), and the
+    next owner starts on the same data directory."""
+    for round_ in range(3):
+        owner = subprocess.Popen(
+            [sys.executable, "-c", OWNER, str(tmp_path), f"round {round_}"],
+            stdout=subprocess.PIPE,
+            cwd=ROOT,
+            text=True,
+        )
+        try:
+            assert owner.stdout is not None
+            server = int(owner.stdout.readline())
+            assert alive(server)
+            os.kill(owner.pid, signal.SIGKILL)
+            owner.wait()
+            wait_until(lambda pid=server: not alive(pid), 30, "the server stopping")
+        finally:
+            if owner.poll() is None:
+                owner.kill()
+                owner.wait()
+            if owner.stdout is not None:
+                owner.stdout.close()
+        assert EmbeddedRedis.running_url(tmp_path) is None
+    with EmbeddedRedis(tmp_path) as server:
+        assert connect(server.url).get("kim:probe") == "round 2"

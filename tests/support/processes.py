@@ -11,9 +11,12 @@ import signal
 import socket
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
+import redis
 import yaml
 
 from bot.platform.config import Config
@@ -39,6 +42,64 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie waiting for its reaper counts as gone)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid`, whichever of its threads started them."""
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(c) for c in (task / "children").read_text().split()]
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return [c for c in found if alive(c)]
+
+
+def parent_of(pid: int) -> int:
+    """The parent pid of a running process, 0 if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return int(stat.read().rsplit(") ", 1)[1].split()[1])
+    except FileNotFoundError:
+        return 0
+
+
+def pointing_at(path: Path) -> list[str]:
+    """`pid args` of every live process (not this one) whose command line, working
+    directory or environment names `path`: what a test's processes leave behind."""
+    needle = str(path).encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid() or not alive(int(entry.name)):
+            continue
+        try:
+            args = (entry / "cmdline").read_bytes()
+            cwd = os.readlink(entry / "cwd").encode()
+            environ = (entry / "environ").read_bytes()
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        if needle in args or cwd.startswith(needle) or needle in environ:
+            shown = args.replace(b"\0", b" ").decode(errors="replace")
+            found.append(f"{entry.name} {shown}")
+    return found
+
+
+def wait_until(condition: Callable[[], object], seconds: float, what: str) -> None:
+    """Poll `condition` until it holds, or fail the test saying `what` never happened."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} did not happen within {seconds:g} s")
+        time.sleep(0.05)
 
 
 def wait_http(url: str, seconds: float = 20.0) -> None:
@@ -107,6 +168,27 @@ def start_emulator(tmp: Path, **flags: Any) -> tuple[Process, str]:
     url = f"http://127.0.0.1:{port}"
     wait_http(url + "/sim/bots")
     return process, url
+
+
+def start_redis_server(tmp: Path, port: int) -> Process:
+    """Debian's own redis-server (not the embedded one) on 127.0.0.1:`port`, nothing saved;
+    answering PING when this returns."""
+    command = ["/usr/bin/redis-server", "--bind", "127.0.0.1", "--port", str(port)]
+    command += ["--save", "", "--appendonly", "no", "--dir", str(tmp)]
+    process = Process(command, dict(os.environ), tmp / f"redis-{port}.log")
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    try:
+        wait_until(lambda: _pings(client), 20, f"redis-server on port {port} answering")
+    finally:
+        client.close()
+    return process
+
+
+def _pings(client: redis.Redis) -> bool:
+    try:
+        return bool(client.ping())
+    except redis.ConnectionError:
+        return False
 
 
 def write_config(config: Config, path: Path, **changes: Any) -> Path:
