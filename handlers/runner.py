@@ -31,7 +31,7 @@ from aiohttp.web_response import StreamResponse
 
 from bot.dialogs import Conversations, build_conversations
 from bot.platform.config import Config
-from bot.platform.store import EmbeddedRedis, connect
+from bot.platform.store import EmbeddedRedis, connect, wait_for_redis
 from bot.services import Services
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
@@ -114,6 +114,8 @@ def run(
         raise SettingsError("--webhook needs KIMBOT_TELEGRAM_TOKEN or whatsapp.enabled")
     with ExitStack() as stack:
         url = redis_for(settings, stack)
+        if settings.redis_url:  # an external server may not be up yet: wait, don't die
+            wait_for_redis(lambda: url, "REDIS_URL")
         rq_redis = connect(url, decode=False)
         if not settings.redis_url:  # just started: whoever held RQ's scheduler is dead
             release_scheduler_locks(rq_redis)
@@ -123,7 +125,6 @@ def run(
             stack.enter_context(worker)
         dispatch = RQDispatch(rq_redis)
         services = build_services(config, connect(url), dispatch=dispatch)
-        services.redis.ping()
         conversations = build_conversations(services)
         with suppress(KeyboardInterrupt):
             asyncio.run(
