@@ -8,7 +8,10 @@
 clean registries up first; workers do that anyway).
 
 `release_scheduler_locks` frees RQ's scheduler locks of these queues on a server that
-just started from disk (the embedded one), whose lock holders are all dead.
+just started from disk (the embedded one), whose lock holders are all dead;
+`release_stale_scheduler_locks` frees those whose holder stopped refreshing them (a
+living scheduler refreshes its locks every second, to 61 s), so a surviving worker takes
+the scheduler over well before RQ's own expiry.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ INTERACTIVE_QUEUE = "kim-interactive"
 CONTROL_QUEUE = "kim-default"
 BULK_QUEUE = "kim-bulk"
 QUEUES = (INTERACTIVE_QUEUE, CONTROL_QUEUE, BULK_QUEUE)
+RQ_SCHEDULER_INTERVAL = 1  # RQScheduler's default: it refreshes its locks (to +60 s) this often
 STATES = ("queued", "started", "scheduled", "failed")
 
 
@@ -45,6 +49,28 @@ def live_workers(redis: Redis) -> int:
     for key in keys:
         pipe.exists(key)
     return sum(int(n) for n in pipe.execute()) if keys else 0
+
+
+STALE_LOCK_SECONDS = 15
+_RELEASE_STALE = """
+local freed = 0
+for _, key in ipairs(KEYS) do
+  local left = redis.call('PTTL', key)
+  if left >= 0 and left < tonumber(ARGV[1]) then
+    redis.call('DEL', key)
+    freed = freed + 1
+  end
+end
+return freed
+"""
+
+
+def release_stale_scheduler_locks(rq_redis: Redis, stale_seconds: int = STALE_LOCK_SECONDS) -> int:
+    """Delete the KIM queues' scheduler locks not refreshed for `stale_seconds` (their
+    scheduler is dead); returns how many. Atomic: a lock refreshed meanwhile stays."""
+    keys = [RQScheduler.get_locking_key(name) for name in QUEUES]
+    ttl_ms = (RQ_SCHEDULER_INTERVAL + 60 - stale_seconds) * 1000
+    return int(rq_redis.eval(_RELEASE_STALE, len(keys), *keys, ttl_ms))
 
 
 def release_scheduler_locks(rq_redis: Redis) -> int:

@@ -29,15 +29,16 @@ from bot.residents.retention import sweep_expired
 from broadcasts.context import job_context, wired
 from broadcasts.desk_jobs import schedule_reminders
 from broadcasts.failures import scrubbed
-from broadcasts.queues import CONTROL_QUEUE, QUEUES
+from broadcasts.queues import CONTROL_QUEUE, QUEUES, release_stale_scheduler_locks
 
 log = logging.getLogger(__name__)
 MAINTENANCE_SECONDS = 30
 # An idle worker blocks in its dequeue for `worker_ttl - 15` s and runs maintenance only
 # between dequeues; RQ's default (420 s) let a killed scheduler's work stall ~7 minutes
 # while the survivors idled. 45 s: a dequeue of 30 s, no longer than the maintenance
-# interval, so a scheduler lock left by a dead worker (RQ lets it expire after 61 s) is
-# taken over about a minute after the death.
+# interval; maintenance frees a scheduler lock its dead holder stopped refreshing 15 s
+# ago (RQ would let it live 61 s), so a survivor takes the scheduler over within about
+# 45 s of the death.
 WORKER_TTL = 45
 SWEEP_JOB_ID = "kim-retention-sweep"
 SWEEP_EVERY = timedelta(hours=24)
@@ -93,10 +94,14 @@ def build_worker(rq_redis: Redis) -> Worker:
 
 
 class MaintainingWorker(Worker):
-    """RQ's worker whose maintenance also compacts Redis's files after erasures."""
+    """RQ's worker whose maintenance also takes over a dead scheduler sooner and compacts
+    Redis's files after erasures."""
 
     def run_maintenance_tasks(self) -> None:
-        """RQ's maintenance, then the compaction when due."""
+        """Free a dead scheduler's locks, RQ's maintenance (which takes the scheduler over
+        when it can), then the compaction when due."""
+        if release_stale_scheduler_locks(self.connection):
+            log.warning("the scheduler's holder stopped; this worker takes the scheduler over")
         super().run_maintenance_tasks()  # type: ignore[no-untyped-call]
         services = job_context().services
         every = services.config.privacy.compaction_minutes * 60
