@@ -11,6 +11,7 @@ from pathlib import Path
 from bot.platform.config import Config
 from bot.platform.store import Redis, connect
 from handlers.wiring import build_services
+from tests.support.fuzz import nested
 from tests.support.graph import GraphAPI
 from tests.support.processes import free_port
 from tests.support.redis_server import debian_redis
@@ -74,3 +75,14 @@ async def test_while_redis_is_down_the_webhook_asks_meta_again_and_apologises_on
     finally:
         server.close()
         client.close()
+
+
+async def test_a_signed_but_deeply_nested_body_is_a_400(config: Config, redis: Redis) -> None:
+    """Nesting past 32 levels is refused at the WhatsApp webhook too, signature or not."""
+    graph = GraphAPI()
+    async with whatsapp_world(build_services(with_whatsapp(config), redis), graph) as world:
+        for levels in (33, 100_000):
+            status, _ = await world.post(nested(levels))
+            assert status == 400
+        assert world.incoming == []
+        assert graph.sent == []
