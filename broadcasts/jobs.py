@@ -210,8 +210,8 @@ def _finish_if_complete(ctx: JobContext, announcement_id: str) -> bool:
 
 async def _edit_progress(ctx: JobContext, announcement_id: str, final: bool = False) -> None:
     ann = ctx.services.announcements.get(announcement_id)
-    if ann is None or ann.progress_chat is None or not ann.progress_message:
-        return
+    if ann is None or ann.progress_chat is None or not (ann.progress_message or final):
+        return  # no message to edit (WhatsApp keeps none): only the final report goes out
     tr = ctx.services.translator(ctx.services.config.locales.default)
     text = progress_text(tr, ann, ctx.services.clock.now())
     senders = ctx.senders()

@@ -145,6 +145,14 @@ class WhatsAppChannel:
                     raise
                 log.exception("the core failed on message %s", ref(message.message_id))
                 return await self._apologise(recipient, message.address)
+            for reply in replies:
+                if reply.progress_of:  # WhatsApp edits nothing: the final report comes anew
+                    await asyncio.to_thread(
+                        self.services.announcements.set_progress_message,
+                        reply.progress_of,
+                        message.address,
+                        0,
+                    )
             outgoing = [out for reply in replies for out in render(reply, label)]
             if not outgoing:
                 return Delivery("sent")

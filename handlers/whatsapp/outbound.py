@@ -68,9 +68,11 @@ class WhatsAppSender:
 
     async def edit(self, chat: Address, message_id: int, text: str, final: bool = False) -> None:
         """WhatsApp has no edits: progress is not updated in place, and the final delivery
-        report comes as a message of its own (held, like a notice, outside the window)."""
+        report comes as a message of its own (the admin wrote moments or hours before, so
+        usually inside the 24-hour window; outside it WhatsApp refuses it, and the report
+        stays in `/broadcasts` and `kimbot broadcast status`)."""
         if final:
-            await self.notify(chat, Reply(text=text))
+            await self.api.send(Recipient(chat.chat_id), render(Reply(text=text), ""))
 
     async def fetch_media(self, ref: str) -> bytes:
         """A resident's or admin's file (`wa:<kind>:<media id>`), from the Cloud API."""
