@@ -194,15 +194,15 @@ def run_write_and_sigkill(
         bot.stop()
 
 
-@pytest.mark.parametrize("kill", ["worker", "worker and its forks"])
 async def test_a_broadcast_survives_the_death_of_the_scheduler_holder(
-    tmp_path: Path, config: Config, redis: Redis, redis_url: str, kill: str
+    tmp_path: Path, config: Config, redis: Redis, redis_url: str
 ) -> None:
     """Two workers share a broadcast through the emulator; SIGKILL the one holding RQ's
-    scheduler lock in the middle of a batch (`worker`: its forks die with it, and its
-    scheduler lets go of the lock; `worker and its forks`: all at once, like the OOM
-    killer, so the lock must expire): the survivor takes the scheduler over and the
-    lost batch is sent again; everyone gets the announcement."""
+    scheduler lock in the middle of a batch, with its forks, all at once, as the OOM
+    killer would (so no scheduler lets go of the lock: it must be found stale): the
+    survivor takes the scheduler over and the lost batch is sent again; everyone gets
+    the announcement. (Killing the worker alone, whose scheduler then lets go as it dies,
+    resumed in 38.8 s the same way.)"""
     chats = list(range(700_100_001, 700_100_301))
     emulator, api = start_emulator(tmp_path)
     rq_redis = connect(redis_url, decode=False)
@@ -244,11 +244,8 @@ async def test_a_broadcast_survives_the_death_of_the_scheduler_holder(
             ann = services.announcements.create(None, [BAGENDUNG], time.time(), text=TEXT)
             RQDispatch(rq_redis).submit(ann.id)
             victim, batch = await mid_batch(sim, rq_redis, services, ann.id)
-            if kill == "worker":
-                os.kill(victim, signal.SIGKILL)
-            else:
-                for pid in [victim, *children(victim)]:
-                    os.kill(pid, signal.SIGKILL)
+            for pid in [victim, *children(victim)]:
+                os.kill(pid, signal.SIGKILL)
             killed = time.monotonic()
             await asyncio.sleep(1.0)  # what was in flight at the kill has arrived
             before = await delivered_to(sim, batch)
@@ -269,8 +266,10 @@ async def test_a_broadcast_survives_the_death_of_the_scheduler_holder(
             worker.stop()
         emulator.stop()
         rq_redis.close()
-    figure(f"scheduler holder killed ({kill}): lost batch resumed after (s)", round(resumed, 2))
-    figure(f"scheduler holder killed ({kill}): missed, duplicates", (len(missed), duplicates))
+    figure(
+        "scheduler holder killed with its forks: lost batch resumed after (s)", round(resumed, 2)
+    )
+    figure("scheduler holder killed with its forks: missed, duplicates", (len(missed), duplicates))
 
 
 def holder(rq_redis: Redis) -> int:
