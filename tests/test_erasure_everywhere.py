@@ -39,8 +39,9 @@ from broadcasts.queues import QUEUES
 from handlers.whatsapp.tracking import remember
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, with_admins
+from tests.support.aspirasi import file_aspirasi
 from tests.support.constants import BAGENDUNG, ROOT
-from tests.support.dialog import Resident, verify_dialog
+from tests.support.dialog import Resident
 from tests.support.disk_redis import KINDS, DiskRedis, disk_redis, reloaded, wait_for
 from tests.support.storage import everything_in
 from tests.support.whatsapp import with_whatsapp
@@ -79,25 +80,6 @@ def disk(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[DiskRedis]:
     """A Redis of each kind, files in tmp_path/data."""
     with disk_redis(request.param, tmp_path / "data") as server:
         yield server
-
-
-def file_aspirasi(me: Resident, text: str) -> str:
-    """Subscribe to Bagendung, send an aspirasi with identity; returns its number."""
-    me.send("/start kel_3672021001")
-    me.press("✅")
-    verify_dialog(
-        me,
-        [
-            ("/report", "What would you like to send?"),
-            ("[Aspiration]", "Which topic?"),
-            ("[Kesehatan]", "Write it in one message"),
-            (text, "You may add photos"),
-            ("[Next]", "anonymously"),
-            ("[With identity]", "Check before sending"),
-            ("[Send]", "Your report number is ASP-"),
-        ],
-    )
-    return me.said().split("Your report number is ")[1].split(".")[0]
 
 
 def claim_and_answer(services: Services, ticket_id: str) -> None:

@@ -24,8 +24,9 @@ from broadcasts.notify import notify_job
 from broadcasts.queues import INTERACTIVE_QUEUE
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, RecordingDispatch, with_admins
+from tests.support.aspirasi import file_aspirasi
 from tests.support.constants import BAGENDUNG
-from tests.support.dialog import Resident, verify_dialog
+from tests.support.dialog import Resident
 from tests.support.storage import everything_in
 
 ME = Address.telegram(7771001)
@@ -119,23 +120,9 @@ def test_staff_cards_are_about_the_requester(
     about the resident."""
     services = build_services(with_admins(config), redis, dispatch=dispatch)
     me = Resident(build_conversations(services), chat_id=7771003, language_code="en")
-    me.send("/start kel_3672021001")
-    me.press("✅")
-    verify_dialog(
-        me,
-        [
-            ("/report", "What would you like to send?"),
-            ("[Aspiration]", "Which topic?"),
-            ("[Kesehatan]", "Write it in one message"),
-            ("Mohon posyandu ditambah di RW 03 Bagendung.", "You may add photos"),
-            ("[Next]", "anonymously"),
-            ("[Anonymous]", "Check before sending"),
-            ("[Send]", "Your report number is ASP-"),
-        ],
-    )
+    ticket_id = file_aspirasi(me, "Mohon posyandu ditambah di RW 03 Bagendung.", anonymous=True)
     ((card_to, _),) = dispatch.notified
     assert (card_to, dispatch.about) == (STAFF_GROUP, [me.address])
-    ticket_id = me.said().split("Your report number is ")[1].split(".")[0]
     Desk(services).act(Address.telegram(STAFF), TicketAction("claim", ticket_id), 5.0)
     assert dispatch.notified[-1][0] == me.address
     assert dispatch.about[-1] == me.address

@@ -15,7 +15,7 @@ Graph API messages out). Core-only tests play tables on a `Resident` with `verif
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from bot.dialogs import Conversations
 from bot.platform.addresses import Address
@@ -203,3 +203,35 @@ class TelegramDriver:
     def shown(self) -> str:
         """Everything the core's last answer showed (titles, texts, notices, labels, links)."""
         return self.resident.said()
+
+
+class LivePerson(Protocol):
+    """Someone in the emulator, on either platform, as the end-to-end tables drive them."""
+
+    async def say(self, text: str) -> Any:
+        """Send `text`."""
+
+    async def press(self, label: str) -> None:
+        """Press the choice `label` means on the last message waited for."""
+
+    async def wait_for(self, text: str, seconds: float = ...) -> dict[str, Any]:
+        """The first unread bot message containing `text`."""
+        ...
+
+    def choice_labels(self) -> list[str]:
+        """The last message's choices in the order a resident would number them."""
+        ...
+
+
+async def play_live(person: LivePerson, table: Table) -> None:
+    """Do each table action, then wait for the bot's message that says what it expects."""
+    for action, expected in table:
+        assert expected, f"{action!r}: silence cannot be awaited end to end"
+        how, value = parse(action)
+        if how == "press":
+            await person.press(value)
+        elif how == "number":
+            await person.say(str(find_label(person.choice_labels(), value) + 1))
+        else:
+            await person.say(value)
+        await person.wait_for(expected)

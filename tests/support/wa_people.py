@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from emulator.whatsapp.client import WaSimClient
-from tests.support.dialog import Table, parse
+from tests.support.dialog import Table, play_live
 from tests.support.people import WAIT
 from tests.support.press import find_label
 from tests.support.whatsapp import numbered
@@ -88,15 +88,10 @@ class WaPerson:
         else:
             await self.sim.wa_pick(self.ref, id=choice["id"])
 
+    def choice_labels(self) -> list[str]:
+        """The last message's choices, numbered as the resident sees them."""
+        return numbered(shown(self.last))
+
     async def play(self, table: Table) -> None:
         """Do each table action, then wait for the business message it expects."""
-        for action, expected in table:
-            assert expected, f"{action!r}: silence cannot be awaited end to end"
-            how, value = parse(action)
-            if how == "press":
-                await self.press(value)
-            elif how == "number":
-                await self.say(str(find_label(numbered(shown(self.last)), value) + 1))
-            else:
-                await self.say(value)
-            await self.wait_for(expected)
+        await play_live(self, table)
