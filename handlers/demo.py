@@ -198,7 +198,9 @@ async def subscribe_seeded(api: str, world: dict[str, Any]) -> None:
 
 
 def _child(command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(command, env=env)  # noqa: S603 (our own interpreter and modules)
+    """A child that the kernel stops (SIGTERM) when the demo dies, even by SIGKILL."""
+    wrapped = [sys.executable, "-m", "bot.platform.lifetime", str(os.getpid()), *command]
+    return subprocess.Popen(wrapped, env=env)  # noqa: S603 (our own interpreter and modules)
 
 
 def _stop(child: subprocess.Popen[bytes]) -> None:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import socket
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,11 +13,10 @@ from typing import Any
 import pytest
 
 from emulator.whatsapp.client import WaSimClient
-from tests.support.constants import ROOT
 from tests.support.dialogues import BAGENDUNGS_POSTER
 from tests.support.people import Person, body
 from tests.support.press import find_label
-from tests.support.processes import Process, free_port
+from tests.support.processes import start_demo
 
 pytestmark = pytest.mark.e2e
 TEXT = "Pemeriksaan kesehatan gratis Sabtu 08.00 di balai RW 03."
@@ -30,42 +26,10 @@ TEXT = "Pemeriksaan kesehatan gratis Sabtu 08.00 di balai RW 03."
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
     """`kimbot demo` on free ports with its own data directory; yields (URL, seeded world)."""
     tmp: Path = tmp_path_factory.mktemp("demo")
-    port = free_port()
-    while not _free(port + 1):
-        port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    command = [
-        sys.executable,
-        "-m",
-        "handlers.cli",
-        "demo",
-        "--port",
-        str(port),
-        "--data-dir",
-        str(tmp / "data"),
-        "--config",
-        str(ROOT / "config.yaml"),
-    ]
-    process = Process(command, env, tmp / "demo.log")
-    deadline = time.monotonic() + 120
-    while "demo is running" not in process.output():
-        if time.monotonic() > deadline or process.popen.poll() is not None:
-            process.stop()
-            raise AssertionError("the demo did not start:\n" + process.output()[-3000:])
-        time.sleep(0.3)
+    process, url = start_demo(tmp)
     world = json.loads((tmp / "data" / "demo-world.json").read_text())
-    yield f"http://127.0.0.1:{port}", world
+    yield url, world
     process.stop()
-
-
-def _free(port: int) -> bool:
-    """Whether nothing listens on `port` (the demo needs two neighbouring ports)."""
-    with socket.socket() as probe:
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-    return True
 
 
 async def test_one_broadcast_reaches_whatsapp_and_telegram_once(

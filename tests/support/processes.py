@@ -243,3 +243,31 @@ def start_bot(
         arguments += ["--metrics-port", str(metrics_port)]
     name = "bot-webhook.log" if webhook_port else "bot.log"
     return kimbot(arguments, env, tmp / name)
+
+
+def start_demo(tmp: Path) -> tuple[Process, str]:
+    """`kimbot demo` (shipped config, data in `tmp/data`, the embedded Redis) on free
+    neighbouring ports, once it says it is running; returns (process, simulator URL)."""
+    port = free_port()
+    while not _port_free(port + 1):
+        port = free_port()
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    arguments = ["demo", "--port", str(port), "--data-dir", str(tmp / "data")]
+    process = kimbot([*arguments, "--config", str(ROOT / "config.yaml")], env, tmp / "demo.log")
+    deadline = time.monotonic() + 120
+    while "demo is running" not in process.output():
+        if time.monotonic() > deadline or process.popen.poll() is not None:
+            process.stop()
+            raise AssertionError("the demo did not start:\n" + process.output()[-3000:])
+        time.sleep(0.3)
+    return process, f"http://127.0.0.1:{port}"
+
+
+def _port_free(port: int) -> bool:
+    """Whether nothing listens on `port` (the demo needs two neighbouring ports)."""
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
