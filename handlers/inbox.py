@@ -197,8 +197,8 @@ class Inbox:
             await asyncio.sleep(RENEW_SECONDS)
             try:
                 await asyncio.to_thread(self._renew, keys=[lease], args=[token, self.lease_ms])
-            except UNAVAILABLE:
-                log.warning("could not renew a conversation's turn: Redis is unreachable")
+            except redis.RedisError as exc:  # the holder goes on; the lease may lapse
+                log.warning("could not renew a conversation's turn: %s", exc.__class__.__name__)
 
     async def _release(self, lease: str, token: str, receipt_key: str, mark: str) -> None:
         """Write the receipt (if any) and give the lease back."""
