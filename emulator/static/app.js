@@ -13,6 +13,7 @@ const state = {
   chatAbort: null,
   blocked: false,    // whether the persona blocked the selected bot
   atBottom: true,    // whether the message list shows its newest message
+  replyTo: null,     // the message the next one replies to (Telegram's reply), or null
   mode: "tg",        // "tg": a Telegram persona or chat is open; "wa": a WhatsApp persona
   wa: {
     enabled: false,
@@ -222,6 +223,7 @@ function openChat(chatId) {
   state.messages = new Map();
   $("messages").replaceChildren();
   $("reply-keyboard").hidden = true;
+  setReplyTo(null);
   renderHeader();
   renderChats();
   pollChat();
@@ -422,6 +424,16 @@ function renderMessages() {
     meta.className = "meta";
     const time = new Date(message.date * 1000).toLocaleTimeString();
     meta.textContent = time + (message.edited ? " · edited" : "") + (message.deleted ? " · deleted" : "");
+    if (!message.deleted) {
+      const reply = document.createElement("button");
+      reply.type = "button";
+      reply.className = "reply-to";
+      reply.dataset.testid = "reply-to";
+      reply.textContent = "↩ Reply";
+      reply.title = "Reply to this message";
+      reply.addEventListener("click", () => setReplyTo(message));
+      meta.append(" ", reply);
+    }
     item.append(meta);
     return item;
   }));
@@ -457,10 +469,20 @@ function actionTarget() {
   return { bot: state.botId };
 }
 
+function setReplyTo(message) {
+  state.replyTo = message ? message.message_id : null;
+  const banner = $("replying-to");
+  banner.hidden = !message;
+  $("replying-to-text").textContent = message
+    ? (message.text || message.caption || `[${message.kind}]`).slice(0, 120) : "";
+}
+
 async function send(body) {
   if (!state.personaId) { showError("Pick a persona first"); return; }
+  const reply = state.replyTo !== null ? { reply_to_message_id: state.replyTo } : {};
   try {
-    await api("POST", `/sim/users/${state.personaId}/send`, { ...actionTarget(), ...body });
+    await api("POST", `/sim/users/${state.personaId}/send`, { ...actionTarget(), ...reply, ...body });
+    setReplyTo(null);
   } catch (error) {
     showError(error);
   }
@@ -547,6 +569,7 @@ function wire() {
     input.value = "";
     await sendText(text);
   });
+  $("reply-cancel").addEventListener("click", () => setReplyTo(null));
   $("send-start").addEventListener("click", async () => {
     if (state.mode === "wa") { await waSend({ text: "DAFTAR" }); return; }
     if (!state.personaId) { showError("Pick a persona first"); return; }
@@ -698,7 +721,7 @@ function setWaMode(on) {
   $("wa-window-toggle").hidden = !on;
   $("open-private").hidden = on;
   $("send-start").textContent = on ? "DAFTAR" : "/start";
-  if (on) { $("reply-keyboard").hidden = true; $("typing").hidden = true; }
+  if (on) { $("reply-keyboard").hidden = true; $("typing").hidden = true; setReplyTo(null); }
 }
 
 // Leave the WhatsApp conversation (before a Telegram persona or chat is opened).

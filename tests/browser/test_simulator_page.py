@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from playwright.sync_api import Locator, Page, ViewportSize, expect
 
 from bot.platform.addresses import Address
 from bot.residents.records import Residents
+from emulator import SimClient
 from tests.support.constants import BAGENDUNG
+from tests.support.dialogues import ASPIRASI, BAGENDUNGS_POSTER
+from tests.support.people import Person
 from tests.support.press import find_label
 from tests.support.worlds import E2E
 
@@ -18,6 +25,7 @@ pytestmark = pytest.mark.browser
 
 WAIT_MS = 20_000
 PHONE: ViewportSize = {"width": 390, "height": 844}
+T = TypeVar("T")
 
 
 def press(page: Page, label: str) -> None:
@@ -32,6 +40,13 @@ def bot_says(page: Page, text: str) -> Locator:
     message = page.get_by_test_id("message").filter(has_text=text).last
     expect(message).to_be_visible(timeout=WAIT_MS)
     return message
+
+
+def outside_the_page(work: Coroutine[Any, Any, T]) -> T:
+    """Run `work` (the emulator's user API, as other people) on a loop of its own: the
+    page's Playwright already runs one in this thread."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, work).result()
 
 
 def assert_fits_width(page: Page) -> None:
@@ -77,3 +92,46 @@ def test_resident_subscribes_on_the_page(stack: E2E, page: Page, tmp_path: Path)
     assert_fits_width(page)
     expect(confirmation.get_by_test_id("inline-url")).to_be_in_viewport()
     page.screenshot(path=str(tmp_path / "simulator-phone.png"))
+
+
+def test_staff_answer_a_ticket_by_replying_to_its_card(
+    stack: E2E, page: Page, tmp_path: Path
+) -> None:
+    """The bot asks staff to reply to the card ("Balas kartu ini"): on the page Pak Rahmat
+    claims it, presses Jawab, replies to the card, and the resident gets the answer."""
+    answer = "Loket Puskesmas Bagendung dibuka pukul 07.00 mulai Senin depan."
+
+    async def file_complaint() -> int:
+        async with SimClient(stack.api) as sim:
+            warga = await Person.create(sim, "Rina")
+            await warga.play(BAGENDUNGS_POSTER)
+            await warga.play(ASPIRASI)
+            await warga.press("Kirim")
+            await warga.wait_for("Nomor laporan Anda ASP-")
+            return warga.id
+
+    async def told(user: int) -> str:
+        async with SimClient(stack.api) as sim:
+            return str((await Person(sim, {"id": user}).wait_for(answer))["text"])
+
+    warga = outside_the_page(file_complaint())
+    page.goto(stack.api + "/")
+    expect(page.get_by_test_id("status")).to_have_text("connected", timeout=WAIT_MS)
+    page.get_by_test_id("persona").filter(has_text="Pak Rahmat").first.click()
+    page.get_by_text("Meja Layanan Diskominfo").first.click()
+    card = bot_says(page, "Antrean di Puskesmas Bagendung")
+    press(page, "Tangani")
+    bot_says(page, "sedang diverifikasi")
+    press(page, "Jawab")
+    expect(page.get_by_test_id("callback-answer")).to_contain_text("Balas kartu ini")
+    card.get_by_test_id("reply-to").click()
+    expect(page.get_by_test_id("replying-to")).to_contain_text("ASP-")
+    page.get_by_test_id("message-input").fill(answer)
+    page.get_by_test_id("send-button").click()
+    expect(page.get_by_test_id("replying-to")).to_be_hidden()
+    sent = page.locator("[data-testid=message].mine").filter(has_text=answer)
+    expect(sent).to_be_visible(timeout=WAIT_MS)
+    expect(sent.locator(".quote")).to_contain_text("Antrean di Puskesmas")
+    page.screenshot(path=str(tmp_path / "staff-replies-to-card.png"))
+
+    assert answer in outside_the_page(told(warga))
