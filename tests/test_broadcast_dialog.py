@@ -156,12 +156,13 @@ def test_schedule_then_cancel(
     """A typed time schedules it (tomorrow if already past today); /broadcasts cancels it."""
     admin = drafting(conv, KELURAHAN_ADMIN)
     admin.press("🕒")
+    assert "(WIB)" in admin.said()  # the zone as Cilegon names it, not "Asia/Jakarta"
     verify_dialog(
         admin,
         [
             ("kapan-kapan", "tidak dapat membaca"),
             ("01-01-2020 07.00", "30 hari"),
-            ("07.30", "22 September 2026 07.30"),
+            ("07.30", "22 September 2026 07.30 WIB"),
         ],
     )
     admin.press("✅")

@@ -232,7 +232,7 @@ class BroadcastFlow(StepFlow):
                     text=turn.tr._(
                         "When should it go out? Type a date and time in {zone}, e.g. "
                         "25-11-2026 07.30, or just 07.30 (today, or tomorrow if past).",
-                        zone=turn.svc.config.deployment.timezone,
+                        zone=turn.tr.zone,
                     ),
                     choices=((turn.button(turn.tr._("✖ Cancel"), "cancel"),),),
                 )

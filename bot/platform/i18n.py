@@ -21,6 +21,13 @@ from babel.support import NullTranslations, Translations
 
 DOMAIN = "kimbot"
 DEFAULT_LOCALE = "id"
+# Indonesia's three zones by the names residents use (Permendagri: WIB, WITA, WIT).
+ZONE_LABELS = {
+    "Asia/Jakarta": "WIB",
+    "Asia/Pontianak": "WIB",
+    "Asia/Makassar": "WITA",
+    "Asia/Jayapura": "WIT",
+}
 LANGUAGE_NAMES = {"id": "Bahasa Indonesia", "en": "English", "su": "Basa Sunda", "jv": "Basa Jawa"}
 BABEL_LOCALE = {"id": "id_ID", "en": "en_GB", "su": "su_ID", "jv": "jv_ID"}
 
@@ -58,12 +65,21 @@ class Translator:
         """A number as the locale writes it (id: 1.234.567,891)."""
         return numbers.format_decimal(value, locale=self._babel)
 
+    @property
+    def zone(self) -> str:
+        """The deployment's zone as residents name it: WIB, WITA, WIT (else its UTC offset)."""
+        label = ZONE_LABELS.get(self.tz.key)
+        if label is not None:
+            return label
+        return dates.get_timezone_gmt(datetime.now(self.tz), width="long", locale=self._babel)
+
     def datetime_text(self, moment: datetime) -> str:
-        """A date and time in the deployment's zone (id: Minggu, 17 Agustus 2025 14.30)."""
+        """A date and time in the deployment's zone, labelled (id: Minggu, 17 Agustus 2025
+        14.30 WIB)."""
         local = moment.astimezone(self.tz)
         day = dates.format_date(local, format="full", locale=self._babel)
         time = dates.format_time(local, format="short", locale=self._babel)
-        return f"{day} {time}"
+        return f"{day} {time} {self.zone}"
 
 
 def N_(message: str) -> str:
