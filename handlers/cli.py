@@ -30,6 +30,7 @@ from bot.platform.config import Config, ConfigError, load_config
 from bot.platform.store import EmbeddedRedis
 from bot.regions import importer as region_import
 from bot.regions.tree import RegionIndex
+from bot.regions.zones import expected_zone, zone_fits
 from handlers import tickets_cli
 from handlers.settings import Settings, SettingsError
 
@@ -372,6 +373,13 @@ def config_check(path: str) -> int:
     config = load_config(path)
     for line in summary(config):
         print(line)
+    code, zone = config.regions.code, config.deployment.timezone
+    if not zone_fits(code, zone):
+        print(
+            f"warning: deployment.timezone is {zone}, but {config.regions.name} ({code}) "
+            f"keeps the time of {expected_zone(code)}: residents would see wrong times",
+            file=sys.stderr,
+        )
     print(f"{path}: OK")
     return 0
 
