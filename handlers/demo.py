@@ -133,7 +133,10 @@ def demo_config(config: Config, world: dict[str, Any]) -> dict[str, Any]:
         "admins": [
             {"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": ["36.72.02.1001"]},
         ],
-        "staff": {"group": f"tg:{world['desk']}", "members": [f"tg:{world['staff']}"]},
+        "staff": {
+            "group": f"tg:{world['desk']}",
+            "members": [{"id": f"tg:{world['staff']}", "name": "Pak Rahmat"}],
+        },
     }
     data["whatsapp"] = {
         "enabled": True,

@@ -20,6 +20,7 @@ FILE with `-kecamatan` and `-topic` before the extension; XLSX writes three shee
 from __future__ import annotations
 
 import csv
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -126,7 +127,9 @@ def export(
     begin, finish = day_range(start, end, zone)
     found = services.tickets.between(begin, finish)
     now = services.clock.now()
-    report = ticket_report.rows(services.tickets, services.regions, found, zone, with_text, now)
+    report = ticket_report.rows(
+        services.tickets, services.regions, found, zone, with_text, now, staff_name(services)
+    )
     columns = ticket_report.COLUMNS + (["text", "answer"] if with_text else [])
     by_kecamatan = ticket_report.summary(report, "kecamatan")
     by_topic = ticket_report.summary(report, "topic")
@@ -162,3 +165,15 @@ def export(
             writer.writerows(data)
         written.append(path)
     return written
+
+
+def staff_name(services: Services) -> Callable[[str], str]:
+    """Names for the export's `handled_by`: config.yaml's, else the address."""
+
+    def name(who: str) -> str:
+        try:
+            return services.roles.admin_name(Address.parse(who))
+        except AddressError:
+            return who
+
+    return name

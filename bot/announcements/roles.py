@@ -45,13 +45,17 @@ class Roles:
 
     def is_staff(self, who: Address) -> bool:
         """May act on the desk."""
-        return self.is_superadmin(who) or str(who) in self._config.roles.staff.members
+        return self.is_superadmin(who) or str(who) in self._config.roles.staff.ids
 
     def admin_name(self, who: Address) -> str:
-        """How an admin is named in reports."""
+        """How an admin or staff member is named on cards and in reports (their address
+        when config.yaml gives no name)."""
         for admin in self._config.roles.admins:
             if admin.id == str(who):
                 return admin.name
+        for member in self._config.roles.staff.members:
+            if member.id == str(who) and member.name:
+                return member.name
         return str(who)
 
     def scope(self, who: Address) -> list[str]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -63,8 +63,9 @@ def rows(
     zone: str,
     with_text: bool,
     now: float,
+    name_of: Callable[[str], str] = str,
 ) -> list[Row]:
-    """The report rows for these tickets."""
+    """The report rows for these tickets; `name_of` names the staff who handled each."""
     tz = ZoneInfo(zone)
     out = []
     for t in found:
@@ -89,7 +90,7 @@ def rows(
             if t.answered_at
             else "",
             "overdue": "yes" if responded > t.due_at else "no",
-            "handled_by": t.claimed_by,
+            "handled_by": name_of(t.claimed_by) if t.claimed_by else "",
             "rating": t.rating or "",
             "verdict": t.verdict,
             "anonymous": "yes" if t.anonymous else "no",

@@ -152,11 +152,31 @@ class Admin(_Model):
     scope: list[str] = Field(min_length=1)
 
 
+class StaffMember(_Model):
+    """Someone who may act on the desk, with the name cards and exports show."""
+
+    id: AddressText
+    name: str | None = Field(default=None, min_length=1, max_length=80)
+
+
 class Staff(_Model):
-    """The staff group that answers the desk, and who in it may act."""
+    """The staff group that answers the desk, and who in it may act. A member is an
+    address (`tg:700000002`) or `{id: …, name: …}`."""
 
     group: AddressText | None = None
-    members: list[AddressText] = Field(default_factory=list)
+    members: list[StaffMember] = Field(default_factory=list)
+
+    @field_validator("members", mode="before")
+    @classmethod
+    def _plain_addresses(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"id": item} if isinstance(item, str) else item for item in value]
+        return value
+
+    @property
+    def ids(self) -> list[str]:
+        """The members' addresses."""
+        return [member.id for member in self.members]
 
 
 class Roles(_Model):
@@ -392,7 +412,7 @@ def _check_addresses(config: Config) -> Iterator[str]:
     roles = config.roles
     entries = [(f"roles.superadmins[{i}]", a) for i, a in enumerate(roles.superadmins)]
     entries += [(f"roles.admins[{i}].id", a.id) for i, a in enumerate(roles.admins)]
-    entries += [(f"roles.staff.members[{i}]", a) for i, a in enumerate(roles.staff.members)]
+    entries += [(f"roles.staff.members[{i}]", a) for i, a in enumerate(roles.staff.ids)]
     if roles.staff.group:
         entries.append(("roles.staff.group", roles.staff.group))
     for where, text in entries:
