@@ -4,7 +4,6 @@ units pass `systemd-analyze verify`. (No Docker engine runs here: Compose is par
 
 from __future__ import annotations
 
-import os
 import re
 import shlex
 import shutil
@@ -19,10 +18,12 @@ import yaml
 from bot.platform.config import Config
 from handlers.cli import _parser
 from handlers.whatsapp.settings import REQUIRED
-from tests.support.constants import BOT_TOKEN, ROOT
+from tests.support.constants import ROOT
 from tests.support.processes import (
     Process,
+    bot_env,
     free_port,
+    kimbot,
     start_emulator,
     wait_http,
     write_config,
@@ -201,11 +202,5 @@ def test_the_compose_healthcheck_passes_against_the_real_bot(
 
 def start_kimbot(tmp: Path, api: str, config: Path, redis_url: str, argv: list[str]) -> Process:
     """`kimbot <argv>` against the emulator and the test Redis, as the service runs it."""
-    env = dict(
-        os.environ,
-        KIMBOT_TELEGRAM_TOKEN=BOT_TOKEN,
-        KIMBOT_TELEGRAM_API_URL=api,
-        REDIS_URL=redis_url,
-        KIMBOT_CONFIG=str(config),
-    )
-    return Process([sys.executable, "-m", "handlers.cli", *argv], env, tmp / "bot.log")
+    env = bot_env(tmp, api, redis_url) | {"KIMBOT_CONFIG": str(config)}
+    return kimbot(argv, env, tmp / "bot.log")

@@ -31,7 +31,9 @@ from tests.support.people import Person
 from tests.support.processes import (
     Process,
     alive,
+    bot_env,
     children,
+    kimbot,
     parent_of,
     pointing_at,
     start_emulator,
@@ -221,15 +223,9 @@ async def test_a_broadcast_survives_the_death_of_the_scheduler_holder(
             for chat in chats:
                 services.residents.consent(Address.telegram(chat), "id", "v1", time.time())
                 services.residents.subscribe(Address.telegram(chat), BAGENDUNG, time.time())
-            env = dict(
-                os.environ,
-                REDIS_URL=redis_url,
-                KIMBOT_TELEGRAM_TOKEN=BOT_TOKEN,
-                KIMBOT_TELEGRAM_API_URL=api,
-                KIMBOT_CONFIG=str(config_path),
-            )
-            command = [sys.executable, "-m", "handlers.cli", "worker", "--config", str(config_path)]
-            workers = [Process(command, env, tmp_path / f"worker-{n}.log") for n in range(2)]
+            env = bot_env(tmp_path, api, redis_url) | {"KIMBOT_CONFIG": str(config_path)}
+            arguments = ["worker", "--config", str(config_path)]
+            workers = [kimbot(arguments, env, tmp_path / f"worker-{n}.log") for n in range(2)]
             pids = {w.popen.pid for w in workers}
             await asyncio.to_thread(
                 wait_until,
