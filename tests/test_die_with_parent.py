@@ -11,7 +11,7 @@ import time
 import pytest
 
 from tests.support.constants import ROOT
-from tests.support.processes import alive
+from tests.support.processes import alive, wait_until
 
 PARENT = """
 import os, subprocess, sys, time
@@ -40,10 +40,7 @@ def test_a_child_asking_for_it_dies_when_its_parent_is_sigkilled() -> None:
         assert alive(child)
         os.kill(parent.pid, signal.SIGKILL)
         parent.wait()
-        deadline = time.monotonic() + 5
-        while alive(child) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not alive(child)
+        wait_until(lambda: not alive(child), 5, "the child dying with its parent")
     finally:
         if parent.poll() is None:
             parent.kill()
