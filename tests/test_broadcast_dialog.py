@@ -156,7 +156,7 @@ def test_schedule_then_cancel(
     """A typed time schedules it (tomorrow if already past today); /broadcasts cancels it."""
     admin = drafting(conv, KELURAHAN_ADMIN)
     admin.press("🕒")
-    assert "(WIB)" in admin.said()  # the zone as Cilegon names it, not "Asia/Jakarta"
+    assert "dalam WIB," in admin.said()  # the zone as Cilegon names it, not "Asia/Jakarta"
     verify_dialog(
         admin,
         [
@@ -173,6 +173,23 @@ def test_schedule_then_cancel(
     verify_dialog(admin, [("/broadcasts", "#1 · terjadwal")])
     admin.press("✖ Batalkan #1")
     assert admin_services.announcements.get("1").state == "cancelled"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("typed", "repeated"),
+    [
+        ("besok jam 7 pagi", "22 September 2026 07.00 WIB (besok)"),
+        ("Jumat 19.30", "25 September 2026 19.30 WIB (4 hari lagi)"),
+        ("25 Sep jam 7 malam", "25 September 2026 19.00 WIB (4 hari lagi)"),
+    ],
+)
+def test_schedule_in_words(conv: Conversations, typed: str, repeated: str) -> None:
+    """Times typed the way admins say them are read, and the confirmation repeats the
+    moment in words, with the zone and how many days off it is (issue 11, item 6)."""
+    admin = drafting(conv, KELURAHAN_ADMIN)
+    admin.press("🕒")
+    assert "besok jam 7 pagi" in admin.said()  # the prompt shows the forms it reads
+    verify_dialog(admin, [("besok pagi", "tidak dapat membaca"), (typed, repeated)])
 
 
 def test_reply_to_a_message_with_broadcast(conv: Conversations, admin_services: Services) -> None:

@@ -209,7 +209,14 @@ class BroadcastFlow(StepFlow):
         )
         when = state.data.get("at")
         if when:
-            lines.append(_("Goes out {when}.", when=turn.tr.datetime_text(to_datetime(when))))
+            moment = to_datetime(when)
+            lines.append(
+                _(
+                    "Goes out {when} ({day}).",
+                    when=turn.tr.datetime_text(moment),
+                    day=turn.tr.day_from_now(moment, to_datetime(turn.now)),
+                )
+            )
         if self._needs_approval(turn, residents):
             lines.append(_("This many residents needs a superadmin's approval first."))
         send_label = _("📨 Ask approval") if self._needs_approval(turn, residents) else _("✅ Send")
@@ -230,8 +237,9 @@ class BroadcastFlow(StepFlow):
             turn.say(
                 Reply(
                     text=turn.tr._(
-                        "When should it go out? Type a date and time in {zone}, e.g. "
-                        "25-11-2026 07.30, or just 07.30 (today, or tomorrow if past).",
+                        "When should it go out? Type a day and a time in {zone}, for "
+                        "example: besok jam 7 pagi, Senin 08.00, 25 Des 19.30, or just "
+                        "07.30 (today, or tomorrow if that has passed).",
                         zone=turn.tr.zone,
                     ),
                     choices=((turn.button(turn.tr._("✖ Cancel"), "cancel"),),),
@@ -255,7 +263,13 @@ class BroadcastFlow(StepFlow):
         _ = turn.tr._
         if moment is None:
             turn.say(
-                Reply(text=_("I can't read that as a date and time. Example: 25-11-2026 07.30"))
+                Reply(
+                    text=_(
+                        "I can't read that as a day and a time. Write the time with its "
+                        'minutes or after "jam", for example: besok jam 7 pagi, '
+                        "Senin 08.00, 25 Des 19.30."
+                    )
+                )
             )
             return
         if moment <= turn.now or moment > turn.now + MAX_AHEAD_DAYS * 86400:

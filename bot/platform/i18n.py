@@ -81,6 +81,19 @@ class Translator:
         time = dates.format_time(local, format="short", locale=self._babel)
         return f"{day} {time} {self.zone}"
 
+    def day_from_now(self, moment: datetime, now: datetime) -> str:
+        """How far off `moment`'s day is, in words: today, tomorrow, in 3 days."""
+        days = (moment.astimezone(self.tz).date() - now.astimezone(self.tz).date()).days
+        if days == 0:
+            return self._("today")
+        if days == 1:
+            return self._("tomorrow")
+        if days == 2:
+            return self._("the day after tomorrow")
+        if days > 2:
+            return self._("in {days} days", days=self.number(days))
+        return self._("{days} days ago", days=self.number(-days))
+
 
 def N_(message: str) -> str:
     """Mark a message for extraction where it is translated later, with `Translator._`."""
