@@ -123,7 +123,8 @@ class WaUser:
 class WaWorld:
     """All WhatsApp users, their conversations and the media store."""
 
-    def __init__(self) -> None:
+    def __init__(self, business_phone: str = "") -> None:
+        self.business_phone = normalise_phone(business_phone) or ""  # never a person's
         self.users: dict[str, WaUser] = {}
         self.by_wamid: dict[str, tuple[WaUser, WaMessage]] = {}
         self.media: dict[str, WaMedia] = {}
@@ -181,6 +182,8 @@ class WaWorld:
             if phone is None:
                 raise ValueError("wa_id must be a phone number (6-20 digits)")
             wa_id = phone
+            if phone == self.business_phone:
+                raise ValueError(f"{phone} is the business's own number, not a customer's")
         if user_id is not None and not BSUID.match(user_id):
             raise ValueError("user_id must be a business-scoped id like ID.1649738043044942")
         if wa_id is None and user_id is None:
@@ -198,11 +201,11 @@ class WaWorld:
         return user
 
     def _fresh_phone(self) -> str:
-        """The next unused generated phone number (6281100000001, …)."""
+        """The next unused generated phone number (6281100000001, …), never the business's."""
         while True:
             phone = str(self.next_phone)
             self.next_phone += 1
-            if self.find(phone) is None:
+            if phone != self.business_phone and self.find(phone) is None:
                 return phone
 
     def add_message(

@@ -50,7 +50,7 @@ class WhatsAppSide:
     def __init__(self, config: WhatsAppConfig, log_size: int = 10_000) -> None:
         self.config = config
         self.rules = config.rules
-        self.world = WaWorld()
+        self.world = WaWorld(config.display_phone_number)
         self.templates: dict[tuple[str, str], Template] = {t.key: t for t in config.templates}
         self.throughput = Throughput(self.rules.throughput_per_second)
         self.pairs = PairLimits(self.rules.pair_limit, self.rules.pair_window)
