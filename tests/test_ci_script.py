@@ -14,17 +14,22 @@ from tests.support.constants import ROOT
 
 
 @pytest.mark.parametrize(
-    ("tool", "section"), [("chromium", "chromium"), ("redis-server", "redis-server")]
+    ("section", "installed_at"),
+    [
+        ("chromium", "/usr/bin/chromium"),
+        ("redis-server", "/usr/bin/redis-server"),
+        ("emoji font", "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"),
+    ],
 )
 def test_a_tool_that_cannot_be_installed_stops_the_run(
-    tmp_path: Path, tool: str, section: str
+    tmp_path: Path, section: str, installed_at: str
 ) -> None:
     """The tool's section of .ci/run, with the tool absent and apt-get failing: exit 1."""
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     start = script.index(f'echo "== {section}"')
     end = script.index('echo "==', start + 1)
-    missing = str(tmp_path / "absent" / tool)
-    part = script[start:end].replace(f"/usr/bin/{tool}", missing)
+    missing = str(tmp_path / "absent" / Path(installed_at).name)
+    part = script[start:end].replace(installed_at, missing)
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "apt-get"

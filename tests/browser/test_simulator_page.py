@@ -135,3 +135,31 @@ def test_staff_answer_a_ticket_by_replying_to_its_card(
     page.screenshot(path=str(tmp_path / "staff-replies-to-card.png"))
 
     assert answer in outside_the_page(told(warga))
+
+
+# How many drawn pixels are not black, for `text` drawn in the page's own font on a canvas
+# (text and the box drawn for a missing glyph are black; a colour emoji is not).
+COLOURED_PIXELS = """(text) => {
+  const canvas = document.createElement("canvas");
+  canvas.width = 64; canvas.height = 64;
+  const context = canvas.getContext("2d");
+  context.font = "48px " + getComputedStyle(document.body).fontFamily;
+  context.textBaseline = "top";
+  context.fillText(text, 4, 4);
+  const pixels = context.getImageData(0, 0, 64, 64).data;
+  let coloured = 0;
+  for (let i = 0; i < pixels.length; i += 4) {
+    const [r, g, b, a] = [pixels[i], pixels[i + 1], pixels[i + 2], pixels[i + 3]];
+    if (a > 128 && Math.max(r, g, b) > 100) coloured += 1;  // not the black of text or a box
+  }
+  return coloured;
+}"""
+
+
+def test_emoji_are_drawn_in_colour(stack: E2E, page: Page) -> None:
+    """The bot's buttons carry emoji (✅ 📨 🕒): the page draws them with a colour emoji
+    font, not as boxes (issue 11, item 14; .ci/run installs fonts-noto-color-emoji)."""
+    page.goto(stack.api + "/")
+    for emoji in ("✅", "📨", "🕒"):
+        assert page.evaluate(COLOURED_PIXELS, emoji) > 100, emoji
+    assert page.evaluate(COLOURED_PIXELS, "A") == 0  # a letter is drawn in black
