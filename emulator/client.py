@@ -63,6 +63,16 @@ class SimClient:
         )
         return result
 
+    async def set_presets(self, presets: dict[str, Any]) -> dict[str, Any]:
+        """Reserve personas for quick-add roles (`/sim/presets`, see emulator/presets.py)."""
+        result: dict[str, Any] = await self.call("PUT", "/sim/presets", {"presets": presets})
+        return result
+
+    async def preset_person(self, key: str) -> dict[str, Any]:
+        """Create the next reserved persona of preset `key`, in its chats."""
+        result: dict[str, Any] = await self.call("POST", f"/sim/presets/{key}/people", {})
+        return result
+
     async def create_chat(
         self, chat_type: str, title: str, creator_id: int, **fields: Any
     ) -> dict[str, Any]:

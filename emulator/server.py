@@ -22,6 +22,7 @@ from .controlapi import ControlApi
 from .faults import FaultInjector
 from .limits import RateLimitRegistry, RateLimits
 from .persistence import DEFAULT_INTERVAL, StateKeeper, StateSection
+from .presets import PresetsApi
 from .state import USERNAME_RE, BotAccount, World, parse_token_spec
 from .userapi import UserApi
 from .whatsapp import WhatsAppConfig, WhatsAppSide
@@ -73,6 +74,7 @@ class Emulator:
         )
         self.user_api = UserApi(self.world)
         self.control_api = ControlApi(self.world, self.server, self.limits, self.faults)
+        self.presets_api = PresetsApi(self.world)
         self.privacy = privacy
         self.runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -117,6 +119,7 @@ class Emulator:
         app.add_routes(self.server.routes())
         app.add_routes(self.user_api.routes())
         app.add_routes(self.control_api.routes())
+        app.add_routes(self.presets_api.routes())
         if self.whatsapp is not None:
             app.add_routes(self.whatsapp.routes())
         app.add_routes([web.get("/", self.index)])

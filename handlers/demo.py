@@ -28,6 +28,7 @@ import yaml
 
 from bot.platform.config import Config
 from bot.platform.store import EmbeddedRedis, connect
+from handlers.demo_roles import presets, spare_admins, spare_staff
 from handlers.processes import stop_process, wait_http
 
 DEMO_TOKEN = "777000:DEMO-token-for-the-local-emulator"  # noqa: S105 (the emulator's, not Telegram's)
@@ -125,6 +126,14 @@ async def seed_world(api: str) -> dict[str, Any]:
         }
 
 
+async def announce_presets(api: str, world: dict[str, Any]) -> None:
+    """Tell the emulator's page which quick-add personas have a role (the spares)."""
+    from emulator import SimClient
+
+    async with SimClient(api) as sim:
+        await sim.set_presets(presets(int(world["desk"])))
+
+
 def demo_config(config: Config, world: dict[str, Any]) -> dict[str, Any]:
     """The shipped config plus the demo's roles and chats."""
     data = config.model_dump(mode="json")
@@ -132,10 +141,11 @@ def demo_config(config: Config, world: dict[str, Any]) -> dict[str, Any]:
         "superadmins": [f"tg:{world['superadmin']}"],
         "admins": [
             {"id": f"tg:{world['admin']}", "name": "Bu Siti", "scope": ["36.72.02.1001"]},
+            *spare_admins(),
         ],
         "staff": {
             "group": f"tg:{world['desk']}",
-            "members": [{"id": f"tg:{world['staff']}", "name": "Pak Rahmat"}],
+            "members": [{"id": f"tg:{world['staff']}", "name": "Pak Rahmat"}, *spare_staff()],
         },
     }
     data["whatsapp"] = {
@@ -270,6 +280,7 @@ def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
             world_file.write_text(json.dumps(world, indent=1))
         else:
             world = json.loads(world_file.read_text())
+        asyncio.run(announce_presets(api, world))
         config_path = data_dir / CONFIG_FILE
         config_path.write_text(
             "# Written by `kimbot demo`: the shipped config.yaml plus the demo's roles and chats.\n"
@@ -307,7 +318,8 @@ def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
             f"\nKIM Bot demo is running. Open {api}/ in a browser.\n"
             "Personas: Bu Siti (admin KIM Bagendung: /broadcast), Pak Rahmat (staff),\n"
             "Pak Kadis (superadmin), Budi and Ani (Telegram) and Dewi (WhatsApp), subscribed\n"
-            "to Bagendung; Ujang and Sri (new: try /start). Data stays in "
+            "to Bagendung; Ujang and Sri (new: try /start). Quick add › KIM admin or Staff\n"
+            "on the page adds a persona with that role (5 of each). Data stays in "
             f"{data_dir}/ between runs (--reset starts empty). Ctrl-C stops everything.\n",
             flush=True,
         )

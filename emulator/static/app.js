@@ -38,7 +38,9 @@ async function api(method, path, body, signal) {
   });
   const data = await response.json();
   if (!data.ok) {
-    throw new Error(data.description || `HTTP ${response.status}`);
+    const error = new Error(data.description || `HTTP ${response.status}`);
+    error.status = response.status;
+    throw error;
   }
   return data.result;
 }
@@ -524,7 +526,26 @@ const PRESETS = {
   staff: { first_name: "Staf Kelurahan", language_code: "id", role: "staff" },
 };
 
+// The program running the emulator (kimbot demo) may have reserved user ids that its bot
+// gives a role (/sim/presets): a KIM admin or staff persona then takes the next of those,
+// joining the staff desk group, so the bot treats it as an admin or staff member.
+async function reservedPersona(role) {
+  try {
+    return await api("POST", `/sim/presets/${role}/people`, {});
+  } catch (error) {
+    if (error.status === 404) return null;  // no preset for this role: a plain persona
+    throw error;
+  }
+}
+
 async function createPersona(fields) {
+  if ((fields.role === "admin" || fields.role === "staff") && !fields.id) {
+    const reserved = await reservedPersona(fields.role);
+    if (reserved) {
+      await selectPersona(reserved.id);
+      return reserved;
+    }
+  }
   const body = { first_name: fields.first_name, language_code: fields.language_code };
   if (fields.username) body.username = fields.username;
   if (fields.id) body.id = Number(fields.id);
