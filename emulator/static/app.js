@@ -774,13 +774,20 @@ function selectWaPersona(key) {
   pollWaChat();
 }
 
+// The window closes up to 24 h from now, so tomorrow's 09:15 must not read as today's.
+function windowCloses(seconds) {
+  return new Date(seconds * 1000).toLocaleString(undefined, {
+    weekday: "short", day: "numeric", month: "short", hour: "2-digit", minute: "2-digit",
+  });
+}
+
 function renderWaHeader() {
   const user = waUser();
   const world = state.wa.world;
   $("chat-title").textContent = `${world.business_name || "KIM Bot"} on WhatsApp`;
   if (!user) { $("chat-subtitle").textContent = ""; return; }
   const windowText = user.window.open
-    ? `24 h window open until ${new Date(user.window.closes_at * 1000).toLocaleTimeString()}`
+    ? `24 h window open until ${windowCloses(user.window.closes_at)}`
     : "24 h window closed: only templates reach this person";
   $("chat-subtitle").textContent = `WhatsApp as ${user.name} (${user.key}) · ${windowText}`;
   $("block-toggle").textContent = user.blocked ? "Unblock business" : "Block business";

@@ -5,6 +5,7 @@ staff desk group, and the demo's WhatsApp resident does not have the bot's own n
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -69,3 +70,16 @@ def test_whatsapp_resident_has_a_number_of_her_own(demo: str) -> None:
     users = httpx.get(f"{demo}/sim/wa/users").json()["result"]
     dewi = next(u for u in users if u["name"].startswith("Dewi"))
     assert dewi["wa_id"] not in (None, WA_NUMBER), json.dumps(dewi)
+
+
+def test_whatsapp_window_label_has_a_date(demo: str, page: Page, tmp_path: Path) -> None:
+    """Dewi's 24 h window closes tomorrow at the latest: the label names the day and month
+    with the time (it showed only a time, which read as today's)."""
+    open_page(page, demo)
+    page.get_by_test_id("wa-persona").filter(has_text="Dewi").first.click()
+    subtitle = page.get_by_test_id("chat-subtitle")
+    expect(subtitle).to_contain_text("window open until", timeout=WAIT_MS)
+    label = subtitle.inner_text().split("window open until", 1)[1]
+    assert re.search(r"\d{1,2}\s+\w{3}", label), label  # "2 Dec" (the page's locale: id-ID)
+    assert re.search(r"\d{2}[.:]\d{2}", label), label
+    page.screenshot(path=str(tmp_path / "whatsapp-window.png"))
