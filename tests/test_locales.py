@@ -101,3 +101,23 @@ def test_every_locale_directory_is_known() -> None:
     """No stray catalogs: each directory is a locale the bot offers."""
     dirs = {p.name for p in LOCALES.iterdir() if (p / "LC_MESSAGES").is_dir()}
     assert dirs == {"id", "en", "su", "jv"}
+
+
+# Wording that reads wrong to a resident, found by reading every catalog (issue 11, item 5).
+WORDING = [
+    (re.compile(r"KIM\s+komunitas", re.I), "the name is “Komunitas KIM”"),
+    (re.compile(r"Asia/(?:Jakarta|Makassar|Jayapura|Pontianak)"), "say WIB, WITA or WIT"),
+]
+
+
+@pytest.mark.parametrize("locale", ["id", "en", "su", "jv"])
+def test_wording_rules(locale: str) -> None:
+    """No translation uses wording that a resident reading every string found wrong."""
+    found = [
+        f"{m.string!r}: {why}"
+        for m in catalog(locale)
+        if m.id and isinstance(m.string, str)
+        for pattern, why in WORDING
+        if pattern.search(m.string)
+    ]
+    assert found == []

@@ -110,7 +110,7 @@ MOVE_STOP_RESUME: dict[str, Table] = {
 
 KOMUNITAS_DATA_ERASE: dict[str, Table] = {
     "id": [
-        ("/komunitas", "KIM komunitas"),
+        ("/komunitas", "Komunitas KIM"),
         ("[Sepeda]", "✅ Komunitas Sepeda Onthel Cilegon"),
         ("[Sepeda]", "➕ Komunitas Sepeda Onthel Cilegon"),
         ("[Sepeda]", "✅ Komunitas Sepeda Onthel Cilegon"),
