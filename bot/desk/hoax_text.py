@@ -1,0 +1,195 @@
+"""What a hoax claim is recognised by in text: Indonesian terms, numbers and links.
+
+A chain message is reworded, shortened and re-forwarded; these survive it:
+- forwarding noise ("Diteruskan berkali-kali", "Forwarded many times", in the four
+  languages) is stripped;
+- letters repeated for emphasis are folded (`hoaxxx` → `hoax`), and digits used as
+  letters inside words (`v4ksin` → `vaksin`);
+- chat shorthand is spelled out from a shipped dictionary (`utk` → `untuk`, `gak` →
+  `tidak`, `bansos` → `bantuan sosial`: `data/shorthand.tsv`);
+- words are stemmed with Sastrawi, the Indonesian stemmer (`divaksin` → `vaksin`), and a
+  noun in `-asi`/`-isasi` whose root is a dictionary word becomes that root (`vaksinasi`
+  → `vaksin`);
+- common words are dropped (Sastrawi's stop words and chain-message filler), but not
+  negations, which change what a claim says;
+- numbers stay, normalised: amounts without separators (`Rp 1.500.000`, `1,5 jt`,
+  `500rb`), phone numbers as 62… (`0812-3456-7890`, `+62 812 3456 7890`), dates as
+  day-month-year;
+- links are kept apart, with or without a scheme (`bit.ly/Abc`, `www.x.com`,
+  `bansos-kemensos.xyz/daftar`): no scheme, no `www.`, no tracking parameters; the
+  path keeps its case, as link shorteners need.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from importlib import resources
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
+from Sastrawi.Stemmer.Stemmer import Stemmer
+from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
+from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+_TLDS = (
+    "com|net|org|info|biz|xyz|top|site|online|club|shop|store|link|click|live|app|io|me|ly|"
+    "id|co|tk|ml|ga|cf|gq|in|us|cc|tv|pw|ws|my|sg|ru|cn|gl|gd|to|is|li|at|gy|su|news|web|icu"
+)
+_URL = re.compile(
+    r"(?:https?://|www\.)\S+"
+    rf"|(?<![\w@.-])(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)+(?:{_TLDS})\b(?:/[^\s]*)?",
+    re.IGNORECASE,
+)
+_TRACKING = re.compile(r"^(utm_|fbclid|gclid|igshid|si$|s$|ref$)")
+_FORWARDED = re.compile(
+    r"diteruskan\s+berkali-kali|forwarded\s+many\s+times|diteraskeun\s+sababaraha\s+kali"
+    r"|diterusake\s+kaping-kaping|diteruskan|forwarded|diteraskeun|diterusake",
+    re.IGNORECASE,
+)
+_REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+_LEET = {"4": "a", "3": "e", "1": "i", "0": "o", "5": "s", "7": "t", "@": "a", "$": "s"}
+_LEET_INSIDE = re.compile(r"(?<=[^\W\d_])[431057@$]+(?=[^\W\d_])")
+_PHONE = re.compile(r"(?<![\d+])(?:\+?62[\s.-]?|0)8\d(?:[\s.-]?\d){6,11}(?!\d)")
+_DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?!\d)")
+_AMOUNT = re.compile(
+    r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(jt|juta|rb|ribu|k|miliar)?\b",
+    re.IGNORECASE,
+)
+_TOKEN = re.compile(r"\d+[^\W\d_]+|[^\W\d_]+|\d+", re.UNICODE)  # 5g stays one token
+_SCALE = {"jt": 10**6, "juta": 10**6, "rb": 10**3, "ribu": 10**3, "k": 10**3, "miliar": 10**9}
+NEGATIONS = frozenset({"tidak", "bukan", "belum", "jangan"})
+MIN_WORD = 3
+
+
+class _SetDictionary(ArrayDictionary):  # type: ignore[misc]
+    """Sastrawi's dictionary as a set: its own is a list, searched for every lookup."""
+
+    def __init__(self, words: list[str]) -> None:
+        self.words = {w for w in words if w.strip()}
+
+    def contains(self, word: str) -> bool:
+        return word in self.words
+
+    def count(self) -> int:
+        return len(self.words)
+
+    def add(self, word: str) -> None:
+        if word and word.strip():
+            self.words.add(word)
+
+
+@lru_cache(maxsize=1)
+def _stemmer() -> Stemmer:
+    """Sastrawi's stemmer with its root-word dictionary (loaded once)."""
+    return Stemmer(_SetDictionary(StemmerFactory().get_words_from_file()))
+
+
+@lru_cache(maxsize=1)
+def shorthand() -> dict[str, tuple[str, ...]]:
+    """The shipped shorthand dictionary: short form → the words it stands for."""
+    text = _data("shorthand.tsv")
+    table: dict[str, tuple[str, ...]] = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            short, _, long = line.partition("\t")
+            table[short] = tuple(long.split())
+    return table
+
+
+def _data(name: str) -> str:
+    """A shipped data file of this package."""
+    return resources.files("bot.desk").joinpath(f"data/{name}").read_text("utf-8")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Words that say nothing about a claim: Sastrawi's stop words and chain-message
+    filler (`data/filler.txt`), negations excepted."""
+    lines = [line for line in _data("filler.txt").splitlines() if not line.startswith("#")]
+    filler = frozenset(" ".join(lines).split())
+    return (frozenset(StopWordRemoverFactory().get_stop_words()) | filler) - NEGATIONS
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A word's Indonesian root; `-asi`/`-isasi` nouns become their root word."""
+    stemmer = _stemmer()
+    root = str(stemmer.stem(word)) or word
+    for suffix in ("isasi", "asi"):
+        base = root.removesuffix(suffix)
+        if base != root and len(base) >= MIN_WORD and stemmer.dictionary.contains(base):
+            return base
+    return root
+
+
+def fold(text: str) -> str:
+    """Case-folded, forwarding noise gone, repeats and digits-for-letters folded."""
+    text = _FORWARDED.sub(" ", text.casefold())
+    text = _LEET_INSIDE.sub(lambda m: "".join(_LEET[c] for c in m.group()), text)
+    return _REPEATS.sub(r"\1", text)
+
+
+def links(text: str) -> frozenset[str]:
+    """Links in a text, normalised: no scheme, no www., no tracking parameters."""
+    found = set()
+    for raw in _URL.findall(text):
+        url = raw if raw.lower().startswith("http") else "http://" + raw
+        parts = urlsplit(url.rstrip(".,;:)!?\"'"))
+        host = parts.netloc.lower().removeprefix("www.")
+        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
+        found.add(host + parts.path.rstrip("/") + ("?" + query if query else ""))
+    return frozenset(found)
+
+
+def _amount(match: re.Match[str]) -> str:
+    """A number without separators, times its scale word (1,5 jt → 1500000)."""
+    digits, scale = match.group(1), (match.group(2) or "").lower()
+    if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})+", digits) and not scale:
+        return f" {digits.replace('.', '').replace(',', '')} "
+    value = float(digits.replace(",", "."))
+    return f" {round(value * _SCALE.get(scale, 1))} "
+
+
+def numbers(text: str) -> tuple[list[str], str]:
+    """Phone numbers, dates and amounts as tokens, and the text without them."""
+    found: list[str] = []
+
+    def phone(match: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", match.group())
+        found.append("62" + digits.removeprefix("62").removeprefix("0"))
+        return " "
+
+    def day(match: re.Match[str]) -> str:
+        d, m, y = (int(g) for g in match.groups())
+        found.append(f"{d}-{m}-{y if y > 99 else 2000 + y}")
+        return " "
+
+    text = _PHONE.sub(phone, text)
+    text = _DATE.sub(day, text)
+    text = _AMOUNT.sub(_amount, text)
+    return found, text
+
+
+def terms(text: str) -> frozenset[str]:
+    """The terms a claim is matched by: stemmed content words and normalised numbers."""
+    folded = fold(_URL.sub(" ", text))
+    found, rest = numbers(folded)
+    table = shorthand()
+    noise = stop_words()
+    out = set(found)
+    for token in _TOKEN.findall(rest):
+        if token.isdigit():
+            if len(token) >= 2:
+                out.add(token.lstrip("0") or "0")
+            continue
+        if token[0].isdigit():  # 5g, 4g, 2x
+            out.add(token)
+            continue
+        for word in table.get(token, (token,)):
+            if word in noise or (len(word) < MIN_WORD and word not in NEGATIONS):
+                continue
+            root = stem(word)
+            if root not in noise:
+                out.add(root)
+    return frozenset(out)

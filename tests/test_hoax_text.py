@@ -1,0 +1,145 @@
+"""Indonesian matching of hoax claims (issue 12, item 2): stemming, shorthand, numbers,
+links without a scheme, folding, forwarding noise in four languages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.desk.hoax_text import links, shorthand, stop_words, terms
+from bot.desk.hoaxes import Fingerprint
+from tests.support.constants import ROOT
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("divaksin", "vaksinasi"),  # affixed forms share the root
+        ("memvaksin", "vaksin"),
+        ("penipuan", "tertipu"),
+        ("hoaxxx", "hoaks"),  # repeated letters, and the English spelling
+        ("v4ksin", "vaksin"),  # digits for letters
+        ("bansos", "bantuan sosial"),
+    ],
+)
+def test_forms_of_one_word_share_terms(one: str, other: str) -> None:
+    """Both spellings give the same terms."""
+    assert terms(one) == terms(other) != frozenset()
+
+
+@pytest.mark.parametrize(
+    ("short", "long"),
+    [
+        ("utk", "untuk"),
+        ("dgn", "dengan"),
+        ("yg", "yang"),
+        ("krn", "karena"),
+        ("tdk", "tidak"),
+        ("gak", "tidak"),
+        ("blm", "belum"),
+    ],
+)
+def test_shorthand_is_spelled_out(short: str, long: str) -> None:
+    """Chat shorthand reads as the word it stands for."""
+    assert shorthand()[short] == tuple(long.split())
+    assert terms(f"vaksin {short} halal") == terms(f"vaksin {long} halal")
+
+
+def test_negations_are_kept() -> None:
+    """'tidak halal' is not 'halal': the negation stays a term."""
+    assert "tidak" in terms("vaksin gak halal")
+    assert terms("vaksin halal") != terms("vaksin tidak halal")
+
+
+@pytest.mark.parametrize(
+    ("text", "token"),
+    [
+        ("transfer Rp 1.500.000 sekarang", "1500000"),
+        ("transfer Rp1,5 jt sekarang", "1500000"),
+        ("transfer 1500000", "1500000"),
+        ("kuota 500rb gratis", "500000"),
+        ("hubungi 0812-3456-7890", "6281234567890"),
+        ("hubungi +62 812 3456 7890", "6281234567890"),
+        ("hubungi 0812.3456.7890", "6281234567890"),
+        ("cair tgl 25/12/2026", "25-12-2026"),
+        ("cair tgl 25-12-26", "25-12-2026"),
+        ("jaringan 5G", "5g"),
+    ],
+)
+def test_numbers_are_kept_normalised(text: str, token: str) -> None:
+    """Amounts, phone numbers and dates matter in scams: each is one normalised term."""
+    assert token in terms(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "link"),
+    [
+        ("daftar di bansos-kemensos.xyz/daftar sekarang", "bansos-kemensos.xyz/daftar"),
+        ("klik bit.ly/BLTcair2026!", "bit.ly/BLTcair2026"),  # a shortener's path keeps case
+        ("buka www.kominfo-gratis.site?utm_source=wa", "kominfo-gratis.site"),
+        ("https://s.id/Bansos2026?fbclid=abc&ref=x", "s.id/Bansos2026"),
+    ],
+)
+def test_bare_domains_and_short_links_are_links(text: str, link: str) -> None:
+    """A link without a scheme is still a link, normalised; it is not read as words."""
+    assert links(text) == {link}
+    assert not any(part in terms(text) for part in ("xyz", "bit", "site"))
+
+
+def test_no_domain_in_ordinary_text() -> None:
+    """Abbreviations with dots are not domains."""
+    assert links("Jl. Sudirman no. 5, dll. dst. a.n. Budi") == frozenset()
+
+
+@pytest.mark.parametrize(
+    "noise",
+    [
+        "Diteruskan berkali-kali",
+        "Forwarded many times",
+        "Diteraskeun sababaraha kali",
+        "Diterusake kaping-kaping",
+        "Diteruskan",
+    ],
+)
+def test_forwarding_noise_is_stripped(noise: str) -> None:
+    """WhatsApp's forwarding label adds nothing, in any of the four languages."""
+    claim = "Vaksin mengandung chip pelacak 5G"
+    assert terms(f"{noise}\n{claim}") == terms(claim)
+
+
+def test_a_reworded_chain_message_matches() -> None:
+    """The issue's misses: affixes, shorthand and noise no longer hide a re-forward."""
+    original = Fingerprint.of(
+        "Vaksinasi COVID-19 mengandung chip 5G yang bisa melacak lokasi warga. Sebarkan!", []
+    )
+    reworded = Fingerprint.of(
+        "Diteruskan berkali-kali\nhati2 yg divaksin covid 19 dipasangi chip 5g utk melacak "
+        "lokasi kita!!!",
+        [],
+    )
+    assert original.similarity(reworded) >= 0.6
+
+
+def test_a_shared_site_alone_is_not_the_same_claim() -> None:
+    """Two claims linking the same homepage are not one claim; the same page link is."""
+    one = Fingerprint.of("Pendaftaran CPNS dibuka, cek kemenpan.go.id", [])
+    other = Fingerprint.of("Gempa magnitudo 6 di Cilegon, info kemenpan.go.id", [])
+    assert one.similarity(other) < 0.6
+    page = Fingerprint.of("lihat kemenpan.go.id/cpns2026", [])
+    assert page.similarity(Fingerprint.of("ini dia kemenpan.go.id/cpns2026", [])) == 1.0
+
+
+def test_shipped_dictionaries_are_well_formed() -> None:
+    """Every shorthand line is `short<TAB>long words` in lower case, no short form twice,
+    no long form is itself a short form; filler words are lower-case words."""
+    lines = (ROOT / "bot/desk/data/shorthand.tsv").read_text("utf-8").splitlines()
+    entries = [line for line in lines if line and not line.startswith("#")]
+    shorts = [line.split("\t")[0] for line in entries]
+    assert len(shorts) == len(set(shorts)) == len(shorthand())
+    for line in entries:
+        assert re.fullmatch(r"[a-z0-9]+\t[a-z0-9]+(?: [a-z0-9]+)*", line), line
+    for words in shorthand().values():
+        for word in words:
+            assert word not in shorthand() or shorthand()[word] == (word,), word
+    assert all(re.fullmatch(r"[a-z]+", w) for w in stop_words())
