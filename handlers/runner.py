@@ -125,6 +125,9 @@ def run(
             stack.enter_context(worker)
         dispatch = RQDispatch(rq_redis)
         services = build_services(config, connect(url), dispatch=dispatch)
+        reindexed = services.hoaxes.ensure_index()
+        if reindexed:
+            log.info("hoax archive: %d verdicts re-indexed", reindexed)
         conversations = build_conversations(services)
         with suppress(KeyboardInterrupt):
             asyncio.run(

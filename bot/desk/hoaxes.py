@@ -17,11 +17,11 @@ Redis keys (owned here):
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from bot.desk.hoax_index import ArchiveIndex, index_keys
+from bot.desk.hoax_text import links, terms
 from bot.platform.store import Redis
 
 VERDICTS: tuple[str, ...] = (
@@ -44,114 +44,6 @@ TEXT_THRESHOLD = 0.6
 MIN_SHARED_WORDS = 4
 PICTURE_DISTANCE = 8
 ARCHIVE, PENDING = "kim:hx:archive", "kim:hx:pending"
-_URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
-_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
-_TRACKING = re.compile(r"^(utm_|fbclid|gclid|igshid|si$|s$|ref$)")
-NOISE = frozenset(
-    [
-        "yang",
-        "dan",
-        "atau",
-        "dari",
-        "untuk",
-        "dengan",
-        "pada",
-        "adalah",
-        "akan",
-        "ada",
-        "tidak",
-        "juga",
-        "sudah",
-        "saja",
-        "karena",
-        "bisa",
-        "para",
-        "kita",
-        "kami",
-        "anda",
-        "mereka",
-        "dia",
-        "telah",
-        "oleh",
-        "sebagai",
-        "dalam",
-        "agar",
-        "jika",
-        "jadi",
-        "lagi",
-        "hanya",
-        "bahwa",
-        "ini",
-        "itu",
-        "ke",
-        "di",
-        "nya",
-        "pun",
-        "lah",
-        "kah",
-        "mohon",
-        "tolong",
-        "sebarkan",
-        "share",
-        "viral",
-        "info",
-        "berita",
-        "pesan",
-        "berantai",
-        "diteruskan",
-        "forwarded",
-        "many",
-        "times",
-        "copas",
-        "copy",
-        "paste",
-        "grup",
-        "group",
-        "kabar",
-        "warga",
-        "semua",
-        "segera",
-        "sekarang",
-        "hari",
-        "ini",
-        "besok",
-        "kemarin",
-        "dapat",
-        "telah",
-        "akan",
-        "wajib",
-        "harap",
-        "the",
-        "and",
-        "for",
-        "with",
-        "from",
-        "that",
-        "this",
-        "are",
-        "was",
-        "were",
-        "you",
-        "your",
-    ]
-)
-
-
-def words(text: str) -> frozenset[str]:
-    """The content words of a text, folded."""
-    return frozenset(w for w in _WORD.findall(_URL.sub(" ", text.casefold())) if w not in NOISE)
-
-
-def links(text: str) -> frozenset[str]:
-    """Links in a text, normalised: no scheme, no www., no tracking parameters."""
-    found = set()
-    for raw in _URL.findall(text):
-        url = raw if raw.lower().startswith("http") else "http://" + raw
-        parts = urlsplit(url.rstrip(".,;)!?"))
-        host = parts.netloc.lower().removeprefix("www.")
-        query = urlencode([(k, v) for k, v in parse_qsl(parts.query) if not _TRACKING.match(k)])
-        found.add(host + parts.path.rstrip("/") + ("?" + query if query else ""))
-    return frozenset(found)
 
 
 def picture_distance(a: str, b: str) -> int:
@@ -160,6 +52,11 @@ def picture_distance(a: str, b: str) -> int:
         return (int(a, 16) ^ int(b, 16)).bit_count()
     except ValueError:
         return 64
+
+
+def _specific(link: str) -> bool:
+    """A link to a page, not a bare site: sharing one names the same claim."""
+    return "/" in link or "?" in link
 
 
 @dataclass(frozen=True)
@@ -173,7 +70,7 @@ class Fingerprint:
     @classmethod
     def of(cls, text: str, pictures: list[str]) -> Fingerprint:
         """The fingerprint of a request's text and pictures."""
-        return cls(words(text), links(text), tuple(p for p in pictures if p))
+        return cls(terms(text), links(text), tuple(p for p in pictures if p))
 
     @property
     def empty(self) -> bool:
@@ -181,17 +78,20 @@ class Fingerprint:
         return not (self.words or self.links or self.pictures)
 
     def similarity(self, other: Fingerprint) -> float:
-        """0..1: 1 for the same link or picture; for text, shared content words."""
-        if self.links & other.links:
+        """0..1: 1 for the same page link or a near picture; for text, shared terms (a
+        shared bare site counts as one more shared term)."""
+        shared_links = self.links & other.links
+        if any(_specific(link) for link in shared_links):
             return 1.0
         for mine in self.pictures:
             if any(picture_distance(mine, theirs) <= PICTURE_DISTANCE for theirs in other.pictures):
                 return 1.0
-        shared = self.words & other.words
+        ours, others = self.words | self.links, other.words | other.links
+        shared = ours & others
         if len(shared) < MIN_SHARED_WORDS:
             return 0.0
-        jaccard = len(shared) / len(self.words | other.words)
-        containment = len(shared) / min(len(self.words), len(other.words))
+        jaccard = len(shared) / len(ours | others)
+        containment = len(shared) / min(len(ours), len(others))
         return (jaccard + containment) / 2
 
     def to_json(self) -> dict[str, Any]:
@@ -231,28 +131,64 @@ class HoaxArchive:
 
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
+        self.index = ArchiveIndex(redis)
 
     def add_claim(self, claim: Claim) -> None:
-        """Store a verdict so later requests are answered at once."""
-        record = {**asdict(claim), "fingerprint": claim.fingerprint.to_json()}
-        self.redis.hset(ARCHIVE, claim.id, json.dumps(record))
+        """Store (or replace) a verdict, indexed, so later requests are answered at once."""
+        fp = claim.fingerprint
+        keys = index_keys(fp.words, fp.links, fp.pictures)
+        record = {**asdict(claim), "fingerprint": fp.to_json(), "index": keys}
+        self.index.put(claim.id, json.dumps(record), keys)
+
+    def remove_claim(self, claim_id: str) -> None:
+        """Take a verdict out of the archive and its index."""
+        self.index.remove(claim_id)
+
+    def claim(self, claim_id: str) -> Claim | None:
+        """One archived verdict."""
+        raw = self.redis.hget(ARCHIVE, claim_id)
+        return _claim(raw) if raw else None
 
     def claims(self) -> list[Claim]:
-        """Every archived verdict."""
-        found = []
-        for raw in self.redis.hvals(ARCHIVE):
-            data = json.loads(raw)
-            data["fingerprint"] = Fingerprint.from_json(data["fingerprint"])
-            found.append(Claim(**data))
-        return found
+        """Every archived verdict (for exports: a full read)."""
+        return [_claim(raw) for raw in self.redis.hvals(ARCHIVE)]
 
-    def best_claim(self, fingerprint: Fingerprint) -> tuple[Claim, float] | None:
-        """The archived verdict most like this request, if confidently alike."""
+    def count(self) -> int:
+        """How many verdicts the archive holds."""
+        return int(self.redis.hlen(ARCHIVE))
+
+    def ensure_index(self) -> int:
+        """Re-derive every fingerprint and re-index when the index is of another version
+        (or absent: archives from before the index); returns how many were re-indexed."""
+        if self.index.current():
+            return 0
+        done = 0
+        for _, raw in self.redis.hscan_iter(ARCHIVE, count=500):
+            claim = _claim(raw)
+            pictures = list(claim.fingerprint.pictures)
+            claim.fingerprint = Fingerprint.of(claim.text, pictures)
+            self.add_claim(claim)
+            done += 1
+        self.index.mark_current()
+        return done
+
+    def scored(self, fingerprint: Fingerprint) -> list[tuple[Claim, float]]:
+        """Candidate verdicts from the index with their similarity, best first."""
         if fingerprint.empty:
-            return None
-        scored = [(c, fingerprint.similarity(c.fingerprint)) for c in self.claims()]
-        scored = [(c, s) for c, s in scored if s >= TEXT_THRESHOLD]
-        return max(scored, key=lambda pair: (pair[1], pair[0].at)) if scored else None
+            return []
+        ids = self.index.candidates(fingerprint.words, fingerprint.links, fingerprint.pictures)
+        if not ids:
+            return []
+        found = [(_claim(raw)) for raw in self.redis.hmget(ARCHIVE, ids) if raw]
+        scored = [(c, fingerprint.similarity(c.fingerprint)) for c in found]
+        return sorted(scored, key=lambda pair: (pair[1], pair[0].at), reverse=True)
+
+    def best_claim(
+        self, fingerprint: Fingerprint, threshold: float = TEXT_THRESHOLD
+    ) -> tuple[Claim, float] | None:
+        """The archived verdict most like this request, if at least `threshold` alike."""
+        scored = self.scored(fingerprint)
+        return scored[0] if scored and scored[0][1] >= threshold else None
 
     def pending_group(self, fingerprint: Fingerprint) -> str | None:
         """The waiting group this request belongs to, if any."""
@@ -283,3 +219,11 @@ class HoaxArchive:
         pipe.hdel(PENDING, group)
         pipe.delete(f"kim:hx:group:{group}")
         pipe.execute()
+
+
+def _claim(raw: str | bytes) -> Claim:
+    """A claim from its stored record."""
+    data = json.loads(raw)
+    data.pop("index", None)
+    data["fingerprint"] = Fingerprint.from_json(data["fingerprint"])
+    return Claim(**data)

@@ -1,0 +1,147 @@
+"""The hoax archive's inverted index in Redis: a query reads a bounded candidate set.
+
+Keys (owned here, beside `kim:hx:archive`, the records):
+- `kim:hx:t:{term}` — set of claim ids whose text has that term (see hoax_text.terms);
+- `kim:hx:l:{link}` — set of claim ids carrying that normalised link;
+- `kim:hx:p:{band}:{hex}` — set of claim ids with a picture whose 64-bit perceptual hash
+  has those 16 bits in band 0-3. Two hashes within Hamming distance 8 agree within
+  distance 2 in at least one band, so a query looks up each band's 137 neighbours;
+- `kim:hx:index` — the index's version; another version is rebuilt at start.
+
+A record carries the index keys it was filed under, and one Lua script replaces a record
+and its index entries together, so a reader never sees a claim indexed under terms it no
+longer has, and erasure leaves nothing behind.
+
+A query takes at most `MAX_TERMS` of its terms, rarest first, and reads their members
+until `MEMBER_BUDGET` ids have been read; the `CANDIDATES` claims sharing most of those
+terms, plus every claim sharing a link or a near picture (up to `CANDIDATES` each), are
+the candidates that get scored. Memory and time per query are bounded by those numbers,
+whatever the archive's size. A term in more than `MEMBER_BUDGET` claims says too little
+to find candidates by; it still counts in the score.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from itertools import combinations
+
+from bot.platform.store import Redis
+
+ARCHIVE = "kim:hx:archive"
+VERSION_KEY, VERSION = "kim:hx:index", "2"
+TERM, LINK, PICTURE = "kim:hx:t:", "kim:hx:l:", "kim:hx:p:"
+MAX_TERMS = 48
+MEMBER_BUDGET = 20_000
+CANDIDATES = 50
+BANDS, BAND_BITS, BAND_RADIUS = 4, 16, 2
+
+# KEYS[1]: the archive hash. ARGV[1]: claim id; ARGV[2]: the record's JSON, or "" to
+# delete it; ARGV[3..]: the index keys of the new record. Old entries go first.
+_PUT = """
+local old = redis.call('HGET', KEYS[1], ARGV[1])
+if old then
+  local ok, data = pcall(cjson.decode, old)
+  if ok and type(data) == 'table' and type(data['index']) == 'table' then
+    for _, key in ipairs(data['index']) do redis.call('SREM', key, ARGV[1]) end
+  end
+end
+if ARGV[2] == '' then
+  redis.call('HDEL', KEYS[1], ARGV[1])
+  return 0
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+for i = 3, #ARGV do redis.call('SADD', ARGV[i], ARGV[1]) end
+return 1
+"""
+
+
+def picture_bands(hexhash: str) -> list[str]:
+    """A perceptual hash's four 16-bit bands as `band:hex` (none for a malformed hash)."""
+    try:
+        value = int(hexhash, 16)
+    except ValueError:
+        return []
+    if not 0 <= value < 1 << (BANDS * BAND_BITS):
+        return []
+    mask = (1 << BAND_BITS) - 1
+    return [f"{b}:{(value >> (b * BAND_BITS)) & mask:04x}" for b in range(BANDS)]
+
+
+def _near(band: str) -> Iterator[str]:
+    """A band value and every value within `BAND_RADIUS` bits of it."""
+    index, _, hexvalue = band.partition(":")
+    value = int(hexvalue, 16)
+    for radius in range(BAND_RADIUS + 1):
+        for bits in combinations(range(BAND_BITS), radius):
+            flipped = value
+            for bit in bits:
+                flipped ^= 1 << bit
+            yield f"{index}:{flipped:04x}"
+
+
+def index_keys(terms: Iterable[str], links: Iterable[str], pictures: Iterable[str]) -> list[str]:
+    """The keys a claim with these terms, links and pictures is filed under."""
+    keys = {TERM + t for t in terms} | {LINK + link for link in links}
+    keys |= {PICTURE + band for p in pictures for band in picture_bands(p)}
+    return sorted(keys)
+
+
+class ArchiveIndex:
+    """Filing records with their index entries, and finding candidates for a query."""
+
+    def __init__(self, redis: Redis) -> None:
+        self.redis = redis
+        self._put = redis.register_script(_PUT)
+
+    def put(self, claim_id: str, record: str, keys: list[str]) -> None:
+        """Store a record (its JSON must list `keys` under "index") and index it."""
+        self._put(keys=[ARCHIVE], args=[claim_id, record, *keys])
+
+    def remove(self, claim_id: str) -> None:
+        """Delete a record and every index entry of it."""
+        self._put(keys=[ARCHIVE], args=[claim_id, ""])
+
+    def current(self) -> bool:
+        """Whether the index was built by this version of the code."""
+        return self.redis.get(VERSION_KEY) == VERSION
+
+    def mark_current(self) -> None:
+        """Record that the index is this version's."""
+        self.redis.set(VERSION_KEY, VERSION)
+
+    def candidates(
+        self, terms: Iterable[str], links: Iterable[str], pictures: Iterable[str]
+    ) -> list[str]:
+        """Claim ids worth scoring for a query: bounded in number, whatever the archive."""
+        chosen: list[str] = []
+        pipe = self.redis.pipeline(transaction=False)
+        link_keys = [LINK + link for link in links]
+        for key in link_keys:
+            pipe.srandmember(key, CANDIDATES)
+        bands = [band for p in pictures for band in picture_bands(p)]
+        for band in bands:
+            pipe.sunion([PICTURE + near for near in _near(band)])
+        term_keys = [TERM + t for t in sorted(terms)][: MAX_TERMS * 2]
+        for key in term_keys:
+            pipe.scard(key)
+        results = pipe.execute()
+        strong = results[: len(link_keys) + len(bands)]
+        sizes = results[len(link_keys) + len(bands) :]
+        for found in strong:
+            chosen.extend(sorted(str(i) for i in found)[:CANDIDATES])
+        budget, picked = MEMBER_BUDGET, list[str]()
+        for size, key in sorted(zip(sizes, term_keys, strict=True)):
+            if not size or size > budget or len(picked) >= MAX_TERMS:
+                continue
+            budget -= int(size)
+            picked.append(key)
+        counts: Counter[str] = Counter()
+        if picked:
+            pipe = self.redis.pipeline(transaction=False)
+            for key in picked:
+                pipe.smembers(key)
+            for members in pipe.execute():
+                counts.update(str(m) for m in members)
+        chosen.extend(claim for claim, _ in counts.most_common(CANDIDATES))
+        return list(dict.fromkeys(chosen))

@@ -1,0 +1,125 @@
+"""The hoax archive's index (issue 12, item 1): it stays in step with additions, edits,
+retractions and erasure; old archives are re-indexed; a query reads a bounded set."""
+
+from __future__ import annotations
+
+import json
+
+from bot.desk.hoax_index import ARCHIVE, MEMBER_BUDGET, VERSION_KEY, ArchiveIndex, picture_bands
+from bot.desk.hoaxes import Claim, Fingerprint, HoaxArchive
+from bot.platform.store import Redis
+
+CHIP = "Vaksinasi COVID-19 mengandung chip 5G yang bisa melacak lokasi warga"
+BLT = "BLT Rp 600.000 cair hari ini, daftar di blt-kemensos.xyz/daftar hubungi 0812-3456-7890"
+PICTURE = "f0e1d2c3b4a59687"
+
+
+def claim(claim_id: str, text: str, pictures: tuple[str, ...] = ()) -> Claim:
+    """A verdict on `text`."""
+    return Claim(
+        id=claim_id,
+        text=text,
+        verdict="hoaks",
+        explanation="Tidak benar.",
+        sources="https://cekfakta.com/x",
+        at=1.0,
+        fingerprint=Fingerprint.of(text, list(pictures)),
+    )
+
+
+def index_keys(redis: Redis) -> set[str]:
+    """Every index key in Redis."""
+    return {
+        str(k)
+        for pattern in ("kim:hx:t:*", "kim:hx:l:*", "kim:hx:p:*")
+        for k in redis.keys(pattern)
+    }
+
+
+def test_found_through_the_index(redis: Redis) -> None:
+    """A reworded request, a link and a near picture each find their claim."""
+    archive = HoaxArchive(redis)
+    archive.add_claim(claim("HOAKS-1", CHIP))
+    archive.add_claim(claim("HOAKS-2", BLT, (PICTURE,)))
+    reworded = Fingerprint.of("yg divaksin covid 19 dipasangi chip 5g utk melacak lokasi", [])
+    assert archive.best_claim(reworded)[0].id == "HOAKS-1"  # type: ignore[index]
+    link = Fingerprint.of("benarkah blt-kemensos.xyz/daftar ?", [])
+    assert archive.best_claim(link)[0].id == "HOAKS-2"  # type: ignore[index]
+    near = f"{int(PICTURE, 16) ^ 0b1011_0000_0000_0001_0000_0000_0100_0001:016x}"  # 6 bits off
+    assert archive.best_claim(Fingerprint.of("", [near]))[0].id == "HOAKS-2"  # type: ignore[index]
+    far = f"{int(PICTURE, 16) ^ 0xFFFF_0000_0000_FFFF:016x}"
+    assert archive.best_claim(Fingerprint.of("", [far])) is None
+    assert archive.best_claim(Fingerprint.of("jadwal posyandu bulan depan", [])) is None
+
+
+def test_an_edit_moves_the_claim_to_its_new_terms(redis: Redis) -> None:
+    """Replacing a claim's text files it under the new terms only."""
+    archive = HoaxArchive(redis)
+    archive.add_claim(claim("HOAKS-1", CHIP))
+    archive.add_claim(claim("HOAKS-1", BLT))
+    assert archive.count() == 1
+    assert not redis.sismember("kim:hx:t:chip", "HOAKS-1")
+    assert redis.sismember("kim:hx:t:cair", "HOAKS-1")
+    assert archive.best_claim(Fingerprint.of(CHIP, [])) is None
+    keys = json.loads(redis.hget(ARCHIVE, "HOAKS-1") or "{}")["index"]
+    assert set(keys) == index_keys(redis)
+
+
+def test_retraction_and_erasure_leave_no_index_entry(redis: Redis) -> None:
+    """A removed claim is gone from the archive and from every index set; others stay."""
+    archive = HoaxArchive(redis)
+    archive.add_claim(claim("HOAKS-1", CHIP, (PICTURE,)))
+    archive.add_claim(claim("HOAKS-2", BLT))
+    archive.remove_claim("HOAKS-1")
+    assert archive.claim("HOAKS-1") is None
+    assert all(not redis.sismember(k, "HOAKS-1") for k in index_keys(redis))
+    assert not any(k.startswith("kim:hx:p:") for k in index_keys(redis))
+    archive.remove_claim("HOAKS-2")
+    assert index_keys(redis) == set()
+    assert not redis.exists(ARCHIVE)
+    archive.remove_claim("HOAKS-3")  # nothing to remove: no error
+
+
+def test_an_archive_from_before_the_index_is_reindexed(redis: Redis) -> None:
+    """Records written by the old code (no index, unstemmed words) are re-derived once."""
+    old = {
+        "id": "HOAKS-7",
+        "text": CHIP,
+        "verdict": "hoaks",
+        "explanation": "Tidak benar.",
+        "sources": "",
+        "at": 1.0,
+        "ticket": "HOAKS-7",
+        "fingerprint": {"words": ["vaksinasi", "mengandung"], "links": [], "pictures": []},
+    }
+    redis.hset(ARCHIVE, "HOAKS-7", json.dumps(old))
+    archive = HoaxArchive(redis)
+    assert archive.best_claim(Fingerprint.of(CHIP, [])) is None  # not indexed yet
+    assert archive.ensure_index() == 1
+    assert redis.get(VERSION_KEY) is not None
+    assert archive.ensure_index() == 0  # once
+    found = archive.best_claim(Fingerprint.of("yg divaksin dipasangi chip 5g melacak lokasi", []))
+    assert found is not None
+    assert found[0].id == "HOAKS-7"
+
+
+def test_a_query_reads_a_bounded_number_of_ids(redis: Redis) -> None:
+    """A term held by more claims than the budget is not read; the rare terms still find
+    the claim, and the candidates are at most the bound."""
+    index = ArchiveIndex(redis)
+    pipe = redis.pipeline()
+    for i in range(MEMBER_BUDGET + 10):
+        pipe.sadd("kim:hx:t:common", f"X-{i}")
+    pipe.execute()
+    archive = HoaxArchive(redis)
+    archive.add_claim(claim("HOAKS-1", CHIP + " common"))
+    ids = index.candidates(Fingerprint.of(CHIP + " common", []).words, [], [])
+    assert ids[0] == "HOAKS-1"
+    assert len(ids) <= 50
+
+
+def test_malformed_picture_hashes_are_not_indexed() -> None:
+    """A hash that is not 64-bit hex gets no band keys (and no error)."""
+    assert picture_bands("not-hex") == []
+    assert picture_bands("1" * 17) == []
+    assert len(picture_bands(PICTURE)) == 4
