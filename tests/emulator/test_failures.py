@@ -197,8 +197,10 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
     async with http.post(
         f"{base}/bot{BOT_TOKEN}/sendMessage",
         json={"chat_id": uid, "text": "x", "message_id": "abc"},
-    ) as response:
-        assert response.status == 200
+    ) as response:  # sendMessage has no message_id: refused, not silently ignored
+        body = await response.json()
+        assert response.status == 400
+        assert '"message_id" is not supported by sendMessage' in body["description"]
     async with http.post(
         f"{base}/bot{BOT_TOKEN}/deleteMessage", json={"chat_id": uid, "message_id": "abc"}
     ) as response:
