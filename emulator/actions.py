@@ -32,6 +32,7 @@ from .textparse import detect_entities
 MEDIA_KINDS = ("photo", "document", "video", "sticker", "voice")
 CONTENT_KINDS = ("text", *MEDIA_KINDS, "location", "contact")
 DEEP_LINK_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+MAX_SIM_FILE = 100 * 1024 * 1024  # enough to go over every Bot API file limit
 
 
 def plain(text: str, limit: int = TEXT_LIMIT) -> FormattedText:
@@ -45,15 +46,24 @@ def plain(text: str, limit: int = TEXT_LIMIT) -> FormattedText:
 
 
 def _bytes(spec: dict[str, Any], default: bytes) -> bytes:
+    """The file's bytes: `data` (base64) or a sample, padded with zeros to `size` if given
+    (a big file without sending it: e.g. 25 MB, over the 20 MB bots may download)."""
     raw = spec.get("data")
     if raw is None:
-        return default
-    if not isinstance(raw, str):
+        data = default
+    elif not isinstance(raw, str):
         raise SimError(400, "data must be base64 text")
-    try:
-        return base64.b64decode(raw, validate=True)
-    except (binascii.Error, ValueError):
-        raise SimError(400, "data is not valid base64") from None
+    else:
+        try:
+            data = base64.b64decode(raw, validate=True)
+        except (binascii.Error, ValueError):
+            raise SimError(400, "data is not valid base64") from None
+    size = spec.get("size")
+    if size is None:
+        return data
+    if isinstance(size, bool) or not isinstance(size, int) or not 0 < size <= MAX_SIM_FILE:
+        raise SimError(400, f"size must be 1 to {MAX_SIM_FILE} bytes")
+    return data + bytes(max(0, size - len(data)))
 
 
 def make_media(world: World, kind: str, spec: Any) -> tuple[StoredFile, dict[str, Any]]:
@@ -213,6 +223,8 @@ def forward(
     """Forward a message the person can see into another chat."""
     if source.deleted or source.service is not None:
         raise SimError(400, "this message can't be forwarded")
+    if source.protect_content:
+        raise SimError(403, "the message is protected: it can't be forwarded or saved")
     fields: dict[str, Any] = {"forward_origin": forward_origin(world, source)}
     if chat.type == "private":
         _private_ready(world, user, chat)
@@ -265,9 +277,11 @@ def press(world: World, user: User, message: Message, body: dict[str, Any]) -> d
     if message.chat.type == "private":
         _private_ready(world, user, message.chat)
     query_id = str(secrets.randbits(62))
-    record = CallbackRecord(
-        query_id, bot.id, user.id, message, button["callback_data"], time.time()
-    )
+    age = body.get("age", 0)  # seconds ago: the bot gets the press late (it was away)
+    if isinstance(age, bool) or not isinstance(age, int | float) or age < 0:
+        raise SimError(400, "age must be a number of seconds, 0 or more")
+    pressed = time.time() - float(age)
+    record = CallbackRecord(query_id, bot.id, user.id, message, button["callback_data"], pressed)
     world.callbacks[query_id] = record
     payload = {
         "id": query_id,

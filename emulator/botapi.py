@@ -1,7 +1,9 @@
 """The bot side: `/bot<token>/<method>` and `/file/bot<token>/<path>` like api.telegram.org.
 
 Every call goes through the same pipeline: resolve the token (401) and the
-method (404), read the parameters, apply injected faults, run the handler,
+method (404 `Not Found: method not found`), read the parameters and refuse any the
+method does not have in the current Bot API (400, see apispec.py), apply injected
+faults, run the handler,
 turn ApiError into Telegram's error JSON, and record the call in the log.
 """
 
@@ -16,7 +18,8 @@ from typing import Any
 from aiohttp import web
 
 from . import methods_chat, methods_edit, methods_send, methods_updates
-from .errors import NOT_FOUND, UNAUTHORIZED, ApiError
+from .apispec import unknown_parameter
+from .errors import METHOD_NOT_FOUND, NOT_FOUND, UNAUTHORIZED, ApiError
 from .faults import FaultInjector
 from .limits import RateLimitRegistry
 from .params import Params, read_request
@@ -97,9 +100,15 @@ class BotApiServer:
         started = time.monotonic() if started is None else started
         entry = METHODS.get(name.lower())
         if entry is None:
-            self.log.add(bot.id, name, params.summary(), 404, NOT_FOUND.description, started, via)
-            return 404, NOT_FOUND.payload()
+            missing = METHOD_NOT_FOUND
+            self.log.add(bot.id, name, params.summary(), 404, missing.description, started, via)
+            return 404, missing.payload()
         canonical, handler = entry
+        refused = unknown_parameter(canonical, params.values)
+        if refused is not None:
+            summary = params.summary()
+            self.log.add(bot.id, canonical, summary, 400, refused.description, started, via)
+            return 400, refused.payload()
         fault, delay = self.faults.pick(bot.id, canonical)
         if delay > 0:
             await asyncio.sleep(delay)

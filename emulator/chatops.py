@@ -14,8 +14,6 @@ from .events import emit_message, service_message, set_member
 from .shapes import chat_json, invite_link_json, user_json
 from .state import (
     ADMIN_RIGHTS,
-    CHANNEL_RIGHTS,
-    SUPERGROUP_RIGHTS,
     Chat,
     InviteLink,
     JoinRequest,
@@ -23,6 +21,7 @@ from .state import (
     Topic,
     World,
     now,
+    optional_rights,
 )
 
 TOPIC_COLORS = (7322096, 16766590, 13338331, 9367192, 16749490, 16478047)
@@ -31,8 +30,7 @@ JOIN_REQUEST_CONTACT_SECONDS = 300
 
 def admin_rights(chat: Chat, overrides: dict[str, Any] | None = None) -> dict[str, bool]:
     """Return full administrator rights for a chat type, with overrides applied."""
-    keys = list(ADMIN_RIGHTS)
-    keys += CHANNEL_RIGHTS if chat.type == "channel" else SUPERGROUP_RIGHTS
+    keys = list(ADMIN_RIGHTS) + list(optional_rights(chat))
     rights = {key: key not in ("can_promote_members",) for key in keys}
     if chat.type != "supergroup" or not chat.is_forum:
         rights.pop("can_manage_topics", None)

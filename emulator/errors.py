@@ -54,6 +54,7 @@ def too_many_requests(retry_after: int) -> ApiError:
 
 UNAUTHORIZED = ApiError(401, "Unauthorized")
 NOT_FOUND = ApiError(404, "Not Found")
+METHOD_NOT_FOUND = ApiError(404, "Not Found: method not found")
 
 
 class SimError(Exception):

@@ -36,6 +36,7 @@ CHAT_ACTIONS = frozenset(
         "upload_video_note",
     }
 )
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # what bots may download through getFile
 COMMAND_RE = re.compile(r"^[a-z0-9_]{1,32}$")
 SCOPES = frozenset(
     {
@@ -333,4 +334,6 @@ async def get_file(call: Call) -> Any:
     stored = call.world.files.by_id.get(file_id)
     if stored is None:
         raise bad_request("invalid file_id")
+    if stored.size > DOWNLOAD_LIMIT:
+        raise bad_request("file is too big")
     return file_json(stored)

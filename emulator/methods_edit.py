@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from .content import FormattedText, format_text, validate_markup
 from .errors import bad_request
+from .methods_send import link_preview
 from .registry import Call, find_chat, method
 from .shapes import message_json
-from .state import Message, now
+from .state import CALLBACK_ANSWER_SECONDS, Message, now
 
 NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly "
@@ -69,6 +71,7 @@ async def edit_message_text(call: Call) -> Any:
         raise bad_request(NOT_MODIFIED)
     message.text = text
     message.reply_markup = markup
+    message.link_preview = link_preview(call)
     return apply_edit(call, message)
 
 
@@ -129,6 +132,8 @@ async def answer_callback_query(call: Call) -> Any:
     query_id = p.req_str("callback_query_id", "QUERY_ID_INVALID")
     record = call.world.callbacks.get(query_id)
     if record is None or record.bot_id != call.bot.id or record.answered:
+        raise bad_request(STALE_QUERY)
+    if time.time() - record.created > CALLBACK_ANSWER_SECONDS:
         raise bad_request(STALE_QUERY)
     text = p.opt_str("text")
     if text is not None and len(text) > 200:

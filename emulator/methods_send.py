@@ -16,6 +16,21 @@ from .shapes import message_json
 from .state import Chat, Message
 
 UPLOAD_LIMIT = 50 * 1024 * 1024
+LINK_PREVIEW_FLAGS = ("is_disabled", "prefer_small_media", "prefer_large_media", "show_above_text")
+
+
+def link_preview(call: Call) -> dict[str, Any] | None:
+    """The LinkPreviewOptions of a call (only the fields Telegram knows), or None."""
+    raw = call.params.opt_json("link_preview_options")
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise bad_request("can't parse link preview options JSON object")
+    out: dict[str, Any] = {flag: True for flag in LINK_PREVIEW_FLAGS if raw.get(flag) is True}
+    url = raw.get("url")
+    if isinstance(url, str) and url:
+        out["url"] = url
+    return out
 
 
 def reply_target(chat: Chat, call: Call) -> int | None:
@@ -82,6 +97,7 @@ def post(
     reply_to = reply_target(chat, call) if reply else None
     thread, is_topic = thread_for(chat, call, reply_to)
     call.limiter.check(chat.id, chat.type == "private", call.params.flag("allow_paid_broadcast"))
+    preview = link_preview(call) if text is not None else None
     channel = chat.type == "channel"
     message = call.world.new_message(
         chat,
@@ -99,6 +115,8 @@ def post(
         is_topic_message=is_topic,
         forward_origin=forward_origin,
         author_bot_id=call.bot.id,
+        protect_content=call.params.flag("protect_content"),
+        link_preview=preview,
     )
     call.counters.count(call.bot.id, chat.id)
     return message
@@ -190,7 +208,7 @@ async def copy_message(call: Call) -> Any:
     """Copy a message without a link to the original; answer {"message_id": N}."""
     p = call.params
     source = source_message(call, "message to copy not found")
-    if source.service is not None:
+    if source.service is not None or source.protect_content:
         raise bad_request("message can't be copied")
     caption = source.caption
     if p.has("caption") or p.has("caption_entities"):
@@ -222,7 +240,7 @@ async def forward_message(call: Call) -> Any:
     """Forward a message, keeping its origin."""
     p = call.params
     source = source_message(call, "message to forward not found")
-    if source.service is not None:
+    if source.service is not None or source.protect_content:
         raise bad_request("message can't be forwarded")
     chat = sendable_chat(call, p.chat_ref())
     message = post(

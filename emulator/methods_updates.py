@@ -76,13 +76,15 @@ async def set_webhook(call: Call) -> Any:
         call.webhooks.stop(call.bot)
         return True
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if not parts.scheme or not parts.hostname:
+        raise bad_request("invalid webhook URL specified")
+    if parts.scheme not in ("http", "https"):  # plain http is allowed, as in local mode
         raise bad_request("bad webhook: An HTTPS URL must be provided for webhook")
     secret = p.opt_str("secret_token")
-    if secret is not None and (
-        not 1 <= len(secret) <= 256 or not all(c.isalnum() or c in "_-" for c in secret)
-    ):
-        raise bad_request("bad webhook: secret token contains unallowed characters")
+    if secret is not None and len(secret) > 256:
+        raise bad_request("secret token is too long")
+    if secret is not None and not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret):
+        raise bad_request("secret token contains unallowed characters")
     max_connections = p.opt_int("max_connections") or 40
     queue.webhook = Webhook(url, secret, max_connections)
     queue.poll_generation += 1

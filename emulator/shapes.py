@@ -11,8 +11,6 @@ from typing import Any
 from .media import media_json
 from .state import (
     ADMIN_RIGHTS,
-    CHANNEL_RIGHTS,
-    SUPERGROUP_RIGHTS,
     BotAccount,
     Chat,
     InviteLink,
@@ -21,6 +19,7 @@ from .state import (
     Topic,
     User,
     World,
+    optional_rights,
 )
 
 JSON = dict[str, Any]
@@ -127,12 +126,8 @@ def member_json(world: World, chat: Chat, member: Member) -> JSON:
     elif member.status == "administrator":
         out["can_be_edited"] = False
         out["is_anonymous"] = False
-        for right in ADMIN_RIGHTS:
+        for right in (*ADMIN_RIGHTS, *optional_rights(chat)):
             out[right] = member.rights.get(right, False)
-        extra = CHANNEL_RIGHTS if chat.type == "channel" else SUPERGROUP_RIGHTS
-        for right in extra:
-            if chat.type != "group" or right == "can_pin_messages":
-                out[right] = member.rights.get(right, False)
         if member.custom_title:
             out["custom_title"] = member.custom_title
     elif member.status == "kicked":
@@ -214,6 +209,10 @@ def message_json(world: World, message: Message, *, nested: bool = False) -> JSO
             out["caption_entities"] = message.caption.entities
     if message.service:
         out.update(message.service)
+    if message.link_preview is not None:
+        out["link_preview_options"] = message.link_preview
+    if message.protect_content:
+        out["has_protected_content"] = True
     if message.reply_markup is not None:
         out["reply_markup"] = message.reply_markup
     return out
@@ -285,6 +284,8 @@ def sim_message_json(world: World, message: Message) -> JSON:
         "edit_date": message.edit_date,
         "edit_count": message.edit_count,
         "deleted": message.deleted,
+        "protected": message.protect_content,
+        "link_preview": message.link_preview,
         "service": message.service,
         "version": message.version,
     }

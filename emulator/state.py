@@ -31,13 +31,23 @@ ADMIN_RIGHTS = (
     "can_post_stories",
     "can_edit_stories",
     "can_delete_stories",
-    "can_send_welcome_messages",
+    "can_send_welcome_messages",  # Bot API 10.3 (aiogram 3.31 requires it); not in 10.1
 )
-CHANNEL_RIGHTS = ("can_post_messages", "can_edit_messages")
-SUPERGROUP_RIGHTS = ("can_pin_messages", "can_manage_topics")
+# Optional rights by chat type (ChatMemberAdministrator / ChatAdministratorRights)
+CHANNEL_RIGHTS = ("can_post_messages", "can_edit_messages", "can_manage_direct_messages")
+SUPERGROUP_RIGHTS = ("can_pin_messages", "can_manage_topics", "can_manage_tags")
+GROUP_RIGHTS = ("can_pin_messages", "can_manage_tags")
+CALLBACK_ANSWER_SECONDS = 15 * 60  # later, answerCallbackQuery says the query is too old
 FIRST_USER_ID = 700_000_001
 FIRST_GROUP_ID = 4_000_000_001
 FIRST_SUPERGROUP_ID = 1_001_000_000_001
+
+
+def optional_rights(chat: Chat) -> tuple[str, ...]:
+    """The administrator rights that exist only in this type of chat."""
+    if chat.type == "channel":
+        return CHANNEL_RIGHTS
+    return SUPERGROUP_RIGHTS if chat.type == "supergroup" else GROUP_RIGHTS
 
 
 def now() -> int:
@@ -157,6 +167,8 @@ class Message:
     service: dict[str, Any] | None = None
     author_signature: str | None = None
     author_bot_id: int | None = None
+    protect_content: bool = False
+    link_preview: dict[str, Any] | None = None
     version: int = 0
 
     @property

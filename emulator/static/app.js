@@ -378,6 +378,25 @@ function renderButtons(message) {
   return rows;
 }
 
+// The link preview Telegram would show under a text with a link, unless the sender's
+// link_preview_options disabled it (or named another URL to preview).
+function linkPreview(message) {
+  const options = message.link_preview || {};
+  if (message.text === null || options.is_disabled) return null;
+  const first = (message.entities || []).find((e) => e.type === "url" || e.type === "text_link");
+  const url = options.url || (first && (first.type === "url"
+    ? message.text.slice(first.offset, first.offset + first.length) : first.url));
+  if (!url) return null;
+  const card = document.createElement("a");
+  card.className = "link-preview";
+  card.dataset.testid = "link-preview";
+  card.href = safeUrl(url);
+  card.target = "_blank";
+  card.rel = "noopener noreferrer";
+  card.textContent = "🔗 " + url;
+  return card;
+}
+
 function renderMessages() {
   const list = $("messages");
   const sorted = [...state.messages.values()].sort((a, b) => a.message_id - b.message_id);
@@ -421,11 +440,14 @@ function renderMessages() {
     if (message.text !== null) body.append(renderText(message.text, message.entities));
     else if (message.caption) body.append(renderText(message.caption, message.caption_entities));
     item.append(body);
+    const preview = linkPreview(message);
+    if (preview) item.append(preview);
     if (message.buttons) item.append(renderButtons(message));
     const meta = document.createElement("div");
     meta.className = "meta";
     const time = new Date(message.date * 1000).toLocaleTimeString();
-    meta.textContent = time + (message.edited ? " · edited" : "") + (message.deleted ? " · deleted" : "");
+    meta.textContent = time + (message.edited ? " · edited" : "") + (message.deleted ? " · deleted" : "")
+      + (message.protected ? " · protected" : "");
     if (!message.deleted) {
       const reply = document.createElement("button");
       reply.type = "button";

@@ -64,6 +64,16 @@ KNOWN: dict[int, tuple[str, str, int | None]] = {
         "The number of parameters does not match the template.",
         None,
     ),
+    132005: (
+        "Translated text too long",
+        "The template's body is too long once its parameters are filled in.",
+        None,
+    ),
+    132018: (
+        "There's an issue with the parameters in your template",
+        "A template parameter is not valid.",
+        None,
+    ),
     132001: (
         "Template name does not exist in the translation",
         "The template does not exist in this language or is not approved.",

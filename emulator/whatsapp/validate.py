@@ -11,13 +11,17 @@ raises `GraphError` with Meta's code and a `details` text naming the parameter:
 | reply buttons: 1-3, title 1-20, id 1-256, ids and titles unique | 131009 |
 | list: button 1-20, 1-10 sections, 1-10 rows in all, row title 1-24, row | 131009 |
 | description ≤ 72, row id ≤ 200 and unique, section titles (≤ 24) with several sections | |
+| button and row ids without leading or trailing spaces | 131009 |
 | cta_url: display_text 1-20, an http(s) url | 131009 |
 | media: exactly one of an uploaded `id` or an http(s) `link`; caption ≤ 1024 | 100 |
 | template: an approved name in that language, body parameters as registered | 132001 / 132000 |
+| template text parameters: no newline or tab, at most 4 consecutive spaces | 132018 |
+| template text parameters at most 1024 characters, the filled-in body too | 132005 |
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -40,6 +44,11 @@ ROW_DESCRIPTION_MAX = 72
 ROW_ID_MAX = 200
 SECTION_TITLE_MAX = 24
 CAPTION_MAX = 1024
+TEMPLATE_BODY_MAX = 1024
+FLAT_PARAM = re.compile(r"[\n\r\t]| {5,}")
+PARAM_FLAT_DETAILS = (
+    "Param text cannot have new-line/tab characters or more than 4 consecutive spaces"
+)
 MEDIA_TYPES = ("image", "document", "video", "audio", "sticker")
 CAPTIONED = ("image", "document", "video")
 MESSAGE_TYPES = (
@@ -78,6 +87,14 @@ def _text(value: Any, name: str, maximum: int, code: int = 100, minimum: int = 1
     if len(value) > maximum:
         raise invalid(f"Param {name} must be at most {maximum} characters long.", code)
     return value
+
+
+def _id(value: Any, name: str, maximum: int, what: str) -> str:
+    """A button or row id: 1-`maximum` characters, no leading or trailing whitespace."""
+    text = _text(value, name, maximum, 131009)
+    if text != text.strip():
+        raise invalid(f"{what} id cannot have leading or trailing spaces", 131009)
+    return text
 
 
 def _http_url(value: Any, name: str, code: int = 100) -> str:
@@ -186,7 +203,7 @@ def check_buttons(action: dict[str, Any]) -> None:
                 f"Button title length invalid. Min length: 1, Max length: {BUTTON_TITLE_MAX}",
                 131009,
             )
-        button_id = _text(reply.get("id"), f"{where}['reply']['id']", BUTTON_ID_MAX, 131009)
+        button_id = _id(reply.get("id"), f"{where}['reply']['id']", BUTTON_ID_MAX, "Button")
         if button_id in ids:
             raise invalid("Duplicate button id is not allowed.", 131009)
         if title in titles:
@@ -217,7 +234,7 @@ def check_list(action: dict[str, Any]) -> None:
         for r, row in enumerate(rows):
             row_where = f"{where}['rows'][{r}]"
             row = _obj(row, row_where)
-            row_id = _text(row.get("id"), f"{row_where}['id']", ROW_ID_MAX, 131009)
+            row_id = _id(row.get("id"), f"{row_where}['id']", ROW_ID_MAX, "Row")
             row_title = row.get("title")
             if not isinstance(row_title, str) or not 1 <= len(row_title) <= ROW_TITLE_MAX:
                 raise invalid(
@@ -252,7 +269,12 @@ def template_params(template: dict[str, Any]) -> list[str]:
             if not isinstance(parameter, dict):
                 raise invalid("Param template['components'][]['parameters'] must hold objects.")
             if parameter.get("type", "text") == "text":
-                params.append(_text(parameter.get("text"), "parameter['text']", 32768))
+                text = _text(parameter.get("text"), "parameter['text']", 32768)
+                if FLAT_PARAM.search(text):
+                    raise GraphError(132018, PARAM_FLAT_DETAILS)
+                if len(text) > TEMPLATE_BODY_MAX:
+                    raise GraphError(132005, f"body: a parameter is {len(text)} characters long")
+                params.append(text)
             else:
                 params.append(str(parameter.get(str(parameter.get("type")), "")))
     return params
@@ -279,6 +301,8 @@ def check_template(
             f"body: number of localizable_params ({len(params)}) does not match the expected "
             f"number of params ({found.body_params})",
         )
+    if found.text is not None and len(found.render(params)) > TEMPLATE_BODY_MAX:
+        raise GraphError(132005, f"body: longer than {TEMPLATE_BODY_MAX} characters filled in")
     return found
 
 

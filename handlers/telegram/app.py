@@ -15,10 +15,8 @@ import signal
 from contextlib import suppress
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiohttp import web
@@ -35,6 +33,7 @@ from handlers.telegram.joins import join_router
 from handlers.telegram.middlewares import InboundUpdates, error_handler
 from handlers.telegram.pacing import PacedReplies
 from handlers.telegram.polling import Poller
+from handlers.telegram.render import bot_defaults
 from handlers.telegram.residents import ResidentChats, resident_router
 from handlers.telegram.webhook import MAX_CONNECTIONS, TelegramWebhook
 
@@ -54,7 +53,7 @@ def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | Non
     return Bot(
         token,
         session=session,
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        default=bot_defaults(),
     )
 
 

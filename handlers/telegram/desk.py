@@ -12,7 +12,7 @@ import html
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, ReplyParameters
 
 from bot.desk.staff import Desk
 from bot.platform.addresses import Address
@@ -100,8 +100,11 @@ def desk_router(services: Services) -> Router:
                 await edit_or_send(bot, chat_id, ticket.card_message, reply)
             if reply.notice or not reply.edit:
                 note = reply.notice or reply.text
+                answered = ReplyParameters(
+                    message_id=message.message_id, allow_sending_without_reply=True
+                )
                 await bot.send_message(
-                    chat_id, html.escape(note, quote=False), reply_to_message_id=message.message_id
+                    chat_id, html.escape(note, quote=False), reply_parameters=answered
                 )
 
     return router

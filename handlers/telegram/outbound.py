@@ -14,10 +14,8 @@ from dataclasses import asdict
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 
@@ -28,7 +26,7 @@ from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.senders import Batch
 from handlers.settings import Settings
 from handlers.telegram.bulk import BulkSender
-from handlers.telegram.render import edit_or_send, keyboard, send_reply
+from handlers.telegram.render import bot_defaults, edit_or_send, keyboard, send_reply
 
 CAPTION_LIMIT = 1024
 
@@ -58,7 +56,7 @@ def job_bot(token: str, api_url: str | None) -> Bot:
         session=session,
         # HTML like the bot's own replies (the renderer escapes); bulk text and photo
         # captions pass parse_mode=None themselves, copies keep the original's.
-        default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
+        default=bot_defaults(),
     )
 
 

@@ -11,14 +11,33 @@ import html
 import logging
 
 from aiogram import Bot
+from aiogram.client.default import DefaultBotProperties
+from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    LinkPreviewOptions,
+    Message,
+)
 
 from bot.platform.messages import Reply, split_text
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
+
+
+def bot_defaults() -> DefaultBotProperties:
+    """HTML (the renderer escapes) and no link previews, in the current Bot API's terms.
+
+    `link_preview_is_disabled=True` would make aiogram also send the deprecated
+    `disable_web_page_preview`; a `LinkPreviewOptions` sends only `link_preview_options`.
+    """
+    return DefaultBotProperties(
+        parse_mode=ParseMode.HTML, link_preview=LinkPreviewOptions(is_disabled=True)
+    )
 
 
 class Press(CallbackData, prefix="v1"):

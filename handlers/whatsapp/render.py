@@ -11,8 +11,8 @@ Choices, in reading order:
 - 1-3, each label within 20 characters and unique → reply buttons (id = choice data);
 - up to 10 → one list message (button label from the caller, e.g. "Pilih"); a label
   longer than 24 characters is shortened with "…" and kept whole in the row description;
-- more than 10, or data too long for an id → the text with a numbered list
-  ("1. Cilegon"); the core accepts a typed number for the numbered choice.
+- more than 10, or data too long for an id (or with spaces at its ends) → the text with a
+  numbered list ("1. Cilegon"); the core accepts a typed number for the numbered choice.
 Links: exactly one link and no choices → a CTA URL button; otherwise `Label: URL` lines.
 
 Limits: text messages 4096 characters, split at line breaks; interactive messages have
@@ -115,7 +115,11 @@ Outgoing = OutText | OutButtons | OutList | OutLink | OutMedia | OutTemplate
 
 
 def template_param(text: str, limit: int = 900) -> str:
-    """Text fit for a template parameter: no newlines or tabs, no runs of 4+ spaces."""
+    """Text fit for a template parameter: lines joined with " · ", every run of whitespace
+    (tabs, several spaces) one space, at most `limit` characters (cut with "…").
+
+    Meta refuses parameters with newlines, tabs or more than four consecutive spaces, and
+    template bodies over 1024 characters once filled in."""
     flat = " · ".join(line.strip() for line in text.splitlines() if line.strip())
     flat = " ".join(flat.replace("\t", " ").split())
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
@@ -258,6 +262,8 @@ def _row(choice: Choice) -> ListRow:
 
 
 def _ids_fit(choices: list[Choice], limit: int) -> bool:
-    """Every choice has non-empty, distinct data within `limit` characters."""
+    """Every choice has non-empty, distinct data within `limit` characters and without
+    leading or trailing whitespace (Meta refuses such ids); else they go as numbered text."""
     data = [c.data for c in choices]
-    return all(0 < len(d) <= limit for d in data) and len(set(data)) == len(data)
+    fit = all(0 < len(d) <= limit and d == d.strip() for d in data)
+    return fit and len(set(data)) == len(data)

@@ -46,6 +46,7 @@ from handlers.whatsapp.render import (
     OutMedia,
     OutTemplate,
     OutText,
+    template_param,
 )
 from handlers.whatsapp.settings import WhatsAppSettings
 
@@ -241,7 +242,8 @@ class CloudAPI:
             case OutMedia(media_id=media_id):
                 # pywa 4.5 leaks its MISSING sentinel into the JSON unless filename is given.
                 sent = await client.send_document(to=to, document=media_id, filename=None)
-            case OutTemplate(name=name, language=language, params=params):
+            case OutTemplate(name=name, language=language, params=raw):
+                params = tuple(template_param(p) for p in raw)  # Meta refuses newlines, tabs
                 sent = await client.send_template(
                     to=to,
                     name=name,

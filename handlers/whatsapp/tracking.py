@@ -1,8 +1,11 @@
 """WhatsApp delivery statuses → announcement ledgers, in whatever order they arrive.
 
 The API accepting a message records it `sent`; Meta then reports sent, delivered, read
-or failed by webhook, in no guaranteed order. Delivered/read only ever move forward; a
-failure replaces the ledger's `sent` with the failure and its error code.
+or failed by webhook, in no guaranteed order. A recipient's state only moves to a better
+outcome: sent < failed < delivered < read. A failure replaces the ledger's `sent` with the
+failure and its error code; a `failed` that arrives after `delivered` or `read` changes
+nothing (the resident has the message), and a `delivered`/`read` after a `failed` puts
+the ledger back to sent.
 Redis keys (owned here; message ids are hashed — they embed phone numbers):
 - `kim:wa:msg:{hash}` — the announcement a WhatsApp message belongs to (7 days).
 - `kim:bc:{id}:wamsg` — hash: message hash → recipient.
@@ -18,12 +21,27 @@ from typing import Any
 
 from redis.client import Pipeline
 
-from bot.announcements.store import Announcements
+from bot.announcements.store import SENT, Announcements
 from bot.platform.addresses import Address
 from bot.platform.store import Redis
 
 KEEP = 7 * 86400
-ORDER = {"sent": 1, "delivered": 2, "read": 3}
+RANK = {"sent": 1, "failed": 2, "delivered": 3, "read": 4}
+
+# Move a recipient's state forward only, atomically (statuses of one message may be
+# handled by several processes at once). The ranks are RANK's.
+# KEYS: [1] kim:bc:{id}:wastate
+# ARGV: [1] recipient, [2] the new status
+# Returns the previous state when the new one replaced it, else false.
+ADVANCE = """
+local rank = {sent = 1, failed = 2, delivered = 3, read = 4}
+local current = redis.call('HGET', KEYS[1], ARGV[1]) or 'sent'
+if (rank[ARGV[2]] or 0) > (rank[current] or 0) then
+  redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+  return current
+end
+return false
+"""
 
 
 def _hash(message_id: str) -> str:
@@ -55,13 +73,16 @@ def apply_status(
     if recipient is None:
         return None
     recipient = str(recipient)
+    if status not in RANK:
+        return announcement_id  # a status the ledger does not track
+    state = f"kim:bc:{announcement_id}:wastate"
+    previous = redis.register_script(ADVANCE)(keys=[state], args=[recipient, status])
+    if not previous:
+        return announcement_id  # no better than what is known: a late or repeated status
     if status == "failed":
         announcements.correct(announcement_id, recipient, f"f:whatsapp error {error_code or '?'}")
-        redis.hset(f"kim:bc:{announcement_id}:wastate", recipient, "failed")
-        return announcement_id
-    current = str(redis.hget(f"kim:bc:{announcement_id}:wastate", recipient) or "sent")
-    if ORDER.get(status, 0) > ORDER.get(current, 0):
-        redis.hset(f"kim:bc:{announcement_id}:wastate", recipient, status)
+    elif previous == "failed":
+        announcements.correct(announcement_id, recipient, SENT)
     return announcement_id
 
 

@@ -157,7 +157,11 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
         }
     async with http.post(f"{base}/bot{BOT_TOKEN}/noSuchMethod") as response:
         assert response.status == 404
-        assert await response.json() == {"ok": False, "error_code": 404, "description": "Not Found"}
+        assert await response.json() == {
+            "ok": False,
+            "error_code": 404,
+            "description": "Not Found: method not found",
+        }
     async with http.get(f"{base}/bot{BOT_TOKEN}/GETME") as response:
         assert response.status == 200
         assert (await response.json())["result"]["id"] == BOT_ID
@@ -197,8 +201,10 @@ async def test_raw_error_shapes(emu: Emulator, http: aiohttp.ClientSession, sim:
     async with http.post(
         f"{base}/bot{BOT_TOKEN}/sendMessage",
         json={"chat_id": uid, "text": "x", "message_id": "abc"},
-    ) as response:
-        assert response.status == 200
+    ) as response:  # sendMessage has no message_id: refused, not silently ignored
+        body = await response.json()
+        assert response.status == 400
+        assert '"message_id" is not supported by sendMessage' in body["description"]
     async with http.post(
         f"{base}/bot{BOT_TOKEN}/deleteMessage", json={"chat_id": uid, "message_id": "abc"}
     ) as response:

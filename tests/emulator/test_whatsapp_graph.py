@@ -6,6 +6,8 @@ session, its base URL's host swapped for `<emulator>/graph` (KIMBOT_WA_API_URL).
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pywa_async.errors import (
     BSUIDRecipientNotSupported,
@@ -23,7 +25,7 @@ from pywa_async.types.callback import Button, Section, SectionList, SectionRow, 
 from pywa_async.types.templates import BodyText, TemplateLanguage
 
 from emulator import make_png
-from handlers.whatsapp.render import OutButtons, OutText, ReplyButton
+from handlers.whatsapp.render import OutButtons, OutTemplate, OutText, ReplyButton
 from handlers.whatsapp.send import CloudAPI, Recipient
 from tests.support.constants import SITI_BSUID, SITI_PHONE, WA_PHONE_NUMBER_ID
 from tests.support.stand_in import Stand, add_siti, kim_settings, pywa_client
@@ -279,3 +281,108 @@ async def test_fault_injection_and_storm(stand: Stand) -> None:
     await stand.wa.send_message(to=SITI_PHONE, text="badai reda")
     texts = [m["text"] for m in await stand.sim.wa_messages(SITI_PHONE, from_business=1)]
     assert texts == ["sudah normal", "badai reda"]
+
+
+def _template(*params: str) -> dict[str, Any]:
+    """A raw `pengumuman` (two body parameters) template message to Siti."""
+    return {
+        "messaging_product": "whatsapp",
+        "to": SITI_PHONE,
+        "type": "template",
+        "template": {
+            "name": "pengumuman",
+            "language": {"code": "id"},
+            "components": [
+                {"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}
+            ],
+        },
+    }
+
+
+def _buttons(button_id: str) -> dict[str, Any]:
+    """A raw reply-button message with one button of that id."""
+    return {
+        "messaging_product": "whatsapp",
+        "to": SITI_PHONE,
+        "type": "interactive",
+        "interactive": {
+            "type": "button",
+            "body": {"text": "Pilih"},
+            "action": {"buttons": [{"type": "reply", "reply": {"id": button_id, "title": "Ya"}}]},
+        },
+    }
+
+
+def _row(row_id: str) -> dict[str, Any]:
+    """A raw list message with one row of that id."""
+    return {
+        "messaging_product": "whatsapp",
+        "to": SITI_PHONE,
+        "type": "interactive",
+        "interactive": {
+            "type": "list",
+            "body": {"text": "Pilih"},
+            "action": {
+                "button": "Pilih",
+                "sections": [{"rows": [{"id": row_id, "title": "Cilegon"}]}],
+            },
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "details"),
+    [
+        (_template("Jalan\nditutup", "x"), 132018, "new-line/tab"),
+        (_template("Jalan\tditutup", "x"), 132018, "new-line/tab"),
+        (_template("Jalan     ditutup", "x"), 132018, "4 consecutive spaces"),
+        (_template("a" * 1025, "x"), 132005, "1025"),
+        (_buttons("ya "), 131009, "leading or trailing spaces"),
+        (_buttons("y" * 257), 131009, "256"),
+        (_row(" kel.1"), 131009, "leading or trailing spaces"),
+        (_row("r" * 201), 131009, "200"),
+    ],
+)
+async def test_what_meta_refuses_in_templates_and_ids(
+    stand: Stand, body: dict[str, Any], code: int, details: str
+) -> None:
+    """Template parameters with newlines, tabs, 5+ spaces or over 1024 characters, and button
+    or row ids with spaces at their ends or over their limits, fail with Meta's error shape;
+    nothing reaches the resident."""
+    await add_siti(stand.sim)
+    session = stand.wa.api._session
+    raw = await session.post(f"/{WA_PHONE_NUMBER_ID}/messages", json=body)
+    assert raw.status_code == 400
+    error = raw.json()["error"]
+    assert set(error) == {"message", "type", "code", "error_data", "fbtrace_id"}
+    assert error["code"] == code
+    assert error["message"].startswith(f"(#{code}) ")
+    assert details in error["error_data"]["details"]
+    assert await stand.sim.wa_messages(SITI_BSUID, from_business=1) == []
+
+
+async def test_four_spaces_in_a_parameter_are_still_accepted(stand: Stand) -> None:
+    """Meta's rule is more than four consecutive spaces: four go through."""
+    await add_siti(stand.sim)
+    session = stand.wa.api._session
+    raw = await session.post(f"/{WA_PHONE_NUMBER_ID}/messages", json=_template("a    b", "c"))
+    assert raw.status_code == 200
+
+
+async def test_kim_bots_sender_flattens_template_parameters(stand: Stand) -> None:
+    """The bot's sender sends what Meta accepts: lines joined, tabs and runs of spaces one
+    space, long text cut with "…"."""
+    await add_siti(stand.sim, write=False)
+    sender = CloudAPI.connect(
+        kim_settings(stand.emu.base_url), WA_PHONE_NUMBER_ID, retry_delays=(0.0,)
+    )
+    messy = OutTemplate("pengumuman", "id", ("Jalan\tditutup\n\nbesok     pagi", "b" * 2000))
+    try:
+        delivery = await sender.send(Recipient(SITI_BSUID, SITI_PHONE), [messy])
+    finally:
+        await sender.aclose()
+    assert (delivery.outcome, delivery.sent) == ("sent", 1)
+    [shown] = await stand.sim.wa_messages(SITI_BSUID, from_business=1)
+    assert "Jalan ditutup · besok pagi" in shown["text"]
+    assert "b" * 899 + "…" in shown["text"]  # at most 900 characters
+    assert "b" * 900 not in shown["text"]

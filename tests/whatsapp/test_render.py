@@ -125,6 +125,21 @@ def test_choice_data_too_long_for_an_id_falls_back_to_numbers() -> None:
     assert "1. A" in out[0].text
 
 
+@pytest.mark.parametrize("data", ["ya ", " ya", "ya\t"])
+def test_choice_data_with_spaces_at_its_ends_is_never_an_id(data: str) -> None:
+    """Meta refuses button and row ids with leading or trailing spaces: numbered text."""
+    for reply in (
+        Reply(text="?", choices=((Choice("Ya", data), Choice("Tidak", "no")),)),
+        Reply(
+            text="?",
+            choices=tuple((Choice(f"K{i}", data.replace("ya", f"ya{i}")),) for i in range(5)),
+        ),
+    ):
+        out = render(reply, "Pilih")
+        assert [type(o) for o in out] == [OutText]
+        assert "1. " in out[0].text
+
+
 def test_one_link_and_no_choices_is_a_url_button() -> None:
     """The channel invite becomes a CTA URL button with a title within 20 characters."""
     link = Link("Buka KIM Kelurahan Bagendung", "https://t.me/+bagendung")

@@ -61,3 +61,32 @@ def test_erasure_removes_whatsapp_statuses(services: Services, redis: Redis) -> 
     apply_status(redis, services.announcements, "wamid.B", "delivered", None)
     services.privacy.erase(who)
     assert "5550001" not in everything_in(redis)
+
+
+@pytest.mark.parametrize(
+    ("order", "state", "counts"),
+    [
+        (["delivered", "failed"], "delivered", {"sent": 1}),
+        (["sent", "delivered", "read", "failed"], "read", {"sent": 1}),
+        (["read", "failed", "delivered"], "read", {"sent": 1}),
+        (["sent", "failed"], "failed", {"sent": 0, "failed": 1}),
+        (["failed", "delivered"], "delivered", {"sent": 1, "failed": 0}),
+        (["failed", "failed", "sent"], "failed", {"sent": 0, "failed": 1}),
+    ],
+)
+def test_the_best_outcome_wins(
+    services: Services, redis: Redis, order: list[str], state: str, counts: dict[str, int]
+) -> None:
+    """A `failed` after `delivered` or `read` does not turn a delivered announcement into a
+    failure; a `delivered` after `failed` puts it back; repeats change nothing twice."""
+    services.residents.consent(Address.parse(ME), "id", "v1", 1.0)
+    ann = services.announcements.create(None, ["36.72"], 1.0, text="x")
+    services.announcements.record(ann.id, [Outcome(ME, SENT)])
+    remember(redis, ann.id, ME, "wamid.C")
+    for status in order:
+        code = 131026 if status == "failed" else None
+        assert apply_status(redis, services.announcements, "wamid.C", status, code) == ann.id
+    assert tally(redis, ann.id) == {state: 1}
+    assert services.announcements.get(ann.id).counts == counts  # type: ignore[union-attr]
+    failures = services.announcements.failures(ann.id)
+    assert failures == ([(ME, "whatsapp error 131026")] if state == "failed" else [])
