@@ -31,9 +31,7 @@ def two_tickets(services: Services) -> str:
     return first.id
 
 
-def test_xlsx_has_date_cells_a_frozen_header_and_widths(
-    services: Services, tmp_path: Path
-) -> None:
+def test_xlsx_has_date_cells_a_frozen_header_and_widths(services: Services, tmp_path: Path) -> None:
     """Read back with openpyxl: dates are date cells in WIB with a number format, hours
     are numbers, the header is frozen on every sheet, widths fit the contents."""
     from openpyxl import load_workbook
@@ -43,7 +41,7 @@ def test_xlsx_has_date_cells_a_frozen_header_and_widths(
     book = load_workbook(path)
     sheet = book["Tiket"]
     header = [c.value for c in sheet[1]]
-    row = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    row = dict(zip(header, sheet[2], strict=True))
     assert row["id"].value == first
     for name in ("created", "due", "first_response"):
         assert row[name].is_date, name
