@@ -42,6 +42,10 @@ RUNNING_CONFIG_HELP = (
     "config file (default: $KIMBOT_CONFIG, else the one the bot running on the data dir "
     "uses, e.g. a demo's data/demo-config.yaml, else ./config.yaml)"
 )
+DEMO_CONFIG_HELP = (
+    "config file (default: $KIMBOT_CONFIG, else ./config.yaml, else the packaged "
+    "Kota Cilegon example)"
+)
 COMMAND_DATA_HELP = (
     "the embedded Redis's data dir when REDIS_URL is unset (default: $KIMBOT_DATA_DIR or "
     "./data); with no bot running there, this command opens it itself"
@@ -84,7 +88,7 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8081, help="web page and emulator port (default 8081)"
     )
     demo.add_argument("--reset", action="store_true", help="start with empty data")
-    demo.add_argument("--config", help=CONFIG_HELP)
+    demo.add_argument("--config", help=DEMO_CONFIG_HELP)
     demo.add_argument("--data-dir", help="where the demo keeps its data (default ./data)")
 
     worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
@@ -200,6 +204,15 @@ def main(argv: list[str] | None = None) -> int:
             return backup_or_restore(settings, args.command, Path(args.file))
         if args.command in ("broadcast", "tickets"):
             settings = running.command_config(settings, named)
+        if args.command == "demo" and not named and not Path(settings.config_path).exists():
+            from handlers.demo import packaged_example
+
+            settings = _replace(settings, config_path=str(packaged_example()))
+            print(
+                f"kimbot demo: no config.yaml in {Path.cwd()}: using the packaged "
+                f"Kota Cilegon example, {settings.config_path}",
+                flush=True,
+            )
         config = load_config(settings.config_path)
         if args.command == "worker":
             return worker(settings, args.burst)
