@@ -14,6 +14,7 @@ import pytest
 from bot.platform.store import EmbeddedRedis, EmbeddedRedisBusy, connect
 from handlers import cli, running
 from handlers.settings import Settings
+from tests.support.constants import ROOT
 
 
 def test_one_embedded_server_per_data_dir(tmp_path: Path) -> None:
@@ -102,3 +103,15 @@ def test_every_command_documents_config(
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "--config FILE" in capsys.readouterr().out
+
+
+def test_the_packaged_example_is_the_shipped_config() -> None:
+    """`kimbot demo` outside a checkout runs the packaged example: the same file as the
+    repository's config.yaml, inside the package, listed as package data."""
+    from handlers.demo import packaged_example
+
+    example = packaged_example()
+    assert example.is_relative_to(ROOT / "handlers")
+    assert example.read_bytes() == (ROOT / "config.yaml").read_bytes()
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert 'handlers = ["py.typed", "examples/*.yaml"]' in pyproject

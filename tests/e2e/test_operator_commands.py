@@ -7,8 +7,11 @@ progress is the admin's report, and it ends when delivery does)."""
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import re
 import time
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -25,6 +28,7 @@ from tests.support.processes import (
     bot_env,
     kimbot,
     pointing_at,
+    start_demo,
     start_emulator,
     wait_until,
 )
@@ -116,3 +120,30 @@ def test_export_and_broadcast_with_no_bot_running(tmp_path: Path, config: Config
             bot.stop()
         emulator.stop()
     assert pointing_at(data) == []
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, dict[str, object], str]]:
+    """`kimbot demo` started in an empty directory, as after `pip install kimbot`; yields
+    (its directory, its seeded world, what it printed once running)."""
+    tmp: Path = tmp_path_factory.mktemp("demo-elsewhere")
+    process, _url = start_demo(tmp, outside_checkout=True)
+    try:
+        world = json.loads((tmp / "data" / "demo-world.json").read_text())
+        yield tmp, world, process.output()
+    finally:
+        process.stop()
+
+
+def test_demo_outside_a_checkout_uses_the_packaged_example(
+    demo: tuple[Path, dict[str, object], str],
+) -> None:
+    """No config.yaml in its directory: the demo starts on the packaged Kota Cilegon
+    example and says so, in one line, before anything else it prints."""
+    tmp, world, said = demo
+    assert not (tmp / "config.yaml").exists()
+    (line,) = [s for s in said.splitlines() if "packaged" in s]
+    assert line.startswith(f"kimbot demo: no config.yaml in {tmp}: using the packaged ")
+    assert line.endswith(os.path.join("handlers", "examples", "cilegon.yaml"))
+    assert "demo is running" in said
+    assert world["channel"]  # seeded, on the example's regions
