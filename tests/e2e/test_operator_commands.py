@@ -147,3 +147,29 @@ def test_demo_outside_a_checkout_uses_the_packaged_example(
     assert line.endswith(os.path.join("handlers", "examples", "cilegon.yaml"))
     assert "demo is running" in said
     assert world["channel"]  # seeded, on the example's regions
+
+
+def test_broadcast_against_a_running_demo(
+    demo: tuple[Path, dict[str, object], str], tmp_path: Path
+) -> None:
+    """From the checkout (whose config.yaml has no channels), with no --config: the command
+    takes the demo's config, so the reach it shows (three residents and Bagendung's
+    channel) is what is sent; it prints the admin's report and ends when delivery does."""
+    demo_dir, _world, _said = demo
+    text = tmp_path / "pengumuman.txt"
+    text.write_text(TEXT, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KIMBOT_CONFIG")}
+    command = ["broadcast", "--data-dir", str(demo_dir / "data"), "--to", BAGENDUNG]
+    sending = kimbot([*command, "--text-file", str(text)], env, tmp_path / "broadcast.log")
+    assert sending.finish(120) == 0, sending.output()
+    said = sending.output()
+    assert "using the running bot's config (pid " in said
+    assert str(demo_dir / "data" / "demo-config.yaml") in said
+    preview = PREVIEW.search(said)
+    assert preview is not None, said
+    reach = int(preview.group(2)) + int(preview.group(3))
+    assert (int(preview.group(2)), int(preview.group(3))) == (3, 1)
+    last = said.strip().splitlines()[-1]
+    assert last.startswith(f"📣 Announcement #{preview.group(1)}: done"), said
+    assert f"Sent {reach} · blocked 0 · failed 0 · remaining 0" in last
+    assert "\r" not in said  # one line per report, readable in a log or a narrow terminal
