@@ -12,6 +12,10 @@
     kimbot tickets export --from D --to D          the desk's report (CSV or XLSX)
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
+Every command that reads a config takes --config (default $KIMBOT_CONFIG, else
+./config.yaml). `broadcast` and `tickets` otherwise use the running bot's config, and with
+no bot running open the data dir's embedded Redis themselves (handlers/running.py);
+`demo` with no config.yaml in its directory uses the packaged Kota Cilegon example.
 Configuration errors print one line per problem and exit with status 2, never a traceback.
 """
 
@@ -311,11 +315,11 @@ def backup_or_restore(settings: Settings, command: str, file: Path) -> int:
 def tickets(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot tickets …`: residents are told of an action through the RQ workers."""
     with ExitStack() as stack:
-        url, _ = running.command_redis(settings, stack)
-        return _tickets(config, url, args)
+        url, own = running.command_redis(settings, stack)
+        return _tickets(config, url, own, args)
 
 
-def _tickets(config: Config, url: str, args: argparse.Namespace) -> int:
+def _tickets(config: Config, url: str, own: bool, args: argparse.Namespace) -> int:
     from bot.platform.store import connect
     from broadcasts.dispatch import RQDispatch
     from handlers.wiring import build_services
@@ -334,6 +338,8 @@ def _tickets(config: Config, url: str, args: argparse.Namespace) -> int:
             return EXIT_CONFIG
         for line in said:
             print(line)
+        if own:
+            print("no bot is running: the resident is told once `kimbot run` starts")
         return 0
     try:
         files = tickets_cli.export(
