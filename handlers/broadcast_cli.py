@@ -1,11 +1,13 @@
-"""`kimbot broadcast`: announcements from the operator's terminal, with a progress bar.
+"""`kimbot broadcast`: announcements from the operator's terminal, with their progress.
 
     kimbot broadcast --to 36.72.02.1001,komunitas:sepeda-onthel --text-file pengumuman.txt
                      [--photo poster.jpg] [--at "25-11-2026 07.30"] [--detach]
     kimbot broadcast status ID
 
 The operator acts with superadmin rights: any target, no second approval. Delivery is
-done by the RQ workers (`kimbot run` starts one; `kimbot worker` adds more).
+done by the RQ workers (`kimbot run` starts one; `kimbot worker` adds more). While it
+goes on, the command prints the report the admin's progress message shows, a line each
+time it changes, and ends with the final one.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from bot.services import Services
 
 CAPTION_LIMIT = 1024
 PHOTO_LIMIT = 10 * 1024 * 1024
+ENDED = ("done", "cancelled", "rejected")
 
 
 class BroadcastError(ValueError):
@@ -99,40 +102,43 @@ def create(
     return ann
 
 
-def bar(ann: Announcement, width: int = 30) -> str:
-    """One line: a bar, counts and state."""
-    done = ann.done_count
-    total = max(ann.total, 1)
-    filled = int(width * done / total)
-    counts = ann.counts
-    return (
-        f"[{'#' * filled}{'.' * (width - filled)}] {done}/{ann.total} "
-        f"sent {counts.get('sent', 0)} blocked {counts.get('blocked', 0)} "
-        f"failed {counts.get('failed', 0)} ({ann.state})"
-    )
+def report_line(services: Services, ann: Announcement, now: float) -> str:
+    """The report the admin's progress message shows (bot/announcements/report.py), on one
+    line; before a worker has planned the recipients, just that it waits for one."""
+    lines = progress_text(services.translator("en"), ann, now).splitlines()
+    if ann.state == "queued":
+        return f"{lines[0]} · waiting for a worker to start it"
+    return " · ".join(lines)
 
 
 def follow(services: Services, rq_redis: RawRedis, announcement_id: str) -> int:
-    """Show a progress bar until the announcement ends; Ctrl-C detaches."""
+    """Print the report each time it changes, a line each (readable in a log and in a
+    narrow terminal alike), until the announcement ends; Ctrl-C detaches."""
     if Worker.count(connection=rq_redis) == 0:
         print(
-            "note: no RQ worker is running; start `kimbot run` or `kimbot worker`", file=sys.stderr
+            "note: no RQ worker is running (yet): delivery starts once one does "
+            "(`kimbot run` starts one, `kimbot worker` adds more)",
+            file=sys.stderr,
         )
+    shown = ""
     try:
         while True:
             ann = services.announcements.get(announcement_id)
             if ann is None:
+                print(f"announcement #{announcement_id} is gone", file=sys.stderr)
                 return 1
-            print("\r" + bar(ann), end="", flush=True)
-            if ann.state in ("done", "cancelled", "rejected"):
-                print()
+            line = report_line(services, ann, time.time())
+            if line != shown:
+                print(line, flush=True)
+                shown = line
+            if ann.state in ENDED:
                 return 0
             if ann.state == "scheduled":
-                print(f"\nscheduled; `kimbot broadcast status {ann.id}` shows it later")
+                print(f"scheduled; `kimbot broadcast status {ann.id}` shows it later")
                 return 0
             time.sleep(0.5)
     except KeyboardInterrupt:
-        print(f"\ndetached; delivery goes on. `kimbot broadcast status {announcement_id}`")
+        print(f"detached; delivery goes on. `kimbot broadcast status {announcement_id}`")
         return 0
 
 

@@ -12,6 +12,10 @@
     kimbot tickets export --from D --to D          the desk's report (CSV or XLSX)
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
+Every command that reads a config takes --config (default $KIMBOT_CONFIG, else
+./config.yaml). `broadcast` and `tickets` otherwise use the running bot's config, and with
+no bot running open the data dir's embedded Redis themselves (handlers/running.py);
+`demo` with no config.yaml in its directory uses the packaged Kota Cilegon example.
 Configuration errors print one line per problem and exit with status 2, never a traceback.
 """
 
@@ -21,6 +25,7 @@ import argparse
 import logging
 import signal
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +36,42 @@ from bot.platform.store import EmbeddedRedis
 from bot.regions import importer as region_import
 from bot.regions.tree import RegionIndex
 from bot.regions.zones import expected_zone, zone_fits
-from handlers import tickets_cli
+from handlers import running, tickets_cli
 from handlers.settings import Settings, SettingsError
 
 EXIT_CONFIG = 2
+CONFIG_HELP = "config file (default: $KIMBOT_CONFIG, else ./config.yaml)"
+# broadcast and tickets read the config the bot runs with (handlers/running.py)
+RUNNING_CONFIG_HELP = (
+    "config file (default: $KIMBOT_CONFIG, else the one the bot running on the data dir "
+    "uses, e.g. a demo's data/demo-config.yaml, else ./config.yaml)"
+)
+DEMO_CONFIG_HELP = (
+    "config file (default: $KIMBOT_CONFIG, else ./config.yaml, else the packaged "
+    "Kota Cilegon example)"
+)
+COMMAND_DATA_HELP = (
+    "the embedded Redis's data dir when REDIS_URL is unset (default: $KIMBOT_DATA_DIR or "
+    "./data); with no bot running there, this command opens it itself"
+)
+EPILOG = (
+    "Every command that reads a config takes --config FILE (or $KIMBOT_CONFIG). "
+    "`kimbot broadcast` and `kimbot tickets` without one use the config of the bot "
+    "running on the data dir (so their counts match what it sends); with no bot "
+    "running they open the data dir's embedded Redis themselves. "
+    "`kimbot COMMAND --help` shows each command's options."
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="kimbot", description="KIM Bot: Telegram and WhatsApp bot for KIM."
+        prog="kimbot", description="KIM Bot: Telegram and WhatsApp bot for KIM.", epilog=EPILOG
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run the bot")
-    run.add_argument("--config", help="config file (default: $KIMBOT_CONFIG or config.yaml)")
+    run.add_argument("--config", help=CONFIG_HELP)
     run.add_argument("--data-dir", help="embedded Redis data (default: $KIMBOT_DATA_DIR or ./data)")
     run.add_argument(
         "--webhook", action="store_true", help="serve a webhook instead of long polling"
@@ -66,11 +92,11 @@ def _parser() -> argparse.ArgumentParser:
         "--port", type=int, default=8081, help="web page and emulator port (default 8081)"
     )
     demo.add_argument("--reset", action="store_true", help="start with empty data")
-    demo.add_argument("--config", help="config file (default: config.yaml)")
+    demo.add_argument("--config", help=DEMO_CONFIG_HELP)
     demo.add_argument("--data-dir", help="where the demo keeps its data (default ./data)")
 
     worker = sub.add_parser("worker", help="run an RQ worker with the scheduler")
-    worker.add_argument("--config", help="config file")
+    worker.add_argument("--config", help=CONFIG_HELP)
     worker.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
     worker.add_argument("--burst", action="store_true", help="stop when the queues are empty")
 
@@ -103,14 +129,14 @@ def _parser() -> argparse.ArgumentParser:
         "--at", help="send later: '25-11-2026 07.30', '07.30', 'besok 07.30' (local time)"
     )
     bc.add_argument("--detach", action="store_true", help="do not wait and show progress")
-    bc.add_argument("--config", help="config file")
-    bc.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
+    bc.add_argument("--config", help=RUNNING_CONFIG_HELP)
+    bc.add_argument("--data-dir", help=COMMAND_DATA_HELP)
 
     tickets = sub.add_parser("tickets", help="the desk: open tickets, staff actions, reports")
     tickets_sub = tickets.add_subparsers(dest="tickets_command", required=True)
     listing = tickets_sub.add_parser("list", help="open tickets, as their cards show them")
-    listing.add_argument("--config", help="config file")
-    listing.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
+    listing.add_argument("--config", help=RUNNING_CONFIG_HELP)
+    listing.add_argument("--data-dir", help=COMMAND_DATA_HELP)
     for action, usage in tickets_cli.USAGE.items():
         acting = tickets_sub.add_parser(action, help=usage)
         acting.add_argument("ticket", help="the ticket number, e.g. ASP-2611-0001")
@@ -118,18 +144,16 @@ def _parser() -> argparse.ArgumentParser:
         acting.add_argument(
             "--as", dest="staff", required=True, help="a staff member or superadmin, e.g. wa:…"
         )
-        acting.add_argument("--config", help="config file")
-        acting.add_argument(
-            "--data-dir", help="find the embedded Redis here when REDIS_URL is unset"
-        )
+        acting.add_argument("--config", help=RUNNING_CONFIG_HELP)
+        acting.add_argument("--data-dir", help=COMMAND_DATA_HELP)
     exp = tickets_sub.add_parser("export", help="tickets and summaries as CSV or XLSX")
     exp.add_argument("--from", dest="start", required=True, help="first day, e.g. 2026-11-01")
     exp.add_argument("--to", dest="end", required=True, help="last day (included)")
     exp.add_argument("--format", choices=["csv", "xlsx"], default="csv")
     exp.add_argument("--out", help="output file (default tiket-FROM-TO.FORMAT)")
     exp.add_argument("--with-text", action="store_true", help="include residents' words")
-    exp.add_argument("--config", help="config file")
-    exp.add_argument("--data-dir", help="find the embedded Redis here when REDIS_URL is unset")
+    exp.add_argument("--config", help=RUNNING_CONFIG_HELP)
+    exp.add_argument("--data-dir", help=COMMAND_DATA_HELP)
 
     regions = sub.add_parser("regions", help="region tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
@@ -144,7 +168,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     links.add_argument("--bot", help="the Telegram bot's username, e.g. kim_cilegon_bot")
     links.add_argument("--out", help="CSV file (default: standard output)")
-    links.add_argument("--config", help="config file (default: config.yaml)")
+    links.add_argument("--config", help=CONFIG_HELP)
     return parser
 
 
@@ -175,12 +199,24 @@ def main(argv: list[str] | None = None) -> int:
             return config_check(args.path or settings.config_path)
         if args.command == "regions" and args.regions_command == "import":
             return regions_import(args.code, args.csv, args.out)
+        named = bool(getattr(args, "config", None)) or settings.config_named
         if getattr(args, "config", None):
             settings = _replace(settings, config_path=args.config)
         if getattr(args, "data_dir", None):
             settings = _replace(settings, data_dir=args.data_dir)
         if args.command in ("backup", "restore"):
             return backup_or_restore(settings, args.command, Path(args.file))
+        if args.command in ("broadcast", "tickets"):
+            settings = running.command_config(settings, named)
+        if args.command == "demo" and not named and not Path(settings.config_path).exists():
+            from handlers.demo import packaged_example
+
+            settings = _replace(settings, config_path=str(packaged_example()))
+            print(
+                f"kimbot demo: no config.yaml in {Path.cwd()}: using the packaged "
+                f"Kota Cilegon example, {settings.config_path}",
+                flush=True,
+            )
         config = load_config(settings.config_path)
         if args.command == "worker":
             return worker(settings, args.burst)
@@ -225,17 +261,6 @@ def _replace(settings: Settings, **changes: Any) -> Settings:
     from dataclasses import replace
 
     return replace(settings, **changes)
-
-
-def shared_redis_url(settings: Settings) -> str:
-    """REDIS_URL, or the embedded server a running `kimbot run` started in the data dir."""
-    url = settings.redis_url or EmbeddedRedis.running_url(settings.data_dir)
-    if url is None:
-        raise SettingsError(
-            f"no REDIS_URL and no embedded Redis running in {settings.data_dir}: "
-            "start `kimbot run` first, or set REDIS_URL"
-        )
-    return url
 
 
 def worker(settings: Settings, burst: bool) -> int:
@@ -289,11 +314,16 @@ def backup_or_restore(settings: Settings, command: str, file: Path) -> int:
 
 def tickets(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot tickets …`: residents are told of an action through the RQ workers."""
+    with ExitStack() as stack:
+        url, own = running.command_redis(settings, stack)
+        return _tickets(config, url, own, args)
+
+
+def _tickets(config: Config, url: str, own: bool, args: argparse.Namespace) -> int:
     from bot.platform.store import connect
     from broadcasts.dispatch import RQDispatch
     from handlers.wiring import build_services
 
-    url = shared_redis_url(settings)
     services = build_services(config, connect(url), dispatch=RQDispatch(connect(url, decode=False)))
     if args.tickets_command == "list":
         print(tickets_cli.open_cards(services))
@@ -308,6 +338,8 @@ def tickets(config: Config, settings: Settings, args: argparse.Namespace) -> int
             return EXIT_CONFIG
         for line in said:
             print(line)
+        if own:
+            print("no bot is running: the resident is told once `kimbot run` starts")
         return 0
     try:
         files = tickets_cli.export(
@@ -323,12 +355,17 @@ def tickets(config: Config, settings: Settings, args: argparse.Namespace) -> int
 
 def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot broadcast …` and `kimbot broadcast status ID`."""
+    with ExitStack() as stack:
+        url, own = running.command_redis(settings, stack)
+        return _broadcast(config, url, own, args)
+
+
+def _broadcast(config: Config, url: str, own: bool, args: argparse.Namespace) -> int:
     from bot.platform.store import connect
     from broadcasts.dispatch import RQDispatch
     from handlers import broadcast_cli
     from handlers.wiring import build_services
 
-    url = shared_redis_url(settings)
     rq_redis = connect(url, decode=False)
     services = build_services(config, connect(url), dispatch=RQDispatch(rq_redis))
     if args.action:
@@ -347,6 +384,12 @@ def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> i
     reach = services.announcements.count_audience(ann.targets)
     channels = len(services.announcements.channel_chats(ann.targets))
     print(f"announcement #{ann.id}: {reach} residents and {channels} channels ({ann.state})")
+    if own:
+        print(
+            f"no bot is running: announcement #{ann.id} waits in the data dir and goes out "
+            f"when `kimbot run` starts there; `kimbot broadcast status {ann.id}` shows it"
+        )
+        return 0
     if args.detach:
         return 0
     return broadcast_cli.follow(services, rq_redis, ann.id)

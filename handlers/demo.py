@@ -6,7 +6,9 @@ The first run seeds personas — a KIM admin for Kelurahan Bagendung, Diskominfo
 superadmin, and residents — plus Bagendung's KIM channel and an approval-only group for
 Kecamatan Cilegon, and writes `data/demo-config.yaml` (the shipped config plus those
 roles and chats). Everything persists under the data directory; `--reset` starts empty.
-Ctrl-C stops every process.
+Ctrl-C stops every process. With no config.yaml in the directory it is started in (an
+installed wheel, say) it uses the Kota Cilegon example packaged with it
+(`handlers/examples/cilegon.yaml`, the repository's config.yaml) and says so.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import socket
 import subprocess
 import sys
 import time
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +47,11 @@ WORLD_FILE = "demo-world.json"
 STATE_FILE = "emulator.json"
 CONFIG_FILE = "demo-config.yaml"
 REDIS_FILES = ("kimbot.rdb", "kimbot.rdb.settings", "appendonly.aof")
+
+
+def packaged_example() -> Path:
+    """The Kota Cilegon config shipped inside the package (the repository's config.yaml)."""
+    return Path(str(resources.files("handlers") / "examples" / "cilegon.yaml"))
 
 
 class DemoError(RuntimeError):

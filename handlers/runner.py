@@ -11,6 +11,8 @@
   (handlers/supervisor.py). Ctrl-C (or SIGTERM) stops the web server, the bot, the
   worker and then Redis; when `kimbot run` is killed outright, the kernel stops the
   worker and the embedded Redis (their parent-death signal).
+- While it runs, its pid and config path are in the data dir (handlers/running.py), so
+  `kimbot broadcast` and `kimbot tickets` read the config it runs with.
 The access log shows paths only: query strings can carry WhatsApp's verify token.
 """
 
@@ -38,6 +40,7 @@ from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.queues import release_scheduler_locks
 from handlers.metrics import add_metrics_route, serving_metrics
 from handlers.processes import PARENT_ENV, stop_process
+from handlers.running import announced
 from handlers.settings import Settings, SettingsError
 from handlers.supervisor import Supervisor
 from handlers.telegram.app import (
@@ -114,6 +117,7 @@ def run(
         raise SettingsError("--webhook needs KIMBOT_TELEGRAM_TOKEN or whatsapp.enabled")
     with ExitStack() as stack:
         url = redis_for(settings, stack)
+        stack.enter_context(announced(settings.data_dir, settings.config_path))
         if settings.redis_url:  # an external server may not be up yet: wait, don't die
             wait_for_redis(lambda: url, "REDIS_URL")
         rq_redis = connect(url, decode=False)

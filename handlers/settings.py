@@ -40,6 +40,7 @@ class Settings:
     redis_url: str | None = field(default=None, repr=False)
     data_dir: str = "data"
     config_path: str = "config.yaml"
+    config_named: bool = False  # KIMBOT_CONFIG set: the path was chosen, not the default
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -57,6 +58,7 @@ class Settings:
             redis_url=get("REDIS_URL"),
             data_dir=get("KIMBOT_DATA_DIR") or "data",
             config_path=get("KIMBOT_CONFIG") or "config.yaml",
+            config_named=get("KIMBOT_CONFIG") is not None,
         )
 
     def require_token(self) -> str:

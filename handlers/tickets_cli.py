@@ -14,12 +14,12 @@ for a deployment with no Telegram staff group (WhatsApp only) or a staff member 
 it: `--as` names a staff member or superadmin of config.yaml (`wa:…` or `tg:…`), and the
 resident is told exactly as from the group. Export dates are whole days in the
 deployment's time zone, both included. CSV writes the tickets to FILE and the summaries to
-FILE with `-kecamatan` and `-topic` before the extension; XLSX writes three sheets.
+FILE with `-kecamatan` and `-topic` before the extension; XLSX writes three sheets, with
+date cells and a frozen header (handlers/report_files.py).
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -32,6 +32,7 @@ from bot.platform.actions import TicketAction
 from bot.platform.addresses import Address, AddressError
 from bot.platform.messages import Reply
 from bot.services import Services
+from handlers import report_files
 
 
 class ExportError(ValueError):
@@ -134,35 +135,23 @@ def export(
     by_kecamatan = ticket_report.summary(report, "kecamatan")
     by_topic = ticket_report.summary(report, "topic")
     target = Path(out or f"tiket-{start}-{end}.{fmt}")
+    tickets = [row.values for row in report]
     if fmt == "xlsx":
-        from openpyxl import Workbook  # imported here: every `kimbot` command parses USAGE
-
-        book = Workbook()
-        sheet = book.create_sheet("Tiket", 0)
-        for empty in book.worksheets[1:]:
-            book.remove(empty)
-        sheet.append(columns)
-        for row in report:
-            sheet.append([row.values.get(c, "") for c in columns])
-        for title, data in (("Per kecamatan", by_kecamatan), ("Per topik", by_topic)):
-            extra = book.create_sheet(title)
-            extra.append(ticket_report.SUMMARY_COLUMNS)
-            for line in data:
-                extra.append([line[c] for c in ticket_report.SUMMARY_COLUMNS])
-        book.save(target)
+        summaries = ticket_report.SUMMARY_COLUMNS
+        report_files.write_xlsx(
+            target,
+            [
+                ("Tiket", columns, tickets),
+                ("Per kecamatan", summaries, by_kecamatan),
+                ("Per topik", summaries, by_topic),
+            ],
+        )
         return [target]
+    report_files.write_csv(target, columns, tickets)
     written = [target]
-    with target.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        for row in report:
-            writer.writerow({c: row.values.get(c, "") for c in columns})
     for suffix, data in (("kecamatan", by_kecamatan), ("topic", by_topic)):
         path = target.with_name(f"{target.stem}-{suffix}{target.suffix}")
-        with path.open("w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=ticket_report.SUMMARY_COLUMNS)
-            writer.writeheader()
-            writer.writerows(data)
+        report_files.write_csv(path, ticket_report.SUMMARY_COLUMNS, data)
         written.append(path)
     return written
 

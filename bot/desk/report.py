@@ -2,6 +2,8 @@
 
 No row names the requester. The resident's own words are left out unless asked for:
 complaints can hold health, family or financial details (UU PDP's specific data).
+Moments (created, due, first_response, answered) are naive datetimes in the deployment's
+zone, to the minute: a spreadsheet gets real dates, a CSV ISO 8601 text (`iso_text`).
 """
 
 from __future__ import annotations
@@ -45,15 +47,27 @@ SUMMARY_COLUMNS = [
 ]
 
 
+Value = str | float | int | datetime  # a report cell
+
+
 @dataclass(frozen=True)
 class Row:
     """One ticket, as reported."""
 
-    values: dict[str, str | float | int]
+    values: dict[str, Value]
 
 
-def _local(moment: float | None, zone: ZoneInfo) -> str:
-    return datetime.fromtimestamp(moment, zone).strftime("%Y-%m-%d %H:%M") if moment else ""
+def _local(moment: float | None, zone: ZoneInfo) -> datetime | str:
+    """The moment as local wall-clock time to the minute (naive), or "" if there is none."""
+    if not moment:
+        return ""
+    local = datetime.fromtimestamp(moment, zone).replace(second=0, microsecond=0)
+    return local.replace(tzinfo=None)
+
+
+def iso_text(value: Value) -> str | float | int:
+    """A value as a CSV cell: moments as ISO 8601 (`2026-11-03 08:15`), the rest as is."""
+    return value.isoformat(sep=" ", timespec="minutes") if isinstance(value, datetime) else value
 
 
 def rows(
@@ -74,7 +88,7 @@ def rows(
         village = regions.get(t.village) if t.village else None
         kecamatan = regions.get(village.parent) if village and village.parent else None
         responded = first or t.answered_at or now  # still waiting: judged as of now
-        values: dict[str, str | float | int] = {
+        values: dict[str, Value] = {
             "id": t.id,
             "kind": t.kind,
             "topic": t.topic,
@@ -111,11 +125,11 @@ def summary(report: list[Row], key: str) -> list[dict[str, str | float | int]]:
     for name in sorted(groups):
         members = groups[name]
         hours = [
-            float(r.values["first_response_hours"])
+            float(value)
             for r in members
-            if r.values["first_response_hours"] != ""
+            if isinstance(value := r.values["first_response_hours"], int | float)
         ]
-        ratings = [int(r.values["rating"]) for r in members if r.values["rating"] != ""]
+        ratings = [int(value) for r in members if isinstance(value := r.values["rating"], int)]
         out.append(
             {
                 "group": name,

