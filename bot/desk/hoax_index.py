@@ -1,6 +1,8 @@
 """The hoax archive's inverted index in Redis: a query reads a bounded candidate set.
 
-Keys (owned here, beside `kim:hx:archive`, the records):
+Keys (owned here):
+- `kim:hx:archive` — hash: claim id → JSON record {id, text, verdict, explanation,
+  sources, at, ticket, fingerprint, index (the keys below it is filed under)};
 - `kim:hx:t:{term}` — set of claim ids whose text has that term (see hoax_text.terms);
 - `kim:hx:l:{link}` — set of claim ids carrying that normalised link;
 - `kim:hx:p:{band}:{hex}` — set of claim ids with a picture whose 64-bit perceptual hash

@@ -1,15 +1,15 @@
 """Hoax checks: the archive of verdicts staff gave, and grouping of pending requests.
 
 A request is matched against the archive, and against requests still waiting for staff:
-- text, by the content words it shares with a claim (case, punctuation, emoji, links,
-  "forwarded many times" noise and common words ignored), so a reworded or re-forwarded
-  chain message still matches;
-- links, by their address without scheme, `www.` and tracking parameters;
+- text, by the terms it shares with a claim (`bot.desk.hoax_text`: Indonesian stems,
+  shorthand spelled out, numbers; forwarding noise and common words ignored), so a
+  reworded or re-forwarded chain message still matches;
+- links, by their address without scheme, `www.` and tracking parameters (a shared page
+  decides; a shared bare site counts as one more term);
 - pictures, by perceptual hash (64-bit, computed by the channel adapter), within a small
   Hamming distance.
+The archive's records and its index are kept by `bot.desk.hoax_index`.
 Redis keys (owned here):
-- `kim:hx:archive` — hash: claim id → JSON {text, words, links, pictures, verdict,
-  explanation, sources, at, ticket}.
 - `kim:hx:pending` — hash: group id (the first ticket's number) → JSON fingerprint.
 - `kim:hx:group:{gid}` — set of tickets waiting for that group's verdict.
 """
@@ -20,7 +20,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from bot.desk.hoax_index import ArchiveIndex, index_keys
+from bot.desk.hoax_index import ARCHIVE, ArchiveIndex, index_keys
 from bot.desk.hoax_text import links, terms
 from bot.platform.store import Redis
 
@@ -43,7 +43,7 @@ VERDICTS: tuple[str, ...] = (
 TEXT_THRESHOLD = 0.6
 MIN_SHARED_WORDS = 4
 PICTURE_DISTANCE = 8
-ARCHIVE, PENDING = "kim:hx:archive", "kim:hx:pending"
+PENDING = "kim:hx:pending"
 
 
 def picture_distance(a: str, b: str) -> int:
