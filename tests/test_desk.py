@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.desk.staff import Desk
-from bot.desk.tickets import Tickets
+from bot.desk.tickets import Ticket, Tickets
 from bot.dialogs import Conversations, build_conversations
-from bot.platform.actions import TicketAction
+from bot.platform.actions import TicketAction, TicketVerb
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
@@ -274,6 +274,23 @@ def check_hoax(me: Resident, text: str) -> str:
     return me.said()
 
 
+def give_verdict(
+    desk: Desk, ticket_id: str, number: int, explanation: str, sources: str | None
+) -> list[Reply]:
+    """Staff give verdict `number` as the group does: the verdict button, a reply with the
+    explanation, a reply with the sources (or ⏭ No sources), ✅ Send on the preview."""
+    staff, now = Address.telegram(STAFF), desk.svc.clock.now()
+    desk.press(staff, TicketAction("verdict", ticket_id, str(number)).pack(), now)
+    ticket = desk.tickets.get(ticket_id)
+    assert ticket is not None
+    desk.staff_reply(staff, ticket, explanation, now)
+    if sources is None:
+        desk.press(staff, TicketAction("nosources", ticket_id).pack(), now)
+    else:
+        desk.staff_reply(staff, ticket, sources, now)
+    return desk.press(staff, TicketAction("send", ticket_id).pack(), now)
+
+
 def test_hoax_requests_are_grouped_and_everyone_gets_the_verdict(
     conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
 ) -> None:
@@ -290,9 +307,13 @@ def test_hoax_requests_are_grouped_and_everyone_gets_the_verdict(
     assert "Pilih putusan" in render(
         desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), "too early", 1.5)  # type: ignore[arg-type]
     )
-    desk.act(staff, TicketAction("verdict", "HKS-2609-0001", "0"), 2.0)
-    explanation = "Tidak ada kebijakan pemblokiran KTP.\nhttps://turnbackhoax.id/ktp-cilegon"
-    replies = desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), explanation, 3.0)  # type: ignore[arg-type]
+    replies = give_verdict(
+        desk,
+        "HKS-2609-0001",
+        0,
+        "Tidak ada kebijakan pemblokiran KTP.",
+        "https://turnbackhoax.id/ktp-cilegon",
+    )
     assert "Putusan dikirim ke 2 warga" in render(replies)
     for chat in (21, 22):
         told = render(to_resident(dispatch, chat))
@@ -314,15 +335,118 @@ def test_pictures_match_by_perceptual_hash(conv: Conversations, desk_services: S
     photo(a, fingerprint="f0e1d2c3b4a59687")
     a.press("🔎")
     ticket_id = a.said().split("Your check number is ")[1].split(".")[0]
-    desk.act(Address.telegram(STAFF), TicketAction("verdict", ticket_id, "8"), 1.0)  # konten palsu
-    desk.staff_reply(
-        Address.telegram(STAFF), desk_services.tickets.get(ticket_id), "Foto rekayasa.", 2.0
-    )  # type: ignore[arg-type]
+    give_verdict(desk, ticket_id, 8, "Foto rekayasa.", None)  # konten palsu
     b = resident(conv, chat_id=32)
     b.send("/factcheck")
     photo(b, fingerprint="f0e1d2c3b4a59686")  # one bit away: recompressed or resized
     b.press("🔎")
     assert "[KONTEN PALSU]" in b.said()
+
+
+def test_a_verdict_is_explanation_then_sources_then_a_preview(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch, tmp_path: Path
+) -> None:
+    """A link on the explanation's line stays in the explanation; the sources are their own
+    step; staff see a preview of exactly what the resident gets, may rewrite it, and only
+    ✅ Send sends it; the export's answer column holds the explanation."""
+    import csv
+
+    from handlers.tickets_cli import export
+
+    me = resident(conv, chat_id=5150, lang="id")
+    me.send("/cekhoaks")
+    me.send(HOAX_TEXT)
+    me.press("🔎")
+    ticket_id = me.said().split("Nomor laporan Anda ")[1].split(".")[0]
+    desk, staff, now = Desk(desk_services), Address.telegram(STAFF), desk_services.clock.now()
+
+    def ticket() -> Ticket:
+        found = desk_services.tickets.get(ticket_id)
+        assert found is not None
+        return found
+
+    def press(verb: TicketVerb, arg: str = "") -> list[Reply]:
+        return desk.press(staff, TicketAction(verb, ticket_id, arg).pack(), now)
+
+    assert "sudah tidak aktif" in render(press("send"))  # no preview yet
+    assert "penjelasan" in render(press("verdict", "0"))
+    first = "Tidak benar, aturannya di https://cilegon.go.id/ktp dan tidak ada pemblokiran."
+    asked = desk.staff_reply(staff, ticket(), first, now)
+    assert "sumber" in render(asked).lower()
+    assert [c.label for c in asked[0].flat_choices] == ["⏭ Tanpa sumber"]
+    explanation = (
+        "Tidak ada kebijakan pemblokiran KTP; lihat https://cilegon.go.id/ktp untuk aturan "
+        "resminya."
+    )
+    desk.staff_reply(staff, ticket(), "https://keliru.example/salah", now)
+    edited = press("rewrite")
+    assert "penjelasan" in render(edited)
+    assert edited[0].edit  # the preview gives way: nothing was sent
+    desk.staff_reply(staff, ticket(), explanation, now)
+    sources = "https://turnbackhoax.id/ktp-cilegon\n\n  https://komdigi.go.id/berita/ktp  "
+    preview = desk.staff_reply(staff, ticket(), sources, now)[0]
+    assert preview.title.startswith("Pratinjau")
+    assert [c.label for c in preview.flat_choices] == ["✅ Kirim", "✏️ Ubah", "✖ Batal"]
+    assert "Gunakan tombol" in render(desk.staff_reply(staff, ticket(), "lagi", now))
+    assert "[HOAKS]" not in render(to_resident(dispatch, 5150))  # not sent before ✅ Send
+    stranger = Address.telegram(1)
+    assert "Hanya petugas" in render(
+        desk.press(stranger, TicketAction("send", ticket_id).pack(), now)
+    )
+    sent = press("send")
+    assert "Putusan dikirim ke 1 warga" in render(sent)
+    told = to_resident(dispatch, 5150)[-1].text
+    assert told == preview.text
+    assert told == (
+        f"Hasil cek fakta {ticket_id}: [HOAKS]\n\n{explanation}\n\nSumber:\n"
+        "• https://turnbackhoax.id/ktp-cilegon\n• https://komdigi.go.id/berita/ktp"
+    )
+    assert (ticket().answer, ticket().state) == (explanation, "dijawab")
+    assert "sudah tidak terbuka" in render(press("send"))  # a second press sends nothing twice
+    files = export(desk_services, "2026-09-01", "2026-09-30", "csv", str(tmp_path / "t.csv"), True)
+    with files[0].open(encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["id"] == ticket_id)
+    assert row["answer"] == explanation
+    assert row["sources"].splitlines() == [
+        "https://turnbackhoax.id/ktp-cilegon",
+        "https://komdigi.go.id/berita/ktp",
+    ]
+
+
+def test_a_discarded_verdict_sends_nothing_and_old_verdicts_stay_readable(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """✖ Cancel on the preview leaves the ticket open and the resident untold; a ticket
+    answered the old way (every word in `sources`) still shows its words in /status."""
+    me = resident(conv, chat_id=5151)
+    ticket_id = check_hoax(me, HOAX_TEXT).split("Your check number is ")[1].split(".")[0]
+    desk, staff, now = Desk(desk_services), Address.telegram(STAFF), desk_services.clock.now()
+    desk.press(staff, TicketAction("verdict", ticket_id, "0").pack(), now)
+    desk.staff_reply(staff, desk_services.tickets.get(ticket_id), "Tidak benar.", now)  # type: ignore[arg-type]
+    assert "Preview" not in render(desk.press(staff, TicketAction("send", ticket_id).pack(), now))
+    preview = desk.press(staff, TicketAction("nosources", ticket_id).pack(), now)[0]
+    assert preview.text == f"Hasil cek fakta {ticket_id}: [HOAKS]\n\nTidak benar."
+    assert "tidak ada yang dikirim" in render(
+        desk.press(staff, TicketAction("discard", ticket_id).pack(), now)
+    )
+    assert "sudah tidak aktif" in render(
+        desk.press(staff, TicketAction("send", ticket_id).pack(), now)
+    )
+    assert desk_services.tickets.get(ticket_id).state == "diterima"  # type: ignore[union-attr]
+    assert to_resident(dispatch, 5151) == []
+    old = "Tidak benar, lihat https://turnbackhoax.id/ktp"
+    desk_services.tickets.transition(
+        ticket_id,
+        "dijawab",
+        ("diterima",),
+        str(staff),
+        now,
+        answer="",
+        verdict="hoaks",
+        sources=old,
+    )
+    me.send("/status")
+    assert old in me.said()
 
 
 def test_burst_of_messages_is_one_request(conv: Conversations, clock: FixedClock) -> None:

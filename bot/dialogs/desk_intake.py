@@ -16,6 +16,7 @@ from __future__ import annotations
 from bot.desk.hoaxes import Fingerprint
 from bot.desk.staff import Desk, kind_label, ticket_state_label
 from bot.desk.tickets import Kind
+from bot.desk.verdicts import sources_text
 from bot.dialogs import common
 from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
@@ -387,7 +388,7 @@ class HoaxFlow(StepFlow):
             claim.explanation,
         ]
         if claim.sources:
-            lines += ["", _("Sources: {sources}", sources=claim.sources)]
+            lines += ["", sources_text(turn.tr, claim.sources)]
         lines += ["", _("Does this answer your question?")]
         turn.goto(HOAX, "archived", claim=claim.id)
         choices = (
@@ -443,8 +444,8 @@ class StatusFlow(StepFlow):
             )
             if t.verdict:
                 line += f" [{t.verdict.upper()}]"
-            if t.answer:
-                line += "\n   " + t.answer[:200]
+            if t.answer_text:
+                line += "\n   " + t.answer_text[:200]
             lines.append(line)
             if not rating and t.state == "dijawab" and not t.rating:
                 rated = t.id
