@@ -80,7 +80,7 @@ def file_complaint(me: Resident, anonymous: bool = True) -> str:
         [
             ("/report", "What would you like to send?"),
             ("[Complaint]", "Which topic?"),
-            ("[Infrastruktur]", "Write it in one message"),
+            ("[Infrastruktur]", "Write your report"),
             (
                 "Jalan di depan SD Bagendung berlubang besar, sudah tiga bulan.",
                 "You may add photos",
@@ -156,7 +156,6 @@ def test_residents_must_consent_first_and_daily_limit(
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        ("short", "at least 10 characters"),
         ("x" * 2100, "too long"),
         ("<sticker>", "Please press one of the buttons"),
     ],
@@ -171,6 +170,16 @@ def test_bad_text_changes_nothing(
     before = redis.get(f"kim:dlg:{me.address}")
     verify_dialog(me, [(action, expected)])
     assert redis.get(f"kim:dlg:{me.address}") == before
+
+
+def test_a_short_text_is_kept_for_the_next_message(conv: Conversations) -> None:
+    """Too short: the resident is asked for more, and what they wrote is kept and joined
+    with what comes next."""
+    me = resident(conv)
+    for step in ("/report", "[Complaint]", "[Kesehatan]"):
+        me.send(step)
+    verify_dialog(me, [("Jalan", "at least 10 characters"), ("rusak parah", "You may add photos")])
+    verify_dialog(me, [("[Next]", "anonymously"), ("[With identity]", "Jalan\nrusak parah")])
 
 
 def test_oversized_photo_and_wrong_attachments(conv: Conversations, redis: Redis) -> None:
@@ -459,6 +468,112 @@ def test_burst_of_messages_is_one_request(conv: Conversations, clock: FixedClock
     assert "Got it (3)" in render(me.send("pesan ketiga"))
 
 
+def test_a_quiet_message_leaves_the_check_button_working(
+    conv: Conversations, clock: FixedClock
+) -> None:
+    """A message merged without a reply keeps the 🔎 Check shown before it valid."""
+    me = resident(conv)
+    me.send("/factcheck")
+    me.send(HOAX_TEXT)
+    assert me.send("Sebarkan ke grup keluarga!") == []
+    me.press("🔎")
+    assert "Your check number is HKS-" in me.said()
+
+
+def aspirasi_text(me: Resident) -> None:
+    """/report as an aspiration about infrastructure, up to its text step."""
+    verify_dialog(
+        me,
+        [
+            ("/report", "What would you like to send?"),
+            ("[Aspiration]", "Which topic?"),
+            ("[Infrastruktur]", "Write your report (at most 2000 characters)"),
+        ],
+    )
+
+
+def test_aspirasi_gathers_quick_messages_into_one_report(
+    conv: Conversations, desk_services: Services, clock: FixedClock
+) -> None:
+    """ "Jalan rusak", then the details a few seconds later: one ticket holding both, the
+    summary shows all of it; a later message is added too, and said so."""
+    me = resident(conv, chat_id=5252)
+    aspirasi_text(me)
+    assert "You may add photos" in render(me.send("Jalan rusak di Bagendung"))
+    clock.advance(2)
+    assert me.send("Lubangnya di depan SD, sudah tiga bulan.") == []  # same burst: no reply
+    clock.advance(2)
+    assert me.send("Sudah ada yang jatuh dari motor.") == []
+    clock.advance(60)
+    later = render(me.send("Mohon segera diperbaiki."))
+    assert "Added to your report (123 characters)" in later
+    assert "You may add photos" in later
+    verify_dialog(me, [("[Next]", "anonymously"), ("[With identity]", "Check before sending")])
+    text = (
+        "Jalan rusak di Bagendung\nLubangnya di depan SD, sudah tiga bulan.\n"
+        "Sudah ada yang jatuh dari motor.\nMohon segera diperbaiki."
+    )
+    assert text in me.said()
+    me.press("Send")
+    ticket_id = me.said().split("Your report number is ")[1].split(".")[0]
+    assert desk_services.tickets.get(ticket_id).text == text  # type: ignore[union-attr]
+
+
+def test_aspirasi_text_can_be_edited_before_sending(
+    conv: Conversations, desk_services: Services, clock: FixedClock
+) -> None:
+    """✏️ Edit text on the summary asks for the text again and replaces it; photos and the
+    identity choice stay; a follow-up in the same burst shows on a fresh summary."""
+    me = resident(conv, chat_id=5253, lang="id")
+    me.send("/aspirasi")
+    me.press("Aspirasi")
+    me.press("Infrastruktur")
+    me.send("Lampu jalan mati di RT 03.")
+    photo(me)
+    verify_dialog(me, [("[Lanjut]", "secara anonim?"), ("[Anonim]", "Periksa sebelum mengirim")])
+    assert "✏️ Ubah teks" in me.said()
+    assert "Lampu jalan mati di RT 03." in me.said()
+    verify_dialog(me, [("[Ubah teks]", "menggantikan yang sudah Anda tulis")])
+    clock.advance(30)
+    assert "Periksa sebelum mengirim" in render(me.send("Lampu jalan mati di RT 04,"))
+    clock.advance(1)
+    summary = render(me.send("dekat masjid."))  # the burst's follow-up: a fresh summary
+    assert "Lampu jalan mati di RT 04,\ndekat masjid." in summary
+    assert "RT 03" not in summary
+    assert "Foto: 1" in summary
+    me.press("Kirim")
+    ticket_id = me.said().split("Nomor laporan Anda ")[1].split(".")[0]
+    ticket = desk_services.tickets.get(ticket_id)
+    assert ticket is not None
+    assert (ticket.text, ticket.anonymous, len(ticket.media)) == (
+        "Lampu jalan mati di RT 04,\ndekat masjid.",
+        True,
+        1,
+    )
+
+
+def test_aspirasi_over_the_limit_is_refused_clearly(
+    conv: Conversations, desk_services: Services, clock: FixedClock
+) -> None:
+    """At most 2000 characters in all: a message that would pass it is not added, the
+    resident is told so and why, and what was gathered before stays whole."""
+    me = resident(conv, chat_id=5254)
+    aspirasi_text(me)
+    assert "That is too long (2001; at most 2000 characters)" in render(me.send("x" * 2001))
+    first = "Saluran air tersumbat. " + "a" * 1500
+    assert "You may add photos" in render(me.send(first))
+    clock.advance(1)
+    refused = render(me.send("b" * 600))  # in the burst, but never silently dropped
+    assert "That message was not added" in refused
+    assert "2124 characters, at most 2000" in refused
+    clock.advance(1)
+    assert me.send("Sudah seminggu.") == []
+    verify_dialog(me, [("[Next]", "anonymously"), ("[With identity]", "Check before sending")])
+    me.press("Send")
+    ticket_id = me.said().split("Your report number is ")[1].split(".")[0]
+    assert desk_services.tickets.get(ticket_id).text == first + "\nSudah seminggu."  # type: ignore[union-attr]
+
+
 def test_unclaimed_reminder_once_per_period(
     conv: Conversations, desk_services: Services, clock: FixedClock
 ) -> None:
@@ -548,7 +663,7 @@ def test_both_intakes_in_indonesian(conv: Conversations, desk_services: Services
         [
             ("/aspirasi", "Apa yang ingin Anda kirim?"),
             ("[Pengaduan]", "Tentang topik apa?"),
-            ("[Kesehatan]", "Tuliskan dalam satu pesan"),
+            ("[Kesehatan]", "Tuliskan laporan Anda"),
             (
                 "Puskesmas Bagendung sering tutup sebelum jam pelayanan.",
                 "Anda dapat menambahkan foto",
