@@ -10,7 +10,16 @@ from .botapi import BotApiServer
 from .errors import SimError
 from .faults import FaultInjector
 from .limits import RateLimitRegistry
-from .simhttp import as_bool, as_float, as_int, body, get_bot, opt_int, sim_route
+from .simhttp import (
+    as_bool,
+    as_float,
+    as_int,
+    body,
+    content_disposition,
+    get_bot,
+    opt_int,
+    sim_route,
+)
 from .state import World
 
 
@@ -151,6 +160,11 @@ class ControlApi:
         stored = self.world.files.by_id.get(request.match_info["file_id"])
         if stored is None or stored.data is None:
             raise SimError(404, "file not found")
+        headers = {}
+        if stored.file_name:  # the page's link saves it under its own name
+            headers["Content-Disposition"] = content_disposition(stored.file_name)
         return web.Response(
-            body=stored.data, content_type=stored.mime_type or "application/octet-stream"
+            body=stored.data,
+            content_type=stored.mime_type or "application/octet-stream",
+            headers=headers,
         )

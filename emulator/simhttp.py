@@ -6,6 +6,7 @@ import functools
 import json
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -13,6 +14,12 @@ from .errors import SimError
 from .state import BotAccount, User, World
 
 SimHandler = Callable[[web.Request], Awaitable[Any]]
+
+
+def content_disposition(name: str) -> str:
+    """An `inline` Content-Disposition naming the file (RFC 6266; any name as filename*)."""
+    plain = name.encode("ascii", "replace").decode("ascii").replace('"', "'").replace("\\", "_")
+    return f"inline; filename=\"{plain}\"; filename*=UTF-8''{quote(name, safe='')}"
 
 
 def ok(result: Any, status: int = 200) -> web.Response:

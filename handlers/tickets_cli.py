@@ -5,7 +5,8 @@
     kimbot tickets answer ID TEXT --as ADDRESS
     kimbot tickets forward ID TEXT --as ADDRESS
     kimbot tickets reject ID spam|scope|duplicate --as ADDRESS
-    kimbot tickets verdict ID VERDICT EXPLANATION [LINK…] --as ADDRESS     (a hoax check)
+    kimbot tickets verdict ID VERDICT EXPLANATION [LINK…] --as ADDRESS     (a hoax check;
+                          the trailing links are its sources)
     kimbot tickets export --from 2026-11-01 --to 2026-11-30 [--format csv|xlsx]
                           [--out FILE] [--with-text]
 
@@ -28,6 +29,7 @@ from zoneinfo import ZoneInfo
 from bot.desk import report as ticket_report
 from bot.desk.hoaxes import VERDICTS
 from bot.desk.staff import REJECT_REASONS, Desk
+from bot.desk.tickets import Ticket
 from bot.platform.actions import TicketAction
 from bot.platform.addresses import Address, AddressError
 from bot.platform.messages import Reply
@@ -66,8 +68,10 @@ def act(services: Services, staff: str, action: str, ticket_id: str, args: list[
     desk, now = Desk(services), services.clock.now()
     replies = desk.act(who, press, now)
     awaiting = services.tickets.field(ticket_id, "awaiting")
-    if press.verb in ("answer", "forward", "verdict") and awaiting.startswith(f"{press.verb}:"):
+    if press.verb in ("answer", "forward") and awaiting.startswith(f"{press.verb}:"):
         replies = desk.staff_reply(who, before, text, now)
+    if press.verb == "verdict" and awaiting.startswith("verdict:"):
+        replies = _verdict(desk, who, before, args[1:], now)
     said = [_said(reply) for reply in replies if _said(reply)]
     after = services.tickets.get(ticket_id)
     if after is None or after.state == before.state:
@@ -97,8 +101,28 @@ def _press(action: str, ticket_id: str, args: list[str]) -> tuple[TicketAction, 
         return TicketAction("reject", ticket_id, args[0]), ""
     if action == "verdict" and len(args) > 1 and args[0] in VERDICTS:
         verdict = TicketAction("verdict", ticket_id, str(VERDICTS.index(args[0])))
-        return verdict, "\n".join(args[1:])  # the explanation, then one line per source
+        return verdict, ""  # the explanation and sources: `_verdict`
     raise ActionError(USAGE.get(action, f"no action {action!r}: {', '.join(USAGE)}"))
+
+
+def _verdict(desk: Desk, who: Address, ticket: Ticket, args: list[str], now: float) -> list[Reply]:
+    """The verdict's steps as the staff group takes them: the explanation (every argument
+    up to the trailing links, a link inside it stays in it), the sources (the trailing
+    arguments that are each one link), then ✅ Send on the preview."""
+    cut = len(args)
+    while (
+        cut > 1 and args[cut - 1].startswith(("http://", "https://")) and " " not in args[cut - 1]
+    ):
+        cut -= 1
+    explanation, sources = " ".join(args[:cut]), "\n".join(args[cut:])
+    replies = desk.staff_reply(who, ticket, explanation, now)
+    if desk.tickets.field(ticket.id, "awaiting").startswith("sources:"):
+        if sources:
+            desk.staff_reply(who, ticket, sources, now)
+        else:
+            desk.act(who, TicketAction("nosources", ticket.id), now)
+        replies = desk.act(who, TicketAction("send", ticket.id), now)
+    return replies
 
 
 def _said(reply: Reply) -> str:
@@ -131,7 +155,7 @@ def export(
     report = ticket_report.rows(
         services.tickets, services.regions, found, zone, with_text, now, staff_name(services)
     )
-    columns = ticket_report.COLUMNS + (["text", "answer"] if with_text else [])
+    columns = ticket_report.COLUMNS + (ticket_report.TEXT_COLUMNS if with_text else [])
     by_kecamatan = ticket_report.summary(report, "kecamatan")
     by_topic = ticket_report.summary(report, "topic")
     target = Path(out or f"tiket-{start}-{end}.{fmt}")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.desk.staff import Desk
-from bot.desk.tickets import Tickets
+from bot.desk.tickets import Ticket, Tickets
 from bot.dialogs import Conversations, build_conversations
-from bot.platform.actions import TicketAction
+from bot.platform.actions import TicketAction, TicketVerb
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
@@ -80,7 +80,7 @@ def file_complaint(me: Resident, anonymous: bool = True) -> str:
         [
             ("/report", "What would you like to send?"),
             ("[Complaint]", "Which topic?"),
-            ("[Infrastruktur]", "Write it in one message"),
+            ("[Infrastruktur]", "Write your report"),
             (
                 "Jalan di depan SD Bagendung berlubang besar, sudah tiga bulan.",
                 "You may add photos",
@@ -156,7 +156,6 @@ def test_residents_must_consent_first_and_daily_limit(
 @pytest.mark.parametrize(
     ("action", "expected"),
     [
-        ("short", "at least 10 characters"),
         ("x" * 2100, "too long"),
         ("<sticker>", "Please press one of the buttons"),
     ],
@@ -171,6 +170,16 @@ def test_bad_text_changes_nothing(
     before = redis.get(f"kim:dlg:{me.address}")
     verify_dialog(me, [(action, expected)])
     assert redis.get(f"kim:dlg:{me.address}") == before
+
+
+def test_a_short_text_is_kept_for_the_next_message(conv: Conversations) -> None:
+    """Too short: the resident is asked for more, and what they wrote is kept and joined
+    with what comes next."""
+    me = resident(conv)
+    for step in ("/report", "[Complaint]", "[Kesehatan]"):
+        me.send(step)
+    verify_dialog(me, [("Jalan", "at least 10 characters"), ("rusak parah", "You may add photos")])
+    verify_dialog(me, [("[Next]", "anonymously"), ("[With identity]", "Jalan\nrusak parah")])
 
 
 def test_oversized_photo_and_wrong_attachments(conv: Conversations, redis: Redis) -> None:
@@ -274,6 +283,23 @@ def check_hoax(me: Resident, text: str) -> str:
     return me.said()
 
 
+def give_verdict(
+    desk: Desk, ticket_id: str, number: int, explanation: str, sources: str | None
+) -> list[Reply]:
+    """Staff give verdict `number` as the group does: the verdict button, a reply with the
+    explanation, a reply with the sources (or ⏭ No sources), ✅ Send on the preview."""
+    staff, now = Address.telegram(STAFF), desk.svc.clock.now()
+    desk.press(staff, TicketAction("verdict", ticket_id, str(number)).pack(), now)
+    ticket = desk.tickets.get(ticket_id)
+    assert ticket is not None
+    desk.staff_reply(staff, ticket, explanation, now)
+    if sources is None:
+        desk.press(staff, TicketAction("nosources", ticket_id).pack(), now)
+    else:
+        desk.staff_reply(staff, ticket, sources, now)
+    return desk.press(staff, TicketAction("send", ticket_id).pack(), now)
+
+
 def test_hoax_requests_are_grouped_and_everyone_gets_the_verdict(
     conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
 ) -> None:
@@ -290,9 +316,13 @@ def test_hoax_requests_are_grouped_and_everyone_gets_the_verdict(
     assert "Pilih putusan" in render(
         desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), "too early", 1.5)  # type: ignore[arg-type]
     )
-    desk.act(staff, TicketAction("verdict", "HKS-2609-0001", "0"), 2.0)
-    explanation = "Tidak ada kebijakan pemblokiran KTP.\nhttps://turnbackhoax.id/ktp-cilegon"
-    replies = desk.staff_reply(staff, desk_services.tickets.get("HKS-2609-0001"), explanation, 3.0)  # type: ignore[arg-type]
+    replies = give_verdict(
+        desk,
+        "HKS-2609-0001",
+        0,
+        "Tidak ada kebijakan pemblokiran KTP.",
+        "https://turnbackhoax.id/ktp-cilegon",
+    )
     assert "Putusan dikirim ke 2 warga" in render(replies)
     for chat in (21, 22):
         told = render(to_resident(dispatch, chat))
@@ -314,15 +344,118 @@ def test_pictures_match_by_perceptual_hash(conv: Conversations, desk_services: S
     photo(a, fingerprint="f0e1d2c3b4a59687")
     a.press("🔎")
     ticket_id = a.said().split("Your check number is ")[1].split(".")[0]
-    desk.act(Address.telegram(STAFF), TicketAction("verdict", ticket_id, "8"), 1.0)  # konten palsu
-    desk.staff_reply(
-        Address.telegram(STAFF), desk_services.tickets.get(ticket_id), "Foto rekayasa.", 2.0
-    )  # type: ignore[arg-type]
+    give_verdict(desk, ticket_id, 8, "Foto rekayasa.", None)  # konten palsu
     b = resident(conv, chat_id=32)
     b.send("/factcheck")
     photo(b, fingerprint="f0e1d2c3b4a59686")  # one bit away: recompressed or resized
     b.press("🔎")
     assert "[KONTEN PALSU]" in b.said()
+
+
+def test_a_verdict_is_explanation_then_sources_then_a_preview(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch, tmp_path: Path
+) -> None:
+    """A link on the explanation's line stays in the explanation; the sources are their own
+    step; staff see a preview of exactly what the resident gets, may rewrite it, and only
+    ✅ Send sends it; the export's answer column holds the explanation."""
+    import csv
+
+    from handlers.tickets_cli import export
+
+    me = resident(conv, chat_id=5150, lang="id")
+    me.send("/cekhoaks")
+    me.send(HOAX_TEXT)
+    me.press("🔎")
+    ticket_id = me.said().split("Nomor laporan Anda ")[1].split(".")[0]
+    desk, staff, now = Desk(desk_services), Address.telegram(STAFF), desk_services.clock.now()
+
+    def ticket() -> Ticket:
+        found = desk_services.tickets.get(ticket_id)
+        assert found is not None
+        return found
+
+    def press(verb: TicketVerb, arg: str = "") -> list[Reply]:
+        return desk.press(staff, TicketAction(verb, ticket_id, arg).pack(), now)
+
+    assert "sudah tidak aktif" in render(press("send"))  # no preview yet
+    assert "penjelasan" in render(press("verdict", "0"))
+    first = "Tidak benar, aturannya di https://cilegon.go.id/ktp dan tidak ada pemblokiran."
+    asked = desk.staff_reply(staff, ticket(), first, now)
+    assert "sumber" in render(asked).lower()
+    assert [c.label for c in asked[0].flat_choices] == ["⏭ Tanpa sumber"]
+    explanation = (
+        "Tidak ada kebijakan pemblokiran KTP; lihat https://cilegon.go.id/ktp untuk aturan "
+        "resminya."
+    )
+    desk.staff_reply(staff, ticket(), "https://keliru.example/salah", now)
+    edited = press("rewrite")
+    assert "penjelasan" in render(edited)
+    assert edited[0].edit  # the preview gives way: nothing was sent
+    desk.staff_reply(staff, ticket(), explanation, now)
+    sources = "https://turnbackhoax.id/ktp-cilegon\n\n  https://komdigi.go.id/berita/ktp  "
+    preview = desk.staff_reply(staff, ticket(), sources, now)[0]
+    assert preview.title.startswith("Pratinjau")
+    assert [c.label for c in preview.flat_choices] == ["✅ Kirim", "✏️ Ubah", "✖ Batal"]
+    assert "Gunakan tombol" in render(desk.staff_reply(staff, ticket(), "lagi", now))
+    assert "[HOAKS]" not in render(to_resident(dispatch, 5150))  # not sent before ✅ Send
+    stranger = Address.telegram(1)
+    assert "Hanya petugas" in render(
+        desk.press(stranger, TicketAction("send", ticket_id).pack(), now)
+    )
+    sent = press("send")
+    assert "Putusan dikirim ke 1 warga" in render(sent)
+    told = to_resident(dispatch, 5150)[-1].text
+    assert told == preview.text
+    assert told == (
+        f"Hasil cek fakta {ticket_id}: [HOAKS]\n\n{explanation}\n\nSumber:\n"
+        "• https://turnbackhoax.id/ktp-cilegon\n• https://komdigi.go.id/berita/ktp"
+    )
+    assert (ticket().answer, ticket().state) == (explanation, "dijawab")
+    assert "sudah tidak terbuka" in render(press("send"))  # a second press sends nothing twice
+    files = export(desk_services, "2026-09-01", "2026-09-30", "csv", str(tmp_path / "t.csv"), True)
+    with files[0].open(encoding="utf-8") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["id"] == ticket_id)
+    assert row["answer"] == explanation
+    assert row["sources"].splitlines() == [
+        "https://turnbackhoax.id/ktp-cilegon",
+        "https://komdigi.go.id/berita/ktp",
+    ]
+
+
+def test_a_discarded_verdict_sends_nothing_and_old_verdicts_stay_readable(
+    conv: Conversations, desk_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """✖ Cancel on the preview leaves the ticket open and the resident untold; a ticket
+    answered the old way (every word in `sources`) still shows its words in /status."""
+    me = resident(conv, chat_id=5151)
+    ticket_id = check_hoax(me, HOAX_TEXT).split("Your check number is ")[1].split(".")[0]
+    desk, staff, now = Desk(desk_services), Address.telegram(STAFF), desk_services.clock.now()
+    desk.press(staff, TicketAction("verdict", ticket_id, "0").pack(), now)
+    desk.staff_reply(staff, desk_services.tickets.get(ticket_id), "Tidak benar.", now)  # type: ignore[arg-type]
+    assert "Preview" not in render(desk.press(staff, TicketAction("send", ticket_id).pack(), now))
+    preview = desk.press(staff, TicketAction("nosources", ticket_id).pack(), now)[0]
+    assert preview.text == f"Hasil cek fakta {ticket_id}: [HOAKS]\n\nTidak benar."
+    assert "tidak ada yang dikirim" in render(
+        desk.press(staff, TicketAction("discard", ticket_id).pack(), now)
+    )
+    assert "sudah tidak aktif" in render(
+        desk.press(staff, TicketAction("send", ticket_id).pack(), now)
+    )
+    assert desk_services.tickets.get(ticket_id).state == "diterima"  # type: ignore[union-attr]
+    assert to_resident(dispatch, 5151) == []
+    old = "Tidak benar, lihat https://turnbackhoax.id/ktp"
+    desk_services.tickets.transition(
+        ticket_id,
+        "dijawab",
+        ("diterima",),
+        str(staff),
+        now,
+        answer="",
+        verdict="hoaks",
+        sources=old,
+    )
+    me.send("/status")
+    assert old in me.said()
 
 
 def test_burst_of_messages_is_one_request(conv: Conversations, clock: FixedClock) -> None:
@@ -333,6 +466,112 @@ def test_burst_of_messages_is_one_request(conv: Conversations, clock: FixedClock
     assert me.send("pesan kedua") == []
     clock.advance(10)
     assert "Got it (3)" in render(me.send("pesan ketiga"))
+
+
+def test_a_quiet_message_leaves_the_check_button_working(
+    conv: Conversations, clock: FixedClock
+) -> None:
+    """A message merged without a reply keeps the 🔎 Check shown before it valid."""
+    me = resident(conv)
+    me.send("/factcheck")
+    me.send(HOAX_TEXT)
+    assert me.send("Sebarkan ke grup keluarga!") == []
+    me.press("🔎")
+    assert "Your check number is HKS-" in me.said()
+
+
+def aspirasi_text(me: Resident) -> None:
+    """/report as an aspiration about infrastructure, up to its text step."""
+    verify_dialog(
+        me,
+        [
+            ("/report", "What would you like to send?"),
+            ("[Aspiration]", "Which topic?"),
+            ("[Infrastruktur]", "Write your report (at most 2000 characters)"),
+        ],
+    )
+
+
+def test_aspirasi_gathers_quick_messages_into_one_report(
+    conv: Conversations, desk_services: Services, clock: FixedClock
+) -> None:
+    """ "Jalan rusak", then the details a few seconds later: one ticket holding both, the
+    summary shows all of it; a later message is added too, and said so."""
+    me = resident(conv, chat_id=5252)
+    aspirasi_text(me)
+    assert "You may add photos" in render(me.send("Jalan rusak di Bagendung"))
+    clock.advance(2)
+    assert me.send("Lubangnya di depan SD, sudah tiga bulan.") == []  # same burst: no reply
+    clock.advance(2)
+    assert me.send("Sudah ada yang jatuh dari motor.") == []
+    clock.advance(60)
+    later = render(me.send("Mohon segera diperbaiki."))
+    assert "Added to your report (123 characters)" in later
+    assert "You may add photos" in later
+    verify_dialog(me, [("[Next]", "anonymously"), ("[With identity]", "Check before sending")])
+    text = (
+        "Jalan rusak di Bagendung\nLubangnya di depan SD, sudah tiga bulan.\n"
+        "Sudah ada yang jatuh dari motor.\nMohon segera diperbaiki."
+    )
+    assert text in me.said()
+    me.press("Send")
+    ticket_id = me.said().split("Your report number is ")[1].split(".")[0]
+    assert desk_services.tickets.get(ticket_id).text == text  # type: ignore[union-attr]
+
+
+def test_aspirasi_text_can_be_edited_before_sending(
+    conv: Conversations, desk_services: Services, clock: FixedClock
+) -> None:
+    """✏️ Edit text on the summary asks for the text again and replaces it; photos and the
+    identity choice stay; a follow-up in the same burst shows on a fresh summary."""
+    me = resident(conv, chat_id=5253, lang="id")
+    me.send("/aspirasi")
+    me.press("Aspirasi")
+    me.press("Infrastruktur")
+    me.send("Lampu jalan mati di RT 03.")
+    photo(me)
+    verify_dialog(me, [("[Lanjut]", "secara anonim?"), ("[Anonim]", "Periksa sebelum mengirim")])
+    assert "✏️ Ubah teks" in me.said()
+    assert "Lampu jalan mati di RT 03." in me.said()
+    verify_dialog(me, [("[Ubah teks]", "menggantikan yang sudah Anda tulis")])
+    clock.advance(30)
+    assert "Periksa sebelum mengirim" in render(me.send("Lampu jalan mati di RT 04,"))
+    clock.advance(1)
+    summary = render(me.send("dekat masjid."))  # the burst's follow-up: a fresh summary
+    assert "Lampu jalan mati di RT 04,\ndekat masjid." in summary
+    assert "RT 03" not in summary
+    assert "Foto: 1" in summary
+    me.press("Kirim")
+    ticket_id = me.said().split("Nomor laporan Anda ")[1].split(".")[0]
+    ticket = desk_services.tickets.get(ticket_id)
+    assert ticket is not None
+    assert (ticket.text, ticket.anonymous, len(ticket.media)) == (
+        "Lampu jalan mati di RT 04,\ndekat masjid.",
+        True,
+        1,
+    )
+
+
+def test_aspirasi_over_the_limit_is_refused_clearly(
+    conv: Conversations, desk_services: Services, clock: FixedClock
+) -> None:
+    """At most 2000 characters in all: a message that would pass it is not added, the
+    resident is told so and why, and what was gathered before stays whole."""
+    me = resident(conv, chat_id=5254)
+    aspirasi_text(me)
+    assert "That is too long (2001; at most 2000 characters)" in render(me.send("x" * 2001))
+    first = "Saluran air tersumbat. " + "a" * 1500
+    assert "You may add photos" in render(me.send(first))
+    clock.advance(1)
+    refused = render(me.send("b" * 600))  # in the burst, but never silently dropped
+    assert "That message was not added" in refused
+    assert "2124 characters, at most 2000" in refused
+    clock.advance(1)
+    assert me.send("Sudah seminggu.") == []
+    verify_dialog(me, [("[Next]", "anonymously"), ("[With identity]", "Check before sending")])
+    me.press("Send")
+    ticket_id = me.said().split("Your report number is ")[1].split(".")[0]
+    assert desk_services.tickets.get(ticket_id).text == first + "\nSudah seminggu."  # type: ignore[union-attr]
 
 
 def test_unclaimed_reminder_once_per_period(
@@ -424,7 +663,7 @@ def test_both_intakes_in_indonesian(conv: Conversations, desk_services: Services
         [
             ("/aspirasi", "Apa yang ingin Anda kirim?"),
             ("[Pengaduan]", "Tentang topik apa?"),
-            ("[Kesehatan]", "Tuliskan dalam satu pesan"),
+            ("[Kesehatan]", "Tuliskan laporan Anda"),
             (
                 "Puskesmas Bagendung sering tutup sebelum jam pelayanan.",
                 "Anda dapat menambahkan foto",

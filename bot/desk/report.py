@@ -37,6 +37,7 @@ COLUMNS = [
     "verdict",
     "anonymous",
 ]
+TEXT_COLUMNS = ["text", "answer", "sources"]  # only with the residents' words (--with-text)
 SUMMARY_COLUMNS = [
     "group",
     "tickets",
@@ -111,7 +112,8 @@ def rows(
         }
         if with_text:
             values["text"] = t.text
-            values["answer"] = t.answer
+            values["answer"] = t.answer_text
+            values["sources"] = t.sources
         out.append(Row(values))
     return out
 

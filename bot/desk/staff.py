@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
 from bot.desk.tickets import OPEN, Kind, State, Ticket, Tickets
+from bot.desk.verdicts import VerdictDialog, verdict_text
 from bot.platform.actions import ButtonData, Rating, TicketAction
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
@@ -286,13 +287,9 @@ class Desk:
             and arg.isdigit()
             and int(arg) < len(VERDICTS)
         ):
-            self.tickets.update(ticket.id, awaiting=f"verdict:{who}:{arg}")
-            text = _(
-                "Verdict [{verdict}]. Reply to the card with the explanation, then the sources "
-                "(links), in one message.",
-                verdict=VERDICTS[int(arg)].upper(),
-            )
-            return [Reply(text="", notice=text)]
+            return VerdictDialog(self).choose(ticket, who, int(arg))
+        if verb in ("nosources", "send", "rewrite", "discard") and ticket.kind == "hoaks":
+            return VerdictDialog(self).press(ticket, verb, who, now)
         return [Reply(text="", notice=_("That button is no longer active."))]
 
     def staff_reply(
@@ -325,11 +322,13 @@ class Desk:
             self.tickets.update(ticket.id, answer_media=json.dumps(media.__dict__))
         awaiting = self.tickets.field(ticket.id, "awaiting")
         who = str(staff)
-        if awaiting.startswith("verdict:") and ticket.kind == "hoaks":
-            verdict = VERDICTS[int(awaiting.rsplit(":", 1)[1])]
-            explanation, sources = _split_sources(text)
-            return self._give_verdict(ticket, verdict, explanation, sources, who, now)
         if ticket.kind == "hoaks":
+            steps = VerdictDialog(self)
+            answered = steps.reply(ticket, text, who)
+            if answered is not None:
+                return answered
+            if steps.step(ticket) is not None:
+                return [Reply(text=_("Use the preview's buttons: ✅ Send, ✏️ Edit or ✖ Cancel."))]
             return [Reply(text=_("Choose a verdict on the card first (⚖️)."))]
         if awaiting.startswith("forward:"):
             moved = self.tickets.transition(
@@ -366,9 +365,10 @@ class Desk:
             return self.svc.config.desk.templates.get(name, "")
         return text
 
-    def _give_verdict(
+    def give_verdict(
         self, ticket: Ticket, verdict: str, explanation: str, sources: str, who: str, now: float
     ) -> list[Reply]:
+        """Archive the verdict and send it to everyone who asked about the claim."""
         self.archive.add_claim(
             Claim(
                 id=ticket.id,
@@ -458,10 +458,7 @@ class Desk:
                 reason=reason_label(tr, note),
             )
         elif fresh.verdict:
-            text = _("Fact check {id}: [{verdict}]", id=ticket.id, verdict=fresh.verdict.upper())
-            text += "\n\n" + fresh.answer
-            if fresh.sources:
-                text += "\n\n" + _("Sources: {sources}", sources=fresh.sources)
+            text = verdict_text(tr, ticket.id, fresh.verdict, fresh.answer, fresh.sources)
             choices = _rating(tr, ticket.id)
         else:
             text = _("Answer to your report {id}:", id=ticket.id) + "\n\n" + note
@@ -522,12 +519,3 @@ class Desk:
 
 def _rating(tr: Translator, ticket_id: str) -> tuple[tuple[Choice, ...], ...]:
     return (tuple(Choice("⭐" * n, Rating(ticket_id, n).pack()) for n in range(1, 6)),)
-
-
-def _split_sources(text: str) -> tuple[str, str]:
-    """Explanation first, then lines holding links are the sources."""
-    explanation: list[str] = []
-    sources: list[str] = []
-    for line in text.splitlines():
-        (sources if "http://" in line or "https://" in line else explanation).append(line)
-    return "\n".join(explanation).strip(), "\n".join(s.strip() for s in sources)

@@ -12,7 +12,8 @@ Redis keys (all owned here):
 - `kim:tk:{id}` — hash: kind, topic, text, media (JSON), location, anonymous, requester,
   village, state, created_at, due_at, claimed_by, answered_at, answer, verdict,
   sources, rating, group, card_chat, card_message, reminded, answer_media (JSON),
-  awaiting (`<verb>:<staff>[:<arg>]`: what a staff member's next reply to the card is).
+  awaiting (`<verb>:<staff>[:<arg>]`: what a staff member's next reply to the card is),
+  verdict_draft (JSON {explanation, sources}: a verdict being written, bot/desk/verdicts.py).
 - `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
 - `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
 - `kim:tk:due` — sorted set: open ticket → due_at (overdue counts without reading tickets).
@@ -93,6 +94,12 @@ class Ticket:
     def is_open(self) -> bool:
         """Not yet answered, finished or rejected."""
         return self.state in OPEN
+
+    @property
+    def answer_text(self) -> str:
+        """The answer, or a verdict's explanation. A verdict given before the explanation and
+        the sources were separate steps may hold all its words in `sources`."""
+        return self.answer or (self.sources if self.verdict else "")
 
 
 @dataclass(frozen=True)

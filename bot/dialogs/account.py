@@ -1,7 +1,9 @@
 """A resident's control over their subscription and data.
 
 `/bahasa` (language; step choose), `/berhenti` (stop; step confirm), `/dataku`
-(everything stored; no steps), `/hapusdata` (erase everything at once; step confirm).
+(everything stored, in words with dates in the deployment's zone, and all of it as
+stored in an attached `data-kimbot.json`; no steps), `/hapusdata` (erase everything at
+once; step confirm).
 Each flow's steps are its table `steps`. Diagram: docs/conversations.md.
 """
 
@@ -10,13 +12,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from bot.desk.staff import kind_label, ticket_state_label
 from bot.dialogs import common
 from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
 from bot.platform.clock import to_datetime
 from bot.platform.i18n import LANGUAGE_NAMES
-from bot.platform.messages import Reply, rows
+from bot.platform.messages import Attachment, AttachmentError, Reply, rows
+
+DATA_FILE = "data-kimbot.json"
+LISTED_TICKETS = 20  # the newest, in words; the file holds every one
 
 
 def _yes_no(turn: Turn, yes: str) -> tuple[tuple[Any, ...], ...]:
@@ -170,8 +176,60 @@ class MyDataFlow(StepFlow):
                         when=turn.tr.datetime_text(to_datetime(resident.stopped_at)),
                     )
                 )
-        lines += ["", _("As stored:"), json.dumps(data, ensure_ascii=False, indent=1, default=str)]
-        common.show_menu(turn, "\n".join(lines), title=_("Your data"))
+        lines += self._records(turn, data)
+        attachment: Attachment | None = None
+        stored = json.dumps(data, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+        try:
+            attachment = Attachment(DATA_FILE, "application/json", stored)
+        except AttachmentError:
+            lines += ["", _("Your data is too large to attach here; ask the KIM team for a copy.")]
+        else:
+            lines += [
+                "",
+                _("All of it, as stored, is in the attached file {name}.", name=DATA_FILE),
+            ]
+        common.show_menu(turn, "\n".join(lines), title=_("Your data"), attachment=attachment)
+
+    @staticmethod
+    def _records(turn: Turn, data: dict[str, dict[str, Any]]) -> list[str]:
+        """The resident's reports, deliveries, waiting messages and conversation, in words."""
+        _ = turn.tr._
+        lines: list[str] = []
+        tickets = turn.svc.tickets.of_resident(turn.address, limit=1000)
+        if tickets:
+            lines += ["", _("Your reports: {count}", count=turn.tr.number(len(tickets)))]
+            for t in tickets[:LISTED_TICKETS]:
+                lines.append(
+                    f"• {t.id} · {kind_label(turn.tr, t.kind)} · "
+                    f"{ticket_state_label(turn.tr, t.state)} · "
+                    + turn.tr.datetime_text(to_datetime(t.created_at))
+                )
+            if len(tickets) > LISTED_TICKETS:
+                more = turn.tr.number(len(tickets) - LISTED_TICKETS)
+                lines.append(_("… and {count} older ones (in the file).", count=more))
+        delivered = len(data.get("deliveries", {}).get("announcements", {}))
+        waiting = int(data.get("held messages", {}).get("waiting", 0))
+        if delivered or waiting:
+            lines.append("")
+        if delivered:
+            lines.append(
+                _("Announcements delivered to you: {count}", count=turn.tr.number(delivered))
+            )
+        if waiting:
+            lines.append(
+                _("Messages waiting to be sent to you: {count}", count=turn.tr.number(waiting))
+            )
+        if data.get("conversation"):
+            minutes = turn.svc.config.limits.dialog_ttl_minutes
+            lines += [
+                "",
+                _(
+                    "An unfinished conversation is forgotten {minutes} minutes "
+                    "after its last step.",
+                    minutes=minutes,
+                ),
+            ]
+        return lines
 
 
 class EraseFlow(StepFlow):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot.dialogs.turn import Turn
 from bot.platform.actions import MenuChoice
-from bot.platform.messages import Choice, Link, Reply, rows
+from bot.platform.messages import Attachment, Choice, Link, Reply, rows
 from bot.residents.records import Resident
 
 
@@ -41,10 +41,17 @@ def menu_choices(turn: Turn) -> list[Choice]:
     ]
 
 
-def show_menu(turn: Turn, text: str, title: str = "", links: tuple[Link, ...] = ()) -> None:
-    """Answer with `text` and the menu; typed numbers then pick menu entries."""
+def show_menu(
+    turn: Turn,
+    text: str,
+    title: str = "",
+    links: tuple[Link, ...] = (),
+    attachment: Attachment | None = None,
+) -> None:
+    """Answer with `text` (and a file) and the menu; typed numbers then pick menu entries."""
     turn.goto("menu", "main")
-    turn.say(Reply(text=text, title=title, choices=rows(menu_choices(turn), 2), links=links))
+    choices = rows(menu_choices(turn), 2)
+    turn.say(Reply(text=text, title=title, choices=choices, links=links, attachment=attachment))
 
 
 def region_label(turn: Turn, code: str) -> str:

@@ -2,7 +2,11 @@
 
 Aspirasi (steps kind → topic → text → attach → identity → confirm, the table
 `AspirasiFlow.steps`): type → topic → text → photos/location (optional) → anonymous? →
-confirm → tracking number (given only after the ticket is stored).
+confirm → tracking number (given only after the ticket is stored). The text may come in
+several messages: each one is added (a burst within a few seconds without a reply each,
+bot/dialogs/gather.py), up to `MAX_TEXT` characters in all; a message that would pass it
+is not added and the resident is told so. ✏️ Edit text on the confirmation asks for the
+text again and replaces it.
 Hoax check (steps collect → archived, `HoaxFlow.steps`): send or forward text, links or
 pictures (messages within a few seconds merge into one request without extra replies)
 → 🔎 Check → an archived verdict at once (then "does this answer it?"; no → a ticket),
@@ -16,7 +20,9 @@ from __future__ import annotations
 from bot.desk.hoaxes import Fingerprint
 from bot.desk.staff import Desk, kind_label, ticket_state_label
 from bot.desk.tickets import Kind
+from bot.desk.verdicts import sources_text
 from bot.dialogs import common
+from bot.dialogs.gather import in_burst, joined
 from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
 from bot.platform.actions import Rating
@@ -25,7 +31,6 @@ from bot.platform.messages import Choice, MediaRef, Reply, rows
 
 ASPIRASI, HOAX = "aspirasi", "cekhoaks"
 MIN_TEXT, MAX_TEXT = 10, 2000
-BURST_SECONDS = 5.0
 MAX_HOAX_MESSAGES = 10
 ASPIRASI_KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi")
 
@@ -85,8 +90,8 @@ class AspirasiFlow(StepFlow):
             "topic": Step(on_button=self._topic_button),
             "text": Step(on_input=self._text_input),
             "attach": Step(self._attach_button, self._attach_input),
-            "identity": Step(on_button=self._identity_button),
-            "confirm": Step(on_button=self._confirm_button),
+            "identity": Step(self._identity_button, self._identity_input),
+            "confirm": Step(self._confirm_button, self._confirm_input),
         }
         self.always = {"cancel": _cancelled}
 
@@ -118,41 +123,91 @@ class AspirasiFlow(StepFlow):
         if verb != "topic" or not arg.isdigit() or int(arg) >= len(topics):
             turn.say(common.stale_button(turn))
             return
-        turn.goto(ASPIRASI, "text", topic=topics[int(arg)])
-        turn.say(
-            Reply(
-                text=turn.tr._("Write it in one message (at most {max} characters).", max=MAX_TEXT),
-                edit=True,
-            )
+        turn.goto(ASPIRASI, "text", topic=topics[int(arg)], text="")
+        turn.say(Reply(text=self._text_prompt(turn), edit=True))
+
+    @staticmethod
+    def _text_prompt(turn: Turn) -> str:
+        return turn.tr._(
+            "Write your report (at most {max} characters). You may use several messages; "
+            "they are joined into one report.",
+            max=MAX_TEXT,
         )
 
     def _text_input(self, turn: Turn) -> None:
-        """The text, between the length limits: attachments come next."""
+        """The text, in one message or several, between the length limits: attachments
+        come next (or, after ✏️ Edit text, the confirmation)."""
+        state = turn.require_state()
         _ = turn.tr._
         msg = turn.msg
         if msg.kind != "text":
             turn.say(Reply(text=common.pick_prompt(turn)))
             return
-        text = msg.text.strip()
+        text = self._with_message(turn)
+        if text is None:
+            return
         if len(text) < MIN_TEXT:
+            turn.goto(ASPIRASI, "text", text=text, last=turn.now)
             turn.say(
                 Reply(
                     text=_("Please write a little more (at least {min} characters).", min=MIN_TEXT)
                 )
             )
-        elif len(text) > MAX_TEXT:
-            turn.say(
-                Reply(
-                    text=_(
-                        "That is too long ({length}; at most {max} characters).",
-                        length=len(text),
-                        max=MAX_TEXT,
-                    )
-                )
+        elif state.data.get("editing"):
+            turn.goto(ASPIRASI, "confirm", text=text, last=turn.now, editing=False)
+            self._confirm(turn)
+        else:
+            turn.goto(ASPIRASI, "attach", text=text, last=turn.now)
+            self._ask_attachments(turn)
+
+    def _with_message(self, turn: Turn) -> str | None:
+        """The text gathered so far with this message; None (and the resident is told,
+        nothing is added) when it would pass `MAX_TEXT`."""
+        _ = turn.tr._
+        gathered = str(turn.require_state().data.get("text", ""))
+        text = joined(gathered, turn.msg.text.strip())
+        if len(text) <= MAX_TEXT:
+            return text
+        if not gathered:
+            refused = _(
+                "That is too long ({length}; at most {max} characters).",
+                length=len(text),
+                max=MAX_TEXT,
             )
         else:
-            turn.goto(ASPIRASI, "attach", text=text)
-            self._ask_attachments(turn)
+            refused = _(
+                "That message was not added: with it your report would have {length} "
+                "characters, at most {max}. Send a shorter one.",
+                length=len(text),
+                max=MAX_TEXT,
+            )
+        turn.say(Reply(text=refused))
+        return None
+
+    def _more_text(self, turn: Turn, step: str) -> bool:
+        """A text message after the text step: added to the report (False: not text).
+        Within a burst it is added without a reply, except on the confirmation, which is
+        shown again so that it always shows all of the text."""
+        msg = turn.msg
+        if msg.kind != "text" or not msg.text.strip() or msg.text.strip().isdigit():
+            return False
+        text = self._with_message(turn)
+        if text is None:
+            return True
+        if in_burst(turn.require_state().data, turn.now) and step != "confirm":
+            turn.keep(text=text, last=turn.now)
+            return True
+        added = turn.tr._("Added to your report ({length} characters).", length=len(text))
+        if step == "confirm":  # a new summary: the older one's buttons go stale
+            turn.goto(ASPIRASI, "confirm", text=text, last=turn.now)
+            self._confirm(turn)
+        elif step == "attach":
+            turn.goto(ASPIRASI, "attach", text=text, last=turn.now)
+            self._ask_attachments(turn, added)
+        else:
+            turn.goto(ASPIRASI, "identity", text=text, last=turn.now)
+            self._ask_identity(turn, added)
+        return True
 
     def _attach_input(self, turn: Turn) -> None:
         """Photos (up to the limit) and a location."""
@@ -171,6 +226,8 @@ class AspirasiFlow(StepFlow):
         elif msg.kind == "location" and msg.location:
             turn.goto(ASPIRASI, "attach", location=list(msg.location))
             self._ask_attachments(turn)
+        elif self._more_text(turn, "attach"):
+            return
         else:
             turn.say(
                 Reply(text=_("Only photos and a location can be attached. Press Next when done."))
@@ -192,14 +249,36 @@ class AspirasiFlow(StepFlow):
         turn.goto(ASPIRASI, "confirm", anonymous=verb == "anonymous")
         self._confirm(turn)
 
+    def _identity_input(self, turn: Turn) -> None:
+        """More text is added to the report; anything else points at the buttons."""
+        if not self._more_text(turn, "identity"):
+            turn.say(Reply(text=common.pick_prompt(turn)))
+
     def _confirm_button(self, turn: Turn, value: str) -> None:
-        """✅ Send: the ticket is filed."""
-        if value.partition(".")[0] != "send":
+        """✅ Send: the ticket is filed. ✏️ Edit text: the text is asked for again."""
+        verb = value.partition(".")[0]
+        if verb == "retext":
+            turn.goto(ASPIRASI, "text", text="", editing=True)
+            _ = turn.tr._
+            turn.say(
+                Reply(
+                    text=_("Write the text again; it replaces what you wrote.")
+                    + " "
+                    + self._text_prompt(turn)
+                )
+            )
+            return
+        if verb != "send":
             turn.say(common.stale_button(turn))
             return
         self._file(turn)
 
-    def _ask_attachments(self, turn: Turn) -> None:
+    def _confirm_input(self, turn: Turn) -> None:
+        """More text is added to the report and the confirmation shown again."""
+        if not self._more_text(turn, "confirm"):
+            turn.say(Reply(text=common.pick_prompt(turn)))
+
+    def _ask_attachments(self, turn: Turn, added: str = "") -> None:
         """What is attached so far, and Next › or ✖ Cancel."""
         state = turn.require_state()
         _ = turn.tr._
@@ -214,10 +293,12 @@ class AspirasiFlow(StepFlow):
         )
         if got:
             text = _("Attached: {items}.", items=", ".join(got)) + " " + text
+        if added:
+            text = added + "\n\n" + text
         choices = ((turn.button(_("Next ›"), "next"), turn.button(_("✖ Cancel"), "cancel")),)
         turn.say(Reply(text=text, choices=choices))
 
-    def _ask_identity(self, turn: Turn) -> None:
+    def _ask_identity(self, turn: Turn, added: str = "") -> None:
         """With identity, or anonymously?"""
         turn.goto(ASPIRASI, "identity")
         _ = turn.tr._
@@ -225,6 +306,8 @@ class AspirasiFlow(StepFlow):
             "Send it with your identity, or anonymously? Anonymous: staff will not see who "
             "sent it; the answer still reaches you here."
         )
+        if added:
+            text = added + "\n\n" + text
         choices = (
             (turn.button(_("👤 With identity"), "named"),),
             (turn.button(_("🕶 Anonymous"), "anonymous"),),
@@ -245,7 +328,10 @@ class AspirasiFlow(StepFlow):
             + (" · " + _("with location") if data.get("location") else ""),
             _("Anonymous") if data.get("anonymous") else _("With identity"),
         ]
-        choices = ((turn.button(_("✅ Send"), "send"), turn.button(_("✖ Cancel"), "cancel")),)
+        choices = (
+            (turn.button(_("✅ Send"), "send"), turn.button(_("✏️ Edit text"), "retext")),
+            (turn.button(_("✖ Cancel"), "cancel"),),
+        )
         turn.say(Reply(title=_("Check before sending"), text="\n".join(lines), choices=choices))
 
     def _file(self, turn: Turn) -> None:
@@ -336,9 +422,10 @@ class HoaxFlow(StepFlow):
             return
         if msg.text.strip():
             texts.append(msg.text.strip())
-        quiet = turn.now - float(state.data.get("last", 0.0)) < BURST_SECONDS
-        turn.goto(HOAX, "collect", texts=texts, pictures=pictures, last=turn.now)
-        if not quiet:
+        if in_burst(state.data, turn.now):  # the buttons shown before stay valid
+            turn.keep(texts=texts, pictures=pictures, last=turn.now)
+        else:
+            turn.goto(HOAX, "collect", texts=texts, pictures=pictures, last=turn.now)
             count = len(texts) + len(pictures)
             turn.say(
                 Reply(
@@ -387,7 +474,7 @@ class HoaxFlow(StepFlow):
             claim.explanation,
         ]
         if claim.sources:
-            lines += ["", _("Sources: {sources}", sources=claim.sources)]
+            lines += ["", sources_text(turn.tr, claim.sources)]
         lines += ["", _("Does this answer your question?")]
         turn.goto(HOAX, "archived", claim=claim.id)
         choices = (
@@ -443,8 +530,8 @@ class StatusFlow(StepFlow):
             )
             if t.verdict:
                 line += f" [{t.verdict.upper()}]"
-            if t.answer:
-                line += "\n   " + t.answer[:200]
+            if t.answer_text:
+                line += "\n   " + t.answer_text[:200]
             lines.append(line)
             if not rating and t.state == "dijawab" and not t.rating:
                 rated = t.id

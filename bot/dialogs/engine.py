@@ -183,8 +183,9 @@ class Conversations:
 
     @staticmethod
     def _remember_offered(turn: Turn) -> None:
-        """Keep the choices of the last reply that had any, for typed numbers."""
-        if turn.state is None:
+        """Keep the choices of the last reply that had any, for typed numbers (a turn
+        that answered nothing leaves the choices shown before as they were)."""
+        if turn.state is None or not turn.replies:
             return
         for reply in reversed(turn.replies):
             if reply.choices:

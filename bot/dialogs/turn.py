@@ -49,6 +49,13 @@ class Turn:
         self.changed = True
         return self.state
 
+    def keep(self, **data: Any) -> None:
+        """Add `data` to the current step without moving: the buttons it showed (their
+        nonce, and the numbers that pick them) stay valid. For input that gets no reply."""
+        state = self.require_state()
+        state.data = {**state.data, **data}
+        self.changed = True
+
     def require_state(self) -> DialogState:
         """The conversation's state, which every step handler runs with."""
         if self.state is None:

@@ -25,7 +25,19 @@ from dataclasses import dataclass
 from typing import Literal, get_args
 
 VERSION = 1
-TicketVerb = Literal["claim", "answer", "forward", "reasons", "reject", "verdicts", "verdict"]
+TicketVerb = Literal[
+    "claim",
+    "answer",
+    "forward",
+    "reasons",
+    "reject",
+    "verdicts",
+    "verdict",
+    "nosources",
+    "send",
+    "rewrite",
+    "discard",
+]
 BroadcastVerb = Literal["approve", "reject", "cancel"]
 _WORD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # a field of the packed form: never a dot
 

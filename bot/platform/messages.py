@@ -7,12 +7,17 @@ may always type a choice's number instead of pressing it.
 Text that comes in is made valid Unicode first: JSON may carry a lone surrogate
 (`"\ud83d"`), which no UTF-8 encoder accepts, so it would break storing the text and
 every reply that quotes it. Each one becomes U+FFFD.
+
+A reply may carry an `Attachment`: a file the core made (a resident's data as JSON),
+sent as a document on every channel, at most `MAX_ATTACHMENT_BYTES`. Queued replies keep
+its bytes in base64 (`reply_to_dict`), so they travel through Redis like any reply.
 """
 
 from __future__ import annotations
 
+import base64
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from bot.platform.addresses import Address
@@ -33,6 +38,8 @@ Kind = Literal[
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+MAX_ATTACHMENT_BYTES = 5_000_000  # far below Telegram's 50 MB and WhatsApp's 100 MB
+_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
 def clean_text(text: str) -> str:
@@ -49,6 +56,27 @@ class MediaRef:
     size: int | None = None
     mime_type: str | None = None
     fingerprint: str = ""  # a picture's perceptual hash (hex), when the channel computed it
+
+
+class AttachmentError(ValueError):
+    """A file that cannot be attached: too large, or a name no channel takes as is."""
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file the bot made, sent as a document: its file name, MIME type and bytes."""
+
+    name: str
+    mime_type: str
+    data: bytes = field(repr=False)
+
+    def __post_init__(self) -> None:
+        if not _FILE_NAME.match(self.name):
+            raise AttachmentError(f"{self.name!r} is not a plain file name")
+        if len(self.data) > MAX_ATTACHMENT_BYTES:
+            raise AttachmentError(
+                f"{self.name} has {len(self.data)} bytes, at most {MAX_ATTACHMENT_BYTES}"
+            )
 
 
 @dataclass(frozen=True)
@@ -100,7 +128,8 @@ class Reply:
     message whose button was pressed, where it can; `notice` is a short toast for the
     button press itself. `progress_of` marks the message that will show an
     announcement's delivery progress: the channel records its message id. `card_of`
-    marks a ticket's staff card: sent once, then edited in place.
+    marks a ticket's staff card: sent once, then edited in place. `attachment` is sent
+    as a document just before the text.
     """
 
     text: str
@@ -113,6 +142,7 @@ class Reply:
     progress_of: str = ""
     card_of: str = ""
     ticket: str = ""  # a resident's notice about this ticket (WhatsApp's template names it)
+    attachment: Attachment | None = None
 
     @property
     def flat_choices(self) -> list[Choice]:
@@ -126,13 +156,29 @@ def rows(choices: list[Choice], per_row: int) -> tuple[tuple[Choice, ...], ...]:
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
-    """A reply as plain JSON-able data (for a queued notification)."""
-    return asdict(reply)
+    """A reply as plain JSON-able data (for a queued notification; an attachment's bytes
+    in base64)."""
+    data = asdict(reply)
+    if reply.attachment is not None:
+        file = reply.attachment
+        encoded = base64.b64encode(file.data).decode("ascii")
+        data["attachment"] = {"name": file.name, "mime_type": file.mime_type, "base64": encoded}
+    return data
 
 
 def reply_from_dict(data: dict[str, Any]) -> Reply:
     """The reply `reply_to_dict` wrote."""
     media = data.get("media")
+    file = data.get("attachment")
+    attachment = (
+        Attachment(
+            str(file["name"]),
+            str(file["mime_type"]),
+            base64.b64decode(file["base64"], validate=True),
+        )
+        if file
+        else None
+    )
     return Reply(
         text=str(data.get("text", "")),
         title=str(data.get("title", "")),
@@ -144,6 +190,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         progress_of=str(data.get("progress_of", "")),
         card_of=str(data.get("card_of", "")),
         ticket=str(data.get("ticket", "")),
+        attachment=attachment,
     )
 
 

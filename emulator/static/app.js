@@ -341,6 +341,8 @@ function renderMedia(message) {
     const link = document.createElement("a");
     link.href = media.url || "#";
     link.target = "_blank";
+    if (media.url && media.url.startsWith("/sim/")) link.download = media.file_name || message.kind;
+    link.dataset.testid = "message-file";
     link.textContent = `📎 ${media.file_name || message.kind} (${media.size} bytes)`;
     box.append(link);
   }
@@ -953,6 +955,8 @@ function renderWaMessages() {
         const url = message.media.url || "";
         link.href = url.startsWith("/sim/") ? url : safeUrl(url);
         link.target = "_blank";
+        if (url.startsWith("/sim/")) link.download = message.media.filename || message.type;
+        link.dataset.testid = "wa-file";
         link.textContent = `📎 ${message.media.filename || message.type}`;
         box.append(link);
       }

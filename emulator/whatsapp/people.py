@@ -16,7 +16,15 @@ from aiohttp import web
 
 from emulator.errors import SimError
 from emulator.media import make_png
-from emulator.simhttp import as_bool, as_float, as_int, body, opt_int, sim_route
+from emulator.simhttp import (
+    as_bool,
+    as_float,
+    as_int,
+    body,
+    content_disposition,
+    opt_int,
+    sim_route,
+)
 from emulator.updates import wait_until
 
 from .config import Template
@@ -303,7 +311,10 @@ class PeopleApi:
         media = self.world.media.get(request.match_info["media_id"])
         if media is None:
             raise SimError(404, "media not found")
-        return web.Response(body=media.data, headers={"Content-Type": media.mime_type})
+        headers = {"Content-Type": media.mime_type}
+        if media.filename:  # the page's link saves it under its own name
+            headers["Content-Disposition"] = content_disposition(media.filename)
+        return web.Response(body=media.data, headers=headers)
 
     # --- control -------------------------------------------------------------------------
 

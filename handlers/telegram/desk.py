@@ -33,14 +33,23 @@ def desk_router(services: Services) -> Router:
     router.message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
 
-    async def show(bot: Bot, replies: list[Reply], card_message: int | None) -> None:
+    async def show(bot: Bot, replies: list[Reply], pressed: int | None) -> None:
+        """Edit the card a reply is of (else the pressed message) or send it anew."""
         for reply in replies:
             if not reply.text:
                 continue
-            if reply.edit and card_message:
-                await edit_or_send(bot, chat_id, card_message, reply)
+            target = await asyncio.to_thread(card_message, reply) or pressed
+            if reply.edit and target:
+                await edit_or_send(bot, chat_id, target, reply)
             else:
                 await send_reply(bot, chat_id, reply)
+
+    def card_message(reply: Reply) -> int | None:
+        """The staff card's message a reply of `card_of` a ticket replaces."""
+        ticket = services.tickets.get(reply.card_of) if reply.card_of else None
+        if ticket is None or ticket.card_chat != str(chat_id):
+            return None
+        return ticket.card_message or None
 
     @router.callback_query(Press.filter())
     async def on_card_button(
@@ -81,7 +90,8 @@ def desk_router(services: Services) -> Router:
 
     @router.message(F.reply_to_message)
     async def on_reply(message: Message, bot: Bot, receipt: Receipt) -> None:
-        """A reply to a card is that ticket's answer, forwarding note or verdict text."""
+        """A reply to a card is that ticket's answer, forwarding note, or a verdict's
+        explanation or sources."""
         replied = message.reply_to_message
         if replied is None or message.from_user is None:
             return
@@ -98,7 +108,9 @@ def desk_router(services: Services) -> Router:
         for reply in replies:
             if reply.edit and ticket.card_message:
                 await edit_or_send(bot, chat_id, ticket.card_message, reply)
-            if reply.notice or not reply.edit:
+            if reply.choices and not reply.edit:  # a step with buttons (a verdict's preview)
+                await send_reply(bot, chat_id, reply)
+            elif reply.notice or not reply.edit:
                 note = reply.notice or reply.text
                 answered = ReplyParameters(
                     message_id=message.message_id, allow_sending_without_reply=True

@@ -26,7 +26,13 @@ from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.senders import Batch
 from handlers.settings import Settings
 from handlers.telegram.bulk import BulkSender
-from handlers.telegram.render import bot_defaults, edit_or_send, keyboard, send_reply
+from handlers.telegram.render import (
+    bot_defaults,
+    edit_or_send,
+    keyboard,
+    send_attachment,
+    send_reply,
+)
 
 CAPTION_LIMIT = 1024
 
@@ -119,6 +125,9 @@ class TelegramSender:
             await self.limiter.acquire(chat_id, priority=True)
         if reply.media is None or len(reply.text) > CAPTION_LIMIT:
             sent = await send_reply(self.bot, chat_id, reply)
+        elif reply.attachment is not None:
+            await self.limiter.acquire(chat_id, priority=True)
+            await send_attachment(self.bot, chat_id, reply.attachment)
         if reply.card_of and sent is not None:
             tickets.set_card(reply.card_of, str(chat_id), sent.message_id)
         return "sent"

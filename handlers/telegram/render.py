@@ -3,12 +3,14 @@
 Button data is versioned (`v1:<data>`, aiogram's CallbackData) so that buttons on old
 messages keep working, or are recognised as stale, after an upgrade. Text longer than
 Telegram's 4096 characters is split at line breaks; the buttons go with the last part.
+A reply's attachment is uploaded as a document (`sendDocument`, multipart) before the text.
 """
 
 from __future__ import annotations
 
 import html
 import logging
+from dataclasses import replace
 
 from aiogram import Bot
 from aiogram.client.default import DefaultBotProperties
@@ -16,6 +18,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
+    BufferedInputFile,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -23,7 +26,7 @@ from aiogram.types import (
     Message,
 )
 
-from bot.platform.messages import Reply, split_text
+from bot.platform.messages import Attachment, Reply, split_text
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT = 4096
@@ -71,14 +74,20 @@ def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return split_text(text, limit)
 
 
+async def send_attachment(bot: Bot, chat_id: int, attachment: Attachment) -> Message:
+    """Upload a file the core made and send it as a document."""
+    upload = BufferedInputFile(attachment.data, filename=attachment.name)
+    return await bot.send_document(chat_id, upload)
+
+
 async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
-    """Send one reply as one or more messages; return the last one sent."""
+    """Send one reply as one or more messages (its attachment first); return the last one."""
+    sent = await send_attachment(bot, chat_id, reply.attachment) if reply.attachment else None
     if not reply.text and not reply.title:
         if reply.notice:
             return await bot.send_message(chat_id, html.escape(reply.notice, quote=False))
-        return None
+        return sent
     parts = split(html_text(reply))
-    sent = None
     for i, part in enumerate(parts):
         markup = keyboard(reply) if i == len(parts) - 1 else None
         sent = await bot.send_message(chat_id, part, reply_markup=markup)
@@ -86,7 +95,11 @@ async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
 
 
 async def edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:
-    """Replace the pressed message with `reply`; send it anew if it can't be edited."""
+    """Replace the pressed message with `reply`; send it anew if it can't be edited (an
+    attachment can't be edited into a message: it is sent as a document of its own)."""
+    if reply.attachment is not None:
+        await send_attachment(bot, chat_id, reply.attachment)
+        reply = replace(reply, attachment=None)
     text = html_text(reply)
     if len(text) <= TEXT_LIMIT:
         try:

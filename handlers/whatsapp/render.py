@@ -15,6 +15,9 @@ Choices, in reading order:
   numbered list ("1. Cilegon"); the core accepts a typed number for the numbered choice.
 Links: exactly one link and no choices → a CTA URL button; otherwise `Label: URL` lines.
 
+A reply's attachment comes first, as a document the sender uploads (`OutFile`), typed as
+one of the document types WhatsApp takes (JSON goes as text/plain; its name keeps .json).
+
 Limits: text messages 4096 characters, split at line breaks; interactive messages have
 a 1024-character body, so a longer text goes first as text messages and the last part
 carries the buttons.
@@ -26,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from bot.platform.messages import Choice, Link, Reply, split_text
+from bot.platform.messages import Attachment, Choice, Link, Reply, split_text
 
 TEXT_LIMIT = 4096
 BODY_LIMIT = 1024
@@ -42,6 +45,18 @@ LINK_LABEL_LIMIT = 20
 ELLIPSIS = "…"
 # A formatting character at the start of a word is replaced by one that looks alike.
 LOOKALIKE = {"*": "∗", "_": "＿", "~": "∼", "`": "ˋ"}
+# The document types the Cloud API takes (its "Supported document types"); others are
+# refused at upload or at sending.
+DOCUMENT_TYPES = (
+    "text/plain",
+    "application/pdf",
+    "application/msword",
+    "application/vnd.ms-excel",
+    "application/vnd.ms-powerpoint",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +118,23 @@ class OutMedia:
 
 
 @dataclass(frozen=True)
+class OutFile:
+    """A file the bot made: uploaded when it is sent, then sent as a document."""
+
+    name: str
+    mime_type: str
+    data: bytes
+
+    @classmethod
+    def of(cls, attachment: Attachment) -> OutFile:
+        """The attachment, typed as a document type WhatsApp takes."""
+        mime = attachment.mime_type
+        if mime not in DOCUMENT_TYPES and (mime.startswith("text/") or mime.endswith("json")):
+            mime = "text/plain"
+        return cls(attachment.name, mime, attachment.data)
+
+
+@dataclass(frozen=True)
 class OutTemplate:
     """An approved template (the only thing allowed outside the 24-hour window)."""
 
@@ -111,7 +143,7 @@ class OutTemplate:
     params: tuple[str, ...] = ()
 
 
-Outgoing = OutText | OutButtons | OutList | OutLink | OutMedia | OutTemplate
+Outgoing = OutText | OutButtons | OutList | OutLink | OutMedia | OutFile | OutTemplate
 
 
 def template_param(text: str, limit: int = 900) -> str:
@@ -127,7 +159,7 @@ def template_param(text: str, limit: int = 900) -> str:
 
 def render(reply: Reply, list_label: str) -> list[Outgoing]:
     """The WhatsApp messages for one reply; `list_label` names a list message's button."""
-    out: list[Outgoing] = []
+    out: list[Outgoing] = [OutFile.of(reply.attachment)] if reply.attachment else []
     media = reply.media
     if media is not None and media.file_id.isascii() and media.file_id.isdigit():
         out.append(OutMedia(media.kind, media.file_id))

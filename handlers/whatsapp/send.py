@@ -40,6 +40,7 @@ from broadcasts.tally import TALLY
 from handlers.whatsapp.ids import ref
 from handlers.whatsapp.render import (
     OutButtons,
+    OutFile,
     Outgoing,
     OutLink,
     OutList,
@@ -242,6 +243,9 @@ class CloudAPI:
             case OutMedia(media_id=media_id):
                 # pywa 4.5 leaks its MISSING sentinel into the JSON unless filename is given.
                 sent = await client.send_document(to=to, document=media_id, filename=None)
+            case OutFile(name=name, mime_type=mime_type, data=data):
+                media_id = await self.upload(data, mime_type, name)
+                sent = await client.send_document(to=to, document=media_id, filename=name)
             case OutTemplate(name=name, language=language, params=raw):
                 params = tuple(template_param(p) for p in raw)  # Meta refuses newlines, tabs
                 sent = await client.send_template(

@@ -10,8 +10,14 @@ import pytest
 
 from emulator import SimClient
 from tests.support.dialogues import ASPIRASI, BAGENDUNGS_POSTER
-from tests.support.people import Person, body
-from tests.support.staff_group import card_for, press_on_card, reply_to_card, report_number
+from tests.support.people import Person, body, press_on
+from tests.support.staff_group import (
+    bot_says_in_group,
+    card_for,
+    press_on_card,
+    reply_to_card,
+    report_number,
+)
 from tests.support.worlds import E2E
 
 pytestmark = pytest.mark.e2e
@@ -28,7 +34,8 @@ async def staff_answer(sim: SimClient, e2e: E2E, card: dict[str, Any], text: str
 
 
 async def test_aspirasi_and_hoax_answered_from_the_staff_group(e2e: E2E) -> None:
-    """Aspirasi: claim, answer by reply. Hoax: verdict, explanation by reply. Both reach her."""
+    """Aspirasi: claim, answer by reply. Hoax: verdict, the explanation (a link in it) and the
+    source by replies, ✅ Send on the preview. Both reach her."""
     async with SimClient(e2e.api) as sim:
         warga = await Person.create(sim, "Siti")
         await warga.play(BAGENDUNGS_POSTER)
@@ -63,11 +70,14 @@ async def test_aspirasi_and_hoax_answered_from_the_staff_group(e2e: E2E) -> None
         await press_on_card(sim, e2e.staff, card, "Putusan", e2e.desk)
         await asyncio.sleep(0.5)
         await press_on_card(sim, e2e.staff, card, "hoaks", e2e.desk)
-        await staff_answer(
-            sim,
-            e2e,
-            card,
-            "Tidak ada kebijakan pemblokiran KTP di Cilegon.\nhttps://turnbackhoax.id/ktp-cilegon",
-        )
+        explanation = "Tidak ada pemblokiran KTP, aturannya di https://cilegon.go.id/ktp saja."
+        await staff_answer(sim, e2e, card, explanation)
+        asked = await bot_says_in_group(sim, e2e.desk, "Tanpa sumber", card["message_id"])
+        await staff_answer(sim, e2e, card, "https://turnbackhoax.id/ktp-cilegon")
+        preview = await bot_says_in_group(sim, e2e.desk, "Pratinjau", asked["message_id"])
+        assert explanation in body(preview)
+        await press_on(sim, e2e.staff, preview, "Kirim", e2e.desk)
         verdict = await warga.wait_for(f"Hasil cek fakta {hks}: [HOAKS]")
-        assert "turnbackhoax.id/ktp-cilegon" in body(verdict)
+        assert explanation in body(verdict)
+        assert "Sumber: https://turnbackhoax.id/ktp-cilegon" in body(verdict)
+        await bot_says_in_group(sim, e2e.desk, "Terkirim", asked["message_id"])

@@ -8,11 +8,13 @@ webhook URL is set at run time, as the demo does once the bot is listening.
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import pytest
 from aiohttp import web
 
@@ -110,3 +112,30 @@ async def test_statuses_reach_the_channel(kim: Bot) -> None:
     assert {str(s.recipient) for s in kim.statuses} == {f"wa:{siti['user_id']}"}
     hooks = await sim.wa_webhooks(body=0)
     assert all(h["http_status"] == 200 for h in hooks if h["done"])
+
+
+async def test_my_data_arrives_as_a_document(kim: Bot) -> None:
+    """/dataku: KIM Bot uploads data-kimbot.json (as text/plain, a document type WhatsApp
+    takes), sends it as a document, then the data in words; the file holds the stored JSON."""
+    sim = kim.sim
+    siti = await sim.wa_user("Siti", wa_id=SITI_PHONE)
+    sent = await sim.wa_send(siti["key"], "DAFTAR kel_3672021001")
+    await reply(sim, siti["key"], sent["message"]["seq"])
+    pressed = await sim.wa_press(siti["key"], title="✅ Saya setuju")
+    await reply(sim, siti["key"], pressed["message"]["seq"])
+    asked = await sim.wa_send(siti["key"], "/dataku")
+    text = await reply(sim, siti["key"], asked["message"]["seq"])
+    assert "Kelurahan Bagendung" in text["text"]
+    assert "WIB" in text["text"]
+    assert "{" not in text["text"]
+    messages = await sim.wa_messages(siti["key"], after=asked["message"]["seq"])
+    document = next(m for m in messages if m["type"] == "document")
+    assert document["seq"] < text["seq"]
+    assert document["media"]["filename"] == "data-kimbot.json"
+    url = sim.base_url + document["media"]["url"]
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"].startswith("text/plain")
+        held = json.loads(await response.read())
+    assert held["resident"]["village"] == "36.72.02.1001"
+    assert held["resident"]["consent_version"]

@@ -16,7 +16,7 @@ def file_aspirasi(me: Resident, text: str, anonymous: bool = False) -> str:
         [
             ("/report", "What would you like to send?"),
             ("[Aspiration]", "Which topic?"),
-            ("[Kesehatan]", "Write it in one message"),
+            ("[Kesehatan]", "Write your report"),
             (text, "You may add photos"),
             ("[Next]", "anonymously"),
             ("[Anonymous]" if anonymous else "[With identity]", "Check before sending"),

@@ -197,7 +197,7 @@ BAGENDUNGS_WA_POSTER: Table = [
 ASPIRASI: Table = [
     ("/aspirasi", "Apa yang ingin Anda kirim?"),
     ("[Pengaduan]", "Tentang topik apa?"),
-    ("[Kesehatan]", "Tuliskan dalam satu pesan"),
+    ("[Kesehatan]", "Tuliskan laporan Anda"),
     (
         "Antrean di Puskesmas Bagendung sangat panjang setiap Senin pagi.",
         "Anda dapat menambahkan foto",

@@ -1,8 +1,9 @@
 """A stand-in for the Graph API behind `httpx.MockTransport`: records and answers sends.
 
 Every POST to `/<phone id>/messages` is recorded with its JSON; the answer is shaped
-like Meta's (`contacts[0].input`, `messages[0].id`). `failures` queues error answers
-(HTTP status, Cloud API error code) that the next requests get, in order.
+like Meta's (`contacts[0].input`, `messages[0].id`). A POST to `/<phone id>/media`
+(multipart) is kept in `uploads` by the media id it answers. `failures` queues error
+answers (HTTP status, Cloud API error code) that the next requests get, in order.
 """
 
 from __future__ import annotations
@@ -79,6 +80,7 @@ class GraphAPI:
         self.sent: list[Sent] = []
         self.failures: list[tuple[int, int]] = []
         self.network_failures = 0
+        self.uploads: dict[str, bytes] = {}  # media id → the multipart body uploaded
         self._ids = itertools.count(1)
 
     def transport(self) -> httpx.MockTransport:
@@ -90,6 +92,10 @@ class GraphAPI:
         if self.network_failures:
             self.network_failures -= 1
             raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path.endswith("/media"):
+            media_id = str(900_000 + next(self._ids))
+            self.uploads[media_id] = request.read()
+            return httpx.Response(200, json={"id": media_id})
         body = json.loads(request.content)
         self.sent.append(Sent(str(request.url), request.headers.get("Authorization", ""), body))
         if self.failures:

@@ -24,6 +24,20 @@ async def card_for(
     raise AssertionError(f"no card for {ticket_id} in the staff group")
 
 
+async def bot_says_in_group(
+    sim: SimClient, chat: int, text: str, after: int = 0, seconds: float = 20
+) -> dict[str, Any]:
+    """The bot's newest message in a group (after message id `after`) that contains `text`,
+    as it shows now (a preview is edited when a button on it is pressed)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for message in reversed(await sim.messages(chat, from_bot=1)):
+            if message["message_id"] > after and text in body(message):
+                return message
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"the bot did not say {text!r} in the group")
+
+
 async def press_on_card(
     sim: SimClient, user: int, card: dict[str, Any], label: str, chat: int
 ) -> None:
