@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
 from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
-from bot.dialogs.desk_intake import AspirasiFlow, HoaxFlow, StaffListFlow, StatusFlow, rate_action
+from bot.dialogs.desk_intake import AspirasiFlow, StaffListFlow, StatusFlow, rate_action
 from bot.dialogs.engine import Action, Conversations, Flow
+from bot.dialogs.hoax_check import HoaxFlow
 from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
 from bot.dialogs.subscribe import SubscribeFlow

@@ -1,4 +1,5 @@
-"""Residents' side of the desk: `/aspirasi`, `/cekhoaks`, `/status`, and ratings.
+"""Residents' side of the desk: `/aspirasi`, `/status`, and ratings (`/cekhoaks`:
+bot/dialogs/hoax_check.py).
 
 Aspirasi (steps kind → topic → text → attach → identity → confirm, the table
 `AspirasiFlow.steps`): type → topic → text → photos/location (optional) → anonymous? →
@@ -7,20 +8,14 @@ several messages: each one is added (a burst within a few seconds without a repl
 bot/dialogs/gather.py), up to `MAX_TEXT` characters in all; a message that would pass it
 is not added and the resident is told so. ✏️ Edit text on the confirmation asks for the
 text again and replaces it.
-Hoax check (steps collect → archived, `HoaxFlow.steps`): send or forward text, links or
-pictures (messages within a few seconds merge into one request without extra replies)
-→ 🔎 Check → an archived verdict at once (then "does this answer it?"; no → a ticket),
-or a ticket grouped with the same claim.
-✖ Cancel is taken at every step of both.
+✖ Cancel is taken at every step.
 Diagram: docs/conversations.md.
 """
 
 from __future__ import annotations
 
-from bot.desk.hoaxes import Fingerprint
 from bot.desk.staff import Desk, kind_label, ticket_state_label
 from bot.desk.tickets import Kind
-from bot.desk.verdicts import sources_text
 from bot.dialogs import common
 from bot.dialogs.gather import in_burst, joined
 from bot.dialogs.steps import Step, StepFlow
@@ -29,13 +24,12 @@ from bot.platform.actions import Rating
 from bot.platform.clock import to_datetime
 from bot.platform.messages import Choice, MediaRef, Reply, rows
 
-ASPIRASI, HOAX = "aspirasi", "cekhoaks"
+ASPIRASI = "aspirasi"
 MIN_TEXT, MAX_TEXT = 10, 2000
-MAX_HOAX_MESSAGES = 10
 ASPIRASI_KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi")
 
 
-def _may_file(turn: Turn) -> bool:
+def may_file(turn: Turn) -> bool:
     """A resident who consented, under today's limit; otherwise say why not."""
     _ = turn.tr._
     if turn.resident is None:
@@ -61,7 +55,7 @@ def _may_file(turn: Turn) -> bool:
     return True
 
 
-def _media(turn: Turn) -> MediaRef | None:
+def attached_media(turn: Turn) -> MediaRef | None:
     """The photo a resident sent, if it is within the size limit; else say why not."""
     media = turn.msg.media
     if media is None or media.kind != "photo":
@@ -73,7 +67,7 @@ def _media(turn: Turn) -> MediaRef | None:
     return media
 
 
-def _cancelled(turn: Turn, value: str) -> None:
+def cancelled(turn: Turn, value: str) -> None:
     """✖ Cancel: nothing was filed."""
     common.show_menu(turn, turn.tr._("Cancelled. Nothing was sent."))
 
@@ -93,11 +87,11 @@ class AspirasiFlow(StepFlow):
             "identity": Step(self._identity_button, self._identity_input),
             "confirm": Step(self._confirm_button, self._confirm_input),
         }
-        self.always = {"cancel": _cancelled}
+        self.always = {"cancel": cancelled}
 
     def begin(self, turn: Turn, args: str) -> None:
         """Ask for the type."""
-        if not _may_file(turn):
+        if not may_file(turn):
             return
         _ = turn.tr._
         turn.goto(ASPIRASI, "kind", photos=[], location=None)
@@ -215,7 +209,7 @@ class AspirasiFlow(StepFlow):
         _ = turn.tr._
         msg = turn.msg
         if msg.kind == "photo":
-            media = _media(turn)
+            media = attached_media(turn)
             photos = list(state.data.get("photos", []))
             if media is not None and len(photos) < turn.svc.config.desk.max_photos:
                 photos.append(media.__dict__)
@@ -337,7 +331,7 @@ class AspirasiFlow(StepFlow):
     def _file(self, turn: Turn) -> None:
         """File the ticket and give its number."""
         state = turn.require_state()
-        if not _may_file(turn):
+        if not may_file(turn):
             return
         data = state.data
         location = data.get("location")
@@ -360,151 +354,6 @@ class AspirasiFlow(StepFlow):
                 due=turn.tr.datetime_text(to_datetime(ticket.due_at)),
             ),
         )
-
-
-class HoaxFlow(StepFlow):
-    """`/cekhoaks`: is this message, link or picture true?"""
-
-    name = HOAX
-
-    def __init__(self) -> None:
-        """The steps of `cekhoaks`: what each does with a button and with input."""
-        self.steps = {
-            "collect": Step(self._collect_button, self._collect_input),
-            "archived": Step(on_button=self._archived_button),
-        }
-        self.always = {"cancel": self._cancel_button}
-
-    def begin(self, turn: Turn, args: str) -> None:
-        """Ask for the message to check."""
-        if not _may_file(turn):
-            return
-        turn.goto(HOAX, "collect", texts=[args] if args.strip() else [], pictures=[], last=0.0)
-        _ = turn.tr._
-        turn.say(
-            Reply(
-                text=_(
-                    "Send or forward the message, link or picture you want checked. "
-                    "Then press 🔎 Check."
-                ),
-                choices=(
-                    (turn.button(_("🔎 Check"), "check"), turn.button(_("✖ Cancel"), "cancel")),
-                ),
-            )
-        )
-
-    def _cancel_button(self, turn: Turn, value: str) -> None:
-        """✖ Cancel, at any step (only the exact value: `cancel.…` is stale here)."""
-        if value != "cancel":
-            turn.say(common.stale_button(turn))
-            return
-        _cancelled(turn, value)
-
-    def _collect_input(self, turn: Turn) -> None:
-        """Collect text, links and pictures; a burst of messages is one request."""
-        state = turn.require_state()
-        _ = turn.tr._
-        msg = turn.msg
-        texts = list(state.data.get("texts", []))
-        pictures = list(state.data.get("pictures", []))
-        if msg.kind in ("text", "photo") and len(texts) + len(pictures) >= MAX_HOAX_MESSAGES:
-            turn.say(Reply(text=_("That is enough to check. Press 🔎 Check.")))
-            return
-        if msg.kind == "photo":
-            media = _media(turn)
-            if media is None:
-                return
-            pictures.append(media.__dict__)
-        elif msg.kind != "text":
-            turn.say(
-                Reply(text=_("I can check text, links and pictures. Press 🔎 Check when done."))
-            )
-            return
-        if msg.text.strip():
-            texts.append(msg.text.strip())
-        if in_burst(state.data, turn.now):  # the buttons shown before stay valid
-            turn.keep(texts=texts, pictures=pictures, last=turn.now)
-        else:
-            turn.goto(HOAX, "collect", texts=texts, pictures=pictures, last=turn.now)
-            count = len(texts) + len(pictures)
-            turn.say(
-                Reply(
-                    text=_("Got it ({count}). Send more, or press 🔎 Check.", count=count),
-                    choices=(
-                        (turn.button(_("🔎 Check"), "check"), turn.button(_("✖ Cancel"), "cancel")),
-                    ),
-                )
-            )
-
-    def _collect_button(self, turn: Turn, value: str) -> None:
-        """🔎 Check what was collected."""
-        if value != "check":
-            turn.say(common.stale_button(turn))
-            return
-        self._check(turn)
-
-    def _archived_button(self, turn: Turn, value: str) -> None:
-        """Did the archived verdict answer it? No: a ticket is filed."""
-        if value == "yes":
-            common.show_menu(
-                turn, turn.tr._("Glad it helped. Please share the facts, not the hoax.")
-            )
-        elif value == "no":
-            self._file(turn)
-        else:
-            turn.say(common.stale_button(turn))
-
-    def _check(self, turn: Turn) -> None:
-        """An archived verdict for a confident match, else a ticket."""
-        state = turn.require_state()
-        _ = turn.tr._
-        texts = state.data.get("texts", [])
-        pictures = [p.get("fingerprint", "") for p in state.data.get("pictures", [])]
-        if not texts and not state.data.get("pictures"):
-            turn.say(Reply(text=_("Send the message, link or picture first.")))
-            return
-        found = turn.svc.hoaxes.best_claim(Fingerprint.of("\n".join(texts), pictures))
-        if found is None:
-            self._file(turn)
-            return
-        claim, _score = found
-        lines = [
-            _("We checked this before: [{verdict}]", verdict=claim.verdict.upper()),
-            "",
-            claim.explanation,
-        ]
-        if claim.sources:
-            lines += ["", sources_text(turn.tr, claim.sources)]
-        lines += ["", _("Does this answer your question?")]
-        turn.goto(HOAX, "archived", claim=claim.id)
-        choices = (
-            (turn.button(_("✅ Yes, thanks"), "yes"),),
-            (turn.button(_("❓ No, please check"), "no"),),
-        )
-        turn.say(Reply(text="\n".join(lines), choices=choices))
-
-    def _file(self, turn: Turn) -> None:
-        """File a hoax ticket (grouped with others about the same claim)."""
-        state = turn.require_state()
-        if not _may_file(turn):
-            return
-        ticket = Desk(turn.svc).file(
-            turn.address,
-            "hoaks",
-            turn.now,
-            text="\n".join(state.data.get("texts", [])),
-            media=[MediaRef(**m) for m in state.data.get("pictures", [])],
-        )
-        _ = turn.tr._
-        text = _(
-            "Your check number is {id}. Our team aims to answer within {hours} hours; "
-            "you will get the verdict here.",
-            id=ticket.id,
-            hours=turn.svc.config.desk.hoax_hours,
-        )
-        if ticket.group != ticket.id:
-            text += " " + _("Others asked about the same claim: everyone gets the verdict.")
-        common.show_menu(turn, text)
 
 
 class StatusFlow(StepFlow):
