@@ -127,3 +127,11 @@ def test_regions_may_live_in_their_own_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         load_config(tmp_path / "config.yaml")
     assert "regions: cannot read regions/none.yaml" in caught.value.problems[0]
+
+
+def test_hoax_match_thresholds_must_be_ordered(tmp_path: Path) -> None:
+    """A suggestion threshold above the answer threshold is named as a mistake."""
+    text = SHIPPED.replace("    suggest: 0.4 ", "    suggest: 0.9 ")
+    assert "suggest: 0.9" in text
+    problems = problems_of(tmp_path, text)
+    assert any("desk.hoax_match" in p and "suggest must not be above answer" in p for p in problems)

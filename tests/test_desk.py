@@ -697,3 +697,62 @@ def test_an_answer_can_carry_a_photo(
     assert told.media == photo_answer
     assert "Sudah diperbaiki." in told.text
     assert desk_services.tickets.get(ticket_id).answer_media == photo_answer  # type: ignore[union-attr]
+
+
+DBD = (
+    "Air kelapa dicampur garam menyembuhkan demam berdarah dalam tiga hari, "
+    "tidak perlu ke puskesmas"
+)
+
+
+def archive_dbd(services: Services) -> None:
+    """An archived verdict on a health claim."""
+    from bot.desk.hoaxes import Claim, Fingerprint
+
+    services.hoaxes.add_claim(
+        Claim(
+            id="HKS-2609-0099",
+            text=DBD,
+            verdict="hoaks",
+            explanation="Demam berdarah perlu ditangani tenaga kesehatan.",
+            sources="",
+            at=1.0,
+            fingerprint=Fingerprint.of(DBD, []),
+        )
+    )
+
+
+def test_a_fair_match_asks_is_this_it(conv: Conversations, desk_services: Services) -> None:
+    """Between the two thresholds (issue 12, item 2) the resident sees the likely claim and
+    is asked; yes gives its verdict, no files a ticket; a close match answers at once."""
+    archive_dbd(desk_services)
+    match = desk_services.config.desk.hoax_match
+    assert (match.suggest, match.answer) == (0.4, 0.6)
+    close = check_hoax(resident(conv, chat_id=61), "air kelapa dan garam untuk demam berdarah?")
+    assert "We checked this before: [HOAKS]" in close
+    fair = resident(conv, chat_id=62)
+    said = check_hoax(fair, "minum air kelapa saat demam berdarah, apakah aman?")  # 0.49
+    assert "We checked a similar message before:" in said
+    assert DBD in said
+    assert "Is this the one you mean?" in said
+    fair.press("✅ Yes, that one")
+    assert "[HOAKS]" in fair.said()
+    assert "tenaga kesehatan" in fair.said()
+    other = resident(conv, chat_id=63)
+    check_hoax(other, "air kelapa untuk demam berdarah anak, boleh diminum?")
+    other.press("✖ No, check mine")
+    assert "Your check number is HKS-" in other.said()
+    unrelated = check_hoax(resident(conv, chat_id=64), "jadwal posyandu balita bulan depan")
+    assert "Your check number is HKS-" in unrelated
+
+
+def test_yes_to_a_claim_withdrawn_meanwhile_files_a_ticket(
+    conv: Conversations, desk_services: Services
+) -> None:
+    """The suggested claim was retracted before the resident pressed yes: staff check it."""
+    archive_dbd(desk_services)
+    me = resident(conv, chat_id=65)
+    check_hoax(me, "minum air kelapa saat demam berdarah, apakah aman?")
+    desk_services.hoaxes.remove_claim("HKS-2609-0099")
+    me.press("✅ Yes, that one")
+    assert "Your check number is HKS-" in me.said()

@@ -13,7 +13,7 @@ Check has them (`desk.hoax_match` in config.yaml):
 
 from __future__ import annotations
 
-from bot.desk.hoaxes import Fingerprint
+from bot.desk.hoaxes import Claim, Fingerprint
 from bot.desk.staff import Desk
 from bot.desk.verdicts import sources_text
 from bot.dialogs import common
@@ -37,6 +37,7 @@ class HoaxFlow(StepFlow):
         """The steps of `cekhoaks`: what each does with a button and with input."""
         self.steps = {
             "collect": Step(self._collect_button, self._collect_input),
+            "suggested": Step(on_button=self._suggested_button),
             "archived": Step(on_button=self._archived_button),
         }
         self.always = {"cancel": self._cancel_button}
@@ -121,7 +122,8 @@ class HoaxFlow(StepFlow):
             turn.say(common.stale_button(turn))
 
     def _check(self, turn: Turn) -> None:
-        """An archived verdict for a confident match, else a ticket."""
+        """The archived verdict for a close match, the likely claim for a fair one, else
+        a ticket."""
         state = turn.require_state()
         _ = turn.tr._
         texts = state.data.get("texts", [])
@@ -129,11 +131,47 @@ class HoaxFlow(StepFlow):
         if not texts and not state.data.get("pictures"):
             turn.say(Reply(text=_("Send the message, link or picture first.")))
             return
-        found = turn.svc.hoaxes.best_claim(Fingerprint.of("\n".join(texts), pictures))
+        match = turn.svc.config.desk.hoax_match
+        found = turn.svc.hoaxes.best_claim(
+            Fingerprint.of("\n".join(texts), pictures), threshold=match.suggest
+        )
         if found is None:
             self._file(turn)
-            return
-        claim, _score = found
+        elif found[1] >= match.answer:
+            self._answer(turn, found[0])
+        else:
+            self._suggest(turn, found[0])
+
+    def _suggest(self, turn: Turn, claim: Claim) -> None:
+        """Show the likely claim and ask whether it is the one the resident means."""
+        _ = turn.tr._
+        excerpt = claim.text if len(claim.text) <= EXCERPT else claim.text[:EXCERPT] + "…"
+        turn.goto(HOAX, "suggested", claim=claim.id)
+        turn.say(
+            Reply(
+                text="\n".join(
+                    [_("We checked a similar message before:"), "", excerpt, "", _("Is this it?")]
+                ),
+                choices=(
+                    (turn.button(_("✅ Yes, that one"), "yes"),),
+                    (turn.button(_("✖ No, check mine"), "no"),),
+                ),
+            )
+        )
+
+    def _suggested_button(self, turn: Turn, value: str) -> None:
+        """Yes: that claim's verdict. No: a ticket."""
+        claim = turn.svc.hoaxes.claim(str(turn.require_state().data.get("claim", "")))
+        if value == "yes" and claim is not None:
+            self._answer(turn, claim)
+        elif value in ("yes", "no"):  # yes to a claim withdrawn meanwhile: staff check it
+            self._file(turn)
+        else:
+            turn.say(common.stale_button(turn))
+
+    def _answer(self, turn: Turn, claim: Claim) -> None:
+        """The archived verdict, then "does this answer your question?"."""
+        _ = turn.tr._
         lines = [
             _("We checked this before: [{verdict}]", verdict=claim.verdict.upper()),
             "",

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from bot.platform.addresses import Address, AddressError
 
@@ -232,6 +232,21 @@ DEFAULT_TOPICS = [
 ]
 
 
+class HoaxMatch(_Model):
+    """How alike a request and an archived claim must be (0-1; bench/hoax_quality.py
+    measures precision and recall at these): at `answer` the verdict is given at once;
+    from `suggest` the resident is asked whether the claim shown is the one they mean."""
+
+    answer: float = Field(default=0.6, gt=0, le=1)
+    suggest: float = Field(default=0.4, gt=0, le=1)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> HoaxMatch:
+        if self.suggest > self.answer:
+            raise ValueError("suggest must not be above answer")
+        return self
+
+
 class Desk(_Model):
     """Aspirasi and hoax-check requests answered by staff."""
 
@@ -243,6 +258,7 @@ class Desk(_Model):
     max_photos: int = Field(default=3, ge=0, le=10)
     max_photo_bytes: int = Field(default=5_000_000, ge=10_000, le=20_000_000)
     templates: dict[str, str] = Field(default_factory=dict)
+    hoax_match: HoaxMatch = Field(default_factory=HoaxMatch)
 
 
 class Limits(_Model):
