@@ -100,6 +100,18 @@ class ArchiveIndex:
         """Store a record (its JSON must list `keys` under "index") and index it."""
         self._put(keys=[ARCHIVE], args=[claim_id, record, *keys])
 
+    def put_many(self, entries: Iterable[tuple[str, str, list[str]]], batch: int = 500) -> int:
+        """`put` for many records, `batch` scripts per round trip (each still atomic)."""
+        done = 0
+        pipe = self.redis.pipeline(transaction=False)
+        for claim_id, record, keys in entries:
+            self._put(keys=[ARCHIVE], args=[claim_id, record, *keys], client=pipe)
+            done += 1
+            if done % batch == 0:
+                pipe.execute()
+        pipe.execute()
+        return done
+
     def remove(self, claim_id: str) -> None:
         """Delete a record and every index entry of it."""
         self._put(keys=[ARCHIVE], args=[claim_id, ""])
