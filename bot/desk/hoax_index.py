@@ -24,7 +24,6 @@ to find candidates by; it still counts in the score.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Iterator
 from itertools import combinations
 
@@ -33,8 +32,8 @@ from bot.platform.store import Redis
 ARCHIVE = "kim:hx:archive"
 VERSION_KEY, VERSION = "kim:hx:index", "2"
 TERM, LINK, PICTURE = "kim:hx:t:", "kim:hx:l:", "kim:hx:p:"
-MAX_TERMS = 48
-MEMBER_BUDGET = 20_000
+MAX_TERMS = 16
+MEMBER_BUDGET = 6_000
 CANDIDATES = 50
 BANDS, BAND_BITS, BAND_RADIUS = 4, 16, 2
 
@@ -55,6 +54,42 @@ end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 for i = 3, #ARGV do redis.call('SADD', ARGV[i], ARGV[1]) end
 return 1
+"""
+
+
+# KEYS: a query's term sets. ARGV: the member budget, the most terms to read, how many
+# claims to return. The rarest terms are read (within the budget), their members counted
+# here, in Redis, and the claims sharing most of them returned, most first; a claim that
+# shares only one of several terms read is not worth scoring. Reads only.
+_SHARED = """
+local sizes = {}
+for i, key in ipairs(KEYS) do sizes[i] = {key, redis.call('SCARD', key)} end
+table.sort(sizes, function(a, b) return a[2] < b[2] end)
+local budget, most, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local counts, read = {}, 0
+for _, entry in ipairs(sizes) do
+  if read >= most then break end
+  if entry[2] > 0 and entry[2] <= budget then
+    budget = budget - entry[2]
+    read = read + 1
+    for _, member in ipairs(redis.call('SMEMBERS', entry[1])) do
+      counts[member] = (counts[member] or 0) + 1
+    end
+  end
+end
+local floor = 1
+if read > 1 then floor = 2 end
+local found = {}
+for member, count in pairs(counts) do
+  if count >= floor then found[#found + 1] = {member, count} end
+end
+table.sort(found, function(a, b)
+  if a[2] ~= b[2] then return a[2] > b[2] end
+  return a[1] < b[1]
+end)
+local out = {}
+for i = 1, math.min(limit, #found) do out[i] = found[i][1] end
+return out
 """
 
 
@@ -95,6 +130,7 @@ class ArchiveIndex:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._put = redis.register_script(_PUT)
+        self._shared = redis.register_script(_SHARED)
 
     def put(self, claim_id: str, record: str, keys: list[str]) -> None:
         """Store a record (its JSON must list `keys` under "index") and index it."""
@@ -128,34 +164,20 @@ class ArchiveIndex:
         self, terms: Iterable[str], links: Iterable[str], pictures: Iterable[str]
     ) -> list[str]:
         """Claim ids worth scoring for a query: bounded in number, whatever the archive."""
-        chosen: list[str] = []
-        pipe = self.redis.pipeline(transaction=False)
         link_keys = [LINK + link for link in links]
+        bands = [band for p in pictures for band in picture_bands(p)]
+        term_keys = [TERM + t for t in sorted(terms)][: MAX_TERMS * 2]
+        pipe = self.redis.pipeline(transaction=False)
         for key in link_keys:
             pipe.srandmember(key, CANDIDATES)
-        bands = [band for p in pictures for band in picture_bands(p)]
         for band in bands:
             pipe.sunion([PICTURE + near for near in _near(band)])
-        term_keys = [TERM + t for t in sorted(terms)][: MAX_TERMS * 2]
-        for key in term_keys:
-            pipe.scard(key)
+        if term_keys:
+            self._shared(keys=term_keys, args=[MEMBER_BUDGET, MAX_TERMS, CANDIDATES], client=pipe)
         results = pipe.execute()
-        strong = results[: len(link_keys) + len(bands)]
-        sizes = results[len(link_keys) + len(bands) :]
-        for found in strong:
+        chosen: list[str] = []
+        for found in results[: len(link_keys) + len(bands)]:
             chosen.extend(sorted(str(i) for i in found)[:CANDIDATES])
-        budget, picked = MEMBER_BUDGET, list[str]()
-        for size, key in sorted(zip(sizes, term_keys, strict=True)):
-            if not size or size > budget or len(picked) >= MAX_TERMS:
-                continue
-            budget -= int(size)
-            picked.append(key)
-        counts: Counter[str] = Counter()
-        if picked:
-            pipe = self.redis.pipeline(transaction=False)
-            for key in picked:
-                pipe.smembers(key)
-            for members in pipe.execute():
-                counts.update(str(m) for m in members)
-        chosen.extend(claim for claim, _ in counts.most_common(CANDIDATES))
+        if term_keys:
+            chosen.extend(str(i) for i in results[-1])
         return list(dict.fromkeys(chosen))
