@@ -53,7 +53,12 @@ def progress_text(tr: Translator, ann: Announcement, now: float) -> str:
         seconds = max(ann.finished_at - ann.started_at, 0.0)
         lines.append(tr._("Finished in {seconds} s.", seconds=tr.number(round(seconds))))
         if failed or blocked:
-            lines.append(tr._("Details: kimbot broadcast status {id}", id=ann.id))
+            lines.append(
+                tr._(
+                    "The operator can list who was not reached: kimbot broadcast status {id}",
+                    id=ann.id,
+                )
+            )
     if ann.note:
         lines.append(ann.note)
     return "\n".join(lines)

@@ -53,7 +53,7 @@ def reason_label(tr: Translator, reason: str) -> str:
     """Why a ticket was rejected, in words."""
     return {
         "spam": tr._("spam or abuse"),
-        "scope": tr._("outside the city government's authority"),
+        "scope": tr._("outside the local government's authority"),
         "duplicate": tr._("the same report was already filed"),
     }.get(reason, reason)
 
