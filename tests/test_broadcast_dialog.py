@@ -21,7 +21,7 @@ from tests.support.admins import (
     with_admins,
 )
 from tests.support.constants import BAGENDUNG
-from tests.support.dialog import Resident, verify_dialog
+from tests.support.dialog import Resident, render, verify_dialog
 
 TEXT = "Vaksinasi gratis Sabtu"
 
@@ -211,3 +211,48 @@ def test_stickers_cannot_be_broadcast(conv: Conversations) -> None:
     """Only text, photos, videos and documents are accepted as announcements."""
     admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
     verify_dialog(admin, [("/broadcast", "Kirim"), ("<sticker>", "tidak dapat disiarkan")])
+
+
+def media_message(admin: Resident, kind: str, megabytes: float) -> Incoming:
+    """An admin's photo, video or document of that size."""
+    from bot.platform.messages import MediaRef
+
+    media = MediaRef(kind, f"file-{kind}", size=int(megabytes * 1_000_000))  # type: ignore[arg-type]
+    return Incoming(admin.address, kind, media=media, message_id=56, language_code="id")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kind", "megabytes", "refused"),
+    [
+        ("document", 25, True),  # over what a bot may download from Telegram (20 MB)
+        ("video", 17, True),  # over WhatsApp's 16 MB for videos
+        ("photo", 6, True),  # over WhatsApp's 5 MB for images
+        ("document", 19, False),
+        ("video", 15, False),
+    ],
+)
+def test_files_too_big_for_whatsapp_residents_are_refused_at_once(
+    config: Config, redis: Redis, clock: FixedClock, kind: str, megabytes: float, refused: bool
+) -> None:
+    """With WhatsApp on, a file that cannot reach WhatsApp residents is refused while the
+    admin composes, naming its size and the limit, instead of failing during delivery."""
+    whatsapp = config.whatsapp.model_copy(update={"enabled": True})
+    admin_config = with_admins(config).model_copy(update={"whatsapp": whatsapp})
+    conv = build_conversations(build_services(admin_config, redis, clock, RecordingDispatch()))
+    admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
+    admin.send("/broadcast")
+    said = render(admin.deliver(media_message(admin, kind, megabytes)))
+    if refused:
+        assert f"{megabytes:g} MB" in said
+        assert "paling besar" in said
+    else:
+        assert "Periksa pengumuman" in said  # on to the preview
+
+
+def test_without_whatsapp_a_big_document_goes_to_telegram(
+    conv: Conversations, admin_services: Services
+) -> None:
+    """Telegram residents get the file by copy (no download): no limit applies."""
+    admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
+    admin.send("/broadcast")
+    assert "Periksa pengumuman" in render(admin.deliver(media_message(admin, "document", 45)))

@@ -28,6 +28,11 @@ PAGE = 7
 PREVIEW = 300
 MAX_AHEAD_DAYS = 30
 BROADCASTABLE = ("text", "photo", "video", "document")
+MB = 1_000_000
+# The largest file that reaches WhatsApp residents: the bot fetches an admin's file from
+# Telegram (bots may download at most 20 MB), then uploads it to WhatsApp, which takes
+# images up to 5 MB, videos up to 16 MB and documents up to 100 MB.
+WHATSAPP_MEDIA_LIMITS = {"photo": 5 * MB, "video": 16 * MB, "document": 20 * MB}
 
 
 def _not_admin(turn: Turn) -> bool:
@@ -99,6 +104,20 @@ class BroadcastFlow(StepFlow):
                 Reply(
                     text=turn.tr._(
                         "That cannot be broadcast. Send text, a photo, a video or a document."
+                    )
+                )
+            )
+            return
+        limit = WHATSAPP_MEDIA_LIMITS.get(msg.kind, 0)
+        size = msg.media.size if msg.media else None
+        if turn.svc.config.whatsapp.enabled and limit and size and size > limit:
+            turn.say(
+                Reply(
+                    text=turn.tr._(
+                        "That file is {size} MB: residents on WhatsApp can receive at most "
+                        "{limit} MB of this kind. Send a smaller file, or a link to it.",
+                        size=turn.tr.number(round(size / MB, 1)),
+                        limit=turn.tr.number(limit // MB),
                     )
                 )
             )
