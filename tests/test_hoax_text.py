@@ -143,3 +143,42 @@ def test_shipped_dictionaries_are_well_formed() -> None:
         for word in words:
             assert word not in shorthand() or shorthand()[word] == (word,), word
     assert all(re.fullmatch(r"[a-z]+", w) for w in stop_words())
+
+
+@pytest.mark.parametrize(
+    ("foreign", "indonesian"),
+    [
+        ("vaccine cancer water", "vaksin kanker air"),  # English
+        ("murangkalih sakola nginum cai", "anak sekolah minum air"),  # Sundanese
+        ("anake ngombe banyune dhuwit", "anak minum air uang"),  # Javanese
+        ("nyoblos ngelacak nempel ditempelin", "coblos lacak tempel tempel"),  # colloquial
+    ],
+)
+def test_other_languages_and_colloquial_forms_read_as_indonesian(
+    foreign: str, indonesian: str
+) -> None:
+    """A claim forwarded in English, Sundanese, Javanese or Jakarta slang shares the terms
+    of the Indonesian one archived (the shipped glossary and the colloquial rewrites)."""
+    assert terms(foreign) == terms(indonesian) != frozenset()
+
+
+def test_a_question_around_a_claim_is_not_a_negation() -> None:
+    """'bener gak sih …?' asks; it does not say 'tidak'."""
+    assert "tidak" not in terms("bener gak sih vaksin bikin mandul?")
+    assert terms("bener gak sih vaksin bikin mandul?") == terms("vaksin bikin mandul")
+
+
+def test_amounts_glued_to_rp_are_not_read_as_letters() -> None:
+    """Rp150rb is an amount (digits between letters are letters only inside words)."""
+    assert "150000" in terms("hadiah Rp150rb hari ini")
+    assert "1500000" in terms("cair Rp1,5jt")
+
+
+def test_glossary_is_well_formed() -> None:
+    """Every glossary line is `word<TAB>indonesian words`, each word once, lower case."""
+    lines = (ROOT / "bot/desk/data/glossary.tsv").read_text("utf-8").splitlines()
+    entries = [line for line in lines if line and not line.startswith("#")]
+    words = [line.split("\t")[0] for line in entries]
+    assert len(words) == len(set(words))
+    for line in entries:
+        assert re.fullmatch(r"[a-zé]+\t[a-z0-9]+(?: [a-z0-9]+)*", line), line

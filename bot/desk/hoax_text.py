@@ -48,6 +48,21 @@ _FORWARDED = re.compile(
     re.IGNORECASE,
 )
 _REPEATS = re.compile(r"([^\W\d_])\1{2,}")
+# "bener gak sih?": a question, not a negation.
+_ASKING = re.compile(
+    r"\b(?:bener|benar|betul|beneran)\s+(?:gak|ga|nggak|enggak|tidak|tdk|gk|ngga|engga)\b"
+)
+# Jakarta colloquial verb forms, tried when Sastrawi does not know a word: nyoblos →
+# coblos, nyebar → sebar, ngelacak → lacak, ngungsi → ungsi, nempel → tempel, ditempelin
+# → ditempel.
+_COLLOQUIAL = (
+    (re.compile(r"^nge(?=[a-z]{3})"), ("",)),
+    (re.compile(r"^ny(?=[aeiou])"), ("c", "s")),
+    (re.compile(r"^ng(?=[aeiou])"), ("", "k")),
+    (re.compile(r"^n(?=[aeiou])"), ("t",)),
+    (re.compile(r"^m(?=[aeiou])"), ("p",)),
+    (re.compile(r"in$"), ("",)),
+)
 _LEET = {"4": "a", "3": "e", "1": "i", "0": "o", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LEET_INSIDE = re.compile(r"(?<=[^\W\d_])[431057@$]+(?=[^\W\d_])")
 _PHONE = re.compile(r"(?<![\d+])(?:\+?62[\s.-]?|0)8\d(?:[\s.-]?\d){6,11}(?!\d)")
@@ -103,6 +118,13 @@ def _data(name: str) -> str:
 
 
 @lru_cache(maxsize=1)
+def glossary() -> dict[str, str]:
+    """English, Sundanese and Javanese words → the Indonesian an archived claim uses."""
+    entries = (line.partition("\t") for line in _data("glossary.tsv").splitlines())
+    return {word: long for word, _, long in entries if word and not word.startswith("#")}
+
+
+@lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
     """Words that say nothing about a claim: Sastrawi's stop words and chain-message
     filler (`data/filler.txt`), negations excepted."""
@@ -116,6 +138,8 @@ def stem(word: str) -> str:
     """A word's Indonesian root; `-asi`/`-isasi` nouns become their root word."""
     stemmer = _stemmer()
     root = str(stemmer.stem(word)) or word
+    if not stemmer.dictionary.contains(root):
+        root = _colloquial(word, stemmer) or root
     for suffix in ("isasi", "asi"):
         base = root.removesuffix(suffix)
         if base != root and len(base) >= MIN_WORD and stemmer.dictionary.contains(base):
@@ -123,11 +147,27 @@ def stem(word: str) -> str:
     return root
 
 
+def _colloquial(word: str, stemmer: Stemmer) -> str | None:
+    """The dictionary root of a colloquial form, if a rewrite finds one."""
+    for pattern, replacements in _COLLOQUIAL:
+        if not pattern.search(word):
+            continue
+        for replacement in replacements:
+            root = str(stemmer.stem(pattern.sub(replacement, word, count=1)))
+            if root and stemmer.dictionary.contains(root):
+                return root
+    return None
+
+
 def fold(text: str) -> str:
-    """Case-folded, forwarding noise gone, repeats and digits-for-letters folded."""
-    text = _FORWARDED.sub(" ", text.casefold())
-    text = _LEET_INSIDE.sub(lambda m: "".join(_LEET[c] for c in m.group()), text)
-    return _REPEATS.sub(r"\1", text)
+    """Case-folded, forwarding noise and "is it true?" gone, repeated letters folded."""
+    return _REPEATS.sub(r"\1", _ASKING.sub(" ", _FORWARDED.sub(" ", text.casefold())))
+
+
+def unleet(text: str) -> str:
+    """Digits used as letters inside words read as those letters (`v4ksin` → `vaksin`);
+    run after numbers are taken out, so `Rp150rb` stays an amount."""
+    return _LEET_INSIDE.sub(lambda m: "".join(_LEET[c] for c in m.group()), text)
 
 
 def links(text: str) -> frozenset[str]:
@@ -173,12 +213,14 @@ def numbers(text: str) -> tuple[list[str], str]:
 
 def terms(text: str) -> frozenset[str]:
     """The terms a claim is matched by: stemmed content words and normalised numbers."""
-    folded = fold(_URL.sub(" ", text))
-    found, rest = numbers(folded)
-    table = shorthand()
+    found, rest = numbers(fold(_URL.sub(" ", text)))
+    rest = _REPEATS.sub(r"\1", unleet(rest))
+    table, foreign, known = shorthand(), glossary(), _stemmer().dictionary
     noise = stop_words()
     out = set(found)
     for token in _TOKEN.findall(rest):
+        if token not in table and token in foreign and not known.contains(token):
+            token = foreign[token]
         if token.isdigit():
             if len(token) >= 2:
                 out.add(token.lstrip("0") or "0")
@@ -186,7 +228,7 @@ def terms(text: str) -> frozenset[str]:
         if token[0].isdigit():  # 5g, 4g, 2x
             out.add(token)
             continue
-        for word in table.get(token, (token,)):
+        for word in table.get(token, tuple(token.split())):
             if word in noise or (len(word) < MIN_WORD and word not in NEGATIONS):
                 continue
             root = stem(word)
