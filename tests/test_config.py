@@ -131,7 +131,7 @@ def test_regions_may_live_in_their_own_file(tmp_path: Path) -> None:
 
 def test_hoax_match_thresholds_must_be_ordered(tmp_path: Path) -> None:
     """A suggestion threshold above the answer threshold is named as a mistake."""
-    text = SHIPPED.replace("    suggest: 0.4 ", "    suggest: 0.9 ")
+    text = SHIPPED.replace("    suggest: 0.3 ", "    suggest: 0.9 ")
     assert "suggest: 0.9" in text
     problems = problems_of(tmp_path, text)
     assert any("desk.hoax_match" in p and "suggest must not be above answer" in p for p in problems)

@@ -727,11 +727,13 @@ def test_a_fair_match_asks_is_this_it(conv: Conversations, desk_services: Servic
     is asked; yes gives its verdict, no files a ticket; a close match answers at once."""
     archive_dbd(desk_services)
     match = desk_services.config.desk.hoax_match
-    assert (match.suggest, match.answer) == (0.4, 0.6)
+    assert (match.suggest, match.answer) == (0.3, 0.4)
     close = check_hoax(resident(conv, chat_id=61), "air kelapa dan garam untuk demam berdarah?")
     assert "We checked this before: [HOAKS]" in close
     fair = resident(conv, chat_id=62)
-    said = check_hoax(fair, "minum air kelapa saat demam berdarah, apakah aman?")  # 0.49
+    said = check_hoax(
+        fair, "minum air kelapa muda saat demam berdarah anak, apakah aman buat lambung?"
+    )  # 0.35
     assert "We checked a similar message before:" in said
     assert DBD in said
     assert "Is this the one you mean?" in said
@@ -739,7 +741,9 @@ def test_a_fair_match_asks_is_this_it(conv: Conversations, desk_services: Servic
     assert "[HOAKS]" in fair.said()
     assert "tenaga kesehatan" in fair.said()
     other = resident(conv, chat_id=63)
-    check_hoax(other, "air kelapa untuk demam berdarah anak, boleh diminum?")
+    check_hoax(
+        other, "air kelapa bisa untuk demam berdarah anak tetangga, boleh diminum tiap pagi?"
+    )
     other.press("✖ No, check mine")
     assert "Your check number is HKS-" in other.said()
     unrelated = check_hoax(resident(conv, chat_id=64), "jadwal posyandu balita bulan depan")
@@ -752,7 +756,7 @@ def test_yes_to_a_claim_withdrawn_meanwhile_files_a_ticket(
     """The suggested claim was retracted before the resident pressed yes: staff check it."""
     archive_dbd(desk_services)
     me = resident(conv, chat_id=65)
-    check_hoax(me, "minum air kelapa saat demam berdarah, apakah aman?")
+    check_hoax(me, "minum air kelapa muda saat demam berdarah anak, apakah aman buat lambung?")
     desk_services.hoaxes.remove_claim("HKS-2609-0099")
     me.press("✅ Yes, that one")
     assert "Your check number is HKS-" in me.said()
