@@ -338,9 +338,10 @@ def test_one_bad_item_among_good_ones_imports_nothing(
 def test_duplicates_within_the_file_and_against_the_archive(
     tmp_path: Path, archive: HoaxArchive, config: Config
 ) -> None:
-    """Skipped: a URL seen earlier in the file (www., https and a trailing slash aside), a
-    claim seen earlier (case, accents and punctuation aside), and claims the archive holds
-    already, by text (a staff verdict) or by link (an earlier import); counted apart."""
+    """Skipped by url: the same page (www., http and a trailing slash aside) on the same or a
+    reworded claim, earlier in the file or imported before; by claim: the same text (case,
+    accents and punctuation aside) on any page, or a staff verdict's. Another claim on a
+    page already seen is a review of its own. Counted apart; running it again adds none."""
     staff = Claim(
         id="HKS-2611-0007",
         text="Gempa besar pasti terjadi Jumat depan",
@@ -354,31 +355,58 @@ def test_duplicates_within_the_file_and_against_the_archive(
     archive.add_claim(staff)
     first = write(tmp_path, "first.json", review())
     assert "imported 1 verdict(s)" in hoaxes_cli.import_file(archive, config, first, False)
+    beras = "Beras plastik beredar di pasar Cilegon, campur beras asli"
     items = [
         review(url="http://www.cekfakta.contoh.id/2026/11/salah-vaksin-campak-mengandung-chip/"),
-        review(claimReviewed="Beras plastik beredar di pasar Cilegon", url="https://contoh.id/b"),
-        review(claimReviewed="Beras plastik beredar di pasar Cilegon", url="https://contoh.id/c"),
-        review(claimReviewed="BERAS PLASTIK beredar di pasar Cilegon!!", url=None),
+        review(claimReviewed=beras, url="https://contoh.id/b"),
+        review(claimReviewed=beras, url="https://contoh.id/c"),
+        review(claimReviewed="BERAS PLASTIK beredar di pasar Cilegon; campur beras asli", url=None),
+        review(
+            claimReviewed="Kini beras plastik beredar di pasar Cilegon dicampur dengan beras asli",
+            url="https://contoh.id/b/",
+        ),
         review(claimReviewed="gempa besar PASTI terjadi jumat depan.", url="https://contoh.id/g"),
-        review(claimReviewed="Sinyal 5G menyebarkan virus", url="https://contoh.id/b/"),
+        review(claimReviewed="Sinyal 5G menyebarkan virus", url="https://contoh.id/b"),
         review(claimReviewed="Sinyal 5G menyebarkan virus", url="https://contoh.id/5g"),
     ]
     path = write(tmp_path, "more.json", items)
     said = hoaxes_cli.import_file(archive, config, path, dry_run=False)
     assert said == (
-        f"imported 2 verdict(s) of 7 in {path} (5 duplicate(s) skipped: 2 by url, 3 by claim; "
+        f"imported 2 verdict(s) of 8 in {path} (6 duplicate(s) skipped: 2 by url, 4 by claim; "
         "0 errors); the archive holds 4"
     )
     texts = sorted(c.text for c in archive.claims())
     assert texts == [
-        "Beras plastik beredar di pasar Cilegon",
+        "Beras plastik beredar di pasar Cilegon, campur beras asli",
         "Gempa besar pasti terjadi Jumat depan",
         "Sinyal 5G menyebarkan virus",
         VAKSIN,
     ]
     again = hoaxes_cli.import_file(archive, config, path, dry_run=False)
-    assert again.startswith("imported 0 verdict(s) of 7")
-    assert "(7 duplicate(s) skipped: 4 by url, 3 by claim" in again
+    assert again.startswith("imported 0 verdict(s) of 8")
+    assert "(8 duplicate(s) skipped: 4 by url, 4 by claim" in again
+
+
+def test_several_claims_reviewed_on_one_page(
+    tmp_path: Path, archive: HoaxArchive, config: Config
+) -> None:
+    """One article reviewing three claims (three ClaimReviews with one url, as Google's
+    markup allows): all three are imported, each under an id of its own."""
+    page = "https://cekfakta.contoh.id/2026/11/tiga-hoaks-banjir-pekan-ini"
+    items = [
+        review(claimReviewed=text, url=page, reviewRating={"alternateName": rating})
+        for text, rating in (
+            ("Bendungan Karian jebol dan air menuju Cilegon malam ini", "Hoaks"),
+            ("Video banjir bandang di Merak direkam kemarin", "Konteks Keliru"),
+            ("Posko banjir membagikan uang tunai Rp500.000 per KK lewat tautan", "Penipuan"),
+        )
+    ]
+    said = hoaxes_cli.import_file(archive, config, write(tmp_path, "p.json", items), False)
+    assert said.startswith("imported 3 verdict(s) of 3")
+    claims = archive.claims()
+    assert len({c.id for c in claims}) == 3
+    assert sorted(c.verdict for c in claims) == ["hoaks", "konteks keliru", "penipuan"]
+    assert {c.sources for c in claims} == {page}
 
 
 def test_dry_run_counts_and_writes_nothing(archive: HoaxArchive, config: Config) -> None:
@@ -392,7 +420,8 @@ def test_dry_run_counts_and_writes_nothing(archive: HoaxArchive, config: Config)
 
 
 def staff_claims() -> list[Claim]:
-    """Verdicts as staff give them: with several sources, with none, and a picture alone."""
+    """Verdicts as staff give them: with several sources, with none, with the same first
+    source as another, and a picture alone."""
     texts = [
         (
             "HKS-2611-0001",
@@ -407,6 +436,13 @@ def staff_claims() -> list[Claim]:
             "hoaks",
             "KPU tidak menjadwalkan pemungutan suara ulang.",
             "",
+        ),
+        (
+            "HKS-2611-0004",
+            "Fogging DBD gratis keliling rumah, bayar Rp50.000 ke petugas yang datang",
+            "penipuan",
+            "Fogging dari puskesmas tidak dipungut biaya; laporkan petugas yang meminta uang.",
+            "https://dinkes.contoh.go.id/dbd",
         ),
         ("HKS-2611-0003", "", "dimanipulasi", "Foto banjir itu dari 2019, bukan kemarin.", ""),
     ]
@@ -433,13 +469,14 @@ def test_export_is_claimreview_json_ld(archive: HoaxArchive) -> None:
         archive.add_claim(claim)
     out = io.StringIO()
     operator = "Diskominfo Kota Contoh"
-    assert claimreview.write_export(archive, out, operator, ZONE) == (2, 1)
+    assert claimreview.write_export(archive, out, operator, ZONE) == (3, 1)
     exported = json.loads(out.getvalue())
     assert [item["claimReviewed"] for item in exported] == [
+        "Fogging DBD gratis keliling rumah, bayar Rp50.000 ke petugas yang datang",
         "Pemilu ulang di Kecamatan Jombang tanggal 30 November",
         "Beredar pesan: minum air kelapa campur garam sembuhkan demam berdarah dalam 1 hari",
     ]
-    pemilu, kelapa = exported
+    fogging, pemilu, kelapa = exported
     assert pemilu == {
         "@context": "https://schema.org",
         "@type": "ClaimReview",
@@ -461,6 +498,8 @@ def test_export_is_claimreview_json_ld(archive: HoaxArchive) -> None:
     assert kelapa["citation"] == ["Siaran pers Dinkes 2 November 2026"]
     assert kelapa["reviewRating"]["ratingValue"] == 2
     assert kelapa["reviewRating"]["alternateName"] == "MENYESATKAN"
+    assert fogging["url"] == kelapa["url"]
+    assert "citation" not in fogging
     empty = io.StringIO()
     archive.redis.flushdb()
     assert claimreview.write_export(archive, empty, operator, ZONE) == (0, 0)
@@ -477,14 +516,17 @@ def test_export_then_import_gives_the_same_claims(
         archive.add_claim(claim)
     out = tmp_path / "arsip.json"
     assert hoaxes_cli.export(archive, config, out) == (
-        f"exported 2 verdict(s) as ClaimReview to {out}; 1 with a picture and no text left out "
+        f"exported 3 verdict(s) as ClaimReview to {out}; 1 with a picture and no text left out "
         "(ClaimReview needs a claim)"
     )
     archive.redis.flushdb()
     said = hoaxes_cli.import_file(archive, config, out, dry_run=False)
-    assert said.startswith("imported 2 verdict(s) of 2")
+    assert said.startswith("imported 3 verdict(s) of 3")
     back = {c.text: c for c in archive.claims()}
-    for claim in given[:2]:
+    assert len(back) == 3
+    for claim in given:
+        if not claim.text:
+            continue
         imported = back[claim.text]
         assert (imported.verdict, imported.explanation, imported.at) == (
             claim.verdict,

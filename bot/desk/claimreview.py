@@ -19,9 +19,12 @@ Every problem is collected, named `file:line: …` (CSV) or `file: item N (field
 (JSON; N counts ClaimReviews from 1 in file order), and any problem means nothing is
 imported: `read_reviews` raises `ClaimReviewError` with them all before anything is
 written. Files over `MAX_BYTES` or with more than `MAX_ITEMS` reviews are refused.
-`plan` skips a review whose URL or claim text (compared without case, accents and
-punctuation) is already in the archive or earlier in the file; the others become claims
-with id `CR-<first 10 hex of sha1(URL, else claim)>` and no ticket.
+`plan` skips a duplicate of a verdict in the archive or earlier in the file: by URL, the
+same page (scheme, `www.` and a trailing slash aside) on a claim alike (a publisher's
+rewording: as alike as a resident's request must be to be answered from the archive), and
+by claim, the same text (case, accents and punctuation aside) whatever the page. One page
+may review several claims: each is imported. The others become claims with id
+`CR-<first 10 hex of sha1(URL and claim, else claim)>` and no ticket.
 
 Export (`write_export`): every archived verdict with text, oldest first, as a JSON list of
 ClaimReviews (author: the deployment's operator; `reviewRating` with the 1-5 value of
@@ -45,15 +48,15 @@ from typing import Any, TextIO
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-from bot.desk.hoaxes import Claim, Fingerprint, HoaxArchive
+from bot.desk.hoaxes import TEXT_THRESHOLD, Claim, Fingerprint, HoaxArchive
 from bot.desk.ratings import accepted, rating_value, verdict_of
 
 MAX_BYTES = 20 * 1024 * 1024
 MAX_ITEMS = 100_000
 MAX_CLAIM = 50_000  # characters: up to ten forwarded messages, as a resident's request
 MAX_EXPLANATION = 4096  # what staff can write in one message
-MAX_SOURCE = 2048
-MAX_SOURCES = 20
+MAX_SOURCE = 4096  # characters of one source: a link, or a line staff wrote
+MAX_SOURCES = 100
 MAX_DEPTH = 12  # wrappers inside wrappers
 CSV_COLUMNS = ("claim", "verdict", "explanation", "url", "date")
 CSV_ALIASES = {
@@ -160,39 +163,33 @@ def review_url(claim: Claim) -> str:
 
 def plan(archive: HoaxArchive, reviews: list[Review]) -> Plan:
     """The claims to add: each review not already in the archive or earlier in the file."""
-    urls: set[str] = set()
+    pages = _Pages()
     texts: set[str] = set()
     ids: set[str] = set()
     for claim in archive.each_claim():
         ids.add(claim.id)
         texts.add(claim_key(claim.text))
         if link := review_url(claim):
-            urls.add(url_key(link))
+            pages.add(link, claim.text)
     result = Plan()
     for review in reviews:
         key = claim_key(review.text)
-        if review.url and url_key(review.url) in urls:
+        fingerprint = Fingerprint.of(review.text, [])
+        if review.url and pages.holds(review.url, key, fingerprint):
             result.by_url += 1
             continue
         if key in texts:
             result.by_claim += 1
             continue
-        ident = (
-            "CR-"
-            + hashlib.sha1(
-                (url_key(review.url) if review.url else key).encode(), usedforsecurity=False
-            ).hexdigest()[:10]
-        )
+        named = f"{url_key(review.url)}\n{key}" if review.url else key
+        ident = "CR-" + hashlib.sha1(named.encode(), usedforsecurity=False).hexdigest()[:10]
         if ident in ids:  # an earlier import of it, edited since
-            if review.url:
-                result.by_url += 1
-            else:
-                result.by_claim += 1
+            result.by_claim += 1
             continue
         ids.add(ident)
         texts.add(key)
         if review.url:
-            urls.add(url_key(review.url))
+            pages.add(review.url, review.text)
         result.claims.append(
             Claim(
                 id=ident,
@@ -202,10 +199,38 @@ def plan(archive: HoaxArchive, reviews: list[Review]) -> Plan:
                 sources="\n".join(review.sources),
                 at=review.at,
                 ticket="",
-                fingerprint=Fingerprint.of(review.text, []),
+                fingerprint=fingerprint,
             )
         )
     return result
+
+
+class _Pages:
+    """The claims reviewed on each page: one page may review several claims (so a URL alone
+    is no duplicate), but the same page on a claim alike is (a publisher's rewording)."""
+
+    def __init__(self) -> None:
+        self._texts: dict[str, list[str]] = {}
+        self._prints: dict[str, list[Fingerprint]] = {}
+
+    def add(self, url: str, text: str) -> None:
+        """A claim reviewed on that page."""
+        page = url_key(url)
+        self._texts.setdefault(page, []).append(text)
+        if page in self._prints:
+            self._prints[page].append(Fingerprint.of(text, []))
+
+    def holds(self, url: str, key: str, fingerprint: Fingerprint) -> bool:
+        """Whether this page already reviews this claim, or one alike."""
+        page = url_key(url)
+        texts = self._texts.get(page)
+        if not texts:
+            return False
+        if any(claim_key(text) == key for text in texts):
+            return True
+        if page not in self._prints:  # fingerprints only for pages that come up again
+            self._prints[page] = [Fingerprint.of(text, []) for text in texts]
+        return any(fingerprint.similarity(p) >= TEXT_THRESHOLD for p in self._prints[page])
 
 
 def claim_review(claim: Claim, author: str, zone: str) -> dict[str, Any]:
@@ -341,7 +366,10 @@ class _Reader:
                 sources.append(link)
         sources = list(dict.fromkeys(sources))
         if len(sources) > MAX_SOURCES:
-            problem("itemReviewed.appearance", f"{len(sources)} links, at most {MAX_SOURCES}")
+            problem(
+                "url, citation, itemReviewed.appearance",
+                f"{len(sources)} sources, at most {MAX_SOURCES}",
+            )
         at = self._date(item.get("datePublished"), "datePublished", problem)
         if len(self.problems) > before or claim is None or verdict is None or at is None:
             return None
