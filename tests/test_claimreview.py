@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.desk import claimreview
+from bot.desk import claimreview, claimreview_reader
 from bot.desk.claimreview import ClaimReviewError, read_reviews
 from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
 from bot.desk.ratings import SYNONYMS, verdict_of
@@ -215,6 +215,7 @@ def test_field_problems_are_all_named(tmp_path: Path) -> None:
         review(itemReviewed={"@type": "Claim", "appearance": ["grup WA RT 03"]}),
         review(reviewBody="x" * 5000),
         review(claimReviewed={"@value": "  "}),
+        review(claimReviewed=42),
     ]
     path = write(tmp_path, "r.json", items)
     assert problems(path) == [
@@ -228,7 +229,8 @@ def test_field_problems_are_all_named(tmp_path: Path) -> None:
         "'grup WA RT 03'",
         f"{path}: item 6 (reviewBody): 5,000 characters, at most 4,096: a summary in "
         "`description` is enough",
-        f"{path}: item 7 (claimReviewed): missing: the claim's text is required",
+        f"{path}: item 7 (claimReviewed): empty: the claim's text is required",
+        f"{path}: item 8 (claimReviewed): not text: 42",
     ]
 
 
@@ -249,12 +251,13 @@ def test_oversized_files_are_refused(tmp_path: Path) -> None:
     assert problems(big) == [
         f"{big}: 20.0 MB, more than the 20 MB an import takes: split it into smaller files"
     ]
-    many = write(tmp_path, "many.json", [{"@type": "ClaimReview"}] * (claimreview.MAX_ITEMS + 1))
+    too_many = claimreview_reader.MAX_ITEMS + 1
+    many = write(tmp_path, "many.json", [{"@type": "ClaimReview"}] * too_many)
     assert problems(many) == [
         f"{many}: more than 100,000 ClaimReviews, the most an import takes: "
         "split it into smaller files"
     ]
-    rows = "claim,verdict\n" + "Klaim,Salah\n" * (claimreview.MAX_ITEMS + 1)
+    rows = "claim,verdict\n" + "Klaim,Salah\n" * too_many
     many_rows = write(tmp_path, "many.csv", rows)
     assert problems(many_rows) == [
         f"{many_rows}: more than 100,000 rows, the most an import takes: split it into "
