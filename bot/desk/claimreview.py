@@ -144,8 +144,7 @@ def plan(archive: HoaxArchive, reviews: list[Review]) -> Plan:
     result = Plan()
     for review in reviews:
         key = claim_key(review.text)
-        fingerprint = Fingerprint.of(review.text, [])
-        if review.url and pages.holds(review.url, key, fingerprint):
+        if review.url and pages.holds(review.url, key, review.text):
             result.by_url += 1
             continue
         if key in texts:
@@ -169,7 +168,7 @@ def plan(archive: HoaxArchive, reviews: list[Review]) -> Plan:
                 sources="\n".join(review.sources),
                 at=review.at,
                 ticket="",
-                fingerprint=fingerprint,
+                fingerprint=Fingerprint.of(review.text, []),
             )
         )
     return result
@@ -190,8 +189,8 @@ class _Pages:
         if page in self._prints:
             self._prints[page].append(Fingerprint.of(text, []))
 
-    def holds(self, url: str, key: str, fingerprint: Fingerprint) -> bool:
-        """Whether this page already reviews this claim, or one alike."""
+    def holds(self, url: str, key: str, text: str) -> bool:
+        """Whether this page already reviews this claim (`key` its `claim_key`), or one alike."""
         page = url_key(url)
         texts = self._texts.get(page)
         if not texts:
@@ -200,6 +199,7 @@ class _Pages:
             return True
         if page not in self._prints:  # fingerprints only for pages that come up again
             self._prints[page] = [Fingerprint.of(text, []) for text in texts]
+        fingerprint = Fingerprint.of(text, [])
         return any(fingerprint.similarity(p) >= TEXT_THRESHOLD for p in self._prints[page])
 
 
