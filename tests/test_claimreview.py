@@ -18,7 +18,7 @@ from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
 from bot.desk.ratings import SYNONYMS, verdict_of
 from bot.platform.config import Config
 from bot.platform.store import Redis
-from handlers import hoaxes_cli
+from handlers import cli, hoaxes_cli
 from tests.support.constants import ROOT
 
 DATA = ROOT / "tests" / "data" / "claimreview"
@@ -543,3 +543,31 @@ def test_export_then_import_gives_the_same_claims(
     assert found is not None
     assert found[0].text == given[1].text
     assert hoaxes_cli.import_file(archive, config, out, dry_run=False).startswith("imported 0")
+
+
+def test_kimbot_hoaxes_refusals(
+    tmp_path: Path,
+    redis_url: str,
+    archive: HoaxArchive,
+    config: Config,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Through `kimbot`: an import of a missing file and an export to a directory that does
+    not exist exit 1 with one line each, leaving the archive and the directory as they were."""
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    cfg = ["--config", str(ROOT / "config.yaml")]
+    missing = tmp_path / "tidak-ada.json"
+    assert cli.main(["hoaxes", "import", str(missing), *cfg]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[-2:] == [
+        f"{missing}: cannot read: No such file or directory",
+        f"kimbot hoaxes import: nothing imported from {missing}: 1 problem(s)",
+    ]
+    out = tmp_path / "belum-ada" / "arsip.json"
+    assert cli.main(["hoaxes", "export", "--out", str(out), *cfg]) == 1
+    assert capsys.readouterr().err.splitlines()[-1] == (
+        f"kimbot hoaxes export: cannot write {out}: No such file or directory"
+    )
+    assert not out.parent.exists()
+    assert archive.count() == 0
