@@ -10,10 +10,12 @@
     kimbot broadcast … | kimbot broadcast status ID announcements from the terminal
     kimbot tickets list | claim|answer|… ID --as A  the desk from the terminal (WhatsApp only)
     kimbot tickets export --from D --to D          the desk's report (CSV or XLSX)
+    kimbot hoaxes import FILE [--dry-run]          fact-checkers' ClaimReviews (JSON-LD, CSV)
+    kimbot hoaxes export [--out FILE]              the hoax archive as ClaimReview JSON-LD
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
 Every command that reads a config takes --config (default $KIMBOT_CONFIG, else
-./config.yaml). `broadcast` and `tickets` otherwise use the running bot's config, and with
+./config.yaml). `broadcast`, `tickets` and `hoaxes` otherwise use the running bot's config, and with
 no bot running open the data dir's embedded Redis themselves (handlers/running.py);
 `demo` with no config.yaml in its directory uses the packaged Kota Cilegon example.
 Configuration errors print one line per problem and exit with status 2, never a traceback.
@@ -56,8 +58,8 @@ COMMAND_DATA_HELP = (
 )
 EPILOG = (
     "Every command that reads a config takes --config FILE (or $KIMBOT_CONFIG). "
-    "`kimbot broadcast` and `kimbot tickets` without one use the config of the bot "
-    "running on the data dir (so their counts match what it sends); with no bot "
+    "`kimbot broadcast`, `kimbot tickets` and `kimbot hoaxes` without one use the config "
+    "of the bot running on the data dir (so their counts match what it sends); with no bot "
     "running they open the data dir's embedded Redis themselves. "
     "`kimbot COMMAND --help` shows each command's options."
 )
@@ -155,6 +157,27 @@ def _parser() -> argparse.ArgumentParser:
     exp.add_argument("--config", help=RUNNING_CONFIG_HELP)
     exp.add_argument("--data-dir", help=COMMAND_DATA_HELP)
 
+    hoaxes = sub.add_parser("hoaxes", help="the hoax archive in and out, as ClaimReview")
+    hoaxes_sub = hoaxes.add_subparsers(dest="hoaxes_command", required=True)
+    hoax_import = hoaxes_sub.add_parser(
+        "import",
+        help="fact-checkers' verdicts (ClaimReview JSON-LD, or CSV) into the archive",
+        description="Import schema.org ClaimReview JSON-LD (one, a list, an @graph, a "
+        "DataFeed or an ItemList) or a CSV with the columns claim, verdict, explanation, "
+        "url, date. Any problem: each is printed and nothing is imported.",
+    )
+    hoax_import.add_argument("file", help="a .json/.jsonld or .csv file (UTF-8, at most 20 MB)")
+    hoax_import.add_argument(
+        "--dry-run", action="store_true", help="check and count only; write nothing"
+    )
+    hoax_export = hoaxes_sub.add_parser(
+        "export", help="every verdict as ClaimReview JSON-LD, author: deployment.operator"
+    )
+    hoax_export.add_argument("--out", help="output file (default: standard output)")
+    for tool in (hoax_import, hoax_export):
+        tool.add_argument("--config", help=RUNNING_CONFIG_HELP)
+        tool.add_argument("--data-dir", help=COMMAND_DATA_HELP)
+
     regions = sub.add_parser("regions", help="region tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
     imp = regions_sub.add_parser("import", help="write a kabupaten/kota's region tree as YAML")
@@ -206,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = _replace(settings, data_dir=args.data_dir)
         if args.command in ("backup", "restore"):
             return backup_or_restore(settings, args.command, Path(args.file))
-        if args.command in ("broadcast", "tickets"):
+        if args.command in ("broadcast", "tickets", "hoaxes"):
             settings = running.command_config(settings, named)
         if args.command == "demo" and not named and not Path(settings.config_path).exists():
             from handlers.demo import packaged_example
@@ -224,6 +247,8 @@ def main(argv: list[str] | None = None) -> int:
             return broadcast(config, settings, args)
         if args.command == "tickets":
             return tickets(config, settings, args)
+        if args.command == "hoaxes":
+            return hoaxes(config, settings, args)
         if args.command == "regions":
             return regions_links(config, args.bot, args.out)
         if args.command == "demo":
@@ -351,6 +376,41 @@ def _tickets(config: Config, url: str, own: bool, args: argparse.Namespace) -> i
     for path in files:
         print(f"written {path}")
     return 0
+
+
+def hoaxes(config: Config, settings: Settings, args: argparse.Namespace) -> int:
+    """`kimbot hoaxes import FILE [--dry-run]`, `kimbot hoaxes export [--out FILE]`."""
+    from bot.desk.claimreview import ClaimReviewError
+    from bot.desk.hoaxes import HoaxArchive
+    from bot.platform.store import connect
+    from handlers import hoaxes_cli
+
+    command = f"kimbot hoaxes {args.hoaxes_command}"
+    with ExitStack() as stack:
+        url, _own = running.command_redis(settings, stack)
+        redis = stack.enter_context(connect(url))
+        archive = HoaxArchive(redis)
+        if args.hoaxes_command == "export":
+            out = Path(args.out) if args.out else None
+            try:
+                line = hoaxes_cli.export(archive, config, out)
+            except OSError as exc:
+                print(f"{command}: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
+                return 1
+            print(line, file=sys.stdout if out else sys.stderr)  # stdout may be the JSON
+            return 0
+        try:
+            line = hoaxes_cli.import_file(archive, config, Path(args.file), args.dry_run)
+        except ClaimReviewError as exc:
+            for problem in [*exc.problems, exc.hint] if exc.hint else exc.problems:
+                print(problem, file=sys.stderr)
+            print(
+                f"{command}: nothing imported from {args.file}: {len(exc.problems)} problem(s)",
+                file=sys.stderr,
+            )
+            return 1
+        print(line)
+        return 0
 
 
 def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:

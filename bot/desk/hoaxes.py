@@ -17,7 +17,7 @@ Redis keys (owned here):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -154,6 +154,17 @@ class HoaxArchive:
     def claims(self) -> list[Claim]:
         """Every archived verdict (for exports: a full read)."""
         return [_claim(raw) for raw in self.redis.hvals(ARCHIVE)]
+
+    def each_claim(self, batch: int = 500) -> Iterator[Claim]:
+        """Every archived verdict, read `batch` at a time (memory bounded by the batch)."""
+        for _, raw in self.redis.hscan_iter(ARCHIVE, count=batch):
+            yield _claim(raw)
+
+    def some_claims(self, ids: list[str]) -> list[Claim]:
+        """These archived verdicts, in this order (ids not in the archive are left out)."""
+        if not ids:
+            return []
+        return [_claim(raw) for raw in self.redis.hmget(ARCHIVE, ids) if raw]
 
     def count(self) -> int:
         """How many verdicts the archive holds."""
