@@ -468,6 +468,7 @@ class HoaxFlow(StepFlow):
             self._file(turn)
             return
         claim, _score = found
+        turn.svc.recipients.record(claim.id, turn.address, turn.now)  # a correction reaches them
         lines = [
             _("We checked this before: [{verdict}]", verdict=claim.verdict.upper()),
             "",
