@@ -14,12 +14,14 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.desk.browse import archive_page
 from bot.desk.clarify import Clarifications
 from bot.desk.corrections import Corrections
 from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
 from bot.desk.tickets import OPEN, Kind, State, Ticket, Tickets
 from bot.desk.verdicts import VerdictDialog, verdict_text
 from bot.platform.actions import (
+    ArchivePage,
     ButtonData,
     ClaimAction,
     Rating,
@@ -250,6 +252,8 @@ class Desk:
             if press.verb in ("clar", "ct", "cprev", "csend", "cdrop"):
                 return Clarifications(self).press(staff, press, now)
             return Corrections(self).press(staff, press, now)
+        if isinstance(press, ArchivePage):
+            return archive_page(self.svc, staff, press.page)
         if not isinstance(press, TicketAction):
             return [Reply(text="", notice=self.staff_tr._("That button is no longer active."))]
         return self.act(staff, press, now)

@@ -3,7 +3,8 @@
 Only the configured staff group is served here; every button press and every reply is
 checked against `roles.staff` by the core (`bot.desk.staff.Desk`). Commands: `/antrian`,
 `/templat`, `/koreksi <claim>` (correct or withdraw an archived verdict,
-bot/desk/corrections.py). A reply to a card is that ticket's; a
+bot/desk/corrections.py), `/arsip <words>` (search the archive, bot/desk/browse.py),
+`/tren` (trending claims, bot/desk/trends.py). A reply to a card is that ticket's; a
 reply to another of the bot's messages is the replier's correction text while a
 correction of theirs waits for it. Other replies are staff talking among themselves and
 are left alone.
@@ -18,8 +19,10 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, ReplyParameters
 
+from bot.desk.browse import archive_search
 from bot.desk.corrections import Corrections
 from bot.desk.staff import Desk
+from bot.desk.trends import trend_reply
 from bot.platform.addresses import Address
 from bot.platform.messages import MediaRef, Reply
 from bot.services import Services
@@ -107,6 +110,21 @@ def desk_router(services: Services) -> Router:
         desk = Desk(services)
         replies = await asyncio.to_thread(Corrections(desk).start, staff, command.args or "")
         await show(bot, replies, None)
+
+    @router.message(Command("arsip", "archive"))
+    async def on_archive(message: Message, bot: Bot, command: CommandObject) -> None:
+        """Search the archive of verdicts."""
+        staff = Address.telegram(message.from_user.id if message.from_user else 0)
+        reply = await asyncio.to_thread(archive_search, services, staff, command.args or "")
+        await send_reply(bot, chat_id, reply)
+
+    @router.message(Command("tren", "trending"))
+    async def on_trending(message: Message, bot: Bot) -> None:
+        """Claims asked most in the last 7 days, per kecamatan."""
+        staff = Address.telegram(message.from_user.id if message.from_user else 0)
+        now = services.clock.now()
+        reply = await asyncio.to_thread(trend_reply, services, staff, now)
+        await send_reply(bot, chat_id, reply)
 
     @router.message(F.reply_to_message)
     async def on_reply(message: Message, bot: Bot, receipt: Receipt) -> None:
