@@ -121,7 +121,7 @@ def test_archive_and_trends_in_a_private_chat(svc: Services) -> None:
     conv = build_conversations(svc)
     staff = Resident(conv, chat_id=STAFF, language_code="id")
     assert "100% · [HOAKS]" in render(staff.send("/arsip vaksin chip"))
-    assert "Klaim hoaks yang sedang ramai" in render(staff.send("/tren"))
+    assert "📈 Hoaks terpopuler" in render(staff.send("/tren"))
     warga = Resident(conv, chat_id=555, language_code="id")
     assert "khusus untuk petugas" in render(warga.send("/arsip vaksin"))
     assert "khusus untuk petugas" in render(warga.send("/tren"))

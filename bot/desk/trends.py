@@ -82,7 +82,7 @@ def trend_text(svc: Services, now: float, title: str = "") -> str:
     tr = svc.translator(svc.config.locales.default)
     _ = tr._
     start = to_datetime(now - WINDOW_DAYS * 86400)
-    heading = title or _("📈 Trending hoax claims")
+    heading = title or _("📈 Trending hoaxes")
     lines = [
         heading,
         _(
