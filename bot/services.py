@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.announcements.roles import Roles
 from bot.announcements.store import Announcements
+from bot.desk.hoax_recipients import HoaxRecipients
 from bot.desk.hoaxes import HoaxArchive
 from bot.desk.tickets import Tickets
 from bot.platform.clock import Clock, SystemClock
@@ -44,6 +45,7 @@ class Services:
     tickets: Tickets
     hoaxes: HoaxArchive
     held: HeldMessages
+    recipients: HoaxRecipients
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -62,6 +64,7 @@ def build_services(
     clock = clock or SystemClock()
     tickets = Tickets(redis, config.deployment.timezone, clock)
     held = HeldMessages(redis)
+    recipients = HoaxRecipients(redis)
     return Services(
         config=config,
         redis=redis,
@@ -70,7 +73,9 @@ def build_services(
         residents=residents,
         dialogs=dialogs,
         flood=flood,
-        privacy=Privacy(redis, [residents, dialogs, flood, announcements, tickets, held]),
+        privacy=Privacy(
+            redis, [residents, dialogs, flood, announcements, tickets, held, recipients]
+        ),
         clock=clock,
         roles=Roles(config, regions),
         announcements=announcements,
@@ -78,4 +83,5 @@ def build_services(
         tickets=tickets,
         hoaxes=HoaxArchive(redis),
         held=held,
+        recipients=recipients,
     )

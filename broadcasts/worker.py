@@ -23,11 +23,12 @@ from rq import Queue, Worker
 # again job after job (the composition root imports the channels' senders likewise).
 import broadcasts.jobs
 import broadcasts.notify  # noqa: F401
+from bot.desk.trends import next_digest
 from bot.platform.store import connect
 from bot.residents.compaction import compact_if_due
 from bot.residents.retention import sweep_expired
 from broadcasts.context import job_context, wired
-from broadcasts.desk_jobs import schedule_reminders
+from broadcasts.desk_jobs import schedule_digest, schedule_reminders
 from broadcasts.failures import scrubbed
 from broadcasts.queues import CONTROL_QUEUE, QUEUES, release_stale_scheduler_locks
 
@@ -74,6 +75,8 @@ def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     rq_redis = connect(redis_url, decode=False)
     schedule_retention(rq_redis, timedelta(minutes=1))
     schedule_reminders(rq_redis, timedelta(minutes=1))
+    services = job_context().services
+    schedule_digest(rq_redis, next_digest(services, services.clock.now()))
     build_worker(rq_redis).work(with_scheduler=True, burst=burst)
 
 

@@ -14,10 +14,20 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.desk.browse import archive_page
+from bot.desk.clarify import Clarifications
+from bot.desk.corrections import Corrections
 from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
 from bot.desk.tickets import OPEN, Kind, State, Ticket, Tickets
 from bot.desk.verdicts import VerdictDialog, verdict_text
-from bot.platform.actions import ButtonData, Rating, TicketAction
+from bot.platform.actions import (
+    ArchivePage,
+    ButtonData,
+    ClaimAction,
+    Rating,
+    TicketAction,
+    packable,
+)
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
 from bot.platform.i18n import Translator
@@ -191,7 +201,7 @@ class Desk:
     def _card_buttons(self, ticket: Ticket) -> tuple[tuple[Choice, ...], ...]:
         _ = self.staff_tr._
         if not ticket.is_open:
-            return ()
+            return self._verdict_buttons(ticket)
         t = ticket.id
         buttons = []
         if ticket.state == "diterima":
@@ -203,6 +213,20 @@ class Desk:
             buttons.append(Choice(_("↪️ Forward"), TicketAction("forward", t).pack()))
         buttons.append(Choice(_("⛔ Reject"), TicketAction("reasons", t).pack()))
         return rows(buttons, 2)
+
+    def _verdict_buttons(self, ticket: Ticket) -> tuple[tuple[Choice, ...], ...]:
+        """An answered hoax card whose verdict is in the archive: ✏️ Correct, 📣 Clarify."""
+        if ticket.kind != "hoaks" or not ticket.verdict or not packable(ticket.id):
+            return ()
+        if self.archive.claim(ticket.id) is None:
+            return ()
+        _ = self.staff_tr._
+        return (
+            (
+                Choice(_("✏️ Correct"), ClaimAction("fix", ticket.id).pack()),
+                Choice(_("📣 Clarify"), ClaimAction("clar", ticket.id).pack()),
+            ),
+        )
 
     @staticmethod
     def _age(tr: Translator, seconds: float) -> str:
@@ -224,6 +248,12 @@ class Desk:
     def press(self, staff: Address, data: str, now: float) -> list[Reply]:
         """A button pressed in the staff group, as the platform handed it back."""
         press = ButtonData.unpack(data)
+        if isinstance(press, ClaimAction):
+            if press.verb in ("clar", "ct", "cprev", "csend", "cdrop"):
+                return Clarifications(self).press(staff, press, now)
+            return Corrections(self).press(staff, press, now)
+        if isinstance(press, ArchivePage):
+            return archive_page(self.svc, staff, press.page)
         if not isinstance(press, TicketAction):
             return [Reply(text="", notice=self.staff_tr._("That button is no longer active."))]
         return self.act(staff, press, now)
@@ -369,6 +399,8 @@ class Desk:
         self, ticket: Ticket, verdict: str, explanation: str, sources: str, who: str, now: float
     ) -> list[Reply]:
         """Archive the verdict and send it to everyone who asked about the claim."""
+        members = self.archive.members(ticket.group) if ticket.group else []
+        self.svc.recipients.record_tickets(ticket.id, members or [ticket.id])
         self.archive.add_claim(
             Claim(
                 id=ticket.id,

@@ -272,6 +272,20 @@ class Tickets:
         ids = self.redis.zrangebyscore(ALL_INDEX, start, f"({end}")
         return [t for t in (self.get(str(i)) for i in ids) if t is not None]
 
+    def of_group(self, group: str, start: float, end: float) -> list[str]:
+        """The hoax tickets of a group (its first ticket's id) filed in [start, end]: one
+        read of two fields per ticket of that time, for verdicts given before their
+        tickets were recorded with them (bot/desk/hoax_recipients.py)."""
+        ids = [str(i) for i in self.redis.zrangebyscore(ALL_INDEX, start, end)]
+        pipe = self.redis.pipeline(transaction=False)
+        for ticket_id in ids:
+            pipe.hmget(_ticket_key(ticket_id), ["kind", "group"])
+        return [
+            ticket_id
+            for ticket_id, (kind, owner) in zip(ids, pipe.execute(), strict=True)
+            if kind == "hoaks" and (owner or ticket_id) == group
+        ]
+
     def by_card(self, chat: str, message_id: int) -> Ticket | None:
         """The ticket a staff card message belongs to."""
         ticket_id = self.redis.get(f"kim:tk:card:{chat}:{message_id}")

@@ -9,6 +9,7 @@ flow's steps.
 from __future__ import annotations
 
 from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
+from bot.dialogs.archive import ArchiveFlow, TrendFlow, archive_page_action
 from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
 from bot.dialogs.desk_intake import AspirasiFlow, StaffListFlow, StatusFlow, rate_action
 from bot.dialogs.engine import Action, Conversations, Flow
@@ -17,7 +18,7 @@ from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
-from bot.platform.actions import BroadcastAction, ButtonData, Rating
+from bot.platform.actions import ArchivePage, BroadcastAction, ButtonData, Rating
 from bot.platform.i18n import N_
 from bot.services import Services
 
@@ -65,6 +66,10 @@ COMMANDS: dict[str, str] = {
     "antrian": "antrian",
     "queue": "antrian",
     "templat": "templat",
+    "arsip": "arsip",
+    "archive": "arsip",
+    "tren": "tren",
+    "trending": "tren",
 }
 
 # The command menu shown by the apps: (Indonesian command, English command, description).
@@ -135,9 +140,12 @@ def build_conversations(services: Services) -> Conversations:
         StatusFlow(),
         StaffListFlow("antrian"),
         StaffListFlow("templat"),
+        ArchiveFlow(),
+        TrendFlow(),
     ]
     actions: dict[type[ButtonData], Action] = {
         BroadcastAction: broadcast_action,
         Rating: rate_action,
+        ArchivePage: archive_page_action,
     }
     return Conversations(services, {f.name: f for f in flows}, COMMANDS, actions)

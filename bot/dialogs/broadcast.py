@@ -12,6 +12,7 @@ Diagram: docs/conversations.md.
 
 from __future__ import annotations
 
+from bot.announcements.approval import ask_approval, needs_approval
 from bot.announcements.report import announcement_state_label, progress_text
 from bot.announcements.store import OPEN_STATES, State
 from bot.dialogs import common
@@ -206,8 +207,7 @@ class BroadcastFlow(StepFlow):
 
     def _needs_approval(self, turn: Turn, residents: int) -> bool:
         """Above the approval threshold, for an admin who is not a superadmin."""
-        threshold = turn.svc.config.broadcasts.approval_threshold
-        return residents > threshold and not turn.svc.roles.is_superadmin(turn.address)
+        return needs_approval(turn.svc, turn.address, residents)
 
     def _ask_confirm(self, turn: Turn) -> None:
         """The preview, the reach, and send, schedule, back or cancel."""
@@ -319,7 +319,7 @@ class BroadcastFlow(StepFlow):
         )
         turn.end()
         if approval:
-            self._ask_superadmins(turn, ann.id, residents)
+            ask_approval(turn.svc, turn.address, ann.id, residents)
         else:
             turn.svc.dispatch.submit(ann.id, ann.scheduled_at)
         fresh = store.get(ann.id)
@@ -327,25 +327,6 @@ class BroadcastFlow(StepFlow):
             turn.say(common.stale_button(turn))
             return
         turn.say(Reply(text=progress_text(turn.tr, fresh, turn.now), progress_of=ann.id))
-
-    def _ask_superadmins(self, turn: Turn, announcement_id: str, residents: int) -> None:
-        """Approve and reject buttons to every superadmin."""
-        for who in turn.svc.config.roles.superadmins:
-            address = Address.parse(who)
-            tr = turn.svc.translator(turn.svc.config.locales.default)
-            text = tr._(
-                "{admin} asks to send announcement #{id} to {residents} residents.",
-                admin=turn.svc.roles.admin_name(turn.address),
-                id=announcement_id,
-                residents=tr.number(residents),
-            )
-            choices = (
-                (
-                    Choice(tr._("✅ Approve"), BroadcastAction("approve", announcement_id).pack()),
-                    Choice(tr._("✖ Reject"), BroadcastAction("reject", announcement_id).pack()),
-                ),
-            )
-            turn.svc.dispatch.notify(address, Reply(text=text, choices=choices))
 
 
 class BroadcastListFlow(StepFlow):

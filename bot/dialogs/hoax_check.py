@@ -172,6 +172,7 @@ class HoaxFlow(StepFlow):
     def _answer(self, turn: Turn, claim: Claim) -> None:
         """The archived verdict, then "does this answer your question?"."""
         _ = turn.tr._
+        turn.svc.recipients.record(claim.id, turn.address, turn.now)  # a correction reaches them
         lines = [
             _("We checked this before: [{verdict}]", verdict=claim.verdict.upper()),
             "",

@@ -16,6 +16,8 @@ Packed form, `VERSION` 1 (Telegram allows 64 bytes; with its `v1:` these stay un
 | `TicketAction(verb, ticket, arg)`: a staff card button | `a.tk.<verb>.<ticket>[.<arg>]` |
 | `Rating(ticket, stars)`: a resident rates an answer | `a.rate.<ticket>.<stars>` |
 | `BroadcastAction(verb, announcement)`: approve, reject, cancel | `a.bc.<verb>.<id>` |
+| `ClaimAction(verb, claim, arg)`: correct, withdraw, clarify | `a.hx.<verb>.<claim>[.<arg>]` |
+| `ArchivePage(page)`: a page of a staff member's `/arsip` search | `a.ar.<page>` |
 """
 
 from __future__ import annotations
@@ -39,6 +41,21 @@ TicketVerb = Literal[
     "discard",
 ]
 BroadcastVerb = Literal["approve", "reject", "cancel"]
+ClaimVerb = Literal[
+    "fix",  # open a correction: the verdicts, and retract
+    "fixv",  # a verdict of the correction (arg: its number)
+    "nosrc",  # the correction has no sources
+    "send",  # send the correction
+    "edit",  # write the correction's explanation again
+    "drop",  # discard the correction or the retraction
+    "retract",  # ask to confirm the retraction
+    "retracted",  # the retraction confirmed
+    "clar",  # open a clarification broadcast: counts per kelurahan, targets
+    "ct",  # toggle a clarification target (arg: its number)
+    "cprev",  # the clarification's preview
+    "csend",  # send the clarification
+    "cdrop",  # discard the clarification
+]
 _WORD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # a field of the packed form: never a dot
 
 
@@ -77,6 +94,11 @@ def _unpack_action(rest: str) -> ButtonData | None:
     if name == "bc" and len(fields) == 2 and fields[0] in get_args(BroadcastVerb):
         bc_verb: BroadcastVerb = fields[0]  # type: ignore[assignment]
         return BroadcastAction(bc_verb, fields[1])
+    if name == "hx" and len(fields) in (2, 3) and fields[0] in get_args(ClaimVerb):
+        hx_verb: ClaimVerb = fields[0]  # type: ignore[assignment]
+        return ClaimAction(hx_verb, fields[1], fields[2] if len(fields) == 3 else "")
+    if name == "ar" and len(fields) == 1 and fields[0].isdigit() and len(fields[0]) <= 4:
+        return ArchivePage(int(fields[0]))
     return None
 
 
@@ -154,3 +176,35 @@ class BroadcastAction(ButtonData):
         """`a.bc.<verb>.<id>`."""
         _checked(self.announcement)
         return f"a.bc.{self.verb}.{self.announcement}"
+
+
+def packable(value: str) -> bool:
+    """Whether `value` can be a field of button data (claim ids from imports may not)."""
+    return bool(_WORD.match(value))
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimAction(ButtonData):
+    """A staff button on an archived verdict `claim`: correct, retract, clarify."""
+
+    verb: ClaimVerb
+    claim: str
+    arg: str = ""
+
+    def pack(self) -> str:
+        """`a.hx.<verb>.<claim>[.<arg>]`."""
+        _checked(self.claim, *([self.arg] if self.arg else []))
+        return f"a.hx.{self.verb}.{self.claim}" + (f".{self.arg}" if self.arg else "")
+
+
+@dataclass(frozen=True, slots=True)
+class ArchivePage(ButtonData):
+    """Page `page` (from 0) of the presser's last `/arsip` search."""
+
+    page: int
+
+    def pack(self) -> str:
+        """`a.ar.<page>`."""
+        if not 0 <= self.page <= 9999:
+            raise ValueError(f"no page {self.page}")
+        return f"a.ar.{self.page}"

@@ -247,6 +247,30 @@ class HoaxMatch(_Model):
         return self
 
 
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+class Digest(_Model):
+    """The weekly digest of trending hoax claims in the staff group."""
+
+    enabled: bool = True
+    day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = (
+        "monday"
+    )
+    time: str = Field(default="08.00", pattern=r"^([01]?[0-9]|2[0-3])[.:][0-5][0-9]$")
+
+    @property
+    def weekday(self) -> int:
+        """0 for Monday … 6 for Sunday."""
+        return WEEKDAYS.index(self.day)
+
+    @property
+    def hour_minute(self) -> tuple[int, int]:
+        """The time of day, in the deployment's zone."""
+        hour, minute = re.split(r"[.:]", self.time)
+        return int(hour), int(minute)
+
+
 class Desk(_Model):
     """Aspirasi and hoax-check requests answered by staff."""
 
@@ -259,6 +283,7 @@ class Desk(_Model):
     max_photo_bytes: int = Field(default=5_000_000, ge=10_000, le=20_000_000)
     templates: dict[str, str] = Field(default_factory=dict)
     hoax_match: HoaxMatch = Field(default_factory=HoaxMatch)
+    digest: Digest = Field(default_factory=Digest)
 
 
 class Limits(_Model):

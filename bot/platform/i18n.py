@@ -81,6 +81,10 @@ class Translator:
         time = dates.format_time(local, format="short", locale=self._babel)
         return f"{day} {time} {self.zone}"
 
+    def date_text(self, moment: datetime) -> str:
+        """A date in the deployment's zone, short (id: 17 Agu 2025)."""
+        return dates.format_date(moment.astimezone(self.tz), format="medium", locale=self._babel)
+
     def day_from_now(self, moment: datetime, now: datetime) -> str:
         """How far off `moment`'s day is, in words: today, tomorrow, in 3 days."""
         days = (moment.astimezone(self.tz).date() - now.astimezone(self.tz).date()).days

@@ -88,6 +88,13 @@ class Residents:
             pipe.hget(_key(address), "status")
         return [status == "active" for status in pipe.execute()]
 
+    def villages(self, addresses: list[Address]) -> list[str]:
+        """Each resident's kelurahan/desa ("" for none, or erased), in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for address in addresses:
+            pipe.hget(_key(address), "village")
+        return [str(v or "") for v in pipe.execute()] if addresses else []
+
     def get(self, address: Address) -> Resident | None:
         """The resident at `address`, or None when they never consented (or erased)."""
         pipe = self.redis.pipeline(transaction=False)

@@ -1,8 +1,13 @@
 """The staff group on Telegram: ticket cards, their buttons, and replies to them.
 
 Only the configured staff group is served here; every button press and every reply is
-checked against `roles.staff` by the core (`bot.desk.staff.Desk`). Replies that are not to a
-card are staff talking among themselves and are left alone.
+checked against `roles.staff` by the core (`bot.desk.staff.Desk`). Commands: `/antrian`,
+`/templat`, `/koreksi <claim>` (correct or withdraw an archived verdict,
+bot/desk/corrections.py), `/arsip <words>` (search the archive, bot/desk/browse.py),
+`/tren` (trending claims, bot/desk/trends.py). A reply to a card is that ticket's; a
+reply to another of the bot's messages is the replier's correction text while a
+correction of theirs waits for it. Other replies are staff talking among themselves and
+are left alone.
 """
 
 from __future__ import annotations
@@ -11,10 +16,13 @@ import asyncio
 import html
 
 from aiogram import Bot, F, Router
-from aiogram.filters import Command
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, ReplyParameters
 
+from bot.desk.browse import archive_search
+from bot.desk.corrections import Corrections
 from bot.desk.staff import Desk
+from bot.desk.trends import trend_reply
 from bot.platform.addresses import Address
 from bot.platform.messages import MediaRef, Reply
 from bot.services import Services
@@ -41,8 +49,15 @@ def desk_router(services: Services) -> Router:
             target = await asyncio.to_thread(card_message, reply) or pressed
             if reply.edit and target:
                 await edit_or_send(bot, chat_id, target, reply)
-            else:
-                await send_reply(bot, chat_id, reply)
+                continue
+            sent = await send_reply(bot, chat_id, reply)
+            if reply.progress_of and sent is not None:  # a clarification's delivery report
+                await asyncio.to_thread(
+                    services.announcements.set_progress_message,
+                    reply.progress_of,
+                    staff_chat,
+                    sent.message_id,
+                )
 
     def card_message(reply: Reply) -> int | None:
         """The staff card's message a reply of `card_of` a ticket replaces."""
@@ -88,20 +103,51 @@ def desk_router(services: Services) -> Router:
                 chat_id, html.escape(Desk(services).templates_text(), quote=False)
             )
 
+    @router.message(Command("koreksi", "correct"))
+    async def on_correct(message: Message, bot: Bot, command: CommandObject) -> None:
+        """Correct or withdraw an archived verdict."""
+        staff = Address.telegram(message.from_user.id if message.from_user else 0)
+        desk = Desk(services)
+        replies = await asyncio.to_thread(Corrections(desk).start, staff, command.args or "")
+        await show(bot, replies, None)
+
+    @router.message(Command("arsip", "archive"))
+    async def on_archive(message: Message, bot: Bot, command: CommandObject) -> None:
+        """Search the archive of verdicts."""
+        staff = Address.telegram(message.from_user.id if message.from_user else 0)
+        reply = await asyncio.to_thread(archive_search, services, staff, command.args or "")
+        await send_reply(bot, chat_id, reply)
+
+    @router.message(Command("tren", "trending"))
+    async def on_trending(message: Message, bot: Bot) -> None:
+        """Claims asked most in the last 7 days, per kecamatan."""
+        staff = Address.telegram(message.from_user.id if message.from_user else 0)
+        now = services.clock.now()
+        reply = await asyncio.to_thread(trend_reply, services, staff, now)
+        await send_reply(bot, chat_id, reply)
+
     @router.message(F.reply_to_message)
     async def on_reply(message: Message, bot: Bot, receipt: Receipt) -> None:
         """A reply to a card is that ticket's answer, forwarding note, or a verdict's
-        explanation or sources."""
+        explanation or sources; to another message of the bot's, the text of the
+        replier's correction when one waits for it."""
         replied = message.reply_to_message
         if replied is None or message.from_user is None:
             return
         ticket = await asyncio.to_thread(services.tickets.by_card, str(chat_id), replied.message_id)
-        if ticket is None:
-            return
         text = message.text or message.caption or ""
         staff = Address.telegram(message.from_user.id)
         desk = Desk(services)
         now = services.clock.now()
+        if ticket is None:
+            if replied.from_user is None or replied.from_user.id != bot.id:
+                return
+            fixed = await asyncio.to_thread(
+                receipt.answer, lambda: Corrections(desk).reply(staff, text) or []
+            )
+            for reply in fixed:
+                await send_reply(bot, chat_id, reply)
+            return
         replies = await asyncio.to_thread(
             receipt.answer, lambda: desk.staff_reply(staff, ticket, text, now, _media(message))
         )

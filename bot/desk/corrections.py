@@ -1,0 +1,382 @@
+"""Correcting or withdrawing an archived verdict, and telling everyone who received it.
+
+Staff start from an answered hoax card (✏️ Correct) or with `/koreksi <claim>` in the
+staff group, and go through the steps of a verdict (bot/desk/verdicts.py):
+
+    the claim, its verdict and how many received it, with the verdict buttons,
+    🗑 Withdraw and ✖ Cancel
+    → a verdict → a reply to the bot's message with the new explanation
+    → a reply with the sources (one per line), or ⏭ No sources
+    → `preview`: exactly what the residents will receive, ✅ Send · ✏️ Edit · ✖ Cancel
+    → ✅ Send: the archive's record is replaced (its index with it), the claim's tickets
+      carry the new verdict (a history entry each), and everyone who received the
+      earlier one is told: "Correction: …".
+    🗑 Withdraw → ✅ confirm → the claim leaves the archive and its index, its tickets
+      lose the verdict, and everyone who received it is told it was withdrawn.
+
+Everyone who received it: the requesters of the claim's tickets and the residents
+`/cekhoaks` answered from the archive (bot/desk/hoax_recipients.py), each once, each in
+their own language, through the ordinary notice path (WhatsApp's window and ticket
+template apply; an erased resident gets nothing). Every press and reply checks the staff
+role again; a draft belongs to the staff member writing it.
+Diagram: docs/conversations.md.
+
+Redis keys (owned here):
+- `kim:hx:fix:{staff}` — JSON {claim, step, number, explanation, sources}: the correction
+  a staff member is writing (step `verdict`, `explanation`, `sources`, `preview` or
+  `withdraw`), for a day.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from bot.desk.hoaxes import VERDICTS, Claim
+from bot.desk.tickets import Ticket
+from bot.desk.verdicts import clean_sources, sources_text
+from bot.platform.actions import ClaimAction, packable
+from bot.platform.addresses import Address
+from bot.platform.i18n import Translator
+from bot.platform.messages import Choice, Reply, rows
+
+if TYPE_CHECKING:
+    from bot.desk.staff import Desk
+
+DRAFT_SECONDS = 86400
+EXCERPT = 200
+LEGACY_DAYS = (
+    180  # a verdict from before its tickets were recorded: its group's tickets this far back
+)
+
+
+def _draft_key(staff: Address) -> str:
+    return f"kim:hx:fix:{staff}"
+
+
+def excerpt(text: str, limit: int = EXCERPT) -> str:
+    """The start of a claim's text on one line, cut at a word with "…"."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def correction_text(tr: Translator, claim: Claim, old: str) -> str:
+    """What a resident who received the earlier verdict is sent: the new verdict, the
+    explanation and the sources, said to replace the earlier one."""
+    lines = [
+        tr._(
+            "Correction: fact check {id} is now [{verdict}]. This replaces the earlier "
+            "verdict [{old}].",
+            id=claim.id,
+            verdict=claim.verdict.upper(),
+            old=old.upper(),
+        )
+    ]
+    if claim.text:
+        lines += ["", tr._("The message checked: “{text}”", text=excerpt(claim.text))]
+    if claim.explanation:
+        lines += ["", claim.explanation]
+    if claim.sources:
+        lines += ["", sources_text(tr, claim.sources)]
+    return "\n".join(lines)
+
+
+def withdrawal_text(tr: Translator, claim: Claim) -> str:
+    """What a resident who received a verdict now withdrawn is sent."""
+    lines = [
+        tr._(
+            "Withdrawn: the verdict [{verdict}] of fact check {id} was withdrawn by our "
+            "team. Please do not rely on it or share it.",
+            id=claim.id,
+            verdict=claim.verdict.upper(),
+        )
+    ]
+    if claim.text:
+        lines += ["", tr._("The message checked: “{text}”", text=excerpt(claim.text))]
+    lines += ["", tr._("If you still need it checked, send it again with /cekhoaks.")]
+    return "\n".join(lines)
+
+
+class Corrections:
+    """The staff side of corrections and withdrawals, on one desk."""
+
+    def __init__(self, desk: Desk) -> None:
+        self.desk = desk
+        self.svc = desk.svc
+        self.tr = desk.staff_tr
+        self._ = desk.staff_tr._
+
+    # -- who received it ---------------------------------------------------------------
+
+    def tickets(self, claim: Claim) -> list[Ticket]:
+        """The claim's tickets: as recorded with its verdict, else (a verdict from before
+        that record) its group's hoax tickets filed up to `LEGACY_DAYS` before it."""
+        recipients = self.svc.recipients
+        ids = recipients.tickets(claim.id)
+        if not ids and claim.ticket:
+            ids = self.svc.tickets.of_group(
+                claim.ticket, claim.at - LEGACY_DAYS * 86400, claim.at + 1
+            )
+            recipients.record_tickets(claim.id, ids)
+        found = (self.svc.tickets.get(i) for i in ids)
+        return [t for t in found if t is not None]
+
+    def recipients(self, claim: Claim) -> list[tuple[Address, str]]:
+        """Everyone who received the claim's verdict, once each, with the reference their
+        notice names (their ticket, or the claim for an answer from the archive)."""
+        found: dict[Address, str] = {}
+        for ticket in self.tickets(claim):
+            if ticket.requester is not None and ticket.verdict:
+                found.setdefault(ticket.requester, ticket.id)
+        for address, _at in self.svc.recipients.answered(claim.id):
+            found.setdefault(address, claim.id)
+        return list(found.items())
+
+    # -- starting ----------------------------------------------------------------------
+
+    def start(self, staff: Address, claim_id: str) -> list[Reply]:
+        """`/koreksi <claim>` or ✏️ Correct: the claim with the verdict buttons."""
+        _ = self._
+        if not self.svc.roles.is_staff(staff):
+            refused = _("This command is for desk staff.")
+            return [Reply(text=refused, notice=refused)]
+        claim_id = claim_id.strip().upper()
+        if not claim_id:
+            usage = _("Usage: /koreksi HKS-2611-0007 (the number of an archived verdict).")
+            return [Reply(text=usage)]
+        claim = self.svc.hoaxes.claim(claim_id) if len(claim_id) <= 60 else None
+        if claim is None or not packable(claim.id):
+            missing = _("No archived verdict {id}.", id=claim_id[:60])
+            return [Reply(text=missing, notice=missing)]
+        self._save(staff, {"claim": claim.id, "step": "verdict"})
+        reached = len(self.recipients(claim))
+        lines = [_("✏️ Correct {id}: [{verdict}]", id=claim.id, verdict=claim.verdict.upper())]
+        if claim.text:
+            lines += ["", "“" + excerpt(claim.text) + "”"]
+        if claim.explanation:
+            lines += ["", claim.explanation]
+        lines += [
+            "",
+            _("It reached {count} resident(s).", count=self.tr.number(reached)),
+            _("Choose the corrected verdict, or 🗑 Withdraw to take it out of the archive."),
+        ]
+        choices = [
+            Choice(v, ClaimAction("fixv", claim.id, str(i)).pack()) for i, v in enumerate(VERDICTS)
+        ]
+        last = (
+            Choice(_("🗑 Withdraw"), ClaimAction("retract", claim.id).pack()),
+            Choice(_("✖ Cancel"), ClaimAction("drop", claim.id).pack()),
+        )
+        return [Reply(text="\n".join(lines), choices=(*rows(choices, 2), last))]
+
+    # -- buttons -----------------------------------------------------------------------
+
+    def press(self, staff: Address, press: ClaimAction, now: float) -> list[Reply]:
+        """A button of a correction: a verdict, ⏭ No sources, ✅ Send, ✏️ Edit, ✖ Cancel,
+        🗑 Withdraw and its confirmation."""
+        _ = self._
+        if not self.svc.roles.is_staff(staff):
+            return [Reply(text="", notice=_("Only desk staff can do that."))]
+        if press.verb == "fix":
+            return self.start(staff, press.claim)
+        draft = self._draft(staff)
+        claim = self.svc.hoaxes.claim(press.claim)
+        if claim is None or draft.get("claim") != press.claim:
+            return [Reply(text="", notice=_("That button is no longer active."))]
+        step, verb = draft.get("step"), press.verb
+        if verb == "drop":
+            self.svc.redis.delete(_draft_key(staff))
+            done = _("Correction discarded; nothing was sent.")
+            return [Reply(text=done, edit=True, notice=done)]
+        if verb == "fixv" and press.arg.isdigit() and int(press.arg) < len(VERDICTS):
+            self._save(staff, {"claim": claim.id, "step": "explanation", "number": press.arg})
+            ask = _(
+                "Corrected verdict [{verdict}]. Reply to this message with the new "
+                "explanation; the sources come next.",
+                verdict=VERDICTS[int(press.arg)].upper(),
+            )
+            return [Reply(text=ask, edit=True, notice=ask)]
+        if verb == "retract" and step == "verdict":
+            self._save(staff, {"claim": claim.id, "step": "withdraw"})
+            reached = len(self.recipients(claim))
+            ask = _(
+                "Withdraw {id} [{verdict}]? It leaves the archive, and the {count} resident(s) "
+                "who received it are told it was withdrawn.",
+                id=claim.id,
+                verdict=claim.verdict.upper(),
+                count=self.tr.number(reached),
+            )
+            confirm = (
+                Choice(_("🗑 Yes, withdraw it"), ClaimAction("retracted", claim.id).pack()),
+                Choice(_("✖ Cancel"), ClaimAction("drop", claim.id).pack()),
+            )
+            return [Reply(text=ask, choices=(confirm,), edit=True)]
+        if verb == "retracted" and step == "withdraw" and self._take(staff):
+            return self._withdraw(claim, str(staff), now)
+        if verb == "nosrc" and step == "sources":
+            draft["sources"] = ""
+            draft["step"] = "preview"
+            self._save(staff, draft)
+            return [self._preview(claim, draft, edit=True)]
+        if verb == "edit" and step == "preview":
+            self._save(staff, {**draft, "step": "explanation", "explanation": "", "sources": ""})
+            again = _("Reply to this message with the explanation again; the sources come next.")
+            return [Reply(text=again, edit=True, notice=again)]
+        if verb == "send" and step == "preview" and self._take(staff):
+            return self._correct(claim, draft, str(staff), now)
+        return [Reply(text="", notice=_("That button is no longer active."))]
+
+    # -- replies -----------------------------------------------------------------------
+
+    def reply(self, staff: Address, text: str) -> list[Reply] | None:
+        """A staff member's reply to the bot while their correction waits for the
+        explanation or the sources (None: no correction of theirs waits for text)."""
+        draft = self._draft(staff)
+        step = draft.get("step")
+        if step not in ("explanation", "sources", "preview") or not self.svc.roles.is_staff(staff):
+            return None
+        _ = self._
+        claim = self.svc.hoaxes.claim(draft.get("claim", ""))
+        if claim is None:
+            self.svc.redis.delete(_draft_key(staff))
+            return [Reply(text=_("That verdict is no longer in the archive; nothing was sent."))]
+        if step == "preview":
+            return [Reply(text=_("Use the preview's buttons: ✅ Send, ✏️ Edit or ✖ Cancel."))]
+        text = text.strip()
+        if not text:
+            return [Reply(text=_("The answer is empty. Reply with text."))]
+        if step == "explanation":
+            self._save(staff, {**draft, "step": "sources", "explanation": text, "sources": ""})
+            skip = Choice(_("⏭ No sources"), ClaimAction("nosrc", claim.id).pack())
+            ask = _(
+                "Explanation saved. Now reply to this message with the sources, one link per "
+                "line, or press ⏭ No sources."
+            )
+            return [Reply(text=ask, choices=((skip,),))]
+        draft = {**draft, "step": "preview", "sources": clean_sources(text)}
+        self._save(staff, draft)
+        return [self._preview(claim, draft, edit=False)]
+
+    # -- what happens ------------------------------------------------------------------
+
+    def _corrected(self, claim: Claim, draft: dict[str, str], now: float) -> Claim:
+        return Claim(
+            id=claim.id,
+            text=claim.text,
+            verdict=VERDICTS[int(draft["number"])],
+            explanation=draft.get("explanation", ""),
+            sources=draft.get("sources", ""),
+            at=now,
+            ticket=claim.ticket,
+            fingerprint=claim.fingerprint,
+        )
+
+    def _preview(self, claim: Claim, draft: dict[str, str], edit: bool) -> Reply:
+        """The correction as the residents will receive it, and how many will."""
+        _ = self._
+        new = self._corrected(claim, draft, claim.at)
+        body = correction_text(self.tr, new, claim.verdict)
+        reached = len(self.recipients(claim))
+        body += "\n\n" + _("Goes to {count} resident(s).", count=self.tr.number(reached))
+        choices = (
+            (
+                Choice(_("✅ Send"), ClaimAction("send", claim.id).pack()),
+                Choice(_("✏️ Edit"), ClaimAction("edit", claim.id).pack()),
+                Choice(_("✖ Cancel"), ClaimAction("drop", claim.id).pack()),
+            ),
+        )
+        title = _("Preview: what the residents will receive")
+        return Reply(text=body, title=title, choices=choices, edit=edit)
+
+    def _correct(self, claim: Claim, draft: dict[str, str], who: str, now: float) -> list[Reply]:
+        """Replace the verdict in the archive and on its tickets; tell everyone."""
+        if not draft.get("number", "").isdigit() or int(draft["number"]) >= len(VERDICTS):
+            return [Reply(text="", notice=self._("That button is no longer active."))]
+        new = self._corrected(claim, draft, now)
+        told = self.recipients(claim)
+        self.svc.hoaxes.add_claim(new)
+        note = f"koreksi: [{claim.verdict}] → [{new.verdict}]"
+        for ticket in self.tickets(claim):
+            if ticket.verdict:
+                self._restate(ticket, who, now, note, new.verdict, new.explanation, new.sources)
+        for address, ref in told:
+            self._tell(address, ref, lambda tr: correction_text(tr, new, claim.verdict))
+        done = self._(
+            "Correction of {id} sent to {count} resident(s).",
+            id=claim.id,
+            count=self.tr.number(len(told)),
+        )
+        preview = self._preview(claim, draft, edit=True)
+        return [Reply(text=preview.text, title=self._("✅ Sent"), edit=True, notice=done)]
+
+    def _withdraw(self, claim: Claim, who: str, now: float) -> list[Reply]:
+        """Take the verdict out of the archive and off its tickets; tell everyone."""
+        told = self.recipients(claim)
+        tickets = self.tickets(claim)
+        self.svc.hoaxes.remove_claim(claim.id)
+        note = f"ditarik: [{claim.verdict}]"
+        for ticket in tickets:
+            if ticket.verdict:
+                self._restate(ticket, who, now, note, "", "", "")
+        for address, ref in told:
+            self._tell(address, ref, lambda tr: withdrawal_text(tr, claim))
+        self.svc.recipients.forget(claim.id)
+        done = self._(
+            "{id} withdrawn; {count} resident(s) told.",
+            id=claim.id,
+            count=self.tr.number(len(told)),
+        )
+        return [Reply(text=done, edit=True, notice=done)]
+
+    def _restate(
+        self,
+        ticket: Ticket,
+        who: str,
+        now: float,
+        note: str,
+        verdict: str,
+        explanation: str,
+        sources: str,
+    ) -> None:
+        """The ticket carries the corrected (or no) verdict; its history says so."""
+        self.svc.tickets.transition(
+            ticket.id,
+            ticket.state,
+            (ticket.state,),
+            who,
+            now,
+            note=note,
+            verdict=verdict,
+            answer=explanation,
+            sources=sources,
+        )
+
+    def _tell(self, address: Address, ref: str, text_in: Callable[[Translator], str]) -> None:
+        """One recipient, in their language (gone residents get nothing)."""
+        resident = self.svc.residents.get(address)
+        if resident is None:
+            return
+        tr = self.svc.translator(resident.locale)
+        self.svc.dispatch.notify(address, Reply(text=text_in(tr), ticket=ref))
+
+    # -- the draft ---------------------------------------------------------------------
+
+    def _draft(self, staff: Address) -> dict[str, str]:
+        raw = self.svc.redis.get(_draft_key(staff))
+        try:
+            found = json.loads(raw) if raw else {}
+        except ValueError:
+            return {}
+        return {k: str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+    def _save(self, staff: Address, draft: dict[str, str]) -> None:
+        self.svc.redis.set(
+            _draft_key(staff), json.dumps(draft, ensure_ascii=False), ex=DRAFT_SECONDS
+        )
+
+    def _take(self, staff: Address) -> bool:
+        """Claim the draft for sending: a second press (or another process) finds none."""
+        return self.svc.redis.getdel(_draft_key(staff)) is not None
