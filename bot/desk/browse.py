@@ -37,7 +37,7 @@ def matches(svc: Services, query: str) -> list[tuple[Claim, float]]:
     wanted = Fingerprint.of(query, [])
     asked = wanted.words | wanted.links
     found: list[tuple[Claim, float]] = []
-    for claim, similarity in svc.hoaxes.scored(wanted):
+    for claim, similarity in svc.hoaxes.scored(wanted, keywords=True):
         held = claim.fingerprint.words | claim.fingerprint.links
         coverage = len(asked & held) / len(asked) if asked else 0.0
         score = max(similarity, coverage)

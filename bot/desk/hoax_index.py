@@ -58,9 +58,9 @@ return 1
 
 
 # KEYS: a query's term sets. ARGV: the member budget, the most terms to read, how many
-# claims to return. The rarest terms are read (within the budget), their members counted
-# here, in Redis, and the claims sharing most of them returned, most first; a claim that
-# shares only one of several terms read is not worth scoring. Reads only.
+# claims to return, how many of the terms read a claim must share (1 when fewer were
+# read). The rarest terms are read (within the budget), their members counted here, in
+# Redis, and the claims sharing most of them returned, most first. Reads only.
 _SHARED = """
 local sizes = {}
 for i, key in ipairs(KEYS) do sizes[i] = {key, redis.call('SCARD', key)} end
@@ -77,8 +77,8 @@ for _, entry in ipairs(sizes) do
     end
   end
 end
-local floor = 1
-if read > 1 then floor = 2 end
+local floor = tonumber(ARGV[4])
+if read < floor then floor = 1 end
 local found = {}
 for member, count in pairs(counts) do
   if count >= floor then found[#found + 1] = {member, count} end
@@ -161,9 +161,15 @@ class ArchiveIndex:
         self.redis.set(VERSION_KEY, VERSION)
 
     def candidates(
-        self, terms: Iterable[str], links: Iterable[str], pictures: Iterable[str]
+        self,
+        terms: Iterable[str],
+        links: Iterable[str],
+        pictures: Iterable[str],
+        min_shared: int = 2,
     ) -> list[str]:
-        """Claim ids worth scoring for a query: bounded in number, whatever the archive."""
+        """Claim ids worth scoring for a query: bounded in number, whatever the archive.
+        A claim must share `min_shared` of the terms read (a resident's forwarded message:
+        2; a staff member's keywords: 1)."""
         link_keys = [LINK + link for link in links]
         bands = [band for p in pictures for band in picture_bands(p)]
         term_keys = [TERM + t for t in sorted(terms)][: MAX_TERMS * 2]
@@ -173,7 +179,8 @@ class ArchiveIndex:
         for band in bands:
             pipe.sunion([PICTURE + near for near in _near(band)])
         if term_keys:
-            self._shared(keys=term_keys, args=[MEMBER_BUDGET, MAX_TERMS, CANDIDATES], client=pipe)
+            limits = [MEMBER_BUDGET, MAX_TERMS, CANDIDATES, min_shared]
+            self._shared(keys=term_keys, args=limits, client=pipe)
         results = pipe.execute()
         chosen: list[str] = []
         for found in results[: len(link_keys) + len(bands)]:

@@ -182,11 +182,15 @@ class HoaxArchive:
         self.index.mark_current()
         return done
 
-    def scored(self, fingerprint: Fingerprint) -> list[tuple[Claim, float]]:
-        """Candidate verdicts from the index with their similarity, best first."""
+    def scored(
+        self, fingerprint: Fingerprint, *, keywords: bool = False
+    ) -> list[tuple[Claim, float]]:
+        """Candidate verdicts from the index with their similarity, best first (with
+        `keywords`, a staff search, claims sharing a single term are candidates too)."""
         if fingerprint.empty:
             return []
-        ids = self.index.candidates(fingerprint.words, fingerprint.links, fingerprint.pictures)
+        fp = fingerprint
+        ids = self.index.candidates(fp.words, fp.links, fp.pictures, 1 if keywords else 2)
         if not ids:
             return []
         found = [(_claim(raw)) for raw in self.redis.hmget(ARCHIVE, ids) if raw]
