@@ -21,7 +21,8 @@ Redis keys (all owned here):
 - `kim:tk:res:{addr}` — sorted set: a resident's tickets → created_at.
 - `kim:tk:day:{hash}:{yyyymmdd}` — tickets a resident opened that day (abuse limit;
   keyed by a hash of the address, expires after two days).
-- `kim:tk:card:{chat}:{message}` — the ticket whose staff card that message is.
+- `kim:tk:card:{chat}:{message}` — the ticket whose staff card that message is (or a
+  prompt of the bot's about it, for 7 days: a reply to either is a reply to the card).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ State = Literal["diterima", "diverifikasi", "diteruskan", "dijawab", "selesai", 
 KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi", "hoaks")
 OPEN: tuple[State, ...] = ("diterima", "diverifikasi", "diteruskan")
 PREFIX = {"aspirasi": "ASP", "pengaduan": "ASP", "informasi": "ASP", "hoaks": "HKS"}
+PROMPT_SECONDS = 7 * 86400
 OPEN_INDEX, ALL_INDEX, DUE_INDEX = "kim:tk:open", "kim:tk:all", "kim:tk:due"
 
 
@@ -301,6 +303,11 @@ class Tickets:
         )
         pipe.set(f"kim:tk:card:{chat}:{message_id}", ticket_id)
         pipe.execute()
+
+    def prompt_about(self, ticket_id: str, chat: str, message_id: int) -> None:
+        """A message of the bot's asking staff about a ticket (the next step of an answer
+        or a verdict): a reply to it counts as a reply to the card, for 7 days."""
+        self.redis.set(f"kim:tk:card:{chat}:{message_id}", ticket_id, ex=PROMPT_SECONDS)
 
     def transition(
         self,

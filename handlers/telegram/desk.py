@@ -154,15 +154,20 @@ def desk_router(services: Services) -> Router:
         for reply in replies:
             if reply.edit and ticket.card_message:
                 await edit_or_send(bot, chat_id, ticket.card_message, reply)
+            sent: Message | None = None
             if reply.choices and not reply.edit:  # a step with buttons (a verdict's preview)
-                await send_reply(bot, chat_id, reply)
+                sent = await send_reply(bot, chat_id, reply)
             elif reply.notice or not reply.edit:
                 note = reply.notice or reply.text
                 answered = ReplyParameters(
                     message_id=message.message_id, allow_sending_without_reply=True
                 )
-                await bot.send_message(
+                sent = await bot.send_message(
                     chat_id, html.escape(note, quote=False), reply_parameters=answered
+                )
+            if sent is not None:  # staff reply to the prompt as readily as to the card
+                await asyncio.to_thread(
+                    services.tickets.prompt_about, ticket.id, str(chat_id), sent.message_id
                 )
 
     return router

@@ -34,8 +34,9 @@ async def staff_answer(sim: SimClient, e2e: E2E, card: dict[str, Any], text: str
 
 
 async def test_aspirasi_and_hoax_answered_from_the_staff_group(e2e: E2E) -> None:
-    """Aspirasi: claim, answer by reply. Hoax: verdict, the explanation (a link in it) and the
-    source by replies, ✅ Send on the preview. Both reach her."""
+    """Aspirasi: claim, answer by reply. Hoax: verdict, the explanation (a link in it) by a
+    reply to the card and the source by a reply to the bot's prompt, ✅ Send on the
+    preview. Both reach her."""
     async with SimClient(e2e.api) as sim:
         warga = await Person.create(sim, "Siti")
         await warga.play(BAGENDUNGS_POSTER)
@@ -73,7 +74,8 @@ async def test_aspirasi_and_hoax_answered_from_the_staff_group(e2e: E2E) -> None
         explanation = "Tidak ada pemblokiran KTP, aturannya di https://cilegon.go.id/ktp saja."
         await staff_answer(sim, e2e, card, explanation)
         asked = await bot_says_in_group(sim, e2e.desk, "Tanpa sumber", card["message_id"])
-        await staff_answer(sim, e2e, card, "https://turnbackhoax.id/ktp-cilegon")
+        # staff answer the bot's prompt rather than the card: that counts for the card too
+        await reply_to_card(sim, e2e.staff, e2e.desk, asked, "https://turnbackhoax.id/ktp-cilegon")
         preview = await bot_says_in_group(sim, e2e.desk, "Pratinjau", asked["message_id"])
         assert explanation in body(preview)
         await press_on(sim, e2e.staff, preview, "Kirim", e2e.desk)
