@@ -166,6 +166,8 @@ def test_schedule_then_cancel(
         ],
     )
     admin.press("✅")
+    assert "terjadwal" in admin.said()
+    assert "Terkirim" not in admin.said()  # nothing to count before it is planned
     ann = admin_services.announcements.get("1")
     assert ann is not None
     assert ann.state == "scheduled"

@@ -20,6 +20,9 @@ def announcement_state_label(tr: Translator, state: str) -> str:
     }.get(state, state)
 
 
+WAITING = ("scheduled", "awaiting_approval", "queued")
+
+
 def progress_text(tr: Translator, ann: Announcement, now: float) -> str:
     """Counts, remaining and an ETA while sending; a final report when done."""
     counts = ann.counts
@@ -30,15 +33,18 @@ def progress_text(tr: Translator, ann: Announcement, now: float) -> str:
             "📣 Announcement #{id}: {state}",
             id=ann.id,
             state=announcement_state_label(tr, ann.state),
-        ),
-        tr._(
-            "Sent {sent} · blocked {blocked} · failed {failed} · remaining {remaining}",
-            sent=tr.number(sent),
-            blocked=tr.number(blocked),
-            failed=tr.number(failed),
-            remaining=tr.number(remaining),
-        ),
+        )
     ]
+    if ann.total or ann.state not in WAITING:  # before planning there is nothing to count
+        lines.append(
+            tr._(
+                "Sent {sent} · blocked {blocked} · failed {failed} · remaining {remaining}",
+                sent=tr.number(sent),
+                blocked=tr.number(blocked),
+                failed=tr.number(failed),
+                remaining=tr.number(remaining),
+            )
+        )
     if ann.state == "scheduled" and ann.scheduled_at:
         lines.append(tr._("Goes out {when}.", when=tr.datetime_text(to_datetime(ann.scheduled_at))))
     if ann.state == "sending" and ann.started_at and remaining:
