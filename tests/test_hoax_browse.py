@@ -10,7 +10,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-import yaml
 from rq import Queue, SimpleWorker
 from rq.registry import ScheduledJobRegistry
 
@@ -26,13 +25,14 @@ from bot.platform.config import Config
 from bot.platform.messages import Reply
 from bot.platform.store import Redis
 from bot.services import Services
-from broadcasts.context import JobContext, job_context
+from broadcasts.context import JobContext
 from broadcasts.desk_jobs import DIGEST_JOB_ID, digest_job
 from broadcasts.queues import CONTROL_QUEUE, INTERACTIVE_QUEUE
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, RecordingDispatch, with_admins
 from tests.support.constants import BOT_TOKEN, CILEGON
 from tests.support.dialog import Resident, render
+from tests.support.jobs import job_context_with
 
 STAFF_GROUP = Address.parse("tg:-1009999")
 VACCINE = [
@@ -207,14 +207,8 @@ def ctx(
     today = datetime.now(ZoneInfo("Asia/Jakarta")).strftime("%A").lower()
     data = with_admins(config).model_dump(mode="json")
     data["desk"]["digest"] = {"day": today, "time": "00.00"}
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    monkeypatch.setenv("KIMBOT_CONFIG", str(path))
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("KIMBOT_TELEGRAM_TOKEN", BOT_TOKEN)
-    job_context.cache_clear()
-    yield job_context()
-    job_context.cache_clear()
+    with job_context_with(data, tmp_path, monkeypatch, redis_url, BOT_TOKEN) as context:
+        yield context
 
 
 def test_two_workers_running_the_weekly_job_post_it_once(ctx: JobContext) -> None:

@@ -7,7 +7,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import yaml
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
@@ -15,10 +14,11 @@ from bot.platform.addresses import Address
 from bot.platform.config import Config
 from bot.platform.store import Redis, connect
 from broadcasts import jobs
-from broadcasts.context import JobContext, job_context
+from broadcasts.context import JobContext
 from broadcasts.dispatch import RQDispatch
 from broadcasts.queues import BULK_QUEUE
 from tests.support.constants import BAGENDUNG, BOT_TOKEN, CILEGON
+from tests.support.jobs import job_context_with
 
 
 @pytest.fixture
@@ -28,14 +28,8 @@ def ctx(
     """A worker's job context on the test Redis, with batches of 10."""
     data = config.model_dump(mode="json")
     data["broadcasts"]["batch_size"] = 10
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True))
-    monkeypatch.setenv("KIMBOT_CONFIG", str(path))
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    monkeypatch.setenv("KIMBOT_TELEGRAM_TOKEN", BOT_TOKEN)
-    job_context.cache_clear()
-    yield job_context()
-    job_context.cache_clear()
+    with job_context_with(data, tmp_path, monkeypatch, redis_url, BOT_TOKEN) as context:
+        yield context
 
 
 def subscribers(ctx: JobContext, count: int) -> None:

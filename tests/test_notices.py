@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 from rq import Queue
 
 from bot.desk.staff import Desk
@@ -17,7 +16,7 @@ from bot.platform.addresses import Address
 from bot.platform.config import Config
 from bot.platform.messages import Reply
 from bot.platform.store import Redis
-from broadcasts.context import JobContext, job_context
+from broadcasts.context import JobContext
 from broadcasts.dispatch import RQDispatch
 from broadcasts.notices import Notices
 from broadcasts.notify import notify_job
@@ -27,6 +26,7 @@ from tests.support.admins import STAFF, RecordingDispatch, with_admins
 from tests.support.aspirasi import file_aspirasi
 from tests.support.constants import BAGENDUNG
 from tests.support.dialog import Resident
+from tests.support.jobs import job_context_with
 from tests.support.storage import everything_in
 
 ME = Address.telegram(7771001)
@@ -39,13 +39,9 @@ def ctx(
     redis: Redis, redis_url: str, config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[JobContext]:
     """A worker's job context on the test Redis (no channel is reached: nothing is sent)."""
-    path = tmp_path / "config.yaml"
-    path.write_text(yaml.safe_dump(with_admins(config).model_dump(mode="json")))
-    monkeypatch.setenv("KIMBOT_CONFIG", str(path))
-    monkeypatch.setenv("REDIS_URL", redis_url)
-    job_context.cache_clear()
-    yield job_context()
-    job_context.cache_clear()
+    data = with_admins(config).model_dump(mode="json")
+    with job_context_with(data, tmp_path, monkeypatch, redis_url) as context:
+        yield context
 
 
 def resident_of_bagendung(ctx: JobContext, address: Address) -> None:

@@ -21,7 +21,7 @@ from bot.dialogs.desk_intake import attached_media, cancelled, may_file
 from bot.dialogs.gather import in_burst
 from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
-from bot.platform.messages import MediaRef, Reply
+from bot.platform.messages import Choice, MediaRef, Reply
 
 HOAX = "cekhoaks"
 MAX_HOAX_MESSAGES = 10
@@ -54,9 +54,7 @@ class HoaxFlow(StepFlow):
                     "Send or forward the message, link or picture you want checked. "
                     "Then press 🔎 Check."
                 ),
-                choices=(
-                    (turn.button(_("🔎 Check"), "check"), turn.button(_("✖ Cancel"), "cancel")),
-                ),
+                choices=_check_or_cancel(turn),
             )
         )
 
@@ -97,9 +95,7 @@ class HoaxFlow(StepFlow):
             turn.say(
                 Reply(
                     text=_("Got it ({count}). Send more, or press 🔎 Check.", count=count),
-                    choices=(
-                        (turn.button(_("🔎 Check"), "check"), turn.button(_("✖ Cancel"), "cancel")),
-                    ),
+                    choices=_check_or_cancel(turn),
                 )
             )
 
@@ -210,3 +206,9 @@ class HoaxFlow(StepFlow):
         if ticket.group != ticket.id:
             text += " " + _("Others asked about the same claim: everyone gets the verdict.")
         common.show_menu(turn, text)
+
+
+def _check_or_cancel(turn: Turn) -> tuple[tuple[Choice, ...], ...]:
+    """🔎 Check and ✖ Cancel, the buttons under every collecting step."""
+    _ = turn.tr._
+    return ((turn.button(_("🔎 Check"), "check"), turn.button(_("✖ Cancel"), "cancel")),)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import pytest
 from aiogram import Bot
 
@@ -54,3 +55,10 @@ async def stand(receiver: Receiver) -> AsyncIterator[Stand]:
     """The emulator with WhatsApp enabled, pywa, the user API and the receiver."""
     async with running_stand(receiver) as s:
         yield s
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[aiohttp.ClientSession]:
+    """A plain HTTP client, for raw Bot API requests aiogram would never send."""
+    async with aiohttp.ClientSession() as session:
+        yield session

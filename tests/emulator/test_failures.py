@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -20,27 +19,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from emulator import Emulator, SimClient, SimError
 from tests.support.constants import BOT_ID, BOT_TOKEN
-from tests.support.stand_in import bot_at
+from tests.support.stand_in import bot_at, started_user
 
 
 @pytest.fixture
 def emulator_kwargs() -> dict[str, Any]:
     """The bare token, as this module has always started its emulator."""
     return {"tokens": [BOT_TOKEN]}
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain HTTP session, for requests aiogram would never send."""
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-async def started_user(sim: SimClient) -> int:
-    """A new user who has opened the bot; their id."""
-    user = await sim.create_user("Budi")
-    await sim.start(user["id"])
-    return int(user["id"])
 
 
 async def test_blocked_user(bot: Bot, sim: SimClient) -> None:

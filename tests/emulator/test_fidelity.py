@@ -4,7 +4,6 @@ limit."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
@@ -23,6 +22,7 @@ from emulator.methods_edit import STALE_QUERY
 from handlers.telegram.app import build_bot, build_dispatcher
 from handlers.wiring import build_services
 from tests.support.constants import BOT_ID, BOT_TOKEN
+from tests.support.stand_in import started_user
 
 # ChatMemberAdministrator: always there, then by chat type. can_send_welcome_messages came
 # with Bot API 10.3 (aiogram 3.31 requires it); the published 10.1 spec predates it.
@@ -50,26 +50,12 @@ BY_TYPE = {
 }
 
 
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain HTTP client for raw Bot API requests."""
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
 async def raw(
     http: aiohttp.ClientSession, emu: Emulator, method: str, **params: Any
 ) -> tuple[int, dict[str, Any]]:
     """One raw Bot API call: (HTTP status, JSON body)."""
     async with http.post(f"{emu.base_url}/bot{BOT_TOKEN}/{method}", json=params) as response:
         return response.status, await response.json()
-
-
-async def started_user(sim: SimClient, name: str = "Budi") -> int:
-    """A new user who has opened the bot; their id."""
-    user = await sim.create_user(name)
-    await sim.start(user["id"])
-    return int(user["id"])
 
 
 @pytest.mark.parametrize("chat_type", ["channel", "supergroup", "group"])

@@ -3,8 +3,6 @@ and the bot's own Bot (handlers/telegram) sends only current parameters."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 from aiogram import Bot
@@ -20,20 +18,7 @@ from emulator.registry import METHODS
 from handlers.telegram.app import build_bot
 from handlers.telegram.render import send_reply
 from tests.support.constants import BOT_TOKEN
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[aiohttp.ClientSession]:
-    """A plain HTTP client for raw Bot API requests."""
-    async with aiohttp.ClientSession() as session:
-        yield session
-
-
-async def started_user(sim: SimClient) -> int:
-    """A new user who has opened the bot; their id."""
-    user = await sim.create_user("Budi")
-    await sim.start(user["id"])
-    return int(user["id"])
+from tests.support.stand_in import started_user
 
 
 def test_every_method_has_its_parameter_set() -> None:

@@ -163,3 +163,10 @@ async def add_siti(sim: WaSimClient, write: bool = True) -> dict[str, Any]:
     if write:
         await sim.wa_send(SITI_BSUID, "DAFTAR kel_3672021001")
     return user
+
+
+async def started_user(sim: SimClient, name: str = "Budi") -> int:
+    """A new user who has opened the bot; their id."""
+    user = await sim.create_user(name)
+    await sim.start(user["id"])
+    return int(user["id"])
