@@ -1,7 +1,8 @@
 """Issue 10, for real: after /hapusdata nothing about the resident is left in Redis, in its
 files on disk, in RQ's job records or in the worker's log.
 
-A Telegram and a WhatsApp resident each file an aspirasi naming themselves and their phone;
+A Telegram and a WhatsApp resident each file an aspirasi naming themselves and their phone,
+and each is answered from the hoax archive (recorded, so a correction would reach them);
 staff claim and answer, so notices to them and staff cards about them wait on the queue.
 Both erase their data; then the real `kimbot worker` runs (its maintenance compacts the
 files, its jobs find the notices gone) with `-v`. On the embedded Redis 6.2
@@ -26,6 +27,7 @@ from rq import Queue
 from rq.job import Job
 from rq.registry import FailedJobRegistry, FinishedJobRegistry, ScheduledJobRegistry
 
+from bot.desk.hoaxes import Claim, Fingerprint
 from bot.desk.staff import Desk
 from bot.dialogs import build_conversations
 from bot.platform.actions import TicketAction
@@ -49,6 +51,7 @@ from tests.support.whatsapp import with_whatsapp
 TG_CHAT = 7773001
 WA_ID = "6281298765432"
 NEIGHBOUR = 7773999  # stays: proves each place searched does hold data
+HOAX = "Vaksin MR di sekolah bikin anak mandul, 14 anak lumpuh, sebarkan ke grup wali murid"
 TG_TEXT = "Saya Siti Rahmawati, HP 081234567890: lampu jalan RT 02 Bagendung mati sejak Senin."
 WA_TEXT = "Nama saya Dewi Lestari, HP 081298765432, mohon posyandu ditambah di RW 03."
 PERSONAL = (
@@ -147,6 +150,25 @@ def test_nothing_about_erased_residents_is_left_anywhere(
     wa = WhatsAppResident(conversations, language_code="en")
     tg_ticket = file_aspirasi(tg, TG_TEXT)
     wa_ticket = file_aspirasi(wa, WA_TEXT)
+    # both are answered from the hoax archive, so a correction would reach them
+    services.hoaxes.add_claim(
+        Claim(
+            "HKS-2609-0900",
+            HOAX,
+            "hoaks",
+            "Tidak benar.",
+            "",
+            time.time(),
+            fingerprint=Fingerprint.of(HOAX, []),
+        )
+    )
+    for me in (tg, wa):
+        me.send("/cekhoaks")
+        me.send(HOAX)
+        me.press("🔎")
+        assert "[HOAKS]" in me.said()
+    answered = {str(a) for a in disk.client.zrange("kim:hx:rcpt:HKS-2609-0900", 0, -1)}
+    assert answered == {str(tg.address), str(wa.address)}
     # what the WhatsApp channel records for a resident: the open window, a broadcast's
     # message id (it embeds the phone number), a reply held for a closed window
     services.residents.touch_inbound(wa.address, time.time())
@@ -164,6 +186,7 @@ def test_nothing_about_erased_residents_is_left_anywhere(
 
     erase(tg)
     erase(wa)
+    assert not disk.client.exists("kim:hx:rcpt:HKS-2609-0900")
     log = tmp_path / "worker.log"
     run_worker(disk, config_path, log)
     wait_for(lambda: not disk.writing() and TG_TEXT.encode() not in disk.on_disk(), "compaction")
