@@ -1,7 +1,7 @@
 """`kimbot broadcast`: announcements from the operator's terminal, with their progress.
 
     kimbot broadcast --to 36.72.02.1001,komunitas:sepeda-onthel --text-file pengumuman.txt
-                     [--photo poster.jpg] [--at "25-11-2026 07.30"] [--detach]
+                     [--photo poster.jpg] [--at "besok jam 7 pagi"] [--detach]
     kimbot broadcast status ID
 
 The operator acts with superadmin rights: any target, no second approval. Delivery is
@@ -88,7 +88,8 @@ def create(
         scheduled = parse_when(at, time.time(), config.deployment.timezone)
         if scheduled is None or scheduled <= time.time():
             raise BroadcastError(
-                f"--at: {at!r} is not a future date and time like 25-11-2026 07.30"
+                f'--at: {at!r} is not a future day and time, such as "besok jam 7 pagi", '
+                '"Senin 08.00", "25 Des 19.30" or "25-11-2026 07.30"'
             )
     ann = services.announcements.create(
         None,

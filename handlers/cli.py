@@ -128,7 +128,9 @@ def _parser() -> argparse.ArgumentParser:
     bc.add_argument("--text-file", help="UTF-8 file with the announcement text")
     bc.add_argument("--photo", help="JPEG/PNG/WebP image to send with the text as its caption")
     bc.add_argument(
-        "--at", help="send later: '25-11-2026 07.30', '07.30', 'besok 07.30' (local time)"
+        "--at",
+        help="send later, in the deployment's time: 'besok jam 7 pagi', 'Senin 08.00', "
+        "'25 Des 19.30', '25-11-2026 07.30'",
     )
     bc.add_argument("--detach", action="store_true", help="do not wait and show progress")
     bc.add_argument("--config", help=RUNNING_CONFIG_HELP)

@@ -120,7 +120,7 @@ def test_operator_cli_broadcast_and_status(
             ["--to", "36.72", "--text-file", str(text), "--photo", str(text)],
             "not a JPEG, PNG or WebP",
         ),
-        (["--to", "36.72", "--text-file", str(text), "--at", "kemarin"], "not a future date"),
+        (["--to", "36.72", "--text-file", str(text), "--at", "kemarin"], "not a future day"),
         (["status", "999"], "no announcement"),
     ]:
         assert main(["broadcast", *args, "--detach", *config]) == 2
