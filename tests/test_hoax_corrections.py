@@ -414,3 +414,61 @@ def test_a_large_clarification_waits_for_a_superadmin(
     assert dispatch.submitted == []
     (ask,) = told(dispatch, Address.telegram(SUPERADMIN))
     assert f"a.bc.approve.{ann.id}" in [c.data for c in ask.flat_choices]
+
+
+IMPORTED = "CR-3f2a9c0d1e"  # as `kimbot hoaxes import` numbers a ClaimReview verdict
+
+
+def test_an_imported_claimreview_verdict_is_corrected_and_clarified(
+    svc: Services, conv: Conversations, dispatch: RecordingDispatch
+) -> None:
+    """`/koreksi CR-…` finds an imported verdict however its hex is typed; every button of
+    its correction fits Telegram's 64 bytes; ✏️ Correct sends the correction to a resident
+    the archive answered with it, and 📣 Clarify opens its targets; a number too long for
+    button data is said to be so, not "not in the archive"."""
+    from bot.desk.corrections import Corrections
+    from bot.desk.hoaxes import Claim, Fingerprint
+    from handlers.telegram.render import Press
+
+    svc.hoaxes.add_claim(
+        Claim(
+            id=IMPORTED,
+            text="Vaksin mengandung chip pelacak.",
+            verdict="hoaks",
+            explanation="Tidak ada chip dalam vaksin.",
+            sources="https://cekfakta.com/vaksin-chip",
+            at=1.0,
+            fingerprint=Fingerprint.of("Vaksin mengandung chip pelacak.", []),
+        )
+    )
+    reader = subscribed(conv, 91)
+    svc.recipients.record(IMPORTED, reader.address, 2.0)
+    staff, desk = Address.telegram(STAFF), Desk(svc)
+    for typed in (IMPORTED, IMPORTED.upper(), "cr-3F2A9C0D1E"):
+        (opened,) = Corrections(desk).start(staff, typed)
+        assert f"✏️ Koreksi {IMPORTED}: [HOAKS]" in opened.text
+    data = [c.data for c in opened.flat_choices]
+    assert f"a.hx.clar.{IMPORTED}" in data
+    assert max(len(Press(d=d).pack().encode()) for d in data) <= 64
+
+    press(svc, "fixv", "11", claim=IMPORTED)
+    Corrections(desk).reply(staff, "Ternyata memang tidak ada chip; penjelasan diperbarui.")
+    assert "Dikirim ke 1 warga." in render(press(svc, "nosrc", claim=IMPORTED))
+    press(svc, "send", claim=IMPORTED)
+    assert tell_fan_outs(svc, dispatch) == 1
+    (notice,) = told(dispatch, reader.address)
+    assert f"Correction: fact check {IMPORTED} is now [BENAR]" in notice.text
+    assert notice.ticket == IMPORTED
+
+    targets = render(press(svc, "clar", who=STAFF_ADMIN, claim=IMPORTED))
+    assert f"Klarifikasi {IMPORTED}" in targets
+    assert "Bagendung: 1" in targets
+
+    long_id = "CLAIMREVIEW-" + "a" * 40
+    svc.hoaxes.add_claim(
+        Claim(id=long_id, text="x", verdict="hoaks", explanation="", sources="", at=1.0)
+    )
+    (unfit,) = Corrections(desk).start(staff, long_id)
+    assert "nomornya lebih panjang dari yang bisa dimuat tombol" in unfit.text
+    assert "Tidak ada putusan" not in unfit.text
+    assert not unfit.choices

@@ -38,7 +38,7 @@ from bot.desk.correction_texts import correction_text, excerpt
 from bot.desk.hoaxes import VERDICTS, Claim
 from bot.desk.tickets import Ticket
 from bot.desk.verdicts import clean_sources
-from bot.platform.actions import ClaimAction, packable
+from bot.platform.actions import FIELD_MAX, ClaimAction, packable
 from bot.platform.addresses import Address
 from bot.platform.messages import Choice, Reply, rows
 
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from bot.desk.staff import Desk
 
 DRAFT_SECONDS = 86400
+MAX_TYPED_ID = 200  # longer than this is no number of ours
 LEGACY_DAYS = (
     180  # a verdict from before its tickets were recorded: its group's tickets this far back
 )
@@ -98,14 +99,24 @@ class Corrections:
         if not self.svc.roles.is_staff(staff):
             refused = _("This command is for desk staff.")
             return [Reply(text=refused, notice=refused)]
-        claim_id = claim_id.strip().upper()
+        claim_id = claim_id.strip()
         if not claim_id:
             usage = _("Usage: /koreksi HKS-2611-0007 (the number of an archived verdict).")
             return [Reply(text=usage)]
-        claim = self.svc.hoaxes.claim(claim_id) if len(claim_id) <= 60 else None
-        if claim is None or not packable(claim.id):
+        claim = self.find(claim_id)
+        if claim is None:
             missing = _("No archived verdict {id}.", id=claim_id[:60])
             return [Reply(text=missing, notice=missing)]
+        if not packable(claim.id):
+            unfit = _(
+                "Verdict {id} is in the archive, but its number is longer than buttons allow "
+                "(at most {max} letters, digits, - or _), so it cannot be corrected here. "
+                "Ask the operator to import it again with kimbot hoaxes import, which gives "
+                "short CR- numbers.",
+                id=excerpt(claim.id, 60),
+                max=self.tr.number(FIELD_MAX),
+            )
+            return [Reply(text=unfit, notice=unfit)]
         self._save(staff, {"claim": claim.id, "step": "verdict"})
         reached = len(self.recipients(claim))
         lines = [_("✏️ Correct {id}: [{verdict}]", id=claim.id, verdict=claim.verdict.upper())]
@@ -123,9 +134,24 @@ class Corrections:
         ]
         last = (
             Choice(_("🗑 Withdraw"), ClaimAction("retract", claim.id).pack()),
+            Choice(_("📣 Clarify"), ClaimAction("clar", claim.id).pack()),
             Choice(_("✖ Cancel"), ClaimAction("drop", claim.id).pack()),
         )
         return [Reply(text="\n".join(lines), choices=(*rows(choices, 2), last))]
+
+    def find(self, typed: str) -> Claim | None:
+        """The archived claim a staff member typed the number of, as typed or in the
+        case it is stored in: `HKS-…` upper case, ClaimReview's `CR-<hex>` lower hex."""
+        if len(typed) > MAX_TYPED_ID:
+            return None
+        prefix, dash, rest = typed.partition("-")
+        for candidate in dict.fromkeys(
+            (typed, typed.upper(), prefix.upper() + dash + rest.lower())
+        ):
+            claim = self.svc.hoaxes.claim(candidate)
+            if claim is not None:
+                return claim
+        return None
 
     # -- buttons -----------------------------------------------------------------------
 
