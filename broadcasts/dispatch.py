@@ -1,4 +1,5 @@
-"""The core's `Dispatch` on RQ: start announcements now or later, and notify people.
+"""The core's `Dispatch` on RQ: start announcements now or later, notify people, and
+queue the job that tells a corrected verdict's recipients (broadcasts/desk_jobs.py).
 
 Jobs are enqueued by dotted path, so this module imports no job code (the worker's job
 context uses it too, to let jobs notify people). A job's arguments and description are
@@ -9,18 +10,22 @@ wait in broadcasts/notices.py, where erasing the resident it is about reaches th
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from redis import Redis as RawRedis
+from redis.client import Pipeline
 from rq import Queue, Retry
 
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply
 from broadcasts.notices import KEEP, Notices
-from broadcasts.queues import CONTROL_QUEUE, INTERACTIVE_QUEUE
+from broadcasts.queues import BULK_QUEUE, CONTROL_QUEUE, INTERACTIVE_QUEUE
 
 START_JOB = "broadcasts.jobs.start_job"
 NOTIFY_JOB = "broadcasts.notify.notify_job"
+FAN_OUT_JOB = "broadcasts.desk_jobs.fan_out_job"
+NOTIFY_RETRY = (2, 10, 60)
 
 
 class RQDispatch:
@@ -57,7 +62,41 @@ class RQDispatch:
             NOTIFY_JOB,
             notice_id,
             description=f"notice {notice_id}",
-            retry=Retry(max=3, interval=[2, 10, 60]),
+            retry=Retry(max=len(NOTIFY_RETRY), interval=list(NOTIFY_RETRY)),
             result_ttl=600,
             failure_ttl=KEEP,
+        )
+
+    def notify_many(self, notices: Sequence[tuple[Address, Reply]], pipeline: Pipeline) -> None:
+        """Keep many notices to residents and queue them, all in the caller's `pipeline`
+        (a transaction it executes): on the bulk queue, so that staff cards and the
+        replies people wait for stay ahead of a correction's thousands."""
+        queue = Queue(BULK_QUEUE, connection=self._redis)
+        jobs = []
+        for to, reply in notices:
+            notice_id = self._notices.put(to, reply, to if to.is_private else None, pipeline)
+            jobs.append(
+                Queue.prepare_data(
+                    NOTIFY_JOB,
+                    (notice_id,),
+                    description=f"notice {notice_id}",
+                    retry=Retry(max=len(NOTIFY_RETRY), interval=list(NOTIFY_RETRY)),
+                    result_ttl=600,
+                    failure_ttl=KEEP,
+                )
+            )
+        if jobs:
+            queue.enqueue_many(jobs, pipeline=pipeline)
+
+    def fan_out(self, run_id: str) -> None:
+        """Queue the job that tells a correction's or withdrawal's recipients."""
+        Queue(CONTROL_QUEUE, connection=self._redis).enqueue(
+            FAN_OUT_JOB,
+            run_id,
+            job_id=f"kim-hx-out-{run_id}",
+            description=f"correction run {run_id}",
+            job_timeout=3600,
+            retry=Retry(max=3, interval=[10, 60, 300]),
+            result_ttl=86400,
+            failure_ttl=7 * 86400,
         )

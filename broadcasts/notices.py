@@ -63,10 +63,13 @@ class Notices:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
 
-    def put(self, to: Address, reply: Reply, about: Address | None) -> str:
-        """Keep a notice until its job sends it; returns its id."""
+    def put(
+        self, to: Address, reply: Reply, about: Address | None, pipeline: Pipeline | None = None
+    ) -> str:
+        """Keep a notice until its job sends it; returns its id (written at once, or in
+        the caller's `pipeline`, which the caller executes)."""
         notice_id = secrets.token_hex(8)
-        pipe = self.redis.pipeline(transaction=True)
+        pipe = pipeline if pipeline is not None else self.redis.pipeline(transaction=True)
         fields: dict[Any, Any] = {
             "to": str(to),
             "about": str(about or ""),
@@ -77,7 +80,8 @@ class Notices:
         if about is not None:
             pipe.sadd(_about_key(about), notice_id)
             pipe.expire(_about_key(about), KEEP)
-        pipe.execute()
+        if pipeline is None:
+            pipe.execute()
         return notice_id
 
     def get(self, notice_id: str) -> Notice | None:

@@ -22,7 +22,14 @@ from bot.services import Services
 from handlers.whatsapp.outbound import WhatsAppSender
 from handlers.whatsapp.send import CloudAPI
 from handlers.wiring import build_services
-from tests.support.admins import KELURAHAN_ADMIN, STAFF, SUPERADMIN, RecordingDispatch, with_admins
+from tests.support.admins import (
+    KELURAHAN_ADMIN,
+    STAFF,
+    SUPERADMIN,
+    RecordingDispatch,
+    tell_fan_outs,
+    with_admins,
+)
 from tests.support.constants import BAGENDUNG, CILEGON, KEBON_DALEM, WA_PHONE_NUMBER_ID
 from tests.support.dialog import Resident, render
 from tests.support.storage import everything_in
@@ -186,7 +193,10 @@ async def test_a_correction_reaches_requesters_and_archive_answers_on_both_chann
     assert "Dikirim ke 4 warga." in preview
     assert "Koreksi: cek fakta HKS-2609-0001 kini [BENAR]" in preview  # staff read Indonesian
     sent = press(svc, "send")
-    assert "4 warga" in render(sent)
+    assert "sedang diberi tahu" in render(sent)
+    assert not dispatch.notified  # the press only queues the run's job
+    assert tell_fan_outs(svc, dispatch) == 4
+    assert "Koreksi HKS-2609-0001 dikirim ke 4 warga." in [r.text for _to, r in dispatch.notified]
     people = {
         asker.address: "Correction: fact check HKS-2609-0001 is now [BENAR]",
         answered_tg.address: "Koreksi: cek fakta HKS-2609-0001 kini [BENAR]",
@@ -242,7 +252,8 @@ def test_a_withdrawal_leaves_the_archive_and_tells_everyone(
     assert svc.hoaxes.claim(CLAIM) is not None  # nothing happens before the confirmation
     done = render(press(svc, "retracted"))
     assert "ditarik" in done
-    assert svc.hoaxes.claim(CLAIM) is None
+    assert svc.hoaxes.claim(CLAIM) is None  # at once: the archive answers with it no more
+    assert tell_fan_outs(svc, dispatch) == 2
     assert not [k for k in redis.scan_iter("kim:hx:t:*") if redis.sismember(k, CLAIM)]
     for address in (asker.address, answered.address):
         (notice,) = told(dispatch, address)
@@ -277,7 +288,8 @@ def test_buttons_of_a_correction_are_checked(
     fix(svc, 11, "Benar adanya.")
     press(svc, "send")
     assert press(svc, "send")[0].notice == "Tombol itu sudah tidak aktif."  # pressed twice
-    assert len(dispatch.notified) == 1
+    assert len(dispatch.fanned) == 1
+    assert tell_fan_outs(svc, dispatch) == 1
 
 
 def test_usage_and_the_card_buttons(svc: Services, conv: Conversations) -> None:
@@ -315,7 +327,8 @@ def test_the_record_of_archive_answers_is_erased_with_the_resident(
     dispatch.notified.clear()
     fix(svc, 11, "Benar adanya.")
     press(svc, "send")
-    assert [to for to, _ in dispatch.notified] == [Address.telegram(71)]
+    tell_fan_outs(svc, dispatch)
+    assert [to for to, _ in dispatch.notified if to.is_private] == [Address.telegram(71)]
 
 
 def clarify_setup(svc: Services, conv: Conversations) -> None:
@@ -401,3 +414,61 @@ def test_a_large_clarification_waits_for_a_superadmin(
     assert dispatch.submitted == []
     (ask,) = told(dispatch, Address.telegram(SUPERADMIN))
     assert f"a.bc.approve.{ann.id}" in [c.data for c in ask.flat_choices]
+
+
+IMPORTED = "CR-3f2a9c0d1e"  # as `kimbot hoaxes import` numbers a ClaimReview verdict
+
+
+def test_an_imported_claimreview_verdict_is_corrected_and_clarified(
+    svc: Services, conv: Conversations, dispatch: RecordingDispatch
+) -> None:
+    """`/koreksi CR-…` finds an imported verdict however its hex is typed; every button of
+    its correction fits Telegram's 64 bytes; ✏️ Correct sends the correction to a resident
+    the archive answered with it, and 📣 Clarify opens its targets; a number too long for
+    button data is said to be so, not "not in the archive"."""
+    from bot.desk.corrections import Corrections
+    from bot.desk.hoaxes import Claim, Fingerprint
+    from handlers.telegram.render import Press
+
+    svc.hoaxes.add_claim(
+        Claim(
+            id=IMPORTED,
+            text="Vaksin mengandung chip pelacak.",
+            verdict="hoaks",
+            explanation="Tidak ada chip dalam vaksin.",
+            sources="https://cekfakta.com/vaksin-chip",
+            at=1.0,
+            fingerprint=Fingerprint.of("Vaksin mengandung chip pelacak.", []),
+        )
+    )
+    reader = subscribed(conv, 91)
+    svc.recipients.record(IMPORTED, reader.address, 2.0)
+    staff, desk = Address.telegram(STAFF), Desk(svc)
+    for typed in (IMPORTED, IMPORTED.upper(), "cr-3F2A9C0D1E"):
+        (opened,) = Corrections(desk).start(staff, typed)
+        assert f"✏️ Koreksi {IMPORTED}: [HOAKS]" in opened.text
+    data = [c.data for c in opened.flat_choices]
+    assert f"a.hx.clar.{IMPORTED}" in data
+    assert max(len(Press(d=d).pack().encode()) for d in data) <= 64
+
+    press(svc, "fixv", "11", claim=IMPORTED)
+    Corrections(desk).reply(staff, "Ternyata memang tidak ada chip; penjelasan diperbarui.")
+    assert "Dikirim ke 1 warga." in render(press(svc, "nosrc", claim=IMPORTED))
+    press(svc, "send", claim=IMPORTED)
+    assert tell_fan_outs(svc, dispatch) == 1
+    (notice,) = told(dispatch, reader.address)
+    assert f"Correction: fact check {IMPORTED} is now [BENAR]" in notice.text
+    assert notice.ticket == IMPORTED
+
+    targets = render(press(svc, "clar", who=STAFF_ADMIN, claim=IMPORTED))
+    assert f"Klarifikasi {IMPORTED}" in targets
+    assert "Bagendung: 1" in targets
+
+    long_id = "CLAIMREVIEW-" + "a" * 40
+    svc.hoaxes.add_claim(
+        Claim(id=long_id, text="x", verdict="hoaks", explanation="", sources="", at=1.0)
+    )
+    (unfit,) = Corrections(desk).start(staff, long_id)
+    assert "nomornya lebih panjang dari yang bisa dimuat tombol" in unfit.text
+    assert "Tidak ada putusan" not in unfit.text
+    assert not unfit.choices

@@ -14,7 +14,7 @@ Redis keys (owned here):
 
 from __future__ import annotations
 
-from bot.desk.corrections import excerpt
+from bot.desk.correction_texts import excerpt
 from bot.desk.hoaxes import Claim, Fingerprint
 from bot.platform.actions import ArchivePage
 from bot.platform.addresses import Address

@@ -28,7 +28,8 @@ from typing import TYPE_CHECKING
 
 from bot.announcements.approval import ask_approval, needs_approval
 from bot.announcements.report import progress_text
-from bot.desk.corrections import Corrections, excerpt
+from bot.desk.correction_texts import excerpt
+from bot.desk.corrections import Corrections
 from bot.desk.hoaxes import Claim
 from bot.desk.verdicts import sources_text
 from bot.platform.actions import ClaimAction

@@ -8,16 +8,17 @@ staff group, and go through the steps of a verdict (bot/desk/verdicts.py):
     → a verdict → a reply to the bot's message with the new explanation
     → a reply with the sources (one per line), or ⏭ No sources
     → `preview`: exactly what the residents will receive, ✅ Send · ✏️ Edit · ✖ Cancel
-    → ✅ Send: the archive's record is replaced (its index with it), the claim's tickets
-      carry the new verdict (a history entry each), and everyone who received the
-      earlier one is told: "Correction: …".
-    🗑 Withdraw → ✅ confirm → the claim leaves the archive and its index, its tickets
-      lose the verdict, and everyone who received it is told it was withdrawn.
+    → ✅ Send: the archive's record is replaced (its index with it) at once; one job
+      then tells everyone who received the earlier one ("Correction: …") and restates
+      the claim's tickets (a history entry each); the staff group gets the count.
+    🗑 Withdraw → ✅ confirm → the claim leaves the archive and its index at once; the
+      job tells everyone who received it that it was withdrawn and takes the verdict
+      off its tickets.
 
 Everyone who received it: the requesters of the claim's tickets and the residents
 `/cekhoaks` answered from the archive (bot/desk/hoax_recipients.py), each once, each in
-their own language, through the ordinary notice path (WhatsApp's window and ticket
-template apply; an erased resident gets nothing). Every press and reply checks the staff
+their own language, through the ordinary notice path (bot/desk/correction_runs.py: the
+telling is one idempotent job, never the press). Every press and reply checks the staff
 role again; a draft belongs to the staff member writing it.
 Diagram: docs/conversations.md.
 
@@ -30,22 +31,22 @@ Redis keys (owned here):
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from bot.desk.correction_runs import CorrectionRuns
+from bot.desk.correction_texts import correction_text, excerpt
 from bot.desk.hoaxes import VERDICTS, Claim
 from bot.desk.tickets import Ticket
-from bot.desk.verdicts import clean_sources, sources_text
-from bot.platform.actions import ClaimAction, packable
+from bot.desk.verdicts import clean_sources
+from bot.platform.actions import FIELD_MAX, ClaimAction, packable
 from bot.platform.addresses import Address
-from bot.platform.i18n import Translator
 from bot.platform.messages import Choice, Reply, rows
 
 if TYPE_CHECKING:
     from bot.desk.staff import Desk
 
 DRAFT_SECONDS = 86400
-EXCERPT = 200
+MAX_TYPED_ID = 200  # longer than this is no number of ours
 LEGACY_DAYS = (
     180  # a verdict from before its tickets were recorded: its group's tickets this far back
 )
@@ -53,51 +54,6 @@ LEGACY_DAYS = (
 
 def _draft_key(staff: Address) -> str:
     return f"kim:hx:fix:{staff}"
-
-
-def excerpt(text: str, limit: int = EXCERPT) -> str:
-    """The start of a claim's text on one line, cut at a word with "…"."""
-    flat = " ".join(text.split())
-    if len(flat) <= limit:
-        return flat
-    return flat[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def correction_text(tr: Translator, claim: Claim, old: str) -> str:
-    """What a resident who received the earlier verdict is sent: the new verdict, the
-    explanation and the sources, said to replace the earlier one."""
-    lines = [
-        tr._(
-            "Correction: fact check {id} is now [{verdict}]. This replaces the earlier "
-            "verdict [{old}].",
-            id=claim.id,
-            verdict=claim.verdict.upper(),
-            old=old.upper(),
-        )
-    ]
-    if claim.text:
-        lines += ["", tr._("The message checked: “{text}”", text=excerpt(claim.text))]
-    if claim.explanation:
-        lines += ["", claim.explanation]
-    if claim.sources:
-        lines += ["", sources_text(tr, claim.sources)]
-    return "\n".join(lines)
-
-
-def withdrawal_text(tr: Translator, claim: Claim) -> str:
-    """What a resident who received a verdict now withdrawn is sent."""
-    lines = [
-        tr._(
-            "Withdrawn: the verdict [{verdict}] of fact check {id} was withdrawn by our "
-            "team. Please do not rely on it or share it.",
-            id=claim.id,
-            verdict=claim.verdict.upper(),
-        )
-    ]
-    if claim.text:
-        lines += ["", tr._("The message checked: “{text}”", text=excerpt(claim.text))]
-    lines += ["", tr._("If you still need it checked, send it again with /cekhoaks.")]
-    return "\n".join(lines)
 
 
 class Corrections:
@@ -143,14 +99,24 @@ class Corrections:
         if not self.svc.roles.is_staff(staff):
             refused = _("This command is for desk staff.")
             return [Reply(text=refused, notice=refused)]
-        claim_id = claim_id.strip().upper()
+        claim_id = claim_id.strip()
         if not claim_id:
             usage = _("Usage: /koreksi HKS-2611-0007 (the number of an archived verdict).")
             return [Reply(text=usage)]
-        claim = self.svc.hoaxes.claim(claim_id) if len(claim_id) <= 60 else None
-        if claim is None or not packable(claim.id):
+        claim = self.find(claim_id)
+        if claim is None:
             missing = _("No archived verdict {id}.", id=claim_id[:60])
             return [Reply(text=missing, notice=missing)]
+        if not packable(claim.id):
+            unfit = _(
+                "Verdict {id} is in the archive, but its number is longer than buttons allow "
+                "(at most {max} letters, digits, - or _), so it cannot be corrected here. "
+                "Ask the operator to import it again with kimbot hoaxes import, which gives "
+                "short CR- numbers.",
+                id=excerpt(claim.id, 60),
+                max=self.tr.number(FIELD_MAX),
+            )
+            return [Reply(text=unfit, notice=unfit)]
         self._save(staff, {"claim": claim.id, "step": "verdict"})
         reached = len(self.recipients(claim))
         lines = [_("✏️ Correct {id}: [{verdict}]", id=claim.id, verdict=claim.verdict.upper())]
@@ -168,9 +134,24 @@ class Corrections:
         ]
         last = (
             Choice(_("🗑 Withdraw"), ClaimAction("retract", claim.id).pack()),
+            Choice(_("📣 Clarify"), ClaimAction("clar", claim.id).pack()),
             Choice(_("✖ Cancel"), ClaimAction("drop", claim.id).pack()),
         )
         return [Reply(text="\n".join(lines), choices=(*rows(choices, 2), last))]
+
+    def find(self, typed: str) -> Claim | None:
+        """The archived claim a staff member typed the number of, as typed or in the
+        case it is stored in: `HKS-…` upper case, ClaimReview's `CR-<hex>` lower hex."""
+        if len(typed) > MAX_TYPED_ID:
+            return None
+        prefix, dash, rest = typed.partition("-")
+        for candidate in dict.fromkeys(
+            (typed, typed.upper(), prefix.upper() + dash + rest.lower())
+        ):
+            claim = self.svc.hoaxes.claim(candidate)
+            if claim is not None:
+                return claim
+        return None
 
     # -- buttons -----------------------------------------------------------------------
 
@@ -215,7 +196,7 @@ class Corrections:
             )
             return [Reply(text=ask, choices=(confirm,), edit=True)]
         if verb == "retracted" and step == "withdraw" and self._take(staff):
-            return self._withdraw(claim, str(staff), now)
+            return self._withdraw(claim, str(staff))
         if verb == "nosrc" and step == "sources":
             draft["sources"] = ""
             draft["step"] = "preview"
@@ -292,75 +273,32 @@ class Corrections:
         return Reply(text=body, title=title, choices=choices, edit=edit)
 
     def _correct(self, claim: Claim, draft: dict[str, str], who: str, now: float) -> list[Reply]:
-        """Replace the verdict in the archive and on its tickets; tell everyone."""
+        """Replace the verdict in the archive; the run's job tells everyone and restates
+        the tickets (bot/desk/correction_runs.py), so the press answers at once."""
         if not draft.get("number", "").isdigit() or int(draft["number"]) >= len(VERDICTS):
             return [Reply(text="", notice=self._("That button is no longer active."))]
         new = self._corrected(claim, draft, now)
-        told = self.recipients(claim)
         self.svc.hoaxes.add_claim(new)
-        note = f"koreksi: [{claim.verdict}] → [{new.verdict}]"
-        for ticket in self.tickets(claim):
-            if ticket.verdict:
-                self._restate(ticket, who, now, note, new.verdict, new.explanation, new.sources)
-        for address, ref in told:
-            self._tell(address, ref, lambda tr: correction_text(tr, new, claim.verdict))
+        CorrectionRuns(self).start("correction", claim, new, who)
         done = self._(
-            "Correction of {id} sent to {count} resident(s).",
+            "Correction of {id} saved. Everyone who received the earlier verdict is being "
+            "told; the count follows here when they all are.",
             id=claim.id,
-            count=self.tr.number(len(told)),
         )
-        preview = self._preview(claim, draft, edit=True)
-        return [Reply(text=preview.text, title=self._("✅ Sent"), edit=True, notice=done)]
+        body = correction_text(self.tr, new, claim.verdict) + "\n\n" + done
+        return [Reply(text=body, title=self._("✅ Sent"), edit=True, notice=done)]
 
-    def _withdraw(self, claim: Claim, who: str, now: float) -> list[Reply]:
-        """Take the verdict out of the archive and off its tickets; tell everyone."""
-        told = self.recipients(claim)
-        tickets = self.tickets(claim)
+    def _withdraw(self, claim: Claim, who: str) -> list[Reply]:
+        """Take the verdict out of the archive; the run's job tells everyone and takes
+        it off its tickets."""
         self.svc.hoaxes.remove_claim(claim.id)
-        note = f"ditarik: [{claim.verdict}]"
-        for ticket in tickets:
-            if ticket.verdict:
-                self._restate(ticket, who, now, note, "", "", "")
-        for address, ref in told:
-            self._tell(address, ref, lambda tr: withdrawal_text(tr, claim))
-        self.svc.recipients.forget(claim.id)
+        CorrectionRuns(self).start("withdrawal", claim, None, who)
         done = self._(
-            "{id} withdrawn; {count} resident(s) told.",
+            "{id} withdrawn from the archive. Everyone who received it is being told; the "
+            "count follows here when they all are.",
             id=claim.id,
-            count=self.tr.number(len(told)),
         )
         return [Reply(text=done, edit=True, notice=done)]
-
-    def _restate(
-        self,
-        ticket: Ticket,
-        who: str,
-        now: float,
-        note: str,
-        verdict: str,
-        explanation: str,
-        sources: str,
-    ) -> None:
-        """The ticket carries the corrected (or no) verdict; its history says so."""
-        self.svc.tickets.transition(
-            ticket.id,
-            ticket.state,
-            (ticket.state,),
-            who,
-            now,
-            note=note,
-            verdict=verdict,
-            answer=explanation,
-            sources=sources,
-        )
-
-    def _tell(self, address: Address, ref: str, text_in: Callable[[Translator], str]) -> None:
-        """One recipient, in their language (gone residents get nothing)."""
-        resident = self.svc.residents.get(address)
-        if resident is None:
-            return
-        tr = self.svc.translator(resident.locale)
-        self.svc.dispatch.notify(address, Reply(text=text_in(tr), ticket=ref))
 
     # -- the draft ---------------------------------------------------------------------
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.desk.corrections import excerpt
+from bot.desk.correction_texts import excerpt
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
 from bot.platform.messages import Reply

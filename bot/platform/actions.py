@@ -56,7 +56,8 @@ ClaimVerb = Literal[
     "csend",  # send the clarification
     "cdrop",  # discard the clarification
 ]
-_WORD = re.compile(r"^[A-Za-z0-9_-]{1,40}$")  # a field of the packed form: never a dot
+FIELD_MAX = 40  # characters of one field (a ticket or claim number, …)
+_WORD = re.compile(rf"^[A-Za-z0-9_-]{{1,{FIELD_MAX}}}$")  # a field of the packed form: no dot
 
 
 class ButtonData:

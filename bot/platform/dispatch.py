@@ -32,6 +32,11 @@ class Dispatch(Protocol):
         """
         ...
 
+    def fan_out(self, run_id: str) -> None:
+        """Tell everyone who received a corrected or withdrawn verdict, in one job
+        (the run is recorded by bot/desk/correction_runs.py)."""
+        ...
+
 
 class NoDispatch:
     """For processes that only read (config check): refuses to deliver."""
@@ -41,5 +46,9 @@ class NoDispatch:
         raise RuntimeError("this process cannot deliver announcements")
 
     def notify(self, to: Address, reply: Reply, about: Address | None = None) -> None:
+        """Refuse."""
+        raise RuntimeError("this process cannot send messages")
+
+    def fan_out(self, run_id: str) -> None:
         """Refuse."""
         raise RuntimeError("this process cannot send messages")

@@ -47,6 +47,7 @@ class MockedSession(BaseSession):
     def __init__(self) -> None:
         super().__init__()
         self.requests: list[TelegramMethod[Any]] = []
+        self.sent_ids: dict[int, int] = {}  # id() of a SendMessage request → its message id
         self.failures: dict[type[TelegramMethod[Any]], list[Exception]] = {}
         self._ids = itertools.count(1000)
 
@@ -64,7 +65,9 @@ class MockedSession(BaseSession):
         if isinstance(method, GetMe):
             return BOT_USER
         if isinstance(method, SendMessage):
-            return self._message(int(method.chat_id), method.text, method.reply_markup)
+            sent = self._message(int(method.chat_id), method.text, method.reply_markup)
+            self.sent_ids[id(method)] = sent.message_id
+            return sent
         if isinstance(method, EditMessageText):
             return self._message(int(method.chat_id or 0), method.text, method.reply_markup)
         return True
@@ -183,16 +186,37 @@ class Updates:
         )
         return Update(update_id=next(self._update_ids), chat_join_request=request)
 
-    def group_message(self, user: User, chat_id: int, text: str) -> Update:
-        """A message in a group."""
+    def group_message(
+        self, user: User, chat_id: int, text: str, reply_to: Message | None = None
+    ) -> Update:
+        """A message in a group (a reply to `reply_to`, when given)."""
         message = Message(
             message_id=next(self._message_ids),
             date=datetime.now(UTC),
             chat=Chat(id=chat_id, type="supergroup", title="Grup"),
             from_user=user,
             text=text,
+            reply_to_message=reply_to,
         )
         return Update(update_id=next(self._update_ids), message=message)
+
+    def group_press(self, user: User, chat_id: int, data: str, message_id: int) -> Update:
+        """A button press on the bot's message `message_id` in a group."""
+        message = Message(
+            message_id=message_id,
+            date=datetime.now(UTC),
+            chat=Chat(id=chat_id, type="supergroup", title="Grup"),
+            from_user=BOT_USER,
+            text="…",
+        )
+        query = CallbackQuery(
+            id=str(next(self._update_ids)),
+            from_user=user,
+            chat_instance="cg",
+            data=data,
+            message=message,
+        )
+        return Update(update_id=next(self._update_ids), callback_query=query)
 
 
 class TelegramWorld:
@@ -215,6 +239,31 @@ class TelegramWorld:
         button = buttons[find_label([b.text for b in buttons], label)]
         assert button.callback_data, f"{label!r} is a link, not a button"
         await self.feed(self.updates.press(user, button.callback_data))
+
+    async def press_in_group(self, user: User, chat_id: int, label: str) -> None:
+        """Press, as `user`, the button `label` means on the newest keyboard in a group."""
+        buttons = [b for row in self.session.last_keyboard(chat_id).inline_keyboard for b in row]
+        button = buttons[find_label([b.text for b in buttons], label)]
+        assert button.callback_data, f"{label!r} is a link, not a button"
+        await self.feed(
+            self.updates.group_press(user, chat_id, button.callback_data, self.last_id(chat_id))
+        )
+
+    def last_id(self, chat_id: int) -> int:
+        """The id of the newest message the bot sent to a chat (0: none)."""
+        sent = [r for r in self.session.requests if isinstance(r, SendMessage)]
+        ids = [self.session.sent_ids[id(r)] for r in sent if int(r.chat_id) == chat_id]
+        return ids[-1] if ids else 0
+
+    def last_sent(self, chat_id: int) -> Message:
+        """The newest message the bot sent to a chat, as a reply can quote it."""
+        return Message(
+            message_id=self.last_id(chat_id),
+            date=datetime.now(UTC),
+            chat=Chat(id=chat_id, type="supergroup", title="Grup"),
+            from_user=BOT_USER,
+            text=self.session.texts(chat_id)[-1],
+        )
 
     async def subscribe(self, user: User) -> None:
         """Onboard by buttons into Kelurahan Bagendung."""
