@@ -6,7 +6,8 @@ synthetic verdicts (as in bench/hoax_archive.py) and R residents already subscri
 Each resident opens /cekhoaks, forwards a reworded stored claim, and presses 🔎 Check;
 the time runs from the press (the emulator posting the callback to the bot's webhook) to
 the bot's answer with the verdict arriving in the emulator. One JSON line: verdicts,
-residents, answered, press_to_answer p50/p99/max in ms, and host_busy_cpu_per_s: the CPU
+residents, answered, from_archive (the rest were not found and got a ticket number: the
+same path, timed alike), press_to_answer p50/p99/max in ms, and host_busy_cpu_per_s: the CPU
 the whole machine used meanwhile (cores; the emulator, the bot and Redis included).
 
     .venv/bin/python bench/hoax_end_to_end.py                      # 200,000 verdicts
@@ -64,19 +65,20 @@ def prepare(data: Path, users: list[int], verdicts: int, texts: Texts) -> list[s
     return stored
 
 
-async def newest_from_bot(sim: SimClient, user: int, after: int, needle: str) -> dict[str, Any]:
-    """The first bot message after `after` containing `needle` (waits up to 30 s)."""
+async def newest_from_bot(sim: SimClient, user: int, after: int, *needles: str) -> dict[str, Any]:
+    """The first bot message after `after` containing one of `needles` (up to 30 s)."""
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for message in await sim.messages(user, after=after, wait=5, from_bot=1):
-            if needle in str(message.get("text", "")):
+            if any(needle in str(message.get("text", "")) for needle in needles):
                 return message
             after = max(after, int(message["message_id"]))
-    raise TimeoutError(f"no bot message with {needle!r} for {user}")
+    raise TimeoutError(f"no bot message with {needles!r} for {user}")
 
 
-async def ask(sim: SimClient, user: int, text: str) -> float:
-    """One resident's check; the seconds from the press to the verdict."""
+async def ask(sim: SimClient, user: int, text: str) -> tuple[float, bool]:
+    """One resident's check: the seconds from the press to the answer, and whether it
+    was the archived verdict (else a ticket was filed: the rewording was not found)."""
     sent = await sim.send(user, "/cekhoaks")
     prompt = await newest_from_bot(sim, user, int(sent["message"]["message_id"]), "Cek")
     sent = await sim.send(user, text)
@@ -87,8 +89,8 @@ async def ask(sim: SimClient, user: int, text: str) -> float:
     del prompt
     started = time.perf_counter()
     await sim.press(user, int(got["message_id"]), data=button["callback_data"])
-    await newest_from_bot(sim, user, int(got["message_id"]), "[HOAKS]")
-    return time.perf_counter() - started
+    answer = await newest_from_bot(sim, user, int(got["message_id"]), "[HOAKS]", "HKS-")
+    return time.perf_counter() - started, "[HOAKS]" in str(answer.get("text", ""))
 
 
 async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
@@ -105,15 +107,19 @@ async def measure(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         bot, _port = start_bot(tmp, api)
         busy0, t0 = host_busy(), time.monotonic()
         times: list[float] = []
+        from_archive = 0
         async with SimClient(api) as sim:
             for user in users:
                 text = texts.reworded(stored[texts.random.randrange(len(stored))])
-                times.append(await ask(sim, user, text))
+                seconds, archived = await ask(sim, user, text)
+                times.append(seconds)
+                from_archive += archived
         elapsed = time.monotonic() - t0
         return {
             "verdicts": args.verdicts,
             "residents": args.residents,
             "answered": len(times),
+            "from_archive": from_archive,
             "press_to_answer_p50_ms": percentile(times, 50),
             "press_to_answer_p99_ms": percentile(times, 99),
             "press_to_answer_max_ms": round(max(times) * 1000, 2),
