@@ -159,18 +159,22 @@ class Updates:
         return self.message(user, sticker=sticker)
 
     def press(self, user: User, data: str, message_id: int = 1) -> Update:
-        """A button press on a bot message."""
+        """A button press on a bot message in the private chat."""
+        return self._press(user, Chat(id=user.id, type="private"), data, message_id)
+
+    def _press(self, user: User, chat: Chat, data: str, message_id: int) -> Update:
+        """A button press on the bot's message `message_id` in `chat`."""
         message = Message(
             message_id=message_id,
             date=datetime.now(UTC),
-            chat=Chat(id=user.id, type="private"),
+            chat=chat,
             from_user=BOT_USER,
             text="…",
         )
         query = CallbackQuery(
             id=str(next(self._update_ids)),
             from_user=user,
-            chat_instance="ci",
+            chat_instance=f"c{chat.id}",
             data=data,
             message=message,
         )
@@ -202,21 +206,9 @@ class Updates:
 
     def group_press(self, user: User, chat_id: int, data: str, message_id: int) -> Update:
         """A button press on the bot's message `message_id` in a group."""
-        message = Message(
-            message_id=message_id,
-            date=datetime.now(UTC),
-            chat=Chat(id=chat_id, type="supergroup", title="Grup"),
-            from_user=BOT_USER,
-            text="…",
+        return self._press(
+            user, Chat(id=chat_id, type="supergroup", title="Grup"), data, message_id
         )
-        query = CallbackQuery(
-            id=str(next(self._update_ids)),
-            from_user=user,
-            chat_instance="cg",
-            data=data,
-            message=message,
-        )
-        return Update(update_id=next(self._update_ids), callback_query=query)
 
 
 class TelegramWorld:
