@@ -17,10 +17,12 @@ line for the whole set, one per topic, and one `sweep` line: precision and recal
 answer thresholds 0.30 to 0.95.
 
     .venv/bin/python bench/hoax_quality.py
+    .venv/bin/python bench/hoax_quality.py --data bench/data/hoax_claims_heldout.json
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import tempfile
@@ -80,7 +82,9 @@ def figures(rows: list[dict[str, Any]], answer: float, suggest: float) -> dict[s
 
 def main() -> None:
     """Archive the claims, look up every text, print the figures."""
-    data = json.loads(DATA.read_text(encoding="utf-8"))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DATA, help="the labelled set (JSON)")
+    data = json.loads(parser.parse_args().data.read_text(encoding="utf-8"))
     match = load_config(ROOT / "config.yaml").desk.hoax_match
     with tempfile.TemporaryDirectory(prefix="kim-bench-quality-") as tmp:
         server = EmbeddedRedis(tmp)
