@@ -160,8 +160,30 @@ def test_no_government_domain_in_a_hoax_text() -> None:
     assert bad == {}
 
 
-def test_readme_counts_agree_with_the_file() -> None:
-    """bench/data/README.md's table of claims per topic is the file's own count."""
-    counts = Counter(c["topic"] for c in claims())
-    rows = dict(re.findall(r"^\| `(\w+)` \| (\d+) \|", README.read_text(encoding="utf-8"), re.M))
-    assert {t: int(n) for t, n in rows.items()} == dict(counts)
+HELD_OUT = ROOT / "bench" / "data" / "hoax_claims_heldout.json"
+
+
+def table(text: str) -> dict[str, int]:
+    """A README count table: topic → claims."""
+    return {t: int(n) for t, n in re.findall(r"^\| `(\w+)` \| (\d+) \|", text, re.M)}
+
+
+def test_readme_counts_agree_with_the_files() -> None:
+    """bench/data/README.md's tables of claims per topic are the files' own counts: the
+    first set's, then the held-out set's under its own heading."""
+    first, _, held = README.read_text(encoding="utf-8").partition("## The held-out set")
+    assert table(first) == dict(Counter(c["topic"] for c in claims()))
+    held_claims = json.loads(HELD_OUT.read_text(encoding="utf-8"))["claims"]
+    assert table(held) == dict(Counter(c["topic"] for c in held_claims))
+
+
+def test_the_held_out_set_is_shaped_like_the_first_and_shares_no_text() -> None:
+    """30 claims, 4 variants and 3 near misses each, unique ids, allowed verdicts, and
+    no text of the first set appears in it."""
+    held = json.loads(HELD_OUT.read_text(encoding="utf-8"))["claims"]
+    assert len(held) == 30
+    assert len({c["id"] for c in held}) == 30
+    assert all(len(c["variants"]) == 4 and len(c["unrelated"]) == 3 for c in held)
+    assert {c["verdict"] for c in held} <= {c["verdict"] for c in claims()} | set(VERDICTS)
+    first = {" ".join(t.lower().split()) for c in claims() for t in texts(c)}
+    assert not any(" ".join(t.lower().split()) in first for c in held for t in texts(c))
