@@ -22,6 +22,13 @@ def excerpt(text: str, limit: int = EXCERPT) -> str:
     return flat[:limit].rsplit(" ", 1)[0] + "…"
 
 
+def _checked(tr: Translator, claim: Claim) -> list[str]:
+    """The lines quoting the message the verdict was about (none for a picture)."""
+    if not claim.text:
+        return []
+    return ["", tr._("The message checked: “{text}”", text=excerpt(claim.text))]
+
+
 def correction_text(tr: Translator, claim: Claim, old: str) -> str:
     """What a resident who received the earlier verdict is sent: the new verdict, the
     explanation and the sources, said to replace the earlier one."""
@@ -34,8 +41,7 @@ def correction_text(tr: Translator, claim: Claim, old: str) -> str:
             old=old.upper(),
         )
     ]
-    if claim.text:
-        lines += ["", tr._("The message checked: “{text}”", text=excerpt(claim.text))]
+    lines += _checked(tr, claim)
     if claim.explanation:
         lines += ["", claim.explanation]
     if claim.sources:
@@ -53,7 +59,6 @@ def withdrawal_text(tr: Translator, claim: Claim) -> str:
             verdict=claim.verdict.upper(),
         )
     ]
-    if claim.text:
-        lines += ["", tr._("The message checked: “{text}”", text=excerpt(claim.text))]
+    lines += _checked(tr, claim)
     lines += ["", tr._("If you still need it checked, send it again with /cekhoaks.")]
     return "\n".join(lines)
