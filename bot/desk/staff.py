@@ -111,8 +111,9 @@ class Desk:
         resident = self.svc.residents.get(requester)
         village = resident.village if resident and resident.village else ""
         group = ""
-        fingerprint = Fingerprint.of(text, [m.fingerprint for m in media or []])
-        if kind == "hoaks":
+        fingerprint = Fingerprint()
+        if kind == "hoaks":  # only hoax checks are grouped: an aspirasi is not stemmed
+            fingerprint = Fingerprint.of(text, [m.fingerprint for m in media or []])
             group = self.archive.pending_group(fingerprint) or ""
         ticket = self.tickets.create(
             requester,
