@@ -80,7 +80,8 @@ class Fingerprint:
 
     def similarity(self, other: Fingerprint) -> float:
         """0..1: 1 for the same page link or a near picture; for text, shared terms (a
-        shared bare site counts as one more shared term)."""
+        shared bare site counts as one more shared term): mostly how much of the shorter
+        text the longer holds, partly how alike the two are overall."""
         shared_links = self.links & other.links
         if any(_specific(link) for link in shared_links):
             return 1.0
@@ -93,7 +94,10 @@ class Fingerprint:
             return 0.0
         jaccard = len(shared) / len(ours | others)
         containment = len(shared) / min(len(ours), len(others))
-        return (jaccard + containment) / 2
+        # Containment weighs three times Jaccard: a forward is often a shortened claim,
+        # and a resident's question wraps the claim in their own words; either way most
+        # of the shorter text is in the longer one (bench/hoax_quality.py).
+        return (jaccard + 3 * containment) / 4
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form."""
