@@ -67,25 +67,36 @@ class Corrections:
 
     # -- who received it ---------------------------------------------------------------
 
-    def tickets(self, claim: Claim) -> list[Ticket]:
-        """The claim's tickets: as recorded with its verdict, else (a verdict from before
-        that record) its group's hoax tickets filed up to `LEGACY_DAYS` before it."""
-        recipients = self.svc.recipients
+    def ticket_ids(self, claim: Claim) -> list[str]:
+        """The tickets that received the claim's verdict: as recorded with it, else (a
+        verdict from before that record) those of its group's hoax tickets filed up to
+        `LEGACY_DAYS` before it that carry a verdict, recorded now. A ticket stays one of
+        them after a withdrawal took its verdict away (its requester was told)."""
+        recipients, tickets = self.svc.recipients, self.svc.tickets
         ids = recipients.tickets(claim.id)
         if not ids and claim.ticket:
-            ids = self.svc.tickets.of_group(
-                claim.ticket, claim.at - LEGACY_DAYS * 86400, claim.at + 1
-            )
+            grouped = tickets.of_group(claim.ticket, claim.at - LEGACY_DAYS * 86400, claim.at + 1)
+            ids = tickets.with_verdict(grouped)
             recipients.record_tickets(claim.id, ids)
-        found = (self.svc.tickets.get(i) for i in ids)
+        return ids
+
+    def tickets(self, claim: Claim) -> list[Ticket]:
+        """The claim's tickets (`ticket_ids`), read whole."""
+        found = (self.svc.tickets.get(i) for i in self.ticket_ids(claim))
         return [t for t in found if t is not None]
+
+    def reach(self, claim: Claim) -> int:
+        """How many residents received the claim's verdict, each once: two pipelined
+        reads (the tickets' requesters, the archive's answers), no ticket read whole."""
+        requesters = self.svc.tickets.requesters(self.ticket_ids(claim))
+        return len(set(requesters) | set(self.svc.recipients.answered_addresses(claim.id)))
 
     def recipients(self, claim: Claim) -> list[tuple[Address, str]]:
         """Everyone who received the claim's verdict, once each, with the reference their
         notice names (their ticket, or the claim for an answer from the archive)."""
         found: dict[Address, str] = {}
         for ticket in self.tickets(claim):
-            if ticket.requester is not None and ticket.verdict:
+            if ticket.requester is not None:
                 found.setdefault(ticket.requester, ticket.id)
         for address, _at in self.svc.recipients.answered(claim.id):
             found.setdefault(address, claim.id)
@@ -118,7 +129,7 @@ class Corrections:
             )
             return [Reply(text=unfit, notice=unfit)]
         self._save(staff, {"claim": claim.id, "step": "verdict"})
-        reached = len(self.recipients(claim))
+        reached = self.reach(claim)
         lines = [_("✏️ Correct {id}: [{verdict}]", id=claim.id, verdict=claim.verdict.upper())]
         if claim.text:
             lines += ["", "“" + excerpt(claim.text) + "”"]
@@ -182,7 +193,7 @@ class Corrections:
             return [Reply(text=ask, edit=True, notice=ask)]
         if verb == "retract" and step == "verdict":
             self._save(staff, {"claim": claim.id, "step": "withdraw"})
-            reached = len(self.recipients(claim))
+            reached = self.reach(claim)
             ask = _(
                 "Withdraw {id} [{verdict}]? It leaves the archive, and the {count} resident(s) "
                 "who received it are told it was withdrawn.",
@@ -260,7 +271,7 @@ class Corrections:
         _ = self._
         new = self._corrected(claim, draft, claim.at)
         body = correction_text(self.tr, new, claim.verdict)
-        reached = len(self.recipients(claim))
+        reached = self.reach(claim)
         body += "\n\n" + _("Goes to {count} resident(s).", count=self.tr.number(reached))
         choices = (
             (
