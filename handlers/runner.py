@@ -129,7 +129,7 @@ def run(
             stack.enter_context(worker)
         dispatch = RQDispatch(rq_redis)
         services = build_services(config, connect(url), dispatch=dispatch)
-        reindexed = services.hoaxes.ensure_index()
+        reindexed = services.hoaxes.ensure_index(lambda group: _ticket_text(services, group))
         if reindexed:
             log.info("hoax archive: %d verdicts re-indexed", reindexed)
         conversations = build_conversations(services)
@@ -205,6 +205,12 @@ async def _serve(
             await runner.cleanup()
         if bot is not None:
             await bot.session.close()
+
+
+def _ticket_text(services: Services, ticket_id: str) -> str | None:
+    """A ticket's text, for re-deriving a waiting hoax group's fingerprint (None: gone)."""
+    ticket = services.tickets.get(ticket_id)
+    return ticket.text if ticket is not None and ticket.text else None
 
 
 async def _healthz(request: web.Request) -> web.Response:

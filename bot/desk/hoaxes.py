@@ -17,7 +17,7 @@ Redis keys (owned here):
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -174,15 +174,23 @@ class HoaxArchive:
         """How many verdicts the archive holds."""
         return int(self.redis.hlen(ARCHIVE))
 
-    def ensure_index(self) -> int:
+    def ensure_index(self, pending_text: Callable[[str], str | None] = lambda _group: None) -> int:
         """Re-derive every fingerprint and re-index when the index is of another version
-        (or absent: archives from before the index); returns how many were re-indexed."""
+        (or absent: archives from before the index); returns how many were re-indexed.
+        Waiting groups are re-derived too, from the text `pending_text` gives for a group
+        (its first ticket's), so that a check filed before the upgrade still gathers the
+        same claim asked again after it; a group whose text is gone keeps its own."""
         if self.index.current():
             return 0
         claims = [_claim(raw) for _, raw in self.redis.hscan_iter(ARCHIVE, count=500)]
         for claim in claims:
             claim.fingerprint = Fingerprint.of(claim.text, list(claim.fingerprint.pictures))
         done = self.add_claims(claims)
+        for group, raw in self.redis.hgetall(PENDING).items():
+            text = pending_text(str(group))
+            if text is not None:
+                pictures = list(Fingerprint.from_json(json.loads(raw)).pictures)
+                self.open_group(str(group), Fingerprint.of(text, pictures))
         self.index.mark_current()
         return done
 
