@@ -18,7 +18,8 @@ A chain message is reworded, shortened and re-forwarded; these survive it:
 - common words are dropped (Sastrawi's stop words and chain-message filler), but not
   negations, which change what a claim says;
 - numbers stay, normalised: amounts without separators (`Rp 1.500.000`, `1,5 jt`,
-  `500rb`, `Rp 175 million`, `300 ewu`, `sejuta`), phone numbers as 62…
+  `500rb`, `Rp 175 million`, `300 ewu`, and in words: `sejuta`, `lima belas ribu`,
+  `limolas ewu`, bot/desk/spelled_numbers.py), phone numbers as 62…
   (`0812-3456-7890`, `+62 812 3456 7890`), dates as day-month-year;
 - links are kept apart, with or without a scheme (`bit.ly/Abc`, `www.x.com`,
   `bansos-kemensos.xyz/daftar`): no scheme, no `www.`, no tracking parameters; the
@@ -38,6 +39,8 @@ from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
 from Sastrawi.Stemmer.Stemmer import Stemmer
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+from bot.desk.spelled_numbers import spelled_numbers
 
 _TLDS = (
     "com|net|org|info|biz|xyz|top|site|online|club|shop|store|link|click|live|app|io|me|ly|"
@@ -79,7 +82,7 @@ _AMOUNT = re.compile(
     r"(jt|juta|yuta|million|mln|rb|ribu|rebu|ewu|thousand|k|miliar|milyar|billion|triliun)?\b",
     re.IGNORECASE,
 )
-_ONE_SCALE = re.compile(r"\b(?:se|sa)(juta|yuta|ribu|rebu|ewu|miliar)\b")  # sejuta, saewu
+_UNIT = re.compile(r"(?<=\d)(kg|gb|mb|km|va|mg|ml|cm|mm|sr)\b")  # 3kg is 3 kg, 75GB 75 GB
 _TOKEN = re.compile(r"\d+[^\W\d_]+|[^\W\d_]+|\d+", re.UNICODE)  # 5g stays one token
 _SCALE = {
     **dict.fromkeys(("jt", "juta", "yuta", "million", "mln"), 10**6),
@@ -89,26 +92,13 @@ _SCALE = {
 }
 # Affixes of English, Sundanese and Javanese words, taken off (longest first) when the
 # word is neither Indonesian nor in the glossary; the rest must be one of the two.
-_FOREIGN_SUFFIXES = (
-    ("ies", "y"),
-    ("ied", "y"),
-    ("ing", ""),
-    ("ed", ""),
-    ("es", ""),
-    ("s", ""),  # English
-    ("keunana", ""),
-    ("keun", ""),
-    ("anana", "an"),
-    ("na", ""),
-    ("ana", ""),  # Sundanese
-    ("nipun", ""),
-    ("ipun", ""),
-    ("ake", ""),
-    ("ke", ""),
-    ("ne", ""),
-    ("e", ""),  # Javanese
-    ("an", ""),
-    ("i", ""),
+# English endings: the word without them must be in the glossary (`vaccines`, `stopped`).
+_ENGLISH_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
+# Sundanese and Javanese endings: the rest may also be an Indonesian root (`statusna`).
+_REGIONAL_SUFFIXES = (
+    *(("keunana", ""), ("keun", ""), ("anana", "an"), ("na", ""), ("ana", "")),  # Sundanese
+    *(("nipun", ""), ("ipun", ""), ("ake", ""), ("ke", ""), ("ne", ""), ("e", "")),  # Javanese
+    *(("an", ""), ("i", "")),
 )
 _FOREIGN_PREFIXES = ("dipun", "di", "ka", "nga", "ng", "ny", "pa", "sa", "ke", "n", "m", "")
 NEGATIONS = frozenset({"tidak", "bukan", "belum", "jangan"})
@@ -174,33 +164,39 @@ def foreign_word(token: str) -> str | None:
         return table[token]
     if known.contains(token) or known.contains(stem(token)):  # Indonesian, maybe affixed
         return None
-    for base in _bases(token):
+    for base, regional in _bases(token):
         if base in table:
             return table[base]
-        if len(base) >= MIN_WORD + 1 and known.contains(base):
+        if regional and len(base) >= MIN_WORD + 1 and known.contains(base):
             return base
     return None
 
 
-def _bases(token: str) -> Iterator[str]:
-    """`token` without a prefix and up to two suffixes of `_FOREIGN_*`, longest first; a
-    doubled last consonant is undone (`stopped` → `stopp` → `stop`)."""
+def _bases(token: str) -> Iterator[tuple[str, bool]]:
+    """`token` without its affixes, longest first, each with whether the affixes were
+    Sundanese or Javanese ones (so the rest may be an Indonesian root): an English ending
+    (a doubled last consonant undone: `stopped` → `stop`), or a regional prefix and up
+    to two regional suffixes (`kakuatanana` → `kuat`)."""
+    for suffix, replacement in _ENGLISH_SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= MIN_WORD:
+            base = token[: -len(suffix)] + replacement
+            yield base, False
+            if len(base) > MIN_WORD and base[-1] == base[-2] and base[-1] not in "aeiou":
+                yield base[:-1], False
     for prefix in _FOREIGN_PREFIXES:
         if not token.startswith(prefix) or len(token) - len(prefix) < MIN_WORD + 1:
             continue
-        stem_ = token[len(prefix) :]
+        rest = token[len(prefix) :]
         if prefix:
-            yield stem_
-        for suffix, replacement in _FOREIGN_SUFFIXES:
-            if not stem_.endswith(suffix) or len(stem_) - len(suffix) < MIN_WORD:
+            yield rest, True
+        for suffix, replacement in _REGIONAL_SUFFIXES:
+            if not rest.endswith(suffix) or len(rest) - len(suffix) < MIN_WORD:
                 continue
-            base = stem_[: -len(suffix)] + replacement
-            yield base
-            if len(base) > MIN_WORD and base[-1] == base[-2] and base[-1] not in "aeiou":
-                yield base[:-1]
-            for second, again in _FOREIGN_SUFFIXES:
+            base = rest[: -len(suffix)] + replacement
+            yield base, True
+            for second, again in _REGIONAL_SUFFIXES:
                 if base.endswith(second) and len(base) - len(second) >= MIN_WORD:
-                    yield base[: -len(second)] + again
+                    yield base[: -len(second)] + again, True
 
 
 @lru_cache(maxsize=1)
@@ -293,7 +289,7 @@ def numbers(text: str) -> tuple[list[str], str]:
 
     text = _PHONE.sub(phone, text)
     text = _DATE.sub(day, text)
-    text = _ONE_SCALE.sub(r"1 \1", text)
+    text = spelled_numbers(_UNIT.sub(r" \1", text))
     text = _AMOUNT.sub(_amount, text)
     return found, text
 
