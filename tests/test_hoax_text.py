@@ -234,3 +234,8 @@ def test_function_words_of_other_languages_are_dropped() -> None:
     assert terms("it is already here now, but") == frozenset()
     assert terms("ieu teh keneh pisan") == {"teh"}  # teh stays: Indonesian tea
     assert terms("kuwi sing wis ana") == frozenset()
+
+
+def test_a_phone_number_ends_at_the_line() -> None:
+    """A digit on the next line is not part of the number before it."""
+    assert "6281200007750" in terms("WA 0812 0000 7750\n2 HARI CAIR")
