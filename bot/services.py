@@ -12,6 +12,9 @@ from bot.announcements.store import Announcements
 from bot.desk.hoax_recipients import HoaxRecipients
 from bot.desk.hoaxes import HoaxArchive
 from bot.desk.tickets import Tickets
+from bot.people.bot_links import BotLinks
+from bot.people.grants import RoleGrants
+from bot.people.invites import Invitations
 from bot.platform.clock import Clock, SystemClock
 from bot.platform.config import Config
 from bot.platform.dispatch import Dispatch, NoDispatch
@@ -46,6 +49,8 @@ class Services:
     hoaxes: HoaxArchive
     held: HeldMessages
     recipients: HoaxRecipients
+    invitations: Invitations
+    bot_links: BotLinks
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -65,6 +70,7 @@ def build_services(
     tickets = Tickets(redis, config.deployment.timezone, clock)
     held = HeldMessages(redis)
     recipients = HoaxRecipients(redis)
+    grants = RoleGrants(redis)
     return Services(
         config=config,
         redis=redis,
@@ -74,14 +80,16 @@ def build_services(
         dialogs=dialogs,
         flood=flood,
         privacy=Privacy(
-            redis, [residents, dialogs, flood, announcements, tickets, held, recipients]
+            redis, [residents, dialogs, flood, announcements, tickets, held, recipients, grants]
         ),
         clock=clock,
-        roles=Roles(config, regions),
+        roles=Roles(config, regions, grants),
         announcements=announcements,
         dispatch=dispatch or NoDispatch(),
         tickets=tickets,
         hoaxes=HoaxArchive(redis),
         held=held,
         recipients=recipients,
+        invitations=Invitations(redis),
+        bot_links=BotLinks(redis),
     )
