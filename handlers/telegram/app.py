@@ -82,6 +82,27 @@ async def set_commands(bot: Bot, services: Services) -> None:
         if locale == locales.default:
             await bot.set_my_commands(commands, scope=scope)
     await _set_admin_commands(bot, services)
+    await record_links(bot, services)
+
+
+async def record_links(bot: Bot, services: Services) -> None:
+    """Tell the core the bot's username (for invitation links) and a join-request link
+    to the staff group (for new staff), made once per group and kept."""
+    me = await bot.get_me()
+    links = services.bot_links
+    group = services.config.roles.staff.group
+    link = ""
+    if group and Address.parse(group).platform == "tg":
+        link = links.staff_group_link() if links.staff_group() == group else ""
+        if not link:
+            try:
+                made = await bot.create_chat_invite_link(
+                    int(Address.parse(group).chat_id), name="KIM staff", creates_join_request=True
+                )
+                link = made.invite_link
+            except TelegramAPIError as exc:  # the bot is not an admin of the group (yet)
+                log.warning("no join link for the staff group: %s", exc.message)
+    links.set_telegram(me.username or "", link, (group or "") if link else "")
 
 
 async def _set_admin_commands(bot: Bot, services: Services) -> None:
@@ -93,6 +114,7 @@ async def _set_admin_commands(bot: Bot, services: Services) -> None:
         for ind, _en, description in RESIDENT_COMMANDS + ADMIN_COMMANDS
     ]
     admins = {a.id for a in roles.admins} | set(roles.superadmins)
+    admins |= {str(g.holder) for g in services.roles.grants.everyone()}
     for text in sorted(admins):
         admin = Address.parse(text)
         if admin.platform != "tg":
