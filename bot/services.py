@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.announcements.roles import Roles
 from bot.announcements.store import Announcements
+from bot.audit.trail import AuditTrail
 from bot.desk.hoax_recipients import HoaxRecipients
 from bot.desk.hoaxes import HoaxArchive
 from bot.desk.tickets import Tickets
@@ -46,6 +47,7 @@ class Services:
     hoaxes: HoaxArchive
     held: HeldMessages
     recipients: HoaxRecipients
+    audit: AuditTrail
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -65,6 +67,7 @@ def build_services(
     tickets = Tickets(redis, config.deployment.timezone, clock)
     held = HeldMessages(redis)
     recipients = HoaxRecipients(redis)
+    audit = AuditTrail(redis, clock, config.audit.retention_days)
     return Services(
         config=config,
         redis=redis,
@@ -74,7 +77,9 @@ def build_services(
         dialogs=dialogs,
         flood=flood,
         privacy=Privacy(
-            redis, [residents, dialogs, flood, announcements, tickets, held, recipients]
+            redis,
+            [residents, dialogs, flood, announcements, tickets, held, recipients],
+            audit,
         ),
         clock=clock,
         roles=Roles(config, regions),
@@ -84,4 +89,5 @@ def build_services(
         hoaxes=HoaxArchive(redis),
         held=held,
         recipients=recipients,
+        audit=audit,
     )
