@@ -16,8 +16,9 @@
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
 Every command that reads a config takes --config (default $KIMBOT_CONFIG, else
-./config.yaml). `broadcast`, `tickets` and `hoaxes` otherwise use the running bot's config, and with
-no bot running open the data dir's embedded Redis themselves (handlers/running.py);
+./config.yaml). `broadcast`, `tickets`, `hoaxes` and `audit` otherwise use the running
+bot's config, and with no bot running open the data dir's embedded Redis themselves
+(handlers/running.py);
 `demo` with no config.yaml in its directory uses the packaged Kota Cilegon example.
 Configuration errors print one line per problem and exit with status 2, never a traceback.
 """
@@ -59,7 +60,8 @@ COMMAND_DATA_HELP = (
 )
 EPILOG = (
     "Every command that reads a config takes --config FILE (or $KIMBOT_CONFIG). "
-    "`kimbot broadcast`, `kimbot tickets` and `kimbot hoaxes` without one use the config "
+    "`kimbot broadcast`, `kimbot tickets`, `kimbot hoaxes` and `kimbot audit` without one "
+    "use the config "
     "of the bot running on the data dir (so their counts match what it sends); with no bot "
     "running they open the data dir's embedded Redis themselves. "
     "`kimbot COMMAND --help` shows each command's options."
