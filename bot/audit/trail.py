@@ -204,9 +204,10 @@ class AuditTrail:
         index = _index_key(pseudonym)
         cutoff = _ms(self.clock.now() - self.retention_days * DAY)
         self.redis.zremrangebyscore(index, "-inf", f"({cutoff}")
-        found: list[AuditEntry] = []
-        for ms in self.redis.zrange(index, 0, -1):
-            found += self._scan(f"{ms!s}-0", f"{ms!s}-18446744073709551615")
+        pipe = self.redis.pipeline(transaction=False)
+        for ms in self.redis.zrange(index, 0, -1):  # a few entries at most in each
+            pipe.xrange(STREAM, f"{ms!s}-0", f"{ms!s}-18446744073709551615")
+        found = [_entry(i, raw) for page in pipe.execute() for i, raw in page]
         return [e for e in found if pseudonym in e.pseudonyms]
 
     def export(self, address: Address) -> dict[str, Any]:
