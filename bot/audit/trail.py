@@ -226,7 +226,7 @@ class AuditTrail:
                     "action": e.action,
                     "object": e.object,
                     "scope": e.scope,
-                    "by": e.actor_name or e.role,
+                    "by": e.role,  # staff, system: never a staff member's name
                     "detail": dict(e.detail),
                 }
                 for e in found
