@@ -531,7 +531,8 @@ def summary(config: Config) -> list[str]:
         f"staff group {roles.staff.group or 'not set'}, {len(roles.staff.members)} staff member(s)",
         f"locales: {locales.default} (default); enabled: {', '.join(locales.enabled)}",
         f"privacy notice: version {config.privacy.notice_version}, "
-        f"retention {config.privacy.retention_days} days",
+        f"retention {config.privacy.retention_days} days; "
+        f"audit trail kept {config.audit.retention_years} years",
         f"broadcasts: {config.broadcasts.rate_per_second:g}/s"
         + (" (paid broadcasts)" if config.broadcasts.paid_broadcast else "")
         + f", a superadmin approves above {config.broadcasts.approval_threshold} residents",

@@ -222,6 +222,21 @@ def test_retention_trims_whole_old_entries(
     assert [e.id for e in ctx.services.audit.entries(0, 4e9)] == [now]
 
 
+@pytest.mark.parametrize(("years", "valid"), [(0, False), (1, True), (30, True), (31, False)])
+def test_retention_years_are_bounded(config: Config, years: int, valid: bool) -> None:
+    """`audit.retention_years` takes 1 to 30 years; the shipped config keeps 5."""
+    from pydantic import ValidationError
+
+    from bot.platform.config import Audit
+
+    assert config.audit.retention_years == 5
+    if valid:
+        assert Audit(retention_years=years).retention_days == round(years * 365.25)
+    else:
+        with pytest.raises(ValidationError):
+            Audit(retention_years=years)
+
+
 def test_a_pseudonym_never_carries_the_address(services: Services, redis: Redis) -> None:
     """The same address always gets the same pseudonym, which holds neither the chat id nor
     anything another deployment (another key) would compute."""
