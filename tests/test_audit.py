@@ -88,6 +88,14 @@ def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) 
     admin.send(TEXT)
     admin.press("✅")
     expected["broadcast.composed"] += 1
+    (composed,) = svc.audit.entries(0, 4e9)
+    assert (composed.actor, composed.actor_name, composed.role, composed.scope) == (
+        f"tg:{KELURAHAN_ADMIN}",
+        "Pengurus KIM Bagendung",
+        "admin",
+        BAGENDUNG,
+    )
+    assert dict(composed.detail) == {"state": "queued", "residents": 2, "channels": 0}
     admin.send("/broadcast")
     admin.send(TEXT)
     admin.press("🕒")

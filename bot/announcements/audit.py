@@ -18,12 +18,15 @@ def _object(announcement_id: str) -> str:
     return f"broadcast:{announcement_id}"
 
 
-def created(svc: Services, ann: Announcement) -> str:
+def created(svc: Services, ann: Announcement, residents: int | None = None) -> str:
     """A new announcement: `broadcast.scheduled` when it goes straight to the schedule,
-    else `broadcast.composed` (queued, or waiting for a superadmin's approval)."""
+    else `broadcast.composed` (queued, or waiting for a superadmin's approval), with the
+    residents it reaches (counted again unless the caller just did)."""
+    if residents is None:
+        residents = svc.announcements.count_audience(ann.targets)
     detail: dict[str, str | int] = {
         "state": ann.state,
-        "residents": svc.announcements.count_audience(ann.targets),
+        "residents": residents,
         "channels": len(svc.announcements.channel_chats(ann.targets)),
     }
     if ann.scheduled_at:

@@ -207,7 +207,7 @@ class Clarifications:
         ann = store.create(
             staff, targets, now, text=self.announcement_text(claim), needs_approval=approval
         )
-        audit.created(self.svc, ann)
+        audit.created(self.svc, ann, residents)
         if approval:
             ask_approval(self.svc, staff, ann.id, residents)
         else:

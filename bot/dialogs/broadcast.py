@@ -319,7 +319,7 @@ class BroadcastFlow(StepFlow):
             needs_approval=approval,
         )
         turn.end()
-        audit.created(turn.svc, ann)
+        audit.created(turn.svc, ann, residents)
         if approval:
             ask_approval(turn.svc, turn.address, ann.id, residents)
         else:
