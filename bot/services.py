@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from bot.announcements.roles import Roles
 from bot.announcements.store import Announcements
+from bot.audit.trail import AuditTrail
 from bot.desk.hoax_recipients import HoaxRecipients
 from bot.desk.hoaxes import HoaxArchive
 from bot.desk.tickets import Tickets
@@ -51,6 +52,7 @@ class Services:
     recipients: HoaxRecipients
     invitations: Invitations
     bot_links: BotLinks
+    audit: AuditTrail
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -71,6 +73,7 @@ def build_services(
     held = HeldMessages(redis)
     recipients = HoaxRecipients(redis)
     grants = RoleGrants(redis)
+    audit = AuditTrail(redis, clock, config.audit.retention_days)
     return Services(
         config=config,
         redis=redis,
@@ -80,7 +83,9 @@ def build_services(
         dialogs=dialogs,
         flood=flood,
         privacy=Privacy(
-            redis, [residents, dialogs, flood, announcements, tickets, held, recipients, grants]
+            redis,
+            [residents, dialogs, flood, announcements, tickets, held, recipients, grants],
+            audit,
         ),
         clock=clock,
         roles=Roles(config, regions, grants),
@@ -92,4 +97,5 @@ def build_services(
         recipients=recipients,
         invitations=Invitations(redis),
         bot_links=BotLinks(redis),
+        audit=audit,
     )

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from bot.audit import actors
 from bot.desk.correction_runs import CorrectionRuns
 from bot.desk.correction_texts import correction_text, excerpt
 from bot.desk.hoaxes import VERDICTS, Claim
@@ -291,6 +292,7 @@ class Corrections:
         new = self._corrected(claim, draft, now)
         self.svc.hoaxes.add_claim(new)
         CorrectionRuns(self).start("correction", claim, new, who)
+        self._audit("hoax.corrected", claim, who, verdict=new.verdict, was=claim.verdict)
         done = self._(
             "Correction of {id} saved. Everyone who received the earlier verdict is being "
             "told; the count follows here when they all are.",
@@ -304,12 +306,22 @@ class Corrections:
         it off its tickets."""
         self.svc.hoaxes.remove_claim(claim.id)
         CorrectionRuns(self).start("withdrawal", claim, None, who)
+        self._audit("hoax.withdrawn", claim, who, was=claim.verdict)
         done = self._(
             "{id} withdrawn from the archive. Everyone who received it is being told; the "
             "count follows here when they all are.",
             id=claim.id,
         )
         return [Reply(text=done, edit=True, notice=done)]
+
+    def _audit(self, action: str, claim: Claim, who: str, **detail: str) -> None:
+        """One audit entry for a correction or a withdrawal of an archived verdict."""
+        self.svc.audit.record(
+            action,
+            **actors.person(self.svc.roles, Address.parse(who)),
+            object=f"hoax:{claim.id}",
+            detail=detail,
+        )
 
     # -- the draft ---------------------------------------------------------------------
 
