@@ -10,11 +10,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from bot.audit import ACTIONS, AuditTrail
 from bot.audit.trail import PSEUDONYM, STREAM
 from bot.desk.staff import Desk
 from bot.dialogs import build_conversations
+from bot.people.reload import reload_config
 from bot.platform.actions import ClaimAction
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
@@ -40,8 +42,6 @@ from tests.support.jobs import job_context_with
 
 TEXT = "Vaksinasi gratis Sabtu"
 HOAX = "Mulai besok semua warga Cilegon wajib daftar ulang KTP di kelurahan. Sebarkan!!"
-# The lead's actions (roles and invites in Redis, config reload): `record` takes them.
-LATER = ("role.granted", "role.revoked", "invite.created", "invite.used", "config.reloaded")
 YEAR = 365.25 * 86400
 
 
@@ -178,9 +178,35 @@ def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) 
     expected["export.run"] += 3
     assert actions(svc) == expected
 
-    for action in LATER:
-        svc.audit.record(action, actor=f"tg:{SUPERADMIN}", actor_name="Kominfo", role="superadmin")
-    expected.update(dict.fromkeys(LATER, 1))
+    svc.bot_links.set_telegram("kim_cilegon_bot")
+    superadmin.send("/undang")
+    superadmin.press("Admin kelurahan")
+    superadmin.press("Cilegon")
+    superadmin.press("Bagendung")
+    superadmin.press("Buat tautan")
+    token = superadmin.said().split("start=inv_", 1)[1].split()[0]
+    superadmin.press("Buat tautan")  # pressed twice: the step is over
+    expected["invite.created"] += 1
+    newcomer = Resident(conv, chat_id=8801)
+    newcomer.send(f"/start inv_{token}")
+    newcomer.press("Terima")
+    expected.update({"invite.used": 1, "role.granted": 1})
+    superadmin.send("/peran")
+    superadmin.press("✖ 1")
+    superadmin.press("Cabut")
+    expected["role.revoked"] += 1
+    assert actions(svc) == expected
+    granted = svc.audit.entries(0, 4e9, action_prefix="role.granted")[0]
+    assert (granted.actor, granted.role, granted.scope) == (
+        f"tg:{SUPERADMIN}",
+        "superadmin",
+        BAGENDUNG,
+    )
+    assert granted.detail["holder"] == "tg:8801"
+    config_file = tmp_path / "reloaded.yaml"
+    config_file.write_text(yaml.safe_dump(svc.config.model_dump(mode="json")), encoding="utf-8")
+    reload_config(svc, config_file)
+    expected["config.reloaded"] += 1
     assert actions(svc) == expected
     assert set(expected) == set(ACTIONS)
     with pytest.raises(ValueError, match="not an audit action"):

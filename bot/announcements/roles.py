@@ -59,14 +59,6 @@ class Roles:
             or self.grants.is_staff(who)
         )
 
-    def role_of(self, who: Address) -> str:
-        """The widest role `who` holds, as the audit trail names it ("" for none)."""
-        if self.is_superadmin(who):
-            return "superadmin"
-        if self.is_admin(who):
-            return "admin"
-        return "staff" if self.is_staff(who) else ""
-
     def admin_name(self, who: Address) -> str:
         """How a role holder is named on cards and in reports: the name they go by here
         (their profile name when they accepted, or their own), else config.yaml's, else

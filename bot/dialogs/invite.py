@@ -14,6 +14,7 @@ nothing. Diagram: docs/conversations.md.
 from __future__ import annotations
 
 from bot.announcements.roles import KOMUNITAS
+from bot.audit import actors
 from bot.dialogs import common
 from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
@@ -282,6 +283,13 @@ class InviteFlow(StepFlow):
             turn.say(Reply(text=turn.tr._("You may not invite to that role.")))
             return
         token, invitation = turn.svc.invitations.create(kind, scope, str(turn.address), turn.now)
+        turn.svc.audit.record(
+            "invite.created",
+            **actors.person(turn.svc.roles, turn.address),
+            object=f"invite:{invitation.id[:12]}",
+            scope=scope,
+            detail={"kind": kind},
+        )
         turn.end()
         turn.say(self._links(turn, token, kind, scope, invitation.expires))
 
@@ -449,9 +457,23 @@ class AcceptFlow(StepFlow):
         svc = turn.svc
         kind, scope, by = invitation.kind, invitation.scope, invitation.by
         name = svc.roles.grants.set_name(turn.address, profile, edited=False) if profile else ""
-        svc.roles.grants.grant(turn.address, kind, scope, by, turn.now, invitation.id)
+        grant = svc.roles.grants.grant(turn.address, kind, scope, by, turn.now, invitation.id)
         name = name or svc.roles.admin_name(turn.address)
         role = role_text(turn, kind, scope)
+        svc.audit.record(
+            "invite.used",
+            **actors.person(svc.roles, turn.address),
+            object=f"invite:{invitation.id[:12]}",
+            scope=scope,
+            detail={"kind": kind, "invited_by": svc.roles.admin_name(Address.parse(by))},
+        )
+        svc.audit.record(
+            "role.granted",
+            **actors.person(svc.roles, Address.parse(by)),
+            object=f"grant:{grant.id}",
+            scope=scope,
+            detail={"kind": kind, "holder": str(turn.address), "holder_name": name},
+        )
         _ = turn.tr._
         lines = [_("Welcome! You are now {role}.", role=role)]
         if kind == "staff":

@@ -12,6 +12,7 @@ profile name until then); `/nama` alone shows it.
 
 from __future__ import annotations
 
+from bot.audit import actors
 from bot.dialogs.invite import authority, role_text, tell, when_text
 from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
@@ -138,6 +139,13 @@ class RosterFlow(StepFlow):
         name = roles.admin_name(grant.holder)
         role = role_text(turn, grant.kind, grant.scope)
         roles.grants.revoke(grant.id)
+        turn.svc.audit.record(
+            "role.revoked",
+            **actors.person(roles, turn.address),
+            object=f"grant:{grant.id}",
+            scope=grant.scope,
+            detail={"kind": grant.kind, "holder": str(grant.holder), "holder_name": name},
+        )
         tell(
             turn,
             str(grant.holder),

@@ -8,7 +8,8 @@ the next message or press: `roles` (superadmins, admins, staff), `broadcasts`, `
 running values until a restart, and the log names those that changed: `deployment`,
 `locales`, `regions`, `channels`, `komunitas`, `limits` and `whatsapp`. Jobs read
 config.yaml when each starts, so workers follow the same file without a signal. The
-server never stops listening, so no update is lost or answered twice meanwhile.
+server never stops listening, so no update is lost or answered twice meanwhile. Each
+reload writes one audit entry (`config.reloaded`, by the operator, with what changed).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.audit import actors
 from bot.platform.config import Config, load_config
 from bot.services import Services
 
@@ -46,4 +48,10 @@ def reload_config(services: Services, path: str | Path) -> Reloaded:
     effective = new.model_copy(update={s: getattr(old, s) for s in RESTART_ONLY})
     services.config = effective
     services.roles.config = effective
+    services.audit.record(
+        "config.reloaded",
+        **actors.operator(),
+        object=str(path),
+        detail={"applied": ",".join(applied), "after_restart": ",".join(waiting)},
+    )
     return Reloaded(applied, waiting)
