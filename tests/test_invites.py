@@ -107,7 +107,7 @@ def test_a_superadmin_invites_a_kelurahan_admin_who_broadcasts_in_scope_only(
     (grant,) = svc.roles.grants.of(me.address)
     assert (grant.by, grant.kind, grant.scope) == (f"tg:{SUPERADMIN}", "admin", BAGENDUNG)
     assert svc.roles.admin_name(me.address) == "Siti Aminah"
-    assert any("Siti Aminah accepted your invitation" in t for t in told(dispatch, SUPERADMIN))
+    assert any("Siti Aminah menerima undangan Anda" in t for t in told(dispatch, SUPERADMIN))
     me.send("/broadcast")
     me.deliver(
         Incoming(me.address, "text", text="Posyandu Sabtu", message_id=7, language_code="en")
@@ -230,7 +230,7 @@ def test_revocation_takes_effect_on_the_next_press(
     boss.press("✖ 1") if "1. Siti" in listed else boss.press("✖ 2")
     boss.press("Revoke")
     assert "Revoked: Siti Aminah" in boss.said()
-    assert any("was revoked by" in t for t in told(dispatch, NEWCOMER))
+    assert any("dicabut oleh" in t for t in told(dispatch, NEWCOMER))
     me.press("✅")
     assert "This command is for KIM admins" in me.said()
     assert not svc.roles.is_admin(me.address)
@@ -262,7 +262,7 @@ def test_declining_tells_the_inviter_and_keeps_nothing(
     me = open_link(conv, NEWCOMER, token)
     me.press("Decline")
     assert "Nothing was kept about you" in me.said()
-    assert any("was declined" in t for t in told(dispatch, SUPERADMIN))
+    assert any("ditolak" in t for t in told(dispatch, SUPERADMIN))
     assert svc.roles.grants.name(me.address) is None
     assert not [k for k in redis.scan_iter(f"kim:*{NEWCOMER}*") if not k.startswith("kim:flood:")]
 

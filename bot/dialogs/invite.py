@@ -13,6 +13,9 @@ nothing. Diagram: docs/conversations.md.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+
 from bot.announcements.roles import KOMUNITAS
 from bot.audit import actors
 from bot.dialogs import common
@@ -57,12 +60,13 @@ def when_text(turn: Turn, moment: float) -> str:
     return turn.tr.datetime_text(to_datetime(moment))
 
 
-def tell(turn: Turn, to: str, text_of: str, **params: str) -> None:
-    """Send `text_of` (an msgid) to `to`, in their language, through the notice queue."""
+def tell(turn: Turn, to: str, compose: Callable[[Turn], str]) -> None:
+    """Send `to` what `compose` writes, in their language (it gets the turn speaking it),
+    through the notice queue."""
     address = Address.parse(to)
     person = turn.svc.residents.get(address)
     tr = turn.svc.translator(person.locale if person else turn.svc.config.locales.default)
-    turn.svc.dispatch.notify(address, Reply(text=tr._(text_of, **params)))
+    turn.svc.dispatch.notify(address, Reply(text=compose(replace(turn, tr=tr))))
 
 
 class InviteFlow(StepFlow):
@@ -443,11 +447,13 @@ class AcceptFlow(StepFlow):
             return
         if value == "no":
             turn.say(Reply(text=turn.tr._("Declined. Nothing was kept about you.")))
+            kind, scope = invitation.kind, invitation.scope
             tell(
                 turn,
                 invitation.by,
-                "Your invitation to be {role} was declined.",
-                role=role_text(turn, invitation.kind, invitation.scope),
+                lambda t: t.tr._(
+                    "Your invitation to be {role} was declined.", role=role_text(t, kind, scope)
+                ),
             )
             return
         profile = turn.msg.name or str(state.data.get("name", ""))
@@ -493,4 +499,12 @@ class AcceptFlow(StepFlow):
                 _("Type /broadcast to send an announcement, /nama to change the name others see.")
             )
         turn.say(Reply(text="\n\n".join(lines)))
-        tell(turn, by, "{name} accepted your invitation and is now {role}.", name=name, role=role)
+        tell(
+            turn,
+            by,
+            lambda t: t.tr._(
+                "{name} accepted your invitation and is now {role}.",
+                name=name,
+                role=role_text(t, kind, scope),
+            ),
+        )

@@ -146,12 +146,15 @@ class RosterFlow(StepFlow):
             scope=grant.scope,
             detail={"kind": grant.kind, "holder": str(grant.holder), "holder_name": name},
         )
+        by = roles.admin_name(turn.address)
         tell(
             turn,
             str(grant.holder),
-            "Your role, {role}, was revoked by {by}.",
-            role=role,
-            by=roles.admin_name(turn.address),
+            lambda t: t.tr._(
+                "Your role, {role}, was revoked by {by}.",
+                role=role_text(t, grant.kind, grant.scope),
+                by=by,
+            ),
         )
         self._show(turn, note=turn.tr._("Revoked: {name}, {role}.", name=name, role=role))
 
