@@ -24,7 +24,7 @@ def incoming_message(message: Message) -> Incoming:
     user = message.from_user
     address = Address.telegram(message.chat.id)
     language = user.language_code if user else None
-    name = user.full_name if user else ""
+    sender = user.full_name if user else ""
     forwarded = message.forward_origin is not None
     message_id = message.message_id
     replied = message.reply_to_message
@@ -45,7 +45,7 @@ def incoming_message(message: Message) -> Incoming:
                 message_id=message_id,
                 reply_to=reply_to,
                 reply_text=reply_text,
-                name=name,
+                name=sender,
             )
         return Incoming(
             address,
