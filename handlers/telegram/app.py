@@ -35,6 +35,7 @@ from handlers.telegram.pacing import PacedReplies
 from handlers.telegram.polling import Poller
 from handlers.telegram.render import bot_defaults
 from handlers.telegram.residents import ResidentChats, resident_router
+from handlers.telegram.responses import KeptResponseModels
 from handlers.telegram.webhook import MAX_CONNECTIONS, TelegramWebhook
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,7 @@ def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | Non
     session = (
         AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
     )
+    session.middleware(KeptResponseModels())
     if limiter is not None:
         session.middleware(PacedReplies(limiter))
     return Bot(
