@@ -74,6 +74,7 @@ class WaitingRoom:
             if not waiter.granted.done():  # cancelled while waiting: leave the line
                 with suppress(ValueError):
                     (self.replies if priority else self.bulk).remove(waiter)
+                self.arrived.set()  # the pump looks again (and ends if no one is left)
 
     def _queued(self) -> Iterator[Waiter]:
         yield from self.replies
