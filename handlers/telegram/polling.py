@@ -5,10 +5,11 @@ each new update to `Inbound.handle` as its own task (at most `MAX_IN_FLIGHT` at 
 one resident's updates still wait their turn, handlers/inbox.py) and asks with the
 offset of the oldest update not yet done with, so an update in progress, or one that
 must come again because Redis is down, is delivered again after a crash or restart.
-While older updates are still in progress, new ones are fetched as handled ones finish
-(at least every half second, at most every 0.1 s while nothing new comes). Updates that
-must come again are retried with backoff (1 s doubling to 30 s). Network errors back off
-the same way.
+While older updates are still in progress, new ones are fetched as handled ones finish:
+once a quarter of those in flight are done, at least every half second, at most every
+0.1 s (each answer brings the unfinished ones again).
+Updates that must come again are retried with backoff (1 s doubling to 30 s). Network
+errors back off the same way.
 
 While updates are in progress every getUpdates returns them again (they are not
 confirmed), up to 100 at a time: the answer is read as plain JSON and only updates not
@@ -62,6 +63,9 @@ class Poller:
         self.next_new = 0  # update ids below this were seen already
         self.retry_at = 0.0
         self.retry_delay = FIRST_RETRY
+        self.done = 0  # updates finished so far
+        self.done_target = 0
+        self.progressed = asyncio.Event()  # set when `done` reaches `done_target`
 
     def offset(self) -> int | None:
         """The oldest update not done with, or the next new one."""
@@ -105,7 +109,7 @@ class Poller:
                 continue
             network_delay = FIRST_RETRY
             started = self._start(updates)
-            if not started and busy:
+            if busy and (not started or len(updates) > started):
                 await self._progress(polled_at)
 
     def _start(self, updates: list[dict[str, Any]]) -> int:
@@ -137,6 +141,9 @@ class Poller:
 
     def _finished(self, uid: int, task: asyncio.Task[bool]) -> None:
         self.in_flight.pop(uid, None)
+        self.done += 1
+        if self.done >= self.done_target:
+            self.progressed.set()
         ok = False
         if not task.cancelled():
             with suppress(Exception):
@@ -151,15 +158,17 @@ class Poller:
             self.retry_delay = min(self.retry_delay * 2, LAST_RETRY)
 
     async def _progress(self, polled_at: float) -> None:
-        """Nothing new: wait for an update in flight to finish (and `REPOLL` after the last
-        poll), or for the retry time."""
+        """Updates in progress came again: wait until a quarter of those in flight (at
+        least one) are done, but at least `REPOLL` and at most `PROGRESS_WAIT` after the
+        last poll; with none in flight, for the retry time."""
         loop = asyncio.get_running_loop()
         if not self.in_flight:
             await asyncio.sleep(max(self.retry_at - loop.time(), 0.05))
             return
-        await asyncio.wait(
-            set(self.in_flight.values()), timeout=PROGRESS_WAIT, return_when=asyncio.FIRST_COMPLETED
-        )
+        self.done_target = self.done + max(1, len(self.in_flight) // 4)
+        self.progressed.clear()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.progressed.wait(), polled_at + PROGRESS_WAIT - loop.time())
         rest = polled_at + REPOLL - loop.time()
         if rest > 0:
             await asyncio.sleep(rest)
