@@ -16,10 +16,11 @@ from contextlib import suppress
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiohttp import web
+from pydantic_core import from_json
 
 from bot.dialogs import ADMIN_COMMANDS, RESIDENT_COMMANDS, Conversations
 from bot.platform.addresses import Address
@@ -46,9 +47,10 @@ def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | Non
 
     With a limiter, every message it sends first waits for a priority token.
     """
-    session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
-    )
+    # pydantic's JSON parser reads Telegram's answers in about half json.loads's time; in a
+    # rush the bot reads the same unconfirmed updates many times (handlers/telegram/polling.py)
+    api = TelegramAPIServer.from_base(api_url) if api_url else PRODUCTION
+    session = AiohttpSession(api=api, json_loads=from_json)
     session.middleware(KeptResponseModels())
     if limiter is not None:
         session.middleware(PacedReplies(limiter))
