@@ -63,7 +63,9 @@ def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | Non
 
 def build_dispatcher(services: Services, conversations: Conversations) -> Dispatcher:
     """The router tree: join requests, then residents' private chats."""
-    dp = Dispatcher(services=services)
+    # no aiogram FSM: conversation state lives in the core (Redis), so aiogram's per-update
+    # FSM context (and its in-memory storage) would be work for nothing
+    dp = Dispatcher(services=services, disable_fsm=True)
     dp.update.outer_middleware(InboundUpdates(Inbox(services.redis)))
     dp.include_router(join_router(services))
     dp.include_router(desk_router(services))
