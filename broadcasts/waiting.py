@@ -6,9 +6,10 @@ round trip (a pipeline of the limiter's script, one call per waiter, in queue or
 script in Redis stays the authority every process and replica shares), hands out what
 was granted, and sleeps until the earliest refused wait is over. A refused waiter's chat
 is held until its wait is over; when the last waiter asked was refused too, the bucket is
-taken for now and no one is asked again for that wait (everyone refused alike: the bucket
-or a 429's pause), or for at most one overall interval (mixed refusals). A waiter that
-arrives while the pump sleeps wakes it. So under load Redis is asked about once per
+taken for now and no bulk waiter (nor any reply, if that last one was a reply: the
+replies' reserve is empty too) is asked again for that wait (everyone refused alike: the
+bucket or a 429's pause), or for at most one overall interval (mixed refusals). A waiter
+that arrives while the pump sleeps wakes it. So under load Redis is asked about once per
 token, not once per waiter per token.
 
 Order: replies (priority) before bulk, first come first served within each. A chat's
@@ -33,6 +34,7 @@ from broadcasts.tally import TALLY
 
 # (chat id or None, priority, tokens wanted) → [(granted, seconds to wait if none), ...]
 TryMany = Callable[[Sequence[tuple[int | None, bool, int]]], list[tuple[int, float]]]
+Key = int | tuple[str, bool]  # a chat, or ("any", priority) for sends to no chat in particular
 
 
 @dataclass(eq=False)
@@ -45,6 +47,11 @@ class Waiter:
     granted: asyncio.Future[int]
     refused_at: float = 0.0  # monotonic time of its first refusal (for the tally)
 
+    @property
+    def key(self) -> Key:
+        """What it queues behind: earlier waiters for the same chat."""
+        return ("any", self.priority) if self.chat_id is None else self.chat_id
+
 
 @dataclass
 class WaitingRoom:
@@ -56,8 +63,8 @@ class WaitingRoom:
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
     replies: deque[Waiter] = field(default_factory=deque)
     bulk: deque[Waiter] = field(default_factory=deque)
-    held: dict[int | None, float] = field(default_factory=dict)  # chat → not asked before
-    held_all: float = -math.inf  # no one is asked before
+    held: dict[Key, float] = field(default_factory=dict)  # chat → not asked before
+    held_all: dict[bool, float] = field(default_factory=dict)  # priority → none asked before
     pump: asyncio.Task[None] | None = None
     arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -83,13 +90,12 @@ class WaitingRoom:
     def _head(self, now: float) -> list[Waiter]:
         """The first waiters that may be asked for now: one per chat, none behind a held one."""
         picked: list[Waiter] = []
-        passed: set[int | None] = set()
+        passed: set[Key] = set()
         for waiter in self._queued():
-            chat = waiter.chat_id
-            if chat in passed:
+            if waiter.key in passed:
                 continue
-            passed.add(chat)
-            if max(self.held.get(chat, 0.0), self.held_all) > now:
+            passed.add(waiter.key)
+            if self._not_before(waiter, 0.0) > now:
                 continue
             picked.append(waiter)
             if len(picked) == self.batch:
@@ -122,13 +128,20 @@ class WaitingRoom:
                 self._grant(waiter, granted)
                 continue
             waiter.refused_at = waiter.refused_at or now
-            self.held[waiter.chat_id] = after + wait
+            self.held[waiter.key] = after + wait
             waits.append(wait)
         if results[-1][0]:
             return True  # the last one still found room: ask the next ones at once
         alike = len(waits) > 1 and len(waits) == len(head) and max(waits) - min(waits) < 0.002
-        self.held_all = after + (min(waits) if alike else min(min(waits), self.interval))
+        until = after + (min(waits) if alike else min(min(waits), self.interval))
+        self.held_all[False] = until  # bulk
+        if head[-1].priority:  # not even the replies' reserve had room
+            self.held_all[True] = until
         return False
+
+    def _not_before(self, waiter: Waiter, now: float) -> float:
+        """When `waiter` may be asked for again (`now` if it is not held)."""
+        return max(self.held.get(waiter.key, now), self.held_all.get(waiter.priority, -math.inf))
 
     def _grant(self, waiter: Waiter, granted: int) -> None:
         (self.replies if waiter.priority else self.bulk).remove(waiter)
@@ -142,10 +155,7 @@ class WaitingRoom:
     async def _sleep(self) -> None:
         """Until the first held waiter may be asked again, or a new one arrives."""
         now = time.monotonic()
-        until = min(
-            (max(self.held.get(w.chat_id, now), self.held_all) for w in self._queued()),
-            default=now,
-        )
+        until = min((self._not_before(w, now) for w in self._queued()), default=now)
         if until <= now:
             return
         self.arrived.clear()
