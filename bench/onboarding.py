@@ -175,7 +175,9 @@ class Meter:
 class Child:
     """A child process with its output in a log file; stopped by pid."""
 
-    def __init__(self, name: str, command: list[str], cwd: Path, env: dict[str, str], logdir: Path):
+    def __init__(
+        self, name: str, command: list[str], cwd: Path, env: dict[str, str], logdir: Path
+    ) -> None:
         self.log_path = logdir / f"{name}.log"
         self._log = self.log_path.open("wb")
         self.popen = subprocess.Popen(
