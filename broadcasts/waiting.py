@@ -126,6 +126,8 @@ class WaitingRoom:
         for waiter, (granted, wait) in zip(head, results, strict=True):
             if granted:
                 self._grant(waiter, granted)
+                if wait > 0:  # fewer than asked, and told when as many are free again
+                    self.held[waiter.key] = after + wait
                 continue
             waiter.refused_at = waiter.refused_at or now
             self.held[waiter.key] = after + wait
