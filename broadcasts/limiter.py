@@ -13,6 +13,8 @@ Redis keys (`{bot}` is the bot's numeric id, never its token):
 - `kim:rl:{bot}:chat:{hash}` — a chat's TAT (expires when idle); keyed by a hash of the
   chat id, so no key names a resident (UU PDP erasure covers these without a lookup).
 - `kim:rl:{bot}:pause` — until when every send waits (ms), after a 429.
+Waiting senders queue in their process (broadcasts/waiting.py) and one task asks Redis
+for the head of the queue, so a rush of replies costs about one round trip per token.
 An `acquire` that had to wait is counted, with how long it waited, in the process's tally
 (broadcasts/tally.py: `limiter_waits:bulk|reply`), for `/metrics`.
 Times come from the caller's clock (NTP-synchronised machines), so tests can inject time.
@@ -23,11 +25,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.platform.store import Redis
-from broadcasts.tally import TALLY
+from broadcasts.waiting import WaitingRoom
 
 # KEYS: [1] overall TAT, [2] pause-until, [3] chat TAT (may be "" for none)
 # ARGV: [1] now (ms), [2] overall interval (ms), [3] overall tolerance (ms),
@@ -121,6 +123,9 @@ class RateLimiter:
         # of its rate (with exactly one interval, 9/s polled every 10 ms gave 8.3/s).
         slack = max(self.interval + 50.0, 1000.0 * rates.burst_seconds)
         self.tolerance = self.reserve + slack
+        # waiters asked for in one round trip: as many as a priority burst may take, and one
+        self.batch = min(32, int(self.tolerance // self.interval) + 1)
+        self._room: WaitingRoom | None = None
 
     def _chat(self, chat_id: int | None) -> tuple[str, float, float]:
         if chat_id is None:
@@ -159,23 +164,26 @@ class RateLimiter:
         granted, wait = self.script(keys=keys, args=args)
         return int(granted), int(wait) / 1_000_000.0
 
+    def try_many(self, wanted: Sequence[tuple[int | None, bool, int]]) -> list[tuple[int, float]]:
+        """`try_acquire` for each (chat id, priority, tokens), in order, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for chat_id, priority, tokens in wanted:
+            keys, args = self.request(chat_id, priority=priority, tokens=tokens)
+            self.script(keys=keys, args=args, client=pipe)
+        return [(int(granted), int(wait) / 1_000_000.0) for granted, wait in pipe.execute()]
+
     async def acquire(
         self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
     ) -> int:
-        """Wait until at least one token is granted; return how many were."""
-        refused_at = 0.0
-        while True:
-            granted, wait = await asyncio.to_thread(
-                self.try_acquire, chat_id, priority=priority, tokens=tokens
-            )
-            if granted:
-                if refused_at:
-                    kind = "reply" if priority else "bulk"
-                    TALLY.add(f"limiter_waits:{kind}")
-                    TALLY.add(f"limiter_wait_seconds:{kind}", time.monotonic() - refused_at)
-                return granted
-            refused_at = refused_at or time.monotonic()
-            await asyncio.sleep(wait)
+        """Wait until at least one token is granted; return how many were.
+
+        The wait is in this process's queue for this limiter (broadcasts/waiting.py):
+        replies first, then bulk, in order of arrival, each woken when it is granted.
+        """
+        loop = asyncio.get_running_loop()
+        if self._room is None or self._room.loop is not loop:
+            self._room = WaitingRoom(self.try_many, self.interval / 1000.0, self.batch, loop)
+        return await self._room.acquire(chat_id, priority, tokens)
 
     def pause(self, seconds: float) -> None:
         """Every sender of this bot waits `seconds` from now (after a 429's retry_after)."""
