@@ -26,6 +26,7 @@ Redis keys (all owned here):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from redis.client import Pipeline
@@ -134,39 +135,58 @@ class Plans:
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._start = redis.register_script(_START)
-        self._step = redis.register_script(_STEP)
         self._finish = redis.register_script(_FINISH)
 
-    def build(self, announcement_id: str, keys: list[str], channels: list[str]) -> Planned:
+    def build(
+        self,
+        announcement_id: str,
+        keys: list[str],
+        channels: list[str],
+        meanwhile: Callable[[int], None] | None = None,
+    ) -> Planned:
         """Complete the plan (starting it with these keys and channels if none exists yet;
-        a plan already started keeps its own), and return its size."""
-        plan = _plan_key(announcement_id)
+        a plan already started keeps its own), and return its size.
+
+        `meanwhile(planned)` is called while Redis runs each step, with how many
+        recipients the steps before made final: the caller's own work (enqueueing the
+        batches of that part) then overlaps Redis's.
+        """
+        plan, scratch = _plan_key(announcement_id), _scratch_key(announcement_id)
         self._start(
             keys=[plan, _segment_key(announcement_id, 0)],
             args=[json.dumps(keys), SEGMENT, *channels],
         )
         raw = self.redis.hmget(plan, ["keys", "key", "cursor", "planned", "segment"])
         keys = json.loads(str(raw[0]))
-        key, cursor, planned, size = (
-            int(str(raw[1])),
-            str(raw[2]),
-            int(str(raw[3])),
-            int(str(raw[4])),
-        )
-        while key < len(keys):
-            segment = planned // size
-            state = self._step(
-                keys=[
+        key, cursor = int(str(raw[1])), str(raw[2])
+        planned, size = int(str(raw[3])), int(str(raw[4]))
+        sha = str(self.redis.script_load(_STEP))
+        pool = self.redis.connection_pool
+        connection = pool.get_connection()
+        try:
+            while key < len(keys):
+                segment = planned // size
+                step_keys = [
                     plan,
                     keys[key],
-                    _scratch_key(announcement_id),
+                    scratch,
                     _segment_key(announcement_id, segment),
                     _segment_key(announcement_id, segment + 1),
-                ],
-                args=[key, cursor, STEP, SSCAN_COUNT],
-            )
-            key, cursor, planned = int(state[0]), str(state[1]), int(state[2])
-        done = self._finish(keys=[plan, _scratch_key(announcement_id)], args=[len(keys)])
+                ]
+                # sent now, read after `meanwhile`: Redis runs the step meanwhile
+                connection.send_command(  # type: ignore[no-untyped-call]  # redis-py is untyped here
+                    "EVALSHA", sha, len(step_keys), *step_keys, key, cursor, STEP, SSCAN_COUNT
+                )
+                if meanwhile is not None:
+                    meanwhile(planned)
+                state = connection.read_response()
+                key, cursor, planned = int(state[0]), str(state[1]), int(state[2])
+        except BaseException:
+            connection.disconnect()  # type: ignore[no-untyped-call]  # a reply may be on its way
+            raise
+        finally:
+            pool.release(connection)
+        done = self._finish(keys=[plan, scratch], args=[len(keys)])
         return Planned(recipients=int(done[0]), channels=int(done[1]))
 
     def _segments(self, announcement_id: str) -> tuple[int | None, int]:

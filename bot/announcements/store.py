@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -337,12 +337,13 @@ class Announcements:
 
     # -- planning and the ledger ---------------------------------------------------
 
-    def plan(self, announcement_id: str) -> int:
+    def plan(self, announcement_id: str, meanwhile: Callable[[int], None] | None = None) -> int:
         """Fix the recipient list (channels, then residents) and return its length.
 
-        Redis builds it in bounded steps (`bot/announcements/planning.py`). Planning twice
-        keeps the first plan, and a plan left half-made by a killed worker is completed
-        from where it stopped: a resumed broadcast sends to the same list.
+        Redis builds it in bounded steps (`bot/announcements/planning.py`), calling
+        `meanwhile(planned)` while each runs. Planning twice keeps the first plan, and a
+        plan left half-made by a killed worker is completed from where it stopped: a
+        resumed broadcast sends to the same list.
         """
         key = f"kim:bc:{announcement_id}"
         raw = self.redis.hmget(key, ["audience", "channels"])
@@ -352,7 +353,10 @@ class Announcements:
         if found is None:
             raise LookupError(announcement_id)
         planned = self.plans.build(
-            announcement_id, self.audience_keys(found.targets), self.channel_chats(found.targets)
+            announcement_id,
+            self.audience_keys(found.targets),
+            self.channel_chats(found.targets),
+            meanwhile,
         )
         audience = planned.recipients - planned.channels
         self.redis.hset(key, mapping={"audience": audience, "channels": planned.channels})
