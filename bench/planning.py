@@ -16,7 +16,9 @@ One JSON line per tree and N on stdout (progress on stderr):
   `start_job` (enqueueing the batch jobs and the watch job); `seconds`: both.
 - `probe_max_latency_ms`: the probe's slowest `PING`+`GET` round trip during `start_job`
   (`probe_requests` of them); `redis_slowest_command_ms` and `redis_slowest_command`: the
-  longest single command in Redis's SLOWLOG meanwhile (a script call counts as one).
+  longest single command in Redis's SLOWLOG meanwhile (a script call counts as one; the
+  time is wall time, so a Redis the kernel preempted looks slower), and
+  `redis_commands_over_50ms` how many took longer than 50 ms.
 - `redis_bytes_per_subscriber`: `used_memory` added by the N residents, per resident;
   `plan_bytes_per_recipient`: what the plan and the jobs left, per recipient;
   `planning_peak_bytes_per_recipient`: the highest `used_memory` the probe saw above the
@@ -161,14 +163,17 @@ def fill(url: str, n: int) -> dict[str, Any]:
 
 def probe(url: str, stop: Any, out: Any) -> None:
     """PING and GET in a loop until `stop` is set; every 50 ms also `used_memory`."""
+    from redis.exceptions import TimeoutError as RedisTimeout
+
     from bot.platform.store import connect
 
     redis = connect(url)
     worst, count, peak, last_info = 0.0, 0, 0, 0.0
     while not stop.is_set():
         t = time.perf_counter()
-        redis.ping()
-        redis.get("kim:bench:probe")
+        with contextlib.suppress(RedisTimeout):  # the client's 5 s socket timeout
+            redis.ping()
+            redis.get("kim:bench:probe")
         elapsed = time.perf_counter() - t
         worst = max(worst, elapsed)
         count += 1
@@ -203,9 +208,10 @@ def run_tree(args: argparse.Namespace) -> int:
 
     def timed_plan(*args: Any) -> int:
         t = time.perf_counter()
-        total = plan(*args)
-        timed["plan"] = time.perf_counter() - t
-        return int(total)
+        try:
+            return int(plan(*args))
+        finally:
+            timed["plan"] = time.perf_counter() - t
 
     store.plan = timed_plan  # type: ignore[method-assign]
     ann = store.create(None, [CITY], time.time(), text=TEXT)
@@ -223,7 +229,11 @@ def run_tree(args: argparse.Namespace) -> int:
         host0, redis0, own0 = host_busy(), process_cpu(redis_pid), process_cpu(os.getpid())
         probe0 = process_cpu(prober.pid or 0)
         started = time.perf_counter()
-        batches = jobs.start_job(ann.id)
+        error = ""
+        try:
+            batches = jobs.start_job(ann.id)
+        except Exception as exc:
+            batches, error = 0, str(exc)[:160]
         seconds = time.perf_counter() - started
         host1, redis1, own1 = host_busy(), process_cpu(redis_pid), process_cpu(os.getpid())
         probe1 = process_cpu(prober.pid or 0)
@@ -247,8 +257,8 @@ def run_tree(args: argparse.Namespace) -> int:
         "tree": args.name,
         "recipients": total,
         "batches": batches,
-        "plan_seconds": round(timed["plan"], 3),
-        "enqueue_seconds": round(seconds - timed["plan"], 3),
+        "plan_seconds": round(timed.get("plan", seconds), 3),
+        "enqueue_seconds": round(seconds - timed.get("plan", seconds), 3),
         "seconds": round(seconds, 3),
         "probe_max_latency_ms": round(worst * 1000, 1),
         "probe_requests": count,
@@ -256,6 +266,7 @@ def run_tree(args: argparse.Namespace) -> int:
         "redis_slowest_command": (
             " ".join(str(slowest["command"], "utf-8", "replace").split()[:2]) if slowest else ""
         ),
+        "redis_commands_over_50ms": sum(1 for e in slow if e["duration"] > 50_000),
         "redis_cpu_seconds": round(redis1 - redis0, 3),
         "plan_bytes_per_recipient": round((left - base_memory) / max(total, 1), 1),
         "planning_peak_bytes_per_recipient": round((peak - base_memory) / max(total, 1), 1),
@@ -263,8 +274,10 @@ def run_tree(args: argparse.Namespace) -> int:
         "reach_count_ms": round(reach_seconds * 1000, 1),
         "reach_count_slowest_command_ms": round(reach_slowest / 1000, 1),
     }
+    if error:
+        line["error"] = error
     # leave the residents as they were for the next tree
-    store.move(ann.id, "cancelled", ["sending"])
+    store.move(ann.id, "cancelled", ["sending", "queued"])
     raw = connect(args.redis_url, decode=False)
     for name in ("kim-bulk", "kim-default"):
         Queue(name, connection=raw).empty()
