@@ -268,8 +268,10 @@ def run_tree(args: argparse.Namespace) -> int:
         ),
         "redis_commands_over_50ms": sum(1 for e in slow if e["duration"] > 50_000),
         "redis_cpu_seconds": round(redis1 - redis0, 3),
-        "plan_bytes_per_recipient": round((left - base_memory) / max(total, 1), 1),
-        "planning_peak_bytes_per_recipient": round((peak - base_memory) / max(total, 1), 1),
+        "plan_bytes_per_recipient": round((left - base_memory) / total, 1) if total else None,
+        "planning_peak_bytes_per_recipient": (
+            round((peak - base_memory) / total, 1) if total else None
+        ),
         "host_other_cpu_per_s": round(max(other, 0.0) / seconds, 2),
         "reach_count_ms": round(reach_seconds * 1000, 1),
         "reach_count_slowest_command_ms": round(reach_slowest / 1000, 1),
