@@ -10,6 +10,7 @@ import pytest
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
+from bot.announcements import planning
 from bot.platform.addresses import Address
 from bot.platform.config import Config
 from bot.platform.store import Redis, connect
@@ -54,6 +55,42 @@ def test_start_job_plans_and_enqueues_batches_of_ids(ctx: JobContext) -> None:
     assert [job.args for job in queued] == [(ann.id, 0, 10), (ann.id, 10, 20), (ann.id, 20, 25)]
     assert ctx.services.announcements.get(ann.id).state == "sending"  # type: ignore[union-attr]
     assert jobs.start_job(ann.id) == 0  # a second start does nothing: it is already sending
+
+
+def test_a_start_killed_while_planning_is_completed_by_its_retry(
+    ctx: JobContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker dies after a few planning steps (the announcement is already sending):
+    RQ's retry of the start job completes that plan and enqueues every batch once; a
+    start job after that does nothing."""
+    subscribers(ctx, 25)
+    store = ctx.services.announcements
+    ann = store.create(None, [BAGENDUNG], 1.0, text="Halo")
+    monkeypatch.setattr(planning, "STEP", 4)
+    monkeypatch.setattr(planning, "SSCAN_COUNT", 2)
+    meanwhile = jobs._Enqueuer.meanwhile
+    calls = []
+
+    def dies_during_the_third_step(enqueuer: jobs._Enqueuer, planned: int) -> None:
+        calls.append(planned)
+        if len(calls) == 3:
+            raise SystemExit("SIGKILL")
+        meanwhile(enqueuer, planned)
+
+    monkeypatch.setattr(jobs._Enqueuer, "meanwhile", dies_during_the_third_step)
+    with pytest.raises(SystemExit):
+        jobs.start_job(ann.id)
+    assert bulk(ctx).count < 3  # at most the batches the plan held before the kill
+    monkeypatch.setattr(jobs._Enqueuer, "meanwhile", meanwhile)
+    assert jobs.start_job(ann.id) == 3
+    assert [job.args for job in bulk(ctx).get_jobs()] == [
+        (ann.id, 0, 10),
+        (ann.id, 10, 20),
+        (ann.id, 20, 25),
+    ]
+    assert len(set(store.recipients(ann.id, 0, 25))) == 25
+    assert jobs.start_job(ann.id) == 0
+    assert bulk(ctx).count == 3
 
 
 def test_lost_batches_are_enqueued_again(ctx: JobContext) -> None:

@@ -6,17 +6,15 @@ Redis keys (all owned here):
   (JSON list), created_at, scheduled_at, approved_by, started_at, finished_at, audience,
   channels, progress_chat, progress_message, note, resume_at, and `ref:{platform}` —
   a channel's own reference to the content (an uploaded file's id), kept for that channel.
-- `kim:bc:{id}:recipients` — list: every recipient in sending order, channels first
-  (`tg:-100…`), then residents. Batches are index ranges of this list.
 - `kim:bc:{id}:ledger` — hash recipient → outcome: `s` sent, `b` blocked/gone,
   `f:<reason>` failed. Written with HSETNX: a recipient's first outcome stands, so a
   retried, resumed or duplicated batch never sends twice to someone marked sent.
 - `kim:bc:{id}:counts` — hash: sent, blocked, failed (incremented only with a new outcome).
 - `kim:bc:index` — sorted set: id → created_at.
-- `kim:bc:{id}:audience`, `kim:bc:{id}:audience:sorted` — scratch sets while planning,
-  deleted in the same transaction.
 - `kim:tmp:{random}` — a scratch union while counting a reach, deleted in its transaction.
-Recipient lists and ledgers expire `LEDGER_DAYS` after the announcement finishes.
+The recipient plan (every recipient in sending order, channels first; batches are index
+ranges of it) is kept by `bot/announcements/planning.py`. Plans and ledgers expire
+`LEDGER_DAYS` after the announcement finishes.
 
 The content is channel-neutral: text, an optional media reference (`path:<file>` from the
 operator, or `<platform>:<kind>:<id>` held by the channel it came from), and the message it
@@ -27,12 +25,13 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from redis.client import Pipeline
 
+from bot.announcements.planning import Plans
 from bot.announcements.roles import KOMUNITAS
 from bot.platform.addresses import Address, AddressError
 from bot.platform.config import Config
@@ -119,6 +118,7 @@ class Announcement:
     finished_at: float | None = None
     audience: int = 0
     channels: int = 0
+    planned: bool = False  # the recipient plan is complete (audience and channels are set)
     progress_chat: Address | None = None
     progress_message: int = 0
     note: str = ""
@@ -170,6 +170,7 @@ class Announcements:
         self._move = redis.register_script(_MOVE)
         self._record = redis.register_script(_RECORD)
         self._defer = redis.register_script(_DEFER)
+        self.plans = Plans(redis)
 
     # -- audience ------------------------------------------------------------------
 
@@ -287,6 +288,7 @@ class Announcements:
             finished_at=number("finished_at"),
             audience=int(raw.get("audience") or 0),
             channels=int(raw.get("channels") or 0),
+            planned="audience" in raw,
             progress_chat=Address.parse(raw["progress_chat"]) if raw.get("progress_chat") else None,
             progress_message=int(raw.get("progress_message") or 0),
             note=raw.get("note", ""),
@@ -335,49 +337,34 @@ class Announcements:
 
     # -- planning and the ledger ---------------------------------------------------
 
-    def plan(self, announcement_id: str) -> int:
-        """Fix the recipient list (channels, then residents, sorted) and return its length.
+    def plan(self, announcement_id: str, meanwhile: Callable[[int], None] | None = None) -> int:
+        """Fix the recipient list (channels, then residents) and return its length.
 
-        Planning twice keeps the first plan: a resumed broadcast sends to the same list.
+        Redis builds it in bounded steps (`bot/announcements/planning.py`), calling
+        `meanwhile(planned)` while each runs. Planning twice keeps the first plan, and a
+        plan left half-made by a killed worker is completed from where it stopped: a
+        resumed broadcast sends to the same list.
         """
         key = f"kim:bc:{announcement_id}"
-        recipients = key + ":recipients"
-        existing = int(self.redis.llen(recipients))
-        if existing or self.redis.hget(key, "audience"):
-            return existing
+        raw = self.redis.hmget(key, ["audience", "channels"])
+        if raw[0] is not None:
+            return int(str(raw[0])) + int(str(raw[1] or 0))
         found = self.get(announcement_id)
         if found is None:
             raise LookupError(announcement_id)
-        channels = self.channel_chats(found.targets)
-        keys = self.audience_keys(found.targets)
-        temp = f"{key}:audience"
-        pipe = self.redis.pipeline(transaction=True)
-        if channels:
-            pipe.rpush(recipients, *channels)
-        if keys:
-            pipe.sunionstore(temp, keys)
-            pipe.sort(temp, alpha=True, store=temp + ":sorted")
-        pipe.execute()
-        pipe = self.redis.pipeline(transaction=True)
-        audience = 0
-        if keys:
-            audience = int(self.redis.llen(temp + ":sorted"))
-            # append the sorted residents after the channels, server-side, in chunks
-            for start in range(0, audience, 10_000):
-                chunk = self.redis.lrange(temp + ":sorted", start, start + 9_999)
-                if chunk:
-                    pipe.rpush(recipients, *chunk)
-            pipe.delete(temp, temp + ":sorted")
-        pipe.hset(key, mapping={"audience": str(audience), "channels": str(len(channels))})
-        pipe.execute()
-        return audience + len(channels)
+        planned = self.plans.build(
+            announcement_id,
+            self.audience_keys(found.targets),
+            self.channel_chats(found.targets),
+            meanwhile,
+        )
+        audience = planned.recipients - planned.channels
+        self.redis.hset(key, mapping={"audience": audience, "channels": planned.channels})
+        return planned.recipients
 
     def recipients(self, announcement_id: str, start: int, stop: int) -> list[str]:
         """Recipients `start`..`stop - 1` of the plan."""
-        return [
-            str(r)
-            for r in self.redis.lrange(f"kim:bc:{announcement_id}:recipients", start, stop - 1)
-        ]
+        return self.plans.read(announcement_id, start, stop)
 
     def addresses(self, announcement_id: str, start: int, stop: int) -> list[Address]:
         """Recipients `start`..`stop - 1` of the plan as addresses, erased residents left out."""
@@ -441,13 +428,17 @@ class Announcements:
     def finish(self, announcement_id: str, now: float) -> bool:
         """Mark done once every recipient has an outcome; start the ledger's expiry."""
         found = self.get(announcement_id)
-        if found is None or found.state != "sending" or found.done_count < found.total:
+        if found is None or found.state != "sending" or not found.planned:
+            return False
+        if found.done_count < found.total:
             return False
         moved = self.move(announcement_id, "done", ["sending"], finished_at=now)
         if moved:
             ttl = LEDGER_DAYS * 86400
-            self.redis.expire(f"kim:bc:{announcement_id}:recipients", ttl)
-            self.redis.expire(f"kim:bc:{announcement_id}:ledger", ttl)
+            pipe = self.redis.pipeline(transaction=False)
+            self.plans.expire(announcement_id, ttl, pipe)
+            pipe.expire(f"kim:bc:{announcement_id}:ledger", ttl)
+            pipe.execute()
         return moved
 
     # -- personal data -------------------------------------------------------------
@@ -466,9 +457,7 @@ class Announcements:
         was, now = str(old), str(new)
         for announcement_id in self.ids():
             base = f"kim:bc:{announcement_id}"
-            position = self.redis.lpos(base + ":recipients", was)
-            if position is not None:
-                pipe.lset(base + ":recipients", int(str(position)), now)
+            self.plans.replace(announcement_id, was, now, pipe)
             code = self.redis.hget(base + ":ledger", was)
             if code is not None:
                 pipe.hdel(base + ":ledger", was)
@@ -483,13 +472,11 @@ class Announcements:
         who = str(address)
         for announcement_id in self.ids():
             base = f"kim:bc:{announcement_id}"
-            position = self.redis.lpos(base + ":recipients", who)
-            code = self.redis.hget(base + ":ledger", who)
-            if position is None and code is None:
-                continue
             tombstone = ERASED + secrets.token_hex(4)
-            if position is not None:
-                pipe.lset(base + ":recipients", int(str(position)), tombstone)
+            planned = self.plans.replace(announcement_id, who, tombstone, pipe)
+            code = self.redis.hget(base + ":ledger", who)
+            if not planned and code is None:
+                continue
             pipe.hdel(base + ":ledger", who)
             pipe.hset(base + ":ledger", tombstone, str(code) if code is not None else BLOCKED)
             if code is None:
