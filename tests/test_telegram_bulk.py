@@ -18,16 +18,19 @@ from bot.services import Services
 from broadcasts.limiter import RateLimiter, Rates
 from emulator import Emulator, RateLimits, SimClient, make_png
 from handlers.telegram.bulk import MIGRATED, BulkSender
+from handlers.telegram.bulkapi import BulkApi
 from handlers.wiring import build_services
-from tests.support.constants import BAGENDUNG, BOT_ID, BOT_SPEC
+from tests.support.constants import BAGENDUNG, BOT_ID, BOT_SPEC, BOT_TOKEN
 from tests.support.stand_in import running_emulator
 
 
 class World:
     """The emulator, a user-side client, the bot on it, and the core on real Redis."""
 
-    def __init__(self, emu: Emulator, sim: SimClient, services: Services, bot: Bot) -> None:
-        self.emu, self.sim, self.services, self.bot = emu, sim, services, bot
+    def __init__(
+        self, emu: Emulator, sim: SimClient, services: Services, bot: Bot, api: BulkApi
+    ) -> None:
+        self.emu, self.sim, self.services, self.bot, self.api = emu, sim, services, bot, api
 
     async def resident(self, village: str = BAGENDUNG, *, started: bool = True) -> int:
         """A subscribed resident who has (or has not) opened the bot."""
@@ -51,9 +54,10 @@ class World:
         return found
 
     def sender(self, bot: Bot, rate: float = 1000.0) -> BulkSender:
-        """A sender at `rate` messages per second."""
+        """A sender at `rate` messages per second, through the bulk client on the
+        emulator `bot` talks to."""
         limiter = RateLimiter(self.services.redis, BOT_ID, Rates(per_second=rate))
-        return BulkSender(bot, self.services.announcements, self.services.residents, limiter)
+        return BulkSender(self.api, self.services.announcements, self.services.residents, limiter)
 
     async def deliveries(self) -> dict[str, int]:
         """Messages the emulator delivered, per chat."""
@@ -74,7 +78,11 @@ def generous() -> RateLimits:
 async def world(services: Services) -> AsyncIterator[World]:
     """A fresh emulator with the test bot (limits out of the way), its clients, the core."""
     async with running_emulator(tokens=[BOT_SPEC], limits=generous()) as (emu, sim, bot):
-        yield World(emu, sim, services, bot)
+        api = BulkApi(BOT_TOKEN, emu.base_url)
+        try:
+            yield World(emu, sim, services, bot, api)
+        finally:
+            await api.close()
 
 
 @pytest.fixture
