@@ -269,3 +269,40 @@ async def test_residents_who_stop_or_erase_after_the_plan_get_nothing(world: Wor
     assert stats.sent == 1
     assert str(erased) not in everything_in(world.services.redis)
     assert world.services.announcements.outcome_of(ann.id, f"tg:{stopped}") == "b"
+
+
+async def test_an_unreadable_answer_is_retried_then_delivered(world: World) -> None:
+    """The emulator's answer cut in half by a proxy (its JSON unreadable): the send is
+    retried like a server error, and the resident is recorded sent, not failed."""
+    from tests.support.stand_in import garbling_proxy, serving
+
+    chat = await world.resident()
+    ann = world.announcement()
+    async with serving(await garbling_proxy(world.emu.base_url, ["cut"])) as url:
+        api = BulkApi(BOT_TOKEN, url)
+        limiter = RateLimiter(world.services.redis, BOT_ID, Rates(per_second=1000))
+        sender = BulkSender(api, world.services.announcements, world.services.residents, limiter)
+        try:
+            stats = await sender.deliver(ann, world.services.announcements.addresses(ann.id, 0, 10))
+        finally:
+            await api.close()
+    assert (stats.sent, stats.failed, stats.retries) == (1, 0, 1)
+    assert world.services.announcements.outcome_of(ann.id, f"tg:{chat}") == "s"
+    assert (await world.deliveries())[str(chat)] == 2  # the cut answer's message did arrive
+
+
+async def test_a_timeout_is_retried_then_delivered(world: World) -> None:
+    """No answer within the timeout: retried with backoff, then recorded sent."""
+    chat = await world.resident()
+    await world.fault(kind="delay", delay=1.0)
+    ann = world.announcement()
+    api = BulkApi(BOT_TOKEN, world.emu.base_url, timeout=0.3)
+    limiter = RateLimiter(world.services.redis, BOT_ID, Rates(per_second=1000))
+    sender = BulkSender(api, world.services.announcements, world.services.residents, limiter)
+    try:
+        stats = await sender.deliver(ann, world.services.announcements.addresses(ann.id, 0, 10))
+    finally:
+        await api.close()
+    assert (stats.sent, stats.failed, stats.retries) == (1, 0, 1)
+    assert world.services.announcements.outcome_of(ann.id, f"tg:{chat}") == "s"
+    await asyncio.sleep(0.8)  # the slow first request ends before the emulator stops
