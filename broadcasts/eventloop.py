@@ -73,31 +73,33 @@ class KeptLoop:
                 self.loop.close()
 
 
+_keeping: int | None = None  # the pid of the process that keeps a loop
 _kept: KeptLoop | None = None
 
 
-def keep() -> KeptLoop:
-    """Run every job's coroutine of this process on one loop from now on (a worker)."""
-    global _kept
-    if _kept is None or _kept.pid != os.getpid():  # a fork inherits no running thread
-        _kept = KeptLoop()
-    return _kept
+def keep() -> None:
+    """Run every job's coroutine of this process on one loop from now on (a worker). The
+    loop's thread starts with the first job, after RQ forked its scheduler."""
+    global _keeping
+    _keeping = os.getpid()
 
 
 def release() -> None:
     """Close the kept loop and what it held (the worker stops); jobs get fresh loops again."""
-    global _kept
-    kept, _kept = _kept, None
+    global _kept, _keeping
+    kept, _kept, _keeping = _kept, None, None
     if kept is not None and kept.pid == os.getpid():
         kept.close()
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a job's coroutine to the end: on the kept loop in a worker, else on a new one."""
-    kept = _kept
-    if kept is not None and kept.pid == os.getpid():
-        return kept.run(coro)
-    return asyncio.run(coro)
+    global _kept
+    if _keeping != os.getpid():  # not a worker, or a fork of one: a loop of its own
+        return asyncio.run(coro)
+    if _kept is None or _kept.pid != os.getpid():
+        _kept = KeptLoop()
+    return _kept.run(coro)
 
 
 def lasting(
