@@ -16,8 +16,11 @@ It prints one JSON line per system and case on stdout (progress goes to stderr):
 - peers at the same limit, same recipients: the aiogram 2.x broadcast example (sequential
   `send_message`, `asyncio.sleep(0.05)` between sends, written with aiogram 3's Bot) and
   python-telegram-bot's `AIORateLimiter` (`pip install -e '.[bench]'`).
-- `ceiling`: KIM Bot with flood control off and the bot's rate at 100,000/s, N recipients,
-  with 1 worker and with 2 workers.
+- `ceiling`: first the emulator's own ceiling in this run (`emulator_ceiling`: flood
+  control off, `sendMessage` with 64 requests in flight from this process for 8 s, as
+  bench/emulator.py does), then KIM Bot with flood control off and the bot's rate at
+  100,000/s, N recipients, with 1 worker and with 2 workers; their lines carry
+  `share_of_emulator_ceiling`.
 - `kill_resume`: two workers, one killed with SIGKILL (worker and work horse) half-way
   through a batch; a replacement worker starts at once and the watchdog (`watch_job`)
   re-enqueues the lost batch once its heartbeat expires. The killed worker is the one
@@ -217,6 +220,7 @@ class Bench:
     all_chats: list[int] = field(default_factory=list)
     limit_chats: list[int] = field(default_factory=list)
     worker_seq: Iterator[int] = field(default_factory=itertools.count)
+    emulator_ceiling: float = 0.0  # sendMessage/s the emulator served alone in this run
 
     # -- emulator ------------------------------------------------------------------------
 
@@ -652,6 +656,8 @@ async def kim_case(
         **figures,
         "ledger": done.counts,
     }
+    if limit is None and bench.emulator_ceiling and not kill:
+        line["share_of_emulator_ceiling"] = round(reached / seconds / bench.emulator_ceiling, 3)
     if kill:
         line.update(kill.killed)
     emit(line)
@@ -706,6 +712,51 @@ async def kill_one(
         "batch_sent_unrecorded_at_kill": unrecorded,
         "sender_concurrency": 64,
     }
+
+
+async def emulator_ceiling(bench: Bench, seconds: float = 8.0, concurrency: int = 64) -> None:
+    """The emulator's own ceiling in this run, as bench/emulator.py measures it: flood
+    control off, `sendMessage` to one resident with `concurrency` requests in flight from
+    this process, for `seconds`. The ceiling lines then say what share of it KIM Bot got."""
+    await bench.limits(False)
+    await bench.clear()
+    assert bench.http is not None
+    url = f"{bench.api}/bot{TOKEN}/sendMessage"
+    counts = {"ok": 0, "errors": 0}
+    meter = Meter(bench)
+    started = time.monotonic()
+    deadline = started + seconds
+
+    async def one(index: int) -> None:
+        assert bench.http is not None
+        body = {"chat_id": bench.all_chats[0], "text": f"{TEXT} ({index})"}
+        while time.monotonic() < deadline:
+            try:
+                async with bench.http.post(url, json=body) as reply:
+                    await reply.read()
+                    counts["ok" if reply.status == 200 else "errors"] += 1
+            except aiohttp.ClientError:
+                counts["errors"] += 1
+
+    await asyncio.gather(*(one(i) for i in range(concurrency)))
+    elapsed = time.monotonic() - started
+    figures = meter.stop(0.0, counts["ok"])
+    bench.emulator_ceiling = counts["ok"] / elapsed
+    emit(
+        {
+            "system": "emulator",
+            "case": "emulator_ceiling",
+            "requests": counts["ok"] + counts["errors"],
+            "errors": counts["errors"],
+            "concurrency": concurrency,
+            "achieved_per_s": round(bench.emulator_ceiling, 1),
+            "seconds": round(elapsed, 3),
+            "emulator_cpu_seconds_per_1k": figures["emulator_cpu_seconds_per_1k"],
+            "client_cpu_seconds_per_1k": per_1k(own_cpu() - meter.own, counts["ok"]),
+            "host_other_cpu_per_s": figures["host_other_cpu_per_s"],
+        }
+    )
+    await bench.clear()
 
 
 async def peer_case(bench: Bench, peer: str) -> None:
@@ -863,6 +914,7 @@ async def run(bench: Bench) -> None:
             for peer in PEERS:
                 await peer_case(bench, peer)
         if "ceiling" in args.cases:
+            await emulator_ceiling(bench)
             for workers in (1, 2):
                 await kim_case(
                     bench,
