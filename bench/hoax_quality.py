@@ -18,6 +18,7 @@ answer thresholds 0.30 to 0.95.
 
     .venv/bin/python bench/hoax_quality.py
     .venv/bin/python bench/hoax_quality.py --data bench/data/hoax_claims_heldout.json
+    .venv/bin/python bench/hoax_quality.py --data bench/data/hoax_claims_heldout2.json  # held out
 """
 
 from __future__ import annotations

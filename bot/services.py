@@ -9,9 +9,13 @@ from dataclasses import dataclass
 
 from bot.announcements.roles import Roles
 from bot.announcements.store import Announcements
+from bot.audit.trail import AuditTrail
 from bot.desk.hoax_recipients import HoaxRecipients
 from bot.desk.hoaxes import HoaxArchive
 from bot.desk.tickets import Tickets
+from bot.people.bot_links import BotLinks
+from bot.people.grants import RoleGrants
+from bot.people.invites import Invitations
 from bot.platform.clock import Clock, SystemClock
 from bot.platform.config import Config
 from bot.platform.dispatch import Dispatch, NoDispatch
@@ -46,6 +50,9 @@ class Services:
     hoaxes: HoaxArchive
     held: HeldMessages
     recipients: HoaxRecipients
+    invitations: Invitations
+    bot_links: BotLinks
+    audit: AuditTrail
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -65,6 +72,8 @@ def build_services(
     tickets = Tickets(redis, config.deployment.timezone, clock)
     held = HeldMessages(redis)
     recipients = HoaxRecipients(redis)
+    grants = RoleGrants(redis)
+    audit = AuditTrail(redis, clock, config.audit.retention_days)
     return Services(
         config=config,
         redis=redis,
@@ -74,14 +83,19 @@ def build_services(
         dialogs=dialogs,
         flood=flood,
         privacy=Privacy(
-            redis, [residents, dialogs, flood, announcements, tickets, held, recipients]
+            redis,
+            [residents, dialogs, flood, announcements, tickets, held, recipients, grants],
+            audit,
         ),
         clock=clock,
-        roles=Roles(config, regions),
+        roles=Roles(config, regions, grants),
         announcements=announcements,
         dispatch=dispatch or NoDispatch(),
         tickets=tickets,
         hoaxes=HoaxArchive(redis),
         held=held,
         recipients=recipients,
+        invitations=Invitations(redis),
+        bot_links=BotLinks(redis),
+        audit=audit,
     )

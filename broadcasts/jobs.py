@@ -23,6 +23,7 @@ from typing import Any
 
 from rq import Queue, Retry
 
+from bot.announcements import audit
 from bot.announcements.report import progress_text
 from bot.announcements.store import Announcement
 from bot.platform.addresses import Address, Platform
@@ -204,6 +205,9 @@ def _revive_lost_batches(ctx: JobContext, ann: Announcement) -> None:
 def _finish_if_complete(ctx: JobContext, announcement_id: str) -> bool:
     if not ctx.services.announcements.finish(announcement_id, ctx.services.clock.now()):
         return False
+    ann = ctx.services.announcements.get(announcement_id)
+    if ann is not None:
+        audit.sent(ctx.services, ann)
     eventloop.run(_edit_progress(ctx, announcement_id, final=True))
     return True
 

@@ -8,16 +8,18 @@ arrival time" (TAT) per key:
 Bulk sends may not use the last `reserve` of the bucket: replies to residents (which
 acquire with priority) always find room, and bulk slows down while they use it. A bulk
 request for many tokens that gets none is told to wait until a whole grant's worth is
-free (as many as it asked, up to what a grant may hold), not the next single token; one
-granted fewer than it asked (all there was) is told the same, and does not ask again
-before then. At 30/s two workers then ask about 10 times a second between them instead
-of ~90, each time for a tenth of a second's worth.
+free (as many as it asked, up to `grant`: 2 at 30/s), not the next single token; one
+granted fewer than it asked (all there was) is told the same, and its waiting room does
+not ask for it again before then. At 30/s two workers then ask about 15 times a second
+between them instead of ~90.
 
 Redis keys (`{bot}` is the bot's numeric id, never its token):
 - `kim:rl:{bot}:all` — the overall TAT, in milliseconds.
 - `kim:rl:{bot}:chat:{hash}` — a chat's TAT (expires when idle); keyed by a hash of the
   chat id, so no key names a resident (UU PDP erasure covers these without a lookup).
 - `kim:rl:{bot}:pause` — until when every send waits (ms), after a 429.
+Waiting senders queue in their process (broadcasts/waiting.py) and one task asks Redis
+for the head of the queue, so a rush of replies costs about one round trip per token.
 An `acquire` that had to wait is counted, with how long it waited, in the process's tally
 (broadcasts/tally.py: `limiter_waits:bulk|reply`), for `/metrics`.
 Times come from the caller's clock (NTP-synchronised machines), so tests can inject time.
@@ -28,11 +30,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from bot.platform.store import Redis
-from broadcasts.tally import TALLY
+from broadcasts.waiting import WaitingRoom
 
 # KEYS: [1] overall TAT, [2] pause-until, [3] chat TAT (may be "" for none)
 # ARGV: [1] now (ms), [2] overall interval (ms), [3] overall tolerance (ms),
@@ -127,13 +129,8 @@ class RateLimiter:
         bot_id: int,
         rates: Rates,
         clock_ms: Callable[[], float] = _ms,
-        *,
-        in_loop: bool = False,
     ) -> None:
         self.redis = redis
-        # Ask Redis from the event loop's own thread: a worker's loop, whose other store
-        # calls block it too. Else (the bot's handlers) from a thread of the pool.
-        self.in_loop = in_loop
         self.rates = rates
         self.clock_ms = clock_ms
         self._prefix = f"kim:rl:{bot_id}"
@@ -151,7 +148,9 @@ class RateLimiter:
         # late still loses none of its rate (at 30/s: 2 tokens, 33 ms to spare).
         lead = max(self.interval, LATE_MS)
         self.grant = max(1, int((slack - lead) / self.interval + 1e-9))
-        self._not_before = 0.0  # monotonic time of this limiter's next bulk grant
+        # waiters asked for in one round trip: as many as a priority burst may take, and one
+        self.batch = min(32, int(self.tolerance // self.interval) + 1)
+        self._room: WaitingRoom | None = None
 
     def _chat(self, chat_id: int | None) -> tuple[str, float, float]:
         if chat_id is None:
@@ -192,34 +191,26 @@ class RateLimiter:
         granted, wait = self.script(keys=keys, args=args)
         return int(granted), int(wait) / 1_000_000.0
 
+    def try_many(self, wanted: Sequence[tuple[int | None, bool, int]]) -> list[tuple[int, float]]:
+        """`try_acquire` for each (chat id, priority, tokens), in order, in one round trip."""
+        pipe = self.redis.pipeline(transaction=False)
+        for chat_id, priority, tokens in wanted:
+            keys, args = self.request(chat_id, priority=priority, tokens=tokens)
+            self.script(keys=keys, args=args, client=pipe)
+        return [(int(granted), int(wait) / 1_000_000.0) for granted, wait in pipe.execute()]
+
     async def acquire(
         self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
     ) -> int:
-        """Wait until at least one token is granted; return how many were. After a grant
-        of fewer tokens than asked, this limiter's next bulk `acquire` of many first sleeps
-        until that many are free (it would only be refused before)."""
-        refused_at = 0.0
-        if tokens > 1 and chat_id is None and not priority:
-            early = self._not_before - time.monotonic()
-            if early > 0:
-                await asyncio.sleep(early)
-        while True:
-            if self.in_loop:
-                granted, wait = self.try_acquire(chat_id, priority=priority, tokens=tokens)
-            else:
-                granted, wait = await asyncio.to_thread(
-                    self.try_acquire, chat_id, priority=priority, tokens=tokens
-                )
-            if granted and tokens > 1 and chat_id is None and not priority:
-                self._not_before = time.monotonic() + wait
-            if granted:
-                if refused_at:
-                    kind = "reply" if priority else "bulk"
-                    TALLY.add(f"limiter_waits:{kind}")
-                    TALLY.add(f"limiter_wait_seconds:{kind}", time.monotonic() - refused_at)
-                return granted
-            refused_at = refused_at or time.monotonic()
-            await asyncio.sleep(wait)
+        """Wait until at least one token is granted; return how many were.
+
+        The wait is in this process's queue for this limiter (broadcasts/waiting.py):
+        replies first, then bulk, in order of arrival, each woken when it is granted.
+        """
+        loop = asyncio.get_running_loop()
+        if self._room is None or self._room.loop is not loop:
+            self._room = WaitingRoom(self.try_many, self.interval / 1000.0, self.batch, loop)
+        return await self._room.acquire(chat_id, priority, tokens)
 
     def pause(self, seconds: float) -> None:
         """Every sender of this bot waits `seconds` from now (after a 429's retry_after)."""

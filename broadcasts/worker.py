@@ -1,7 +1,9 @@
 """RQ workers, the daily maintenance they schedule, and their own periodic maintenance.
 
 `kimbot worker` runs one worker with RQ's scheduler on every KIM queue; `kimbot run`
-starts one as a child process in the embedded default. Besides RQ's own upkeep, each
+starts one as a child process in the embedded default. The daily retention sweep erases
+residents past `privacy.retention_days` and trims the audit trail to
+`audit.retention_years`. Besides RQ's own upkeep, each
 worker's maintenance (every `MAINTENANCE_SECONDS`) rewrites Redis's files after
 erasures when due (bot/residents/compaction.py). Any number may run on any
 machine that reaches the same Redis.
@@ -58,10 +60,12 @@ SWEEP_EVERY = timedelta(hours=24)
 
 @scrubbed
 def retention_job() -> int:
-    """Erase expired residents, then schedule the next sweep a day later."""
+    """Erase expired residents and drop audit entries past their retention, then schedule
+    the next sweep a day later."""
     ctx = job_context()
     erased = sweep_expired(ctx.services)
-    log.info("retention sweep erased %d resident(s)", erased)
+    trimmed = ctx.services.audit.trim()
+    log.info("retention sweep erased %d resident(s), %d audit entries", erased, trimmed)
     schedule_retention(ctx.rq_redis, SWEEP_EVERY)
     return erased
 

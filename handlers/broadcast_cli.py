@@ -19,6 +19,7 @@ from pathlib import Path
 from redis import Redis as RawRedis
 from rq import Worker
 
+from bot.announcements import audit
 from bot.announcements.report import progress_text
 from bot.announcements.roles import KOMUNITAS
 from bot.announcements.store import Announcement
@@ -99,6 +100,7 @@ def create(
         media=photo_ref,
         scheduled_at=scheduled,
     )
+    audit.created(services, ann)
     services.dispatch.submit(ann.id, ann.scheduled_at)
     return ann
 

@@ -12,11 +12,13 @@
     kimbot tickets export --from D --to D          the desk's report (CSV or XLSX)
     kimbot hoaxes import FILE [--dry-run]          fact-checkers' ClaimReviews (JSON-LD, CSV)
     kimbot hoaxes export [--out FILE]              the hoax archive as ClaimReview JSON-LD
+    kimbot audit export --from D --to D            the audit trail (CSV or XLSX)
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
 Every command that reads a config takes --config (default $KIMBOT_CONFIG, else
-./config.yaml). `broadcast`, `tickets` and `hoaxes` otherwise use the running bot's config, and with
-no bot running open the data dir's embedded Redis themselves (handlers/running.py);
+./config.yaml). `broadcast`, `tickets`, `hoaxes` and `audit` otherwise use the running
+bot's config, and with no bot running open the data dir's embedded Redis themselves
+(handlers/running.py);
 `demo` with no config.yaml in its directory uses the packaged Kota Cilegon example.
 Configuration errors print one line per problem and exit with status 2, never a traceback.
 """
@@ -38,7 +40,7 @@ from bot.platform.store import EmbeddedRedis
 from bot.regions import importer as region_import
 from bot.regions.tree import RegionIndex
 from bot.regions.zones import expected_zone, zone_fits
-from handlers import running, tickets_cli
+from handlers import audit_cli, running, tickets_cli
 from handlers.settings import Settings, SettingsError
 
 EXIT_CONFIG = 2
@@ -58,7 +60,8 @@ COMMAND_DATA_HELP = (
 )
 EPILOG = (
     "Every command that reads a config takes --config FILE (or $KIMBOT_CONFIG). "
-    "`kimbot broadcast`, `kimbot tickets` and `kimbot hoaxes` without one use the config "
+    "`kimbot broadcast`, `kimbot tickets`, `kimbot hoaxes` and `kimbot audit` without one "
+    "use the config "
     "of the bot running on the data dir (so their counts match what it sends); with no bot "
     "running they open the data dir's embedded Redis themselves. "
     "`kimbot COMMAND --help` shows each command's options."
@@ -180,6 +183,8 @@ def _parser() -> argparse.ArgumentParser:
         tool.add_argument("--config", help=RUNNING_CONFIG_HELP)
         tool.add_argument("--data-dir", help=COMMAND_DATA_HELP)
 
+    audit_cli.register(sub, {"config": RUNNING_CONFIG_HELP, "data_dir": COMMAND_DATA_HELP})
+
     regions = sub.add_parser("regions", help="region tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
     imp = regions_sub.add_parser("import", help="write a kabupaten/kota's region tree as YAML")
@@ -231,7 +236,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = _replace(settings, data_dir=args.data_dir)
         if args.command in ("backup", "restore"):
             return backup_or_restore(settings, args.command, Path(args.file))
-        if args.command in ("broadcast", "tickets", "hoaxes"):
+        if args.command in ("broadcast", "tickets", "hoaxes", "audit"):
             settings = running.command_config(settings, named)
         if args.command == "demo" and not named and not Path(settings.config_path).exists():
             from handlers.demo import packaged_example
@@ -251,6 +256,8 @@ def main(argv: list[str] | None = None) -> int:
             return tickets(config, settings, args)
         if args.command == "hoaxes":
             return hoaxes(config, settings, args)
+        if args.command == "audit":
+            return audit(config, settings, args)
         if args.command == "regions":
             return regions_links(config, args.bot, args.out)
         if args.command == "demo":
@@ -382,8 +389,10 @@ def _tickets(config: Config, url: str, own: bool, args: argparse.Namespace) -> i
 
 def hoaxes(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot hoaxes import FILE [--dry-run]`, `kimbot hoaxes export [--out FILE]`."""
+    from bot.audit.trail import AuditTrail
     from bot.desk.claimreview import ClaimReviewError
     from bot.desk.hoaxes import HoaxArchive
+    from bot.platform.clock import SystemClock
     from bot.platform.store import connect
     from handlers import hoaxes_cli
 
@@ -394,8 +403,9 @@ def hoaxes(config: Config, settings: Settings, args: argparse.Namespace) -> int:
         archive = HoaxArchive(redis)
         if args.hoaxes_command == "export":
             out = Path(args.out) if args.out else None
+            trail = AuditTrail(redis, SystemClock(), config.audit.retention_days)
             try:
-                line = hoaxes_cli.export(archive, config, out)
+                line = hoaxes_cli.export(archive, config, out, trail)
             except OSError as exc:
                 print(f"{command}: cannot write {args.out}: {exc.strerror}", file=sys.stderr)
                 return 1
@@ -413,6 +423,17 @@ def hoaxes(config: Config, settings: Settings, args: argparse.Namespace) -> int:
             return 1
         print(line)
         return 0
+
+
+def audit(config: Config, settings: Settings, args: argparse.Namespace) -> int:
+    """`kimbot audit export --from D --to D [--format csv|xlsx] [--out FILE]`."""
+    from bot.platform.store import connect
+    from handlers.wiring import build_services
+
+    with ExitStack() as stack:
+        url, _own = running.command_redis(settings, stack)
+        services = build_services(config, stack.enter_context(connect(url)))
+        return audit_cli.command(services, args)
 
 
 def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:
@@ -510,7 +531,8 @@ def summary(config: Config) -> list[str]:
         f"staff group {roles.staff.group or 'not set'}, {len(roles.staff.members)} staff member(s)",
         f"locales: {locales.default} (default); enabled: {', '.join(locales.enabled)}",
         f"privacy notice: version {config.privacy.notice_version}, "
-        f"retention {config.privacy.retention_days} days",
+        f"retention {config.privacy.retention_days} days; "
+        f"audit trail kept {config.audit.retention_years} years",
         f"broadcasts: {config.broadcasts.rate_per_second:g}/s"
         + (" (paid broadcasts)" if config.broadcasts.paid_broadcast else "")
         + f", a superadmin approves above {config.broadcasts.approval_threshold} residents",

@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import TextIO
 
+from bot.audit import actors
+from bot.audit.trail import AuditTrail
 from bot.desk import claimreview
 from bot.desk.hoaxes import HoaxArchive
 from bot.platform.config import Config
@@ -45,13 +47,16 @@ def import_file(archive: HoaxArchive, config: Config, file: Path, dry_run: bool)
     )
 
 
-def export(archive: HoaxArchive, config: Config, out: Path | None) -> str:
+def export(
+    archive: HoaxArchive, config: Config, out: Path | None, trail: AuditTrail | None = None
+) -> str:
     """Write the archive as ClaimReview JSON-LD to `out` (whole or not at all) or to
-    standard output; the summary line."""
+    standard output, with its `export.run` entry in `trail`; the summary line."""
     operator, zone = config.deployment.operator, config.deployment.timezone
     if out is None:
         written, left_out = claimreview.write_export(archive, sys.stdout, operator, zone)
         sys.stdout.flush()
+        _audit(trail, written, "standard output")
         return _exported(written, left_out, "standard output")
     target = out.resolve()
     fd, scratch = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
@@ -63,7 +68,18 @@ def export(archive: HoaxArchive, config: Config, out: Path | None) -> str:
     except BaseException:
         Path(scratch).unlink(missing_ok=True)
         raise
+    _audit(trail, written, target.name)
     return _exported(written, left_out, str(out))
+
+
+def _audit(trail: AuditTrail | None, written: int, where: str) -> None:
+    if trail is not None:
+        trail.record(
+            "export.run",
+            **actors.operator(),
+            object="hoaxes",
+            detail={"format": "claimreview", "rows": written, "file": where},
+        )
 
 
 def _write(archive: HoaxArchive, handle: TextIO, operator: str, zone: str) -> tuple[int, int]:

@@ -26,6 +26,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from bot.audit import actors
 from bot.desk import report as ticket_report
 from bot.desk.hoaxes import VERDICTS
 from bot.desk.staff import REJECT_REASONS, Desk
@@ -170,6 +171,7 @@ def export(
                 ("Per topik", summaries, by_topic),
             ],
         )
+        _audit(services, start, end, fmt, len(report), with_text)
         return [target]
     report_files.write_csv(target, columns, tickets)
     written = [target]
@@ -177,7 +179,18 @@ def export(
         path = target.with_name(f"{target.stem}-{suffix}{target.suffix}")
         report_files.write_csv(path, ticket_report.SUMMARY_COLUMNS, data)
         written.append(path)
+    _audit(services, start, end, fmt, len(report), with_text)
     return written
+
+
+def _audit(services: Services, start: str, end: str, fmt: str, rows: int, text: bool) -> None:
+    """The export's one audit entry, once its files are written."""
+    services.audit.record(
+        "export.run",
+        **actors.operator(),
+        object="tickets",
+        detail={"from": start, "to": end, "format": fmt, "rows": rows, "text": int(text)},
+    )
 
 
 def staff_name(services: Services) -> Callable[[str], str]:

@@ -37,7 +37,7 @@ SHORTEST, LONGEST = 20, 1500
 
 # An Indonesian mobile number however it is written: 0812-0000-4417, 0812 0000 4417,
 # +62 812-0000-4417, 081200004417, wa.me/6281200004417.
-PHONE = re.compile(r"(?<!\w)(?:\+?62|0)[\s.-]?8(?:[\s.-]?\d){7,11}(?!\d)")
+PHONE = re.compile(r"(?<!\w)(?:\+?62|0)[ .-]?8(?:[ .-]?\d){7,11}(?!\d)")  # not across lines
 INVENTED_PHONE = re.compile(r"08120000\d{3,4}")  # 0812-0000-xxxx, the only block we use
 GOVERNMENT = re.compile(r"[\w.-]+\.go\.id\b", re.IGNORECASE)
 
@@ -187,3 +187,26 @@ def test_the_held_out_set_is_shaped_like_the_first_and_shares_no_text() -> None:
     assert {c["verdict"] for c in held} <= {c["verdict"] for c in claims()} | set(VERDICTS)
     first = {" ".join(t.lower().split()) for c in claims() for t in texts(c)}
     assert not any(" ".join(t.lower().split()) in first for c in held for t in texts(c))
+
+
+HELD_OUT_2 = ROOT / "bench" / "data" / "hoax_claims_heldout2.json"
+
+
+def test_the_second_held_out_set_is_shaped_and_new() -> None:
+    """40 claims, 8 per topic, 4 variants and 3 near misses each, unique ids, allowed
+    verdicts, invented phone numbers only, no go.id address in a hoax, and no text of
+    the other two sets in it."""
+    held = json.loads(HELD_OUT_2.read_text(encoding="utf-8"))["claims"]
+    assert len({c["id"] for c in held}) == len(held) == 40
+    assert dict(Counter(c["topic"] for c in held)) == dict.fromkeys(
+        ("kesehatan", "penipuan", "pemilu", "bencana", "bansos"), 8
+    )
+    assert all(len(c["variants"]) == 4 and len(c["unrelated"]) == 3 for c in held)
+    assert {c["verdict"] for c in held} <= set(VERDICTS)
+    assert [t for c in held for t in texts(c) if real_looking_phones(t)] == []
+    assert [
+        c["id"] for c in held for t in [c["claim"], *c["variants"]] if GOVERNMENT.search(t)
+    ] == []
+    earlier = json.loads(HELD_OUT.read_text(encoding="utf-8"))["claims"] + claims()
+    seen = {" ".join(t.lower().split()) for c in earlier for t in texts(c)}
+    assert not any(" ".join(t.lower().split()) in seen for c in held for t in texts(c))

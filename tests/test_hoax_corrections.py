@@ -472,3 +472,51 @@ def test_an_imported_claimreview_verdict_is_corrected_and_clarified(
     assert "nomornya lebih panjang dari yang bisa dimuat tombol" in unfit.text
     assert "Tidak ada putusan" not in unfit.text
     assert not unfit.choices
+
+
+def test_tickets_carry_the_correction_before_anyone_is_told(
+    svc: Services, conv: Conversations, dispatch: RecordingDispatch
+) -> None:
+    """The run restates the claim's tickets first: while the notices go out, a requester
+    who opens their ticket already reads the corrected verdict, not the old one."""
+    from bot.desk.correction_runs import CorrectionRuns, Tell
+    from bot.desk.corrections import Corrections
+
+    asker = subscribed(conv, 51)
+    check(asker, HOAX)
+    verdict(svc)
+    fix(svc, 11, "Aturan daftar ulang KTP memang ada, tanpa pemblokiran.")
+    press(svc, "send")
+    seen: list[str] = []
+
+    def tell(run_id: str, tells: list[Tell]) -> int:
+        ticket = svc.tickets.get(CLAIM)
+        assert ticket is not None
+        seen.append(ticket.verdict)
+        return len(tells)
+
+    runs = CorrectionRuns(Corrections(Desk(svc)))
+    (run_id,) = dispatch.fanned
+    runs.run(run_id, tell)
+    assert seen == ["benar"]
+
+
+def test_the_reach_shown_counts_each_resident_once(
+    svc: Services, conv: Conversations, dispatch: RecordingDispatch
+) -> None:
+    """A requester the archive also answered later counts once in "It reached …", the
+    same count the run then tells."""
+    asker = subscribed(conv, 61)
+    check(asker, HOAX)
+    verdict(svc)
+    assert "We checked this before" in check(asker, ASKED_AGAIN)  # the same resident again
+    other = subscribed(conv, 62)
+    assert "We checked this before" in check(other, ASKED_AGAIN)
+    assert "Sudah diterima 2 warga." in render(press(svc, "fix"))
+    press(svc, "fixv", "11")
+    from bot.desk.corrections import Corrections
+
+    assert Corrections(Desk(svc)).reply(Address.telegram(STAFF), "Ada aturannya.") is not None
+    press(svc, "nosrc")
+    press(svc, "send")
+    assert tell_fan_outs(svc, dispatch) == 2

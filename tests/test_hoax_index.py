@@ -123,3 +123,23 @@ def test_malformed_picture_hashes_are_not_indexed() -> None:
     assert picture_bands("not-hex") == []
     assert picture_bands("1" * 17) == []
     assert len(picture_bands(PICTURE)) == 4
+
+
+def test_waiting_groups_are_re_derived_with_the_archive(redis: Redis) -> None:
+    """A hoax check waiting for staff since before an upgrade of the matching keeps
+    gathering the same claim asked again after it: its group's fingerprint is derived
+    anew from its first ticket's text; a group whose text is gone keeps its own."""
+    from bot.desk.hoaxes import PENDING
+
+    stale = {"words": ["vaksinasi", "mengandung"], "links": [], "pictures": ["ab" * 8]}
+    redis.hset(PENDING, "HKS-2609-0001", json.dumps(stale))
+    redis.hset(PENDING, "HKS-2609-0002", json.dumps(stale))
+    archive = HoaxArchive(redis)
+    texts = {"HKS-2609-0001": CHIP}
+    archive.ensure_index(texts.get)
+    asked_again = Fingerprint.of("yg divaksin dipasangi chip 5g melacak lokasi", [])
+    assert archive.pending_group(asked_again) == "HKS-2609-0001"
+    kept = Fingerprint.from_json(json.loads(redis.hget(PENDING, "HKS-2609-0002") or "{}"))
+    assert kept.words == frozenset(stale["words"])
+    renewed = Fingerprint.from_json(json.loads(redis.hget(PENDING, "HKS-2609-0001") or "{}"))
+    assert renewed.pictures == ("ab" * 8,)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from bot.desk.hoax_text import links, shorthand, stop_words, terms
+from bot.desk.hoax_text import foreign_word, links, shorthand, stem, stop_words, terms
 from bot.desk.hoaxes import Fingerprint
 from tests.support.constants import ROOT
 
@@ -182,3 +182,60 @@ def test_glossary_is_well_formed() -> None:
     assert len(words) == len(set(words))
     for line in entries:
         assert re.fullmatch(r"[a-zé]+\t[a-z0-9]+(?: [a-z0-9]+)*", line), line
+
+
+def test_words_indonesian_in_their_own_right_keep_their_meaning() -> None:
+    """`bumi` is a Sundanese house but the Indonesian earth, `lini` a Sundanese earthquake
+    but an Indonesian line: the glossary leaves them out, so they stay themselves; an
+    English word Sastrawi's dictionary happens to list (`hospital`) is still read."""
+    assert terms("bumi lini") == {"bumi", "lini"}
+    assert terms("hospital") == terms("rumah sakit")
+
+
+@pytest.mark.parametrize(
+    ("forwarded", "archived"),
+    [
+        ("méja dicorét naék", "meja dicoret naik"),  # accents dropped, then looked up
+        ("vaccines stopped hospitals", "vaksin berhenti rumah sakit"),  # English endings
+        ("diumumkeun statusna sorana", "diumumkan status suara"),  # Sundanese affixes
+        ("dijupuk nggawa anake", "diambil membawa anak"),  # Javanese affixes
+    ],
+)
+def test_foreign_words_lose_their_own_affixes(forwarded: str, archived: str) -> None:
+    """A foreign word not in the glossary is looked up without its affixes."""
+    assert terms(forwarded) == terms(archived) != frozenset()
+
+
+@pytest.mark.parametrize("word", ["makanan", "dilapisi", "dicerna", "pelabuhan"])
+def test_affixed_indonesian_words_keep_sastrawi_roots(word: str) -> None:
+    """Foreign affix stripping never applies where Sastrawi finds an Indonesian root
+    (`makanan` is `makan`, not `akan` with an English-looking ending taken off)."""
+    assert foreign_word(word) is None
+    assert terms(word) == {stem(word)}
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("hadiah Rp 175 million", "175000000"),
+        ("BLT 300 ewu saben sasi", "300000"),
+        ("PIP cair sejuta", "1000000"),
+        ("saldo Rp 400 thousand", "400000"),
+        ("dana 2 billion", "2000000000"),
+    ],
+)
+def test_amounts_in_other_languages(text: str, amount: str) -> None:
+    """Scale words of English and Javanese, and `se-`/`sa-` for one, give the same amount."""
+    assert amount in terms(text)
+
+
+def test_function_words_of_other_languages_are_dropped() -> None:
+    """English, Sundanese and Javanese function words say nothing about a claim."""
+    assert terms("it is already here now, but") == frozenset()
+    assert terms("ieu teh keneh pisan") == {"teh"}  # teh stays: Indonesian tea
+    assert terms("kuwi sing wis ana") == frozenset()
+
+
+def test_a_phone_number_ends_at_the_line() -> None:
+    """A digit on the next line is not part of the number before it."""
+    assert "6281200007750" in terms("WA 0812 0000 7750\n2 HARI CAIR")

@@ -1,8 +1,10 @@
 """Who may do what: superadmins, KIM admins with their scopes, staff.
 
-Read from config on every check (the config object is immutable; reload = restart), and
+Superadmins come from config.yaml; admins and staff from config.yaml and from the roles
+granted at run time by invitation (bot/people/grants.py), both read on every check and
 repeated for every button press: a forged or replayed callback from someone without the
-role changes nothing.
+role changes nothing, and a revoked role stops working at the holder's next press.
+`config` is replaced when config.yaml is reloaded (SIGHUP, bot/people/reload.py).
 
 A scope entry is a region code — a kelurahan/desa, a kecamatan, or the whole city — or
 `komunitas:<slug>`. An admin may target any region inside one of their regions, and the
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.people.grants import RoleGrants
 from bot.platform.addresses import Address
 from bot.platform.config import Config
 from bot.regions.tree import RegionIndex
@@ -31,41 +34,60 @@ class Target:
 class Roles:
     """Role and scope checks over the configuration."""
 
-    def __init__(self, config: Config, regions: RegionIndex) -> None:
-        self._config = config
+    def __init__(self, config: Config, regions: RegionIndex, grants: RoleGrants) -> None:
+        self.config = config
         self._regions = regions
+        self.grants = grants
 
     def is_superadmin(self, who: Address) -> bool:
         """May do anything, and approves large broadcasts."""
-        return str(who) in self._config.roles.superadmins
+        return str(who) in self.config.roles.superadmins
 
     def is_admin(self, who: Address) -> bool:
         """May broadcast (superadmins included)."""
-        return self.is_superadmin(who) or any(a.id == str(who) for a in self._config.roles.admins)
+        return (
+            self.is_superadmin(who)
+            or any(a.id == str(who) for a in self.config.roles.admins)
+            or bool(self.grants.admin_scope(who))
+        )
 
     def is_staff(self, who: Address) -> bool:
         """May act on the desk."""
-        return self.is_superadmin(who) or str(who) in self._config.roles.staff.ids
+        return (
+            self.is_superadmin(who)
+            or str(who) in self.config.roles.staff.ids
+            or self.grants.is_staff(who)
+        )
 
     def admin_name(self, who: Address) -> str:
-        """How an admin or staff member is named on cards and in reports (their address
-        when config.yaml gives no name)."""
-        for admin in self._config.roles.admins:
+        """How a role holder is named on cards and in reports: the name they go by here
+        (their profile name when they accepted, or their own), else config.yaml's, else
+        their address."""
+        name = self.grants.name(who)
+        if name:
+            return name
+        for admin in self.config.roles.admins:
             if admin.id == str(who):
                 return admin.name
-        for member in self._config.roles.staff.members:
+        for member in self.config.roles.staff.members:
             if member.id == str(who) and member.name:
                 return member.name
         return str(who)
 
-    def scope(self, who: Address) -> list[str]:
-        """The scope entries of an admin (the city and every komunitas for superadmins)."""
-        if self.is_superadmin(who):
-            return [self._regions.city.code] + [KOMUNITAS + k.slug for k in self._config.komunitas]
-        for admin in self._config.roles.admins:
+    def config_scope(self, who: Address) -> list[str]:
+        """The scope entries config.yaml gives an admin."""
+        for admin in self.config.roles.admins:
             if admin.id == str(who):
                 return list(admin.scope)
         return []
+
+    def scope(self, who: Address) -> list[str]:
+        """The scope entries of an admin (the city and every komunitas for superadmins):
+        config.yaml's, then those granted."""
+        if self.is_superadmin(who):
+            return [self._regions.city.code] + [KOMUNITAS + k.slug for k in self.config.komunitas]
+        found = self.config_scope(who)
+        return found + [s for s in self.grants.admin_scope(who) if s not in found]
 
     def may_target(self, who: Address, key: str) -> bool:
         """Whether `who` may send to region code or komunitas `key`."""
@@ -108,7 +130,7 @@ class Roles:
     def label(self, key: str) -> str:
         """A target's name: 'Kota Cilegon', 'Kec. Cibeber', 'Bagendung', 'Komunitas …'."""
         if key.startswith(KOMUNITAS):
-            kom = self._config.komunitas_by_slug(key.removeprefix(KOMUNITAS))
+            kom = self.config.komunitas_by_slug(key.removeprefix(KOMUNITAS))
             return kom.name if kom else key
         region = self._regions[key]
         if region.level == "kecamatan":

@@ -26,6 +26,7 @@ import json
 from collections import Counter
 from typing import TYPE_CHECKING
 
+from bot.announcements import audit
 from bot.announcements.approval import ask_approval, needs_approval
 from bot.announcements.report import progress_text
 from bot.desk.correction_texts import excerpt
@@ -206,6 +207,7 @@ class Clarifications:
         ann = store.create(
             staff, targets, now, text=self.announcement_text(claim), needs_approval=approval
         )
+        audit.created(self.svc, ann, residents)
         if approval:
             ask_approval(self.svc, staff, ann.id, residents)
         else:

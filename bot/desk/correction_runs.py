@@ -5,12 +5,13 @@ the archive changes at once, a run is recorded here, and `Dispatch.fan_out` queu
 job (`broadcasts.desk_jobs.fan_out_job`) that does the rest, so the press answers at
 once even for a claim that reached 10,000 residents:
 
-    each batch of recipients (the claim's requesters and the residents `/cekhoaks`
+    the claim's tickets carry the new (or no) verdict, a history entry each (first, so
+    a ticket opened meanwhile already shows it)
+    → each batch of recipients (the claim's requesters and the residents `/cekhoaks`
     answered from the archive, once each), less those already told in this run and
     those erased meanwhile → one notice each, in the resident's language, queued on the
     ordinary notice path (WhatsApp's window and ticket template apply; a resident erased
     later loses the notice with their data), marked told in the same transaction
-    → the claim's tickets carry the new (or no) verdict, a history entry each
     → a withdrawn claim's record of recipients is dropped
     → the staff group is told how many residents got it (once per run).
 
@@ -156,6 +157,7 @@ class CorrectionRuns:
         run = self.get(run_id)
         if run is None:
             return None
+        self.restate(run)
         for tells in self.pending(run, batch):
             tell(run.id, tells)
         return self.finish(run)
@@ -208,9 +210,10 @@ class CorrectionRuns:
 
     # -- finishing ---------------------------------------------------------------------
 
-    def finish(self, run: Run) -> Reply | None:
-        """Restate the claim's tickets, drop a withdrawn claim's recipients, and return
-        the staff group's report: once per run (None the second time)."""
+    def restate(self, run: Run) -> None:
+        """The claim's tickets carry the new (or no) verdict: first, before anyone is
+        told, so that a resident who opens their ticket while the notices go out already
+        reads the correction. Tickets that carry it already are left as they are."""
         now = self.svc.clock.now()
         new = run.new
         if new is not None:
@@ -222,6 +225,11 @@ class CorrectionRuns:
         for ticket in self.corrections.tickets(run.claim):
             if ticket.verdict and (ticket.verdict, ticket.answer, ticket.sources) != target:
                 self._restate(ticket, run.staff, now, note, *target)
+
+    def finish(self, run: Run) -> Reply | None:
+        """Drop a withdrawn claim's recipients, and return the staff group's report: once
+        per run (None the second time)."""
+        new = run.new
         if new is None and self.svc.hoaxes.claim(run.claim.id) is None:
             self.svc.recipients.forget(run.claim.id)
         if not self.svc.redis.hsetnx(_run_key(run.id), "done", "1"):

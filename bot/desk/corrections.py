@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from bot.audit import actors
 from bot.desk.correction_runs import CorrectionRuns
 from bot.desk.correction_texts import correction_text, excerpt
 from bot.desk.hoaxes import VERDICTS, Claim
@@ -67,25 +68,36 @@ class Corrections:
 
     # -- who received it ---------------------------------------------------------------
 
-    def tickets(self, claim: Claim) -> list[Ticket]:
-        """The claim's tickets: as recorded with its verdict, else (a verdict from before
-        that record) its group's hoax tickets filed up to `LEGACY_DAYS` before it."""
-        recipients = self.svc.recipients
+    def ticket_ids(self, claim: Claim) -> list[str]:
+        """The tickets that received the claim's verdict: as recorded with it, else (a
+        verdict from before that record) those of its group's hoax tickets filed up to
+        `LEGACY_DAYS` before it that carry a verdict, recorded now. A ticket stays one of
+        them after a withdrawal took its verdict away (its requester was told)."""
+        recipients, tickets = self.svc.recipients, self.svc.tickets
         ids = recipients.tickets(claim.id)
         if not ids and claim.ticket:
-            ids = self.svc.tickets.of_group(
-                claim.ticket, claim.at - LEGACY_DAYS * 86400, claim.at + 1
-            )
+            grouped = tickets.of_group(claim.ticket, claim.at - LEGACY_DAYS * 86400, claim.at + 1)
+            ids = tickets.with_verdict(grouped)
             recipients.record_tickets(claim.id, ids)
-        found = (self.svc.tickets.get(i) for i in ids)
+        return ids
+
+    def tickets(self, claim: Claim) -> list[Ticket]:
+        """The claim's tickets (`ticket_ids`), read whole."""
+        found = (self.svc.tickets.get(i) for i in self.ticket_ids(claim))
         return [t for t in found if t is not None]
+
+    def reach(self, claim: Claim) -> int:
+        """How many residents received the claim's verdict, each once: two pipelined
+        reads (the tickets' requesters, the archive's answers), no ticket read whole."""
+        requesters = self.svc.tickets.requesters(self.ticket_ids(claim))
+        return len(set(requesters) | set(self.svc.recipients.answered_addresses(claim.id)))
 
     def recipients(self, claim: Claim) -> list[tuple[Address, str]]:
         """Everyone who received the claim's verdict, once each, with the reference their
         notice names (their ticket, or the claim for an answer from the archive)."""
         found: dict[Address, str] = {}
         for ticket in self.tickets(claim):
-            if ticket.requester is not None and ticket.verdict:
+            if ticket.requester is not None:
                 found.setdefault(ticket.requester, ticket.id)
         for address, _at in self.svc.recipients.answered(claim.id):
             found.setdefault(address, claim.id)
@@ -118,7 +130,7 @@ class Corrections:
             )
             return [Reply(text=unfit, notice=unfit)]
         self._save(staff, {"claim": claim.id, "step": "verdict"})
-        reached = len(self.recipients(claim))
+        reached = self.reach(claim)
         lines = [_("✏️ Correct {id}: [{verdict}]", id=claim.id, verdict=claim.verdict.upper())]
         if claim.text:
             lines += ["", "“" + excerpt(claim.text) + "”"]
@@ -182,7 +194,7 @@ class Corrections:
             return [Reply(text=ask, edit=True, notice=ask)]
         if verb == "retract" and step == "verdict":
             self._save(staff, {"claim": claim.id, "step": "withdraw"})
-            reached = len(self.recipients(claim))
+            reached = self.reach(claim)
             ask = _(
                 "Withdraw {id} [{verdict}]? It leaves the archive, and the {count} resident(s) "
                 "who received it are told it was withdrawn.",
@@ -260,7 +272,7 @@ class Corrections:
         _ = self._
         new = self._corrected(claim, draft, claim.at)
         body = correction_text(self.tr, new, claim.verdict)
-        reached = len(self.recipients(claim))
+        reached = self.reach(claim)
         body += "\n\n" + _("Goes to {count} resident(s).", count=self.tr.number(reached))
         choices = (
             (
@@ -280,6 +292,7 @@ class Corrections:
         new = self._corrected(claim, draft, now)
         self.svc.hoaxes.add_claim(new)
         CorrectionRuns(self).start("correction", claim, new, who)
+        self._audit("hoax.corrected", claim, who, verdict=new.verdict, was=claim.verdict)
         done = self._(
             "Correction of {id} saved. Everyone who received the earlier verdict is being "
             "told; the count follows here when they all are.",
@@ -293,12 +306,22 @@ class Corrections:
         it off its tickets."""
         self.svc.hoaxes.remove_claim(claim.id)
         CorrectionRuns(self).start("withdrawal", claim, None, who)
+        self._audit("hoax.withdrawn", claim, who, was=claim.verdict)
         done = self._(
             "{id} withdrawn from the archive. Everyone who received it is being told; the "
             "count follows here when they all are.",
             id=claim.id,
         )
         return [Reply(text=done, edit=True, notice=done)]
+
+    def _audit(self, action: str, claim: Claim, who: str, **detail: str) -> None:
+        """One audit entry for a correction or a withdrawal of an archived verdict."""
+        self.svc.audit.record(
+            action,
+            **actors.person(self.svc.roles, Address.parse(who)),
+            object=f"hoax:{claim.id}",
+            detail=detail,
+        )
 
     # -- the draft ---------------------------------------------------------------------
 

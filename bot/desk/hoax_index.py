@@ -30,7 +30,7 @@ from itertools import combinations
 from bot.platform.store import Redis
 
 ARCHIVE = "kim:hx:archive"
-VERSION_KEY, VERSION = "kim:hx:index", "2"
+VERSION_KEY, VERSION = "kim:hx:index", "3"
 TERM, LINK, PICTURE = "kim:hx:t:", "kim:hx:l:", "kim:hx:p:"
 MAX_TERMS = 16
 MEMBER_BUDGET = 6_000

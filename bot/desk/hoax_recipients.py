@@ -94,6 +94,10 @@ class HoaxRecipients:
         )
         return [(Address.parse(str(a)), float(at)) for a, at in found]
 
+    def answered_addresses(self, claim_id: str) -> list[str]:
+        """The addresses (as stored) the archive answered with the claim, for counting."""
+        return [str(a) for a in self.redis.zrange(_claim_key(claim_id), 0, -1)]
+
     def recent_claims(self, since: float) -> list[str]:
         """Claims the archive answered someone with since `since`."""
         return [str(c) for c in self.redis.zrangebyscore(RECENT, since, "+inf")]

@@ -3,18 +3,24 @@
 A chain message is reworded, shortened and re-forwarded; these survive it:
 - forwarding noise ("Diteruskan berkali-kali", "Forwarded many times", in the four
   languages) is stripped;
+- accents are dropped (Sundanese and Javanese `é`, `è`, `ô`: `dicorét` → `dicoret`);
 - letters repeated for emphasis are folded (`hoaxxx` → `hoax`), and digits used as
   letters inside words (`v4ksin` → `vaksin`);
 - chat shorthand is spelled out from a shipped dictionary (`utk` → `untuk`, `gak` →
   `tidak`, `bansos` → `bantuan sosial`: `data/shorthand.tsv`);
+- English, Sundanese and Javanese words read as the Indonesian word an archived claim
+  would use (`data/glossary.tsv`), after their own affixes are taken off when the word
+  itself is not listed (`vaccines` → `vaccine`, `stopped` → `stop`, `diumumkeun` →
+  `umum`, `anake` → `anak`, `dijupuk` → `jupuk`); their function words are dropped;
 - words are stemmed with Sastrawi, the Indonesian stemmer (`divaksin` → `vaksin`), and a
   noun in `-asi`/`-isasi` whose root is a dictionary word becomes that root (`vaksinasi`
   → `vaksin`);
 - common words are dropped (Sastrawi's stop words and chain-message filler), but not
   negations, which change what a claim says;
 - numbers stay, normalised: amounts without separators (`Rp 1.500.000`, `1,5 jt`,
-  `500rb`), phone numbers as 62… (`0812-3456-7890`, `+62 812 3456 7890`), dates as
-  day-month-year;
+  `500rb`, `Rp 175 million`, `300 ewu`, and in words: `sejuta`, `lima belas ribu`,
+  `limolas ewu`, bot/desk/spelled_numbers.py), phone numbers as 62…
+  (`0812-3456-7890`, `+62 812 3456 7890`), dates as day-month-year;
 - links are kept apart, with or without a scheme (`bit.ly/Abc`, `www.x.com`,
   `bansos-kemensos.xyz/daftar`): no scheme, no `www.`, no tracking parameters; the
   path keeps its case, as link shorteners need.
@@ -23,6 +29,8 @@ A chain message is reworded, shortened and re-forwarded; these survive it:
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 from importlib import resources
 from urllib.parse import parse_qsl, urlencode, urlsplit
@@ -31,6 +39,8 @@ from Sastrawi.Dictionary.ArrayDictionary import ArrayDictionary
 from Sastrawi.Stemmer.Stemmer import Stemmer
 from Sastrawi.Stemmer.StemmerFactory import StemmerFactory
 from Sastrawi.StopWordRemover.StopWordRemoverFactory import StopWordRemoverFactory
+
+from bot.desk.spelled_numbers import spelled_numbers
 
 _TLDS = (
     "com|net|org|info|biz|xyz|top|site|online|club|shop|store|link|click|live|app|io|me|ly|"
@@ -65,14 +75,32 @@ _COLLOQUIAL = (
 )
 _LEET = {"4": "a", "3": "e", "1": "i", "0": "o", "5": "s", "7": "t", "@": "a", "$": "s"}
 _LEET_INSIDE = re.compile(r"(?<=[^\W\d_])[431057@$]+(?=[^\W\d_])")
-_PHONE = re.compile(r"(?<![\d+])(?:\+?62[\s.-]?|0)8\d(?:[\s.-]?\d){6,11}(?!\d)")
+_PHONE = re.compile(r"(?<![\d+])(?:\+?62[ \t.-]?|0)8\d(?:[ \t.-]?\d){6,11}(?!\d)")  # one line
 _DATE = re.compile(r"(?<!\d)(\d{1,2})[/.-](\d{1,2})[/.-](\d{2}|\d{4})(?!\d)")
 _AMOUNT = re.compile(
-    r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*(jt|juta|rb|ribu|k|miliar)?\b",
+    r"(?<![\d.,])(\d{1,3}(?:[.,]\d{3})+|\d+(?:[.,]\d+)?)\s*"
+    r"(jt|juta|yuta|million|mln|rb|ribu|rebu|ewu|thousand|k|miliar|milyar|billion|triliun)?\b",
     re.IGNORECASE,
 )
+_UNIT = re.compile(r"(?<=\d)(kg|gb|mb|km|va|mg|ml|cm|mm|sr)\b")  # 3kg is 3 kg, 75GB 75 GB
 _TOKEN = re.compile(r"\d+[^\W\d_]+|[^\W\d_]+|\d+", re.UNICODE)  # 5g stays one token
-_SCALE = {"jt": 10**6, "juta": 10**6, "rb": 10**3, "ribu": 10**3, "k": 10**3, "miliar": 10**9}
+_SCALE = {
+    **dict.fromkeys(("jt", "juta", "yuta", "million", "mln"), 10**6),
+    **dict.fromkeys(("rb", "ribu", "rebu", "ewu", "thousand", "k"), 10**3),
+    **dict.fromkeys(("miliar", "milyar", "billion"), 10**9),
+    "triliun": 10**12,
+}
+# Affixes of English, Sundanese and Javanese words, taken off (longest first) when the
+# word is neither Indonesian nor in the glossary; the rest must be one of the two.
+# English endings: the word without them must be in the glossary (`vaccines`, `stopped`).
+_ENGLISH_SUFFIXES = (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", ""))
+# Sundanese and Javanese endings: the rest may also be an Indonesian root (`statusna`).
+_REGIONAL_SUFFIXES = (
+    *(("keunana", ""), ("keun", ""), ("anana", "an"), ("na", ""), ("ana", "")),  # Sundanese
+    *(("nipun", ""), ("ipun", ""), ("ake", ""), ("ke", ""), ("ne", ""), ("e", "")),  # Javanese
+    *(("an", ""), ("i", "")),
+)
+_FOREIGN_PREFIXES = ("dipun", "di", "ka", "nga", "ng", "ny", "pa", "sa", "ke", "n", "m", "")
 NEGATIONS = frozenset({"tidak", "bukan", "belum", "jangan"})
 MIN_WORD = 3
 
@@ -121,7 +149,54 @@ def _data(name: str) -> str:
 def glossary() -> dict[str, str]:
     """English, Sundanese and Javanese words → the Indonesian an archived claim uses."""
     entries = (line.partition("\t") for line in _data("glossary.tsv").splitlines())
-    return {word: long for word, _, long in entries if word and not word.startswith("#")}
+    return {plain(w): plain(long) for w, _, long in entries if w and not w.startswith("#")}
+
+
+@lru_cache(maxsize=50_000)
+def foreign_word(token: str) -> str | None:
+    """The Indonesian a word of English, Sundanese or Javanese reads as: its glossary
+    entry (the glossary lists no word that is also Indonesian in its own right, such as
+    `bumi`); else, unless Sastrawi finds an Indonesian root in it, the entry of the word
+    without its affixes (or the Indonesian root those affixes were put on: `diumumkeun`
+    → `umum`); None when nothing is found."""
+    table, known = glossary(), _stemmer().dictionary
+    if token in table:  # listed: even a word Sastrawi's dictionary also has (`hospital`)
+        return table[token]
+    if known.contains(token) or known.contains(stem(token)):  # Indonesian, maybe affixed
+        return None
+    for base, regional in _bases(token):
+        if base in table:
+            return table[base]
+        if regional and len(base) >= MIN_WORD + 1 and known.contains(base):
+            return base
+    return None
+
+
+def _bases(token: str) -> Iterator[tuple[str, bool]]:
+    """`token` without its affixes, longest first, each with whether the affixes were
+    Sundanese or Javanese ones (so the rest may be an Indonesian root): an English ending
+    (a doubled last consonant undone: `stopped` → `stop`), or a regional prefix and up
+    to two regional suffixes (`kakuatanana` → `kuat`)."""
+    for suffix, replacement in _ENGLISH_SUFFIXES:
+        if token.endswith(suffix) and len(token) - len(suffix) >= MIN_WORD:
+            base = token[: -len(suffix)] + replacement
+            yield base, False
+            if len(base) > MIN_WORD and base[-1] == base[-2] and base[-1] not in "aeiou":
+                yield base[:-1], False
+    for prefix in _FOREIGN_PREFIXES:
+        if not token.startswith(prefix) or len(token) - len(prefix) < MIN_WORD + 1:
+            continue
+        rest = token[len(prefix) :]
+        if prefix:
+            yield rest, True
+        for suffix, replacement in _REGIONAL_SUFFIXES:
+            if not rest.endswith(suffix) or len(rest) - len(suffix) < MIN_WORD:
+                continue
+            base = rest[: -len(suffix)] + replacement
+            yield base, True
+            for second, again in _REGIONAL_SUFFIXES:
+                if base.endswith(second) and len(base) - len(second) >= MIN_WORD:
+                    yield base[: -len(second)] + again, True
 
 
 @lru_cache(maxsize=1)
@@ -129,7 +204,7 @@ def stop_words() -> frozenset[str]:
     """Words that say nothing about a claim: Sastrawi's stop words and chain-message
     filler (`data/filler.txt`), negations excepted."""
     lines = [line for line in _data("filler.txt").splitlines() if not line.startswith("#")]
-    filler = frozenset(" ".join(lines).split())
+    filler = frozenset(plain(" ".join(lines)).split())
     return (frozenset(StopWordRemoverFactory().get_stop_words()) | filler) - NEGATIONS
 
 
@@ -159,9 +234,16 @@ def _colloquial(word: str, stemmer: Stemmer) -> str | None:
     return None
 
 
+def plain(text: str) -> str:
+    """Case-folded and without accents (`Dicorét` → `dicoret`)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
 def fold(text: str) -> str:
-    """Case-folded, forwarding noise and "is it true?" gone, repeated letters folded."""
-    return _REPEATS.sub(r"\1", _ASKING.sub(" ", _FORWARDED.sub(" ", text.casefold())))
+    """Case-folded, accents, forwarding noise and "is it true?" gone, repeated letters
+    folded."""
+    return _REPEATS.sub(r"\1", _ASKING.sub(" ", _FORWARDED.sub(" ", plain(text))))
 
 
 def unleet(text: str) -> str:
@@ -207,6 +289,7 @@ def numbers(text: str) -> tuple[list[str], str]:
 
     text = _PHONE.sub(phone, text)
     text = _DATE.sub(day, text)
+    text = spelled_numbers(_UNIT.sub(r" \1", text))
     text = _AMOUNT.sub(_amount, text)
     return found, text
 
@@ -215,12 +298,11 @@ def terms(text: str) -> frozenset[str]:
     """The terms a claim is matched by: stemmed content words and normalised numbers."""
     found, rest = numbers(fold(_URL.sub(" ", text)))
     rest = _REPEATS.sub(r"\1", unleet(rest))
-    table, foreign, known = shorthand(), glossary(), _stemmer().dictionary
-    noise = stop_words()
+    table, noise = shorthand(), stop_words()
     out = set(found)
     for token in _TOKEN.findall(rest):
-        if token not in table and token in foreign and not known.contains(token):
-            token = foreign[token]
+        if token not in table:
+            token = foreign_word(token) or token
         if token.isdigit():
             if len(token) >= 2:
                 out.add(token.lstrip("0") or "0")

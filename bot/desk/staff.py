@@ -14,6 +14,7 @@ import json
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.audit import actors
 from bot.desk.browse import archive_page
 from bot.desk.clarify import Clarifications
 from bot.desk.corrections import Corrections
@@ -274,6 +275,7 @@ class Desk:
                 ticket.id, "diverifikasi", ("diterima",), who, now, claimed_by=who
             ):
                 return [Reply(text="", notice=_("Someone else claimed it first."))]
+            self.audit("ticket.claimed", staff, ticket)
             self._tell(ticket, "diverifikasi", now)
             return [self._refreshed(ticket.id, now, _("Claimed."))]
         if verb in ("answer", "forward") and ticket.kind != "hoaks":
@@ -373,6 +375,7 @@ class Desk:
                 awaiting="",
             )
             if moved:
+                self.audit("ticket.forwarded", staff, ticket)
                 self._tell(ticket, "diteruskan", now, note=text)
             return [self._refreshed(ticket.id, now, _("Forwarded."))]
         moved = self.tickets.transition(
@@ -387,6 +390,7 @@ class Desk:
             awaiting="",
         )
         if moved:
+            self.audit("ticket.answered", staff, ticket)
             self._tell(ticket, "dijawab", now, note=text)
         return [self._refreshed(ticket.id, now, _("Answer sent."))]
 
@@ -447,11 +451,17 @@ class Desk:
                 "verdict": verdict,
                 "sources": sources,
             }
+        moved = 0
         for member in members:
             if self.tickets.transition(member, to, OPEN, who, now, note=reason, **fields):
+                moved += 1
                 closed = self.tickets.get(member)
                 if closed is not None:
                     self._tell(closed, to, now, note=reason)
+        if moved:
+            action = "ticket.verdict" if verdict else "ticket.rejected"
+            said = {"verdict": verdict} if verdict else {"reason": reason}
+            self.audit(action, Address.parse(who), ticket, tickets=moved, **said)
         if ticket.kind == "hoaks" and ticket.group:
             self.archive.close_group(ticket.group)
         _ = self.staff_tr._
@@ -460,6 +470,19 @@ class Desk:
         else:
             done = _("Rejected.") if to == "ditolak" else _("Done.")
         return [self._refreshed(ticket.id, now, done)]
+
+    def audit(self, action: str, staff: Address, ticket: Ticket, **detail: str | int) -> None:
+        """One audit entry for a staff action on a ticket: the requester by pseudonym only."""
+        found: dict[str, str | int] = {"kind": ticket.kind, **detail}
+        if ticket.requester is not None:
+            found["requester"] = self.svc.audit.pseudonym(ticket.requester)
+        self.svc.audit.record(
+            action,
+            **actors.person(self.svc.roles, staff),
+            object=f"ticket:{ticket.id}",
+            scope=ticket.village,
+            detail=found,
+        )
 
     def _refreshed(self, ticket_id: str, now: float, notice: str) -> Reply:
         ticket = self.tickets.get(ticket_id)

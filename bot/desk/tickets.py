@@ -288,6 +288,21 @@ class Tickets:
             if kind == "hoaks" and (owner or ticket_id) == group
         ]
 
+    def requesters(self, ids: list[str]) -> list[str]:
+        """The requesters (addresses as stored) of those tickets: one pipelined read of
+        one field each, for counting who received an answer."""
+        pipe = self.redis.pipeline(transaction=False)
+        for ticket_id in ids:
+            pipe.hget(_ticket_key(ticket_id), "requester")
+        return [str(requester) for requester in pipe.execute() if requester]
+
+    def with_verdict(self, ids: list[str]) -> list[str]:
+        """Those of the tickets that carry a verdict (one pipelined read)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for ticket_id in ids:
+            pipe.hget(_ticket_key(ticket_id), "verdict")
+        return [t for t, verdict in zip(ids, pipe.execute(), strict=True) if verdict]
+
     def by_card(self, chat: str, message_id: int) -> Ticket | None:
         """The ticket a staff card message belongs to."""
         ticket_id = self.redis.get(f"kim:tk:card:{chat}:{message_id}")

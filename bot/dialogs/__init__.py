@@ -14,8 +14,10 @@ from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_ac
 from bot.dialogs.desk_intake import AspirasiFlow, StaffListFlow, StatusFlow, rate_action
 from bot.dialogs.engine import Action, Conversations, Flow
 from bot.dialogs.hoax_check import HoaxFlow
+from bot.dialogs.invite import AcceptFlow, InviteFlow
 from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
+from bot.dialogs.roster import NameFlow, RosterFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
 from bot.platform.actions import ArchivePage, BroadcastAction, ButtonData, Rating
@@ -70,6 +72,12 @@ COMMANDS: dict[str, str] = {
     "archive": "arsip",
     "tren": "tren",
     "trending": "tren",
+    "undang": "undang",
+    "invite": "undang",
+    "peran": "peran",
+    "roles": "peran",
+    "nama": "nama",
+    "name": "nama",
 }
 
 # The command menu shown by the apps: (Indonesian command, English command, description).
@@ -94,6 +102,9 @@ RESIDENT_COMMANDS: list[tuple[str, str, str]] = [
 ADMIN_COMMANDS: list[tuple[str, str, str]] = [
     ("broadcast", "broadcast", N_("Send an announcement")),
     ("broadcasts", "broadcasts", N_("Recent announcements")),
+    ("undang", "invite", N_("Invite an admin or desk staff")),
+    ("peran", "roles", N_("Roles you manage")),
+    ("nama", "name", N_("Your name on cards and reports")),
 ]
 
 
@@ -142,6 +153,10 @@ def build_conversations(services: Services) -> Conversations:
         StaffListFlow("templat"),
         ArchiveFlow(),
         TrendFlow(),
+        InviteFlow(),
+        AcceptFlow(),
+        RosterFlow(),
+        NameFlow(),
     ]
     actions: dict[type[ButtonData], Action] = {
         BroadcastAction: broadcast_action,

@@ -128,6 +128,7 @@ class MyDataFlow(StepFlow):
         """List the resident's data."""
         _ = turn.tr._
         data = turn.svc.privacy.export(turn.address)
+        trail = turn.svc.audit.export(turn.address)
         if turn.resident is None:
             turn.end()
             text = _("We hold no data about you.")
@@ -137,8 +138,12 @@ class MyDataFlow(StepFlow):
                     "after its last step.",
                     minutes=turn.svc.config.limits.dialog_ttl_minutes,
                 )
+            if trail:
+                text += "\n\n" + _audit_line(turn, trail)
             turn.say(Reply(text=text))
             return
+        if trail:
+            data["audit trail"] = trail
         lines = [_("Chat: {address}", address=str(turn.address))]
         resident = turn.resident
         if resident is not None:
@@ -219,6 +224,8 @@ class MyDataFlow(StepFlow):
             lines.append(
                 _("Messages waiting to be sent to you: {count}", count=turn.tr.number(waiting))
             )
+        if data.get("audit trail"):
+            lines += ["", _audit_line(turn, data["audit trail"])]
         if data.get("conversation"):
             minutes = turn.svc.config.limits.dialog_ttl_minutes
             lines += [
@@ -230,6 +237,19 @@ class MyDataFlow(StepFlow):
                 ),
             ]
         return lines
+
+
+def _audit_line(turn: Turn, trail: dict[str, Any]) -> str:
+    """What the audit trail holds about the resident: how many entries, under which
+    pseudonym (never their chat), kept for the trail's retention."""
+    return turn.tr._(
+        "The audit trail holds {count} entry(ies) about you (staff actions on your reports, "
+        "a deletion of your data) under the pseudonym {pseudonym}, never your chat or your "
+        "words; entries are kept {years} years.",
+        count=turn.tr.number(len(trail["entries"])),
+        pseudonym=trail["pseudonym"],
+        years=turn.svc.config.audit.retention_years,
+    )
 
 
 class EraseFlow(StepFlow):

@@ -12,6 +12,7 @@ Diagram: docs/conversations.md.
 
 from __future__ import annotations
 
+from bot.announcements import audit
 from bot.announcements.approval import ask_approval, needs_approval
 from bot.announcements.report import announcement_state_label, progress_text
 from bot.announcements.store import OPEN_STATES, State
@@ -318,6 +319,7 @@ class BroadcastFlow(StepFlow):
             needs_approval=approval,
         )
         turn.end()
+        audit.created(turn.svc, ann, residents)
         if approval:
             ask_approval(turn.svc, turn.address, ann.id, residents)
         else:
@@ -386,6 +388,7 @@ def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
     if verb == "approve":
         to: State = "scheduled" if ann.scheduled_at else "queued"
         if svc.announcements.move(ann.id, to, ["awaiting_approval"], approved_by=str(turn.address)):
+            audit.decided(svc, ann, verb, turn.address)
             svc.dispatch.submit(ann.id, ann.scheduled_at)
             _tell_owner(turn, ann.admin, "approved", ann.id)
             turn.say(Reply(text=_("Announcement #{id} approved.", id=ann.id), edit=True))
@@ -394,6 +397,7 @@ def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
         if svc.announcements.move(
             ann.id, "rejected", ["awaiting_approval"], approved_by=str(turn.address)
         ):
+            audit.decided(svc, ann, verb, turn.address)
             _tell_owner(turn, ann.admin, "rejected", ann.id)
             turn.say(Reply(text=_("Announcement #{id} rejected.", id=ann.id), edit=True))
             return
@@ -403,6 +407,7 @@ def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
         OPEN_STATES,
         note=_("Cancelled by {who}.", who=svc.roles.admin_name(turn.address)),
     ):
+        audit.decided(svc, ann, verb, turn.address)
         turn.say(Reply(text=_("Announcement #{id} cancelled.", id=ann.id)))
         return
     current = svc.announcements.get(ann.id)

@@ -31,7 +31,10 @@ log = logging.getLogger(__name__)
 Action = Callable[[Turn, Any], None]  # called with the action's own ButtonData subclass
 # Flows a resident may use without consenting to the current notice: they only read,
 # stop or erase data, or change the language the notice is shown in.
-CONSENT_FREE = frozenset({"dataku", "hapusdata", "berhenti", "bahasa", "bantuan", "batal"})
+CONSENT_FREE = frozenset(
+    {"dataku", "hapusdata", "berhenti", "bahasa", "bantuan", "batal", "undangan", "nama"}
+)
+INVITATION = "inv_"  # a `/start` payload that is an invitation (bot/people/invites.py)
 
 
 class Flow(Protocol):
@@ -132,6 +135,8 @@ class Conversations:
         if turn.state is not None and turn.state.flow == "start":
             return False
         command = msg.command if msg.kind == "command" else ""
+        if command and msg.args.startswith(INVITATION):
+            return False  # an invitation is answered before any resident's notice
         press = ButtonData.unpack(msg.button)
         if isinstance(press, MenuChoice):
             command = press.command
@@ -143,6 +148,8 @@ class Conversations:
         if flow is None:
             turn.say(common.unknown_command(turn, command))
             return
+        if flow == "start" and args.startswith(INVITATION) and "undangan" in self.flows:
+            flow = "undangan"  # an invitation link: a role, not a subscription
         self.flows[flow].begin(turn, args)
 
     def _button(self, turn: Turn, data: str) -> None:

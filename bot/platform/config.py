@@ -71,6 +71,18 @@ class Privacy(_Model):
     compaction_minutes: int = Field(default=60, ge=1, le=1440)
 
 
+class Audit(_Model):
+    """The audit trail (bot/audit/trail.py)."""
+
+    # Entries older than this are dropped by the worker's daily maintenance.
+    retention_years: int = Field(default=5, ge=1, le=30)
+
+    @property
+    def retention_days(self) -> int:
+        """The retention period in days (a year counted as 365.25 days)."""
+        return round(self.retention_years * 365.25)
+
+
 class Village(_Model):
     """A kelurahan or desa."""
 
@@ -237,7 +249,7 @@ class HoaxMatch(_Model):
     measures precision and recall at these): at `answer` the verdict is given at once;
     from `suggest` the resident is asked whether the claim shown is the one they mean."""
 
-    answer: float = Field(default=0.5, gt=0, le=1)
+    answer: float = Field(default=0.55, gt=0, le=1)
     suggest: float = Field(default=0.3, gt=0, le=1)
 
     @model_validator(mode="after")
@@ -300,6 +312,7 @@ class Config(_Model):
     deployment: Deployment
     locales: Locales = Field(default_factory=Locales)
     privacy: Privacy
+    audit: Audit = Field(default_factory=Audit)
     regions: RegionTree
     channels: dict[str, Chat] = Field(default_factory=dict)
     komunitas: list[Komunitas] = Field(default_factory=list)

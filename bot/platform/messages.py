@@ -96,9 +96,10 @@ class Incoming:
     message_id: int = 0
     reply_to: int = 0
     reply_text: str = ""  # text or caption of the message replied to
+    name: str = ""  # the sender's profile name (kept only if they accept a role)
 
     def __post_init__(self) -> None:
-        for name in ("text", "command", "args", "button", "reply_text"):
+        for name in ("text", "command", "args", "button", "reply_text", "name"):
             value = getattr(self, name)
             if _SURROGATE.search(value):
                 object.__setattr__(self, name, clean_text(value))

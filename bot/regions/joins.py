@@ -2,7 +2,9 @@
 
 A resident may join a kelurahan's (or kecamatan's, or the city's) group when they are an
 active subscriber there, and a komunitas group when they are a member. Everyone else is
-declined with a private explanation of how to subscribe first.
+declined with a private explanation of how to subscribe first. The staff group
+(`roles.staff.group`) lets in desk staff only: those config.yaml names and those who
+accepted a staff invitation (bot/dialogs/invite.py sends them its join-request link).
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ def decide_join(
     svc: Services, user: Address, chat_id: int, language_code: str | None
 ) -> JoinDecision:
     """Decide a join request from `user` to the Telegram chat `chat_id`."""
+    staff_group = svc.config.roles.staff.group
+    if staff_group and staff_group == str(Address.telegram(chat_id)):
+        return _staff_join(svc, user, language_code)
     owners = svc.directory.owners(chat_id)
     if not owners:
         return JoinDecision(False, None)  # not a KIM chat: leave it to its human admins
@@ -58,4 +63,16 @@ def decide_join(
             text=f"{text} {how}",
             choices=((Choice(tr._("📝 Subscribe"), MenuChoice("start").pack()),),),
         ),
+    )
+
+
+def _staff_join(svc: Services, user: Address, language_code: str | None) -> JoinDecision:
+    """The staff group lets in desk staff (from config.yaml or an invitation), no one else."""
+    locales = svc.config.locales
+    tr = svc.translator(pick_locale(language_code, list(locales.enabled), locales.default))
+    if svc.roles.is_staff(user):
+        return JoinDecision(True, Reply(text=tr._("Welcome to the staff group!")))
+    return JoinDecision(
+        False,
+        Reply(text=tr._("The staff group is for desk staff. Ask a superadmin for an invitation.")),
     )

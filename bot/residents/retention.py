@@ -13,6 +13,6 @@ def sweep_expired(svc: Services) -> int:
     erased = 0
     while batch := svc.residents.stopped_before(cutoff):
         for address in batch:
-            svc.privacy.erase(address)
+            svc.privacy.erase(address, retention=True)
             erased += 1
     return erased

@@ -16,10 +16,11 @@ from contextlib import suppress
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiohttp import web
+from pydantic_core import from_json
 
 from bot.dialogs import ADMIN_COMMANDS, RESIDENT_COMMANDS, Conversations
 from bot.platform.addresses import Address
@@ -35,6 +36,7 @@ from handlers.telegram.pacing import PacedReplies
 from handlers.telegram.polling import Poller
 from handlers.telegram.render import bot_defaults
 from handlers.telegram.residents import ResidentChats, resident_router
+from handlers.telegram.responses import KeptResponseModels
 from handlers.telegram.webhook import MAX_CONNECTIONS, TelegramWebhook
 
 log = logging.getLogger(__name__)
@@ -45,9 +47,11 @@ def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | Non
 
     With a limiter, every message it sends first waits for a priority token.
     """
-    session = (
-        AiohttpSession(api=TelegramAPIServer.from_base(api_url)) if api_url else AiohttpSession()
-    )
+    # pydantic's JSON parser reads Telegram's answers in about half json.loads's time; in a
+    # rush the bot reads the same unconfirmed updates many times (handlers/telegram/polling.py)
+    api = TelegramAPIServer.from_base(api_url) if api_url else PRODUCTION
+    session = AiohttpSession(api=api, json_loads=from_json)
+    session.middleware(KeptResponseModels())
     if limiter is not None:
         session.middleware(PacedReplies(limiter))
     return Bot(
@@ -59,7 +63,9 @@ def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | Non
 
 def build_dispatcher(services: Services, conversations: Conversations) -> Dispatcher:
     """The router tree: join requests, then residents' private chats."""
-    dp = Dispatcher(services=services)
+    # no aiogram FSM: conversation state lives in the core (Redis), so aiogram's per-update
+    # FSM context (and its in-memory storage) would be work for nothing
+    dp = Dispatcher(services=services, disable_fsm=True)
     dp.update.outer_middleware(InboundUpdates(Inbox(services.redis)))
     dp.include_router(join_router(services))
     dp.include_router(desk_router(services))
@@ -82,6 +88,27 @@ async def set_commands(bot: Bot, services: Services) -> None:
         if locale == locales.default:
             await bot.set_my_commands(commands, scope=scope)
     await _set_admin_commands(bot, services)
+    await record_links(bot, services)
+
+
+async def record_links(bot: Bot, services: Services) -> None:
+    """Tell the core the bot's username (for invitation links) and a join-request link
+    to the staff group (for new staff), made once per group and kept."""
+    me = await bot.get_me()
+    links = services.bot_links
+    group = services.config.roles.staff.group
+    link = ""
+    if group and Address.parse(group).platform == "tg":
+        link = links.staff_group_link() if links.staff_group() == group else ""
+        if not link:
+            try:
+                made = await bot.create_chat_invite_link(
+                    int(Address.parse(group).chat_id), name="KIM staff", creates_join_request=True
+                )
+                link = made.invite_link
+            except TelegramAPIError as exc:  # the bot is not an admin of the group (yet)
+                log.warning("no join link for the staff group: %s", exc.message)
+    links.set_telegram(me.username or "", link, (group or "") if link else "")
 
 
 async def _set_admin_commands(bot: Bot, services: Services) -> None:
@@ -93,6 +120,7 @@ async def _set_admin_commands(bot: Bot, services: Services) -> None:
         for ind, _en, description in RESIDENT_COMMANDS + ADMIN_COMMANDS
     ]
     admins = {a.id for a in roles.admins} | set(roles.superadmins)
+    admins |= {str(g.holder) for g in services.roles.grants.everyone()}
     for text in sorted(admins):
         admin = Address.parse(text)
         if admin.platform != "tg":

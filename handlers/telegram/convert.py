@@ -24,6 +24,7 @@ def incoming_message(message: Message) -> Incoming:
     user = message.from_user
     address = Address.telegram(message.chat.id)
     language = user.language_code if user else None
+    sender = user.full_name if user else ""
     forwarded = message.forward_origin is not None
     message_id = message.message_id
     replied = message.reply_to_message
@@ -44,6 +45,7 @@ def incoming_message(message: Message) -> Incoming:
                 message_id=message_id,
                 reply_to=reply_to,
                 reply_text=reply_text,
+                name=sender,
             )
         return Incoming(
             address,
@@ -97,4 +99,5 @@ def incoming_button(query: CallbackQuery, data: str) -> Incoming:
         "button",
         button=data,
         language_code=query.from_user.language_code,
+        name=query.from_user.full_name,
     )

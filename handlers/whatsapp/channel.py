@@ -18,6 +18,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import replace
 
 import httpx
 
@@ -134,7 +135,7 @@ class WhatsAppChannel:
                 # a resident stored by phone number now comes with a business-scoped id
                 old = Address("wa", message.phone)
                 await asyncio.to_thread(adopt_new_id, self.services, old, message.address)
-            core_input = incoming(message)
+            core_input = replace(incoming(message), name=message.name)
             try:
                 replies = await asyncio.to_thread(
                     receipt.answer, lambda: self.conversations.handle(core_input)

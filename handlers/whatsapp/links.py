@@ -3,7 +3,8 @@
 WhatsApp has no `?start=` deep links. A `wa.me` link opens a chat with the business
 number with the text prefilled; the resident only presses send. A prefilled text of a
 start keyword (`DAFTAR`, `MULAI` or `START`, any case) followed by a Telegram-style
-payload (`kel_<village code without dots>` or `kom_<komunitas slug>`) becomes the command
+payload (`kel_<village code without dots>`, `kom_<komunitas slug>`, or an invitation's
+`inv_<token>`, bot/people/invites.py) becomes the command
 `/start <payload>`, exactly like `t.me/<bot>?start=<payload>` on Telegram. A start keyword
 alone is `/start`.
 """
@@ -16,7 +17,7 @@ from urllib.parse import quote
 from bot.platform.config import VILLAGE_CODE, WhatsApp
 
 START_KEYWORDS = frozenset({"daftar", "mulai", "start"})
-PAYLOAD = re.compile(r"^(?:kel|kom)_[A-Za-z0-9_-]{1,60}$")
+PAYLOAD = re.compile(r"^(?:kel|kom|inv)_[A-Za-z0-9_-]{1,60}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 
 

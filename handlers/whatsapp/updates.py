@@ -42,6 +42,7 @@ class InboundMessage:
     address: Address = field(repr=False)
     phone: str | None = field(default=None, repr=False)
     content: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    name: str = field(default="", repr=False)  # the sender's WhatsApp profile name
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ def _message(item: Any, contacts: list[dict[str, Any]]) -> InboundMessage | None
         address=address,
         phone=phone if phone and phone.isascii() and phone.isdigit() else None,
         content=item,
+        name=_text(_dict(contact.get("profile")).get("name")) or "",
     )
 
 

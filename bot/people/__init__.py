@@ -1,0 +1,1 @@
+"""People and their roles: grants, invitations, names, reloading config.yaml."""

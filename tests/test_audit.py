@@ -1,0 +1,332 @@
+"""Issue 14, item 4: the audit trail. Every action that exists today writes exactly one
+entry, walked through the code that takes it (dialogs, the desk, jobs, the command line);
+ids come from the clock; retention trims whole entries; residents appear only by
+pseudonym."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.audit import ACTIONS, AuditTrail
+from bot.audit.trail import PSEUDONYM, STREAM
+from bot.desk.staff import Desk
+from bot.dialogs import build_conversations
+from bot.people.reload import reload_config
+from bot.platform.actions import ClaimAction
+from bot.platform.addresses import Address
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config
+from bot.platform.store import Redis
+from bot.residents.retention import sweep_expired
+from bot.services import Services
+from broadcasts import jobs
+from broadcasts.context import JobContext
+from handlers import audit_cli, hoaxes_cli, tickets_cli
+from handlers.wiring import build_services
+from tests.support.admins import (
+    KECAMATAN_ADMIN,
+    KELURAHAN_ADMIN,
+    STAFF,
+    SUPERADMIN,
+    RecordingDispatch,
+    with_admins,
+)
+from tests.support.constants import BAGENDUNG
+from tests.support.dialog import Resident
+from tests.support.jobs import job_context_with
+
+TEXT = "Vaksinasi gratis Sabtu"
+HOAX = "Mulai besok semua warga Cilegon wajib daftar ulang KTP di kelurahan. Sebarkan!!"
+YEAR = 365.25 * 86400
+
+
+@pytest.fixture
+def ctx(
+    redis: Redis, redis_url: str, config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[JobContext]:
+    """A worker's job context (the services the dialogs use too) with admins and staff,
+    and a superadmin's approval above 2 residents."""
+    data = with_admins(config, approval_threshold=2).model_dump(mode="json")
+    with job_context_with(data, tmp_path, monkeypatch, redis_url) as context:
+        yield context
+
+
+def actions(svc: Services) -> Counter[str]:
+    """How many entries of each action the trail holds."""
+    return Counter(e.action for e in svc.audit.entries(0, 4e9))
+
+
+def staff_act(svc: Services, action: str, ticket: str, *args: str) -> None:
+    """A desk action from the terminal, as staff member 9005 (the card's buttons' code)."""
+    tickets_cli.act(svc, f"tg:{STAFF}", action, ticket, list(args))
+
+
+def claim_press(svc: Services, verb: str, claim: str, arg: str = "") -> None:
+    """A staff button on an archived claim (✏️ Correct and its steps)."""
+    Desk(svc).press(Address.telegram(STAFF), ClaimAction(verb, claim, arg).pack(), svc.clock.now())
+
+
+def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) -> None:
+    """Broadcasts (composed, scheduled, cancelled, approved, rejected, sent), staff actions on
+    tickets, a correction and a withdrawal, an erasure and exports: one entry each time,
+    and a repeated press or a second look at a finished delivery writes none."""
+    svc = ctx.services
+    conv = build_conversations(svc)
+    residents = [Resident(conv, chat_id=100 + i) for i in range(3)]
+    for me, code in zip(residents, (BAGENDUNG, BAGENDUNG, "36.72.02.1002"), strict=True):
+        me.send(f"/start kel_{code.replace('.', '')}")
+        me.press("✅")
+    expected: Counter[str] = Counter()
+
+    admin = Resident(conv, chat_id=KELURAHAN_ADMIN)  # Bagendung: 2 residents, no approval
+    admin.send("/broadcast")
+    admin.send(TEXT)
+    admin.press("✅")
+    expected["broadcast.composed"] += 1
+    (composed,) = svc.audit.entries(0, 4e9)
+    assert (composed.actor, composed.actor_name, composed.role, composed.scope) == (
+        f"tg:{KELURAHAN_ADMIN}",
+        "Pengurus KIM Bagendung",
+        "admin",
+        BAGENDUNG,
+    )
+    assert dict(composed.detail) == {"state": "queued", "residents": 2, "channels": 0}
+    admin.send("/broadcast")
+    admin.send(TEXT)
+    admin.press("🕒")
+    admin.send("07.30")
+    admin.press("✅")
+    expected["broadcast.scheduled"] += 1
+    admin.send("/broadcasts")
+    admin.press("✖ Batalkan #2")
+    expected["broadcast.cancelled"] += 1
+    assert actions(svc) == expected
+
+    superadmin = Resident(conv, chat_id=SUPERADMIN)
+    kecamatan = Resident(conv, chat_id=KECAMATAN_ADMIN)  # 3 residents: a superadmin approves
+    for verdict in ("approve", "reject"):
+        kecamatan.send("/broadcast")
+        kecamatan.send(TEXT)
+        kecamatan.press("Kec. Cilegon")
+        kecamatan.press("Lanjut")
+        kecamatan.press("📨")
+        expected["broadcast.composed"] += 1
+        announcement = svc.announcements.recent(1)[0].id
+        for _twice in range(2):
+            superadmin.press_data(f"a.bc.{verdict}.{announcement}")
+        expected[{"approve": "broadcast.approved", "reject": "broadcast.rejected"}[verdict]] += 1
+    assert actions(svc) == expected
+
+    assert jobs.start_job("1") == 1
+    plan = svc.announcements.recipients("1", 0, 10)
+    from bot.announcements.store import BLOCKED, SENT, Outcome
+
+    svc.announcements.record("1", [Outcome(plan[0], SENT), Outcome(plan[1], BLOCKED)])
+    assert jobs.watch_job("1") == "done"
+    assert jobs.watch_job("1") == "done"
+    expected["broadcast.sent"] += 1
+    (sent,) = svc.audit.entries(0, 4e9, action_prefix="broadcast.sent")
+    assert (sent.actor, sent.object, sent.scope) == ("system", "broadcast:1", BAGENDUNG)
+    assert dict(sent.detail) == {"delivered": 1, "failed": 0, "blocked": 1}
+
+    desk, now = Desk(svc), svc.clock.now()
+    requester = residents[0].address
+    tickets = [desk.file(requester, "aspirasi", now, text=f"Jalan rusak {i}.") for i in range(3)]
+    staff_act(svc, "claim", tickets[0].id)
+    staff_act(svc, "answer", tickets[0].id, "Diperbaiki", "Kamis.")
+    staff_act(svc, "forward", tickets[1].id, "LAPOR!", "1234")
+    staff_act(svc, "reject", tickets[2].id, "spam")
+    hoax = desk.file(requester, "hoaks", now, text=HOAX)
+    staff_act(svc, "verdict", hoax.id, "hoaks", "Tidak ada daftar ulang KTP.")
+    expected.update(
+        {
+            "ticket.claimed": 1,
+            "ticket.answered": 1,
+            "ticket.forwarded": 1,
+            "ticket.rejected": 1,
+            "ticket.verdict": 1,
+        }
+    )
+    assert actions(svc) == expected
+
+    claim_press(svc, "fix", hoax.id)
+    claim_press(svc, "fixv", hoax.id, "1")
+    from bot.desk.corrections import Corrections
+
+    assert Corrections(desk).reply(Address.telegram(STAFF), "Ada penjelasan baru.") is not None
+    claim_press(svc, "nosrc", hoax.id)
+    claim_press(svc, "send", hoax.id)
+    claim_press(svc, "send", hoax.id)  # pressed twice: the draft is gone
+    claim_press(svc, "fix", hoax.id)
+    claim_press(svc, "retract", hoax.id)
+    claim_press(svc, "retracted", hoax.id)
+    claim_press(svc, "retracted", hoax.id)
+    expected.update({"hoax.corrected": 1, "hoax.withdrawn": 1})
+    assert actions(svc) == expected
+
+    residents[2].send("/hapusdata")
+    residents[2].press("🗑")
+    expected["data.erased"] += 1
+    tickets_cli.export(svc, "2020-01-01", "2030-12-31", "csv", str(tmp_path / "t.csv"), False)
+    hoaxes_cli.export(svc.hoaxes, svc.config, tmp_path / "h.json", svc.audit)
+    audit_cli.export(svc, "2020-01-01", "2030-12-31", "xlsx", str(tmp_path / "a.xlsx"))
+    expected["export.run"] += 3
+    assert actions(svc) == expected
+
+    svc.bot_links.set_telegram("kim_cilegon_bot")
+    superadmin.send("/undang")
+    superadmin.press("Admin kelurahan")
+    superadmin.press("Cilegon")
+    superadmin.press("Bagendung")
+    superadmin.press("Buat tautan")
+    token = superadmin.said().split("start=inv_", 1)[1].split()[0]
+    superadmin.press("Buat tautan")  # pressed twice: the step is over
+    expected["invite.created"] += 1
+    newcomer = Resident(conv, chat_id=8801)
+    newcomer.send(f"/start inv_{token}")
+    newcomer.press("Terima")
+    expected.update({"invite.used": 1, "role.granted": 1})
+    superadmin.send("/peran")
+    superadmin.press("✖ 1")
+    superadmin.press("Cabut")
+    expected["role.revoked"] += 1
+    assert actions(svc) == expected
+    granted = svc.audit.entries(0, 4e9, action_prefix="role.granted")[0]
+    assert (granted.actor, granted.role, granted.scope) == (
+        f"tg:{SUPERADMIN}",
+        "superadmin",
+        BAGENDUNG,
+    )
+    assert granted.detail["holder"] == "tg:8801"
+    config_file = tmp_path / "reloaded.yaml"
+    config_file.write_text(yaml.safe_dump(svc.config.model_dump(mode="json")), encoding="utf-8")
+    reload_config(svc, config_file)
+    expected["config.reloaded"] += 1
+    assert actions(svc) == expected
+    assert set(expected) == set(ACTIONS)
+    with pytest.raises(ValueError, match="not an audit action"):
+        svc.audit.record("role.grant", actor="operator", actor_name="", role="operator")
+
+
+def test_ids_come_from_the_clock_in_order(redis: Redis, clock: FixedClock) -> None:
+    """An entry's id is its millisecond; two in the same one follow each other; a clock set
+    back still appends after the last; a range is [start, end)."""
+    trail = AuditTrail(redis, clock, 30)
+    first = trail.record("export.run", actor="operator", actor_name="", role="operator")
+    second = trail.record("export.run", actor="operator", actor_name="", role="operator")
+    ms = int(clock.now() * 1000)
+    assert (first, second) == (f"{ms}-0", f"{ms}-1")
+    clock.t -= 10
+    assert trail.record("export.run", actor="system", actor_name="", role="system") == f"{ms}-2"
+    clock.t += 20
+    later = trail.record("export.run", actor="system", actor_name="", role="system")
+    assert later == f"{ms + 10_000}-0"
+    assert [e.id for e in trail.entries(clock.now() - 20, clock.now())] == [
+        first,
+        second,
+        f"{ms}-2",
+    ]
+    assert [e.id for e in trail.entries(0, 4e9, actor="system")] == [f"{ms}-2", later]
+
+
+def test_retention_trims_whole_old_entries(
+    config: Config, redis: Redis, clock: FixedClock, ctx: JobContext
+) -> None:
+    """The daily sweep drops entries older than `audit.retention_years` and keeps the rest."""
+    svc = build_services(config, redis, clock)
+    assert svc.audit.retention_days == round(5 * 365.25)
+    svc.audit.record("export.run", actor="operator", actor_name="", role="operator")
+    clock.advance(5 * YEAR - 86400)
+    kept = svc.audit.record("export.run", actor="operator", actor_name="", role="operator")
+    clock.advance(2 * 86400)
+    assert svc.audit.trim() == 1
+    assert [e.id for e in svc.audit.entries(0, 4e9)] == [kept]
+    assert svc.audit.trim() == 0
+    from broadcasts.worker import retention_job
+
+    redis.delete(STREAM)
+    redis.xadd(STREAM, {"action": "export.run"}, id="1000-0")  # long ago
+    now = ctx.services.audit.record("export.run", actor="operator", actor_name="", role="operator")
+    retention_job()  # the worker's daily sweep, on the real clock
+    assert [e.id for e in ctx.services.audit.entries(0, 4e9)] == [now]
+
+
+@pytest.mark.parametrize(("years", "valid"), [(0, False), (1, True), (30, True), (31, False)])
+def test_retention_years_are_bounded(config: Config, years: int, valid: bool) -> None:
+    """`audit.retention_years` takes 1 to 30 years; the shipped config keeps 5."""
+    from pydantic import ValidationError
+
+    from bot.platform.config import Audit
+
+    assert config.audit.retention_years == 5
+    if valid:
+        assert Audit(retention_years=years).retention_days == round(years * 365.25)
+    else:
+        with pytest.raises(ValidationError):
+            Audit(retention_years=years)
+
+
+def test_a_pseudonym_never_carries_the_address(services: Services, redis: Redis) -> None:
+    """The same address always gets the same pseudonym, which holds neither the chat id nor
+    anything another deployment (another key) would compute."""
+    address = Address.telegram(812345678)
+    pseudonym = services.audit.pseudonym(address)
+    assert PSEUDONYM.match(pseudonym)
+    assert "812345678" not in pseudonym
+    assert services.audit.pseudonym(address) == pseudonym
+    assert services.audit.pseudonym(Address.telegram(812345679)) != pseudonym
+    other = AuditTrail(redis, services.clock, 30)
+    redis.delete("kim:audit:key")
+    assert other.pseudonym(address) != pseudonym
+
+
+def test_mydata_shows_the_trail_and_erasure_leaves_only_the_pseudonym(
+    config: Config, redis: Redis, clock: FixedClock
+) -> None:
+    """/dataku counts the staff actions on the resident's report under their pseudonym (and
+    attaches them); after /hapusdata the trail keeps them and the erasure, with no trace of
+    the chat anywhere in the stream, and /dataku still says so."""
+    svc = build_services(with_admins(config), redis, clock, RecordingDispatch())
+    conv = build_conversations(svc)
+    me = Resident(conv, chat_id=8123456)
+    me.send("/start kel_3672021001")
+    me.press("✅")
+    ticket = Desk(svc).file(me.address, "aspirasi", clock.now(), text="Lampu mati.")
+    staff_act(svc, "claim", ticket.id)
+    (shown,) = me.send("/dataku")
+    pseudonym = svc.audit.pseudonym(me.address)
+    assert "Jejak audit menyimpan 1 catatan tentang Anda" in shown.text
+    assert pseudonym in shown.text
+    assert shown.attachment is not None
+    assert b'"action": "ticket.claimed"' in shown.attachment.data
+    assert svc.audit.export(Address.telegram(8123457)) == {}
+    me.send("/hapusdata")
+    me.press("🗑")
+    about = svc.audit.about(me.address)
+    assert [e.action for e in about] == ["ticket.claimed", "data.erased"]
+    erased = about[-1]
+    assert (erased.actor, erased.role, erased.object) == (pseudonym, "resident", pseudonym)
+    for _id, fields in redis.xrange(STREAM):
+        assert "8123456" not in str(fields)
+    (after,) = me.send("/dataku")
+    assert after.text.startswith("Kami tidak menyimpan data apa pun tentang Anda.")
+    assert "Jejak audit menyimpan 2 catatan tentang Anda" in after.text
+
+
+def test_retention_erasure_is_the_systems(config: Config, redis: Redis, clock: FixedClock) -> None:
+    """A resident erased by the retention sweep: one entry, the system as actor."""
+    svc = build_services(config, redis, clock)
+    me = Address.telegram(8123458)
+    svc.residents.consent(me, "id", "v1", clock.now())
+    svc.residents.stop(me, clock.now())
+    clock.advance((config.privacy.retention_days + 1) * 86400)
+    assert sweep_expired(svc) == 1
+    (entry,) = svc.audit.entries(0, 4e9)
+    assert (entry.action, entry.actor, entry.role) == ("data.erased", "system", "system")
+    assert dict(entry.detail) == {"reason": "retention"}
+    assert entry.object == svc.audit.pseudonym(me)
