@@ -10,7 +10,7 @@ acquire with priority) always find room, and bulk slows down while they use it. 
 request for many tokens that gets none is told to wait until a whole grant's worth is
 free (as many as it asked, up to `grant`: 2 at 30/s), not the next single token; one
 granted fewer than it asked (all there was) is told the same, and its waiting room does
-not ask for it again before then. At 30/s two workers then ask about 15 times a second
+not ask for it again before then. At 30/s two workers then ask 20–30 times a second
 between them instead of ~90.
 
 Redis keys (`{bot}` is the bot's numeric id, never its token):
