@@ -16,13 +16,22 @@ It prints one JSON line per system and case on stdout (progress goes to stderr):
 - peers at the same limit, same recipients: the aiogram 2.x broadcast example (sequential
   `send_message`, `asyncio.sleep(0.05)` between sends, written with aiogram 3's Bot) and
   python-telegram-bot's `AIORateLimiter` (`pip install -e '.[bench]'`).
-- `ceiling`: KIM Bot with flood control off and the bot's rate at 100,000/s, N recipients,
-  with 1 worker and with 2 workers.
+- `ceiling`: first the emulator's own ceiling in this run (`emulator_ceiling`: flood
+  control off, `sendMessage` with 64 requests in flight from this process for 8 s, as
+  bench/emulator.py does), then KIM Bot with flood control off and the bot's rate at
+  100,000/s, N recipients, with 1 worker and with 2 workers; their lines carry
+  `share_of_emulator_ceiling`.
 - `kill_resume`: two workers, one killed with SIGKILL (worker and work horse) half-way
   through a batch; a replacement worker starts at once and the watchdog (`watch_job`)
   re-enqueues the lost batch once its heartbeat expires. The killed worker is the one
   that does not run RQ's scheduler; `--cases kill_scheduler` kills the one that does (its
   replacement can only take over the scheduler once RQ's lock expires, about 61 s).
+
+Every server it starts binds a 127.0.0.1 port, inside `--port-range LO-HI` when given;
+the first line (`"case":"setup"`) reports the ports used. Starting workers has no fixed
+deadline: the benchmark waits while their processes are alive and using CPU (a busy
+machine only makes them slow), and gives up after 30 s without progress or 10 minutes.
+Every line carries `host_other_cpu_per_s`.
 
 Delivery lines carry system, case, recipients, limit_per_s, achieved_per_s (recipients
 reached per second, from start_job's start to the announcement's `done`; peers: first to
@@ -37,6 +46,7 @@ Run from the repository root:
     .venv/bin/python bench/broadcast.py                       # N = 10,000 (a few minutes)
     .venv/bin/python bench/broadcast.py --recipients 100000
     .venv/bin/python bench/broadcast.py --quick               # smoke run, under a minute
+    .venv/bin/python bench/broadcast.py --port-range 18300-18399
     .venv/bin/python bench/broadcast.py --cases memory,plan --recipients 100000
 
 See docs/benchmarks.md for the figures and how to read them.
@@ -69,6 +79,7 @@ if str(ROOT) not in sys.path:
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 import yaml  # noqa: E402
+from machine import PortRange, host_busy, own_cpu, tree_cpu  # noqa: E402
 
 TOKEN = "777001:BENCH-broadcast-token"  # noqa: S105 - known only to the local emulator
 BOT_ID = 777001
@@ -77,6 +88,8 @@ VILLAGE_AT_LIMIT = "36.72.02.1001"  # Bagendung: the first `recipients-at-limit`
 VILLAGE_REST = "36.72.02.1002"  # Ciwedus: everyone else
 TEXT = "Pengumuman KIM: posyandu balita hari Sabtu pukul 08.00 di balai kelurahan."
 LIFTED_RATE = 100_000.0  # the highest rate config.yaml accepts
+STALL_SECONDS = 30.0  # a starting worker that used no CPU this long is stuck
+REGISTER_CAP = 600.0  # and one that is still starting after this long has failed
 CASES = ("memory", "plan", "at_limit", "peers", "ceiling", "kill", "kill_scheduler")
 DEFAULT_CASES = CASES[:-1]
 T0 = time.monotonic()
@@ -96,36 +109,13 @@ def per_1k(cpu: float, messages: int) -> float | None:
     return round(cpu / messages * 1000, 4) if messages else None
 
 
+def load_factor() -> float:
+    """How many times longer than on an idle machine a start-up may take now: 1 + the
+    1-minute load average per core."""
+    return 1.0 + os.getloadavg()[0] / (os.cpu_count() or 1)
+
+
 # -- processes ---------------------------------------------------------------------------
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process, its reaped children and its live descendants."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
-            t = proc.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-    return total
-
-
-def host_busy() -> float:
-    """CPU seconds the whole machine spent busy since boot (all cores)."""
-    t = psutil.cpu_times()
-    return float(
-        sum(getattr(t, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
-    )
-
-
-def own_cpu() -> float:
-    """CPU seconds of this process (not its children)."""
-    t = psutil.Process().cpu_times()
-    return float(t.user + t.system)
 
 
 @dataclass
@@ -146,6 +136,11 @@ class Meter:
     def _now(self) -> tuple[float, float, float, float]:
         emulator = self.bench.emulator.cpu() if self.bench.emulator else 0.0
         return host_busy(), emulator, tree_cpu(self.bench.redis_pid()), own_cpu()
+
+    def other(self) -> float:
+        """Cores other programs kept busy since the start (the emulator, Redis, this
+        process and none of the system's own processes count as ours here)."""
+        return float(self.stop(0.0, 0)["host_other_cpu_per_s"])
 
     def stop(self, system_cpu: float, messages: int) -> dict[str, Any]:
         """Figures per 1,000 messages, and the CPU other programs on the host used."""
@@ -213,6 +208,7 @@ class Bench:
 
     args: argparse.Namespace
     tmp: Path
+    ports: PortRange = field(default_factory=PortRange)
     api: str = ""
     emulator: Child | None = None
     redis_server: Any = None
@@ -224,10 +220,19 @@ class Bench:
     all_chats: list[int] = field(default_factory=list)
     limit_chats: list[int] = field(default_factory=list)
     worker_seq: Iterator[int] = field(default_factory=itertools.count)
+    emulator_ceiling: float = 0.0  # sendMessage/s the emulator served alone in this run
 
     # -- emulator ------------------------------------------------------------------------
 
     def start_emulator(self) -> None:
+        """The emulator on a 127.0.0.1 port of `--port-range` (another port if that one was
+        taken between the probe and the bind)."""
+        for _ in range(5):
+            if self._start_emulator(self.ports.take()):
+                return
+        raise RuntimeError("the emulator did not start: see " + str(self.tmp / "emulator.log"))
+
+    def _start_emulator(self, port: int) -> bool:
         log_size = max(20_000, self.args.recipients + 10_000)
         command = [
             sys.executable,
@@ -236,26 +241,28 @@ class Bench:
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(port),
             "--token",
             f"{TOKEN}:kim_bench_bot",
             "--log-size",
             str(log_size),
         ]
-        self.emulator = Child("emulator", command, dict(os.environ), self.tmp)
-        self.children.append(self.emulator)
-        deadline = time.monotonic() + 30
+        emulator = Child("emulator", command, dict(os.environ), self.tmp)
         prefix = "emulator listening on "
-        while time.monotonic() < deadline:
-            for line in self.emulator.log_path.read_text(errors="replace").splitlines():
+        started = time.monotonic()
+        while time.monotonic() - started < 30 * load_factor():
+            for line in emulator.log_path.read_text(errors="replace").splitlines():
                 if line.startswith(prefix):
+                    self.emulator = emulator
+                    self.children.append(emulator)
                     self.api = line.removeprefix(prefix).strip()
-                    log(f"emulator on {self.api} (pid {self.emulator.pid})")
-                    return
-            if not self.emulator.alive():
+                    log(f"emulator on {self.api} (pid {emulator.pid})")
+                    return True
+            if not emulator.alive():
                 break
             time.sleep(0.05)
-        raise RuntimeError("the emulator did not start: see " + str(self.emulator.log_path))
+        emulator.stop()
+        return False
 
     async def sim(
         self, method: str, path: str, body: Any = None, params: dict[str, Any] | None = None
@@ -370,23 +377,48 @@ class Bench:
         self.children.append(child)
         return child
 
-    def wait_registered(self, workers: list[Child], seconds: float = 30.0) -> None:
+    def wait_registered(
+        self, workers: list[Child], stall: float = STALL_SECONDS, cap: float = REGISTER_CAP
+    ) -> None:
+        """Until every worker of `workers` is registered with RQ.
+
+        No fixed deadline: on a busy machine starting a worker (imports, config, Redis) can
+        take minutes. It fails when a worker exits, when their processes used no CPU for
+        `stall` seconds (stuck, not slow), or after `cap` seconds whatever happens.
+        """
         from rq import Worker
 
-        deadline = time.monotonic() + seconds
+        started = last_progress = time.monotonic()
+        last_cpu = -1.0
         wanted = {w.pid for w in workers}
-        while time.monotonic() < deadline:
+        while True:
             pids = {w.pid for w in Worker.all(connection=self.rq_redis)}
             if wanted <= pids:
+                waited = time.monotonic() - started
+                if waited > 10:
+                    log(f"  workers registered after {waited:.0f} s")
                 return
             if any(not w.alive() for w in workers):
+                why = "a worker exited"
+                break
+            now = time.monotonic()
+            cpu = sum(w.cpu() for w in workers)
+            if cpu > last_cpu + 0.01:
+                last_cpu, last_progress = cpu, now
+            if now - last_progress > stall:
+                why = f"no progress (no CPU used) for {stall:.0f} s"
+                break
+            if now - started > cap:
+                why = f"still starting after {cap:.0f} s"
                 break
             time.sleep(0.05)
-        raise RuntimeError(f"workers did not register: see {[str(w.log_path) for w in workers]}")
+        logs = [str(w.log_path) for w in workers]
+        raise RuntimeError(f"workers did not register ({why}): see {logs}")
 
     def wait_scheduler(self, pool: list[Child], seconds: float = 10.0) -> None:
-        """Until one worker of `pool` runs RQ's scheduler (it enqueues the watch jobs)."""
-        deadline = time.monotonic() + seconds
+        """Until one worker of `pool` runs RQ's scheduler (it enqueues the watch jobs);
+        longer on a busy machine."""
+        deadline = time.monotonic() + seconds * load_factor()
         while time.monotonic() < deadline:
             if any(self.runs_scheduler(w) for w in pool):
                 return
@@ -451,6 +483,7 @@ async def setup(bench: Bench) -> None:
     before = bench.used_memory()
     log(f"creating {n} users in the emulator and subscribing them in Redis")
     started = time.monotonic()
+    meter = Meter(bench)
 
     def subscribe_all() -> float:
         t = time.monotonic()
@@ -463,6 +496,19 @@ async def setup(bench: Bench) -> None:
     )
     after = bench.used_memory()
     log(f"setup took {time.monotonic() - started:.1f} s")
+    other = meter.other()
+    emit(
+        {
+            "system": "bench",
+            "case": "setup",
+            "recipients": n,
+            "port_range": str(bench.ports),
+            "ports": {"emulator": int(bench.api.rsplit(":", 1)[1])},
+            "seconds": round(time.monotonic() - started, 2),
+            "host_other_cpu_per_s": other,
+            "load_average_1m": round(os.getloadavg()[0], 2),
+        }
+    )
     if "memory" in bench.args.cases:
         emit(
             {
@@ -474,6 +520,7 @@ async def setup(bench: Bench) -> None:
                 "bytes_per_subscriber": round((after - before) / n, 1),
                 "subscribe_seconds": round(redis_seconds, 2),
                 "emulator_setup_seconds": round(emulator_seconds, 2),
+                "host_other_cpu_per_s": other,
             }
         )
 
@@ -493,6 +540,7 @@ def plan_case(bench: Bench) -> None:
     job_context.cache_clear()
     store = bench.services.announcements
     targets = [VILLAGE_AT_LIMIT, VILLAGE_REST]
+    meter = Meter(bench)
     # Announcements.plan alone, on an announcement of its own
     alone = store.create(None, targets, time.time(), text=TEXT)
     store.move(alone.id, "sending", ["queued"], started_at=time.time())
@@ -521,6 +569,7 @@ def plan_case(bench: Bench) -> None:
             "seconds": round(seconds, 3),
             "plan_seconds": round(plan_seconds, 3),
             "enqueue_seconds": round(max(seconds - plan_seconds, 0.0), 3),
+            "host_other_cpu_per_s": meter.other(),
         }
     )
 
@@ -607,6 +656,8 @@ async def kim_case(
         **figures,
         "ledger": done.counts,
     }
+    if limit is None and bench.emulator_ceiling and not kill:
+        line["share_of_emulator_ceiling"] = round(reached / seconds / bench.emulator_ceiling, 3)
     if kill:
         line.update(kill.killed)
     emit(line)
@@ -661,6 +712,51 @@ async def kill_one(
         "batch_sent_unrecorded_at_kill": unrecorded,
         "sender_concurrency": 64,
     }
+
+
+async def emulator_ceiling(bench: Bench, seconds: float = 8.0, concurrency: int = 64) -> None:
+    """The emulator's own ceiling in this run, as bench/emulator.py measures it: flood
+    control off, `sendMessage` to one resident with `concurrency` requests in flight from
+    this process, for `seconds`. The ceiling lines then say what share of it KIM Bot got."""
+    await bench.limits(False)
+    await bench.clear()
+    assert bench.http is not None
+    url = f"{bench.api}/bot{TOKEN}/sendMessage"
+    counts = {"ok": 0, "errors": 0}
+    meter = Meter(bench)
+    started = time.monotonic()
+    deadline = started + seconds
+
+    async def one(index: int) -> None:
+        assert bench.http is not None
+        body = {"chat_id": bench.all_chats[0], "text": f"{TEXT} ({index})"}
+        while time.monotonic() < deadline:
+            try:
+                async with bench.http.post(url, json=body) as reply:
+                    await reply.read()
+                    counts["ok" if reply.status == 200 else "errors"] += 1
+            except aiohttp.ClientError:
+                counts["errors"] += 1
+
+    await asyncio.gather(*(one(i) for i in range(concurrency)))
+    elapsed = time.monotonic() - started
+    figures = meter.stop(0.0, counts["ok"])
+    bench.emulator_ceiling = counts["ok"] / elapsed
+    emit(
+        {
+            "system": "emulator",
+            "case": "emulator_ceiling",
+            "requests": counts["ok"] + counts["errors"],
+            "errors": counts["errors"],
+            "concurrency": concurrency,
+            "achieved_per_s": round(bench.emulator_ceiling, 1),
+            "seconds": round(elapsed, 3),
+            "emulator_cpu_seconds_per_1k": figures["emulator_cpu_seconds_per_1k"],
+            "client_cpu_seconds_per_1k": per_1k(own_cpu() - meter.own, counts["ok"]),
+            "host_other_cpu_per_s": figures["host_other_cpu_per_s"],
+        }
+    )
+    await bench.clear()
 
 
 async def peer_case(bench: Bench, peer: str) -> None:
@@ -818,6 +914,7 @@ async def run(bench: Bench) -> None:
             for peer in PEERS:
                 await peer_case(bench, peer)
         if "ceiling" in args.cases:
+            await emulator_ceiling(bench)
             for workers in (1, 2):
                 await kim_case(
                     bench,
@@ -875,6 +972,11 @@ def main() -> int:
         default=",".join(DEFAULT_CASES),
         help=f"comma-separated subset of {','.join(CASES)}",
     )
+    parser.add_argument(
+        "--port-range",
+        metavar="LO-HI",
+        help="bind every server this starts to a 127.0.0.1 port in LO-HI (default: any free one)",
+    )
     parser.add_argument("--quick", action="store_true", help="smoke run: small sizes")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
     parser.add_argument("--peer", choices=sorted(PEERS), help=argparse.SUPPRESS)
@@ -892,8 +994,12 @@ def main() -> int:
     unknown = args.cases - set(CASES)
     if unknown:
         parser.error(f"unknown cases: {sorted(unknown)}")
+    try:
+        ports = PortRange.parse(args.port_range)
+    except ValueError as exc:
+        parser.error(str(exc))
     tmp = Path(tempfile.mkdtemp(prefix="kim-bench-"))
-    bench = Bench(args, tmp)
+    bench = Bench(args, tmp, ports)
     try:
         asyncio.run(run(bench))
     finally:

@@ -4,11 +4,16 @@ Starts the emulator as a subprocess on loopback with flood control disabled,
 then hammers sendMessage from this process with N requests in flight over
 keep-alive connections for a bounded time, and prints one JSON line:
 
-    {"bench":"emulator","requests":N,"seconds":S,"requests_per_s":R,"errors":E,"concurrency":C}
+    {"bench":"emulator","requests":N,"seconds":S,"requests_per_s":R,"errors":E,"concurrency":C,
+     "port":P,"emulator_cpu_seconds_per_1k":…,"client_cpu_seconds_per_1k":…,
+     "host_other_cpu_per_s":…}
+
+`host_other_cpu_per_s` is the CPU (in cores) that programs other than the emulator and
+this client used meanwhile: above ~0.2 the figure is disturbed.
 
 Run from the repository root:
 
-    .venv/bin/python bench/emulator.py [--seconds 10] [--concurrency 64]
+    .venv/bin/python bench/emulator.py [--seconds 10] [--concurrency 64] [--port-range LO-HI]
 """
 
 from __future__ import annotations
@@ -22,13 +27,14 @@ import time
 from pathlib import Path
 
 import aiohttp
+from machine import PortRange, host_busy, own_cpu, tree_cpu
 
 ROOT = Path(__file__).resolve().parent.parent
 TOKEN = "777000:BENCHtoken"  # noqa: S105 - a made-up token known only to the local emulator
 
 
-def start_emulator() -> tuple[subprocess.Popen[str], str]:
-    """Start `python -m emulator` on a free loopback port; return it and its URL."""
+def start_emulator(port: int) -> tuple[subprocess.Popen[str], str]:
+    """Start `python -m emulator` on loopback `port`; return it and its URL."""
     process = subprocess.Popen(
         [
             sys.executable,
@@ -37,7 +43,7 @@ def start_emulator() -> tuple[subprocess.Popen[str], str]:
             "--host",
             "127.0.0.1",
             "--port",
-            "0",
+            str(port),
             "--token",
             TOKEN,
             "--no-limits",
@@ -53,6 +59,7 @@ def start_emulator() -> tuple[subprocess.Popen[str], str]:
     prefix = "emulator listening on "
     if not line.startswith(prefix):
         process.kill()
+        process.wait()
         raise RuntimeError(f"emulator did not start: {line!r}")
     return process, line.removeprefix(prefix)
 
@@ -104,10 +111,26 @@ def main() -> int:
     parser.add_argument(
         "--concurrency", type=int, default=64, help="requests in flight (default 64)"
     )
+    parser.add_argument(
+        "--port-range", metavar="LO-HI", help="the emulator's 127.0.0.1 port lies in LO-HI"
+    )
     args = parser.parse_args()
-    process, base_url = start_emulator()
+    ports = PortRange.parse(args.port_range)
+    process, base_url = start_emulator(ports.take())
     try:
+        host0, emulator0, own0 = host_busy(), tree_cpu(process.pid), own_cpu()
         result = asyncio.run(hammer(base_url, args.seconds, args.concurrency))
+        host, emulator, own = (
+            host_busy() - host0,
+            tree_cpu(process.pid) - emulator0,
+            own_cpu() - own0,
+        )
+        requests = int(str(result["requests"])) or 1
+        result["port"] = int(base_url.rsplit(":", 1)[1])
+        result["emulator_cpu_seconds_per_1k"] = round(emulator / requests * 1000, 4)
+        result["client_cpu_seconds_per_1k"] = round(own / requests * 1000, 4)
+        seconds = float(str(result["seconds"]))
+        result["host_other_cpu_per_s"] = round(max(host - emulator - own, 0.0) / seconds, 2)
     finally:
         process.terminate()
         try:

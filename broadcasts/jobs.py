@@ -17,7 +17,6 @@ Redis keys (besides the announcement's own, see bot/announcements/store.py):
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import threading
 import time
@@ -31,6 +30,7 @@ from bot.announcements import audit
 from bot.announcements.report import progress_text
 from bot.announcements.store import Announcement
 from bot.platform.addresses import Address, Platform
+from broadcasts import eventloop
 from broadcasts.context import JobContext, job_context
 from broadcasts.failures import scrubbed
 from broadcasts.queues import BULK_QUEUE, CONTROL_QUEUE
@@ -177,7 +177,7 @@ def batch_job(announcement_id: str, start: int, stop: int) -> dict[str, Any]:
     beating = threading.Thread(target=heartbeat, daemon=True)
     beating.start()
     try:
-        stats = asyncio.run(_deliver(ctx, announcement_id, start, stop))
+        stats = eventloop.run(_deliver(ctx, announcement_id, start, stop))
     finally:
         done.set()
         redis.delete(beat)
@@ -229,10 +229,10 @@ def watch_job(announcement_id: str) -> str:
         _revive_lost_batches(ctx, ann)
         if _finish_if_complete(ctx, announcement_id):
             return "done"
-        asyncio.run(_edit_progress(ctx, announcement_id))
+        eventloop.run(_edit_progress(ctx, announcement_id))
         _schedule_watch(ctx, announcement_id)
         return "sending"
-    asyncio.run(_edit_progress(ctx, announcement_id))
+    eventloop.run(_edit_progress(ctx, announcement_id))
     return ann.state
 
 
@@ -266,7 +266,7 @@ def _finish_if_complete(ctx: JobContext, announcement_id: str) -> bool:
     ann = ctx.services.announcements.get(announcement_id)
     if ann is not None:
         audit.sent(ctx.services, ann)
-    asyncio.run(_edit_progress(ctx, announcement_id, final=True))
+    eventloop.run(_edit_progress(ctx, announcement_id, final=True))
     return True
 
 

@@ -6,7 +6,12 @@ arrival time" (TAT) per key:
 - per chat: about 1/s for a private chat, 20/min for a group or channel;
 - a pause after a 429, exactly `retry_after` long, that every worker honours.
 Bulk sends may not use the last `reserve` of the bucket: replies to residents (which
-acquire with priority) always find room, and bulk slows down while they use it.
+acquire with priority) always find room, and bulk slows down while they use it. A bulk
+request for many tokens that gets none is told to wait until a whole grant's worth is
+free (as many as it asked, up to `grant`: 2 at 30/s), not the next single token; one
+granted fewer than it asked (all there was) is told the same, and its waiting room does
+not ask for it again before then. At 30/s two workers then ask 20–30 times a second
+between them instead of ~90.
 
 Redis keys (`{bot}` is the bot's numeric id, never its token):
 - `kim:rl:{bot}:all` — the overall TAT, in milliseconds.
@@ -34,9 +39,12 @@ from broadcasts.waiting import WaitingRoom
 # KEYS: [1] overall TAT, [2] pause-until, [3] chat TAT (may be "" for none)
 # ARGV: [1] now (ms), [2] overall interval (ms), [3] overall tolerance (ms),
 #       [4] reserve kept for priority sends (ms), [5] chat interval (ms, 0 = none),
-#       [6] chat tolerance (ms), [7] tokens wanted (bulk without a chat key may ask many)
+#       [6] chat tolerance (ms), [7] tokens wanted (bulk without a chat key may ask many),
+#       [8] tokens a waiting bulk request waits for (a grant's worth, see `RateLimiter`)
 # Returns {granted, wait_us}: `granted` tokens are taken; with 0, try again after wait_us
-# microseconds (whole milliseconds would lose up to 1 ms per token: 9/s became 8.93/s).
+# microseconds (whole milliseconds would lose up to 1 ms per token: 9/s became 8.93/s),
+# when min(wanted, a full grant) tokens will be free. With fewer than wanted (and no chat
+# key), wait_us is when that many will be free again; with all wanted, 0.
 ACQUIRE = """
 local now = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
@@ -56,8 +64,9 @@ if tat < now then tat = now end
 local room = (now - tat) + (tolerance - reserve)
 local granted = math.floor(room / interval + 1e-9)
 if granted > wanted then granted = wanted end
+local want = math.max(1, math.min(wanted, tonumber(ARGV[8])))
 if granted < 1 then
-  return {0, math.max(1000, math.ceil((interval - room) * 1000))}
+  return {0, math.max(1000, math.ceil((want * interval - room) * 1000))}
 end
 local chat_tat = 0
 if KEYS[3] ~= '' and chat_interval > 0 then
@@ -73,6 +82,10 @@ if KEYS[3] ~= '' and chat_interval > 0 then
 end
 tat = tat + granted * interval
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(tat - now + tolerance + 1000))
+if granted < wanted then
+  local left = room - granted * interval
+  return {granted, math.max(0, math.ceil((want * interval - left) * 1000))}
+end
 return {granted, 0}
 """
 
@@ -100,6 +113,9 @@ class Rates:
     chat_burst: int = 3  # messages a chat may receive back to back
 
 
+LATE_MS = 25.0  # how late a woken sender may be without losing rate
+
+
 def _ms() -> float:
     return time.time() * 1000.0
 
@@ -108,7 +124,11 @@ class RateLimiter:
     """Acquire permission to send, shared by every process using the same Redis."""
 
     def __init__(
-        self, redis: Redis, bot_id: int, rates: Rates, clock_ms: Callable[[], float] = _ms
+        self,
+        redis: Redis,
+        bot_id: int,
+        rates: Rates,
+        clock_ms: Callable[[], float] = _ms,
     ) -> None:
         self.redis = redis
         self.rates = rates
@@ -123,6 +143,11 @@ class RateLimiter:
         # of its rate (with exactly one interval, 9/s polled every 10 ms gave 8.3/s).
         slack = max(self.interval + 50.0, 1000.0 * rates.burst_seconds)
         self.tolerance = self.reserve + slack
+        # A bulk request that must wait waits for this many tokens: as many as fit in the
+        # slack with `LATE_MS` (or an interval) to spare, so that a sender woken a little
+        # late still loses none of its rate (at 30/s: 2 tokens, 33 ms to spare).
+        lead = max(self.interval, LATE_MS)
+        self.grant = max(1, int((slack - lead) / self.interval + 1e-9))
         # waiters asked for in one round trip: as many as a priority burst may take, and one
         self.batch = min(32, int(self.tolerance // self.interval) + 1)
         self._room: WaitingRoom | None = None
@@ -153,13 +178,15 @@ class RateLimiter:
             chat_interval,
             chat_tolerance,
             1.0 if chat_key else float(max(1, tokens)),
+            float(self.grant),
         ]
         return keys, args
 
     def try_acquire(
         self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
     ) -> tuple[int, float]:
-        """Take up to `tokens` now; returns (granted, seconds to wait when none were)."""
+        """Take up to `tokens` now; returns (granted, seconds to wait): with none granted,
+        until the next grant; with fewer than asked, until as many are free again."""
         keys, args = self.request(chat_id, priority=priority, tokens=tokens)
         granted, wait = self.script(keys=keys, args=args)
         return int(granted), int(wait) / 1_000_000.0

@@ -11,10 +11,9 @@ raised (RQ retries the job).
 
 from __future__ import annotations
 
-import asyncio
-
 from rq import get_current_job
 
+from broadcasts import eventloop
 from broadcasts.context import JobContext, job_context
 from broadcasts.failures import scrubbed
 from broadcasts.notices import Notice, Notices
@@ -30,7 +29,7 @@ def notify_job(notice_id: str) -> str:
     if notice is None:
         return "gone"
     try:
-        outcome = asyncio.run(_notify(ctx, notice))
+        outcome = eventloop.run(_notify(ctx, notice))
     except Exception:
         job = get_current_job()
         if job is None or not job.retries_left:

@@ -1,11 +1,11 @@
 """Running totals of what every process sends, kept in Redis for the bot's `/metrics`.
 
-Sends happen in RQ work horses (batches, notices) and in the bot (replies), while only
+Sends happen in RQ workers' jobs (batches, notices) and in the bot (replies), while only
 `kimbot run` serves `/metrics`. So each process adds up its counts in memory (`TALLY`,
 no round trip per message) and writes them to Redis in one pipeline: a job when it
-closes its senders (broadcasts/senders.py), the bot each time it is scraped. A work
-horse killed in the middle of a job loses the counts it had not written (the
-announcement's ledger still has every outcome).
+closes its senders (broadcasts/senders.py), the bot each time it is scraped. A worker
+killed in the middle of a job loses the counts it had not written (the announcement's
+ledger still has every outcome).
 
 Names are `<counter>:<labels>`, `:`-separated:
 - `sends:<kind>:<platform>:<outcome>` — kind `broadcast` or `notice`;
@@ -58,7 +58,8 @@ class Tally:
 
 
 TALLY = Tally()
-"""This process's counts (RQ forks a work horse per job: one tally per job there)."""
+"""This process's counts (a worker's jobs run one after another in it, and each job writes
+its own when it ends)."""
 
 
 def totals(redis: Redis) -> dict[str, float]:

@@ -6,29 +6,40 @@ residents past `privacy.retention_days` and trims the audit trail to
 `audit.retention_years`. Besides RQ's own upkeep, each
 worker's maintenance (every `MAINTENANCE_SECONDS`) rewrites Redis's files after
 erasures when due (bot/residents/compaction.py). Any number may run on any
-machine that reaches the same Redis. Jobs find Redis through the worker's `REDIS_URL`
-environment variable, never through their arguments (RQ logs arguments, and a URL can
-hold a password). The composition root wires the channels (`broadcasts.context.wire`)
-before calling `run_worker`.
+machine that reaches the same Redis.
+
+A worker runs its jobs in its own process, one after another (RQ's `SimpleWorker`), not
+in a work horse forked per job: the jobs' event loop and the channels' HTTP sessions on
+it live as long as the worker (broadcasts/eventloop.py), so a batch reuses the
+connection the previous one opened. While a job runs, a thread keeps the worker's and
+the job's RQ heartbeats, as a forking worker's parent does for its horse; a worker
+SIGKILLed mid-job is therefore seen dead as soon as with a horse, and its batch is taken
+up again by the watchdog (broadcasts/jobs.py: the batch's own heartbeat key).
+
+Jobs find Redis through the worker's `REDIS_URL` environment variable, never through
+their arguments (RQ logs arguments, and a URL can hold a password). The composition
+root wires the channels (`broadcasts.context.wire`) before calling `run_worker`.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 from datetime import timedelta
 
 from redis import Redis
-from rq import Queue, Worker
+from rq import Queue, SimpleWorker
+from rq.job import Job
+from rq.worker.base import BaseWorker, WorkerStatus
 
-# RQ forks a work horse per job; modules imported here, before the fork, are not imported
-# again job after job (the composition root imports the channels' senders likewise).
 import broadcasts.jobs
 import broadcasts.notify  # noqa: F401
 from bot.desk.trends import next_digest
 from bot.platform.store import connect
 from bot.residents.compaction import compact_if_due
 from bot.residents.retention import sweep_expired
+from broadcasts import eventloop
 from broadcasts.context import job_context, wired
 from broadcasts.desk_jobs import schedule_digest, schedule_reminders
 from broadcasts.failures import scrubbed
@@ -81,10 +92,14 @@ def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     schedule_reminders(rq_redis, timedelta(minutes=1))
     services = job_context().services
     schedule_digest(rq_redis, next_digest(services, services.clock.now()))
-    build_worker(rq_redis).work(with_scheduler=True, burst=burst)
+    eventloop.keep()
+    try:
+        build_worker(rq_redis).work(with_scheduler=True, burst=burst)
+    finally:
+        eventloop.release()
 
 
-def build_worker(rq_redis: Redis) -> Worker:
+def build_worker(rq_redis: Redis) -> MaintainingWorker:
     """A worker on every KIM queue that notices a dead scheduler within about a minute.
 
     Maintenance (cleaning registries, taking over RQ's scheduler when the worker that held
@@ -100,9 +115,36 @@ def build_worker(rq_redis: Redis) -> Worker:
     )
 
 
-class MaintainingWorker(Worker):
-    """RQ's worker whose maintenance also takes over a dead scheduler sooner and compacts
-    Redis's files after erasures."""
+class MaintainingWorker(SimpleWorker):
+    """RQ's in-process worker that keeps its heartbeats while a job runs, and whose
+    maintenance also takes over a dead scheduler sooner and compacts Redis's files after
+    erasures."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Run the job here, with the worker's and the job's heartbeats kept meanwhile."""
+        execution = self.prepare_execution(job)
+        done = threading.Event()
+
+        def beat() -> None:
+            while not done.wait(self.job_monitoring_interval):
+                try:
+                    self.maintain_heartbeats(job, execution)
+                except Exception:  # Redis away for a moment: the next beat tries again
+                    log.warning("could not renew the heartbeat of job %s", job.id)
+
+        beating = threading.Thread(target=beat, name="kim-job-heartbeat", daemon=True)
+        beating.start()
+        try:
+            self.perform_job(job, queue, execution)
+        finally:
+            done.set()
+            beating.join(timeout=5)
+        self.set_state(WorkerStatus.IDLE)
+
+    def get_heartbeat_ttl(self, job: Job, working_time: float = 0.0) -> int:
+        """As a forking worker's: the next beat's interval plus a minute, not (like
+        `SimpleWorker`'s) the job's whole timeout, since this worker beats during jobs."""
+        return BaseWorker.get_heartbeat_ttl(self, job, working_time)
 
     def run_maintenance_tasks(self) -> None:
         """Free a dead scheduler's locks, RQ's maintenance (which takes the scheduler over

@@ -307,7 +307,7 @@ def worker(settings: Settings, burst: bool) -> int:
     from handlers.wiring import wire_broadcasts
 
     die_with_parent_from_env()  # a worker started by `kimbot run` stops when it does
-    forks_die_with_me()  # RQ's work horses and scheduler stop when the worker does
+    forks_die_with_me()  # RQ's scheduler (a fork) stops when the worker does
     wire_broadcasts()
     where = "REDIS_URL" if settings.redis_url else f"embedded, data dir {settings.data_dir}"
     url = wait_for_redis(

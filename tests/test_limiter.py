@@ -153,3 +153,30 @@ def test_low_rates_pace_exactly_when_waiting_as_told(redis: Redis) -> None:
                 clock.now += wait * 1000
         achieved = taken / ((clock.now - start) / 1000)
         assert 0.98 * rate <= achieved <= 1.02 * rate, rate
+
+
+def test_waiting_bulk_waits_for_a_grants_worth_and_late_wakers_keep_the_rate(
+    redis: Redis,
+) -> None:
+    """A bulk sender asking for many tokens is told to come back when a grant's worth is
+    free (2 at 30/s), not every single token, and one granted fewer than it asked is told
+    when; woken up to 25 ms late each time, it still sends at the full rate."""
+    for late_ms in (0.0, 10.0, 25.0):
+        clock = Clock()
+        limiter = RateLimiter(redis, 20_000 + int(late_ms), Rates(per_second=30), clock)
+        while limiter.try_acquire(tokens=100)[0]:
+            pass
+        start, taken, asks, not_before = clock.now, 0, 0, 0.0
+        while clock.now - start < 10_000:
+            clock.now = max(clock.now, not_before)
+            granted, wait = limiter.try_acquire(tokens=100)
+            asks += 1
+            taken += granted
+            assert wait >= 0.001 or granted == 100  # never told to ask again at once
+            if granted:
+                not_before = clock.now + wait * 1000 + late_ms
+            else:
+                clock.now += wait * 1000 + late_ms
+        assert limiter.grant == 2
+        assert 29.4 <= taken / 10 <= 30.3, late_ms
+        assert asks <= 10 * 16, late_ms  # ~15 a second, where single tokens took ~60

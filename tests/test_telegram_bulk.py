@@ -18,16 +18,19 @@ from bot.services import Services
 from broadcasts.limiter import RateLimiter, Rates
 from emulator import Emulator, RateLimits, SimClient, make_png
 from handlers.telegram.bulk import MIGRATED, BulkSender
+from handlers.telegram.bulkapi import BulkApi
 from handlers.wiring import build_services
-from tests.support.constants import BAGENDUNG, BOT_ID, BOT_SPEC
+from tests.support.constants import BAGENDUNG, BOT_ID, BOT_SPEC, BOT_TOKEN
 from tests.support.stand_in import running_emulator
 
 
 class World:
     """The emulator, a user-side client, the bot on it, and the core on real Redis."""
 
-    def __init__(self, emu: Emulator, sim: SimClient, services: Services, bot: Bot) -> None:
-        self.emu, self.sim, self.services, self.bot = emu, sim, services, bot
+    def __init__(
+        self, emu: Emulator, sim: SimClient, services: Services, bot: Bot, api: BulkApi
+    ) -> None:
+        self.emu, self.sim, self.services, self.bot, self.api = emu, sim, services, bot, api
 
     async def resident(self, village: str = BAGENDUNG, *, started: bool = True) -> int:
         """A subscribed resident who has (or has not) opened the bot."""
@@ -51,9 +54,10 @@ class World:
         return found
 
     def sender(self, bot: Bot, rate: float = 1000.0) -> BulkSender:
-        """A sender at `rate` messages per second."""
+        """A sender at `rate` messages per second, through the bulk client on the
+        emulator `bot` talks to."""
         limiter = RateLimiter(self.services.redis, BOT_ID, Rates(per_second=rate))
-        return BulkSender(bot, self.services.announcements, self.services.residents, limiter)
+        return BulkSender(self.api, self.services.announcements, self.services.residents, limiter)
 
     async def deliveries(self) -> dict[str, int]:
         """Messages the emulator delivered, per chat."""
@@ -74,7 +78,11 @@ def generous() -> RateLimits:
 async def world(services: Services) -> AsyncIterator[World]:
     """A fresh emulator with the test bot (limits out of the way), its clients, the core."""
     async with running_emulator(tokens=[BOT_SPEC], limits=generous()) as (emu, sim, bot):
-        yield World(emu, sim, services, bot)
+        api = BulkApi(BOT_TOKEN, emu.base_url)
+        try:
+            yield World(emu, sim, services, bot, api)
+        finally:
+            await api.close()
 
 
 @pytest.fixture
@@ -261,3 +269,40 @@ async def test_residents_who_stop_or_erase_after_the_plan_get_nothing(world: Wor
     assert stats.sent == 1
     assert str(erased) not in everything_in(world.services.redis)
     assert world.services.announcements.outcome_of(ann.id, f"tg:{stopped}") == "b"
+
+
+async def test_an_unreadable_answer_is_retried_then_delivered(world: World) -> None:
+    """The emulator's answer cut in half by a proxy (its JSON unreadable): the send is
+    retried like a server error, and the resident is recorded sent, not failed."""
+    from tests.support.stand_in import garbling_proxy, serving
+
+    chat = await world.resident()
+    ann = world.announcement()
+    async with serving(await garbling_proxy(world.emu.base_url, ["cut"])) as url:
+        api = BulkApi(BOT_TOKEN, url)
+        limiter = RateLimiter(world.services.redis, BOT_ID, Rates(per_second=1000))
+        sender = BulkSender(api, world.services.announcements, world.services.residents, limiter)
+        try:
+            stats = await sender.deliver(ann, world.services.announcements.addresses(ann.id, 0, 10))
+        finally:
+            await api.close()
+    assert (stats.sent, stats.failed, stats.retries) == (1, 0, 1)
+    assert world.services.announcements.outcome_of(ann.id, f"tg:{chat}") == "s"
+    assert (await world.deliveries())[str(chat)] == 2  # the cut answer's message did arrive
+
+
+async def test_a_timeout_is_retried_then_delivered(world: World) -> None:
+    """No answer within the timeout: retried with backoff, then recorded sent."""
+    chat = await world.resident()
+    await world.fault(kind="delay", delay=1.0)
+    ann = world.announcement()
+    api = BulkApi(BOT_TOKEN, world.emu.base_url, timeout=0.3)
+    limiter = RateLimiter(world.services.redis, BOT_ID, Rates(per_second=1000))
+    sender = BulkSender(api, world.services.announcements, world.services.residents, limiter)
+    try:
+        stats = await sender.deliver(ann, world.services.announcements.addresses(ann.id, 0, 10))
+    finally:
+        await api.close()
+    assert (stats.sent, stats.failed, stats.retries) == (1, 0, 1)
+    assert world.services.announcements.outcome_of(ann.id, f"tg:{chat}") == "s"
+    await asyncio.sleep(0.8)  # the slow first request ends before the emulator stops

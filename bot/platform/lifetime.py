@@ -3,7 +3,7 @@
 - `die_with_parent(pid, how)`: this process gets `how` (SIGTERM unless told otherwise)
   when its parent dies, even by SIGKILL.
 - `forks_die_with_me()`: every process this one forks from now on gets SIGTERM when it
-  dies (RQ's work horses and scheduler are forks of the worker), and lets go of the
+  dies (RQ's scheduler is a fork of the worker), and lets go of the
   sockets it inherited, so that this process's connections close the moment it dies.
 - `python -m bot.platform.lifetime PARENT_PID PROGRAM [ARG…]`: run PROGRAM (the embedded
   redis-server) with the signal set before it starts; the signal survives the exec.

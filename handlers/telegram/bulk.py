@@ -2,7 +2,12 @@
 
 Redis key (owned here): `kim:chat:migrated` — hash: old group id → new supergroup id.
 
-Per recipient, by Telegram's answer (classified by exception class and parameters):
+Requests go through the lean client (handlers/telegram/bulkapi.py): each message's JSON
+body is serialised once per batch and only the chat id is put in per recipient, over the
+worker's one long-lived HTTP session.
+
+Per recipient, by Telegram's answer (classified by status code and parameters, as
+aiogram does):
 - success → `sent`;
 - 429 → every sender of this bot pauses exactly `retry_after`; the recipient is retried,
   and it is never counted as a failure (the metrics count it, broadcasts/tally.py);
@@ -10,7 +15,8 @@ Per recipient, by Telegram's answer (classified by exception class and parameter
   resident is marked stopped; never retried;
 - 400 with `migrate_to_chat_id` (a group became a supergroup) → the new id is recorded
   and the send retried once there;
-- 5xx and network errors → retried with backoff (1, 2, 4, 8, 16 s), then `failed`;
+- 5xx, network errors and answers that are not Telegram's JSON (a proxy's error page) →
+  retried with backoff (1, 2, 4, 8, 16 s), then `failed`;
 - anything else → `failed` with Telegram's description as the reason.
 Outcomes are written to the ledger as they come in (those of one turn of the event loop in
 one round trip), so a killed worker leaves at most its sends in flight unrecorded; a
@@ -26,17 +32,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from aiogram import Bot
-from aiogram.exceptions import (
-    TelegramBadRequest,
-    TelegramForbiddenError,
-    TelegramMigrateToChat,
-    TelegramNetworkError,
-    TelegramRetryAfter,
-    TelegramServerError,
-)
-from aiogram.methods.base import Response
-from aiogram.types import BufferedInputFile, Message, MessageId
+import aiohttp
 
 from bot.announcements.store import BLOCKED, SENT, Announcement, Announcements, Outcome
 from bot.platform.addresses import Address
@@ -44,16 +40,25 @@ from bot.platform.messages import split_text
 from bot.residents.records import Residents
 from broadcasts.limiter import RateLimiter
 from broadcasts.tally import TALLY
+from handlers.telegram.bulkapi import (
+    ApiError,
+    BadRequest,
+    Body,
+    BulkApi,
+    Forbidden,
+    MigrateToChat,
+    NetworkError,
+    RetryAfter,
+    ServerError,
+    UnreadableAnswer,
+)
 
 log = logging.getLogger(__name__)
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 MAX_ATTEMPTS = 6
 MIGRATED = "kim:chat:migrated"
-# aiogram validates every answer as `Response[<the method's result type>]`. pydantic keeps
-# such parametrised models only in a weak cache, so the garbage collector drops them and
-# the next answer builds the model again (~5 ms of CPU, many times a second when sending
-# fast). Holding them here keeps the cache warm: one build per worker, before it forks.
-RESPONSE_MODELS = (Response[Message], Response[MessageId])
+LINK_PREVIEW_OFF = {"is_disabled": True}  # as the bot's aiogram defaults send it
+COPY_PARSE_MODE = "HTML"  # aiogram's default fills it into copyMessage; it is harmless
 
 
 @dataclass
@@ -72,7 +77,7 @@ class BatchStats:
 class BulkSender:
     """Everything one batch needs."""
 
-    bot: Bot
+    api: BulkApi
     store: Announcements
     residents: Residents
     limiter: RateLimiter
@@ -84,6 +89,7 @@ class BulkSender:
     _outcomes: list[Outcome] = field(default_factory=list)
     _flush_due: bool = False
     _current: str = ""
+    _bodies: dict[str, list[Body]] = field(default_factory=dict)
 
     async def deliver(self, ann: Announcement, recipients: list[Address]) -> BatchStats:
         """Send `ann` to every recipient without an outcome; return the batch's figures."""
@@ -165,13 +171,13 @@ class BulkSender:
         chat_id = int(recipient.chat_id)
         try:
             await self._send(ann, chat_id)
-        except TelegramRetryAfter as exc:
+        except RetryAfter as exc:
             self.stats.http_429 += 1
             TALLY.add("rate_limited:tg")
             self.limiter.pause(exc.retry_after)
             retry(recipient)
             return
-        except TelegramMigrateToChat as exc:
+        except MigrateToChat as exc:
             new_id = exc.migrate_to_chat_id
             self.store.redis.hset(MIGRATED, str(chat_id), str(new_id))
             log.warning("chat %s became %s: update config.yaml", chat_id, new_id)
@@ -183,16 +189,16 @@ class BulkSender:
             else:
                 self._note(recipient, SENT)
             return
-        except TelegramForbiddenError:
+        except Forbidden:
             self._gone(recipient)
             return
-        except TelegramBadRequest as exc:
-            if "chat not found" in exc.message.lower():  # no other field tells this 400 apart
+        except BadRequest as exc:
+            if "chat not found" in exc.description.lower():  # no other field tells it apart
                 self._gone(recipient)
             else:
-                self._note(recipient, f"f:{exc.message[:200]}")
+                self._note(recipient, f"f:{exc.description[:200]}")
             return
-        except (TelegramServerError, TelegramNetworkError, TimeoutError) as exc:
+        except (ServerError, NetworkError, UnreadableAnswer) as exc:
             count = attempts.get(recipient, 0) + 1
             attempts[recipient] = count
             if count >= MAX_ATTEMPTS:
@@ -202,44 +208,83 @@ class BulkSender:
             await asyncio.sleep(2 ** (count - 1))
             retry(recipient)
             return
+        except ApiError as exc:  # 401, 404, 409, 413, …: not worth a retry
+            self._note(recipient, f"f:{exc.description[:200]}")
+            return
         self._note(recipient, SENT)
 
     async def _send(self, ann: Announcement, chat_id: int) -> None:
+        if ann.media.startswith("path:") and "tg" not in ann.refs:
+            await self._upload(ann, chat_id)  # the first recipient: the file itself
+            if len(ann.text) <= CAPTION_LIMIT:
+                return
+            bodies = self._messages(ann)[1:]  # the caption did not fit: the text follows
+        else:
+            bodies = self._messages(ann)
+        for body in bodies:
+            await self.api.post(body, chat_id)
+
+    def _messages(self, ann: Announcement) -> list[Body]:
+        """The requests each recipient gets, serialised once (per photo reference)."""
+        key = ann.refs.get("tg", "")
+        bodies = self._bodies.get(key)
+        if bodies is None:
+            bodies = self._bodies[key] = list(self._build(ann))
+        return bodies
+
+    def _build(self, ann: Announcement) -> list[Body]:
         paid = True if self.paid else None
         if ann.origin is not None and ann.origin.platform == "tg":  # keeps its formatting
-            await self.bot.copy_message(
-                chat_id=chat_id,
-                from_chat_id=int(ann.origin.chat_id),
-                message_id=ann.origin_message,
-                allow_paid_broadcast=paid,
-            )
-            return
+            return [
+                Body.of(
+                    "copyMessage",
+                    from_chat_id=int(ann.origin.chat_id),
+                    message_id=ann.origin_message,
+                    parse_mode=COPY_PARSE_MODE,
+                    allow_paid_broadcast=paid,
+                )
+            ]
+        bodies = []
         if ann.media.startswith("path:"):
             caption = ann.text if len(ann.text) <= CAPTION_LIMIT else None
-            message = await self.bot.send_photo(
-                chat_id=chat_id,
-                photo=self._photo(ann),
-                caption=caption,
-                parse_mode=None,
-                allow_paid_broadcast=paid,
+            photo = Body.of(
+                "sendPhoto", photo=ann.refs.get("tg"), caption=caption, allow_paid_broadcast=paid
             )
-            if message.photo and "tg" not in ann.refs:
-                ann.refs["tg"] = message.photo[-1].file_id
-                self.store.set_ref(ann.id, "tg", ann.refs["tg"])
+            bodies.append(photo)
             if caption is not None or not ann.text:
-                return
+                return bodies
         for part in split_text(ann.text, TEXT_LIMIT):  # at line breaks where possible
-            await self.bot.send_message(
-                chat_id=chat_id, text=part, parse_mode=None, allow_paid_broadcast=paid
+            bodies.append(
+                Body.of(
+                    "sendMessage",
+                    text=part,
+                    link_preview_options=LINK_PREVIEW_OFF,
+                    allow_paid_broadcast=paid,
+                )
             )
+        return bodies
+
+    async def _upload(self, ann: Announcement, chat_id: int) -> None:
+        """Send the photo file itself, and keep Telegram's file id for everyone else."""
+        path = ann.media.removeprefix("path:")
+        data = self._read(path)
+        form = aiohttp.FormData()
+        form.add_field("chat_id", str(chat_id))
+        if len(ann.text) <= CAPTION_LIMIT:
+            form.add_field("caption", ann.text)
+        if self.paid:
+            form.add_field("allow_paid_broadcast", "true")
+        form.add_field("photo", data, filename=path.rsplit("/", 1)[-1])
+        message = await self.api.call("sendPhoto", form)
+        photos = message.get("photo") if isinstance(message, dict) else None
+        if photos and "tg" not in ann.refs:
+            ann.refs["tg"] = str(photos[-1]["file_id"])
+            self.store.set_ref(ann.id, "tg", ann.refs["tg"])
 
     @staticmethod
-    def _photo(ann: Announcement) -> str | BufferedInputFile:
-        if "tg" in ann.refs:  # uploaded once already: Telegram's file id
-            return ann.refs["tg"]
-        path = ann.media.removeprefix("path:")
+    def _read(path: str) -> bytes:
         with open(path, "rb") as handle:
-            return BufferedInputFile(handle.read(), filename=path.rsplit("/", 1)[-1])
+            return handle.read()
 
     def _gone(self, recipient: Address) -> None:
         self._note(recipient, BLOCKED)

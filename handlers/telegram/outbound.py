@@ -1,9 +1,12 @@
 """Telegram's side of `broadcasts.senders.Sender`: batches, notices, progress, media.
 
 Built by a job from the worker's environment (`KIMBOT_TELEGRAM_TOKEN`, optionally
-`KIMBOT_TELEGRAM_API_URL`) the first time the job needs Telegram. Every message waits
-for a token from the shared limiter; notices take priority tokens, and a 429 on a
-notice is waited out by the job's retry.
+`KIMBOT_TELEGRAM_API_URL`) the first time the job needs Telegram. In a worker its
+connection (`TelegramLink`: one aiohttp session, used by the bulk path's lean client and
+by aiogram's Bot for notices, edits and downloads) is opened once and kept from job to
+job (broadcasts/eventloop.py); a job run anywhere else opens its own and closes it.
+Every message waits for a token from the shared limiter; notices take priority tokens,
+and a 429 on a notice is waited out by the job's retry.
 """
 
 from __future__ import annotations
@@ -15,17 +18,21 @@ from typing import Any
 
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
+from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
+from aiogram.utils.token import extract_bot_id
+from aiohttp import ClientSession
 
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply
 from bot.services import Services
+from broadcasts.eventloop import lasting
 from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.senders import Batch
 from handlers.settings import Settings
 from handlers.telegram.bulk import BulkSender
+from handlers.telegram.bulkapi import BulkApi
 from handlers.telegram.render import (
     bot_defaults,
     edit_or_send,
@@ -37,54 +44,77 @@ from handlers.telegram.render import (
 CAPTION_LIMIT = 1024
 
 
-class JobSession(AiohttpSession):
-    """aiogram's aiohttp session, closed without its 250 ms pause where no TLS was used.
+class SharedSession(AiohttpSession):
+    """aiogram's aiohttp session on the bulk client's connections, which it does not close.
 
-    `AiohttpSession.close()` always sleeps 250 ms so that TLS connections can shut down
-    cleanly. Every batch job closes its session, so against a plain-HTTP Bot API server
-    (a local `telegram-bot-api`, the emulator) that pause was nearly half of a fast batch's
-    time; with `https` the pause stays.
+    aiogram's own session opens a connection pool per `Bot`, and its `close()` sleeps
+    250 ms for TLS shutdowns; here the `TelegramLink` owns the one pool and closes it.
     """
 
+    def __init__(self, api: BulkApi) -> None:
+        server = TelegramAPIServer.from_base(api.api_url) if api.api_url else PRODUCTION
+        super().__init__(api=server)
+        self.bulk = api
+
+    async def create_session(self) -> ClientSession:
+        """The bulk client's session."""
+        return self.bulk.session()
+
     async def close(self) -> None:
-        """Close the connections; wait for TLS shutdowns only when the API is https."""
-        if self.api.base.startswith("https:"):
-            await super().close()
-        elif self._session is not None and not self._session.closed:
-            await self._session.close()
+        """Nothing: the link closes the connections."""
 
 
-def job_bot(token: str, api_url: str | None) -> Bot:
-    """A Bot for one job (its session is closed by `TelegramSender.aclose`)."""
-    session = JobSession(api=TelegramAPIServer.from_base(api_url)) if api_url else JobSession()
-    return Bot(
-        token,
-        session=session,
-        # HTML like the bot's own replies (the renderer escapes); bulk text and photo
-        # captions pass parse_mode=None themselves, copies keep the original's.
-        default=bot_defaults(),
-    )
+class TelegramLink:
+    """A bot's connection: the bulk client and, built when first needed, aiogram's Bot
+    over the same aiohttp session."""
+
+    def __init__(self, token: str, api_url: str | None) -> None:
+        self.api = BulkApi(token, api_url)
+        self.bot_id = extract_bot_id(token)
+        self._bot: Bot | None = None
+
+    @property
+    def bot(self) -> Bot:
+        """aiogram's Bot (notices, edits, downloads), on the link's session."""
+        if self._bot is None:
+            # HTML like the bot's own replies (the renderer escapes)
+            self._bot = Bot(self.api.token, session=SharedSession(self.api), default=bot_defaults())
+        return self._bot
+
+    async def close(self) -> None:
+        """Close the connections."""
+        await self.api.close()
 
 
 class TelegramSender:
     """One job's connection to Telegram, at the bot's shared rate limit."""
 
-    def __init__(self, services: Services, bot: Bot) -> None:
+    def __init__(self, services: Services, link: TelegramLink, owned: bool = True) -> None:
         self.services = services
-        self.bot = bot
+        self.link = link
+        self.owned = owned  # closed by this sender's `aclose`, not kept by the worker
         rate = services.config.broadcasts.rate_per_second
-        self.limiter = RateLimiter(services.redis, bot.id, Rates(per_second=rate))
+        self.limiter = RateLimiter(services.redis, link.bot_id, Rates(per_second=rate))
 
     @classmethod
     def from_env(cls, services: Services) -> TelegramSender:
-        """The sender of a worker whose environment holds the bot token."""
+        """The sender of a worker whose environment holds the bot token; inside a worker's
+        kept loop, on the connection the worker keeps for that bot."""
         settings = Settings.from_env()
-        return cls(services, job_bot(settings.require_token(), settings.telegram_api_url))
+        token, url = settings.require_token(), settings.telegram_api_url
+        key = f"telegram:{extract_bot_id(token)}:{url or ''}"
+        link, kept = lasting(key, lambda: TelegramLink(token, url), TelegramLink.close)
+        return cls(services, link, owned=not kept)
+
+    @property
+    def bot(self) -> Bot:
+        """aiogram's Bot on the link."""
+        return self.link.bot
 
     async def deliver(self, batch: Batch) -> dict[str, Any]:
         """One batch's Telegram recipients (see `handlers.telegram.bulk`)."""
         bulk = BulkSender(
-            bot=self.bot,
+            api=self.link.api,
             store=self.services.announcements,
             residents=self.services.residents,
             limiter=self.limiter,
@@ -151,5 +181,6 @@ class TelegramSender:
         return buffer.getvalue()
 
     async def aclose(self) -> None:
-        """Close the job's HTTP session."""
-        await self.bot.session.close()
+        """Close the job's HTTP session, unless the worker keeps it for the next job."""
+        if self.owned:
+            await self.link.close()

@@ -4,8 +4,8 @@ aiogram validates every answer as `Response[<the method's result type>]`, and py
 keeps such parametrised models only in a weak cache: the garbage collector drops them
 and the next answer builds the model again (about 5 ms of CPU; in an onboarding rush a
 sixth of the bot's CPU went there). This request middleware holds the model of every
-method the bot calls, so each is built once. (The bulk sender holds its own two,
-handlers/telegram/bulk.py.)
+method the bot calls, so each is built once. (The bulk sender builds no models: it reads
+Telegram's answers as plain JSON, handlers/telegram/bulkapi.py.)
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """WhatsApp's side of `broadcasts.senders.Sender`: batches, notices and media.
 
 Built by a job from the worker's environment (`KIMBOT_WA_*`) the first time the job
-needs WhatsApp. Announcements follow WhatsApp's rules (handlers/whatsapp/delivery.py).
+needs WhatsApp; in a worker its HTTP client is kept from job to job
+(broadcasts/eventloop.py). Announcements follow WhatsApp's rules (handlers/whatsapp/delivery.py).
 A notice reaches a resident inside their 24-hour window at once; outside it the message
 is held (bot/residents/held.py) and only the approved ticket template goes out, and the
 held message follows with the answer to their next message. WhatsApp cannot edit a sent
@@ -16,6 +17,7 @@ from typing import Any
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply
 from bot.services import Services
+from broadcasts.eventloop import lasting
 from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.senders import Batch
 from handlers.whatsapp.delivery import deliver_whatsapp
@@ -27,19 +29,29 @@ from handlers.whatsapp.settings import WhatsAppSettings
 class WhatsAppSender:
     """One job's connection to the Cloud API, from the configured number."""
 
-    def __init__(self, services: Services, api: CloudAPI) -> None:
+    def __init__(self, services: Services, api: CloudAPI, owned: bool = True) -> None:
         self.services = services
         self.api = api
+        self.owned = owned  # closed by this sender's `aclose`, not kept by the worker
         wa = services.config.whatsapp
         self.limiter = RateLimiter(
-            services.redis, int(wa.phone_number_id), Rates(per_second=wa.messages_per_second)
+            services.redis,
+            int(wa.phone_number_id),
+            Rates(per_second=wa.messages_per_second),
         )
 
     @classmethod
     def from_env(cls, services: Services) -> WhatsAppSender:
-        """The sender of a worker whose environment holds the WhatsApp secrets."""
+        """The sender of a worker whose environment holds the WhatsApp secrets; inside a
+        worker's kept loop, on the HTTP client the worker keeps for that number."""
         phone_number_id = services.config.whatsapp.phone_number_id
-        return cls(services, CloudAPI.connect(WhatsAppSettings.from_env(), phone_number_id))
+        settings = WhatsAppSettings.from_env()
+        api, kept = lasting(
+            f"whatsapp:{phone_number_id}:{settings.api_url or ''}",
+            lambda: CloudAPI.connect(settings, phone_number_id),
+            CloudAPI.aclose,
+        )
+        return cls(services, api, owned=not kept)
 
     async def deliver(self, batch: Batch) -> dict[str, Any]:
         """One batch's WhatsApp recipients, within the window, template and budget rules."""
@@ -79,5 +91,6 @@ class WhatsAppSender:
         return await self.api.download(ref.split(":", 2)[2])
 
     async def aclose(self) -> None:
-        """Close the HTTP session."""
-        await self.api.aclose()
+        """Close the HTTP session, unless the worker keeps it for the next job."""
+        if self.owned:
+            await self.api.aclose()

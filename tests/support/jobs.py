@@ -35,3 +35,24 @@ def job_context_with(
         yield job_context()
     finally:
         job_context.cache_clear()
+
+
+NAPS: list[str] = []  # what `nap_job`'s coroutine got to: "woke" or "cancelled"
+
+
+def nap_job(seconds: float) -> str:
+    """A job whose coroutine sleeps `seconds` on the jobs' event loop (broadcasts/eventloop.py)."""
+    import asyncio
+
+    from broadcasts import eventloop
+
+    async def nap() -> str:
+        try:
+            await asyncio.sleep(seconds)
+        except asyncio.CancelledError:
+            NAPS.append("cancelled")
+            raise
+        NAPS.append("woke")
+        return "woke"
+
+    return eventloop.run(nap())

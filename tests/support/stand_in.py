@@ -13,7 +13,7 @@ import httpx
 from aiogram import Bot
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiohttp import web
+from aiohttp import ClientSession, web
 from pywa_async.client import WhatsApp
 
 from emulator import Emulator, SimClient
@@ -55,6 +55,34 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
+
+
+async def garbling_proxy(upstream: str, garble: list[str]) -> web.Application:
+    """A proxy in front of the emulator that spoils its next answers, one per entry of
+    `garble`: "cut" (the emulator's real answer cut in half) or "html" (a proxy's 502
+    page instead of it); every other request and answer passes as is."""
+    http = ClientSession()
+
+    async def forward(request: web.Request) -> web.Response:
+        body = await request.read()
+        async with http.post(
+            upstream + request.path, data=body, headers={"Content-Type": request.content_type}
+        ) as answer:
+            raw, status = await answer.read(), answer.status
+        if garble:
+            how = garble.pop(0)
+            if how == "html":
+                return web.Response(status=502, text="<html>Bad Gateway</html>")
+            return web.Response(status=status, body=raw[: len(raw) // 2])
+        return web.Response(status=status, body=raw, content_type="application/json")
+
+    async def close(_: web.Application) -> None:
+        await http.close()
+
+    app = web.Application()
+    app.router.add_post("/{tail:.*}", forward)
+    app.on_cleanup.append(close)
+    return app
 
 
 @dataclass
