@@ -336,3 +336,27 @@ def test_an_indonesian_invitation_reads_indonesian(conv: Conversations) -> None:
     assert "mengundang Anda menjadi admin KIM Kelurahan Bagendung" in said
     me.press("Terima")
     assert "Selamat datang! Sekarang Anda admin KIM Kelurahan Bagendung" in me.said()
+
+
+def test_the_inviter_goes_by_their_profile_name(conv: Conversations, svc: Services) -> None:
+    """A superadmin from config.yaml (an address only) who opens /undang from their app is
+    named by their profile name in the invitation, not by their address."""
+    boss = person(conv, SUPERADMIN)
+    boss.deliver(
+        Incoming(
+            boss.address,
+            "command",
+            text="/invite",
+            command="invite",
+            language_code="en",
+            name="Pak Kadis",
+        )
+    )
+    boss.press("Kelurahan admin")
+    boss.press("Cilegon")
+    boss.press("Bagendung")
+    boss.press("Create link")
+    found = TOKEN.search(boss.said())
+    assert found is not None
+    me = open_link(conv, NEWCOMER, found.group(1))
+    assert "Pak Kadis invites you" in me.said()

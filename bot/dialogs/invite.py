@@ -92,6 +92,8 @@ class InviteFlow(StepFlow):
             turn.end()
             turn.say(Reply(text=_("Only superadmins and kecamatan admins can invite people.")))
             return
+        if turn.msg.name:  # the inviter goes by their profile name until they set one
+            turn.svc.roles.grants.set_name(turn.address, turn.msg.name, edited=False)
         labels: dict[Offer, str] = {
             "village": _("Kelurahan admin"),
             "kecamatan": _("Kecamatan admin"),
