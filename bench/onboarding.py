@@ -64,6 +64,7 @@ if str(ROOT) not in sys.path:
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 import yaml  # noqa: E402
+from machine import host_busy, tree_cpu  # noqa: E402  (bench/machine.py)
 
 TOKEN = "777003:BENCH-rush-token"  # noqa: S105 - known only to the local emulator
 FIRST_USER = 730_000_001
@@ -97,21 +98,6 @@ def own_cpu_of(pid: int) -> float:
     return 0.0
 
 
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of a process, its reaped children and its live descendants."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for proc in procs:
-        with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
-            t = proc.cpu_times()
-            total += t.user + t.system + t.children_user + t.children_system
-    return total
-
-
 def redis_cpu(pid: int) -> float:
     """CPU seconds of the embedded Redis under the bot."""
     total = 0.0
@@ -122,14 +108,6 @@ def redis_cpu(pid: int) -> float:
                     t = proc.cpu_times()
                     total += t.user + t.system
     return total
-
-
-def host_busy() -> float:
-    """CPU seconds the whole machine spent busy since boot (all cores)."""
-    t = psutil.cpu_times()
-    return float(
-        sum(getattr(t, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
-    )
 
 
 @dataclass
