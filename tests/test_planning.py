@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from bot.announcements import planning
+from bot.announcements import store as store_module
 from bot.announcements.store import ERASED, Announcements
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
@@ -27,6 +28,7 @@ def small_steps(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(planning, "STEP", 4)
     monkeypatch.setattr(planning, "SSCAN_COUNT", 2)
     monkeypatch.setattr(planning, "SEGMENT", 10)
+    monkeypatch.setattr(store_module, "COUNT_PAGE", 2)  # the reach count's pages too
 
 
 def residents(services: Services, village: str, chats: range) -> list[str]:
