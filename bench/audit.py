@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import tempfile
@@ -34,7 +35,7 @@ ROOT = SCRIPT.parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-import psutil  # noqa: E402
+from machine import host_busy, tree_cpu  # noqa: E402  (bench/machine.py)
 
 from bot.platform.addresses import Address  # noqa: E402
 from bot.platform.clock import FixedClock  # noqa: E402
@@ -54,19 +55,9 @@ def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def host_busy() -> float:
-    """CPU seconds the whole machine spent busy since boot."""
-    t = psutil.cpu_times()
-    return float(sum(getattr(t, n, 0.0) for n in ("user", "nice", "system", "irq", "softirq")))
-
-
 def own_cpu() -> float:
     """CPU seconds of this process and its children (the embedded Redis)."""
-    me = psutil.Process()
-    total = sum(me.cpu_times()[:2])
-    for child in me.children(recursive=True):
-        total += sum(child.cpu_times()[:2])
-    return float(total)
+    return tree_cpu(os.getpid())
 
 
 def percentile(times: list[float], p: int) -> float:
