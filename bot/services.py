@@ -14,6 +14,7 @@ from bot.desk.hoax_recipients import HoaxRecipients
 from bot.desk.hoaxes import HoaxArchive
 from bot.desk.tickets import Tickets
 from bot.people.bot_links import BotLinks
+from bot.people.console_access import ConsoleAccess
 from bot.people.grants import RoleGrants
 from bot.people.invites import Invitations
 from bot.platform.clock import Clock, SystemClock
@@ -52,6 +53,7 @@ class Services:
     recipients: HoaxRecipients
     invitations: Invitations
     bot_links: BotLinks
+    console: ConsoleAccess
     audit: AuditTrail
 
     def translator(self, locale: str) -> Translator:
@@ -97,5 +99,6 @@ def build_services(
         recipients=recipients,
         invitations=Invitations(redis),
         bot_links=BotLinks(redis),
+        console=ConsoleAccess(redis),
         audit=audit,
     )

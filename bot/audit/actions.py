@@ -30,6 +30,7 @@ ACTIONS: dict[str, str] = {
     "data.erased": N_("Resident's data erased"),
     "config.reloaded": N_("Configuration reloaded"),
     "export.run": N_("Export run"),
+    "console.signed_in": N_("Signed in to the web console"),
 }
 
 # Who acted, as the export's "role" column names them.

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
 from bot.dialogs.archive import ArchiveFlow, TrendFlow, archive_page_action
 from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
+from bot.dialogs.console_login import ConsoleLoginFlow
 from bot.dialogs.desk_intake import AspirasiFlow, StaffListFlow, StatusFlow, rate_action
 from bot.dialogs.engine import Action, Conversations, Flow
 from bot.dialogs.hoax_check import HoaxFlow
@@ -78,6 +79,8 @@ COMMANDS: dict[str, str] = {
     "roles": "peran",
     "nama": "nama",
     "name": "nama",
+    "konsol": "konsol",
+    "console": "konsol",
 }
 
 # The command menu shown by the apps: (Indonesian command, English command, description).
@@ -105,6 +108,7 @@ ADMIN_COMMANDS: list[tuple[str, str, str]] = [
     ("undang", "invite", N_("Invite an admin or desk staff")),
     ("peran", "roles", N_("Roles you manage")),
     ("nama", "name", N_("Your name on cards and reports")),
+    ("konsol", "console", N_("A login link to the web console")),
 ]
 
 
@@ -157,6 +161,7 @@ def build_conversations(services: Services) -> Conversations:
         AcceptFlow(),
         RosterFlow(),
         NameFlow(),
+        ConsoleLoginFlow(),
     ]
     actions: dict[type[ButtonData], Action] = {
         BroadcastAction: broadcast_action,

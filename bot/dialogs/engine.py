@@ -32,7 +32,7 @@ Action = Callable[[Turn, Any], None]  # called with the action's own ButtonData 
 # Flows a resident may use without consenting to the current notice: they only read,
 # stop or erase data, or change the language the notice is shown in.
 CONSENT_FREE = frozenset(
-    {"dataku", "hapusdata", "berhenti", "bahasa", "bantuan", "batal", "undangan", "nama"}
+    {"dataku", "hapusdata", "berhenti", "bahasa", "bantuan", "batal", "undangan", "nama", "konsol"}
 )
 INVITATION = "inv_"  # a `/start` payload that is an invitation (bot/people/invites.py)
 

@@ -5,8 +5,11 @@ join-request link when it starts, and writes them here; the core reads them to b
 invitation links (`https://t.me/<username>?start=inv_…`) and to send new staff to their
 group. WhatsApp's links come from config.yaml (`whatsapp.business_number`).
 
+`kimbot run` also records the address its web console answers on, when config.yaml's
+`console.url` does not name one, for the login links of `/konsol`.
+
 Redis keys (owned here): `kim:bot:links` — hash: telegram_username, staff_group_link,
-group (the staff group that link is for).
+group (the staff group that link is for), console_url.
 """
 
 from __future__ import annotations
@@ -45,6 +48,15 @@ class BotLinks:
     def staff_group_link(self) -> str:
         """The staff group's join-request link ("" when unknown)."""
         return str(self.redis.hget(KEY, "staff_group_link") or "")
+
+    def set_console(self, url: str) -> None:
+        """Record where `kimbot run` serves the console (http://host:port)."""
+        self.redis.hset(KEY, "console_url", url.rstrip("/"))
+
+    def console_base(self, config: Config) -> str:
+        """The console's address for links: config.yaml's `console.url`, else the one
+        `kimbot run` recorded ("" when neither is known)."""
+        return config.console.base or str(self.redis.hget(KEY, "console_url") or "")
 
     def start_links(self, config: Config, payload: str) -> dict[str, str]:
         """The links that send `/start <payload>` to the bot, by platform (only those

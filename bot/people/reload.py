@@ -6,7 +6,7 @@ logged). Otherwise the sections that every check reads afresh take effect at onc
 the next message or press: `roles` (superadmins, admins, staff), `broadcasts`, `desk`,
 `privacy` and `audit`. The sections that processes build on when they start keep their
 running values until a restart, and the log names those that changed: `deployment`,
-`locales`, `regions`, `channels`, `komunitas`, `limits` and `whatsapp`. Jobs read
+`locales`, `regions`, `channels`, `komunitas`, `limits`, `whatsapp` and `console`. Jobs read
 config.yaml when each starts, so workers follow the same file without a signal. The
 server never stops listening, so no update is lost or answered twice meanwhile. Each
 reload writes one audit entry (`config.reloaded`, by the operator, with what changed).
@@ -21,7 +21,16 @@ from bot.audit import actors
 from bot.platform.config import Config, load_config
 from bot.services import Services
 
-RESTART_ONLY = ("deployment", "locales", "regions", "channels", "komunitas", "limits", "whatsapp")
+RESTART_ONLY = (
+    "deployment",
+    "locales",
+    "regions",
+    "channels",
+    "komunitas",
+    "limits",
+    "whatsapp",
+    "console",
+)
 
 
 @dataclass(frozen=True)

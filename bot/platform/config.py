@@ -306,6 +306,24 @@ class Limits(_Model):
     dialog_ttl_minutes: int = Field(default=60, ge=5, le=7 * 24 * 60)
 
 
+class Console(_Model):
+    """The web console (handlers/console), served by `kimbot run` under `/console`."""
+
+    enabled: bool = True
+    # The address people open, as the outside world reaches `kimbot run` (behind a
+    # reverse proxy: https://kim.example.go.id). Empty: the host and port it listens on.
+    url: str = Field(default="", pattern=r"^(https?://[^\s/?#]+(/[^\s?#]*)?)?$", max_length=200)
+    link_minutes: int = Field(default=10, ge=1, le=60)
+    idle_minutes: int = Field(default=30, ge=5, le=24 * 60)
+    session_hours: int = Field(default=12, ge=1, le=24 * 7)
+    links_per_hour: int = Field(default=5, ge=1, le=60)
+
+    @property
+    def base(self) -> str:
+        """The configured address without a trailing slash ("" when unset)."""
+        return self.url.rstrip("/")
+
+
 class Config(_Model):
     """The whole of config.yaml."""
 
@@ -321,6 +339,7 @@ class Config(_Model):
     whatsapp: WhatsApp = Field(default_factory=WhatsApp)
     broadcasts: Broadcasts = Field(default_factory=Broadcasts)
     desk: Desk = Field(default_factory=Desk)
+    console: Console = Field(default_factory=Console)
 
     def komunitas_by_slug(self, slug: str) -> Komunitas | None:
         """The community with this slug, if configured."""
