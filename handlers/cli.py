@@ -82,14 +82,21 @@ def _parser() -> argparse.ArgumentParser:
         "--webhook", action="store_true", help="serve a webhook instead of long polling"
     )
     run.add_argument(
-        "--host", default="127.0.0.1", help="webhook listen address (default 127.0.0.1)"
+        "--host",
+        default="127.0.0.1",
+        help="listen address of the webhooks and the console (default 127.0.0.1)",
     )
-    run.add_argument("--port", type=int, default=8080, help="webhook listen port (default 8080)")
+    run.add_argument(
+        "--port",
+        type=int,
+        default=8080,
+        help="port of the webhooks and the web console (default 8080)",
+    )
     run.add_argument("--no-worker", action="store_true", help="do not start an RQ worker child")
     run.add_argument(
         "--metrics-port",
         type=int,
-        help="serve /metrics and /healthz on this port too (polling mode has no other)",
+        help="serve /metrics and /healthz on a port of their own too",
     )
 
     demo = sub.add_parser("demo", help="try the bot locally: emulator, web page and bot")

@@ -4,8 +4,10 @@
   its webhook at `/telegram/webhook`.
 - WhatsApp runs when `whatsapp.enabled` is true in config.yaml: its webhook at
   `/whatsapp/webhook`, on the same host and port (served in polling mode too).
+- The web console (handlers/console) is served under `/console` on that port, polling
+  deployments included, unless config.yaml says `console.enabled: false`.
 - `/metrics` (handlers/metrics.py) is served on that port whenever it serves, and with
-  `--metrics-port` on a port of its own with `/healthz` (polling-only deployments).
+  `--metrics-port` on a port of its own with `/healthz`.
 - With no `REDIS_URL`, the embedded Redis is started and owned here. An RQ worker child
   (unless `--no-worker`) gets its URL and is restarted, with backoff, whenever it dies
   (handlers/supervisor.py). Ctrl-C (or SIGTERM) stops the web server, the bot, the
@@ -42,6 +44,7 @@ from bot.services import Services
 from broadcasts.dispatch import RQDispatch
 from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.queues import release_scheduler_locks
+from handlers.console.app import add_console
 from handlers.metrics import add_metrics_route, serving_metrics
 from handlers.processes import PARENT_ENV, stop_process
 from handlers.running import announced
@@ -193,6 +196,11 @@ async def _serve(
 
         channel = WhatsAppChannel.create(services, conversations, wa_settings, on_status=on_status)
         add_whatsapp_routes(app, channel)
+    if services.config.console.enabled:
+        if app is None:
+            app = web.Application(client_max_size=1024 * 1024)
+            app.router.add_get("/healthz", _healthz)
+        add_console(app, services)
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(
         signal.SIGHUP, lambda: loop.create_task(_reload(services, settings.config_path))
@@ -202,8 +210,19 @@ async def _serve(
         add_metrics_route(app, services)
         runner = web.AppRunner(app, access_log_class=PathOnlyAccessLogger)
         await runner.setup()
-        await web.TCPSite(runner, host, port).start()
-        log.info("serving webhooks on http://%s:%d", host, port)
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except OSError as exc:
+            raise SettingsError(
+                f"cannot listen on {host}:{port} ({exc.strerror}): pick another --port"
+                + (", or set console.enabled: false" if services.config.console.enabled else "")
+            ) from exc
+        log.info("serving on http://%s:%d", host, port)
+        if services.config.console.enabled:
+            local = f"http://{_reachable(host)}:{port}"
+            await asyncio.to_thread(services.bot_links.set_console, local)
+            shown = services.bot_links.console_base(services.config)
+            log.info("web console on %s/console/ (/konsol in the bot sends a login link)", shown)
     try:
         if hook is not None and bot is not None and dp is not None:
             await register_webhook(bot, dp, services, hook[0], hook[1])
@@ -243,6 +262,11 @@ def _ticket_text(services: Services, ticket_id: str) -> str | None:
 
 async def _healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok")
+
+
+def _reachable(host: str) -> str:
+    """The host a browser on this machine uses for `host` (any address: loopback)."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
 
 
 async def _until_signal() -> None:

@@ -5,12 +5,14 @@ pseudonym."""
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from aiohttp.test_utils import TestClient, TestServer
 
 from bot.audit import ACTIONS, AuditTrail
 from bot.audit.trail import PSEUDONYM, STREAM
@@ -36,6 +38,7 @@ from tests.support.admins import (
     RecordingDispatch,
     with_admins,
 )
+from tests.support.console import console_root, sign_in
 from tests.support.constants import BAGENDUNG
 from tests.support.dialog import Resident
 from tests.support.jobs import job_context_with
@@ -69,6 +72,12 @@ def staff_act(svc: Services, action: str, ticket: str, *args: str) -> None:
 def claim_press(svc: Services, verb: str, claim: str, arg: str = "") -> None:
     """A staff button on an archived claim (✏️ Correct and its steps)."""
     Desk(svc).press(Address.telegram(STAFF), ClaimAction(verb, claim, arg).pack(), svc.clock.now())
+
+
+async def console_sign_in(services: Services, who: Address) -> None:
+    """Sign in to the web console with a link from /konsol, as a browser would."""
+    async with TestClient(TestServer(console_root(services))) as browser:
+        await sign_in(browser, services, who)
 
 
 def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) -> None:
@@ -207,6 +216,8 @@ def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) 
     config_file.write_text(yaml.safe_dump(svc.config.model_dump(mode="json")), encoding="utf-8")
     reload_config(svc, config_file)
     expected["config.reloaded"] += 1
+    asyncio.run(console_sign_in(svc, Address.telegram(SUPERADMIN)))
+    expected["console.signed_in"] += 1
     assert actions(svc) == expected
     assert set(expected) == set(ACTIONS)
     with pytest.raises(ValueError, match="not an audit action"):

@@ -78,7 +78,7 @@ def test_template_is_current() -> None:
     for sub in ("bot", "handlers", "broadcasts"):
         for _, _, message, *_ in extract_from_dir(
             str(ROOT / sub),
-            method_map=[("**.py", "python")],
+            method_map=[("**.py", "python"), ("console/templates/**.html", "jinja2")],
             keywords={"_": None, "N_": None},
         ):
             found.add(message if isinstance(message, str) else message[0])

@@ -26,6 +26,7 @@ from handlers.wiring import build_services
 from tests.support.constants import BAGENDUNG, ROOT
 from tests.support.processes import (
     bot_env,
+    free_port,
     kimbot,
     pointing_at,
     start_demo,
@@ -96,7 +97,7 @@ def test_export_and_broadcast_with_no_bot_running(tmp_path: Path, config: Config
         assert EmbeddedRedis.running_url(data) is None
         assert pointing_at(data) == []
 
-        arguments = ["run", "--config", str(ROOT / "config.yaml")]
+        arguments = ["run", "--config", str(ROOT / "config.yaml"), "--port", str(free_port())]
         bot = kimbot(arguments, env, tmp_path / "bot.log")
         wait_until(lambda: EmbeddedRedis.running_url(data), 60, "the bot's embedded Redis")
         redis = connect(str(EmbeddedRedis.running_url(data)))

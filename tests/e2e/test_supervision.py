@@ -33,6 +33,7 @@ from tests.support.processes import (
     alive,
     bot_env,
     children,
+    free_port,
     kimbot,
     parent_of,
     pointing_at,
@@ -166,7 +167,7 @@ def run_write_and_sigkill(
 ) -> float:
     """Start `kimbot run`, write a resident once its worker runs, SIGKILL it; returns how
     long its processes took to be all gone."""
-    bot = Process(command, env, log)
+    bot = Process([*command, "--port", str(free_port())], env, log)
     try:
         wait_until(lambda: EmbeddedRedis.running_url(data), 60, "the embedded Redis")
         url = EmbeddedRedis.running_url(data)

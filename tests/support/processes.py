@@ -249,6 +249,8 @@ def start_bot(
         env["KIMBOT_WEBHOOK_SECRET"] = secret
         env["KIMBOT_WEBHOOK_URL"] = f"http://127.0.0.1:{webhook_port}/telegram/webhook"
         arguments += ["--webhook", "--port", str(webhook_port)]
+    else:  # the console's port: never the default, which parallel tests would share
+        arguments += ["--port", str(free_port())]
     if metrics_port is not None:
         arguments += ["--metrics-port", str(metrics_port)]
     name = "bot-webhook.log" if webhook_port else "bot.log"
