@@ -68,6 +68,11 @@ class SimClient:
         result: dict[str, Any] = await self.call("PUT", "/sim/presets", {"presets": presets})
         return result
 
+    async def set_links(self, links: list[dict[str, str]]) -> dict[str, Any]:
+        """Put links in the page's header (`/sim/links`, see emulator/pagelinks.py)."""
+        result: dict[str, Any] = await self.call("PUT", "/sim/links", {"links": links})
+        return result
+
     async def preset_person(self, key: str) -> dict[str, Any]:
         """Create the next reserved persona of preset `key`, in its chats."""
         result: dict[str, Any] = await self.call("POST", f"/sim/presets/{key}/people", {})

@@ -21,6 +21,7 @@ from .botapi import BotApiServer
 from .controlapi import ControlApi
 from .faults import FaultInjector
 from .limits import RateLimitRegistry, RateLimits
+from .pagelinks import PageLinksApi
 from .persistence import DEFAULT_INTERVAL, StateKeeper, StateSection
 from .presets import PresetsApi
 from .state import USERNAME_RE, BotAccount, World, parse_token_spec
@@ -75,6 +76,7 @@ class Emulator:
         self.user_api = UserApi(self.world)
         self.control_api = ControlApi(self.world, self.server, self.limits, self.faults)
         self.presets_api = PresetsApi(self.world)
+        self.links_api = PageLinksApi()
         self.privacy = privacy
         self.runner: web.AppRunner | None = None
         self._base_url: str | None = None
@@ -120,6 +122,7 @@ class Emulator:
         app.add_routes(self.user_api.routes())
         app.add_routes(self.control_api.routes())
         app.add_routes(self.presets_api.routes())
+        app.add_routes(self.links_api.routes())
         if self.whatsapp is not None:
             app.add_routes(self.whatsapp.routes())
         app.add_routes([web.get("/", self.index)])

@@ -553,6 +553,14 @@ def summary(config: Config) -> list[str]:
             if config.whatsapp.enabled
             else "disabled"
         ),
+        "console: "
+        + (
+            f"/console on the run port, at {config.console.base or 'the address it listens on'}; "
+            f"login links {config.console.link_minutes} min, sessions idle "
+            f"{config.console.idle_minutes} min, at most {config.console.session_hours} h"
+            if config.console.enabled
+            else "disabled"
+        ),
     ]
 
 

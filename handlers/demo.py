@@ -134,12 +134,14 @@ async def seed_world(api: str) -> dict[str, Any]:
         }
 
 
-async def announce_presets(api: str, world: dict[str, Any]) -> None:
-    """Tell the emulator's page which quick-add personas have a role (the spares)."""
+async def announce_presets(api: str, world: dict[str, Any], console: str) -> None:
+    """Tell the emulator's page which quick-add personas have a role (the spares), and
+    link the bot's web console in its header."""
     from emulator import SimClient
 
     async with SimClient(api) as sim:
         await sim.set_presets(presets(int(world["desk"])))
+        await sim.set_links([{"label": "Konsol KIM ↗", "url": console}])
 
 
 def demo_config(config: Config, world: dict[str, Any]) -> dict[str, Any]:
@@ -288,7 +290,8 @@ def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
             world_file.write_text(json.dumps(world, indent=1))
         else:
             world = json.loads(world_file.read_text())
-        asyncio.run(announce_presets(api, world))
+        console = f"http://{host}:{bot_port}/console/"
+        asyncio.run(announce_presets(api, world, console))
         config_path = data_dir / CONFIG_FILE
         config_path.write_text(
             "# Written by `kimbot demo`: the shipped config.yaml plus the demo's roles and chats.\n"
@@ -327,7 +330,9 @@ def run_demo(config: Config, data_dir: Path, port: int, fresh: bool) -> int:
             "Personas: Bu Siti (admin KIM Bagendung: /broadcast), Pak Rahmat (staff),\n"
             "Pak Kadis (superadmin), Budi and Ani (Telegram) and Dewi (WhatsApp), subscribed\n"
             "to Bagendung; Ujang and Sri (new: try /start). Quick add › KIM admin or Staff\n"
-            "on the page adds a persona with that role (5 of each). Data stays in "
+            "on the page adds a persona with that role (5 of each). The web console is at\n"
+            f"{console} (send /konsol as Pak Kadis, Bu Siti or Pak Rahmat for a login link,\n"
+            "or press Konsol KIM on the page). Data stays in "
             f"{data_dir}/ between runs (--reset starts empty). Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -1039,7 +1039,28 @@ async function createWaPersona(event) {
   }
 }
 
+// Links the program running the emulator put in the header (/sim/links: the demo's console).
+async function showPageLinks() {
+  try {
+    const { links } = await api("GET", "/sim/links");
+    const nav = $("page-links");
+    nav.replaceChildren(
+      ...links.map((link) => {
+        const a = document.createElement("a");
+        a.href = safeUrl(link.url);
+        a.textContent = link.label;
+        a.target = "_blank";
+        a.rel = "noopener";
+        return a;
+      }),
+    );
+  } catch (error) {
+    showError(error);
+  }
+}
+
 wire();
 pollWorld();
 pollTyping();
 waInit();
+showPageLinks();
