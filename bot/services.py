@@ -76,6 +76,7 @@ def build_services(
     recipients = HoaxRecipients(redis)
     grants = RoleGrants(redis)
     audit = AuditTrail(redis, clock, config.audit.retention_days)
+    console = ConsoleAccess(redis)
     return Services(
         config=config,
         redis=redis,
@@ -86,7 +87,7 @@ def build_services(
         flood=flood,
         privacy=Privacy(
             redis,
-            [residents, dialogs, flood, announcements, tickets, held, recipients, grants],
+            [residents, dialogs, flood, announcements, tickets, held, recipients, grants, console],
             audit,
         ),
         clock=clock,
@@ -99,6 +100,6 @@ def build_services(
         recipients=recipients,
         invitations=Invitations(redis),
         bot_links=BotLinks(redis),
-        console=ConsoleAccess(redis),
+        console=console,
         audit=audit,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.dialogs import build_conversations
+from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
 from bot.platform.store import Redis
@@ -92,3 +93,29 @@ def test_configured_address_and_a_switched_off_console(
     kadis = Resident(build_conversations(unknown), chat_id=SUPERADMIN)
     kadis.send("/konsol")
     assert "tidak diaktifkan" in kadis.said()
+
+
+def test_links_and_sessions_are_in_mydata_and_gone_with_the_data(
+    config: Config, redis: Redis, clock: FixedClock
+) -> None:
+    """A staff member who signed in sees the session in /dataku; /hapusdata ends it and
+    deletes the links (no key names them any more)."""
+    services = core(config, redis, clock)
+    helper = Address.telegram(4343)
+    services.roles.grants.grant(helper, "staff", "", by=f"tg:{SUPERADMIN}", at=clock.now())
+    staff = Resident(build_conversations(services), chat_id=4343)
+    staff.send("/konsol")
+    found = LINK.search(staff.said())
+    assert found is not None
+    opened = services.console.open_link(found.group(2), clock.now())
+    assert opened.who == helper
+    services.console.start(helper, clock.now(), idle_seconds=1800)
+    staff.send("/konsol")  # a second link, never used
+    staff.send("/dataku")
+    assert "Sesi konsol web yang terbuka: 1" in staff.said()
+    assert "Peran yang Anda pegang: 1" in staff.said()
+    staff.send("/hapusdata")
+    staff.press("🗑")
+    left = [k for k in redis.keys("kim:*") if k.startswith(("kim:sess", "kim:login"))]
+    assert left == []
+    assert services.console.live(helper) == 0

@@ -129,7 +129,7 @@ class MyDataFlow(StepFlow):
         _ = turn.tr._
         data = turn.svc.privacy.export(turn.address)
         trail = turn.svc.audit.export(turn.address)
-        if turn.resident is None:
+        if turn.resident is None and not set(data) - {"conversation"}:
             turn.end()
             text = _("We hold no data about you.")
             if data:
@@ -223,6 +223,21 @@ class MyDataFlow(StepFlow):
         if waiting:
             lines.append(
                 _("Messages waiting to be sent to you: {count}", count=turn.tr.number(waiting))
+            )
+        held_roles = data.get("roles", {})
+        if held_roles.get("roles"):
+            lines += [
+                "",
+                _(
+                    "Roles you hold: {count}, as {name}",
+                    count=turn.tr.number(len(held_roles["roles"])),
+                    name=held_roles.get("name", "—"),
+                ),
+            ]
+        sessions = data.get("console", {}).get("sessions", [])
+        if sessions:
+            lines.append(
+                _("Web console sessions open: {count}", count=turn.tr.number(len(sessions)))
             )
         if data.get("audit trail"):
             lines += ["", _audit_line(turn, data["audit trail"])]

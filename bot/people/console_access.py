@@ -18,6 +18,11 @@ Redis keys (owned here):
 - `kim:login:rate:{address}` — links given to one person in the current hour.
 - `kim:sess:{sha256}` — hash: who, csrf, started, seen; expires after the idle time.
 - `kim:sess:of:{address}` — set: the hashes of a person's sessions (log out everywhere).
+- `kim:login:of:{address}` — set: the hashes of a person's login links of the last day.
+
+Links and sessions are personal data of their role holder: `/dataku` lists the live
+sessions (when each began and was last used), `/hapusdata` ends them and deletes the
+links, and a WhatsApp address that changes ends its sessions (the person signs in again).
 """
 
 from __future__ import annotations
@@ -27,7 +32,9 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from typing import Literal, cast
+from typing import Any, Literal, cast
+
+from redis.client import Pipeline
 
 from bot.platform.addresses import Address, AddressError
 from bot.platform.store import Redis
@@ -77,6 +84,10 @@ def _sessions_of(who: Address | str) -> str:
     return f"kim:sess:of:{who}"
 
 
+def _links_of(who: Address) -> str:
+    return f"kim:login:of:{who}"
+
+
 @dataclass(frozen=True)
 class Session:
     """A signed-in person's session (never with its token)."""
@@ -103,6 +114,8 @@ class Opened:
 class ConsoleAccess:
     """Login links and sessions of the web console."""
 
+    section = "console"
+
     def __init__(self, redis: Redis) -> None:
         self.redis = redis
         self._take = redis.register_script(_TAKE)
@@ -127,6 +140,8 @@ class ConsoleAccess:
             mapping={"who": str(who), "expires": repr(now + valid_seconds), "state": "open"},
         )
         pipe.expire(_link_key(token), max(valid_seconds, KEEP_SECONDS))
+        pipe.sadd(_links_of(who), _digest(token))
+        pipe.expire(_links_of(who), max(valid_seconds, KEEP_SECONDS))
         pipe.execute()
         return token
 
@@ -223,3 +238,28 @@ class ConsoleAccess:
         pipe.delete(_session_key(digest))
         pipe.srem(_sessions_of(who), digest)
         pipe.execute()
+
+    # -- personal data ---------------------------------------------------------------
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """The live console sessions of `address` (when each began, was last used)."""
+        sessions = []
+        for digest in sorted(str(d) for d in self.redis.smembers(_sessions_of(address))):
+            raw = cast(dict[str, str], self.redis.hgetall(_session_key(digest)))
+            if raw:
+                sessions.append(
+                    {"started": float(raw.get("started", 0)), "seen": float(raw.get("seen", 0))}
+                )
+        return {"sessions": sessions} if sessions else {}
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Queue ending every session of `address` and deleting their login links."""
+        for digest in self.redis.smembers(_sessions_of(address)):
+            pipe.delete(_session_key(str(digest)))
+        for digest in self.redis.smembers(_links_of(address)):
+            pipe.delete("kim:login:" + str(digest))
+        pipe.delete(_sessions_of(address), _links_of(address), _rate_key(address))
+
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """Queue ending `old`'s sessions and links: the person signs in again as `new`."""
+        self.erase(old, pipe)
