@@ -33,6 +33,8 @@ class ConsoleLoginFlow(StepFlow):
         if not (roles.is_admin(who) or roles.is_staff(who)):
             turn.say(Reply(text=_("The web console is for KIM admins and desk staff.")))
             return
+        if turn.msg.name:  # the console names them by their profile name until they set one
+            roles.grants.set_name(who, turn.msg.name, edited=False)
         settings = svc.config.console
         base = svc.bot_links.console_base(svc.config)
         if not settings.enabled or not base:

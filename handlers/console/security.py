@@ -1,5 +1,5 @@
 """Headers on every console response: a strict CSP (no script, nothing from elsewhere),
-no framing, no referrer (the login link's token must not leak), and no caching (pages
+no framing, no referrer to other sites (the login link's token must not leak), and no caching (pages
 hold personal data of role holders)."""
 
 from __future__ import annotations
@@ -15,7 +15,9 @@ HEADERS = {
     "Content-Security-Policy": CSP,
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
+    # Not no-referrer: with it, browsers send `Origin: null` on form posts, which the
+    # CSRF check refuses. same-origin keeps the login link's token from other sites.
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
     "Cross-Origin-Opener-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=()",

@@ -140,7 +140,7 @@ async def test_every_response_carries_the_security_headers(
         assert "default-src 'none'" in csp
         assert "script-src" not in csp  # falls back to 'none'
         assert response.headers["X-Frame-Options"] == "DENY"
-        assert response.headers["Referrer-Policy"] == "no-referrer"
+        assert response.headers["Referrer-Policy"] == "same-origin"
     page = await (await client.get("/console/")).text()
     assert "<script" not in page
     assert " style=" not in page
