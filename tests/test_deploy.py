@@ -161,7 +161,10 @@ def test_compose_runs_redis_with_aof_the_bot_and_a_worker() -> None:
         assert (DEPLOY / build["context"] / build["dockerfile"]).resolve() == DEPLOY / "Dockerfile"
     bot = _parser().parse_args(services["bot"]["command"])
     assert (bot.no_worker, bot.host, bot.metrics_port) == (True, "0.0.0.0", METRICS_PORT)  # noqa: S104
-    assert services["bot"]["ports"] == [f"127.0.0.1:{METRICS_PORT}:{METRICS_PORT}"]
+    assert services["bot"]["ports"] == [
+        f"127.0.0.1:{METRICS_PORT}:{METRICS_PORT}",
+        "127.0.0.1:8080:8080",  # the web console, for a reverse proxy on the host
+    ]
 
 
 def test_the_dockerfile_copies_what_the_package_needs() -> None:
