@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.announcements.polls import Polls
 from bot.announcements.roles import Roles
 from bot.announcements.store import Announcements
 from bot.audit.trail import AuditTrail
@@ -46,6 +47,7 @@ class Services:
     clock: Clock
     roles: Roles
     announcements: Announcements
+    polls: Polls
     dispatch: Dispatch
     tickets: Tickets
     hoaxes: HoaxArchive
@@ -77,6 +79,7 @@ def build_services(
     grants = RoleGrants(redis)
     audit = AuditTrail(redis, clock, config.audit.retention_days)
     console = ConsoleAccess(redis)
+    polls = Polls(redis)
     return Services(
         config=config,
         redis=redis,
@@ -87,12 +90,24 @@ def build_services(
         flood=flood,
         privacy=Privacy(
             redis,
-            [residents, dialogs, flood, announcements, tickets, held, recipients, grants, console],
+            [
+                residents,
+                dialogs,
+                flood,
+                announcements,
+                tickets,
+                held,
+                recipients,
+                grants,
+                console,
+                polls,
+            ],
             audit,
         ),
         clock=clock,
         roles=Roles(config, regions, grants),
         announcements=announcements,
+        polls=polls,
         dispatch=dispatch or NoDispatch(),
         tickets=tickets,
         hoaxes=HoaxArchive(redis),
