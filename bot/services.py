@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.alerts.store import AlertStore
 from bot.announcements.roles import Roles
 from bot.announcements.store import Announcements
 from bot.audit.trail import AuditTrail
@@ -55,6 +56,7 @@ class Services:
     bot_links: BotLinks
     console: ConsoleAccess
     audit: AuditTrail
+    alerts: AlertStore
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -102,4 +104,5 @@ def build_services(
         bot_links=BotLinks(redis),
         console=console,
         audit=audit,
+        alerts=AlertStore(redis, config.alerts, regions, clock, audit),
     )
