@@ -13,11 +13,12 @@
     kimbot hoaxes import FILE [--dry-run]          fact-checkers' ClaimReviews (JSON-LD, CSV)
     kimbot hoaxes export [--out FILE]              the hoax archive as ClaimReview JSON-LD
     kimbot audit export --from D --to D            the audit trail (CSV or XLSX)
+    kimbot alerts ingest FILE|- | kimbot alerts list  early warnings (CAP 1.2) in, and on record
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
 Every command that reads a config takes --config (default $KIMBOT_CONFIG, else
-./config.yaml). `broadcast`, `tickets`, `hoaxes` and `audit` otherwise use the running
-bot's config, and with no bot running open the data dir's embedded Redis themselves
+./config.yaml). `broadcast`, `tickets`, `hoaxes`, `audit` and `alerts` otherwise use the
+running bot's config, and with no bot running open the data dir's embedded Redis themselves
 (handlers/running.py);
 `demo` with no config.yaml in its directory uses the packaged Kota Cilegon example.
 Configuration errors print one line per problem and exit with status 2, never a traceback.
@@ -40,7 +41,7 @@ from bot.platform.store import EmbeddedRedis
 from bot.regions import importer as region_import
 from bot.regions.tree import RegionIndex
 from bot.regions.zones import expected_zone, zone_fits
-from handlers import audit_cli, running, tickets_cli
+from handlers import alerts_cli, audit_cli, running, tickets_cli
 from handlers.settings import Settings, SettingsError
 
 EXIT_CONFIG = 2
@@ -60,7 +61,8 @@ COMMAND_DATA_HELP = (
 )
 EPILOG = (
     "Every command that reads a config takes --config FILE (or $KIMBOT_CONFIG). "
-    "`kimbot broadcast`, `kimbot tickets`, `kimbot hoaxes` and `kimbot audit` without one "
+    "`kimbot broadcast`, `kimbot tickets`, `kimbot hoaxes`, `kimbot audit` and `kimbot alerts` "
+    "without one "
     "use the config "
     "of the bot running on the data dir (so their counts match what it sends); with no bot "
     "running they open the data dir's embedded Redis themselves. "
@@ -191,6 +193,7 @@ def _parser() -> argparse.ArgumentParser:
         tool.add_argument("--data-dir", help=COMMAND_DATA_HELP)
 
     audit_cli.register(sub, {"config": RUNNING_CONFIG_HELP, "data_dir": COMMAND_DATA_HELP})
+    alerts_cli.register(sub, {"config": RUNNING_CONFIG_HELP, "data_dir": COMMAND_DATA_HELP})
 
     regions = sub.add_parser("regions", help="region tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
@@ -243,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = _replace(settings, data_dir=args.data_dir)
         if args.command in ("backup", "restore"):
             return backup_or_restore(settings, args.command, Path(args.file))
-        if args.command in ("broadcast", "tickets", "hoaxes", "audit"):
+        if args.command in ("broadcast", "tickets", "hoaxes", "audit", "alerts"):
             settings = running.command_config(settings, named)
         if args.command == "demo" and not named and not Path(settings.config_path).exists():
             from handlers.demo import packaged_example
@@ -265,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
             return hoaxes(config, settings, args)
         if args.command == "audit":
             return audit(config, settings, args)
+        if args.command == "alerts":
+            return alerts(config, settings, args)
         if args.command == "regions":
             return regions_links(config, args.bot, args.out)
         if args.command == "demo":
@@ -441,6 +446,17 @@ def audit(config: Config, settings: Settings, args: argparse.Namespace) -> int:
         url, _own = running.command_redis(settings, stack)
         services = build_services(config, stack.enter_context(connect(url)))
         return audit_cli.command(services, args)
+
+
+def alerts(config: Config, settings: Settings, args: argparse.Namespace) -> int:
+    """`kimbot alerts ingest FILE|-`, `kimbot alerts list [--limit N]`."""
+    from bot.platform.store import connect
+    from handlers.wiring import build_services
+
+    with ExitStack() as stack:
+        url, _own = running.command_redis(settings, stack)
+        services = build_services(config, stack.enter_context(connect(url)))
+        return alerts_cli.command(services, args)
 
 
 def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:
