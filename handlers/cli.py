@@ -6,6 +6,7 @@
     kimbot worker [--burst]                        one more RQ worker
     kimbot config check [PATH]                     validate config.yaml and summarise it
     kimbot regions import KODE [--csv F] [--out F] write a kabupaten/kota's region tree
+               [--centroids F]                 villages' lat,lon (CAP alerts' polygons)
     kimbot regions links [--bot NAME] [--out F]    poster links of every kelurahan/desa
     kimbot broadcast … | kimbot broadcast status ID announcements from the terminal
     kimbot tickets list | claim|answer|… ID --as A  the desk from the terminal (WhatsApp only)
@@ -203,6 +204,11 @@ def _parser() -> argparse.ArgumentParser:
         "--csv", help="a kode,nama CSV (default: the bundled Jawa Barat/Banten/NTT list)"
     )
     imp.add_argument("--out", help="output file (default: regions/<code>.yaml)")
+    imp.add_argument(
+        "--centroids",
+        help="a kode,lat,lon CSV of villages' centroids, for CAP alerts' polygons and circles "
+        "(a re-import keeps those the file has already)",
+    )
     links = regions_sub.add_parser(
         "links", help="poster links (Telegram and WhatsApp) of every kelurahan/desa and komunitas"
     )
@@ -238,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "config":
             return config_check(args.path or settings.config_path)
         if args.command == "regions" and args.regions_command == "import":
-            return regions_import(args.code, args.csv, args.out)
+            return regions_import(args.code, args.csv, args.out, args.centroids)
         named = bool(getattr(args, "config", None)) or settings.config_named
         if getattr(args, "config", None):
             settings = _replace(settings, config_path=args.config)
@@ -580,7 +586,9 @@ def summary(config: Config) -> list[str]:
     ]
 
 
-def regions_import(code: str, csv_path: str | None, out: str | None) -> int:
+def regions_import(
+    code: str, csv_path: str | None, out: str | None, centroids: str | None = None
+) -> int:
     """`kimbot regions import`."""
     source = Path(csv_path) if csv_path else region_import.bundled_csv()
     target = Path(out or f"regions/{code}.yaml")
@@ -588,8 +596,11 @@ def regions_import(code: str, csv_path: str | None, out: str | None) -> int:
         existing: dict[str, Any] = {}
         if target.exists():
             existing = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        points = region_import.points_of(existing)
+        if centroids:
+            points.update(region_import.read_centroids(Path(centroids)))
         tree = region_import.build_tree(
-            code, region_import.read_rows(source), region_import.aliases_of(existing)
+            code, region_import.read_rows(source), region_import.aliases_of(existing), points
         )
     except (region_import.RegionImportError, yaml.YAMLError) as exc:
         print(f"kimbot regions import: {exc}", file=sys.stderr)
@@ -605,7 +616,9 @@ def regions_import(code: str, csv_path: str | None, out: str | None) -> int:
     target.write_text(header + body, encoding="utf-8")
     print(
         f"{tree['name']} ({code}): {n['kecamatan']} kecamatan, {n['kelurahan']} kelurahan, "
-        f"{n['desa']} desa" + (f", {n['desa adat']} desa adat" if n["desa adat"] else "")
+        f"{n['desa']} desa"
+        + (f", {n['desa adat']} desa adat" if n["desa adat"] else "")
+        + (f"; {n['centroids']} with a centroid" if n["centroids"] else "")
     )
     print(f"written to {target}; use it with `regions: {target}` in config.yaml")
     return 0

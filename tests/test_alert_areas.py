@@ -5,14 +5,18 @@ centroids, else by the names in areaDesc; an area outside the deployment is left
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
+import yaml
+from pydantic import ValidationError
 
 from bot.alerts import cap
 from bot.alerts.areas import Coverage, match_alert, match_area
 from bot.platform.config import Config, RegionTree
 from bot.regions import importer
 from bot.regions.tree import RegionIndex
+from handlers.cli import main
 from tests.test_cap import document
 
 COASTAL = (
@@ -191,3 +195,56 @@ def test_polygons_and_circles_match_villages_by_their_centroid(config: Config) -
     assert (empty.how, empty.villages) == ("name", ("36.72.06.1004",))
     both = match_area(area("Pantai", ("ADM4", "3672061004"), circle="-5.901,106.031 0.5"), regions)
     assert (both.how, both.villages) == ("geocode", ("36.72.03.1004", "36.72.06.1004"))
+
+
+def test_regions_import_adds_centroids_that_polygons_then_match(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`kimbot regions import 36.72 --centroids F` writes lat/lon on the villages the file
+    names (rows of other places passed over); a re-import without the file keeps them;
+    the tree then matches a polygon."""
+    centroids = tmp_path / "centroids.csv"
+    centroids.write_text(
+        "kode,lat,lon\n36.72.03.1004,-5.90,106.03\n36.72.03.1001,-5.96,106.00\n"
+        "36.73.01.1001,-6.12,106.15\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "36.72.yaml"
+    assert (
+        main(["regions", "import", "36.72", "--centroids", str(centroids), "--out", str(out)]) == 0
+    )
+    assert "; 2 with a centroid" in capsys.readouterr().out
+    assert main(["regions", "import", "36.72", "--out", str(out)]) == 0
+    tree = RegionTree.model_validate(yaml.safe_load(out.read_text(encoding="utf-8")))
+    regions = RegionIndex(tree)
+    assert regions["36.72.03.1004"].point == (-5.90, 106.03)
+    ring = "-5.92,106.0 -5.92,106.1 -5.85,106.1 -5.85,106.0 -5.92,106.0"
+    assert match_area(area("Laut", polygon=ring), regions).villages == ("36.72.03.1004",)
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("36.72.03.1004,-5.9\n", "centroids.csv:1: expected kode,lat,lon"),
+        ("36.72.03,-5.9,106\n", "centroids.csv:1: '36.72.03' is not a desa/kelurahan code"),
+        ("kode,lat,lon\n36.72.03.1004,utara,106\n", "centroids.csv:2: 'utara','106' are not"),
+        ("36.72.03.1004,-95,106\n", "centroids.csv:1: -95.0,106.0 is outside"),
+    ],
+)
+def test_bad_centroid_files_are_named_by_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], rows: str, message: str
+) -> None:
+    """A malformed row stops the import with its line; nothing is written."""
+    (tmp_path / "centroids.csv").write_text(rows, encoding="utf-8")
+    args = ["--centroids", str(tmp_path / "centroids.csv"), "--out", str(tmp_path / "x.yaml")]
+    assert main(["regions", "import", "36.72", *args]) == 2
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_a_village_needs_both_lat_and_lon(config: Config) -> None:
+    """Half a centroid is refused by the config's check."""
+    data = config.regions.model_dump(mode="json")
+    data["kecamatan"][0]["villages"][0]["lat"] = -6.0
+    with pytest.raises(ValidationError, match="give both lat and lon, or neither"):
+        RegionTree.model_validate(data)
