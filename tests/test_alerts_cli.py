@@ -15,13 +15,13 @@ import pytest
 from bot.alerts import cap
 from bot.alerts.decision import ALL_CLEAR, AUTO, DRAFT, EXPIRED, IGNORED, STAFF
 from bot.alerts.store import Ingested
-from bot.audit import actors
+from bot.audit import ACTIONS, actors
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config, load_config
 from bot.platform.store import Redis
 from bot.regions import importer
 from bot.services import Services
-from handlers import alerts_cli, cli
+from handlers import alerts_cli, audit_cli, cli
 from handlers.wiring import build_services
 from tests.support.processes import write_config
 from tests.test_cap import CAP_DIR, document
@@ -238,3 +238,15 @@ def test_kimbot_alerts_ingest_and_list(
     assert listed[0].split(" · ")[4] == "Kota Cilegon"
     assert cli.main(["alerts", "ingest", str(CAP_DIR / "malformed.xml"), *cfg]) == 1
     assert redis.zcard("kim:al:index") == 2
+
+
+def test_the_audit_export_names_an_ingest_in_words(services: Services) -> None:
+    """`kimbot audit export` shows the alert as "Peringatan dini #1" and labels its detail."""
+    ingest(services, "test-alert.xml")
+    (entry,) = services.audit.entries(0, 4e9)
+    tr = services.translator("id")
+    assert audit_cli.object_text(tr, entry.object) == "Peringatan dini #1"
+    assert tr._(ACTIONS[entry.action]) == "Peringatan dini diterima"
+    assert audit_cli.scope_text(services, entry.scope) == "Kota Cilegon"
+    labels = {tr._(audit_cli.DETAIL_LABELS[key]) for key in entry.detail}
+    assert labels >= {"kejadian", "tingkat bahaya", "keputusan", "desa/kelurahan"}
