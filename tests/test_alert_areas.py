@@ -248,3 +248,22 @@ def test_a_village_needs_both_lat_and_lon(config: Config) -> None:
     data["kecamatan"][0]["villages"][0]["lat"] = -6.0
     with pytest.raises(ValidationError, match="give both lat and lon, or neither"):
         RegionTree.model_validate(data)
+
+
+def test_a_village_of_majalengka_prints_as_a_desa(majalengka: RegionIndex) -> None:
+    """A desa named alone is printed with its kecamatan."""
+    match = match_area(area("Desa Cikijing"), majalengka)
+    assert match.villages == ("32.10.03.2004",)
+    assert Coverage(match.villages, (match,)).summary(majalengka) == [
+        "Desa Cikijing (Kec. Cikijing)"
+    ]
+
+
+def test_an_area_desc_of_thousands_of_names_is_looked_up_in_part(
+    cilegon: RegionIndex, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Only the first NAME_PARTS parts are looked up: a huge areaDesc costs little."""
+    desc = ", ".join(["Nowhere"] * 5000 + ["Kec. Pulomerak"])
+    with caplog.at_level(logging.WARNING, logger="bot.alerts.areas"):
+        assert match_area(area(desc), cilegon).villages == ()
+    assert "areaDesc of 5001 parts: only the first 200 looked up" in caplog.text

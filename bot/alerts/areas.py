@@ -20,7 +20,8 @@ Each `area` is matched on its own, and an alert covers the union of its areas:
    it when no kecamatan or village of it is named too ("Kab. Majalengka (Kec. Talaga)" is
    Talaga). Names match through the region index (aliases, spacing, case) and small typos
    (a close spelling, at least `NAME_CUTOFF` alike); a part that only starts or
-   contains a name ("Lebak" for Lebak Denok) does not match.
+   contains a name ("Lebak" for Lebak Denok) does not match. Only the first `NAME_PARTS`
+   parts are looked up (a warning says when there were more).
 
 An area matching nothing in the deployment is left out and logged.
 """
@@ -44,6 +45,7 @@ GEOCODE_NAMES = frozenset(
     {"adm1", "adm2", "adm3", "adm4", "kode_wilayah", "kodewilayah", "kemendagri", "kode_kemendagri"}
 )
 NAME_CUTOFF = 0.8
+NAME_PARTS = 200  # parts of one areaDesc looked up; BMKG's name a few dozen at most
 EARTH_RADIUS_KM = 6371.0
 _CODE = re.compile(r"^\d{2}(\.?\d{2}(\.?\d{2}(\.?\d{4})?)?)?$")
 _SPLIT = re.compile(r"[,;:/()\n]+|\s+(?:dan|and)\s+", re.IGNORECASE)
@@ -178,9 +180,10 @@ def _by_name(desc: str, regions: RegionIndex) -> set[str]:
     found: set[str] = set()
     whole = False
     kind: Literal["kecamatan", "village", "any"] = "any"
-    for part in (p.strip() for p in _SPLIT.split(desc)):
-        if not part:
-            continue
+    parts = [p.strip() for p in _SPLIT.split(desc) if p.strip()]
+    if len(parts) > NAME_PARTS:
+        log.warning("CAP areaDesc of %d parts: only the first %d looked up", len(parts), NAME_PARTS)
+    for part in parts[:NAME_PARTS]:
         if _CITY.match(part):
             whole = whole or normalize(_CITY.sub("", part)) == normalize(regions.city.name)
             kind = "any"
