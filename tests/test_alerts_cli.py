@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import threading
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -17,8 +18,8 @@ from bot.alerts.decision import ALL_CLEAR, AUTO, DRAFT, EXPIRED, IGNORED, STAFF
 from bot.alerts.store import Ingested
 from bot.audit import ACTIONS, actors
 from bot.platform.clock import FixedClock
-from bot.platform.config import Config, load_config
-from bot.platform.store import Redis
+from bot.platform.config import Config, ConfigError, load_config
+from bot.platform.store import Redis, connect
 from bot.regions import importer
 from bot.services import Services
 from handlers import alerts_cli, audit_cli, cli
@@ -250,3 +251,50 @@ def test_the_audit_export_names_an_ingest_in_words(services: Services) -> None:
     assert audit_cli.scope_text(services, entry.scope) == "Kota Cilegon"
     labels = {tr._(audit_cli.DETAIL_LABELS[key]) for key in entry.detail}
     assert labels >= {"kejadian", "tingkat bahaya", "keputusan", "desa/kelurahan"}
+
+
+def test_the_same_alert_from_four_processes_at_once_is_stored_once(
+    config: Config, redis_url: str, redis: Redis, clock: FixedClock
+) -> None:
+    """Four connections ingest the same alert together: one stores it, three are told it
+    is on record; one record, one chain entry, one audit entry."""
+    barrier = threading.Barrier(4)
+    results: list[bool] = []
+
+    def one() -> None:
+        with connect(redis_url) as client:
+            services = build_services(config, client, clock)
+            barrier.wait()
+            results.append(ingest(services, "cilegon-tsunami.xml").duplicate)
+
+    threads = [threading.Thread(target=one) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True, True, True]
+    assert redis.hlen("kim:al:keys") == 1
+    assert redis.zcard("kim:al:index") == 1
+    (stored,) = redis.zrange("kim:al:index", 0, -1)
+    assert redis.llen(f"kim:al:{stored}:chain") == 1
+    assert redis.xlen("kim:audit") == 1
+
+
+@pytest.mark.parametrize(
+    ("alerts", "problem"),
+    [
+        ({"interval_seconds": 30}, "alerts.interval_seconds"),
+        ({"feeds": ["ftp://bmkg.go.id/cap.xml"]}, "alerts.feeds[0]"),
+        ({"immediate_severities": ["Severee"]}, "alerts.immediate_severities[0]"),
+        ({"default_expiry_hours": 0}, "alerts.default_expiry_hours"),
+    ],
+)
+def test_the_alerts_section_is_checked(
+    config: Config, tmp_path: Path, alerts: dict[str, object], problem: str
+) -> None:
+    """A poll more often than once a minute, a feed that is not http(s), an unknown
+    severity and a zero expiry are refused with the key's path."""
+    path = write_config(config, tmp_path / "config.yaml", alerts=alerts)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert any(problem in line for line in caught.value.problems), caught.value.problems
