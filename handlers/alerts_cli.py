@@ -6,9 +6,10 @@
 An ingest checks the document (bot/alerts/cap.py), matches its areas to the deployment's
 kecamatan and kelurahan (bot/alerts/areas.py), decides its path (bot/alerts/decision.py)
 and stores it with its audit entry (bot/alerts/store.py). A document with any problem
-prints each (`FILE: info[0].severity: …`) and stores nothing (exit status 1); the same
-alert again is stored once and says so. Each alert prints as one line: its number, CAP
-identifier, event, status/msgType, severity, the regions it covers and the decision.
+prints each (`FILE: info[0].severity: …`; `standard input: …` for `-`) and stores
+nothing (exit status 1); the same alert again is stored once and says so. Each alert
+prints as one line: its number, CAP identifier, event, status/msgType, severity, the
+regions it covers and the decision.
 Feeds (RSS/Atom) are the poller's; this command takes CAP documents only.
 """
 
@@ -60,11 +61,11 @@ def command(services: Services, args: argparse.Namespace, stdin: BinaryIO | None
     try:
         ingested = ingest(services, args.file, stdin or sys.stdin.buffer)
     except cap.CapError as exc:
+        name = "standard input" if args.file == "-" else args.file
         for problem in exc.problems:
-            print(f"{args.file}: {problem}", file=sys.stderr)
+            print(f"{name}: {problem}", file=sys.stderr)
         print(
-            f"kimbot alerts ingest: nothing stored from {args.file}: "
-            f"{len(exc.problems)} problem(s)",
+            f"kimbot alerts ingest: nothing stored from {name}: {len(exc.problems)} problem(s)",
             file=sys.stderr,
         )
         return 1

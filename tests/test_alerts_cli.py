@@ -197,7 +197,7 @@ def test_a_50_mb_file_and_a_missing_one_store_nothing(
     assert run(services, "ingest", str(big)) == 1
     assert "larger than 1,000,000 bytes" in capsys.readouterr().err
     assert run(services, "ingest", "-", stdin=big.read_bytes()) == 1
-    assert "larger than 1,000,000 bytes" in capsys.readouterr().err
+    assert capsys.readouterr().err.startswith("standard input: document: larger than 1,000,000")
     assert run(services, "ingest", str(tmp_path / "none.xml")) == 1
     assert "cannot read" in capsys.readouterr().err
     assert alert_keys(redis) == []
@@ -298,3 +298,17 @@ def test_the_alerts_section_is_checked(
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert any(problem in line for line in caught.value.problems), caught.value.problems
+
+
+def test_an_alert_for_another_region_is_ignored(services: Services, clock: FixedClock) -> None:
+    """Majalengka's nowcast in Cilegon covers nothing: ignored, and said so even once it
+    has expired (outside the deployment says more)."""
+    record = ingest(services, "majalengka-rain.xml").record
+    assert (record.decision, record.reason, record.villages) == (
+        IGNORED,
+        "no area in the deployment",
+        (),
+    )
+    clock.advance(86400)
+    later = document("majalengka-rain.xml").replace(b"2100</identifier>", b"2101</identifier>")
+    assert services.alerts.ingest(later, "later", actors.system()).record.decision == IGNORED

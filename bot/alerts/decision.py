@@ -4,10 +4,10 @@ fields and config.yaml's `alerts` section, in this order:
 | the alert | decision |
 | --- | --- |
 | status System or Draft, or msgType Ack or Error | `ignored` (nothing for residents) |
+| no area matches the deployment (a Cancel: nor that of what it cancels) | `ignored` |
 | its expiry (`expires`, else `sent` + `default_expiry_hours`) has passed | `expired`: never sent |
 | msgType Cancel of an alert on record | `all-clear` to whoever got that alert |
 | msgType Cancel of nothing on record | `ignored` (no one was told) |
-| no area matches the deployment | `ignored` |
 | status Test or Exercise | `staff`: the staff group only |
 | Actual, its gravest severity in `immediate_severities` (Extreme, Severe) | `auto`: at once |
 | any other Actual | `draft`: a superadmin approves it first |
@@ -49,6 +49,8 @@ def decide(
     `references_known` are on record, at `now`."""
     if alert.status in ("System", "Draft") or alert.msg_type in ("Ack", "Error"):
         return Decision(IGNORED, f"{alert.status} {alert.msg_type}: not for residents")
+    if not covered and not (alert.msg_type == "Cancel" and not references_known):
+        return Decision(IGNORED, "no area in the deployment")
     if expiry(alert, settings) <= now:
         return Decision(EXPIRED, "expired before it was ingested: never sent")
     if alert.msg_type == "Cancel":
@@ -57,8 +59,6 @@ def decide(
                 ALL_CLEAR, "cancels an alert on record: the all-clear to its recipients"
             )
         return Decision(IGNORED, "cancels no alert on record: no one was told")
-    if not covered:
-        return Decision(IGNORED, "no area in the deployment")
     if alert.status in ("Test", "Exercise"):
         return Decision(STAFF, f"{alert.status}: to staff only")
     if alert.severity in settings.immediate_severities:
