@@ -10,7 +10,8 @@ prints each (`FILE: info[0].severity: …`; `standard input: …` for `-`) and s
 nothing (exit status 1); the same alert again is stored once and says so. Each alert
 prints as one line: its number, CAP identifier, event, status/msgType, severity, the
 regions it covers and the decision.
-Feeds (RSS/Atom) are the poller's; this command takes CAP documents only.
+An RSS/Atom feed file is taken when its items embed CAP alerts (each is checked before
+any is stored); feeds whose items link to CAP documents are the feed poller's.
 """
 
 from __future__ import annotations
@@ -41,10 +42,11 @@ def register(
     ingest = alerts_sub.add_parser(
         "ingest",
         help="one CAP 1.2 document: checked, matched to the regions, decided, stored",
-        description="Read one CAP 1.2 alert (at most 1 MB) from FILE, or from standard "
-        "input with '-'. Any problem: each is printed and nothing is stored.",
+        description="Read one CAP 1.2 alert (at most 1 MB), or an RSS/Atom feed embedding "
+        "CAP alerts, from FILE, or from standard input with '-'. Any problem: each is "
+        "printed and nothing is stored.",
     )
-    ingest.add_argument("file", help="a CAP 1.2 XML file, or - for standard input")
+    ingest.add_argument("file", help="a CAP 1.2 XML file (or feed), or - for standard input")
     listing = alerts_sub.add_parser("list", help="the alerts on record, newest first")
     listing.add_argument("--limit", type=int, default=LIST_LIMIT, help="how many (default 20)")
     for tool in (ingest, listing):
@@ -72,19 +74,31 @@ def command(services: Services, args: argparse.Namespace, stdin: BinaryIO | None
     except OSError as exc:
         print(f"kimbot alerts ingest: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 1
-    for line in report(services, ingested):
-        print(line)
+    for one in ingested:
+        for line in report(services, one):
+            print(line)
     return 0
 
 
-def ingest(services: Services, source: str, stdin: BinaryIO) -> Ingested:
-    """Read `source` (a path, or "-" for `stdin`) and ingest it as the operator's."""
+def ingest(services: Services, source: str, stdin: BinaryIO) -> list[Ingested]:
+    """Read `source` (a path, or "-" for `stdin`) and ingest its alerts as the operator's:
+    one CAP document, or every alert a feed embeds, all checked before any is stored."""
     if source == "-":
         data = cap.read(stdin)
     else:
         with Path(source).open("rb") as handle:
             data = cap.read(handle)
-    return services.alerts.ingest(data, source, actors.operator())
+    documents = cap.documents(data)
+    embedded = documents[0] is not data  # the alerts of a feed
+    problems: list[str] = []
+    for i, document in enumerate(documents):
+        try:
+            cap.parse(document)
+        except cap.CapError as exc:
+            problems.extend(f"item[{i}].{p}" if embedded else p for p in exc.problems)
+    if problems:
+        raise cap.CapError(problems)
+    return [services.alerts.ingest(d, source, actors.operator()) for d in documents]
 
 
 def report(services: Services, ingested: Ingested) -> list[str]:

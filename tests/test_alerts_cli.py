@@ -312,3 +312,48 @@ def test_an_alert_for_another_region_is_ignored(services: Services, clock: Fixed
     clock.advance(86400)
     later = document("majalengka-rain.xml").replace(b"2100</identifier>", b"2101</identifier>")
     assert services.alerts.ingest(later, "later", actors.system()).record.decision == IGNORED
+
+
+def atom(*names: str) -> bytes:
+    """An Atom feed whose entries embed these test documents' alerts."""
+    entries = b"".join(
+        b"<entry><title>Peringatan</title><content type='application/cap+xml'>"
+        + document(name).split(b"?>", 1)[1]
+        + b"</content></entry>"
+        for name in names
+    )
+    return b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom">' + entries + b"</feed>"
+
+
+def test_a_feed_file_embedding_alerts_stores_each(
+    services: Services, redis: Redis, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Two alerts in an Atom feed's entries: both stored, each printed; a feed with one bad
+    alert stores none of them; a feed that only links to CAP is refused with a hint."""
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(atom("cilegon-tsunami.xml", "test-alert.xml"))
+    assert run(services, "ingest", str(feed)) == 0
+    out = capsys.readouterr().out
+    assert "stored: #1 TEWS-20260921210500" in out
+    assert "stored: #2 TEWS-TEST-20260921" in out
+    record = services.alerts.get("1")
+    assert record is not None
+    assert record.origin == str(feed)
+    stored = services.alerts.alert("1")
+    assert stored is not None
+    assert stored.infos[0].headline == "Peringatan dini tsunami di pesisir Kota Cilegon"
+    keys = alert_keys(redis)
+
+    feed.write_bytes(atom("expired.xml", "missing-element.xml"))
+    assert run(services, "ingest", str(feed)) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == f"{feed}: item[1].alert.sender: missing (required)"
+    assert alert_keys(redis) == keys
+
+    feed.write_bytes(
+        b'<rss version="2.0"><channel><item><link>https://example.org/cap/1.xml</link>'
+        b"</item></channel></rss>"
+    )
+    assert run(services, "ingest", str(feed)) == 1
+    assert "an RSS/Atom feed with no CAP 1.2 alert inside" in capsys.readouterr().err
+    assert alert_keys(redis) == keys

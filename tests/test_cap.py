@@ -238,3 +238,17 @@ def test_a_document_within_the_limit_is_read_whole() -> None:
     data = document("test-alert.xml")
     assert cap.read(io.BytesIO(data)) == data
     assert cap.parse(data).status == "Test"
+
+
+def test_documents_of_a_file_are_itself_or_a_feeds_embedded_alerts() -> None:
+    """A CAP document is its own one document; a feed gives each alert it embeds as a
+    document `parse` reads; a hostile feed is refused like a hostile alert."""
+    data = document("test-alert.xml")
+    assert cap.documents(data) == [data]
+    body = data.split(b"?>", 1)[1]
+    feed = b"<rss version='2.0'><channel><item>" + body + b"</item></channel></rss>"
+    (embedded,) = cap.documents(feed)
+    assert cap.parse(embedded) == cap.parse(data)
+    laughs = document("billion-laughs.xml").replace(b"<alert ", b"<rss><alert ", 1)
+    with pytest.raises(cap.CapError, match="declares a DTD or entities"):
+        cap.documents(laughs.replace(b"</alert>", b"</alert></rss>"))

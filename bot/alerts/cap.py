@@ -4,8 +4,9 @@
 listing every problem, one line each, naming the element
 (`info[0].severity: 'Severee' is not one of Extreme, Severe, Moderate, Minor, Unknown`).
 `read(handle)` reads a file or standard input, refusing one larger than `MAX_BYTES`
-without reading it all. Nothing here stores anything: a caller stores an alert only
-once it parsed whole.
+without reading it all. `documents(data)` gives the CAP documents in a file: itself, or
+the alerts an RSS/Atom feed embeds in its items. Nothing here stores anything: a caller
+stores an alert only once it parsed whole.
 
 Hostile XML is refused before any expansion: defusedxml forbids a DTD (so no entity
 definitions: a billion-laughs document fails at its `<!DOCTYPE`), external entities and
@@ -29,13 +30,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import BinaryIO
-from xml.etree.ElementTree import Element, ParseError
+from xml.etree.ElementTree import Element, ParseError, tostring
 
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
 NAMESPACE = "urn:oasis:names:tc:emergency:cap:1.2"
-MAX_BYTES = 1_000_000  # one CAP document; BMKG's are a few kilobytes
+MAX_BYTES = 1_000_000  # one CAP document (or a feed file); BMKG's are a few kilobytes
+FEEDS = ("rss", "feed")  # RSS 2.0 and Atom roots
 
 STATUS = ("Actual", "Exercise", "System", "Test", "Draft")
 MSG_TYPE = ("Alert", "Update", "Cancel", "Ack", "Error")
@@ -194,10 +196,46 @@ def read(handle: BinaryIO, limit: int = MAX_BYTES) -> bytes:
 
 def parse(data: bytes) -> Alert:
     """The alert in one CAP 1.2 document; CapError listing every problem otherwise."""
+    root = _root(data)
+    namespace, name = _name(root)
+    if name != "alert" or namespace != NAMESPACE:
+        if name in FEEDS:
+            raise CapError(
+                ["document: an RSS/Atom feed, not a CAP alert: ingest the alerts its items link to"]
+            )
+        raise CapError(
+            [
+                f"document: the root is {name!r} in namespace {namespace or 'none'!r}; "
+                f"a CAP 1.2 alert is 'alert' in {NAMESPACE}"
+            ]
+        )
+    return _Reader().alert(root)
+
+
+def documents(data: bytes) -> list[bytes]:
+    """The CAP documents in `data`: itself, or each alert an RSS or Atom feed embeds in its
+    items (as a document of its own). CapError for a feed that embeds none: its items'
+    links are the feed poller's to follow."""
+    root = _root(data)
+    if _name(root)[1] not in FEEDS:
+        return [data]
+    embedded = list(root.iter(f"{{{NAMESPACE}}}alert"))
+    if not embedded:
+        raise CapError(
+            [
+                "document: an RSS/Atom feed with no CAP 1.2 alert inside: ingest the alerts "
+                "its items link to"
+            ]
+        )
+    return [tostring(alert, encoding="utf-8", xml_declaration=True) for alert in embedded]
+
+
+def _root(data: bytes) -> Element:
+    """The document's root element, read without a DTD or entities."""
     if len(data) > MAX_BYTES:
         raise CapError([f"document: larger than {MAX_BYTES:,} bytes; a CAP alert is far smaller"])
     try:
-        root = fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        return fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException:
         raise CapError(
             [
@@ -207,20 +245,14 @@ def parse(data: bytes) -> Alert:
         ) from None
     except ParseError as exc:
         raise CapError([f"document: not well-formed XML ({exc})"]) from None
-    namespace, _, name = root.tag[1:].partition("}") if root.tag.startswith("{") else ("", "", "")
-    if name != "alert" or namespace != NAMESPACE:
-        local = name or root.tag
-        if local in ("rss", "feed"):
-            raise CapError(
-                ["document: an RSS/Atom feed, not a CAP alert: ingest the alerts its items link to"]
-            )
-        raise CapError(
-            [
-                f"document: the root is {local!r} in namespace {namespace or 'none'!r}; "
-                f"a CAP 1.2 alert is 'alert' in {NAMESPACE}"
-            ]
-        )
-    return _Reader().alert(root)
+
+
+def _name(el: Element) -> tuple[str, str]:
+    """(namespace, local name) of an element."""
+    if el.tag.startswith("{"):
+        namespace, _, name = el.tag[1:].partition("}")
+        return namespace, name
+    return "", el.tag
 
 
 class _Reader:
