@@ -583,6 +583,9 @@ def summary(config: Config) -> list[str]:
             if config.console.enabled
             else "disabled"
         ),
+        f"alerts: {len(config.alerts.feeds)} feed(s) every {config.alerts.interval_seconds} s; "
+        f"at once: {', '.join(config.alerts.immediate_severities) or 'none'}; "
+        f"{sum(1 for v in regions.villages() if v.point)} village(s) with a centroid",
     ]
 
 
