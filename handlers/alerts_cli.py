@@ -107,10 +107,6 @@ def report(services: Services, ingested: Ingested) -> list[str]:
     if ingested.duplicate:
         return [f"already on record as #{record.id}, stored once: {line(services, record)}"]
     lines = [f"stored: {line(services, record)}"]
-    if record.references:
-        lines.append(
-            f"  changes {', '.join('#' + r for r in record.references)} (chain #{record.root})"
-        )
     for ref in ingested.unknown_references:
         lines.append(f"  refers to {ref.sender},{ref.identifier}, which is not on record")
     if ingested.coverage is not None:
@@ -133,10 +129,16 @@ def listing(services: Services, limit: int) -> list[str]:
 
 
 def line(services: Services, record: AlertRecord) -> str:
-    """One alert: number, identifier, event, status/msgType, severity, regions, decision."""
+    """One alert: number, identifier, event, status/msgType, severity, regions, decision,
+    and the alerts it changes."""
     regions = Coverage(record.villages, ()).summary(services.regions) or ["no region"]
+    changes = (
+        f" · changes {', '.join('#' + r for r in record.references)} (chain #{record.root})"
+        if record.references
+        else ""
+    )
     return (
         f"#{record.id} {record.identifier} · {record.event or '-'} · "
         f"{record.status}/{record.msg_type} · {record.severity} · {', '.join(regions)} · "
-        f"{record.decision} ({record.reason})"
+        f"{record.decision} ({record.reason}){changes}"
     )

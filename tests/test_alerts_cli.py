@@ -110,6 +110,10 @@ def test_an_update_and_a_cancel_join_the_chain_of_the_alert_they_change(
     assert cancel.villages == first.villages
     assert [r.id for r in services.alerts.chain("1")] == ["1", "2", "3"]
     assert services.alerts.chain("2") == []
+    assert alerts_cli.line(services, cancel).endswith(
+        "· all-clear (cancels an alert on record: the all-clear to its recipients)"
+        " · changes #1, #2 (chain #1)"
+    )
 
 
 def test_a_cancel_or_update_of_an_alert_never_seen(services: Services) -> None:
