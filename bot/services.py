@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.alerts.store import AlertStore
 from bot.announcements.polls import Polls
 from bot.announcements.roles import Roles
 from bot.announcements.store import Announcements
@@ -57,6 +58,7 @@ class Services:
     bot_links: BotLinks
     console: ConsoleAccess
     audit: AuditTrail
+    alerts: AlertStore
 
     def translator(self, locale: str) -> Translator:
         """A translator for `locale` in the deployment's time zone."""
@@ -117,4 +119,5 @@ def build_services(
         bot_links=BotLinks(redis),
         console=console,
         audit=audit,
+        alerts=AlertStore(redis, config.alerts, regions, clock, audit),
     )

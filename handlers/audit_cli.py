@@ -57,6 +57,11 @@ DETAIL_LABELS = {
     "to": N_("to"),
     "file": N_("file"),
     "text": N_("with text"),
+    "event": N_("event"),
+    "status": N_("status"),
+    "severity": N_("severity"),
+    "decision": N_("decision"),
+    "villages": N_("villages"),
 }
 
 
@@ -135,6 +140,8 @@ def object_text(tr: Translator, value: str) -> str:
         return tr._("Ticket {id}", id=ident)
     if kind == "hoax":
         return tr._("Hoax claim {id}", id=ident)
+    if kind == "alert":
+        return tr._("Early warning #{id}", id=ident)
     return {
         "tickets": tr._("Desk report"),
         "hoaxes": tr._("Hoax archive"),

@@ -6,6 +6,7 @@
     kimbot worker [--burst]                        one more RQ worker
     kimbot config check [PATH]                     validate config.yaml and summarise it
     kimbot regions import KODE [--csv F] [--out F] write a kabupaten/kota's region tree
+               [--centroids F]                 villages' lat,lon (CAP alerts' polygons)
     kimbot regions links [--bot NAME] [--out F]    poster links of every kelurahan/desa
     kimbot broadcast … | kimbot broadcast status ID announcements from the terminal
     kimbot tickets list | claim|answer|… ID --as A  the desk from the terminal (WhatsApp only)
@@ -13,11 +14,12 @@
     kimbot hoaxes import FILE [--dry-run]          fact-checkers' ClaimReviews (JSON-LD, CSV)
     kimbot hoaxes export [--out FILE]              the hoax archive as ClaimReview JSON-LD
     kimbot audit export --from D --to D            the audit trail (CSV or XLSX)
+    kimbot alerts ingest FILE|- | kimbot alerts list  early warnings (CAP 1.2) in, and on record
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
 Every command that reads a config takes --config (default $KIMBOT_CONFIG, else
-./config.yaml). `broadcast`, `tickets`, `hoaxes` and `audit` otherwise use the running
-bot's config, and with no bot running open the data dir's embedded Redis themselves
+./config.yaml). `broadcast`, `tickets`, `hoaxes`, `audit` and `alerts` otherwise use the
+running bot's config, and with no bot running open the data dir's embedded Redis themselves
 (handlers/running.py);
 `demo` with no config.yaml in its directory uses the packaged Kota Cilegon example.
 Configuration errors print one line per problem and exit with status 2, never a traceback.
@@ -40,7 +42,7 @@ from bot.platform.store import EmbeddedRedis
 from bot.regions import importer as region_import
 from bot.regions.tree import RegionIndex
 from bot.regions.zones import expected_zone, zone_fits
-from handlers import audit_cli, running, tickets_cli
+from handlers import alerts_cli, audit_cli, running, tickets_cli
 from handlers.settings import Settings, SettingsError
 
 EXIT_CONFIG = 2
@@ -60,7 +62,8 @@ COMMAND_DATA_HELP = (
 )
 EPILOG = (
     "Every command that reads a config takes --config FILE (or $KIMBOT_CONFIG). "
-    "`kimbot broadcast`, `kimbot tickets`, `kimbot hoaxes` and `kimbot audit` without one "
+    "`kimbot broadcast`, `kimbot tickets`, `kimbot hoaxes`, `kimbot audit` and `kimbot alerts` "
+    "without one "
     "use the config "
     "of the bot running on the data dir (so their counts match what it sends); with no bot "
     "running they open the data dir's embedded Redis themselves. "
@@ -191,6 +194,7 @@ def _parser() -> argparse.ArgumentParser:
         tool.add_argument("--data-dir", help=COMMAND_DATA_HELP)
 
     audit_cli.register(sub, {"config": RUNNING_CONFIG_HELP, "data_dir": COMMAND_DATA_HELP})
+    alerts_cli.register(sub, {"config": RUNNING_CONFIG_HELP, "data_dir": COMMAND_DATA_HELP})
 
     regions = sub.add_parser("regions", help="region tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
@@ -200,6 +204,11 @@ def _parser() -> argparse.ArgumentParser:
         "--csv", help="a kode,nama CSV (default: the bundled Jawa Barat/Banten/NTT list)"
     )
     imp.add_argument("--out", help="output file (default: regions/<code>.yaml)")
+    imp.add_argument(
+        "--centroids",
+        help="a kode,lat,lon CSV of villages' centroids, for CAP alerts' polygons and circles "
+        "(a re-import keeps those the file has already)",
+    )
     links = regions_sub.add_parser(
         "links", help="poster links (Telegram and WhatsApp) of every kelurahan/desa and komunitas"
     )
@@ -235,7 +244,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "config":
             return config_check(args.path or settings.config_path)
         if args.command == "regions" and args.regions_command == "import":
-            return regions_import(args.code, args.csv, args.out)
+            return regions_import(args.code, args.csv, args.out, args.centroids)
         named = bool(getattr(args, "config", None)) or settings.config_named
         if getattr(args, "config", None):
             settings = _replace(settings, config_path=args.config)
@@ -243,7 +252,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = _replace(settings, data_dir=args.data_dir)
         if args.command in ("backup", "restore"):
             return backup_or_restore(settings, args.command, Path(args.file))
-        if args.command in ("broadcast", "tickets", "hoaxes", "audit"):
+        if args.command in ("broadcast", "tickets", "hoaxes", "audit", "alerts"):
             settings = running.command_config(settings, named)
         if args.command == "demo" and not named and not Path(settings.config_path).exists():
             from handlers.demo import packaged_example
@@ -265,6 +274,8 @@ def main(argv: list[str] | None = None) -> int:
             return hoaxes(config, settings, args)
         if args.command == "audit":
             return audit(config, settings, args)
+        if args.command == "alerts":
+            return alerts(config, settings, args)
         if args.command == "regions":
             return regions_links(config, args.bot, args.out)
         if args.command == "demo":
@@ -443,6 +454,17 @@ def audit(config: Config, settings: Settings, args: argparse.Namespace) -> int:
         return audit_cli.command(services, args)
 
 
+def alerts(config: Config, settings: Settings, args: argparse.Namespace) -> int:
+    """`kimbot alerts ingest FILE|-`, `kimbot alerts list [--limit N]`."""
+    from bot.platform.store import connect
+    from handlers.wiring import build_services
+
+    with ExitStack() as stack:
+        url, _own = running.command_redis(settings, stack)
+        services = build_services(config, stack.enter_context(connect(url)))
+        return alerts_cli.command(services, args)
+
+
 def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:
     """`kimbot broadcast …` and `kimbot broadcast status ID`."""
     with ExitStack() as stack:
@@ -561,10 +583,15 @@ def summary(config: Config) -> list[str]:
             if config.console.enabled
             else "disabled"
         ),
+        f"alerts: {len(config.alerts.feeds)} feed(s) every {config.alerts.interval_seconds} s; "
+        f"at once: {', '.join(config.alerts.immediate_severities) or 'none'}; "
+        f"{sum(1 for v in regions.villages() if v.point)} village(s) with a centroid",
     ]
 
 
-def regions_import(code: str, csv_path: str | None, out: str | None) -> int:
+def regions_import(
+    code: str, csv_path: str | None, out: str | None, centroids: str | None = None
+) -> int:
     """`kimbot regions import`."""
     source = Path(csv_path) if csv_path else region_import.bundled_csv()
     target = Path(out or f"regions/{code}.yaml")
@@ -572,8 +599,11 @@ def regions_import(code: str, csv_path: str | None, out: str | None) -> int:
         existing: dict[str, Any] = {}
         if target.exists():
             existing = yaml.safe_load(target.read_text(encoding="utf-8")) or {}
+        points = region_import.points_of(existing)
+        if centroids:
+            points.update(region_import.read_centroids(Path(centroids)))
         tree = region_import.build_tree(
-            code, region_import.read_rows(source), region_import.aliases_of(existing)
+            code, region_import.read_rows(source), region_import.aliases_of(existing), points
         )
     except (region_import.RegionImportError, yaml.YAMLError) as exc:
         print(f"kimbot regions import: {exc}", file=sys.stderr)
@@ -589,7 +619,9 @@ def regions_import(code: str, csv_path: str | None, out: str | None) -> int:
     target.write_text(header + body, encoding="utf-8")
     print(
         f"{tree['name']} ({code}): {n['kecamatan']} kecamatan, {n['kelurahan']} kelurahan, "
-        f"{n['desa']} desa" + (f", {n['desa adat']} desa adat" if n["desa adat"] else "")
+        f"{n['desa']} desa"
+        + (f", {n['desa adat']} desa adat" if n["desa adat"] else "")
+        + (f"; {n['centroids']} with a centroid" if n["centroids"] else "")
     )
     print(f"written to {target}; use it with `regions: {target}` in config.yaml")
     return 0

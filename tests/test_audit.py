@@ -6,6 +6,7 @@ pseudonym."""
 from __future__ import annotations
 
 import asyncio
+import io
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,7 @@ from bot.residents.retention import sweep_expired
 from bot.services import Services
 from broadcasts import jobs
 from broadcasts.context import JobContext
-from handlers import audit_cli, hoaxes_cli, tickets_cli
+from handlers import alerts_cli, audit_cli, hoaxes_cli, tickets_cli
 from handlers.wiring import build_services
 from tests.support.admins import (
     KECAMATAN_ADMIN,
@@ -39,7 +40,7 @@ from tests.support.admins import (
     with_admins,
 )
 from tests.support.console import console_root, sign_in
-from tests.support.constants import BAGENDUNG
+from tests.support.constants import BAGENDUNG, ROOT
 from tests.support.dialog import Resident
 from tests.support.jobs import job_context_with
 
@@ -218,6 +219,10 @@ def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) 
     expected["config.reloaded"] += 1
     asyncio.run(console_sign_in(svc, Address.telegram(SUPERADMIN)))
     expected["console.signed_in"] += 1
+    tsunami = str(ROOT / "tests" / "data" / "cap" / "cilegon-tsunami.xml")
+    for _twice in range(2):  # the same alert again is on record already
+        alerts_cli.ingest(svc, tsunami, io.BytesIO())
+    expected["alert.ingested"] += 1
     assert actions(svc) == expected
     assert set(expected) == set(ACTIONS)
     with pytest.raises(ValueError, match="not an audit action"):

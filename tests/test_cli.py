@@ -22,6 +22,10 @@ def test_config_check_summarises_the_shipped_config(capsys: pytest.CaptureFixtur
     assert "regions: Kota Cilegon (36.72): 8 kecamatan, 43 kelurahan, 0 desa" in out
     assert "komunitas: 4" in out
     assert "locales: id (default); enabled: id, en, su, jv" in out
+    assert (
+        "alerts: 0 feed(s) every 60 s; at once: Extreme, Severe; 0 village(s) with a centroid"
+        in out
+    )
     assert out.strip().endswith("config.yaml: OK")
 
 

@@ -31,6 +31,7 @@ ACTIONS: dict[str, str] = {
     "config.reloaded": N_("Configuration reloaded"),
     "export.run": N_("Export run"),
     "console.signed_in": N_("Signed in to the web console"),
+    "alert.ingested": N_("Early warning ingested"),
 }
 
 # Who acted, as the export's "role" column names them.

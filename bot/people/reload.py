@@ -4,7 +4,7 @@
 as `kimbot config check` does; a file with problems changes nothing (the problems are
 logged). Otherwise the sections that every check reads afresh take effect at once, for
 the next message or press: `roles` (superadmins, admins, staff), `broadcasts`, `desk`,
-`privacy` and `audit`. The sections that processes build on when they start keep their
+`privacy`, `audit` and `alerts`. The sections that processes build on when they start keep their
 running values until a restart, and the log names those that changed: `deployment`,
 `locales`, `regions`, `channels`, `komunitas`, `limits`, `whatsapp` and `console`. Jobs read
 config.yaml when each starts, so workers follow the same file without a signal. The
@@ -57,6 +57,7 @@ def reload_config(services: Services, path: str | Path) -> Reloaded:
     effective = new.model_copy(update={s: getattr(old, s) for s in RESTART_ONLY})
     services.config = effective
     services.roles.config = effective
+    services.alerts.settings = effective.alerts
     services.audit.record(
         "config.reloaded",
         **actors.operator(),

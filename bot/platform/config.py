@@ -89,6 +89,15 @@ class Village(_Model):
     code: str
     name: str = Field(min_length=1, max_length=60)
     aliases: list[str] = Field(default_factory=list)
+    # Its centroid (WGS 84), when known: CAP alerts' polygons and circles match by it.
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+
+    @model_validator(mode="after")
+    def _both_or_neither(self) -> Village:
+        if (self.lat is None) != (self.lon is None):
+            raise ValueError("give both lat and lon, or neither")
+        return self
 
     @field_validator("code")
     @classmethod
@@ -324,6 +333,29 @@ class Console(_Model):
         return self.url.rstrip("/")
 
 
+Severity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
+
+
+def _grave() -> list[Severity]:
+    return ["Extreme", "Severe"]
+
+
+class Alerts(_Model):
+    """Early warnings: CAP 1.2 alerts (BMKG) and what is done with them (bot/alerts)."""
+
+    # RSS/Atom feeds or CAP documents the poller reads (http or https).
+    feeds: list[Annotated[str, Field(pattern=r"^https?://\S+$", max_length=500)]] = Field(
+        default_factory=list
+    )
+    # BMKG allows about 60 requests a minute per address: once a minute is the most.
+    interval_seconds: int = Field(default=60, ge=60, le=3600)
+    # Actual alerts of these severities go out at once; other Actual ones wait for a
+    # superadmin's approval.
+    immediate_severities: list[Severity] = Field(default_factory=_grave)
+    # An alert without `expires` is taken to expire this long after it was sent.
+    default_expiry_hours: int = Field(default=24, ge=1, le=24 * 14)
+
+
 class Config(_Model):
     """The whole of config.yaml."""
 
@@ -340,6 +372,7 @@ class Config(_Model):
     broadcasts: Broadcasts = Field(default_factory=Broadcasts)
     desk: Desk = Field(default_factory=Desk)
     console: Console = Field(default_factory=Console)
+    alerts: Alerts = Field(default_factory=Alerts)
 
     def komunitas_by_slug(self, slug: str) -> Komunitas | None:
         """The community with this slug, if configured."""

@@ -46,6 +46,7 @@ class Region:
     parent: str | None
     aliases: tuple[str, ...] = ()
     children: tuple[str, ...] = field(default=())
+    point: tuple[float, float] | None = None  # a village's centroid (lat, lon), if known
 
     @property
     def compact_code(self) -> str:
@@ -65,7 +66,10 @@ class RegionIndex:
             village_codes = []
             for v in kec.villages:
                 village_codes.append(v.code)
-                region = Region(v.code, v.name, village_level(v.code), kec.code, tuple(v.aliases))
+                point = (v.lat, v.lon) if v.lat is not None and v.lon is not None else None
+                region = Region(
+                    v.code, v.name, village_level(v.code), kec.code, tuple(v.aliases), (), point
+                )
                 self._add(region, "village")
             self._add(
                 Region(
