@@ -24,6 +24,7 @@ from bot.services import Services
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, SUPERADMIN, RecordingDispatch, with_admins
 from tests.support.dialog import Resident, render, verify_dialog
+from tests.support.jobs import job_context_with
 from tests.support.storage import everything_in
 
 STAFF_GROUP = Address.parse("tg:-1009999")
@@ -428,3 +429,32 @@ def test_erasure_takes_the_note_and_the_question(
     assert redis.zscore(FOLLOW_INDEX, pending) is None
     assert "rumah saya nomor 17" not in everything_in(redis)
     assert svc.tickets.history(reopened)[-1].by == "resident"
+
+
+def test_the_desk_job_asks_and_escalates_once(
+    config: Config, redis_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's reminder job (every 15 minutes): the unclaimed reminder, the follow-up
+    question, the overdue line and the superadmin's notice are queued once each; run again,
+    it queues nothing."""
+    from rq import Queue
+
+    from broadcasts import desk_jobs
+    from broadcasts.queues import INTERACTIVE_QUEUE
+
+    data = with_admins(config).model_dump(mode="json")
+    with job_context_with(data, tmp_path, monkeypatch, redis_url) as ctx:
+        svc = ctx.services
+        desk, past = Desk(svc), svc.clock.now() - 20 * DAY
+        me = Address.telegram(5501)
+        done = desk.file(me, "aspirasi", past, text=TEXT, topic="infrastruktur")
+        desk.staff_reply(Address.telegram(STAFF), done, "Sudah diperbaiki.", past)
+        late = desk.file(me, "aspirasi", past, text=TEXT, topic="kesehatan")
+        queue = Queue(INTERACTIVE_QUEUE, connection=ctx.rq_redis)
+        queued = queue.count
+        assert desk_jobs.reminder_job() == 4
+        assert queue.count == queued + 4
+        assert ticket(svc, done.id).follow_ups == 1
+        assert ticket(svc, late.id).state == "diterima"
+        assert desk_jobs.reminder_job() == 0
+        assert queue.count == queued + 4
