@@ -458,3 +458,17 @@ def test_the_desk_job_asks_and_escalates_once(
         assert ticket(svc, late.id).state == "diterima"
         assert desk_jobs.reminder_job() == 0
         assert queue.count == queued + 4
+
+
+def test_escalation_switched_off_tells_only_the_staff_group(
+    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
+) -> None:
+    """With desk.escalate_after_hours 0, a ticket days past due is listed in the staff group
+    and never sent to a supervisor."""
+    svc = services_with(config, redis, clock, dispatch, escalate_after_hours=0)
+    desk = Desk(svc)
+    late = desk.file(Address.telegram(5601), "aspirasi", clock.now(), text=TEXT, topic="sosial")
+    clock.t = late.due_at + 10 * DAY
+    assert [to for to, _ in escalate(desk, clock.now())] == [STAFF_GROUP]
+    assert escalate(desk, clock.now()) == []
+    assert svc.audit.entries(0, 4e9, action_prefix="ticket.escalated") == []

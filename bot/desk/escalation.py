@@ -35,13 +35,13 @@ def escalate(desk: Desk, now: float) -> list[tuple[Address, Reply]]:
             out.append((Address.parse(group), Reply(text=_staff_line(desk, told))))
     hours = svc.config.desk.escalate_after_hours
     late = [t for t in overdue if hours and now - t.due_at >= hours * 3600]
-    if not late:
+    supervisor = svc.config.roles.staff.supervisor
+    to = [supervisor] if supervisor else list(svc.config.roles.superadmins)
+    if not late or not to:  # nobody to tell: marked once there is someone
         return out
     fresh = set(tickets.mark_once([t.id for t in late], "escalated", now))
     if not fresh:
         return out
-    supervisor = svc.config.roles.staff.supervisor
-    to = [supervisor] if supervisor else list(svc.config.roles.superadmins)
     for address in (Address.parse(a) for a in to):
         out.append((address, _supervisor_notice(desk, address, late, len(fresh), now)))
     svc.audit.record(
