@@ -1,10 +1,14 @@
-"""The desk's background work: reminding staff of tickets nobody claimed, the weekly
-digest of trending hoax claims, and telling a corrected verdict's recipients.
+"""The desk's background work: reminding staff of tickets nobody claimed, following up
+answered ones, escalating overdue ones, the weekly digest of trending hoax claims, and
+telling a corrected verdict's recipients.
 
 `reminder_job` runs every `REMIND_EVERY` on the worker's scheduler (one job id, so
 several workers never pile up copies) and posts one message in the staff group listing
 tickets unclaimed for longer than `desk.remind_after_hours` (each at most once per that
-period).
+period). It then asks the residents whose follow-up is due whether their problem is solved
+(bot/desk/followup.py) and tells the staff group, then the supervisor, of tickets past
+their due time (bot/desk/escalation.py); both claim each ticket in Redis first, so a
+second copy of the job asks and tells nobody twice.
 
 `digest_job` runs at `desk.digest` (default Monday 08.00 in the deployment's zone) and
 posts `/tren`'s list to the staff group. It has one job id too, and the week is claimed
@@ -30,6 +34,8 @@ from rq import Queue
 
 from bot.desk.correction_runs import CorrectionRuns, Tell
 from bot.desk.corrections import Corrections
+from bot.desk.escalation import escalate
+from bot.desk.followup import FollowUps
 from bot.desk.staff import Desk
 from bot.desk.trends import next_digest, weekly_digest
 from bot.platform.addresses import Address
@@ -45,16 +51,22 @@ DIGEST_JOB_ID = "kim-desk-digest"
 
 @scrubbed
 def reminder_job() -> int:
-    """Post a reminder if tickets wait unclaimed; schedule the next check."""
+    """Post a reminder if tickets wait unclaimed, ask due follow-ups, escalate overdue
+    tickets; schedule the next check. Returns how many messages went out."""
     ctx = job_context()
     services = ctx.services
+    desk, now = Desk(services), services.clock.now()
     count = 0
     group = services.config.roles.staff.group
     if group:
-        reminder = Desk(services).unclaimed_reminder(services.clock.now())
+        reminder = desk.unclaimed_reminder(now)
         if reminder is not None:
             services.dispatch.notify(Address.parse(group), reminder)
-            count = reminder.text.count("-")
+            count += 1
+    count += FollowUps(desk).ask_due(now)
+    for to, notice in escalate(desk, now):
+        services.dispatch.notify(to, notice)
+        count += 1
     schedule_reminders(ctx.rq_redis, REMIND_EVERY)
     return count
 

@@ -7,6 +7,7 @@ import pytest
 from bot.platform.actions import (
     BroadcastAction,
     ButtonData,
+    FollowUp,
     MenuChoice,
     Rating,
     StepChoice,
@@ -22,6 +23,8 @@ VALUES: list[ButtonData] = [
     TicketAction("reject", "ASP-2611-0042", "duplicate"),
     TicketAction("verdict", "HKS-2611-0007", "8"),
     Rating("ASP-2611-0042", 5),
+    FollowUp("ASP-2611-0042", True),
+    FollowUp("ASP-2611-0042", False),
     BroadcastAction("approve", "17"),
 ]
 
@@ -47,6 +50,9 @@ def test_every_value_round_trips_within_telegrams_callback_limit(value: ButtonDa
         "a.tk.claim.ASP-1.x.y",
         "a.rate.ASP-1.9",
         "a.rate.ASP-1.four",
+        "a.fu.ASP-1.maybe",
+        "a.fu.ASP-1",
+        "a.fu.ASP-1.y.n",
         "a.bc.launch.1",
         "a.zz.x.y",
         "a.tk.claim.ASP 1",

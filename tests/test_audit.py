@@ -17,10 +17,12 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from bot.audit import ACTIONS, AuditTrail
 from bot.audit.trail import PSEUDONYM, STREAM
+from bot.desk.escalation import escalate
+from bot.desk.followup import FollowUps
 from bot.desk.staff import Desk
 from bot.dialogs import build_conversations
 from bot.people.reload import reload_config
-from bot.platform.actions import ClaimAction
+from bot.platform.actions import ClaimAction, FollowUp
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
@@ -162,6 +164,27 @@ def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) 
             "ticket.verdict": 1,
         }
     )
+    assert actions(svc) == expected
+
+    later = now + (svc.config.desk.follow_up_days + 1) * 86400
+    assert FollowUps(desk).ask_due(later) == 2  # the answered and the forwarded one
+    for _twice in range(2):
+        residents[0].press_data(FollowUp(tickets[0].id, True).pack())
+    residents[0].press_data(FollowUp(tickets[1].id, False).pack())
+    residents[0].send("Belum ada petugas yang datang.")
+    residents[0].press_data(FollowUp(tickets[1].id, False).pack())  # reopened already
+    expected.update({"ticket.solved": 1, "ticket.reopened": 1})
+    assert actions(svc) == expected
+    reopened = svc.tickets.get(tickets[1].id)
+    assert reopened is not None
+    overdue = reopened.due_at + (svc.config.desk.escalate_after_hours + 1) * 3600
+    assert escalate(desk, overdue) != []
+    assert escalate(desk, overdue) == []  # each ticket once
+    expected["ticket.escalated"] += 1
+    (escalated,) = svc.audit.entries(0, 4e9, action_prefix="ticket.escalated")
+    assert (escalated.actor, escalated.object) == ("system", "tickets")
+    (solved,) = svc.audit.entries(0, 4e9, action_prefix="ticket.solved")
+    assert (solved.role, solved.actor) == ("resident", svc.audit.pseudonym(requester))
     assert actions(svc) == expected
 
     claim_press(svc, "fix", hoax.id)

@@ -4,6 +4,9 @@ No row names the requester. The resident's own words are left out unless asked f
 complaints can hold health, family or financial details (UU PDP's specific data).
 Moments (created, due, first_response, answered) are naive datetimes in the deployment's
 zone, to the minute: a spreadsheet gets real dates, a CSV ISO 8601 text (`iso_text`).
+Closing the loop (bot/desk/followup.py): each row counts the follow-up questions asked and
+the reopenings, and says whether the resident confirmed it solved; each summary gives the
+closure rate, the share of followed-up tickets their residents confirmed solved.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ COLUMNS = [
     "rating",
     "verdict",
     "anonymous",
+    "follow_ups",
+    "reopened",
+    "resident_solved",
 ]
 TEXT_COLUMNS = ["text", "answer", "sources"]  # only with the residents' words (--with-text)
 SUMMARY_COLUMNS = [
@@ -45,6 +51,10 @@ SUMMARY_COLUMNS = [
     "median_first_response_hours",
     "overdue",
     "mean_rating",
+    "followed_up",
+    "solved",
+    "reopened",
+    "solved_percent",
 ]
 
 
@@ -109,6 +119,9 @@ def rows(
             "rating": t.rating or "",
             "verdict": t.verdict,
             "anonymous": "yes" if t.anonymous else "no",
+            "follow_ups": t.follow_ups,
+            "reopened": t.reopens,
+            "resident_solved": "yes" if t.follow_answer == "solved" else "no",
         }
         if with_text:
             values["text"] = t.text
@@ -119,7 +132,8 @@ def rows(
 
 
 def summary(report: list[Row], key: str) -> list[dict[str, str | float | int]]:
-    """Counts, answered, median first response, overdue and mean rating per `key`."""
+    """Counts, answered, median first response, overdue, mean rating and the closure rate
+    (followed up, confirmed solved, reopened, solved as a share of followed up) per `key`."""
     groups: dict[str, list[Row]] = defaultdict(list)
     for row in report:
         groups[str(row.values[key]) or "-"].append(row)
@@ -132,6 +146,8 @@ def summary(report: list[Row], key: str) -> list[dict[str, str | float | int]]:
             if isinstance(value := r.values["first_response_hours"], int | float)
         ]
         ratings = [int(value) for r in members if isinstance(value := r.values["rating"], int)]
+        followed = [r for r in members if r.values["follow_ups"]]
+        solved = sum(1 for r in followed if r.values["resident_solved"] == "yes")
         out.append(
             {
                 "group": name,
@@ -140,6 +156,10 @@ def summary(report: list[Row], key: str) -> list[dict[str, str | float | int]]:
                 "median_first_response_hours": round(statistics.median(hours), 2) if hours else "",
                 "overdue": sum(1 for r in members if r.values["overdue"] == "yes"),
                 "mean_rating": round(statistics.mean(ratings), 2) if ratings else "",
+                "followed_up": len(followed),
+                "solved": solved,
+                "reopened": sum(1 for r in members if r.values["reopened"]),
+                "solved_percent": round(100 * solved / len(followed), 1) if followed else "",
             }
         )
     return out

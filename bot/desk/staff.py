@@ -18,6 +18,7 @@ from bot.audit import actors
 from bot.desk.browse import archive_page
 from bot.desk.clarify import Clarifications
 from bot.desk.corrections import Corrections
+from bot.desk.followup import follow_at
 from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
 from bot.desk.tickets import OPEN, Kind, State, Ticket, Tickets
 from bot.desk.verdicts import VerdictDialog, verdict_text
@@ -371,6 +372,7 @@ class Desk:
                 who,
                 now,
                 note=text,
+                follow_at=follow_at(self.svc.config, ticket, now),
                 claimed_by=ticket.claimed_by or who,
                 awaiting="",
             )
@@ -384,6 +386,7 @@ class Desk:
             OPEN,
             who,
             now,
+            follow_at=follow_at(self.svc.config, ticket, now),
             answer=text,
             answered_at=repr(now),
             claimed_by=ticket.claimed_by or who,
@@ -522,6 +525,11 @@ class Desk:
         media = fresh.answer_media if state == "dijawab" else None
         notice = Reply(text=text, choices=choices, ticket=ticket.id, media=media)
         self.svc.dispatch.notify(ticket.requester, notice)
+
+    def resident_tr(self, address: Address | None) -> Translator:
+        """A translator in the language of the resident at `address` (the default without one)."""
+        resident = self.svc.residents.get(address) if address is not None else None
+        return self.svc.translator(resident.locale if resident else self.svc.config.locales.default)
 
     # -- staff overviews ---------------------------------------------------------------
 

@@ -4,8 +4,11 @@ A ticket gets its tracking number (`ASP-2611-0042`, `HKS-2611-0007`: kind, year-
 a monthly counter) only once it is stored. Its life (SP4N-LAPOR!-compatible):
     diterima → diverifikasi (claimed) → diteruskan / dijawab → selesai
 with `ditolak` as a side exit; every transition is appended to its history with the
-time and who acted. Anonymous tickets keep the requester (answers must reach them) but
-no staff-visible text ever names them.
+time and who acted. `desk.follow_up_days` after an aspirasi is answered or forwarded its
+requester is asked whether the problem is solved (bot/desk/followup.py): ✅ closes it
+(`selesai`), ❌ reopens it (`diterima` again, on the queue with a new due time); both are
+recorded as by `resident`, never by address. Anonymous tickets keep the requester (answers
+must reach them) but no staff-visible text ever names them.
 
 Redis keys (all owned here):
 - `kim:tk:seq:{prefix}:{yymm}` — monthly counter of tracking numbers.
@@ -13,11 +16,18 @@ Redis keys (all owned here):
   village, state, created_at, due_at, claimed_by, answered_at, answer, verdict,
   sources, rating, group, card_chat, card_message, reminded, answer_media (JSON),
   awaiting (`<verb>:<staff>[:<arg>]`: what a staff member's next reply to the card is),
-  verdict_draft (JSON {explanation, sources}: a verdict being written, bot/desk/verdicts.py).
+  verdict_draft (JSON {explanation, sources}: a verdict being written, bot/desk/verdicts.py),
+  follow_asked (when the follow-up question went out; unset once answered), follow_ups
+  (how many were asked), follow_answer (`solved` or `reopened`: the last answer), reopens,
+  overdue_told and escalated (when the staff group and the supervisor were told it is
+  overdue: each once per due time).
 - `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
 - `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
 - `kim:tk:due` — sorted set: open ticket → due_at (overdue counts without reading tickets).
 - `kim:tk:all` — sorted set: every ticket → created_at (exports by date).
+- `kim:tk:follow` — sorted set: answered or forwarded aspirasi → when to ask its requester
+  whether it is solved (added with the transition, removed when it is asked, closed,
+  rejected, reopened or erased).
 - `kim:tk:res:{addr}` — sorted set: a resident's tickets → created_at.
 - `kim:tk:day:{hash}:{yyyymmdd}` — tickets a resident opened that day (abuse limit;
   keyed by a hash of the address, expires after two days).
@@ -49,6 +59,10 @@ OPEN: tuple[State, ...] = ("diterima", "diverifikasi", "diteruskan")
 PREFIX = {"aspirasi": "ASP", "pengaduan": "ASP", "informasi": "ASP", "hoaks": "HKS"}
 PROMPT_SECONDS = 7 * 86400
 OPEN_INDEX, ALL_INDEX, DUE_INDEX = "kim:tk:open", "kim:tk:all", "kim:tk:due"
+FOLLOW_INDEX = "kim:tk:follow"
+ANSWERED: tuple[State, ...] = ("dijawab", "diteruskan")  # what a follow-up asks about
+RESIDENT = "resident"  # `by` of the requester's own transitions (never their address)
+Mark = Literal["overdue_told", "escalated"]
 
 
 def _ticket_key(ticket_id: str) -> str:
@@ -91,6 +105,10 @@ class Ticket:
     card_chat: str = ""
     card_message: int = 0
     answer_media: MediaRef | None = None
+    follow_asked: float = 0.0
+    follow_ups: int = 0
+    follow_answer: str = ""
+    reopens: int = 0
 
     @property
     def is_open(self) -> bool:
@@ -218,6 +236,10 @@ class Tickets:
             answer_media=MediaRef(**json.loads(raw["answer_media"]))
             if raw.get("answer_media")
             else None,
+            follow_asked=float(raw.get("follow_asked") or 0),
+            follow_ups=int(raw.get("follow_ups") or 0),
+            follow_answer=raw.get("follow_answer", ""),
+            reopens=int(raw.get("reopens") or 0),
         )
 
     def history(self, ticket_id: str) -> list[HistoryEntry]:
@@ -332,9 +354,14 @@ class Tickets:
         by: str,
         now: float,
         note: str = "",
+        *,
+        follow_at: str = "",
         **fields: str,
     ) -> bool:
-        """Move a ticket to `to` if its state is one of `allowed`; record who and when."""
+        """Move a ticket to `to` if its state is one of `allowed`; record who and when.
+        With `follow_at` (a moment, as `repr` like the other fields) its requester is asked
+        then whether it is solved, and a question asked before is void; without, any
+        follow-up still to come is dropped."""
         key = f"kim:tk:{ticket_id}"
         with self.redis.pipeline(transaction=True) as pipe:
             try:
@@ -354,10 +381,97 @@ class Tickets:
                 else:
                     pipe.zrem(OPEN_INDEX, ticket_id)
                     pipe.zrem(DUE_INDEX, ticket_id)
+                if follow_at:
+                    pipe.zadd(FOLLOW_INDEX, {ticket_id: float(follow_at)})
+                    pipe.hdel(key, "follow_asked")
+                else:
+                    pipe.zrem(FOLLOW_INDEX, ticket_id)
                 pipe.execute()
             except WatchError:
                 return False
         return True
+
+    # -- following up and overdue tickets ---------------------------------------------
+
+    def claim_follow_ups(self, now: float, limit: int = 500) -> list[str]:
+        """Tickets whose follow-up question is due, each claimed by one caller only: ZREM
+        answers 1 to the first, so two workers never ask twice."""
+        ids = [str(i) for i in self.redis.zrangebyscore(FOLLOW_INDEX, "-inf", now, 0, limit)]
+        pipe = self.redis.pipeline(transaction=False)
+        for ticket_id in ids:
+            pipe.zrem(FOLLOW_INDEX, ticket_id)
+        return [t for t, removed in zip(ids, pipe.execute(), strict=True) if removed]
+
+    def mark_asked(self, ticket_id: str, now: float) -> None:
+        """The follow-up question went out now: the requester's answer is awaited."""
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.hset(_ticket_key(ticket_id), "follow_asked", repr(now))
+        pipe.hincrby(_ticket_key(ticket_id), "follow_ups", 1)
+        pipe.execute()
+
+    def answer_follow_up(
+        self,
+        ticket_id: str,
+        requester: Address,
+        now: float,
+        *,
+        solved: bool,
+        note: str = "",
+        due_at: float = 0.0,
+    ) -> Ticket | None:
+        """The requester's answer to the question that waits: solved → `selesai`; not →
+        `diterima` again (the queue and the due index, due at `due_at`, unclaimed, its card
+        posted anew, overdue marks cleared). None, and nothing changes, for anyone else,
+        when no question waits, or when the ticket changed meanwhile."""
+        key = _ticket_key(ticket_id)
+        with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)  # type: ignore[no-untyped-call]  # a concurrent change aborts EXEC
+                state, asked, who, created = pipe.hmget(
+                    key, ["state", "follow_asked", "requester", "created_at"]
+                )
+                if state not in ANSWERED or not asked or who != str(requester):
+                    pipe.unwatch()
+                    return None
+                pipe.multi()
+                pipe.hdel(key, "follow_asked")
+                pipe.zrem(FOLLOW_INDEX, ticket_id)
+                to: State = "selesai" if solved else "diterima"
+                entry = {"at": now, "state": to, "by": RESIDENT, "note": "" if solved else note}
+                pipe.rpush(key + ":history", json.dumps(entry))
+                if solved:
+                    pipe.hset(key, mapping={"state": to, "follow_answer": "solved"})
+                else:
+                    reopened: dict[Any, Any] = {
+                        "state": to,
+                        "follow_answer": "reopened",
+                        "due_at": repr(due_at),
+                        "claimed_by": "",
+                        "awaiting": "",
+                        "card_message": "",
+                    }
+                    pipe.hset(key, mapping=reopened)
+                    pipe.hincrby(key, "reopens", 1)
+                    pipe.hdel(key, "overdue_told", "escalated", "reminded")
+                    pipe.zadd(OPEN_INDEX, {ticket_id: float(created or now)})
+                    pipe.zadd(DUE_INDEX, {ticket_id: due_at})
+                pipe.execute()
+            except WatchError:
+                return None
+        return self.get(ticket_id)
+
+    def overdue(self, now: float, limit: int = 500) -> list[str]:
+        """Open tickets past their due time, longest overdue first."""
+        found = self.redis.zrangebyscore(DUE_INDEX, "-inf", f"({now!r}", 0, limit)
+        return [str(i) for i in found]
+
+    def mark_once(self, ids: list[str], mark: Mark, now: float) -> list[str]:
+        """Set `mark` on those tickets that lack it; return the ones this call marked
+        (HSETNX: two workers never both report a ticket)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for ticket_id in ids:
+            pipe.hsetnx(_ticket_key(ticket_id), mark, repr(now))
+        return [t for t, fresh in zip(ids, pipe.execute(), strict=True) if fresh]
 
     def rate(self, ticket_id: str, requester: Address, stars: int) -> bool:
         """The requester's 1-5 rating of an answered ticket."""
@@ -392,10 +506,12 @@ class Tickets:
 
     def export(self, address: Address) -> dict[str, Any]:
         """The resident's tickets with their text and state."""
-        tickets = {
-            t.id: {"kind": t.kind, "state": t.state, "text": t.text, "answer": t.answer}
-            for t in self.of_resident(address, limit=1000)
-        }
+        tickets: dict[str, dict[str, Any]] = {}
+        for t in self.of_resident(address, limit=1000):
+            tickets[t.id] = {"kind": t.kind, "state": t.state, "text": t.text, "answer": t.answer}
+            notes = [h.note for h in self.history(t.id) if h.by == RESIDENT and h.note]
+            if notes:
+                tickets[t.id]["notes"] = notes  # why they reopened it
         return {"tickets": tickets} if tickets else {}
 
     def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
@@ -407,9 +523,16 @@ class Tickets:
             pipe.rename(index, _resident_index(new))
 
     def erase(self, address: Address, pipe: Pipeline) -> None:
-        """Keep the tickets for the public record, but without the requester or their words."""
+        """Keep the tickets for the public record, but without the requester or their words
+        (their notes in the history too), and ask them nothing more."""
         for ticket_id in self.redis.zrange(_resident_index(address), 0, -1):
             key = f"kim:tk:{ticket_id!s}"
+            pipe.zrem(FOLLOW_INDEX, str(ticket_id))
+            pipe.hdel(key, "follow_asked")
+            for index, raw in enumerate(self.redis.lrange(key + ":history", 0, -1)):
+                entry = json.loads(raw)
+                if entry.get("by") == RESIDENT and entry.get("note"):
+                    pipe.lset(key + ":history", index, json.dumps({**entry, "note": ""}))
             pipe.hset(
                 key,
                 mapping={

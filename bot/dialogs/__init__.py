@@ -14,6 +14,7 @@ from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_ac
 from bot.dialogs.console_login import ConsoleLoginFlow
 from bot.dialogs.desk_intake import AspirasiFlow, StaffListFlow, StatusFlow, rate_action
 from bot.dialogs.engine import Action, Conversations, Flow
+from bot.dialogs.follow_up import FollowUpFlow
 from bot.dialogs.hoax_check import HoaxFlow
 from bot.dialogs.invite import AcceptFlow, InviteFlow
 from bot.dialogs.komunitas import KomunitasFlow
@@ -21,7 +22,7 @@ from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
 from bot.dialogs.roster import NameFlow, RosterFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
-from bot.platform.actions import ArchivePage, BroadcastAction, ButtonData, Rating
+from bot.platform.actions import ArchivePage, BroadcastAction, ButtonData, FollowUp, Rating
 from bot.platform.i18n import N_
 from bot.services import Services
 
@@ -137,6 +138,7 @@ class _MoveFlow:
 def build_conversations(services: Services) -> Conversations:
     """The engine with every resident flow registered."""
     subscribe = SubscribeFlow()
+    follow_up = FollowUpFlow()
     flows: list[Flow] = [
         subscribe,
         _MoveFlow(subscribe),
@@ -162,10 +164,12 @@ def build_conversations(services: Services) -> Conversations:
         RosterFlow(),
         NameFlow(),
         ConsoleLoginFlow(),
+        follow_up,
     ]
     actions: dict[type[ButtonData], Action] = {
         BroadcastAction: broadcast_action,
         Rating: rate_action,
         ArchivePage: archive_page_action,
+        FollowUp: follow_up.press,
     }
     return Conversations(services, {f.name: f for f in flows}, COMMANDS, actions)

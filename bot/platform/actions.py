@@ -15,6 +15,7 @@ Packed form, `VERSION` 1 (Telegram allows 64 bytes; with its `v1:` these stay un
 | `MenuChoice(command)`: a menu button | `m.<command>` |
 | `TicketAction(verb, ticket, arg)`: a staff card button | `a.tk.<verb>.<ticket>[.<arg>]` |
 | `Rating(ticket, stars)`: a resident rates an answer | `a.rate.<ticket>.<stars>` |
+| `FollowUp(ticket, solved)`: a resident's ✅ Sudah (y) or ❌ Belum (n) | `a.fu.<ticket>.<y/n>` |
 | `BroadcastAction(verb, announcement)`: approve, reject, cancel | `a.bc.<verb>.<id>` |
 | `ClaimAction(verb, claim, arg)`: correct, withdraw, clarify | `a.hx.<verb>.<claim>[.<arg>]` |
 | `ArchivePage(page)`: a page of a staff member's `/arsip` search | `a.ar.<page>` |
@@ -92,6 +93,8 @@ def _unpack_action(rest: str) -> ButtonData | None:
         return TicketAction(verb, fields[1], fields[2] if len(fields) == 3 else "")
     if name == "rate" and len(fields) == 2 and fields[1] in ("1", "2", "3", "4", "5"):
         return Rating(fields[0], int(fields[1]))
+    if name == "fu" and len(fields) == 2 and fields[1] in ("y", "n"):
+        return FollowUp(fields[0], fields[1] == "y")
     if name == "bc" and len(fields) == 2 and fields[0] in get_args(BroadcastVerb):
         bc_verb: BroadcastVerb = fields[0]  # type: ignore[assignment]
         return BroadcastAction(bc_verb, fields[1])
@@ -164,6 +167,19 @@ class Rating(ButtonData):
         if not 1 <= self.stars <= 5:
             raise ValueError(f"a rating has 1 to 5 stars, not {self.stars}")
         return f"a.rate.{self.ticket}.{self.stars}"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp(ButtonData):
+    """A resident's answer to "is this problem solved?" about `ticket`."""
+
+    ticket: str
+    solved: bool
+
+    def pack(self) -> str:
+        """`a.fu.<ticket>.<y|n>`."""
+        _checked(self.ticket)
+        return f"a.fu.{self.ticket}.{'y' if self.solved else 'n'}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -186,6 +186,8 @@ class Staff(_Model):
 
     group: AddressText | None = None
     members: list[StaffMember] = Field(default_factory=list)
+    # Told of tickets long past their due time (a group or a person); None: every superadmin.
+    supervisor: AddressText | None = None
 
     @field_validator("members", mode="before")
     @classmethod
@@ -303,6 +305,10 @@ class Desk(_Model):
     max_photos: int = Field(default=3, ge=0, le=10)
     max_photo_bytes: int = Field(default=5_000_000, ge=10_000, le=20_000_000)
     templates: dict[str, str] = Field(default_factory=dict)
+    # Days after an answer or forwarding until the resident is asked "solved?" (0: never).
+    follow_up_days: int = Field(default=14, ge=0, le=365)
+    # Hours past a ticket's due time until the supervisor is told (0: never).
+    escalate_after_hours: float = Field(default=24, ge=0, le=24 * 60)
     hoax_match: HoaxMatch = Field(default_factory=HoaxMatch)
     digest: Digest = Field(default_factory=Digest)
 

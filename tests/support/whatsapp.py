@@ -62,7 +62,7 @@ class RecordingConversations(Conversations):
     """
 
     def __init__(self, inner: Conversations, seen: list[Incoming]) -> None:
-        super().__init__(inner.svc, inner.flows, inner.commands)
+        super().__init__(inner.svc, inner.flows, inner.commands, inner.actions)
         self.seen = seen
 
     def handle(self, msg: Incoming) -> list[Reply]:
