@@ -63,7 +63,7 @@ def build_services(
     config: Config, redis: Redis, clock: Clock | None = None, dispatch: Dispatch | None = None
 ) -> Services:
     """Wire the core together; `dispatch` delivers announcements (None: this process can't)."""
-    residents = Residents(redis)
+    residents = Residents(redis, config.deployment.timezone)
     dialogs = DialogStore(redis, config.limits.dialog_ttl_minutes * 60)
     flood = FloodGuard(redis, config.limits.flood_messages_per_minute)
     regions = RegionIndex(config.regions)
@@ -71,7 +71,7 @@ def build_services(
     clock = clock or SystemClock()
     tickets = Tickets(redis, config.deployment.timezone, clock)
     held = HeldMessages(redis)
-    recipients = HoaxRecipients(redis)
+    recipients = HoaxRecipients(redis, config.deployment.timezone)
     grants = RoleGrants(redis)
     audit = AuditTrail(redis, clock, config.audit.retention_days)
     return Services(

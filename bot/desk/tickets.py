@@ -13,7 +13,9 @@ Redis keys (all owned here):
   village, state, created_at, due_at, claimed_by, answered_at, answer, verdict,
   sources, rating, group, card_chat, card_message, reminded, answer_media (JSON),
   awaiting (`<verb>:<staff>[:<arg>]`: what a staff member's next reply to the card is),
-  verdict_draft (JSON {explanation, sources}: a verdict being written, bot/desk/verdicts.py).
+  verdict_draft (JSON {explanation, sources}: a verdict being written, bot/desk/verdicts.py),
+  responded_at / first_answer_at (its first staff response and first answer, counted once
+  each by the dashboard's counters, bot/insights/counters.py, in the same transaction).
 - `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
 - `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
 - `kim:tk:due` — sorted set: open ticket → due_at (overdue counts without reading tickets).
@@ -37,6 +39,7 @@ from zoneinfo import ZoneInfo
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
+from bot.insights import counters
 from bot.platform.addresses import Address
 from bot.platform.clock import Clock, SystemClock
 from bot.platform.messages import MediaRef
@@ -46,6 +49,7 @@ Kind = Literal["aspirasi", "pengaduan", "informasi", "hoaks"]
 State = Literal["diterima", "diverifikasi", "diteruskan", "dijawab", "selesai", "ditolak"]
 KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi", "hoaks")
 OPEN: tuple[State, ...] = ("diterima", "diverifikasi", "diteruskan")
+ANSWERED: tuple[State, ...] = ("dijawab", "selesai")
 PREFIX = {"aspirasi": "ASP", "pengaduan": "ASP", "informasi": "ASP", "hoaks": "HKS"}
 PROMPT_SECONDS = 7 * 86400
 OPEN_INDEX, ALL_INDEX, DUE_INDEX = "kim:tk:open", "kim:tk:all", "kim:tk:due"
@@ -114,6 +118,34 @@ class HistoryEntry:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the dashboard counts of a ticket (no personal data)."""
+
+    id: str
+    kind: str
+    state: str
+    village: str
+    topic: str
+    group: str
+    created_at: float
+    due_at: float
+    rating: int
+    responded_at: float | None
+    first_answer_at: float | None
+
+
+_FACTS = ["kind", "state", "village", "topic", "group", "created_at", "due_at", "rating"]
+_TIMES = ["responded_at", "first_answer_at"]
+
+
+def _number(raw: object) -> float | None:
+    try:
+        return float(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
 class Tickets:
     """The ticket store."""
 
@@ -166,6 +198,9 @@ class Tickets:
         }
         day = _day_key(requester, now, self.timezone)
         pipe = self.redis.pipeline(transaction=True)
+        if kind == "hoaks":
+            week = counters.week_of(now, self.timezone)
+            counters.hoax_checked(pipe, village, group or ticket_id, week, instant=False)
         pipe.hset(f"kim:tk:{ticket_id}", mapping=record)
         pipe.rpush(
             f"kim:tk:{ticket_id}:history", json.dumps({"at": now, "state": "diterima", "by": ""})
@@ -264,6 +299,55 @@ class Tickets:
                 return False
         return len(due) == len(ids)
 
+    def open_ids(self) -> list[str]:
+        """Every open ticket's id, oldest first."""
+        return [str(i) for i in self.redis.zrange(OPEN_INDEX, 0, -1)]
+
+    def all_ids(self) -> list[str]:
+        """Every ticket's id, oldest first."""
+        return [str(i) for i in self.redis.zrange(ALL_INDEX, 0, -1)]
+
+    def facts(self, ids: list[str]) -> list[TicketFacts]:
+        """The counted fields of these tickets, in one pipelined read (tickets gone are
+        left out; unreadable numbers read as 0 or None)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for ticket_id in ids:
+            pipe.hmget(_ticket_key(ticket_id), _FACTS + _TIMES)
+        found = []
+        for ticket_id, raw in zip(ids, pipe.execute(), strict=True):
+            if raw[0] is None:
+                continue
+            kind, state, village, topic, group = (str(v or "") for v in raw[:5])
+            rating = _number(raw[7]) or 0
+            found.append(
+                TicketFacts(
+                    ticket_id, kind, state, village, topic, group,
+                    _number(raw[5]) or 0.0, _number(raw[6]) or 0.0, int(rating),
+                    _number(raw[8]), _number(raw[9]),
+                )
+            )  # fmt: skip
+        return found
+
+    def first_times(self, ticket_id: str) -> tuple[float | None, float | None]:
+        """From its history: when a ticket got its first staff response and first answer."""
+        responded = answered = None
+        for entry in self.history(ticket_id):
+            if responded is None and entry.state != "diterima":
+                responded = entry.at
+            if answered is None and entry.state in ANSWERED:
+                answered = entry.at
+        return responded, answered
+
+    def mark_times(self, ticket_id: str, responded: float | None, answered: float | None) -> None:
+        """Record the first response and answer times found in a ticket's history."""
+        mapping: dict[Any, Any] = {}
+        if responded is not None:
+            mapping["responded_at"] = repr(responded)
+        if answered is not None:
+            mapping["first_answer_at"] = repr(answered)
+        if mapping:
+            self.redis.hset(_ticket_key(ticket_id), mapping=mapping)
+
     def of_resident(self, address: Address, limit: int = 10) -> list[Ticket]:
         """A resident's newest tickets."""
         ids = self.redis.zrevrange(_resident_index(address), 0, limit - 1)
@@ -339,12 +423,22 @@ class Tickets:
         with self.redis.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(key)  # type: ignore[no-untyped-call]  # reads below run at once; a concurrent change aborts EXEC
-                state, created, due = pipe.hmget(key, ["state", "created_at", "due_at"])
+                state, created, due, village, responded, answered = pipe.hmget(
+                    key,
+                    ["state", "created_at", "due_at", "village", "responded_at", "first_answer_at"],
+                )
                 if state not in allowed:
                     pipe.unwatch()
                     return False
                 pipe.multi()
                 changes: dict[Any, Any] = {"state": to, **fields}
+                waited = now - float(created or now)
+                if not responded and to != "diterima":
+                    changes["responded_at"] = repr(now)
+                    counters.responded(pipe, str(village or ""), waited)
+                if not answered and to in ANSWERED:
+                    changes["first_answer_at"] = repr(now)
+                    counters.answered(pipe, str(village or ""), waited)
                 pipe.hset(key, mapping=changes)
                 entry = {"at": now, "state": to, "by": by, "note": note}
                 pipe.rpush(key + ":history", json.dumps(entry))
@@ -362,13 +456,13 @@ class Tickets:
     def rate(self, ticket_id: str, requester: Address, stars: int) -> bool:
         """The requester's 1-5 rating of an answered ticket."""
         ticket = self.get(ticket_id)
-        if (
-            ticket is None
-            or ticket.requester != requester
-            or ticket.state not in ("dijawab", "selesai")
-        ):
+        if ticket is None or ticket.requester != requester or ticket.state not in ANSWERED:
             return False
-        self.redis.hset(f"kim:tk:{ticket_id}", "rating", str(min(max(stars, 1), 5)))
+        stars = min(max(stars, 1), 5)
+        pipe = self.redis.pipeline(transaction=True)
+        counters.rated(pipe, ticket.village, ticket.rating, stars)
+        pipe.hset(f"kim:tk:{ticket_id}", "rating", str(stars))
+        pipe.execute()
         return True
 
     def mark_reminded(self, ticket_id: str, now: float) -> None:

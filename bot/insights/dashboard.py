@@ -1,0 +1,529 @@
+"""The console's dashboard: every figure of a deployment, or of the villages a viewer sees.
+
+`build_dashboard(services, villages, now)` reads the audience sets (subscribers per
+village), the counters of bot/insights/counters.py (platforms, languages, growth, stops,
+erasures, times to respond, ratings, hoax checks), the open-ticket queue (open and
+overdue, by topic and kecamatan) and the last 30 days' announcements. Its cost grows with
+the villages in scope, the open tickets and the month's announcements, not with the
+residents or the tickets ever filed.
+
+Each figure carries the list behind it as plain data: `list` (which list: residents,
+tickets, broadcasts, hoax_checks, audit) and `filters` (field → value, e.g.
+`{"kecamatan": "36.72.01", "state": "open"}`); the web layer builds the URL and adds the
+viewer's scope. `villages=None` is the whole deployment, including what belongs to no
+village (residents who never chose one, tickets without one, erasures the rebuild could
+not place); a set of codes is exactly those villages.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from bot.announcements.roles import KOMUNITAS
+from bot.announcements.store import Summary
+from bot.desk.correction_texts import excerpt
+from bot.insights import counters
+from bot.services import Services
+
+WEEKS = 12
+BROADCAST_DAYS = 30
+CLAIM_DAYS = 30
+TOP_CLAIMS = 10
+CLAIM_EXCERPT = 80
+NO_REGION = ""  # the key of figures that belong to no kecamatan or kelurahan
+
+ListName = Literal["residents", "tickets", "broadcasts", "hoax_checks", "audit"]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number, its label key, and the list behind it."""
+
+    key: str  # what it counts: a region code, platform, locale, topic, star count…
+    label: str  # its name as shown (a region's name; otherwise the key)
+    value: int
+    list: ListName
+    filters: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RegionFigure:
+    """Active subscribers of a kecamatan or a kelurahan/desa."""
+
+    code: str
+    name: str
+    parent: str  # the kecamatan of a village; "" for a kecamatan
+    subscribers: Figure
+
+
+@dataclass(frozen=True)
+class WeekGrowth:
+    """Subscriptions begun and ended in one week (starting Monday, deployment's zone)."""
+
+    start: date
+    joined: Figure
+    left: Figure
+
+    @property
+    def net(self) -> int:
+        """Joined minus left."""
+        return self.joined.value - self.left.value
+
+
+@dataclass(frozen=True)
+class ResidentFigures:
+    """Who is subscribed, where, how, and who left."""
+
+    subscribers: Figure
+    kecamatan: tuple[RegionFigure, ...]
+    villages: tuple[RegionFigure, ...]
+    platforms: tuple[Figure, ...]  # tg, then wa
+    languages: tuple[Figure, ...]  # most first
+    stopped: Figure
+    erased: Figure
+    growth: tuple[WeekGrowth, ...]  # oldest first, the current week last
+
+
+@dataclass(frozen=True)
+class BroadcastRow:
+    """One announcement of the last 30 days and how its delivery went."""
+
+    id: str
+    created_at: datetime
+    state: str
+    targets: tuple[str, ...]
+    reach: Figure  # planned recipients (residents and channels); 0 before planning
+    sent: Figure
+    blocked: Figure
+    failed: Figure
+
+    @property
+    def pending(self) -> int:
+        """Planned recipients without an outcome yet."""
+        return max(self.reach.value - self.sent.value - self.blocked.value - self.failed.value, 0)
+
+
+@dataclass(frozen=True)
+class BroadcastFigures:
+    """Announcements reaching the scope in the last `BROADCAST_DAYS` days."""
+
+    since: datetime
+    count: Figure
+    reach: Figure
+    sent: Figure
+    blocked: Figure
+    failed: Figure
+    rows: tuple[BroadcastRow, ...]  # newest first
+
+
+@dataclass(frozen=True)
+class OpenGroup:
+    """Open and overdue tickets of one topic or one kecamatan."""
+
+    key: str  # the topic, or the kecamatan's code ("" for none)
+    label: str
+    open: Figure
+    overdue: Figure
+
+
+@dataclass(frozen=True)
+class DeskFigures:
+    """The aspirasi desk: the queue now, how fast it answers, what residents think."""
+
+    open: Figure
+    overdue: Figure
+    by_topic: tuple[OpenGroup, ...]  # most open first
+    by_kecamatan: tuple[OpenGroup, ...]  # in configured order, "" last
+    responded: Figure  # tickets that got a first staff response
+    answered: Figure  # tickets that got an answer
+    median_first_response: timedelta | None  # None: nothing responded yet
+    median_answer: timedelta | None
+    ratings: tuple[Figure, ...]  # 1 to 5 stars
+    mean_rating: float | None  # None: nothing rated
+
+
+@dataclass(frozen=True)
+class HoaxWeek:
+    """Hoax checks of one week."""
+
+    start: date
+    instant: Figure  # answered at once from the archive
+    queued: Figure  # filed for staff
+
+    @property
+    def total(self) -> int:
+        """Every request that week."""
+        return self.instant.value + self.queued.value
+
+
+@dataclass(frozen=True)
+class ClaimFigure:
+    """A claim asked about in the last `CLAIM_DAYS` days."""
+
+    claim: str  # the archive's claim id, or the waiting group's first ticket
+    verdict: str  # "" while waiting for one
+    text: str  # the start of the claim's text ("" when gone)
+    checks: Figure
+
+
+@dataclass(frozen=True)
+class HoaxFigures:
+    """Hoax checks: per week, instant against queued, the most asked claims."""
+
+    weeks: tuple[HoaxWeek, ...]  # oldest first, the current week last
+    instant: Figure  # over the weeks shown
+    queued: Figure
+    top_claims: tuple[ClaimFigure, ...]
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """Everything the dashboard page shows, for one scope."""
+
+    villages: frozenset[str] | None  # None: the whole deployment
+    generated_at: datetime
+    residents: ResidentFigures
+    broadcasts: BroadcastFigures
+    desk: DeskFigures
+    hoaxes: HoaxFigures
+
+
+def build_dashboard(
+    services: Services, villages: frozenset[str] | None, now: datetime
+) -> Dashboard:
+    """The dashboard of `villages` (None: the whole deployment) at `now` (aware)."""
+    scope = _Scope(services, villages)
+    moment = now.timestamp()
+    counts, desk = scope.read_counters()
+    return Dashboard(
+        villages=villages,
+        generated_at=now,
+        residents=_residents(services, scope, counts, moment),
+        broadcasts=_broadcasts(services, scope, now),
+        desk=_desk(services, scope, desk, moment),
+        hoaxes=_hoaxes(services, desk, moment),
+    )
+
+
+class _Scope:
+    """The villages a viewer sees, and their kecamatan."""
+
+    def __init__(self, svc: Services, villages: frozenset[str] | None) -> None:
+        self.svc = svc
+        self.whole = villages is None
+        known = svc.regions.villages()
+        self.villages = [v for v in known if villages is None or v.code in villages]
+        self.codes = [v.code for v in self.villages]
+        self.kecamatan = [
+            k for k in svc.regions.kecamatan if any(v.parent == k.code for v in self.villages)
+        ]
+        self._kecamatan_of = {v.code: v.parent or NO_REGION for v in self.villages}
+
+    def counted(self) -> list[str]:
+        """The villages whose counters add up to the scope (the deployment adds `_`)."""
+        return [*self.codes, counters.NO_VILLAGE] if self.whole else list(self.codes)
+
+    def holds(self, village: str) -> bool:
+        """Whether a record of `village` ("" none) belongs to the scope."""
+        return self.whole or village in self._kecamatan_of
+
+    def kecamatan_of(self, village: str) -> str:
+        """The kecamatan code of a village in scope ("" for none or unknown)."""
+        return self._kecamatan_of.get(village, NO_REGION)
+
+    def read_counters(self) -> tuple[dict[str, Counter[str]], Counter[str]]:
+        """Each village's resident counts, and the desk counts added over the scope,
+        in one round trip (with each village's subscribers as `subscribers`)."""
+        codes = self.counted()
+        pipe = self.svc.redis.pipeline(transaction=False)
+        for code in codes:
+            pipe.hgetall(counters.village_key(code))
+            pipe.hgetall(counters.desk_key(code))
+        raw = pipe.execute()
+        sizes = self.svc.residents.subscriber_counts(self.codes)
+        per_village: dict[str, Counter[str]] = {}
+        desk: Counter[str] = Counter()
+        for n, code in enumerate(codes):
+            per_village[code] = _numbers(raw[2 * n])
+            per_village[code]["subscribers"] = sizes.get(code, 0)
+            desk.update(_numbers(raw[2 * n + 1]))
+        return per_village, desk
+
+
+def _numbers(raw: Mapping[str, str]) -> Counter[str]:
+    """A counters hash as numbers (unreadable values count 0)."""
+    found: Counter[str] = Counter()
+    for name, value in raw.items():
+        try:
+            found[str(name)] = int(value)
+        except ValueError:
+            continue
+    return found
+
+
+def _figure(key: str, value: int, list_name: ListName, label: str = "", **filters: str) -> Figure:
+    return Figure(key, label or key, value, list_name, dict(filters))
+
+
+def _weeks(moment: float, tz: str) -> list[date]:
+    """The Mondays of the last `WEEKS` weeks, oldest first."""
+    current = date.fromisoformat(counters.week_of(moment, tz))
+    return [current - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
+
+
+def _residents(
+    svc: Services, scope: _Scope, counts: dict[str, Counter[str]], moment: float
+) -> ResidentFigures:
+    total: Counter[str] = Counter()
+    for village_counts in counts.values():
+        total.update(village_counts)
+    villages = tuple(
+        RegionFigure(
+            v.code,
+            v.name,
+            v.parent or "",
+            _figure(v.code, counts[v.code]["subscribers"], "residents", v.name, village=v.code),
+        )
+        for v in scope.villages
+    )
+    kecamatan = tuple(
+        RegionFigure(
+            k.code,
+            k.name,
+            "",
+            _figure(
+                k.code,
+                sum(f.subscribers.value for f in villages if f.parent == k.code),
+                "residents",
+                k.name,
+                kecamatan=k.code,
+            ),
+        )
+        for k in scope.kecamatan
+    )
+    languages = sorted(
+        ((name[4:], n) for name, n in total.items() if name.startswith("loc:") and n > 0),
+        key=lambda pair: (-pair[1], pair[0]),
+    )
+    tz = svc.config.deployment.timezone
+    growth = tuple(
+        WeekGrowth(
+            week,
+            _figure("joined", total[f"in:{week}"], "residents", joined=week.isoformat()),
+            _figure("left", total[f"out:{week}"], "residents", left=week.isoformat()),
+        )
+        for week in _weeks(moment, tz)
+    )
+    return ResidentFigures(
+        subscribers=_figure("subscribers", total["subscribers"], "residents", status="active"),
+        kecamatan=kecamatan,
+        villages=villages,
+        platforms=tuple(
+            _figure(p, max(total[p], 0), "residents", platform=p) for p in ("tg", "wa")
+        ),
+        languages=tuple(_figure(locale, n, "residents", locale=locale) for locale, n in languages),
+        stopped=_figure("stopped", max(total["stopped"], 0), "residents", status="stopped"),
+        erased=_figure("erased", total["erased"], "audit", action="data.erased"),
+        growth=growth,
+    )
+
+
+def _reaches(scope: _Scope, targets: Iterable[str]) -> bool:
+    """Whether an announcement to `targets` reaches the scope (komunitas: the whole only)."""
+    if scope.whole:
+        return True
+    return any(
+        not t.startswith(KOMUNITAS) and any(scope.svc.regions.contains(t, v) for v in scope.codes)
+        for t in targets
+    )
+
+
+def _broadcasts(svc: Services, scope: _Scope, now: datetime) -> BroadcastFigures:
+    since = now - timedelta(days=BROADCAST_DAYS)
+    found: list[Summary] = [
+        s for s in svc.announcements.since(since.timestamp()) if _reaches(scope, s.targets)
+    ]
+    rows = tuple(
+        BroadcastRow(
+            id=s.id,
+            created_at=datetime.fromtimestamp(s.created_at, now.tzinfo),
+            state=s.state,
+            targets=s.targets,
+            reach=_figure("reach", s.audience + s.channels, "broadcasts", broadcast=s.id),
+            sent=_figure(
+                "sent", s.counts.get("sent", 0), "broadcasts", broadcast=s.id, outcome="sent"
+            ),
+            blocked=_figure(
+                "blocked",
+                s.counts.get("blocked", 0),
+                "broadcasts",
+                broadcast=s.id,
+                outcome="blocked",
+            ),
+            failed=_figure(
+                "failed", s.counts.get("failed", 0), "broadcasts", broadcast=s.id, outcome="failed"
+            ),
+        )
+        for s in found
+    )
+    start = since.date().isoformat()
+
+    def total(name: str, outcome: str = "") -> Figure:
+        value = sum(getattr(r, name).value for r in rows)
+        extra = {"outcome": outcome} if outcome else {}
+        return _figure(name, value, "broadcasts", since=start, **extra)
+
+    return BroadcastFigures(
+        since=since,
+        count=_figure("broadcasts", len(rows), "broadcasts", since=start),
+        reach=total("reach"),
+        sent=total("sent", "sent"),
+        blocked=total("blocked", "blocked"),
+        failed=total("failed", "failed"),
+        rows=rows,
+    )
+
+
+def _median(histogram: Counter[str], prefix: str) -> timedelta | None:
+    """The median duration of a counters histogram (`first:` or `answer:` buckets)."""
+    buckets = sorted(
+        (int(name[len(prefix) :]), n)
+        for name, n in histogram.items()
+        if name.startswith(prefix) and name[len(prefix) :].isdigit() and n > 0
+    )
+    total = sum(n for _b, n in buckets)
+    if not total:
+        return None
+    seen = 0
+    for bucket, n in buckets:
+        seen += n
+        if 2 * seen >= total:
+            return timedelta(seconds=round(counters.bucket_seconds(bucket)))
+    return None  # unreachable: the last bucket takes `seen` to `total`
+
+
+def _desk(svc: Services, scope: _Scope, desk: Counter[str], moment: float) -> DeskFigures:
+    open_tickets = [t for t in svc.tickets.facts(svc.tickets.open_ids()) if scope.holds(t.village)]
+    topics: Counter[str] = Counter()
+    topics_late: Counter[str] = Counter()
+    places: Counter[str] = Counter()
+    places_late: Counter[str] = Counter()
+    for t in open_tickets:
+        late = 0 < t.due_at < moment
+        place = scope.kecamatan_of(t.village)
+        topics[t.topic] += 1
+        places[place] += 1
+        if late:
+            topics_late[t.topic] += 1
+            places_late[place] += 1
+
+    def group(key: str, label: str, field_name: str, n: int, late: int) -> OpenGroup:
+        return OpenGroup(
+            key,
+            label,
+            _figure("open", n, "tickets", state="open", **{field_name: key}),
+            _figure("overdue", late, "tickets", state="overdue", **{field_name: key}),
+        )
+
+    by_topic = tuple(
+        group(topic, topic, "topic", n, topics_late[topic])
+        for topic, n in sorted(topics.items(), key=lambda pair: (-pair[1], pair[0]))
+    )
+    names = {k.code: k.name for k in scope.kecamatan}
+    order = [k.code for k in scope.kecamatan if places[k.code]]
+    if places[NO_REGION]:
+        order.append(NO_REGION)
+    by_kecamatan = tuple(
+        group(code, names.get(code, ""), "kecamatan", places[code], places_late[code])
+        for code in order
+    )
+    ratings = tuple(
+        _figure(str(stars), max(desk[f"rating:{stars}"], 0), "tickets", rating=str(stars))
+        for stars in range(1, 6)
+    )
+    rated = sum(r.value for r in ratings)
+    mean = sum(int(r.key) * r.value for r in ratings) / rated if rated else None
+    return DeskFigures(
+        open=_figure("open", len(open_tickets), "tickets", state="open"),
+        overdue=_figure("overdue", sum(places_late.values()), "tickets", state="overdue"),
+        by_topic=by_topic,
+        by_kecamatan=by_kecamatan,
+        responded=_figure("responded", _sum(desk, "first:"), "tickets", responded="1"),
+        answered=_figure("answered", _sum(desk, "answer:"), "tickets", state="answered"),
+        median_first_response=_median(desk, "first:"),
+        median_answer=_median(desk, "answer:"),
+        ratings=ratings,
+        mean_rating=mean,
+    )
+
+
+def _sum(counts: Counter[str], prefix: str) -> int:
+    return sum(n for name, n in counts.items() if name.startswith(prefix))
+
+
+def _hoaxes(svc: Services, desk: Counter[str], moment: float) -> HoaxFigures:
+    tz = svc.config.deployment.timezone
+    weeks = tuple(
+        HoaxWeek(
+            week,
+            _figure(
+                "instant",
+                desk[f"hxi:{week}"],
+                "hoax_checks",
+                week=week.isoformat(),
+                answered="instant",
+            ),
+            _figure(
+                "queued",
+                desk[f"hxq:{week}"],
+                "hoax_checks",
+                week=week.isoformat(),
+                answered="queued",
+            ),
+        )
+        for week in _weeks(moment, tz)
+    )
+    first = weeks[0].start.isoformat()
+    since = counters.week_of(moment - CLAIM_DAYS * 86400, tz)
+    claims: Counter[str] = Counter()
+    for name, n in desk.items():
+        kind, _sep, rest = name.partition(":")
+        week, _sep, claim = rest.partition(":")
+        if kind == "claim" and week >= since and claim and n > 0:
+            claims[claim] += n
+    top = sorted(claims.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP_CLAIMS]
+    archived = {c.id: c for c in svc.hoaxes.some_claims([c for c, _n in top])}
+    rows = []
+    for claim_id, n in top:
+        found = archived.get(claim_id)
+        text = found.text if found else svc.tickets.field(claim_id, "text")
+        rows.append(
+            ClaimFigure(
+                claim_id,
+                found.verdict if found else "",
+                excerpt(text, CLAIM_EXCERPT) if text else "",
+                _figure("checks", n, "hoax_checks", claim=claim_id, since=since),
+            )
+        )
+    return HoaxFigures(
+        weeks=weeks,
+        instant=_figure(
+            "instant",
+            sum(w.instant.value for w in weeks),
+            "hoax_checks",
+            since=first,
+            answered="instant",
+        ),
+        queued=_figure(
+            "queued",
+            sum(w.queued.value for w in weeks),
+            "hoax_checks",
+            since=first,
+            answered="queued",
+        ),
+        top_claims=tuple(rows),
+    )
