@@ -23,6 +23,7 @@ from redis.client import Pipeline
 
 from bot.insights import counters
 from bot.platform.addresses import Address
+from bot.platform.clock import Clock, SystemClock
 from bot.platform.store import Redis
 
 Status = Literal["active", "stopped"]
@@ -85,9 +86,10 @@ class Residents:
 
     section = "resident"
 
-    def __init__(self, redis: Redis, timezone: str = "UTC") -> None:
+    def __init__(self, redis: Redis, timezone: str = "UTC", clock: Clock | None = None) -> None:
         self.redis = redis
         self.timezone = timezone
+        self.clock = clock or SystemClock()  # erasures are not handed a time
 
     def _week(self, now: float) -> str:
         return counters.week_of(now, self.timezone)
@@ -281,16 +283,11 @@ class Residents:
         """The counts an erasure moves."""
         village = resident.village or ""
         if resident.active and village:
-            week = self._week(self._server_now())
+            week = self._week(self.clock.now())
             counters.left(pipe, village, resident.address, resident.locale, week)
         elif not resident.active:
             counters.stopped(pipe, village, -1)
         counters.erased(pipe, village)
-
-    def _server_now(self) -> float:
-        """Now, by the Redis server's clock (erasures are not handed a time)."""
-        seconds, micros = self.redis.time()
-        return float(seconds) + micros / 1e6
 
     def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
         """The record, memberships, audience entries and stop time, now under `new`."""
