@@ -282,7 +282,8 @@ def test_unknown_villages_in_a_scope_are_ignored(world: Services) -> None:
 def test_damaged_records_do_not_break_the_dashboard(world: Services, redis: Redis) -> None:
     """Unreadable counters, tickets and announcements are skipped or read as nothing."""
     redis.hset(counters.village_key(CIBEBER), mapping={"tg": "many", "loc:xx": "?"})
-    redis.hset(counters.desk_key(CIBEBER), mapping={"first:abc": "1", "claim:": "2"})
+    redis.hset(counters.times_key(counters.ALL), mapping={"first:abc": "1", "answer:-": "x"})
+    redis.hset(counters.village_key(counters.ALL), mapping={"wa": "many"})
     ticket = world.tickets.open_ids()[0]
     redis.hset(f"kim:tk:{ticket}", mapping={"due_at": "soon", "created_at": ""})
     made = world.announcements.create(None, [CIBEBER], world.clock.now())
@@ -290,7 +291,8 @@ def test_damaged_records_do_not_break_the_dashboard(world: Services, redis: Redi
     redis.zadd("kim:tk:open", {"ASP-0000-0000": 1.0})  # a ticket gone, still queued
     dash = board(world)
     assert dash.residents.subscribers.value == 7
-    assert values(dash.residents.platforms)["tg"] == 2  # Cibeber's two read as none
+    assert values(dash.residents.platforms) == {"tg": 4, "wa": 0}  # "many" reads as none
+    assert values(board(world, {CIBEBER}).residents.platforms) == {"tg": 0, "wa": 1}
     assert dash.desk.open.value == 5
     assert dash.broadcasts.count.value == 3
 

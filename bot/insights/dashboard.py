@@ -27,6 +27,7 @@ from bot.announcements.roles import KOMUNITAS
 from bot.announcements.store import Summary
 from bot.desk.correction_texts import excerpt
 from bot.insights import counters
+from bot.residents.records import village_audience_key
 from bot.services import Services
 
 WEEKS = 12
@@ -198,15 +199,26 @@ def build_dashboard(
     """The dashboard of `villages` (None: the whole deployment) at `now` (aware)."""
     scope = _Scope(services, villages)
     moment = now.timestamp()
-    counts, desk = scope.read_counters()
+    weeks = _weeks(moment, services.config.deployment.timezone)
+    read = scope.read(weeks, _claim_weeks(services, moment))
     return Dashboard(
         villages=villages,
         generated_at=now,
-        residents=_residents(services, scope, counts, moment),
+        residents=_residents(scope, read, weeks),
         broadcasts=_broadcasts(services, scope, now),
-        desk=_desk(services, scope, desk, moment),
-        hoaxes=_hoaxes(services, desk, moment),
+        desk=_desk(services, scope, read.counts, moment),
+        hoaxes=_hoaxes(services, read, weeks, moment),
     )
+
+
+@dataclass(frozen=True)
+class _Read:
+    """What one round trip read: subscribers per village, the counters added up over the
+    scope (their field names never clash), and hoax checks per claim."""
+
+    subscribers: dict[str, int]
+    counts: Counter[str]
+    claims: Counter[str]
 
 
 class _Scope:
@@ -224,8 +236,8 @@ class _Scope:
         self._kecamatan_of = {v.code: v.parent or NO_REGION for v in self.villages}
 
     def counted(self) -> list[str]:
-        """The villages whose counters add up to the scope (the deployment adds `_`)."""
-        return [*self.codes, counters.NO_VILLAGE] if self.whole else list(self.codes)
+        """The counters that add up to the scope: the deployment's own, or each village's."""
+        return [counters.ALL] if self.whole else list(self.codes)
 
     def holds(self, village: str) -> bool:
         """Whether a record of `village` ("" none) belongs to the scope."""
@@ -235,31 +247,46 @@ class _Scope:
         """The kecamatan code of a village in scope ("" for none or unknown)."""
         return self._kecamatan_of.get(village, NO_REGION)
 
-    def read_counters(self) -> tuple[dict[str, Counter[str]], Counter[str]]:
-        """Each village's resident counts, and the desk counts added over the scope,
-        in one round trip (with each village's subscribers as `subscribers`)."""
+    def read(self, weeks: list[date], claim_weeks: list[str]) -> _Read:
+        """Every counter the dashboard shows, in one round trip: by field where a hash
+        keeps a field per week, whole where its fields are bounded."""
+        resident_fields = ["tg", "wa", "stopped", "erased"]
+        resident_fields += [f"loc:{code}" for code in self.svc.config.locales.enabled]
+        resident_fields += [f"{d}:{w.isoformat()}" for w in weeks for d in ("in", "out")]
+        desk_fields = [f"rating:{n}" for n in range(1, 6)]
+        desk_fields += [f"{k}:{w.isoformat()}" for w in weeks for k in ("hxi", "hxq")]
         codes = self.counted()
         pipe = self.svc.redis.pipeline(transaction=False)
         for code in codes:
-            pipe.hgetall(counters.village_key(code))
-            pipe.hgetall(counters.desk_key(code))
+            pipe.hmget(counters.village_key(code), resident_fields)
+            pipe.hmget(counters.desk_key(code), desk_fields)
+            pipe.hgetall(counters.times_key(code))
+            for week in claim_weeks:
+                pipe.hgetall(counters.claims_key(code, week))
+        for code in self.codes:
+            pipe.scard(village_audience_key(code))
         raw = pipe.execute()
-        sizes = self.svc.residents.subscriber_counts(self.codes)
-        per_village: dict[str, Counter[str]] = {}
-        desk: Counter[str] = Counter()
-        for n, code in enumerate(codes):
-            per_village[code] = _numbers(raw[2 * n])
-            per_village[code]["subscribers"] = sizes.get(code, 0)
-            desk.update(_numbers(raw[2 * n + 1]))
-        return per_village, desk
+        per_code = 3 + len(claim_weeks)
+        counts: Counter[str] = Counter()
+        claims: Counter[str] = Counter()
+        for n in range(len(codes)):
+            got = raw[n * per_code : (n + 1) * per_code]
+            counts.update(_numbers(dict(zip(resident_fields, got[0], strict=True))))
+            counts.update(_numbers(dict(zip(desk_fields, got[1], strict=True))))
+            counts.update(_numbers(got[2]))
+            for week_claims in got[3:]:
+                claims.update(_numbers(week_claims))
+        sizes = raw[len(codes) * per_code :]
+        subscribers = {code: int(size) for code, size in zip(self.codes, sizes, strict=True)}
+        return _Read(subscribers, counts, claims)
 
 
-def _numbers(raw: Mapping[str, str]) -> Counter[str]:
-    """A counters hash as numbers (unreadable values count 0)."""
+def _numbers(raw: Mapping[str, str | None]) -> Counter[str]:
+    """Counter fields as numbers (missing or unreadable values count 0)."""
     found: Counter[str] = Counter()
     for name, value in raw.items():
         try:
-            found[str(name)] = int(value)
+            found[str(name)] = int(value or 0)
         except ValueError:
             continue
     return found
@@ -275,18 +302,14 @@ def _weeks(moment: float, tz: str) -> list[date]:
     return [current - timedelta(weeks=n) for n in range(WEEKS - 1, -1, -1)]
 
 
-def _residents(
-    svc: Services, scope: _Scope, counts: dict[str, Counter[str]], moment: float
-) -> ResidentFigures:
-    total: Counter[str] = Counter()
-    for village_counts in counts.values():
-        total.update(village_counts)
+def _residents(scope: _Scope, read: _Read, weeks: list[date]) -> ResidentFigures:
+    total = read.counts
     villages = tuple(
         RegionFigure(
             v.code,
             v.name,
             v.parent or "",
-            _figure(v.code, counts[v.code]["subscribers"], "residents", v.name, village=v.code),
+            _figure(v.code, read.subscribers[v.code], "residents", v.name, village=v.code),
         )
         for v in scope.villages
     )
@@ -309,17 +332,18 @@ def _residents(
         ((name[4:], n) for name, n in total.items() if name.startswith("loc:") and n > 0),
         key=lambda pair: (-pair[1], pair[0]),
     )
-    tz = svc.config.deployment.timezone
     growth = tuple(
         WeekGrowth(
             week,
             _figure("joined", total[f"in:{week}"], "residents", joined=week.isoformat()),
             _figure("left", total[f"out:{week}"], "residents", left=week.isoformat()),
         )
-        for week in _weeks(moment, tz)
+        for week in weeks
     )
     return ResidentFigures(
-        subscribers=_figure("subscribers", total["subscribers"], "residents", status="active"),
+        subscribers=_figure(
+            "subscribers", sum(read.subscribers.values()), "residents", status="active"
+        ),
         kecamatan=kecamatan,
         villages=villages,
         platforms=tuple(
@@ -465,9 +489,17 @@ def _sum(counts: Counter[str], prefix: str) -> int:
     return sum(n for name, n in counts.items() if name.startswith(prefix))
 
 
-def _hoaxes(svc: Services, desk: Counter[str], moment: float) -> HoaxFigures:
+def _claim_weeks(svc: Services, moment: float) -> list[str]:
+    """The weeks whose claims count as the last `CLAIM_DAYS` days'."""
     tz = svc.config.deployment.timezone
-    weeks = tuple(
+    first = date.fromisoformat(counters.week_of(moment - CLAIM_DAYS * 86400, tz))
+    last = date.fromisoformat(counters.week_of(moment, tz))
+    return [(first + timedelta(weeks=n)).isoformat() for n in range((last - first).days // 7 + 1)]
+
+
+def _hoaxes(svc: Services, read: _Read, weeks: list[date], moment: float) -> HoaxFigures:
+    desk = read.counts
+    hoax_weeks = tuple(
         HoaxWeek(
             week,
             _figure(
@@ -485,17 +517,12 @@ def _hoaxes(svc: Services, desk: Counter[str], moment: float) -> HoaxFigures:
                 answered="queued",
             ),
         )
-        for week in _weeks(moment, tz)
+        for week in weeks
     )
-    first = weeks[0].start.isoformat()
-    since = counters.week_of(moment - CLAIM_DAYS * 86400, tz)
-    claims: Counter[str] = Counter()
-    for name, n in desk.items():
-        kind, _sep, rest = name.partition(":")
-        week, _sep, claim = rest.partition(":")
-        if kind == "claim" and week >= since and claim and n > 0:
-            claims[claim] += n
-    top = sorted(claims.items(), key=lambda pair: (-pair[1], pair[0]))[:TOP_CLAIMS]
+    first = weeks[0].isoformat()
+    since = _claim_weeks(svc, moment)[0]
+    positive = [(claim, n) for claim, n in read.claims.items() if n > 0]
+    top = sorted(positive, key=lambda pair: (-pair[1], pair[0]))[:TOP_CLAIMS]
     archived = {c.id: c for c in svc.hoaxes.some_claims([c for c, _n in top])}
     rows = []
     for claim_id, n in top:
@@ -510,17 +537,17 @@ def _hoaxes(svc: Services, desk: Counter[str], moment: float) -> HoaxFigures:
             )
         )
     return HoaxFigures(
-        weeks=weeks,
+        weeks=hoax_weeks,
         instant=_figure(
             "instant",
-            sum(w.instant.value for w in weeks),
+            sum(w.instant.value for w in hoax_weeks),
             "hoax_checks",
             since=first,
             answered="instant",
         ),
         queued=_figure(
             "queued",
-            sum(w.queued.value for w in weeks),
+            sum(w.queued.value for w in hoax_weeks),
             "hoax_checks",
             since=first,
             answered="queued",

@@ -231,15 +231,6 @@ class Residents:
             pipe.scard(village_audience_key(code))
         return sum(int(n) for n in pipe.execute())
 
-    def subscriber_counts(self, villages: list[str]) -> dict[str, int]:
-        """Active subscribers of each of these villages, in one round trip."""
-        pipe = self.redis.pipeline(transaction=False)
-        for code in villages:
-            pipe.scard(village_audience_key(code))
-        return (
-            dict(zip(villages, (int(n) for n in pipe.execute()), strict=True)) if villages else {}
-        )
-
     def is_member(self, address: Address, slug: str) -> bool:
         """True when `address` is an active member of komunitas `slug`."""
         return bool(self.redis.sismember(komunitas_audience_key(slug), str(address)))
