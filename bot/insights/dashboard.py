@@ -3,9 +3,10 @@
 `build_dashboard(services, villages, now)` reads the audience sets (subscribers per
 village), the counters of bot/insights/counters.py (platforms, languages, growth, stops,
 erasures, times to respond, ratings, hoax checks), the open-ticket queue (open and
-overdue, by topic and kecamatan) and the last 30 days' announcements. Its cost grows with
-the villages in scope, the open tickets and the month's announcements, not with the
-residents or the tickets ever filed.
+overdue, by topic and kecamatan) and the last 30 days' announcements, in a few round
+trips. Its cost grows with the villages shown, the open tickets and the month's
+announcements, not with the residents or the tickets ever filed, nor with the weeks the
+counters have kept. The figures are the dataclasses of bot/insights/figures.py.
 
 Each figure carries the list behind it as plain data: `list` (which list: residents,
 tickets, broadcasts, hoax_checks, audit) and `filters` (field → value, e.g.
@@ -19,16 +20,32 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
 
 from bot.announcements.roles import KOMUNITAS
 from bot.announcements.store import Summary
 from bot.desk.correction_texts import excerpt
 from bot.insights import counters
+from bot.insights.figures import (
+    BroadcastFigures,
+    BroadcastRow,
+    ClaimFigure,
+    Dashboard,
+    DeskFigures,
+    Figure,
+    HoaxFigures,
+    HoaxWeek,
+    ListName,
+    OpenGroup,
+    RegionFigure,
+    ResidentFigures,
+    WeekGrowth,
+)
 from bot.residents.records import village_audience_key
 from bot.services import Services
+
+__all__ = ["Dashboard", "build_dashboard"]
 
 WEEKS = 12
 BROADCAST_DAYS = 30
@@ -36,161 +53,6 @@ CLAIM_DAYS = 30
 TOP_CLAIMS = 10
 CLAIM_EXCERPT = 80
 NO_REGION = ""  # the key of figures that belong to no kecamatan or kelurahan
-
-ListName = Literal["residents", "tickets", "broadcasts", "hoax_checks", "audit"]
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One number, its label key, and the list behind it."""
-
-    key: str  # what it counts: a region code, platform, locale, topic, star count…
-    label: str  # its name as shown (a region's name; otherwise the key)
-    value: int
-    list: ListName
-    filters: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class RegionFigure:
-    """Active subscribers of a kecamatan or a kelurahan/desa."""
-
-    code: str
-    name: str
-    parent: str  # the kecamatan of a village; "" for a kecamatan
-    subscribers: Figure
-
-
-@dataclass(frozen=True)
-class WeekGrowth:
-    """Subscriptions begun and ended in one week (starting Monday, deployment's zone)."""
-
-    start: date
-    joined: Figure
-    left: Figure
-
-    @property
-    def net(self) -> int:
-        """Joined minus left."""
-        return self.joined.value - self.left.value
-
-
-@dataclass(frozen=True)
-class ResidentFigures:
-    """Who is subscribed, where, how, and who left."""
-
-    subscribers: Figure
-    kecamatan: tuple[RegionFigure, ...]
-    villages: tuple[RegionFigure, ...]
-    platforms: tuple[Figure, ...]  # tg, then wa
-    languages: tuple[Figure, ...]  # most first
-    stopped: Figure
-    erased: Figure
-    growth: tuple[WeekGrowth, ...]  # oldest first, the current week last
-
-
-@dataclass(frozen=True)
-class BroadcastRow:
-    """One announcement of the last 30 days and how its delivery went."""
-
-    id: str
-    created_at: datetime
-    state: str
-    targets: tuple[str, ...]
-    reach: Figure  # planned recipients (residents and channels); 0 before planning
-    sent: Figure
-    blocked: Figure
-    failed: Figure
-
-    @property
-    def pending(self) -> int:
-        """Planned recipients without an outcome yet."""
-        return max(self.reach.value - self.sent.value - self.blocked.value - self.failed.value, 0)
-
-
-@dataclass(frozen=True)
-class BroadcastFigures:
-    """Announcements reaching the scope in the last `BROADCAST_DAYS` days."""
-
-    since: datetime
-    count: Figure
-    reach: Figure
-    sent: Figure
-    blocked: Figure
-    failed: Figure
-    rows: tuple[BroadcastRow, ...]  # newest first
-
-
-@dataclass(frozen=True)
-class OpenGroup:
-    """Open and overdue tickets of one topic or one kecamatan."""
-
-    key: str  # the topic, or the kecamatan's code ("" for none)
-    label: str
-    open: Figure
-    overdue: Figure
-
-
-@dataclass(frozen=True)
-class DeskFigures:
-    """The aspirasi desk: the queue now, how fast it answers, what residents think."""
-
-    open: Figure
-    overdue: Figure
-    by_topic: tuple[OpenGroup, ...]  # most open first
-    by_kecamatan: tuple[OpenGroup, ...]  # in configured order, "" last
-    responded: Figure  # tickets that got a first staff response
-    answered: Figure  # tickets that got an answer
-    median_first_response: timedelta | None  # None: nothing responded yet
-    median_answer: timedelta | None
-    ratings: tuple[Figure, ...]  # 1 to 5 stars
-    mean_rating: float | None  # None: nothing rated
-
-
-@dataclass(frozen=True)
-class HoaxWeek:
-    """Hoax checks of one week."""
-
-    start: date
-    instant: Figure  # answered at once from the archive
-    queued: Figure  # filed for staff
-
-    @property
-    def total(self) -> int:
-        """Every request that week."""
-        return self.instant.value + self.queued.value
-
-
-@dataclass(frozen=True)
-class ClaimFigure:
-    """A claim asked about in the last `CLAIM_DAYS` days."""
-
-    claim: str  # the archive's claim id, or the waiting group's first ticket
-    verdict: str  # "" while waiting for one
-    text: str  # the start of the claim's text ("" when gone)
-    checks: Figure
-
-
-@dataclass(frozen=True)
-class HoaxFigures:
-    """Hoax checks: per week, instant against queued, the most asked claims."""
-
-    weeks: tuple[HoaxWeek, ...]  # oldest first, the current week last
-    instant: Figure  # over the weeks shown
-    queued: Figure
-    top_claims: tuple[ClaimFigure, ...]
-
-
-@dataclass(frozen=True)
-class Dashboard:
-    """Everything the dashboard page shows, for one scope."""
-
-    villages: frozenset[str] | None  # None: the whole deployment
-    generated_at: datetime
-    residents: ResidentFigures
-    broadcasts: BroadcastFigures
-    desk: DeskFigures
-    hoaxes: HoaxFigures
 
 
 def build_dashboard(
