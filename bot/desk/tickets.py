@@ -137,6 +137,7 @@ class TicketFacts:
 
 _FACTS = ["kind", "state", "village", "topic", "group", "created_at", "due_at", "rating"]
 _TIMES = ["responded_at", "first_answer_at"]
+_TRANSITION_FIELDS = ["state", "created_at", "due_at", "village", "topic", *_TIMES]
 
 
 def _number(raw: object) -> float | None:
@@ -198,6 +199,7 @@ class Tickets:
         }
         day = _day_key(requester, now, self.timezone)
         pipe = self.redis.pipeline(transaction=True)
+        counters.opened(pipe, village, topic, ticket_id, due_at)
         if kind == "hoaks":
             week = counters.week_of(now, self.timezone)
             counters.hoax_checked(pipe, village, group or ticket_id, week, instant=False)
@@ -298,10 +300,6 @@ class Tickets:
             except WatchError:
                 return False
         return len(due) == len(ids)
-
-    def open_ids(self) -> list[str]:
-        """Every open ticket's id, oldest first."""
-        return [str(i) for i in self.redis.zrange(OPEN_INDEX, 0, -1)]
 
     def all_ids(self) -> list[str]:
         """Every ticket's id, oldest first."""
@@ -423,9 +421,9 @@ class Tickets:
         with self.redis.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(key)  # type: ignore[no-untyped-call]  # reads below run at once; a concurrent change aborts EXEC
-                state, created, due, village, responded, answered = pipe.hmget(
+                state, created, due, village, topic, responded, answered = pipe.hmget(
                     key,
-                    ["state", "created_at", "due_at", "village", "responded_at", "first_answer_at"],
+                    _TRANSITION_FIELDS,
                 )
                 if state not in allowed:
                     pipe.unwatch()
@@ -442,6 +440,11 @@ class Tickets:
                 pipe.hset(key, mapping=changes)
                 entry = {"at": now, "state": to, "by": by, "note": note}
                 pipe.rpush(key + ":history", json.dumps(entry))
+                place, about = str(village or ""), str(topic or "")
+                if state in OPEN and to not in OPEN:
+                    counters.closed(pipe, place, about, ticket_id)
+                elif state not in OPEN and to in OPEN:
+                    counters.opened(pipe, place, about, ticket_id, float(due or now))
                 if to in OPEN:
                     pipe.zadd(OPEN_INDEX, {ticket_id: float(created or now)})
                     pipe.zadd(DUE_INDEX, {ticket_id: float(due or now)})

@@ -24,6 +24,9 @@ Redis keys (all owned here; `{code}` is a village's code, `_` or `all`):
   most ~180 of each up to a year), read whole.
 - `kim:ins:c:{code}:{week}` — hash: claim → hoax checks about it that week (instant or
   queued); expires `CLAIM_WEEKS` weeks after the week's last check.
+- `kim:ins:o:{code}` — hash: topic → open tickets ("" for none: hoax checks).
+- `kim:ins:due:{code}` — sorted set: `{ticket} {topic}` → due date, of open tickets (the
+  overdue are a range of it).
 - `kim:ins:version` — the counters' version; another (or none) is rebuilt at start.
 
 `{week}` is the Monday that starts the week in the deployment's time zone (`2026-11-30`).
@@ -42,7 +45,7 @@ from bot.platform.addresses import Address
 from bot.platform.store import Redis
 
 NO_VILLAGE, ALL = "_", "all"
-VERSION_KEY, VERSION = "kim:ins:version", "2"
+VERSION_KEY, VERSION = "kim:ins:version", "3"
 CLAIM_WEEKS = 10
 BUCKET_BASE = 1.1  # each time bucket is 10 % wider than the one below it
 
@@ -67,6 +70,21 @@ def claims_key(code: str, week: str) -> str:
     return f"kim:ins:c:{code or NO_VILLAGE}:{week}"
 
 
+def open_key(code: str) -> str:
+    """Open tickets per topic of a village (or `NO_VILLAGE`, `ALL`)."""
+    return f"kim:ins:o:{code or NO_VILLAGE}"
+
+
+def due_key(code: str) -> str:
+    """The due dates of a village's (or `NO_VILLAGE`'s, `ALL`'s) open tickets."""
+    return f"kim:ins:due:{code or NO_VILLAGE}"
+
+
+def due_topic(member: str) -> str:
+    """The topic of a `due_key` member."""
+    return member.partition(" ")[2]
+
+
 def _both(key: Callable[[str], str], village: str) -> tuple[str, str]:
     return key(village), key(ALL)
 
@@ -89,7 +107,8 @@ def bucket_seconds(bucket: int) -> float:
 
 def clear(redis: Redis) -> int:
     """Delete every counter (before a rebuild); returns how many keys went."""
-    patterns = (village_key("*"), desk_key("*"), times_key("*"), claims_key("*", "*"))
+    patterns = [village_key("*"), desk_key("*"), times_key("*"), claims_key("*", "*")]
+    patterns += [open_key("*"), due_key("*")]
     keys = [str(k) for p in patterns for k in redis.scan_iter(p, 500)]
     for start in range(0, len(keys), 500):
         redis.delete(*keys[start : start + 500])
@@ -153,6 +172,20 @@ def erased(pipe: Pipeline, village: str) -> None:
 
 
 # -- the desk ----------------------------------------------------------------------
+
+
+def opened(pipe: Pipeline, village: str, topic: str, ticket: str, due_at: float) -> None:
+    """A ticket of `village` about `topic` is open (new, or reopened)."""
+    _add(pipe, open_key, village, topic, 1)
+    for key in _both(due_key, village):
+        pipe.zadd(key, {f"{ticket} {topic}": due_at})
+
+
+def closed(pipe: Pipeline, village: str, topic: str, ticket: str) -> None:
+    """An open ticket of `village` about `topic` was answered, finished or rejected."""
+    _add(pipe, open_key, village, topic, -1)
+    for key in _both(due_key, village):
+        pipe.zrem(key, f"{ticket} {topic}")
 
 
 def responded(pipe: Pipeline, village: str, seconds: float) -> None:

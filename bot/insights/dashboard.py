@@ -2,11 +2,10 @@
 
 `build_dashboard(services, villages, now)` reads the audience sets (subscribers per
 village), the counters of bot/insights/counters.py (platforms, languages, growth, stops,
-erasures, times to respond, ratings, hoax checks), the open-ticket queue (open and
-overdue, by topic and kecamatan) and the last 30 days' announcements, in a few round
-trips. Its cost grows with the villages shown, the open tickets and the month's
-announcements, not with the residents or the tickets ever filed, nor with the weeks the
-counters have kept. The figures are the dataclasses of bot/insights/figures.py.
+erasures, times to respond, ratings, hoax checks, open tickets per topic and their due
+dates) and the last 30 days' announcements, in a few round trips. Its cost grows with
+the villages shown, the overdue tickets and the month's announcements, not with the
+residents or the tickets ever filed, nor with the weeks the counters have kept. The figures are the dataclasses of bot/insights/figures.py.
 
 Each figure carries the list behind it as plain data: `list` (which list: residents,
 tickets, broadcasts, hoax_checks, audit) and `filters` (field → value, e.g.
@@ -292,20 +291,44 @@ def _median(histogram: Counter[str], prefix: str) -> timedelta | None:
     return None  # unreachable: the last bucket takes `seen` to `total`
 
 
-def _desk(svc: Services, scope: _Scope, desk: Counter[str], moment: float) -> DeskFigures:
-    open_tickets = [t for t in svc.tickets.facts(svc.tickets.open_ids()) if scope.holds(t.village)]
+def _open_counts(
+    svc: Services, scope: _Scope, moment: float
+) -> tuple[Counter[str], Counter[str], Counter[str], Counter[str]]:
+    """Open and overdue tickets by topic, and by kecamatan, from the open counters in
+    one round trip: each village's (the kecamatan's sums) and, for the whole deployment,
+    its own (which also holds tickets of no or of unknown villages)."""
+    before = f"({moment!r}"
+    pipe = svc.redis.pipeline(transaction=False)
+    for code in scope.codes:
+        pipe.hgetall(counters.open_key(code))
+        pipe.zrangebyscore(counters.due_key(code), "-inf", before)
+    if scope.whole:
+        pipe.hgetall(counters.open_key(counters.ALL))
+        pipe.zrangebyscore(counters.due_key(counters.ALL), "-inf", before)
+    raw = pipe.execute()
     topics: Counter[str] = Counter()
     topics_late: Counter[str] = Counter()
     places: Counter[str] = Counter()
     places_late: Counter[str] = Counter()
-    for t in open_tickets:
-        late = 0 < t.due_at < moment
-        place = scope.kecamatan_of(t.village)
-        topics[t.topic] += 1
-        places[place] += 1
-        if late:
-            topics_late[t.topic] += 1
-            places_late[place] += 1
+    for n, code in enumerate(scope.codes):
+        mine, late = _numbers(raw[2 * n]), raw[2 * n + 1]
+        places[scope.kecamatan_of(code)] += sum(v for v in mine.values() if v > 0)
+        places_late[scope.kecamatan_of(code)] += len(late)
+        if not scope.whole:
+            topics.update(mine)
+            topics_late.update(counters.due_topic(str(m)) for m in late)
+    if scope.whole:
+        everything, late = _numbers(raw[-2]), raw[-1]
+        topics.update(everything)
+        topics_late.update(counters.due_topic(str(m)) for m in late)
+        places[NO_REGION] += sum(v for v in everything.values() if v > 0) - sum(places.values())
+        places_late[NO_REGION] += len(late) - sum(places_late.values())
+    positive = +topics
+    return positive, topics_late, +places, +places_late
+
+
+def _desk(svc: Services, scope: _Scope, desk: Counter[str], moment: float) -> DeskFigures:
+    topics, topics_late, places, places_late = _open_counts(svc, scope, moment)
 
     def group(key: str, label: str, field_name: str, n: int, late: int) -> OpenGroup:
         return OpenGroup(
@@ -334,7 +357,7 @@ def _desk(svc: Services, scope: _Scope, desk: Counter[str], moment: float) -> De
     rated = sum(r.value for r in ratings)
     mean = sum(int(r.key) * r.value for r in ratings) / rated if rated else None
     return DeskFigures(
-        open=_figure("open", len(open_tickets), "tickets", state="open"),
+        open=_figure("open", sum(topics.values()), "tickets", state="open"),
         overdue=_figure("overdue", sum(places_late.values()), "tickets", state="overdue"),
         by_topic=by_topic,
         by_kecamatan=by_kecamatan,

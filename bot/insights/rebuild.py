@@ -12,7 +12,7 @@ the bot takes messages.
 
 from __future__ import annotations
 
-from bot.desk.tickets import ANSWERED
+from bot.desk.tickets import ANSWERED, OPEN
 from bot.insights import counters
 from bot.services import Services
 
@@ -70,7 +70,7 @@ def _residents(svc: Services) -> None:
 
 
 def _tickets(svc: Services) -> None:
-    """Times to respond and to answer, ratings, and queued hoax checks."""
+    """Open tickets, times to respond and to answer, ratings, and queued hoax checks."""
     ids = svc.tickets.all_ids()
     for start in range(0, len(ids), CHUNK):
         pipe = svc.redis.pipeline(transaction=False)
@@ -86,6 +86,8 @@ def _tickets(svc: Services) -> None:
                 counters.answered(pipe, t.village, answered - t.created_at)
             if 1 <= t.rating <= 5:
                 counters.rated(pipe, t.village, 0, t.rating)
+            if t.state in OPEN:
+                counters.opened(pipe, t.village, t.topic, t.id, t.due_at)
             if t.kind == "hoaks":
                 week = _week(svc, t.created_at)
                 counters.hoax_checked(pipe, t.village, t.group or t.id, week, instant=False)
