@@ -5,7 +5,8 @@ village), the counters of bot/insights/counters.py (platforms, languages, growth
 erasures, times to respond, ratings, hoax checks, open tickets per topic and their due
 dates) and the last 30 days' announcements, in a few round trips. Its cost grows with
 the villages shown, the overdue tickets and the month's announcements, not with the
-residents or the tickets ever filed, nor with the weeks the counters have kept. The figures are the dataclasses of bot/insights/figures.py.
+residents or the tickets ever filed, nor with the weeks the counters have kept. The
+figures are the dataclasses of bot/insights/figures.py.
 
 Each figure carries the list behind it as plain data: `list` (which list: residents,
 tickets, broadcasts, hoax_checks, audit) and `filters` (field → value, e.g.
@@ -99,10 +100,6 @@ class _Scope:
     def counted(self) -> list[str]:
         """The counters that add up to the scope: the deployment's own, or each village's."""
         return [counters.ALL] if self.whole else list(self.codes)
-
-    def holds(self, village: str) -> bool:
-        """Whether a record of `village` ("" none) belongs to the scope."""
-        return self.whole or village in self._kecamatan_of
 
     def kecamatan_of(self, village: str) -> str:
         """The kecamatan code of a village in scope ("" for none or unknown)."""
