@@ -69,15 +69,15 @@ def build_services(
     config: Config, redis: Redis, clock: Clock | None = None, dispatch: Dispatch | None = None
 ) -> Services:
     """Wire the core together; `dispatch` delivers announcements (None: this process can't)."""
-    residents = Residents(redis)
+    clock = clock or SystemClock()
+    residents = Residents(redis, config.deployment.timezone, clock)
     dialogs = DialogStore(redis, config.limits.dialog_ttl_minutes * 60)
     flood = FloodGuard(redis, config.limits.flood_messages_per_minute)
     regions = RegionIndex(config.regions)
     announcements = Announcements(redis, config)
-    clock = clock or SystemClock()
     tickets = Tickets(redis, config.deployment.timezone, clock)
     held = HeldMessages(redis)
-    recipients = HoaxRecipients(redis)
+    recipients = HoaxRecipients(redis, config.deployment.timezone)
     grants = RoleGrants(redis)
     audit = AuditTrail(redis, clock, config.audit.retention_days)
     console = ConsoleAccess(redis)

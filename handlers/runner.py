@@ -37,6 +37,7 @@ from aiohttp.web_request import BaseRequest
 from aiohttp.web_response import StreamResponse
 
 from bot.dialogs import Conversations, build_conversations
+from bot.insights.rebuild import ensure_counters
 from bot.people.reload import reload_config
 from bot.platform.config import Config, ConfigError
 from bot.platform.store import EmbeddedRedis, connect, wait_for_redis
@@ -139,6 +140,8 @@ def run(
         reindexed = services.hoaxes.ensure_index(lambda group: _ticket_text(services, group))
         if reindexed:
             log.info("hoax archive: %d verdicts re-indexed", reindexed)
+        if ensure_counters(services):
+            log.info("dashboard counters rebuilt from the records")
         conversations = build_conversations(services)
         # Everything loaded so far (modules, config, regions, catalogs) lives as long as
         # the process: out of the garbage collector's sight, its full collections stop

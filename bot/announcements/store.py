@@ -141,6 +141,19 @@ class Announcement:
 
 
 @dataclass(frozen=True)
+class Summary:
+    """An announcement's figures without its content or admin (for dashboards)."""
+
+    id: str
+    state: str
+    targets: tuple[str, ...]
+    created_at: float
+    audience: int
+    channels: int
+    counts: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Outcome:
     """What happened to one recipient."""
 
@@ -345,6 +358,38 @@ class Announcements:
     def ids(self) -> list[str]:
         """Every stored announcement's id, oldest first (for the personal-data owners)."""
         return [str(i) for i in self.redis.zrange(INDEX, 0, -1)]
+
+    def since(self, start: float) -> list[Summary]:
+        """Announcements created since `start`, newest first (two reads each, pipelined)."""
+        ids = [str(i) for i in self.redis.zrevrangebyscore(INDEX, "+inf", start)]
+        pipe = self.redis.pipeline(transaction=False)
+        for announcement_id in ids:
+            pipe.hmget(
+                f"kim:bc:{announcement_id}",
+                ["state", "targets", "created_at", "audience", "channels"],
+            )
+            pipe.hgetall(f"kim:bc:{announcement_id}:counts")
+        raw = pipe.execute()
+        found = []
+        for n, announcement_id in enumerate(ids):
+            (state, targets, created, audience, channels), counts = raw[2 * n], raw[2 * n + 1]
+            if not state:
+                continue
+            try:
+                found.append(
+                    Summary(
+                        id=announcement_id,
+                        state=str(state),
+                        targets=tuple(str(t) for t in json.loads(targets or "[]")),
+                        created_at=float(created or 0),
+                        audience=int(audience or 0),
+                        channels=int(channels or 0),
+                        counts={str(k): int(v) for k, v in counts.items()},
+                    )
+                )
+            except (ValueError, TypeError):
+                continue  # a damaged record: left out of the figures
+        return found
 
     def recent(self, limit: int = 10) -> list[Announcement]:
         """The newest announcements, newest first."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.audit.actors import Actor
-from bot.desk.tickets import ANSWERED, Ticket
+from bot.desk.tickets import ASKED_ABOUT, Ticket
 from bot.platform.actions import FollowUp, packable
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
@@ -50,7 +50,7 @@ class FollowUps:
         asked = 0
         for ticket_id in self.tickets.claim_follow_ups(now):
             ticket = self.tickets.get(ticket_id)
-            if ticket is None or ticket.state not in ANSWERED or ticket.requester is None:
+            if ticket is None or ticket.state not in ASKED_ABOUT or ticket.requester is None:
                 continue  # closed, rejected or erased since: nothing to ask
             self.tickets.mark_asked(ticket.id, now)
             self.svc.dispatch.notify(ticket.requester, self.question(ticket))
@@ -88,7 +88,7 @@ class FollowUps:
         if (
             ticket is None
             or ticket.requester != requester
-            or ticket.state not in ANSWERED
+            or ticket.state not in ASKED_ABOUT
             or not ticket.follow_asked
         ):
             return None

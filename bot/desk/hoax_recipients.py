@@ -16,6 +16,8 @@ Redis keys (all owned here):
 - `kim:hx:rcpt:recent` — sorted set: claim → when the archive last answered with it (which
   claims to count in trends without reading every claim).
 - `kim:hx:tix:{claim}` — set of the tickets that got the claim's verdict (ids only).
+Each archive answer also counts as an instant check in the dashboard's counters
+(bot/insights/counters.py), in the same transaction.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from redis.client import Pipeline
 
+from bot.insights import counters
 from bot.platform.addresses import Address
 from bot.platform.store import Redis
 
@@ -51,16 +54,19 @@ class HoaxRecipients:
 
     section = "hoax_answers"
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, timezone: str = "UTC") -> None:
         self.redis = redis
+        self.timezone = timezone
 
     # -- recording -------------------------------------------------------------------
 
-    def record(self, claim_id: str, address: Address, now: float) -> None:
-        """The archive answered `address` with `claim_id` at `now`."""
+    def record(self, claim_id: str, address: Address, now: float, village: str = "") -> None:
+        """The archive answered `address` (of kelurahan `village`) with `claim_id` at `now`."""
         keep = RETENTION_DAYS * 86400
         key, mine = _claim_key(claim_id), _resident_key(address)
         pipe = self.redis.pipeline(transaction=True)
+        week = counters.week_of(now, self.timezone)
+        counters.hoax_checked(pipe, village, claim_id, week, instant=True)
         pipe.zadd(key, {str(address): now})
         pipe.zremrangebyscore(key, "-inf", f"({now - keep!r}")
         pipe.zremrangebyrank(key, 0, -MAX_PER_CLAIM - 1)

@@ -20,7 +20,9 @@ Redis keys (all owned here):
   follow_asked (when the follow-up question went out; unset once answered), follow_ups
   (how many were asked), follow_answer (`solved` or `reopened`: the last answer), reopens,
   overdue_told and escalated (when the staff group and the supervisor were told it is
-  overdue: each once per due time).
+  overdue: each once per due time),
+  responded_at / first_answer_at (its first staff response and first answer, counted once
+  each by the dashboard's counters, bot/insights/counters.py, in the same transaction).
 - `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
 - `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
 - `kim:tk:due` — sorted set: open ticket → due_at (overdue counts without reading tickets).
@@ -47,6 +49,7 @@ from zoneinfo import ZoneInfo
 from redis.client import Pipeline
 from redis.exceptions import WatchError
 
+from bot.insights import counters
 from bot.platform.addresses import Address
 from bot.platform.clock import Clock, SystemClock
 from bot.platform.messages import MediaRef
@@ -56,11 +59,12 @@ Kind = Literal["aspirasi", "pengaduan", "informasi", "hoaks"]
 State = Literal["diterima", "diverifikasi", "diteruskan", "dijawab", "selesai", "ditolak"]
 KINDS: tuple[Kind, ...] = ("aspirasi", "pengaduan", "informasi", "hoaks")
 OPEN: tuple[State, ...] = ("diterima", "diverifikasi", "diteruskan")
+ANSWERED: tuple[State, ...] = ("dijawab", "selesai")
 PREFIX = {"aspirasi": "ASP", "pengaduan": "ASP", "informasi": "ASP", "hoaks": "HKS"}
 PROMPT_SECONDS = 7 * 86400
 OPEN_INDEX, ALL_INDEX, DUE_INDEX = "kim:tk:open", "kim:tk:all", "kim:tk:due"
 FOLLOW_INDEX = "kim:tk:follow"
-ANSWERED: tuple[State, ...] = ("dijawab", "diteruskan")  # what a follow-up asks about
+ASKED_ABOUT: tuple[State, ...] = ("dijawab", "diteruskan")  # what a follow-up asks about
 RESIDENT = "resident"  # `by` of the requester's own transitions (never their address)
 Mark = Literal["overdue_told", "escalated"]
 
@@ -132,6 +136,35 @@ class HistoryEntry:
     note: str = ""
 
 
+@dataclass(frozen=True)
+class TicketFacts:
+    """What the dashboard counts of a ticket (no personal data)."""
+
+    id: str
+    kind: str
+    state: str
+    village: str
+    topic: str
+    group: str
+    created_at: float
+    due_at: float
+    rating: int
+    responded_at: float | None
+    first_answer_at: float | None
+
+
+_FACTS = ["kind", "state", "village", "topic", "group", "created_at", "due_at", "rating"]
+_TIMES = ["responded_at", "first_answer_at"]
+_TRANSITION_FIELDS = ["state", "created_at", "due_at", "village", "topic", *_TIMES]
+
+
+def _number(raw: object) -> float | None:
+    try:
+        return float(str(raw)) if raw else None
+    except ValueError:
+        return None
+
+
 class Tickets:
     """The ticket store."""
 
@@ -184,6 +217,10 @@ class Tickets:
         }
         day = _day_key(requester, now, self.timezone)
         pipe = self.redis.pipeline(transaction=True)
+        counters.opened(pipe, village, topic, ticket_id, due_at)
+        if kind == "hoaks":
+            week = counters.week_of(now, self.timezone)
+            counters.hoax_checked(pipe, village, group or ticket_id, week, instant=False)
         pipe.hset(f"kim:tk:{ticket_id}", mapping=record)
         pipe.rpush(
             f"kim:tk:{ticket_id}:history", json.dumps({"at": now, "state": "diterima", "by": ""})
@@ -286,6 +323,51 @@ class Tickets:
                 return False
         return len(due) == len(ids)
 
+    def all_ids(self) -> list[str]:
+        """Every ticket's id, oldest first."""
+        return [str(i) for i in self.redis.zrange(ALL_INDEX, 0, -1)]
+
+    def facts(self, ids: list[str]) -> list[TicketFacts]:
+        """The counted fields of these tickets, in one pipelined read (tickets gone are
+        left out; unreadable numbers read as 0 or None)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for ticket_id in ids:
+            pipe.hmget(_ticket_key(ticket_id), _FACTS + _TIMES)
+        found = []
+        for ticket_id, raw in zip(ids, pipe.execute(), strict=True):
+            if raw[0] is None:
+                continue
+            kind, state, village, topic, group = (str(v or "") for v in raw[:5])
+            rating = _number(raw[7]) or 0
+            found.append(
+                TicketFacts(
+                    ticket_id, kind, state, village, topic, group,
+                    _number(raw[5]) or 0.0, _number(raw[6]) or 0.0, int(rating),
+                    _number(raw[8]), _number(raw[9]),
+                )
+            )  # fmt: skip
+        return found
+
+    def first_times(self, ticket_id: str) -> tuple[float | None, float | None]:
+        """From its history: when a ticket got its first staff response and first answer."""
+        responded = answered = None
+        for entry in self.history(ticket_id):
+            if responded is None and entry.state != "diterima":
+                responded = entry.at
+            if answered is None and entry.state in ANSWERED:
+                answered = entry.at
+        return responded, answered
+
+    def mark_times(self, ticket_id: str, responded: float | None, answered: float | None) -> None:
+        """Record the first response and answer times found in a ticket's history."""
+        mapping: dict[Any, Any] = {}
+        if responded is not None:
+            mapping["responded_at"] = repr(responded)
+        if answered is not None:
+            mapping["first_answer_at"] = repr(answered)
+        if mapping:
+            self.redis.hset(_ticket_key(ticket_id), mapping=mapping)
+
     def of_resident(self, address: Address, limit: int = 10) -> list[Ticket]:
         """A resident's newest tickets."""
         ids = self.redis.zrevrange(_resident_index(address), 0, limit - 1)
@@ -366,15 +448,30 @@ class Tickets:
         with self.redis.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(key)  # type: ignore[no-untyped-call]  # reads below run at once; a concurrent change aborts EXEC
-                state, created, due = pipe.hmget(key, ["state", "created_at", "due_at"])
+                state, created, due, village, topic, responded, answered = pipe.hmget(
+                    key,
+                    _TRANSITION_FIELDS,
+                )
                 if state not in allowed:
                     pipe.unwatch()
                     return False
                 pipe.multi()
                 changes: dict[Any, Any] = {"state": to, **fields}
+                waited = now - float(created or now)
+                if not responded and to != "diterima":
+                    changes["responded_at"] = repr(now)
+                    counters.responded(pipe, str(village or ""), waited)
+                if not answered and to in ANSWERED:
+                    changes["first_answer_at"] = repr(now)
+                    counters.answered(pipe, str(village or ""), waited)
                 pipe.hset(key, mapping=changes)
                 entry = {"at": now, "state": to, "by": by, "note": note}
                 pipe.rpush(key + ":history", json.dumps(entry))
+                place, about = str(village or ""), str(topic or "")
+                if state in OPEN and to not in OPEN:
+                    counters.closed(pipe, place, about, ticket_id)
+                elif state not in OPEN and to in OPEN:
+                    counters.opened(pipe, place, about, ticket_id, float(due or now))
                 if to in OPEN:
                     pipe.zadd(OPEN_INDEX, {ticket_id: float(created or now)})
                     pipe.zadd(DUE_INDEX, {ticket_id: float(due or now)})
@@ -427,20 +524,27 @@ class Tickets:
         with self.redis.pipeline(transaction=True) as pipe:
             try:
                 pipe.watch(key)  # type: ignore[no-untyped-call]  # a concurrent change aborts EXEC
-                state, asked, who, created = pipe.hmget(
-                    key, ["state", "follow_asked", "requester", "created_at"]
+                state, asked, who, created, village, topic = pipe.hmget(
+                    key, ["state", "follow_asked", "requester", "created_at", "village", "topic"]
                 )
-                if state not in ANSWERED or not asked or who != str(requester):
+                if state not in ASKED_ABOUT or not asked or who != str(requester):
                     pipe.unwatch()
                     return None
                 pipe.multi()
                 pipe.hdel(key, "follow_asked")
                 pipe.zrem(FOLLOW_INDEX, ticket_id)
                 to: State = "selesai" if solved else "diterima"
+                place, about = str(village or ""), str(topic or "")
+                if state in OPEN:  # the dashboard's open counts move with the state
+                    counters.closed(pipe, place, about, ticket_id)
+                if not solved:
+                    counters.opened(pipe, place, about, ticket_id, due_at)
                 entry = {"at": now, "state": to, "by": RESIDENT, "note": "" if solved else note}
                 pipe.rpush(key + ":history", json.dumps(entry))
                 if solved:
                     pipe.hset(key, mapping={"state": to, "follow_answer": "solved"})
+                    pipe.zrem(OPEN_INDEX, ticket_id)
+                    pipe.zrem(DUE_INDEX, ticket_id)
                 else:
                     reopened: dict[Any, Any] = {
                         "state": to,
@@ -476,13 +580,13 @@ class Tickets:
     def rate(self, ticket_id: str, requester: Address, stars: int) -> bool:
         """The requester's 1-5 rating of an answered ticket."""
         ticket = self.get(ticket_id)
-        if (
-            ticket is None
-            or ticket.requester != requester
-            or ticket.state not in ("dijawab", "selesai")
-        ):
+        if ticket is None or ticket.requester != requester or ticket.state not in ANSWERED:
             return False
-        self.redis.hset(f"kim:tk:{ticket_id}", "rating", str(min(max(stars, 1), 5)))
+        stars = min(max(stars, 1), 5)
+        pipe = self.redis.pipeline(transaction=True)
+        counters.rated(pipe, ticket.village, ticket.rating, stars)
+        pipe.hset(f"kim:tk:{ticket_id}", "rating", str(stars))
+        pipe.execute()
         return True
 
     def mark_reminded(self, ticket_id: str, now: float) -> None:

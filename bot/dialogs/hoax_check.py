@@ -168,7 +168,8 @@ class HoaxFlow(StepFlow):
     def _answer(self, turn: Turn, claim: Claim) -> None:
         """The archived verdict, then "does this answer your question?"."""
         _ = turn.tr._
-        turn.svc.recipients.record(claim.id, turn.address, turn.now)  # a correction reaches them
+        village = turn.resident.village or "" if turn.resident else ""
+        turn.svc.recipients.record(claim.id, turn.address, turn.now, village)  # for corrections
         lines = [
             _("We checked this before: [{verdict}]", verdict=claim.verdict.upper()),
             "",

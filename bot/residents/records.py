@@ -10,7 +10,8 @@ Redis keys (all owned here):
 - `kim:res:stopped` — sorted set: address → time it stopped (retention sweep).
 
 `{addr}` is `tg:<chat id>` or `wa:<id>`. Audience sets hold only active residents, so a
-broadcast's audience is a set read; stopping removes the resident from every set.
+broadcast's audience is a set read; stopping removes the resident from every set. Each
+change also moves the dashboard's counts (bot/insights/counters.py) in its transaction.
 """
 
 from __future__ import annotations
@@ -20,11 +21,20 @@ from typing import Any, Literal
 
 from redis.client import Pipeline
 
+from bot.insights import counters
 from bot.platform.addresses import Address
+from bot.platform.clock import Clock, SystemClock
 from bot.platform.store import Redis
 
 Status = Literal["active", "stopped"]
 STOPPED_INDEX = "kim:res:stopped"
+
+
+def _seconds(raw: object) -> float:
+    try:
+        return float(str(raw)) if raw else 0.0
+    except ValueError:
+        return 0.0
 
 
 def _key(address: Address) -> str:
@@ -76,8 +86,13 @@ class Residents:
 
     section = "resident"
 
-    def __init__(self, redis: Redis) -> None:
+    def __init__(self, redis: Redis, timezone: str = "UTC", clock: Clock | None = None) -> None:
         self.redis = redis
+        self.timezone = timezone
+        self.clock = clock or SystemClock()  # erasures are not handed a time
+
+    def _week(self, now: float) -> str:
+        return counters.week_of(now, self.timezone)
 
     def receiving(self, addresses: list[Address]) -> list[bool]:
         """For each address, whether it is an active subscriber right now (one round trip):
@@ -141,6 +156,7 @@ class Residents:
         pipe = self.redis.pipeline(transaction=True)
         if current.village and current.village != village:
             pipe.srem(village_audience_key(current.village), str(address))
+        self._count_subscribe(current, village, now, pipe)
         pipe.sadd(village_audience_key(village), str(address))
         for slug in current.komunitas:
             pipe.sadd(komunitas_audience_key(slug), str(address))
@@ -159,6 +175,10 @@ class Residents:
             return
         pipe = self.redis.pipeline(transaction=True)
         self._leave_audiences(current, pipe)
+        if current.active:
+            if current.village:
+                counters.left(pipe, current.village, address, current.locale, self._week(now))
+            counters.stopped(pipe, current.village or "", 1)
         pipe.hset(
             _key(address),
             mapping={"status": "stopped", "stopped_at": repr(now), "updated_at": repr(now)},
@@ -173,8 +193,14 @@ class Residents:
 
     def set_locale(self, address: Address, locale: str, now: float) -> None:
         """Remember the resident's language."""
-        if self.redis.exists(_key(address)):
-            self.redis.hset(_key(address), mapping={"locale": locale, "updated_at": repr(now)})
+        current = self.get(address)
+        if current is None:
+            return
+        pipe = self.redis.pipeline(transaction=True)
+        if current.active and current.village:
+            counters.relocaled(pipe, current.village, current.locale, locale)
+        pipe.hset(_key(address), mapping={"locale": locale, "updated_at": repr(now)})
+        pipe.execute()
 
     def join_komunitas(self, address: Address, slug: str, now: float) -> None:
         """Add a community KIM to the resident's subscriptions."""
@@ -209,6 +235,17 @@ class Residents:
         """True when `address` is an active member of komunitas `slug`."""
         return bool(self.redis.sismember(komunitas_audience_key(slug), str(address)))
 
+    def _count_subscribe(self, current: Resident, village: str, now: float, pipe: Pipeline) -> None:
+        """The counts a subscription to `village` moves."""
+        if current.active and current.village == village:
+            return
+        week = self._week(now)
+        if current.active and current.village:
+            counters.left(pipe, current.village, current.address, current.locale, week)
+        if not current.active:
+            counters.stopped(pipe, current.village or "", -1)
+        counters.joined(pipe, village, current.address, current.locale, week)
+
     def _leave_audiences(self, resident: Resident, pipe: Pipeline) -> None:
         if resident.village:
             pipe.srem(village_audience_key(resident.village), str(resident.address))
@@ -229,12 +266,25 @@ class Residents:
         resident = self.get(address)
         if resident is not None:
             self._leave_audiences(resident, pipe)
+            self._count_erasure(resident, pipe)
         pipe.delete(_key(address), _key(address) + ":kom")
         pipe.zrem(STOPPED_INDEX, str(address))
+
+    def _count_erasure(self, resident: Resident, pipe: Pipeline) -> None:
+        """The counts an erasure moves."""
+        village = resident.village or ""
+        if resident.active and village:
+            week = self._week(self.clock.now())
+            counters.left(pipe, village, resident.address, resident.locale, week)
+        elif not resident.active:
+            counters.stopped(pipe, village, -1)
+        counters.erased(pipe, village)
 
     def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
         """The record, memberships, audience entries and stop time, now under `new`."""
         resident = self.get(old)
+        if resident is not None and resident.active and resident.village:
+            counters.replatformed(pipe, resident.village, old, new)
         was, now = str(old), str(new)
         for key in (_key(old), _key(old) + ":kom"):
             if self.redis.exists(key):
@@ -250,6 +300,21 @@ class Residents:
         if stopped is not None:
             pipe.zrem(STOPPED_INDEX, was)
             pipe.zadd(STOPPED_INDEX, {now: stopped})
+
+    def facts(self, addresses: list[Address]) -> list[tuple[str, str, str, float, float]]:
+        """(locale, status, village, created_at, stopped_at) of each resident ("" and 0 for
+        what is missing or unreadable), in one pipelined read, for counting."""
+        pipe = self.redis.pipeline(transaction=False)
+        for address in addresses:
+            pipe.hmget(_key(address), ["locale", "status", "village", "created_at", "stopped_at"])
+        return [
+            (str(loc or ""), str(st or ""), str(vil or ""), _seconds(made), _seconds(stop))
+            for loc, st, vil, made, stop in (pipe.execute() if addresses else [])
+        ]
+
+    def audience(self, village: str) -> list[Address]:
+        """Every active subscriber of `village` (a full read, for rebuilding counts)."""
+        return [Address.parse(str(a)) for a in self.redis.smembers(village_audience_key(village))]
 
     def stopped_before(self, moment: float, limit: int = 1000) -> list[Address]:
         """Residents who stopped before `moment` (oldest first), for the retention sweep."""

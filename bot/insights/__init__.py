@@ -1,0 +1,1 @@
+"""Insights: the console dashboard's figures, and the counters that keep them quick."""
