@@ -472,3 +472,34 @@ def test_escalation_switched_off_tells_only_the_staff_group(
     assert [to for to, _ in escalate(desk, clock.now())] == [STAFF_GROUP]
     assert escalate(desk, clock.now()) == []
     assert svc.audit.entries(0, 4e9, action_prefix="ticket.escalated") == []
+
+
+def test_the_dashboards_open_counts_follow_the_residents_answers(
+    svc: Services, conv: Conversations, clock: FixedClock, dispatch: RecordingDispatch
+) -> None:
+    """An answered ticket reopened by ❌ counts as open again on the dashboard (and agrees
+    with a rebuild of the counters); ✅ on a forwarded one takes it off the open count."""
+    from datetime import UTC, datetime
+
+    from bot.insights.dashboard import build_dashboard
+    from bot.insights.rebuild import rebuild
+
+    def open_now() -> int:
+        moment = datetime.fromtimestamp(clock.now(), UTC)
+        return build_dashboard(svc, None, moment).desk.open.value
+
+    me = subscribed(conv, 5110, lang="en")
+    reopen = answered(svc, me)
+    other = subscribed(conv, 5111, lang="en")
+    solve = answered(svc, other, forward=True)
+    assert open_now() == 1  # the forwarded one is still open
+    clock.advance(15 * DAY)
+    FollowUps(Desk(svc)).ask_due(clock.now())
+    press(me, question(dispatch, me), "Not yet")
+    verify_dialog(me, [("Still dark at night.", "open again")])
+    assert open_now() == 2
+    press(other, question(dispatch, other), "Yes")
+    assert (ticket(svc, reopen).state, ticket(svc, solve).state) == ("diterima", "selesai")
+    assert open_now() == 1
+    rebuild(svc)
+    assert open_now() == 1
