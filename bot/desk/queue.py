@@ -5,9 +5,11 @@ default —, all, or one state), `topic` (one of config.yaml's desk topics), `ke
 `village` (region codes), `due` (all, overdue, today: due before the end of today in the
 deployment's time zone and not yet overdue), `order` (oldest — the default, as
 `/antrian` lists them — or newest) and `page`. A value that is not one of those is an
-error naming the filter (`FilterError`), never a silently wider list. The tickets are
-read as headings (`Tickets.headings`): a due filter reads only the open tickets due in
-its window.
+error naming the filter (`FilterError`), never a silently wider list. The whole queue
+(open or all, for a viewer who sees every village) is read a page at a time
+(`Tickets.heading_page`); otherwise the candidates are read as headings
+(`Tickets.headings`: a due filter reads only the open tickets due in its window) and
+filtered here.
 """
 
 from __future__ import annotations
@@ -128,6 +130,15 @@ def queue_page(
     timezone: str,
 ) -> QueuePage:
     """The page of tickets `wanted` asks for, among those of `villages` (None: all)."""
+    unfiltered = not (wanted.topic or wanted.kecamatan or wanted.village)
+    if unfiltered and villages is None and wanted.due == "all" and wanted.state in ("open", "all"):
+        rows, total, page = tickets.heading_page(
+            open_only=wanted.state == "open",
+            page=wanted.page,
+            size=PAGE,
+            newest=wanted.order == "newest",
+        )
+        return QueuePage(rows, total, page, max(1, -(-total // PAGE)))
     if wanted.due == "overdue":
         found = tickets.headings(open_only=True, due_to=now)
     elif wanted.due == "today":
