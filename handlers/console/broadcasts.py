@@ -17,9 +17,10 @@ from aiohttp import web
 
 from bot.announcements.access import cancel, may_cancel, may_see
 from bot.announcements.report import announcement_state_label
+from bot.announcements.roles import KOMUNITAS
 from bot.announcements.store import OPEN_STATES, Announcement
 from bot.people.viewer import Viewer
-from bot.platform.addresses import Address
+from bot.platform.addresses import Address, AddressError
 from bot.platform.clock import to_datetime
 from bot.platform.i18n import Translator
 from bot.services import Services
@@ -45,6 +46,21 @@ def _author(services: Services, tr: Translator, ann: Announcement) -> str:
     return services.roles.admin_name(ann.admin)
 
 
+def _label(services: Services, key: str) -> str:
+    """A target's name; the bare key of a region config.yaml no longer has."""
+    if key.startswith(KOMUNITAS) or key in services.regions:
+        return services.roles.label(key)
+    return key
+
+
+def _name(services: Services, who: str) -> str:
+    """A role holder's name, from an address as stored."""
+    try:
+        return services.roles.admin_name(Address.parse(who))
+    except AddressError:
+        return who
+
+
 def _when(tr: Translator, moment: float | None) -> str:
     return tr.datetime_text(to_datetime(moment)) if moment else ""
 
@@ -61,7 +77,7 @@ def _summary(services: Services, tr: Translator, ann: Announcement) -> dict[str,
     residents, channels, planned = _reach(services, ann)
     return {
         "id": ann.id,
-        "targets": ", ".join(services.roles.label(t) for t in ann.targets),
+        "targets": ", ".join(_label(services, t) for t in ann.targets),
         "author": _author(services, tr, ann),
         "state": announcement_state_label(tr, ann.state),
         "open": ann.state in OPEN_STATES,
@@ -124,7 +140,7 @@ async def broadcast_list(request: web.Request) -> web.Response:
 def _channel_names(services: Services) -> dict[str, str]:
     """A channel's address → the name of the region or komunitas it is the chat of."""
     names = {
-        str(Address.telegram(chat.chat_id)): services.roles.label(code)
+        str(Address.telegram(chat.chat_id)): _label(services, code)
         for code, chat in services.config.channels.items()
         if chat.chat_id is not None and code in services.regions
     }
@@ -181,9 +197,7 @@ async def broadcast_report(request: web.Request) -> web.Response:
         return {
             "ann": ann,
             "summary": summary,
-            "approved_by": services.roles.admin_name(Address.parse(ann.approved_by))
-            if ann.approved_by
-            else "",
+            "approved_by": _name(services, ann.approved_by) if ann.approved_by else "",
             "started": _when(tr, ann.started_at),
             "finished": _when(tr, ann.finished_at),
             "seconds": round(ann.finished_at - ann.started_at)

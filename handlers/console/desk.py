@@ -227,7 +227,13 @@ async def ticket_action(request: web.Request) -> web.Response:
     action = ACTIONS.get(request.match_info["action"])
     viewer = viewer_of_request(request)
     if action is None:
-        raise web.HTTPNotFound
+        _ = (await blocking(translator, request))._
+        return await notice(
+            request,
+            404,
+            _("No such action"),
+            _("Tickets are claimed, answered, forwarded or rejected."),
+        )
     if not viewer.is_staff:
         return await refuse(request)
     found = await _ticket_or_refusal(request)

@@ -231,3 +231,15 @@ async def test_a_forged_csrf_token_or_a_wrong_id_changes_nothing(
     states = [(services.announcements.get(a.id) or a).state for a in (ann, far)]
     assert states == ["queued", "queued"]
     assert services.audit.entries(0, 2e10, action_prefix="broadcast.") == []
+
+
+async def test_a_target_config_yaml_no_longer_has_is_shown_by_its_code(
+    client: Client, services: Services
+) -> None:
+    """A region removed from config.yaml since: its code stands for its name."""
+    gone = announce(services, KADIS, ["36.72.99.9999"])
+    await sign_in(client, services, KADIS)
+    for path in ("/console/pengumuman", f"/console/pengumuman/{gone.id}"):
+        page = await client.get(path)
+        assert page.status == 200, path
+        assert "36.72.99.9999" in await page.text()
