@@ -1,13 +1,10 @@
-"""The desk in the console: the queue (`/console/meja`), a ticket (`/console/meja/{id}`),
-and staff acting on it (`POST /console/meja/{id}/{klaim|jawab|teruskan|tolak}`).
+"""The desk in the console: the queue (`/console/meja`) and a ticket (`/console/meja/{id}`).
 
 The queue's filters are bot/desk/queue.py's; a kelurahan or kecamatan admin sees the
 tickets of their villages, read-only, and a filter naming a region outside them is
-refused. Staff (superadmins too) act through the staff group's own card buttons and card
-replies (`Desk.act`, `Desk.staff_reply`, as `kimbot tickets` presses them), so the audit
-entry and the resident's notice are the group's. Hoax verdicts stay in the staff group
-(and `kimbot tickets verdict`): their explanation, sources and preview are steps of a
-reply thread there. No page names a requester: residents appear by ticket number only.
+refused. Staff (superadmins too) act on a ticket with the forms of its page, which post
+to handlers/console/desk_actions.py: the staff group's own actions. No page names a
+requester: residents appear by ticket number only.
 """
 
 from __future__ import annotations
@@ -17,6 +14,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.desk.hoaxes import VERDICTS
 from bot.desk.queue import DUE_FILTERS, STATES, FilterError, QueueFilter, queue_page
 from bot.desk.staff import REJECT_REASONS, age_text, kind_label, reason_label, ticket_state_label
 from bot.desk.tickets import Heading, HistoryEntry, Ticket
@@ -30,17 +28,15 @@ from handlers.console.render import (
     notice,
     page,
     refuse,
-    see_other,
     services_of,
     translator,
     viewer_of_request,
 )
 
 routes = web.RouteTableDef()
-ACTIONS = {"klaim": "claim", "jawab": "answer", "teruskan": "forward", "tolak": "reject"}
 
 
-def _may_see_desk(viewer: Viewer) -> bool:
+def may_see_desk(viewer: Viewer) -> bool:
     return viewer.is_staff or viewer.is_admin
 
 
@@ -73,7 +69,7 @@ def _row(services: Services, tr: Translator, heading: Heading, now: float) -> di
 async def desk_queue(request: web.Request) -> web.Response:
     """The queue, filtered and paged, within the viewer's villages."""
     viewer = viewer_of_request(request)
-    if not _may_see_desk(viewer):
+    if not may_see_desk(viewer):
         return await refuse(request)
     services = services_of(request)
     tr = await blocking(translator, request)
@@ -166,10 +162,10 @@ def _history(
     return rows
 
 
-async def _ticket_or_refusal(request: web.Request) -> Ticket | web.Response:
+async def ticket_or_refusal(request: web.Request) -> Ticket | web.Response:
     """The ticket of the URL if this viewer may see it; else the 404 or 403 page."""
     viewer = viewer_of_request(request)
-    if not _may_see_desk(viewer):
+    if not may_see_desk(viewer):
         return await refuse(request)
     services = services_of(request)
     ticket = await blocking(services.tickets.get, request.match_info["ticket_id"])
@@ -186,7 +182,7 @@ async def _ticket_or_refusal(request: web.Request) -> Ticket | web.Response:
 @routes.get("/meja/{ticket_id}")
 async def ticket_page(request: web.Request) -> web.Response:
     """One ticket: its card's facts, its history and its answer; staff's actions."""
-    found = await _ticket_or_refusal(request)
+    found = await ticket_or_refusal(request)
     if isinstance(found, web.Response):
         return found
     ticket = found
@@ -214,68 +210,9 @@ async def ticket_page(request: web.Request) -> web.Response:
             "asked_by": len(members),
             "history": _history(services, tr, ticket, services.tickets.history(ticket.id)),
             "reasons": [(r, reason_label(tr, r)) for r in REJECT_REASONS],
+            "verdicts": VERDICTS,
             "acts": viewer.is_staff and ticket.is_open,
             "max_text": services.config.limits.max_text_length,
         }
 
     return await page(request, "ticket.html", build)
-
-
-@routes.post("/meja/{ticket_id}/{action}")
-async def ticket_action(request: web.Request) -> web.Response:
-    """Claim, answer, forward or reject, as the staff group's card does it."""
-    action = ACTIONS.get(request.match_info["action"])
-    viewer = viewer_of_request(request)
-    if action is None:
-        _ = (await blocking(translator, request))._
-        return await notice(
-            request,
-            404,
-            _("No such action"),
-            _("Tickets are claimed, answered, forwarded or rejected."),
-        )
-    if not viewer.is_staff:
-        return await refuse(request)
-    found = await _ticket_or_refusal(request)
-    if isinstance(found, web.Response):
-        return found
-    ticket = found
-    services = services_of(request)
-    _ = (await blocking(translator, request))._
-    form = await request.post()
-    args: list[str] = []
-    if action in ("answer", "forward"):
-        text = form.get("text")
-        text = text.strip() if isinstance(text, str) else ""
-        limit = services.config.limits.max_text_length
-        if not text or len(text) > limit:
-            return await notice(
-                request,
-                400,
-                _("The text was not accepted"),
-                _(
-                    "Write between 1 and {limit} characters; nothing was sent.",
-                    limit=limit,
-                ),
-            )
-        args = [text]
-    elif action == "reject":
-        reason = form.get("reason")
-        if reason not in REJECT_REASONS:
-            return await notice(
-                request,
-                400,
-                _("Choose a reason"),
-                _("A rejection needs one of the listed reasons; nothing was changed."),
-            )
-        args = [str(reason)]
-    try:
-        await blocking(tickets_cli.act, services, str(viewer.who), action, ticket.id, args)
-    except tickets_cli.ActionError as error:
-        return await notice(
-            request,
-            409,
-            _("Nothing was changed"),
-            _("The desk said: {reason}", reason=str(error)),
-        )
-    return see_other(f"/console/meja/{ticket.id}")

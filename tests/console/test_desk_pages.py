@@ -6,6 +6,7 @@ import pytest
 
 from bot.desk.staff import Desk
 from bot.desk.tickets import Kind, Ticket
+from bot.desk.verdicts import verdict_text
 from bot.platform.actions import TicketAction
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
@@ -30,6 +31,8 @@ SITI = Address.telegram(KELURAHAN_ADMIN)
 CAMAT = Address.telegram(KECAMATAN_ADMIN)
 PURWAKARTA = "36.72.07"
 RESIDENT_CHAT = 777123
+STAFF_GROUP = Address.parse("tg:-1009999")
+HOAX = "PENTING!! Semua warga Cilegon wajib daftar ulang KTP di kelurahan besok. Sebarkan!!"
 
 
 @pytest.fixture
@@ -199,6 +202,7 @@ async def test_staff_answer_from_the_console_as_from_the_group(
     """Claim, then answer: the resident is told each time exactly as the group's buttons
     tell them, the audit trail names the staff member, and the page shows the history."""
     ticket = file(services, RESIDENT_CHAT, BAGENDUNG, anonymous=True)
+    services.tickets.set_card(ticket.id, STAFF_GROUP.chat_id, 42)  # as the bot posted it
     csrf = await sign_in(client, services, STAFF_ADDRESS)
     page = await client.get(f"/console/meja/{ticket.id}")
     html = await page.text()
@@ -211,6 +215,10 @@ async def test_staff_answer_from_the_console_as_from_the_group(
     assert to_resident(dispatch, RESIDENT_CHAT) == [
         f"Your report {ticket.id} is being handled by our staff."
     ]
+    to_group, card = dispatch.notified[-1]
+    assert to_group == STAFF_GROUP  # the group's card is edited to the new state
+    assert card.card_of == ticket.id
+    assert "🙋" not in str(card.choices)
     answer = "Sudah kami perbaiki.\nTerima kasih."
     answered = await client.post(
         f"/console/meja/{ticket.id}/jawab", data={"csrf": csrf, "text": answer}
@@ -322,4 +330,89 @@ async def test_bad_input_changes_nothing(
     assert [e.action for e in services.audit.entries(0, 2e10, action_prefix="ticket.")] == [
         "ticket.claimed"
     ]
-    assert "kimbot tickets verdict" in await (await client.get(f"/console/meja/{hoax.id}")).text()
+    assert (
+        f"/console/meja/{hoax.id}/putusan"
+        in await (await client.get(f"/console/meja/{hoax.id}")).text()
+    )
+
+
+async def test_a_hoax_verdict_previewed_then_sent_reaches_everyone_who_asked(
+    client: Client, services: Services, dispatch: RecordingDispatch
+) -> None:
+    """The preview stores and sends nothing; ✅ Send archives the verdict and tells every
+    resident who asked about the claim, as the staff group's ✅ Send does."""
+    first = file(services, 3001, BAGENDUNG, "hoaks", topic="", text=HOAX)
+    second = file(services, 3002, KEBON_DALEM, "hoaks", topic="", text=HOAX)
+    assert second.group == first.id
+    csrf = await sign_in(client, services, STAFF_ADDRESS)
+    told = len(dispatch.notified)
+    form = {
+        "csrf": csrf,
+        "verdict": "hoaks",
+        "explanation": "Tidak ada daftar ulang KTP.\nDisdukcapil membantah.",
+        "sources": "  https://disdukcapil.cilegon.go.id/klarifikasi  \n\n",
+    }
+    preview = await client.post(f"/console/meja/{second.id}/putusan", data=form)
+    assert preview.status == 200
+    html = await preview.text()
+    assert "HOAKS" in html
+    assert "disdukcapil.cilegon.go.id/klarifikasi" in html
+    assert 'name="send" value="1"' in html
+    assert len(dispatch.notified) == told
+    assert services.hoaxes.claim(first.id) is None
+    assert (services.tickets.get(first.id) or first).state == "diterima"
+    sent = await client.post(f"/console/meja/{second.id}/putusan", data={**form, "send": "1"})
+    assert sent.status == 200
+    assert sent.url.path == f"/console/meja/{first.id}"  # the claim's first ticket
+    expected = verdict_text(
+        services.translator("en"),
+        first.id,
+        "hoaks",
+        "Tidak ada daftar ulang KTP.\nDisdukcapil membantah.",
+        "https://disdukcapil.cilegon.go.id/klarifikasi",
+    )
+    assert to_resident(dispatch, 3001) == [expected]
+    assert to_resident(dispatch, 3002) == [expected.replace(first.id, second.id, 1)]
+    assert {(services.tickets.get(t.id) or t).state for t in (first, second)} == {"dijawab"}
+    claim = services.hoaxes.claim(first.id)
+    assert claim is not None
+    assert claim.verdict == "hoaks"
+    entries = services.audit.entries(0, 2e10, action_prefix="ticket.")
+    assert [(e.action, e.actor, e.detail.get("tickets")) for e in entries] == [
+        ("ticket.verdict", str(STAFF_ADDRESS), 2)
+    ]
+    again = await client.post(f"/console/meja/{first.id}/putusan", data={**form, "send": "1"})
+    assert again.status == 409
+
+
+async def test_a_verdict_with_bad_input_or_from_an_admin_changes_nothing(
+    client: Client, services: Services, dispatch: RecordingDispatch
+) -> None:
+    """An unknown rating, an empty or oversized explanation, a verdict on an aspirasi, a
+    forged token, a KIM admin who is not staff: nothing is archived, nobody is told."""
+    hoax = file(services, 3001, BAGENDUNG, "hoaks", topic="", text=HOAX)
+    complaint = file(services, 3002, BAGENDUNG)
+    limit = services.config.limits.max_text_length
+    csrf = await sign_in(client, services, STAFF_ADDRESS)
+    told = len(dispatch.notified)
+    good = {"csrf": csrf, "verdict": "hoaks", "explanation": "Tidak benar.", "send": "1"}
+    for changes, status in (
+        ({"verdict": "palsu"}, 400),
+        ({"verdict": ""}, 400),
+        ({"explanation": "  "}, 400),
+        ({"explanation": "x" * (limit + 1)}, 400),
+        ({"sources": "y" * (limit + 1)}, 400),
+        ({"csrf": "C" * 43}, 403),
+    ):
+        response = await client.post(f"/console/meja/{hoax.id}/putusan", data={**good, **changes})
+        assert response.status == status, changes
+    on_complaint = await client.post(f"/console/meja/{complaint.id}/putusan", data=good)
+    assert on_complaint.status == 409
+    client.session.cookie_jar.clear()
+    csrf = await sign_in(client, services, SITI)
+    refused = await client.post(f"/console/meja/{hoax.id}/putusan", data={**good, "csrf": csrf})
+    assert refused.status == 403
+    assert services.hoaxes.claim(hoax.id) is None
+    assert (services.tickets.get(hoax.id) or hoax).state == "diterima"
+    assert len(dispatch.notified) == told
+    assert services.audit.entries(0, 2e10, action_prefix="ticket.") == []
