@@ -34,6 +34,7 @@ from handlers.console.render import (
 )
 
 routes = web.RouteTableDef()
+RESIDENT = "resident"  # `by` of the requester's own transitions (a follow-up's answer)
 
 
 def may_see_desk(viewer: Viewer) -> bool:
@@ -147,7 +148,7 @@ def _history(
     name = tickets_cli.staff_name(services)
     rows = []
     for entry in entries:
-        resident = not entry.by or (
+        resident = entry.by in ("", RESIDENT) or (
             ticket.requester is not None and entry.by == str(ticket.requester)
         )
         note = reason_label(tr, entry.note) if entry.state == "ditolak" else entry.note

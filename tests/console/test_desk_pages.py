@@ -197,7 +197,7 @@ async def test_malformed_filters_get_a_clear_page(client: Client, services: Serv
 
 
 async def test_staff_answer_from_the_console_as_from_the_group(
-    client: Client, services: Services, dispatch: RecordingDispatch
+    client: Client, services: Services, dispatch: RecordingDispatch, clock: FixedClock
 ) -> None:
     """Claim, then answer: the resident is told each time exactly as the group's buttons
     tell them, the audit trail names the staff member, and the page shows the history."""
@@ -236,7 +236,9 @@ async def test_staff_answer_from_the_console_as_from_the_group(
         ("ticket.claimed", str(STAFF_ADDRESS), f"ticket:{ticket.id}"),
         ("ticket.answered", str(STAFF_ADDRESS), f"ticket:{ticket.id}"),
     ]
-    html = await answered.text()
+    services.tickets.transition(ticket.id, "selesai", ("dijawab",), "resident", clock.now())
+    html = await (await client.get(f"/console/meja/{ticket.id}")).text()
+    assert html.count("<td>warga</td>") == 2  # filing it and closing it: "the resident"
     assert "Sudah kami perbaiki." in html
     assert "/jawab" not in html
     assert str(RESIDENT_CHAT) not in html
