@@ -55,8 +55,12 @@ def refresh_card(services: Services, ticket_id: str) -> None:
 
 
 def _text(form: Any, name: str) -> str:
+    """A form field's text, trimmed, with the browser's CRLF line ends made LF (as the
+    group's replies have them)."""
     value = form.get(name)
-    return value.strip() if isinstance(value, str) else ""
+    if not isinstance(value, str):
+        return ""
+    return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
 @routes.post("/meja/{ticket_id}/putusan")
@@ -165,8 +169,7 @@ async def ticket_action(request: web.Request) -> web.Response:
     form = await request.post()
     args: list[str] = []
     if action in ("answer", "forward"):
-        text = form.get("text")
-        text = text.strip() if isinstance(text, str) else ""
+        text = _text(form, "text")
         limit = services.config.limits.max_text_length
         if not text or len(text) > limit:
             return await notice(

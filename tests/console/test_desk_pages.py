@@ -220,8 +220,9 @@ async def test_staff_answer_from_the_console_as_from_the_group(
     assert card.card_of == ticket.id
     assert "🙋" not in str(card.choices)
     answer = "Sudah kami perbaiki.\nTerima kasih."
-    answered = await client.post(
-        f"/console/meja/{ticket.id}/jawab", data={"csrf": csrf, "text": answer}
+    answered = await client.post(  # as a browser sends a textarea: CRLF line ends
+        f"/console/meja/{ticket.id}/jawab",
+        data={"csrf": csrf, "text": " Sudah kami perbaiki.\r\nTerima kasih.\r\n"},
     )
     assert answered.status == 200
     assert to_resident(dispatch, RESIDENT_CHAT)[-1] == (
