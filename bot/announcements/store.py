@@ -391,6 +391,21 @@ class Announcements:
                 continue  # a damaged record: left out of the figures
         return found
 
+    def owners_and_targets(self) -> list[tuple[str, Address | None, list[str]]]:
+        """(id, admin, targets) of every announcement, newest first: one pipelined read of
+        two fields each, to pick those a viewer may see before reading them whole."""
+        ids = [str(i) for i in self.redis.zrevrange(INDEX, 0, -1)]
+        pipe = self.redis.pipeline(transaction=False)
+        for announcement_id in ids:
+            pipe.hmget(f"kim:bc:{announcement_id}", ["admin", "targets"])
+        found: list[tuple[str, Address | None, list[str]]] = []
+        for announcement_id, (admin, targets) in zip(ids, pipe.execute(), strict=True):
+            if targets is None:  # gone meanwhile
+                continue
+            owner = Address.parse(admin) if admin else None
+            found.append((announcement_id, owner, json.loads(targets)))
+        return found
+
     def recent(self, limit: int = 10) -> list[Announcement]:
         """The newest announcements, newest first."""
         ids = self.redis.zrevrange(INDEX, 0, limit - 1)
@@ -479,6 +494,18 @@ class Announcements:
                 )
                 if len(found) >= limit:
                     break
+        return found
+
+    def failure_reasons(self, announcement_id: str) -> dict[str, int]:
+        """How many recipients were not reached, per reason (`blocked or gone`, or a
+        channel's failure reason), from the whole ledger: who they were is left out."""
+        found: dict[str, int] = {}
+        for _recipient, code in self.redis.hscan_iter(
+            f"kim:bc:{announcement_id}:ledger", count=1000
+        ):
+            if code != SENT:
+                reason = "blocked or gone" if code == BLOCKED else str(code)[2:]
+                found[reason] = found.get(reason, 0) + 1
         return found
 
     def outcome_of(self, announcement_id: str, recipient: str) -> str | None:

@@ -4,4 +4,5 @@
 - `hoaxes`: the archive of verdicts and the grouping of pending hoax checks.
 - `staff`: filing tickets, the staff group's cards and actions, telling residents.
 - `report`: monthly ticket reports (CSV/XLSX rows and summaries).
+- `queue`: the queue as the web console filters and pages it.
 """

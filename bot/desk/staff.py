@@ -70,6 +70,16 @@ def reason_label(tr: Translator, reason: str) -> str:
     }.get(reason, reason)
 
 
+def age_text(tr: Translator, seconds: float) -> str:
+    """How old a ticket is: minutes, then hours (up to two days), then days."""
+    minutes = int(seconds // 60)
+    if minutes < 60:
+        return tr._("{n} min", n=max(minutes, 0))
+    if minutes < 48 * 60:
+        return tr._("{n} h", n=minutes // 60)
+    return tr._("{n} days", n=minutes // 1440)
+
+
 class Desk:
     """Desk operations over the core's services."""
 
@@ -172,7 +182,7 @@ class Desk:
         lines.append(
             _(
                 "🕒 In {age} ago · due {due}",
-                age=self._age(tr, now - ticket.created_at),
+                age=age_text(tr, now - ticket.created_at),
                 due=tr.datetime_text(to_datetime(ticket.due_at)),
             )
             + (" ⚠️" if ticket.is_open and now > ticket.due_at else "")
@@ -230,15 +240,6 @@ class Desk:
                 Choice(_("📣 Clarify"), ClaimAction("clar", ticket.id).pack()),
             ),
         )
-
-    @staticmethod
-    def _age(tr: Translator, seconds: float) -> str:
-        minutes = int(seconds // 60)
-        if minutes < 60:
-            return tr._("{n} min", n=max(minutes, 0))
-        if minutes < 48 * 60:
-            return tr._("{n} h", n=minutes // 60)
-        return tr._("{n} days", n=minutes // 1440)
 
     def _staff_name(self, who: str) -> str:
         try:
@@ -546,7 +547,7 @@ class Desk:
             who = " · " + self._staff_name(t.claimed_by) if t.claimed_by else ""
             lines.append(
                 f"{t.id} · {kind_label(tr, t.kind)} · {ticket_state_label(tr, t.state)} · "
-                + _("{age} old", age=self._age(tr, now - t.created_at))
+                + _("{age} old", age=age_text(tr, now - t.created_at))
                 + who
                 + late
             )

@@ -127,6 +127,23 @@ class Ticket:
 
 
 @dataclass(frozen=True)
+class Heading:
+    """What the desk queue shows and filters a ticket by (bot/desk/queue.py)."""
+
+    id: str
+    kind: str
+    state: str
+    topic: str
+    village: str
+    created_at: float
+    due_at: float
+    claimed_by: str
+
+
+HEADING_FIELDS = ("kind", "state", "topic", "village", "created_at", "due_at", "claimed_by")
+
+
+@dataclass(frozen=True)
 class HistoryEntry:
     """One transition."""
 
@@ -367,6 +384,58 @@ class Tickets:
             mapping["first_answer_at"] = repr(answered)
         if mapping:
             self.redis.hset(_ticket_key(ticket_id), mapping=mapping)
+
+    def headings(
+        self, *, open_only: bool, due_from: float | None = None, due_to: float | None = None
+    ) -> list[Heading]:
+        """Every ticket, or the open ones, or the open ones due in [due_from, due_to), as
+        their headings, oldest first (by due time for a due window)."""
+        if due_from is not None or due_to is not None:
+            low = "-inf" if due_from is None else repr(due_from)
+            high = "+inf" if due_to is None else f"({due_to!r}"
+            ids = [str(i) for i in self.redis.zrangebyscore(DUE_INDEX, low, high)]
+        else:
+            ids = [str(i) for i in self.redis.zrange(OPEN_INDEX if open_only else ALL_INDEX, 0, -1)]
+        return self.headings_of(ids)
+
+    def heading_page(
+        self, *, open_only: bool, page: int, size: int, newest: bool
+    ) -> tuple[list[Heading], int, int]:
+        """Page `page` (from 1; past the end, the last) of every ticket or of the open ones,
+        oldest or newest first, without reading the others: (its headings, how many
+        tickets there are, the page shown)."""
+        index = OPEN_INDEX if open_only else ALL_INDEX
+        total = int(self.redis.zcard(index))
+        page = min(max(page, 1), max(1, -(-total // size)))
+        start = (page - 1) * size
+        read = self.redis.zrevrange if newest else self.redis.zrange
+        ids = [str(i) for i in read(index, start, start + size - 1)]
+        return self.headings_of(ids), total, page
+
+    def headings_of(self, ids: list[str]) -> list[Heading]:
+        """Those tickets' headings, in that order: one pipelined read of a few fields each
+        (tickets gone meanwhile are left out)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for ticket_id in ids:
+            pipe.hmget(_ticket_key(ticket_id), HEADING_FIELDS)
+        found = []
+        for ticket_id, raw in zip(ids, pipe.execute(), strict=True):
+            kind, state, topic, village, created, due, claimed = raw
+            if kind is None or state is None:
+                continue
+            found.append(
+                Heading(
+                    ticket_id,
+                    kind,
+                    state,
+                    topic or "",
+                    village or "",
+                    float(created or 0),
+                    float(due or 0),
+                    claimed or "",
+                )
+            )
+        return found
 
     def of_resident(self, address: Address, limit: int = 10) -> list[Ticket]:
         """A resident's newest tickets."""

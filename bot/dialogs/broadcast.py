@@ -13,6 +13,7 @@ Diagram: docs/conversations.md.
 from __future__ import annotations
 
 from bot.announcements import audit
+from bot.announcements.access import cancel, may_cancel
 from bot.announcements.approval import ask_approval, needs_approval
 from bot.announcements.report import announcement_state_label, progress_text
 from bot.announcements.store import OPEN_STATES, State
@@ -356,18 +357,13 @@ class BroadcastListFlow(StepFlow):
                 f"#{ann.id} · {announcement_state_label(turn.tr, ann.state)} · {labels} · "
                 + turn.tr._("{sent} sent", sent=turn.tr.number(ann.counts.get("sent", 0)))
             )
-            if ann.state in OPEN_STATES and _may_manage(turn, ann.admin):
+            if ann.state in OPEN_STATES and may_cancel(turn.svc.roles, turn.address, ann.admin):
                 buttons.append(
                     Choice(_("✖ Cancel #{id}", id=ann.id), BroadcastAction("cancel", ann.id).pack())
                 )
         turn.say(
             Reply(title=_("Recent announcements"), text="\n".join(lines), choices=rows(buttons, 2))
         )
-
-
-def _may_manage(turn: Turn, owner: Address | None) -> bool:
-    """The announcement's owner, or a superadmin."""
-    return owner == turn.address or turn.svc.roles.is_superadmin(turn.address)
 
 
 def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
@@ -380,7 +376,9 @@ def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
         turn.say(common.stale_button(turn))
         return
     allowed = (
-        svc.roles.is_superadmin(turn.address) if verb != "cancel" else _may_manage(turn, ann.admin)
+        svc.roles.is_superadmin(turn.address)
+        if verb != "cancel"
+        else may_cancel(svc.roles, turn.address, ann.admin)
     )
     if not allowed:
         turn.say(Reply(text="", notice=_("You may not do that.")))
@@ -401,13 +399,7 @@ def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
             _tell_owner(turn, ann.admin, "rejected", ann.id)
             turn.say(Reply(text=_("Announcement #{id} rejected.", id=ann.id), edit=True))
             return
-    elif svc.announcements.move(
-        ann.id,
-        "cancelled",
-        OPEN_STATES,
-        note=_("Cancelled by {who}.", who=svc.roles.admin_name(turn.address)),
-    ):
-        audit.decided(svc, ann, verb, turn.address)
+    elif cancel(svc, ann, turn.address, turn.tr):
         turn.say(Reply(text=_("Announcement #{id} cancelled.", id=ann.id)))
         return
     current = svc.announcements.get(ann.id)
