@@ -15,7 +15,8 @@ It prints one JSON line per case, with p50/p99 in ms over `--runs` runs:
 - `charts`: every chart of the whole deployment's page (bars per kecamatan and per
   kelurahan, the platform share, languages, weekly growth, open tickets per topic and
   kecamatan, ratings, hoax checks per week, top claims);
-- `page`: both together, the server's work for the page before its template;
+- `page`: `GET /console/` by a signed-in superadmin (whole) and a kelurahan admin, over
+  loopback: the dashboard, its charts and its template, as the server serves it;
 - `seed`: seed seconds, the rebuild's seconds (`rebuild`, as at the first start after an
   upgrade), the counters' keys and Redis bytes (MEMORY USAGE of every `kim:ins:` key).
 Each line has host_other_cpu_per_s: CPU that other programs used meanwhile (cores).
@@ -27,6 +28,7 @@ Each line has host_other_cpu_per_s: CPU that other programs used meanwhile (core
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import random
@@ -37,6 +39,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestClient, TestServer
 
 SCRIPT = Path(__file__).resolve()
 ROOT = SCRIPT.parent.parent
@@ -50,13 +55,16 @@ from bot.desk.hoaxes import Claim  # noqa: E402
 from bot.insights import counters  # noqa: E402
 from bot.insights.dashboard import Dashboard, build_dashboard  # noqa: E402
 from bot.insights.rebuild import rebuild  # noqa: E402
+from bot.people.viewer import Viewer  # noqa: E402
 from bot.platform.addresses import Address  # noqa: E402
 from bot.platform.clock import FixedClock  # noqa: E402
-from bot.platform.config import load_config  # noqa: E402
+from bot.platform.config import Admin, load_config  # noqa: E402
+from bot.platform.i18n import Translator  # noqa: E402
 from bot.platform.store import EmbeddedRedis, connect  # noqa: E402
 from bot.residents.records import STOPPED_INDEX, record_key, village_audience_key  # noqa: E402
 from bot.services import Services  # noqa: E402
-from handlers.console.charts import Bar, bar_chart, column_chart, share_bar  # noqa: E402
+from handlers.console import home  # noqa: E402
+from handlers.console.app import add_console  # noqa: E402
 from handlers.wiring import build_services  # noqa: E402
 
 NOW = 1_790_000_000.0
@@ -174,22 +182,46 @@ def seed_desk(
         svc.announcements.record(made.id, outcomes)
 
 
+VIEWER = Viewer(
+    who=Address.telegram(1),
+    name="bench",
+    role="superadmin",
+    is_superadmin=True,
+    is_admin=True,
+    is_staff=True,
+    manages_roles=True,
+    scope=(),
+    villages=None,
+    komunitas=frozenset(),
+)
+
+
 def charts(board: Dashboard) -> list[str]:
-    """Every chart of the dashboard page, as the page would draw them."""
-    res, desk, hx = board.residents, board.desk, board.hoaxes
-    tg, wa = res.platforms
-    return [
-        bar_chart([Bar(k.name, k.subscribers.value, "#") for k in res.kecamatan], "kecamatan"),
-        bar_chart([Bar(v.name, v.subscribers.value, "#") for v in res.villages], "kelurahan"),
-        share_bar(Bar("Telegram", tg.value, "#"), Bar("WhatsApp", wa.value, "#"), "platform"),
-        bar_chart([Bar(f.key, f.value, "#") for f in res.languages], "languages"),
-        column_chart([Bar(w.start.strftime("%d/%m"), w.net, "#") for w in res.growth], "growth"),
-        bar_chart([Bar(g.label, g.open.value, "#") for g in desk.by_topic], "topics"),
-        bar_chart([Bar(g.label, g.open.value, "#") for g in desk.by_kecamatan], "desk places"),
-        bar_chart([Bar(f.key, f.value, "#") for f in desk.ratings], "ratings"),
-        column_chart([Bar(w.start.strftime("%d/%m"), w.total, "#") for w in hx.weeks], "hoax"),
-        bar_chart([Bar(c.text or c.claim, c.checks.value, "#") for c in hx.top_claims], "claims"),
-    ]
+    """Every chart of the dashboard page, drawn by the page's own code."""
+    tr = Translator("id", "Asia/Jakarta")
+    return [str(svg) for svg in home.charts(board, tr, home.Links(VIEWER)).values()]
+
+
+async def page_times(svc: Services, runs: int, who: Address) -> tuple[list[float], int]:
+    """`GET /console/` as a signed-in browser would, `runs` times after a warm-up: the
+    seconds of each round trip over loopback (the server's work, template included) and
+    the page's size."""
+    app = web.Application()
+    add_console(app, svc)
+    async with TestClient(TestServer(app)) as browser:
+        token = svc.console.issue_link(who, svc.clock.now(), valid_seconds=600, per_hour=99)
+        assert token is not None
+        signed = await browser.post("/console/masuk", data={"t": token})
+        size = len(await signed.read())
+        times = []
+        for _n in range(runs):
+            began = time.perf_counter()
+            response = await browser.get("/console/")
+            await response.read()
+            times.append(time.perf_counter() - began)
+            if response.status != 200:
+                raise RuntimeError(f"the dashboard answered {response.status}")
+    return times, size
 
 
 def timed(runs: int, work: Callable[[], object]) -> list[float]:
@@ -218,6 +250,14 @@ def run(residents: int, tickets: int, runs: int, work: Path) -> list[dict[str, A
     lines: list[dict[str, Any]] = []
     with EmbeddedRedis(work / "redis") as server:
         redis = connect(server.url)
+        kelurahan = config.regions.kecamatan[0].villages[0].code
+        roles = config.roles.model_copy(
+            update={
+                "superadmins": ["tg:1"],
+                "admins": [Admin(id="tg:2", name="Admin KIM", scope=[kelurahan])],
+            }
+        )
+        config = config.model_copy(update={"roles": roles})
         svc = build_services(config, redis, FixedClock(NOW))
         rng = random.Random(15)
         busy0, own0, t0 = host_busy(), own_cpu(), time.monotonic()
@@ -268,17 +308,29 @@ def run(residents: int, tickets: int, runs: int, work: Path) -> list[dict[str, A
                 }
             )
         whole = build_dashboard(svc, None, now)
-        for case, work_done in (
-            ("charts", lambda: charts(whole)),
-            ("page", lambda: charts(build_dashboard(svc, None, now))),
-        ):
+        busy0, own0, t0 = host_busy(), own_cpu(), time.monotonic()
+        times = timed(runs, lambda: charts(whole))
+        lines.append(
+            {
+                "case": "charts",
+                "scope": "whole",
+                "svg_bytes": sum(len(c) for c in charts(whole)),
+                "runs": runs,
+                "p50_ms": percentile(times, 50),
+                "p99_ms": percentile(times, 99),
+                "host_other_cpu_per_s": other_cpu(busy0, own0, t0),
+            }
+        )
+        kelurahan_admin = Address.telegram(2)
+        for scope, who in (("whole", Address.telegram(1)), ("kelurahan", kelurahan_admin)):
             busy0, own0, t0 = host_busy(), own_cpu(), time.monotonic()
-            times = timed(runs, work_done)
+            times, size = asyncio.run(page_times(svc, runs, who))
             lines.append(
                 {
-                    "case": case,
-                    "scope": "whole",
-                    "svg_bytes": sum(len(c) for c in charts(whole)),
+                    "case": "page",
+                    "scope": scope,
+                    "request": "GET /console/ over loopback, signed in",
+                    "html_bytes": size,
                     "runs": runs,
                     "p50_ms": percentile(times, 50),
                     "p99_ms": percentile(times, 99),
