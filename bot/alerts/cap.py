@@ -230,6 +230,40 @@ def documents(data: bytes) -> list[bytes]:
     return [tostring(alert, encoding="utf-8", xml_declaration=True) for alert in embedded]
 
 
+def is_feed(data: bytes) -> bool:
+    """Whether `data` is an RSS or Atom feed (CapError when it is not XML at all)."""
+    return _name(_root(data))[1] in FEEDS
+
+
+def item_links(data: bytes) -> list[str]:
+    """The http(s) links of a feed's items, in the feed's order, each once: an RSS item's
+    `link` (or its enclosure's `url`), an Atom entry's `link href` (a CAP-typed one first).
+    Empty for a document that is not a feed."""
+    root = _root(data)
+    if _name(root)[1] not in FEEDS:
+        return []
+    found: list[str] = []
+    for item in root.iter():
+        kind = _name(item)[1]
+        if kind not in ("item", "entry"):
+            continue
+        candidates: list[str] = []
+        for child in item:
+            name = _name(child)[1]
+            if name == "link":
+                href = child.get("href") or (child.text or "").strip()
+                if "cap" in (child.get("type") or ""):
+                    candidates.insert(0, href)
+                else:
+                    candidates.append(href)
+            elif name == "enclosure" and child.get("url"):
+                candidates.append(str(child.get("url")))
+        link = next((c for c in candidates if re.match(r"^https?://\S+$", c)), "")
+        if link and link not in found:
+            found.append(link)
+    return found
+
+
 def _root(data: bytes) -> Element:
     """The document's root element, read without a DTD or entities."""
     if len(data) > MAX_BYTES:
