@@ -9,10 +9,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, ViewportSize, expect
 
+from bot.announcements.store import Announcements
 from bot.people.bot_links import BotLinks
-from bot.platform.config import Config
+from bot.platform.config import Config, load_config
 from emulator import SimClient
 from tests.browser.test_simulator_page import outside_the_page
+from tests.support.constants import ROOT
+from tests.support.dialogues import ASPIRASI, BAGENDUNGS_POSTER
 from tests.support.people import Person
 from tests.support.worlds import E2E
 
@@ -77,3 +80,83 @@ def test_a_kelurahan_admin_on_a_phone(stack: E2E, page: Page, tmp_path: Path) ->
     page.screenshot(path=str(tmp_path / "console-phone.png"), full_page=True)
     page.get_by_role("link", name="English").click()
     expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+
+
+async def filed_aspirasi(stack: E2E) -> tuple[int, str]:
+    """A new resident of Bagendung files an anonymous complaint: (their id, its number)."""
+    async with SimClient(stack.api) as sim:
+        warga = await Person.create(sim, "Rina")
+        await warga.play(BAGENDUNGS_POSTER)
+        await warga.play(ASPIRASI)
+        await warga.press("Kirim")
+        told = await warga.wait_for("Nomor laporan Anda ASP-")
+    found = re.search(r"ASP-\d{4}-\d{4}", str(told.get("text", "")))
+    assert found is not None, told
+    return warga.id, found.group(0)
+
+
+async def answer_arrives(stack: E2E, user_id: int, ticket: str) -> str:
+    """The answer the resident got in the emulator."""
+    async with SimClient(stack.api) as sim:
+        got = await Person(sim, {"id": user_id}).wait_for(f"Jawaban atas laporan Anda {ticket}")
+    return str(got.get("text", ""))
+
+
+async def scheduled_broadcast(stack: E2E) -> str:
+    """Bu Siti schedules an announcement for tomorrow morning: its number."""
+    async with SimClient(stack.api) as sim:
+        siti = Person(sim, {"id": stack.admin})
+        await siti.play(
+            [
+                ("/broadcast", "Kirim pengumumannya"),
+                ("Kerja bakti Minggu pagi di balai warga.", "Menjangkau"),
+            ]
+        )
+        await siti.press("Jadwalkan")
+        await siti.say("besok jam 7 pagi")
+        await siti.wait_for("(besok)")
+        await siti.press("✅")
+        told = await siti.wait_for("📣 Pengumuman #")
+    found = re.search(r"#(\d+)", str(told.get("text", "")))
+    assert found is not None, told
+    return found.group(1)
+
+
+def test_staff_filter_the_queue_and_answer_a_ticket_the_resident_receives(
+    stack: E2E, page: Page, tmp_path: Path
+) -> None:
+    """Pak Rahmat filters the open queue by Kecamatan Cilegon, opens the new complaint,
+    claims and answers it; the resident gets the answer in the emulator; the anonymous
+    reporter is named nowhere on the page."""
+    resident, ticket = outside_the_page(filed_aspirasi(stack))
+    sign_in(page, stack, stack.staff)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Meja layanan").click()
+    page.locator("select[name=kecamatan]").select_option(label="Cilegon")
+    page.get_by_role("button", name="Tampilkan").click()
+    page.get_by_role("link", name=ticket).click()
+    expect(page.get_by_role("heading", name=re.compile(ticket))).to_be_visible()
+    assert str(resident) not in page.content()
+    page.get_by_role("button", name="Ambil").click()
+    page.locator("textarea[name=text]").first.fill("Mulai Senin loket dibuka pukul 07.00.")
+    page.get_by_role("button", name="Kirim jawaban").click()
+    page.screenshot(path=str(tmp_path / "console-ticket.png"), full_page=True)
+    text = outside_the_page(answer_arrives(stack, resident, ticket))
+    assert "loket dibuka pukul 07.00" in text
+
+
+def test_an_admin_cancels_a_scheduled_broadcast_on_a_phone(
+    stack: E2E, page: Page, tmp_path: Path
+) -> None:
+    """Bu Siti's scheduled announcement is on her list; she cancels it from its report."""
+    number = outside_the_page(scheduled_broadcast(stack))
+    page.set_viewport_size(PHONE)
+    sign_in(page, stack, stack.admin)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Pengumuman").click()
+    page.get_by_role("link", name=f"#{number}").click()
+    page.get_by_role("button", name="Batalkan pengumuman ini").click()
+    expect(page.get_by_text("dibatalkan").first).to_be_visible(timeout=WAIT_MS)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(tmp_path / "console-broadcast-cancelled.png"), full_page=True)
+    ann = Announcements(stack.redis, load_config(ROOT / "config.yaml")).get(number)
+    assert ann is not None
+    assert ann.state == "cancelled"
