@@ -100,37 +100,6 @@ def test_a_plan_interrupted_half_way_is_completed_as_if_it_never_stopped(
     assert whole_plan(store, killed.id, 40) == whole_plan(store, whole.id, 40)
 
 
-def test_a_planner_killed_while_freeing_its_scratch_set_is_completed_by_the_next(
-    services: Services, redis: Redis, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Every member is planned, the scratch set half freed: the next planner frees the rest,
-    completes the plan unchanged, and leaves no scratch set."""
-    monkeypatch.setattr(planning, "DROP", 3)
-    residents(services, BAGENDUNG, range(1, 41))
-    store = services.announcements
-    whole = store.create(None, [BAGENDUNG], 1.0, text="Halo")
-    assert store.plan(whole.id) == 40
-    killed = store.create(None, [BAGENDUNG], 1.0, text="Halo")
-    scratch = f"kim:bc:{killed.id}:planning"
-    sizes: list[int] = []
-
-    def dies_while_freeing(planned: int) -> None:
-        if planned == 40:  # every audience member planned: the drops have begun
-            sizes.append(int(redis.scard(scratch)))
-            if len(sizes) == 3:
-                raise SystemExit("SIGKILL")
-
-    with pytest.raises(SystemExit):
-        store.plan(killed.id, dies_while_freeing)
-    assert 0 < redis.scard(scratch) < 40  # half freed
-    found = store.get(killed.id)
-    assert found is not None
-    assert not found.planned
-    assert store.plan(killed.id) == 40
-    assert whole_plan(store, killed.id, 40) == whole_plan(store, whole.id, 40)
-    assert not redis.exists(scratch)
-
-
 def test_targets_are_a_union_without_duplicates(services: Services) -> None:
     """A kecamatan, one of its kelurahan again and a komunitas: each resident once."""
     people = residents(services, BAGENDUNG, range(1, 13))

@@ -20,10 +20,7 @@ Redis keys (all owned here):
   set being read), cursor (its `SSCAN` cursor), planned (recipients so far), channels,
   segment (entries per segment list), done (1 once complete).
 - `kim:bc:{id}:planning` — scratch set: recipients planned so far (to leave out a
-  resident met twice), emptied in steps of `DROP` once every audience set is read (a
-  million members freed at once stalled Redis for 90-170 ms, even with `UNLINK`: its
-  background thread's frees contend with the main thread's allocations), then deleted
-  when the plan is marked complete.
+  resident met twice), deleted when the plan is complete.
 """
 
 from __future__ import annotations
@@ -39,7 +36,6 @@ from bot.platform.store import Redis
 STEP = 3000  # audience members one step reads at most (~2.5 µs each in Redis)
 SEGMENT = 100_000  # recipients per segment list (an LPOS over one takes ~3 ms)
 SSCAN_COUNT = 1000  # members asked of one SSCAN call inside a step
-DROP = 5000  # scratch members freed by one call once the audience is read (~2 ms)
 
 # KEYS: [1] the plan hash, [2] the first segment list
 # ARGV: [1] the audience keys (JSON), [2] entries per segment, [3..] the channels
@@ -109,16 +105,6 @@ if tonumber(at[1]) < tonumber(ARGV[1]) then return {} end
 redis.call('HSET', KEYS[1], 'done', '1')
 redis.call('UNLINK', KEYS[2])
 return {at[2], at[3]}
-"""
-
-
-# KEYS: [1] the scratch set   ARGV: [1] members to free at most
-# Frees some of the scratch set in Redis's own thread. Returns how many are left.
-_DROP = """
-local left = redis.call('SCARD', KEYS[1])
-if left == 0 then return 0 end
-redis.call('SPOP', KEYS[1], ARGV[1])
-return math.max(0, left - tonumber(ARGV[1]))
 """
 
 
@@ -195,14 +181,6 @@ class Plans:
                     meanwhile(planned)
                 state = connection.read_response()
                 key, cursor, planned = int(state[0]), str(state[1]), int(state[2])
-            drop, left = str(self.redis.script_load(_DROP)), 1
-            while left > 0:  # every member is planned now: the scratch set goes in steps
-                connection.send_command(  # type: ignore[no-untyped-call]  # as above
-                    "EVALSHA", drop, 1, scratch, DROP
-                )
-                if meanwhile is not None:
-                    meanwhile(planned)
-                left = int(connection.read_response())
         except BaseException:
             connection.disconnect()  # type: ignore[no-untyped-call]  # a reply may be on its way
             raise
