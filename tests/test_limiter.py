@@ -180,3 +180,15 @@ def test_waiting_bulk_waits_for_a_grants_worth_and_late_wakers_keep_the_rate(
         assert limiter.grant == 2
         assert 29.4 <= taken / 10 <= 30.3, late_ms
         assert asks <= 10 * 16, late_ms  # ~15 a second, where single tokens took ~60
+
+
+def test_try_many_loads_the_script_again_after_redis_lost_it(redis: Redis) -> None:
+    """After `SCRIPT FLUSH` (or a restart) the batched asks still answer, and take once."""
+    clock = Clock()
+    limiter = RateLimiter(redis, 1, Rates(per_second=30), clock)
+    assert limiter.try_many([(7, True, 1)]) == [(1, 0.0)]
+    redis.script_flush()
+    clock.now += 5_000
+    results = limiter.try_many([(8, True, 1)] * 4)
+    assert [granted for granted, _ in results] == [1, 1, 1, 0]  # chat 8's burst, taken once
+    assert results[3][1] > 0

