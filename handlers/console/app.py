@@ -9,7 +9,7 @@ import jinja2
 from aiohttp import web
 
 from bot.services import Services
-from handlers.console import home, signin
+from handlers.console import audit, exports, hoaxes, home, people, signin
 from handlers.console.render import SERVICES, SETTINGS
 from handlers.console.security import security_headers
 
@@ -31,6 +31,10 @@ def console_app(services: Services) -> web.Application:
     )
     app.add_routes(signin.routes)
     app.add_routes(home.routes)
+    app.add_routes(hoaxes.routes)
+    app.add_routes(people.routes)
+    app.add_routes(audit.routes)
+    app.add_routes(exports.routes)
     app.router.add_static("/static", HERE / "static")
     return app
 
