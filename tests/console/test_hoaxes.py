@@ -105,9 +105,11 @@ async def test_search_newest_first_and_bad_queries(client: Client, services: Ser
     assert first.index("HKS-2611-0025") < first.index("HKS-2611-0006")
     assert "HKS-2611-0005" not in first  # on the second page
     second = await (await client.get("/console/hoaks", params={"halaman": "2"})).text()
-    assert "HKS-2611-0005" in second and "HKS-2611-0099" in second
+    assert "HKS-2611-0005" in second
+    assert "HKS-2611-0099" in second
     found = await (await client.get("/console/hoaks", params={"q": "chip vaksin"})).text()
-    assert "HKS-2611-0099" in found and "HKS-2611-0003" not in found
+    assert "HKS-2611-0099" in found
+    assert "HKS-2611-0003" not in found
     for bad in ({"q": "x" * 1001}, {"halaman": "abc"}, {"halaman": "0"}):
         assert (await client.get("/console/hoaks", params=bad)).status == 400
     assert (await client.get("/console/hoaks/HKS-0000-0000")).status == 404
@@ -171,7 +173,8 @@ async def test_bad_corrections_forged_csrf_and_a_withdrawal(
     )
     assert missing.status == 404
     claim = services.hoaxes.claim("HKS-2611-0008")
-    assert claim is not None and claim.verdict == "hoaks"
+    assert claim is not None
+    assert claim.verdict == "hoaks"
     assert dispatch.fanned == []
     gone = await client.post(
         "/console/hoaks/HKS-2611-0008/tarik", data={"csrf": csrf, "confirm": "1"}
@@ -181,5 +184,6 @@ async def test_bad_corrections_forged_csrf_and_a_withdrawal(
     assert tell_fan_outs(services, dispatch) == 1
     assert dispatch.notified[0][0] == WARGA
     actions = [e.action for e in services.audit.entries(0, services.clock.now() + 1)]
-    assert "hoax.withdrawn" in actions and "hoax.corrected" not in actions
+    assert "hoax.withdrawn" in actions
+    assert "hoax.corrected" not in actions
     assert (await client.get("/console/hoaks/HKS-2611-0008")).status == 404
