@@ -152,6 +152,7 @@ def object_text(tr: Translator, value: str) -> str:
         "tickets": tr._("Desk report"),
         "hoaxes": tr._("Hoax archive"),
         "audit": tr._("Audit trail"),
+        "subscribers": tr._("Subscribers per region"),
     }.get(value, value)
 
 

@@ -93,6 +93,9 @@ async def test_tickets_for_staff_and_superadmins_only(
         assert answer.status == 400
     entries = services.audit.entries(0, services.clock.now() + 1, action_prefix="export.")
     assert [(e.actor, e.object) for e in entries] == [(str(Address.telegram(STAFF)), "tickets")]
+    csrf = await sign_in(client, services, KADIS)
+    trail = await (await client.get("/console/audit", params={"aksi": "export"})).text()
+    assert "Laporan layanan" in trail  # the export.run entry, its object by name
 
 
 async def test_the_audit_trail_filters_pages_and_exports(
