@@ -62,6 +62,8 @@ DETAIL_LABELS = {
     "severity": N_("severity"),
     "decision": N_("decision"),
     "villages": N_("villages"),
+    "action": N_("action"),
+    "actor": N_("actor"),
 }
 
 
@@ -81,11 +83,22 @@ def register(
     exp.add_argument("--data-dir", help=common["data_dir"])
 
 
-def export(services: Services, start: str, end: str, fmt: str, out: str | None) -> tuple[Path, int]:
-    """Write the entries of [start, end] (days); return the file and how many entries."""
+def export(
+    services: Services,
+    start: str,
+    end: str,
+    fmt: str,
+    out: str | None,
+    *,
+    action_prefix: str = "",
+    actor: str = "",
+    by: actors.Actor | None = None,
+) -> tuple[Path, int]:
+    """Write the entries of [start, end] (days), optionally one action family or one
+    actor's; return the file and how many entries. `by` ran it (None: the operator)."""
     zone = services.config.deployment.timezone
     begin, finish = day_range(start, end, zone)
-    found = services.audit.entries(begin, finish)
+    found = services.audit.entries(begin, finish, action_prefix=action_prefix, actor=actor)
     tr = services.translator(services.config.locales.default)
     header = [tr._(c) for c in COLUMNS]
     table = [dict(zip(header, row(services, tr, e), strict=True)) for e in found]
@@ -94,12 +107,12 @@ def export(services: Services, start: str, end: str, fmt: str, out: str | None) 
         report_files.write_xlsx(target, [(tr._("Audit trail"), header, table)])
     else:
         report_files.write_csv(target, header, table)
-    services.audit.record(
-        "export.run",
-        **actors.operator(),
-        object="audit",
-        detail={"from": start, "to": end, "format": fmt, "rows": len(found)},
-    )
+    detail: dict[str, str | int] = {"from": start, "to": end, "format": fmt, "rows": len(found)}
+    if action_prefix:
+        detail["action"] = action_prefix
+    if actor:
+        detail["actor"] = actor
+    services.audit.record("export.run", **(by or actors.operator()), object="audit", detail=detail)
     return target, len(found)
 
 
@@ -146,6 +159,7 @@ def object_text(tr: Translator, value: str) -> str:
         "tickets": tr._("Desk report"),
         "hoaxes": tr._("Hoax archive"),
         "audit": tr._("Audit trail"),
+        "subscribers": tr._("Subscribers per region"),
     }.get(value, value)
 
 

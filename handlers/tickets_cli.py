@@ -146,9 +146,15 @@ def day_range(start: str, end: str, zone: str) -> tuple[float, float]:
 
 
 def export(
-    services: Services, start: str, end: str, fmt: str, out: str | None, with_text: bool
+    services: Services,
+    start: str,
+    end: str,
+    fmt: str,
+    out: str | None,
+    with_text: bool,
+    by: actors.Actor | None = None,
 ) -> list[Path]:
-    """Write the report; return the files written."""
+    """Write the report; return the files written. `by` ran it (None: the operator)."""
     zone = services.config.deployment.timezone
     begin, finish = day_range(start, end, zone)
     found = services.tickets.between(begin, finish)
@@ -171,7 +177,7 @@ def export(
                 ("Per topik", summaries, by_topic),
             ],
         )
-        _audit(services, start, end, fmt, len(report), with_text)
+        _audit(services, start, end, fmt, len(report), with_text, by)
         return [target]
     report_files.write_csv(target, columns, tickets)
     written = [target]
@@ -179,15 +185,23 @@ def export(
         path = target.with_name(f"{target.stem}-{suffix}{target.suffix}")
         report_files.write_csv(path, ticket_report.SUMMARY_COLUMNS, data)
         written.append(path)
-    _audit(services, start, end, fmt, len(report), with_text)
+    _audit(services, start, end, fmt, len(report), with_text, by)
     return written
 
 
-def _audit(services: Services, start: str, end: str, fmt: str, rows: int, text: bool) -> None:
+def _audit(
+    services: Services,
+    start: str,
+    end: str,
+    fmt: str,
+    rows: int,
+    text: bool,
+    by: actors.Actor | None,
+) -> None:
     """The export's one audit entry, once its files are written."""
     services.audit.record(
         "export.run",
-        **actors.operator(),
+        **(by or actors.operator()),
         object="tickets",
         detail={"from": start, "to": end, "format": fmt, "rows": rows, "text": int(text)},
     )

@@ -4,8 +4,16 @@ retractions and erasure; old archives are re-indexed; a query reads a bounded se
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
-from bot.desk.hoax_index import ARCHIVE, MEMBER_BUDGET, VERSION_KEY, ArchiveIndex, picture_bands
+from bot.desk.hoax_index import (
+    ARCHIVE,
+    MEMBER_BUDGET,
+    VERSION_KEY,
+    WHEN,
+    ArchiveIndex,
+    picture_bands,
+)
 from bot.desk.hoaxes import Claim, Fingerprint, HoaxArchive
 from bot.platform.store import Redis
 
@@ -143,3 +151,21 @@ def test_waiting_groups_are_re_derived_with_the_archive(redis: Redis) -> None:
     assert kept.words == frozenset(stale["words"])
     renewed = Fingerprint.from_json(json.loads(redis.hget(PENDING, "HKS-2609-0001") or "{}"))
     assert renewed.pictures == ("ab" * 8,)
+
+
+def test_the_archive_pages_newest_first_and_forgets_removed_claims(redis: Redis) -> None:
+    """`newest` lists by when the verdict was given; a correction moves a claim to the
+    front; a removed claim leaves the listing; an archive from before it is re-indexed."""
+    archive = HoaxArchive(redis)
+    for number in range(1, 6):
+        archive.add_claim(replace(claim(f"HOAKS-{number}", f"{CHIP} {number}"), at=float(number)))
+    page, total = archive.newest(0, 2)
+    assert ([c.id for c in page], total) == (["HOAKS-5", "HOAKS-4"], 5)
+    archive.add_claim(replace(claim("HOAKS-1", CHIP), at=9.0))
+    archive.remove_claim("HOAKS-5")
+    page, total = archive.newest(0, 10)
+    assert ([c.id for c in page], total) == (["HOAKS-1", "HOAKS-4", "HOAKS-3", "HOAKS-2"], 4)
+    assert archive.newest(10, 10) == ([], 4)
+    redis.delete(WHEN, VERSION_KEY)  # an archive filed by the code before the listing
+    assert archive.ensure_index() == 4
+    assert [c.id for c in archive.newest(0, 1)[0]] == ["HOAKS-1"]

@@ -289,10 +289,14 @@ class Corrections:
         the tickets (bot/desk/correction_runs.py), so the press answers at once."""
         if not draft.get("number", "").isdigit() or int(draft["number"]) >= len(VERDICTS):
             return [Reply(text="", notice=self._("That button is no longer active."))]
-        new = self._corrected(claim, draft, now)
-        self.svc.hoaxes.add_claim(new)
-        CorrectionRuns(self).start("correction", claim, new, who)
-        self._audit("hoax.corrected", claim, who, verdict=new.verdict, was=claim.verdict)
+        new = self.correct(
+            claim,
+            VERDICTS[int(draft["number"])],
+            draft.get("explanation", ""),
+            draft.get("sources", ""),
+            who,
+            now,
+        )
         done = self._(
             "Correction of {id} saved. Everyone who received the earlier verdict is being "
             "told; the count follows here when they all are.",
@@ -304,15 +308,42 @@ class Corrections:
     def _withdraw(self, claim: Claim, who: str) -> list[Reply]:
         """Take the verdict out of the archive; the run's job tells everyone and takes
         it off its tickets."""
-        self.svc.hoaxes.remove_claim(claim.id)
-        CorrectionRuns(self).start("withdrawal", claim, None, who)
-        self._audit("hoax.withdrawn", claim, who, was=claim.verdict)
+        self.withdraw(claim, who)
         done = self._(
             "{id} withdrawn from the archive. Everyone who received it is being told; the "
             "count follows here when they all are.",
             id=claim.id,
         )
         return [Reply(text=done, edit=True, notice=done)]
+
+    def correct(
+        self, claim: Claim, verdict: str, explanation: str, sources: str, who: str, now: float
+    ) -> Claim:
+        """What ✅ Send does (and the console's correction): the archive holds the new
+        verdict at once, a run tells everyone who received the old one, an audit entry."""
+        if verdict not in VERDICTS:
+            raise ValueError(f"{verdict!r} is no verdict")
+        new = Claim(
+            id=claim.id,
+            text=claim.text,
+            verdict=verdict,
+            explanation=explanation,
+            sources=clean_sources(sources),
+            at=now,
+            ticket=claim.ticket,
+            fingerprint=claim.fingerprint,
+        )
+        self.svc.hoaxes.add_claim(new)
+        CorrectionRuns(self).start("correction", claim, new, who)
+        self._audit("hoax.corrected", claim, who, verdict=new.verdict, was=claim.verdict)
+        return new
+
+    def withdraw(self, claim: Claim, who: str) -> None:
+        """What a confirmed 🗑 Withdraw does (and the console's): the claim leaves the
+        archive at once, a run tells everyone who received it, an audit entry."""
+        self.svc.hoaxes.remove_claim(claim.id)
+        CorrectionRuns(self).start("withdrawal", claim, None, who)
+        self._audit("hoax.withdrawn", claim, who, was=claim.verdict)
 
     def _audit(self, action: str, claim: Claim, who: str, **detail: str) -> None:
         """One audit entry for a correction or a withdrawal of an archived verdict."""

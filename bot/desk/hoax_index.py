@@ -8,6 +8,8 @@ Keys (owned here):
 - `kim:hx:p:{band}:{hex}` — set of claim ids with a picture whose 64-bit perceptual hash
   has those 16 bits in band 0-3. Two hashes within Hamming distance 8 agree within
   distance 2 in at least one band, so a query looks up each band's 137 neighbours;
+- `kim:hx:when` — sorted set: claim id → when its verdict was given (the archive newest
+  first, a page at a time, for the console);
 - `kim:hx:index` — the index's version; another version is rebuilt at start.
 
 A record carries the index keys it was filed under, and one Lua script replaces a record
@@ -30,15 +32,17 @@ from itertools import combinations
 from bot.platform.store import Redis
 
 ARCHIVE = "kim:hx:archive"
-VERSION_KEY, VERSION = "kim:hx:index", "3"
+WHEN = "kim:hx:when"
+VERSION_KEY, VERSION = "kim:hx:index", "4"
 TERM, LINK, PICTURE = "kim:hx:t:", "kim:hx:l:", "kim:hx:p:"
 MAX_TERMS = 16
 MEMBER_BUDGET = 6_000
 CANDIDATES = 50
 BANDS, BAND_BITS, BAND_RADIUS = 4, 16, 2
 
-# KEYS[1]: the archive hash. ARGV[1]: claim id; ARGV[2]: the record's JSON, or "" to
-# delete it; ARGV[3..]: the index keys of the new record. Old entries go first.
+# KEYS[1]: the archive hash, KEYS[2]: the claims by time. ARGV[1]: claim id; ARGV[2]:
+# the record's JSON, or "" to delete it; ARGV[3]: when its verdict was given; ARGV[4..]:
+# the index keys of the new record. Old entries go first.
 _PUT = """
 local old = redis.call('HGET', KEYS[1], ARGV[1])
 if old then
@@ -49,10 +53,12 @@ if old then
 end
 if ARGV[2] == '' then
   redis.call('HDEL', KEYS[1], ARGV[1])
+  redis.call('ZREM', KEYS[2], ARGV[1])
   return 0
 end
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-for i = 3, #ARGV do redis.call('SADD', ARGV[i], ARGV[1]) end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+for i = 4, #ARGV do redis.call('SADD', ARGV[i], ARGV[1]) end
 return 1
 """
 
@@ -132,16 +138,19 @@ class ArchiveIndex:
         self._put = redis.register_script(_PUT)
         self._shared = redis.register_script(_SHARED)
 
-    def put(self, claim_id: str, record: str, keys: list[str]) -> None:
-        """Store a record (its JSON must list `keys` under "index") and index it."""
-        self._put(keys=[ARCHIVE], args=[claim_id, record, *keys])
+    def put(self, claim_id: str, record: str, at: float, keys: list[str]) -> None:
+        """Store a record given at `at` (its JSON must list `keys` under "index") and
+        index it."""
+        self._put(keys=[ARCHIVE, WHEN], args=[claim_id, record, repr(at), *keys])
 
-    def put_many(self, entries: Iterable[tuple[str, str, list[str]]], batch: int = 500) -> int:
+    def put_many(
+        self, entries: Iterable[tuple[str, str, float, list[str]]], batch: int = 500
+    ) -> int:
         """`put` for many records, `batch` scripts per round trip (each still atomic)."""
         done = 0
         pipe = self.redis.pipeline(transaction=False)
-        for claim_id, record, keys in entries:
-            self._put(keys=[ARCHIVE], args=[claim_id, record, *keys], client=pipe)
+        for claim_id, record, at, keys in entries:
+            self._put(keys=[ARCHIVE, WHEN], args=[claim_id, record, repr(at), *keys], client=pipe)
             done += 1
             if done % batch == 0:
                 pipe.execute()
@@ -150,7 +159,16 @@ class ArchiveIndex:
 
     def remove(self, claim_id: str) -> None:
         """Delete a record and every index entry of it."""
-        self._put(keys=[ARCHIVE], args=[claim_id, ""])
+        self._put(keys=[ARCHIVE, WHEN], args=[claim_id, "", "0"])
+
+    def newest(self, offset: int, count: int) -> tuple[list[str], int]:
+        """Claim ids by when their verdict was given, newest first, `count` from `offset`;
+        and how many there are."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.zrevrange(WHEN, offset, offset + count - 1)
+        pipe.zcard(WHEN)
+        ids, total = pipe.execute()
+        return [str(i) for i in ids], int(total)
 
     def current(self) -> bool:
         """Whether the index was built by this version of the code."""

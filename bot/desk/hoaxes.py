@@ -170,6 +170,11 @@ class HoaxArchive:
             return []
         return [_claim(raw) for raw in self.redis.hmget(ARCHIVE, ids) if raw]
 
+    def newest(self, offset: int, count: int) -> tuple[list[Claim], int]:
+        """A page of the archive, the newest verdicts first, and how many it holds."""
+        ids, total = self.index.newest(offset, count)
+        return self.some_claims(ids), total
+
     def count(self) -> int:
         """How many verdicts the archive holds."""
         return int(self.redis.hlen(ARCHIVE))
@@ -255,9 +260,10 @@ def _claim(raw: str | bytes) -> Claim:
     return Claim(**data)
 
 
-def _filed(claim: Claim) -> tuple[str, str, list[str]]:
-    """A claim as the index files it: id, record JSON (with its index keys), the keys."""
+def _filed(claim: Claim) -> tuple[str, str, float, list[str]]:
+    """A claim as the index files it: id, record JSON (with its index keys), when, the
+    keys."""
     fp = claim.fingerprint
     keys = index_keys(fp.words, fp.links, fp.pictures)
     record = {**asdict(claim), "fingerprint": fp.to_json(), "index": keys}
-    return claim.id, json.dumps(record), keys
+    return claim.id, json.dumps(record), claim.at, keys

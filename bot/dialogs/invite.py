@@ -69,6 +69,23 @@ def tell(turn: Turn, to: str, compose: Callable[[Turn], str]) -> None:
     turn.svc.dispatch.notify(address, Reply(text=compose(replace(turn, tr=tr))))
 
 
+def invite(turn: Turn, kind: Kind, scope: str) -> tuple[str, Invitation] | None:
+    """Create an invitation to the role if the person may give it, with its audit entry;
+    returns its token (for the links, shown once) and record, or None when the role is not
+    theirs to give. `/undang`'s ✅ Create link and the console's invite both come here."""
+    if not authority(turn).covers(turn.address, kind, scope):
+        return None
+    token, invitation = turn.svc.invitations.create(kind, scope, str(turn.address), turn.now)
+    turn.svc.audit.record(
+        "invite.created",
+        **actors.person(turn.svc.roles, turn.address),
+        object=f"invite:{invitation.id[:12]}",
+        scope=scope,
+        detail={"kind": kind},
+    )
+    return token, invitation
+
+
 class InviteFlow(StepFlow):
     """`/undang`: composing an invitation."""
 
@@ -284,18 +301,12 @@ class InviteFlow(StepFlow):
         if value != "create" or kind not in ("admin", "staff"):
             self.stale(turn)
             return
-        if not authority(turn).covers(turn.address, kind, scope):
+        created = invite(turn, kind, scope)
+        if created is None:
             turn.end()
             turn.say(Reply(text=turn.tr._("You may not invite to that role.")))
             return
-        token, invitation = turn.svc.invitations.create(kind, scope, str(turn.address), turn.now)
-        turn.svc.audit.record(
-            "invite.created",
-            **actors.person(turn.svc.roles, turn.address),
-            object=f"invite:{invitation.id[:12]}",
-            scope=scope,
-            detail={"kind": kind},
-        )
+        token, invitation = created
         turn.end()
         turn.say(self._links(turn, token, kind, scope, invitation.expires))
 

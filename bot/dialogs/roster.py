@@ -131,32 +131,45 @@ class RosterFlow(StepFlow):
         if value == "no":
             self._show(turn)
             return
-        roles = turn.svc.roles
-        grant = roles.grants.get(grant_id)
-        if grant is None or not authority(turn).covers(turn.address, grant.kind, grant.scope):
+        revoked = revoke(turn, grant_id)
+        if revoked is None:
             self._show(turn, note=turn.tr._("That role was revoked already."))
             return
-        name = roles.admin_name(grant.holder)
-        role = role_text(turn, grant.kind, grant.scope)
-        roles.grants.revoke(grant.id)
-        turn.svc.audit.record(
-            "role.revoked",
-            **actors.person(roles, turn.address),
-            object=f"grant:{grant.id}",
-            scope=grant.scope,
-            detail={"kind": grant.kind, "holder": str(grant.holder), "holder_name": name},
+        self._show(
+            turn, note=turn.tr._("Revoked: {name}, {role}.", name=revoked[0], role=revoked[1])
         )
-        by = roles.admin_name(turn.address)
-        tell(
-            turn,
-            str(grant.holder),
-            lambda t: t.tr._(
-                "Your role, {role}, was revoked by {by}.",
-                role=role_text(t, grant.kind, grant.scope),
-                by=by,
-            ),
-        )
-        self._show(turn, note=turn.tr._("Revoked: {name}, {role}.", name=name, role=role))
+
+
+def revoke(turn: Turn, grant_id: str) -> tuple[str, str] | None:
+    """Take a granted role away if the presser (still) covers it: the grant goes, an
+    audit entry, the holder is told. Returns the holder's name and the role in words;
+    None when there is no such grant (any more) or it is not theirs to revoke. `/peran`'s
+    ✅ Revoke and the console's revoke both come here."""
+    roles = turn.svc.roles
+    grant = roles.grants.get(grant_id)
+    if grant is None or not authority(turn).covers(turn.address, grant.kind, grant.scope):
+        return None
+    name = roles.admin_name(grant.holder)
+    role = role_text(turn, grant.kind, grant.scope)
+    roles.grants.revoke(grant.id)
+    turn.svc.audit.record(
+        "role.revoked",
+        **actors.person(roles, turn.address),
+        object=f"grant:{grant.id}",
+        scope=grant.scope,
+        detail={"kind": grant.kind, "holder": str(grant.holder), "holder_name": name},
+    )
+    by = roles.admin_name(turn.address)
+    tell(
+        turn,
+        str(grant.holder),
+        lambda t: t.tr._(
+            "Your role, {role}, was revoked by {by}.",
+            role=role_text(t, grant.kind, grant.scope),
+            by=by,
+        ),
+    )
+    return name, role
 
 
 class NameFlow(StepFlow):

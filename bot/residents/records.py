@@ -226,10 +226,14 @@ class Residents:
 
     def count_subscribers(self, villages: list[str]) -> int:
         """Active subscribers of these villages, in one round trip."""
+        return sum(self.subscribers_by_village(villages))
+
+    def subscribers_by_village(self, villages: list[str]) -> list[int]:
+        """Active subscribers of each of these villages, in this order, one round trip."""
         pipe = self.redis.pipeline(transaction=False)
         for code in villages:
             pipe.scard(village_audience_key(code))
-        return sum(int(n) for n in pipe.execute())
+        return [int(n) for n in pipe.execute()]
 
     def is_member(self, address: Address, slug: str) -> bool:
         """True when `address` is an active member of komunitas `slug`."""

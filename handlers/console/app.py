@@ -9,7 +9,17 @@ import jinja2
 from aiohttp import web
 
 from bot.services import Services
-from handlers.console import broadcasts, desk, desk_actions, home, signin
+from handlers.console import (
+    audit,
+    broadcasts,
+    desk,
+    desk_actions,
+    exports,
+    hoaxes,
+    home,
+    people,
+    signin,
+)
 from handlers.console.render import SERVICES, SETTINGS
 from handlers.console.security import security_headers
 
@@ -34,6 +44,10 @@ def console_app(services: Services) -> web.Application:
     app.add_routes(desk.routes)
     app.add_routes(desk_actions.routes)
     app.add_routes(broadcasts.routes)
+    app.add_routes(hoaxes.routes)
+    app.add_routes(people.routes)
+    app.add_routes(audit.routes)
+    app.add_routes(exports.routes)
     app.router.add_static("/static", HERE / "static")
     return app
 
