@@ -20,6 +20,7 @@ from bot.insights.dashboard import Dashboard, build_dashboard
 from bot.insights.figures import Figure
 from bot.people.viewer import Viewer
 from bot.platform.i18n import LANGUAGE_NAMES, Translator
+from bot.services import Services
 from handlers.console.charts import Bar, bar_chart, column_chart, share_bar
 from handlers.console.render import page, services_of, translator, viewer_of_request
 
@@ -117,6 +118,14 @@ def charts(board: Dashboard, tr: Translator, link: Links) -> dict[str, Markup]:
     }
 
 
+def _target_label(services: Services, key: str) -> str:
+    """A broadcast target's name; its code when config.yaml no longer has it."""
+    try:
+        return services.roles.label(key)
+    except KeyError:
+        return key
+
+
 def _language(tr: Translator, code: str) -> str:
     return LANGUAGE_NAMES.get(code, code or tr._("not chosen"))
 
@@ -140,7 +149,7 @@ async def dashboard(request: web.Request) -> web.Response:
             "to_answer": _duration(tr, board.desk.median_answer),
             "generated": tr.datetime_text(board.generated_at),
             "show_claims": viewer.is_staff,  # a waiting claim's text is a resident's words
-            "label_of": services.roles.label,
+            "label_of": lambda key: _target_label(services, key),
         }
 
     return await page(request, "dashboard.html", build)
