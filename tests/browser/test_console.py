@@ -160,3 +160,47 @@ def test_an_admin_cancels_a_scheduled_broadcast_on_a_phone(
     ann = Announcements(stack.redis, load_config(ROOT / "config.yaml")).get(number)
     assert ann is not None
     assert ann.state == "cancelled"
+
+
+async def accept_invitation(stack: E2E, link: str) -> int:
+    """A newcomer opens the invitation's Telegram link and accepts: their user id."""
+    token = link.split("start=", 1)[1]
+    async with SimClient(stack.api) as sim:
+        newcomer = await Person.create(sim, "Yati")
+        await newcomer.start(token)
+        await newcomer.wait_for("Terima")
+        await newcomer.press("Terima")
+        await newcomer.wait_for("Selamat")
+    return newcomer.id
+
+
+def test_a_superadmin_invites_an_admin_and_exports_the_audit_trail(
+    stack: E2E, page: Page, tmp_path: Path
+) -> None:
+    """From People and roles: an invitation for Bagendung's admin, shown once; the invited
+    person accepts in the bot and is listed; the audit trail's CSV holds both steps."""
+    sign_in(page, stack, stack.superadmin)
+    menu = page.get_by_role("navigation", name="Menu")
+    menu.get_by_role("link", name="Orang dan peran").click()
+    values = page.locator("select[name=role] option").evaluate_all(
+        "options => options.map(o => o.value)"
+    )
+    bagendung = next(v for v in values if v.endswith("36.72.02.1001"))
+    page.locator("select[name=role]").select_option(bagendung)
+    page.get_by_role("button", name="Buat tautan undangan").click()
+    link = page.locator("ul.links code").first.inner_text()
+    assert "start=inv_" in link
+    page.screenshot(path=str(tmp_path / "console-invited.png"), full_page=True)
+    invited = outside_the_page(accept_invitation(stack, link))
+    menu = page.get_by_role("navigation", name="Menu")
+    menu.get_by_role("link", name="Orang dan peran").click()
+    expect(page.get_by_text("Yati").first).to_be_visible(timeout=WAIT_MS)
+    page.get_by_role("navigation", name="Menu").get_by_role("link", name="Jejak audit").click()
+    with page.expect_download() as downloading:
+        page.get_by_role("button", name="CSV").click()
+    saved = tmp_path / downloading.value.suggested_filename
+    downloading.value.save_as(saved)
+    exported = saved.read_text(encoding="utf-8-sig")
+    assert saved.suffix == ".csv"
+    assert f"tg:{invited}" in exported
+    assert exported.count("\n") >= 3
