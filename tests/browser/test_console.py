@@ -168,7 +168,7 @@ async def accept_invitation(stack: E2E, link: str) -> int:
     async with SimClient(stack.api) as sim:
         newcomer = await Person.create(sim, "Yati")
         await newcomer.start(token)
-        await newcomer.wait_for("Terima")
+        await newcomer.wait_for("mengundang Anda")
         await newcomer.press("Terima")
         await newcomer.wait_for("Selamat")
     return newcomer.id
@@ -189,7 +189,7 @@ def test_a_superadmin_invites_an_admin_and_exports_the_audit_trail(
     page.locator("select[name=role]").select_option(bagendung)
     page.get_by_role("button", name="Buat tautan undangan").click()
     link = page.locator("ul.links code").first.inner_text()
-    assert "start=inv_" in link
+    assert "start=inv_" in link, link
     page.screenshot(path=str(tmp_path / "console-invited.png"), full_page=True)
     invited = outside_the_page(accept_invitation(stack, link))
     menu = page.get_by_role("navigation", name="Menu")
