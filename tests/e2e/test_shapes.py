@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from rq import Worker
 
@@ -124,6 +125,25 @@ async def scenario(d: Deployment) -> None:
             posts = [m for m in await sim.messages(d.people["channel"]) if body(m) == TEXT]
             assert len(posts) == 1
     assert [t.id for t in d.services.tickets.of_resident(address_of(warga))] == [ticket]
+    await console_session_is_shared(d)
+
+
+async def console_session_is_shared(d: Deployment) -> None:
+    """Every `kimbot run` serves the console; a session begun on one replica's port is
+    good on the others' (sessions live in Redis), and the dashboard counts the shape's
+    residents."""
+    who = Address.parse(d.services.config.roles.admins[0].id)
+    token = d.services.console.issue_link(who, time.time(), valid_seconds=600, per_hour=50)
+    assert token is not None
+    async with aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True)) as browser:
+        first = f"http://127.0.0.1:{d.ports[0]}/console"
+        async with browser.post(first + "/masuk", data={"t": token}) as signed:
+            assert signed.status == 200, await signed.text()
+        for port in d.ports:  # a cookie is the host's, whatever the port
+            async with browser.get(f"http://127.0.0.1:{port}/console/") as page:
+                html = await page.text()
+                assert page.status == 200, html
+                assert "Dasbor" in html
 
 
 async def broadcast(d: Deployment, sim: WaSimClient) -> Announcement:

@@ -77,6 +77,7 @@ class Deployment:
     config_path: Path
     env: dict[str, str]
     balancer: RoundRobin | None
+    ports: list[int]  # each `kimbot run`'s own port (webhooks, the console)
 
 
 async def whatsapp_staff(api: str) -> dict[str, Any]:
@@ -154,7 +155,7 @@ def deployed(
         stack.callback(redis.close)
         _workers_up(redis, shape.replicas)
         services = build_services(load_config(config_path), redis)
-        yield Deployment(shape, api, redis, services, people, config_path, env, balancer)
+        yield Deployment(shape, api, redis, services, people, config_path, env, balancer, ports)
 
 
 def _stop_together(processes: list[Process]) -> None:
