@@ -12,14 +12,17 @@ from bot.platform.config import Config
 from bot.platform.store import Redis
 from bot.services import Services
 from handlers.wiring import build_services
-from tests.support.admins import with_admins
+from tests.support.admins import RecordingDispatch, with_admins
 from tests.support.console import Client, console_root
 
 
 @pytest.fixture
-def services(config: Config, redis: Redis, clock: FixedClock) -> Services:
-    """The core with admins of every kind (tests/support/admins.py)."""
-    return build_services(with_admins(config), redis, clock)
+def services(
+    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
+) -> Services:
+    """The core with admins of every kind (tests/support/admins.py), recording what it
+    sends (tests/conftest.py's `dispatch`)."""
+    return build_services(with_admins(config), redis, clock, dispatch)
 
 
 @pytest.fixture

@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
-
 from bot.desk.staff import Desk
 from bot.desk.tickets import Kind, Ticket
 from bot.desk.verdicts import verdict_text
 from bot.platform.actions import TicketAction
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
-from bot.platform.config import Config
-from bot.platform.store import Redis
 from bot.services import Services
-from handlers.wiring import build_services
 from tests.support.admins import (
     KECAMATAN_ADMIN,
     KELURAHAN_ADMIN,
@@ -21,7 +16,6 @@ from tests.support.admins import (
     STAFF,
     SUPERADMIN,
     RecordingDispatch,
-    with_admins,
 )
 from tests.support.console import Client, sign_in
 from tests.support.constants import BAGENDUNG, CILEGON, KEBON_DALEM
@@ -33,14 +27,6 @@ PURWAKARTA = "36.72.07"
 RESIDENT_CHAT = 777123
 STAFF_GROUP = Address.parse("tg:-1009999")
 HOAX = "PENTING!! Semua warga Cilegon wajib daftar ulang KTP di kelurahan besok. Sebarkan!!"
-
-
-@pytest.fixture
-def services(
-    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
-) -> Services:
-    """The core with admins of every kind, recording what it would deliver."""
-    return build_services(with_admins(config), redis, clock, dispatch)
 
 
 def neighbour(services: Services) -> str:

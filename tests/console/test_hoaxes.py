@@ -2,52 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
-
 from bot.desk.hoaxes import Claim, Fingerprint
 from bot.platform.addresses import Address
-from bot.platform.clock import FixedClock
-from bot.platform.config import Config
-from bot.platform.store import Redis
 from bot.services import Services
-from handlers.wiring import build_services
 from tests.support.admins import (
     KELURAHAN_ADMIN,
     STAFF,
     SUPERADMIN,
     RecordingDispatch,
     tell_fan_outs,
-    with_admins,
 )
-from tests.support.console import Client, console_root, sign_in
+from tests.support.console import Client, sign_in
 from tests.support.constants import BAGENDUNG
 
 CHIP = "Vaksinasi COVID-19 mengandung chip 5G yang bisa melacak lokasi warga"
 WARGA = Address.telegram(555001)
-
-
-@pytest.fixture
-def dispatch() -> RecordingDispatch:
-    """What the core asked to deliver."""
-    return RecordingDispatch()
-
-
-@pytest.fixture
-def services(
-    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
-) -> Services:
-    """The core with admins of every kind, recording what it sends."""
-    return build_services(with_admins(config), redis, clock, dispatch)
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[Client]:
-    """A browser on the console."""
-    async with TestClient(TestServer(console_root(services))) as browser:
-        yield browser
 
 
 def archived(services: Services, claim_id: str, text: str, at: float) -> Claim:

@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
-
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
 
 from bot.platform.addresses import Address
-from bot.platform.clock import FixedClock
-from bot.platform.config import Config
-from bot.platform.store import Redis
 from bot.services import Services
-from handlers.wiring import build_services
 from tests.support.admins import (
     KECAMATAN_ADMIN,
     KELURAHAN_ADMIN,
@@ -21,34 +13,12 @@ from tests.support.admins import (
     STAFF,
     SUPERADMIN,
     RecordingDispatch,
-    with_admins,
 )
-from tests.support.console import Client, console_root, sign_in
+from tests.support.console import Client, sign_in
 from tests.support.constants import BAGENDUNG, DRINGO
 
 KADIS = Address.telegram(SUPERADMIN)
 FK_KIM = Address.telegram(KECAMATAN_ADMIN)
-
-
-@pytest.fixture
-def dispatch() -> RecordingDispatch:
-    """What the core asked to deliver."""
-    return RecordingDispatch()
-
-
-@pytest.fixture
-def services(
-    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
-) -> Services:
-    """The core with admins of every kind, recording what it sends."""
-    return build_services(with_admins(config), redis, clock, dispatch)
-
-
-@pytest.fixture
-async def client(services: Services) -> AsyncIterator[Client]:
-    """A browser on the console."""
-    async with TestClient(TestServer(console_root(services))) as browser:
-        yield browser
 
 
 async def test_only_those_who_manage_roles_see_the_page(client: Client, services: Services) -> None:
