@@ -26,8 +26,11 @@ from handlers.console.render import page, services_of, translator, viewer_of_req
 
 routes = web.RouteTableDef()
 # The dashboard's ticket filters, as the desk queue names them (bot/desk/queue.py).
-TICKET_STATES = {"open": {"state": "open"}, "overdue": {"due": "overdue"}}
-TICKET_STATES["answered"] = {"state": "dijawab"}
+TICKET_STATES = {
+    "open": {"state": "open"},
+    "overdue": {"due": "overdue"},
+    "answered": {"state": "dijawab"},
+}
 
 
 @dataclass(frozen=True)
