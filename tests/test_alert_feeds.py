@@ -3,6 +3,7 @@ feeds whose items link to CAP alerts, politeness after 429s and failures, size l
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -43,7 +44,8 @@ def _handler(site: Site) -> type[BaseHTTPRequestHandler]:
                 self.send_header(name, value)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            with contextlib.suppress(ConnectionError):  # the poller stops reading at 1 MB
+                self.wfile.write(body)
 
         def site_asked(self) -> None:
             site.asked.append((self.path, dict(self.headers)))
