@@ -1,7 +1,8 @@
 """The desk queue as the web console lists it: filtered, in a viewer's villages, paged.
 
 Filters come from a page's query string (`QueueFilter.parse`): `state` (open — the
-default —, all, or one state), `topic` (one of config.yaml's desk topics), `kecamatan`,
+default —, all, or one state), `kind` (hoaks: hoax checks; aspirasi: every other kind),
+`rating` (1-5 stars), `topic` (one of config.yaml's desk topics), `kecamatan`,
 `village` (region codes), `due` (all, overdue, today: due before the end of today in the
 deployment's time zone and not yet overdue), `order` (oldest — the default, as
 `/antrian` lists them — or newest) and `page`. A value that is not one of those is an
@@ -26,6 +27,8 @@ STATES = ("diterima", "diverifikasi", "diteruskan", "dijawab", "selesai", "ditol
 STATE_FILTERS = ("open", "all", *STATES)
 DUE_FILTERS = ("all", "overdue", "today")
 ORDERS = ("oldest", "newest")
+KIND_FILTERS = ("", "aspirasi", "hoaks")
+RATING_FILTERS = ("", "1", "2", "3", "4", "5")
 PAGE = 50
 MAX_PAGE = 100_000
 
@@ -49,6 +52,8 @@ class QueueFilter:
     due: str = "all"
     order: str = "oldest"
     page: int = 1
+    kind: str = ""
+    rating: str = ""
 
     @classmethod
     def parse(
@@ -82,7 +87,13 @@ class QueueFilter:
         raw_page = query.get("page", "") or "1"
         if not raw_page.isdigit() or not 1 <= int(raw_page) <= MAX_PAGE:
             raise FilterError("page")
-        return cls(state, topic, kecamatan, village, due, order, int(raw_page))
+        kind = query.get("kind", "")
+        if kind not in KIND_FILTERS:
+            raise FilterError("kind")
+        rating = query.get("rating", "")
+        if rating not in RATING_FILTERS:
+            raise FilterError("rating")
+        return cls(state, topic, kecamatan, village, due, order, int(raw_page), kind, rating)
 
     def query(self, **changes: str | int) -> dict[str, str]:
         """This filter as query parameters (defaults left out), with `changes` applied."""
@@ -94,6 +105,8 @@ class QueueFilter:
             "due": self.due,
             "order": self.order,
             "page": self.page,
+            "kind": self.kind,
+            "rating": self.rating,
             **changes,
         }
         defaults = QueueFilter()
@@ -130,7 +143,9 @@ def queue_page(
     timezone: str,
 ) -> QueuePage:
     """The page of tickets `wanted` asks for, among those of `villages` (None: all)."""
-    unfiltered = not (wanted.topic or wanted.kecamatan or wanted.village)
+    unfiltered = not (
+        wanted.topic or wanted.kecamatan or wanted.village or wanted.kind or wanted.rating
+    )
     if unfiltered and villages is None and wanted.due == "all" and wanted.state in ("open", "all"):
         rows, total, page = tickets.heading_page(
             open_only=wanted.state == "open",
@@ -160,6 +175,10 @@ def queue_page(
         if in_kecamatan is not None and heading.village not in in_kecamatan:
             return False
         if wanted.village and heading.village != wanted.village:
+            return False
+        if wanted.kind and (heading.kind == "hoaks") != (wanted.kind == "hoaks"):
+            return False
+        if wanted.rating and heading.rating != int(wanted.rating):
             return False
         return villages is None or heading.village in villages
 

@@ -138,9 +138,19 @@ class Heading:
     created_at: float
     due_at: float
     claimed_by: str
+    rating: int = 0  # the requester's stars (0: not rated)
 
 
-HEADING_FIELDS = ("kind", "state", "topic", "village", "created_at", "due_at", "claimed_by")
+HEADING_FIELDS = (
+    "kind",
+    "state",
+    "topic",
+    "village",
+    "created_at",
+    "due_at",
+    "claimed_by",
+    "rating",
+)
 
 
 @dataclass(frozen=True)
@@ -420,7 +430,7 @@ class Tickets:
             pipe.hmget(_ticket_key(ticket_id), HEADING_FIELDS)
         found = []
         for ticket_id, raw in zip(ids, pipe.execute(), strict=True):
-            kind, state, topic, village, created, due, claimed = raw
+            kind, state, topic, village, created, due, claimed, rating = raw
             if kind is None or state is None:
                 continue
             found.append(
@@ -433,6 +443,7 @@ class Tickets:
                     float(created or 0),
                     float(due or 0),
                     claimed or "",
+                    int(rating) if str(rating or "").isdigit() else 0,
                 )
             )
         return found

@@ -1,8 +1,9 @@
 """The console's first page: the dashboard of the viewer's scope (bot/insights).
 
 Every number links to the list behind it where the console has that list: tickets to
-the desk queue with the same filter, broadcasts to their report, hoax claims to the
-archive, erasures to the audit trail, subscribers to the per-region export. The charts
+the desk queue with the same filter (ratings by their stars), hoax checks to the queue's
+hoax checks, broadcasts to their report, claims with a verdict to the archive, erasures
+to the audit trail, subscribers to the per-region export. The charts
 are SVG drawn here (handlers/console/charts.py); nothing runs in the browser.
 """
 
@@ -44,7 +45,7 @@ class Links:
         f = figure.filters
         if figure.list == "tickets" and (self.viewer.is_staff or self.viewer.is_admin):
             query = dict(TICKET_STATES.get(f.get("state", ""), {"state": "all"}))
-            for name in ("topic", "kecamatan", "village"):
+            for name in ("topic", "kecamatan", "village", "rating"):
                 if f.get(name):
                     query[name] = f[name]
             return "/console/meja?" + urlencode(query)
@@ -52,8 +53,8 @@ class Links:
             if f.get("broadcast"):
                 return f"/console/pengumuman/{f['broadcast']}"
             return "/console/pengumuman"
-        if figure.list == "hoax_checks" and self.viewer.is_staff:
-            return "/console/hoaks"
+        if figure.list == "hoax_checks" and (self.viewer.is_staff or self.viewer.is_admin):
+            return "/console/meja?" + urlencode({"state": "all", "kind": "hoaks"})
         if figure.list == "audit" and self.viewer.is_superadmin:
             return "/console/audit?" + urlencode({"action": f.get("action", "")})
         if figure.list == "residents":

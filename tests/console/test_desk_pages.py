@@ -405,3 +405,27 @@ async def test_a_verdict_with_bad_input_or_from_an_admin_changes_nothing(
     assert (services.tickets.get(hoax.id) or hoax).state == "diterima"
     assert len(dispatch.notified) == told
     assert services.audit.entries(0, 2e10, action_prefix="ticket.") == []
+
+
+async def test_the_queue_filters_by_kind_and_rating_as_the_dashboard_links(
+    client: Client, services: Services, clock: FixedClock
+) -> None:
+    """kind=hoaks lists the hoax checks only, kind=aspirasi the others; rating=5 the ticket
+    rated five stars; a kind or rating it does not take is a 400 naming it."""
+    aspirasi = file(services, 4101, BAGENDUNG).id
+    hoax = file(services, 4102, BAGENDUNG, kind="hoaks", text="Benarkah ada bansos baru?")
+    assert services.tickets.transition(aspirasi, "dijawab", ("diterima",), "staf", clock.now())
+    assert services.tickets.rate(aspirasi, Address.telegram(4101), 5)
+    await sign_in(client, services, STAFF_ADDRESS)
+
+    async def listed(**query: str) -> set[str]:
+        html = await (await client.get("/console/meja", params=query)).text()
+        return {t for t in (aspirasi, hoax.id) if f">{t}<" in html}
+
+    assert await listed(state="all", kind="hoaks") == {hoax.id}
+    assert await listed(state="all", kind="aspirasi") == {aspirasi}
+    assert await listed(state="all", rating="5") == {aspirasi}
+    assert await listed(state="all", rating="4") == set()
+    for bad in ({"kind": "pengaduan"}, {"rating": "6"}, {"rating": "x"}):
+        response = await client.get("/console/meja", params=bad)
+        assert response.status == 400
