@@ -107,6 +107,17 @@ def _claim(request: web.Request) -> tuple[Corrections, Claim | None]:
     return corrections, corrections.find(request.match_info["claim"])
 
 
+async def _claim_or_refusal(request: web.Request) -> tuple[Corrections, Claim] | web.Response:
+    """The verdict the URL names, with its corrections; or the page that refuses it (403
+    for a viewer who may not see the archive, 404 for no such verdict)."""
+    if not _allowed(request):
+        return await refuse(request)
+    corrections, claim = await blocking(_claim, request)
+    if claim is None:
+        return await _missing(request)
+    return corrections, claim
+
+
 async def _missing(request: web.Request) -> web.Response:
     _ = (await blocking(translator, request))._
     return await notice(
@@ -120,11 +131,10 @@ async def _missing(request: web.Request) -> web.Response:
 @routes.get("/hoaks/{claim}")
 async def one(request: web.Request) -> web.Response:
     """One verdict: the claim, the verdict, explanation, sources, when, its reach."""
-    if not _allowed(request):
-        return await refuse(request)
-    corrections, claim = await blocking(_claim, request)
-    if claim is None:
-        return await _missing(request)
+    found_claim = await _claim_or_refusal(request)
+    if isinstance(found_claim, web.Response):
+        return found_claim
+    corrections, claim = found_claim
     found = claim
 
     def build() -> dict[str, Any]:
@@ -145,11 +155,10 @@ async def one(request: web.Request) -> web.Response:
 @routes.post("/hoaks/{claim}/koreksi")
 async def correct(request: web.Request) -> web.Response:
     """Correct a verdict: the residents who received it are told, as from the group."""
-    if not _allowed(request):
-        return await refuse(request)
-    corrections, claim = await blocking(_claim, request)
-    if claim is None:
-        return await _missing(request)
+    found_claim = await _claim_or_refusal(request)
+    if isinstance(found_claim, web.Response):
+        return found_claim
+    corrections, claim = found_claim
     _ = (await blocking(translator, request))._
     form = await request.post()
     verdict, explanation, sources = (
@@ -190,11 +199,10 @@ async def correct(request: web.Request) -> web.Response:
 async def withdraw(request: web.Request) -> web.Response:
     """Withdraw a verdict (the box must be ticked): it leaves the archive; everyone who
     received it is told."""
-    if not _allowed(request):
-        return await refuse(request)
-    corrections, claim = await blocking(_claim, request)
-    if claim is None:
-        return await _missing(request)
+    found_claim = await _claim_or_refusal(request)
+    if isinstance(found_claim, web.Response):
+        return found_claim
+    corrections, claim = found_claim
     _ = (await blocking(translator, request))._
     form = await request.post()
     if form.get("confirm") != "1":
