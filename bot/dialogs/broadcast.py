@@ -19,6 +19,7 @@ from bot.announcements.report import announcement_state_label, progress_text
 from bot.announcements.store import OPEN_STATES, State
 from bot.dialogs import common
 from bot.dialogs.steps import Step, StepFlow
+from bot.dialogs.targets import ask_targets, selected_in_scope, targets_button
 from bot.dialogs.turn import Turn
 from bot.platform.actions import BroadcastAction
 from bot.platform.addresses import Address
@@ -27,7 +28,6 @@ from bot.platform.messages import Choice, Reply, rows
 from bot.platform.timeparse import parse_when
 
 FLOW = "broadcast"
-PAGE = 7
 PREVIEW = 300
 MAX_AHEAD_DAYS = 30
 BROADCASTABLE = ("text", "photo", "video", "document")
@@ -151,59 +151,23 @@ class BroadcastFlow(StepFlow):
 
     def _ask_targets(self, turn: Turn, edit: bool) -> None:
         """The admin's targets as toggles, a page at a time."""
-        state = turn.require_state()
-        targets = turn.svc.roles.targets(turn.address)
-        selected = set(state.data.get("selected", []))
-        pages = max(1, -(-len(targets) // PAGE))
-        page = min(max(int(state.data.get("page", 0)), 0), pages - 1)
-        buttons = [
-            turn.button(("✅ " if t.key in selected else "") + t.label, f"t.{index}")
-            for index, t in enumerate(targets)
-            if page * PAGE <= index < (page + 1) * PAGE
-        ]
-        laid = list(rows(buttons, 2))
-        nav = []
-        if page > 0:
-            nav.append(turn.button(turn.tr._("‹ Previous"), f"page.{page - 1}"))
-        if page < pages - 1:
-            nav.append(turn.button(turn.tr._("More ›"), f"page.{page + 1}"))
-        if nav:
-            laid.append(tuple(nav))
-        last = [turn.button(turn.tr._("✖ Cancel"), "cancel")]
-        if selected:
-            last.insert(0, turn.button(turn.tr._("Next ›"), "next"))
-        laid.append(tuple(last))
-        text = turn.tr._("Who should receive it? Press to select, press again to remove.")
-        turn.say(Reply(text=text, choices=tuple(laid), edit=edit))
+        question = turn.tr._("Who should receive it? Press to select, press again to remove.")
+        ask_targets(turn, question, edit)
 
     def _targets_button(self, turn: Turn, value: str) -> None:
         """Toggle a target, turn the page, or go on to confirm."""
-        state = turn.require_state()
-        verb, _, arg = value.partition(".")
-        targets = turn.svc.roles.targets(turn.address)
-        if verb == "page" and arg.isdigit():
-            turn.goto(FLOW, "targets", page=int(arg))
-            self._ask_targets(turn, edit=True)
-        elif verb == "t" and arg.isdigit() and int(arg) < len(targets):
-            key = targets[int(arg)].key
-            selected = list(state.data.get("selected", []))
-            selected = [k for k in selected if k != key] if key in selected else [*selected, key]
-            turn.goto(FLOW, "targets", selected=selected)
-            self._ask_targets(turn, edit=True)
-        elif verb == "next" and state.data.get("selected"):
+
+        def confirm() -> None:
             turn.goto(FLOW, "confirm")
             self._ask_confirm(turn)
-        else:
-            turn.say(common.stale_button(turn))
+
+        targets_button(turn, FLOW, value, lambda edit: self._ask_targets(turn, edit), confirm)
 
     # confirm and schedule ------------------------------------------------------------
 
     def _reach(self, turn: Turn) -> tuple[list[str], int, int]:
         """The selected targets still in scope, and the residents and channels they reach."""
-        state = turn.require_state()
-        selected = [
-            k for k in state.data.get("selected", []) if turn.svc.roles.may_target(turn.address, k)
-        ]
+        selected = selected_in_scope(turn)
         store = turn.svc.announcements
         return selected, store.count_audience(selected), len(store.channel_chats(selected))
 
