@@ -8,7 +8,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.alerts.store import AlertStore
-from bot.announcements.polls import Polls
 from bot.announcements.roles import Roles
 from bot.announcements.store import Announcements
 from bot.audit.trail import AuditTrail
@@ -24,6 +23,7 @@ from bot.platform.config import Config
 from bot.platform.dispatch import Dispatch, NoDispatch
 from bot.platform.i18n import Translator
 from bot.platform.store import Redis
+from bot.polls.store import Polls
 from bot.regions.directory import ChatDirectory
 from bot.regions.tree import RegionIndex
 from bot.residents.dialog_state import DialogStore

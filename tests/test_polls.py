@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.announcements.polls import OTHER, PollError
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.store import Redis
+from bot.polls.store import OTHER, PollError
 from bot.services import Services
 from tests.support.constants import BAGENDUNG, CILEGON, DRINGO, KEBON_DALEM
 
@@ -136,10 +136,10 @@ def test_closed_unknown_and_unsubscribed(services: Services, clock: FixedClock) 
     assert polls.answer(poll_id, Address.telegram(77), 1, clock.now()) == "not_subscribed"
     clock.advance(24 * HOUR)
     assert polls.answer(poll_id, siti, 1, clock.now()) == "closed"
-    assert [p.id for p in polls.due(clock.now())] == [poll_id]
+    assert [p.id for p in polls.open_polls()] == [poll_id]
     assert polls.close(poll_id, clock.now())
     assert not polls.close(poll_id, clock.now())
-    assert polls.due(clock.now()) == []
+    assert polls.open_polls() == []
     assert polls.claim_reminder(poll_id, clock.now())
     assert not polls.claim_reminder(poll_id, clock.now())
 
@@ -157,6 +157,8 @@ def test_bad_polls_are_refused(services: Services, clock: FixedClock) -> None:
         {"question": "?" * 301},
         {"targets": []},
         {"closes_at": now},
+        {"closes_at": now + 31 * 24 * HOUR},
+        {"options": [str(n) for n in range(10)]},  # ten answers and "other": 11 rows
     ]
     for case in cases:
         with pytest.raises(PollError):

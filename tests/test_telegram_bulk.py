@@ -14,6 +14,7 @@ from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Chat, Config
 from bot.platform.store import Redis
+from bot.polls.messages import personal_replies
 from bot.services import Services
 from broadcasts.limiter import RateLimiter, Rates
 from emulator import Emulator, RateLimits, SimClient, make_png
@@ -57,7 +58,13 @@ class World:
         """A sender at `rate` messages per second, through the bulk client on the
         emulator `bot` talks to."""
         limiter = RateLimiter(self.services.redis, BOT_ID, Rates(per_second=rate))
-        return BulkSender(self.api, self.services.announcements, self.services.residents, limiter)
+        return BulkSender(
+            self.api,
+            self.services.announcements,
+            self.services.residents,
+            limiter,
+            personal=lambda ann, recipients: personal_replies(self.services, ann, recipients),
+        )
 
     async def deliveries(self) -> dict[str, int]:
         """Messages the emulator delivered, per chat."""
@@ -306,3 +313,38 @@ async def test_a_timeout_is_retried_then_delivered(world: World) -> None:
     assert (stats.sent, stats.failed, stats.retries) == (1, 0, 1)
     assert world.services.announcements.outcome_of(ann.id, f"tg:{chat}") == "s"
     await asyncio.sleep(0.8)  # the slow first request ends before the emulator stops
+
+
+async def test_a_poll_goes_with_its_buttons_in_each_residents_language(
+    world: World, bot: Bot
+) -> None:
+    """A poll's announcement reaches each resident with one button per answer (the data a
+    press brings back) and its text in their language."""
+    siti, john = await world.resident(), await world.resident()
+    services = world.services
+    services.residents.set_locale(Address.telegram(john), "en", 3.0)
+    poll = services.polls.create(
+        question="Di mana halte baru?",
+        options=["Depan pasar", "Depan sekolah"],
+        scale=False,
+        other=True,
+        targets=[BAGENDUNG],
+        admin="tg:1",
+        now=services.clock.now(),
+        closes_at=services.clock.now() + 86400,
+    )
+    ann = world.announcement(poll=poll.id, purpose="poll")
+    stats = await world.sender(bot).deliver(ann, services.announcements.addresses(ann.id, 0, 10))
+    assert (stats.sent, stats.failed) == (2, 0)
+    (for_siti,) = await world.sim.messages(siti, from_bot=1)
+    (for_john,) = await world.sim.messages(john, from_bot=1)
+    keyboard = for_siti["buttons"]
+    assert [[b["text"] for b in row] for row in keyboard] == [
+        ["Depan pasar"],
+        ["Depan sekolah"],
+        ["✏️ Lainnya"],
+    ]
+    assert keyboard[0][0]["callback_data"] == "v1:a.poll.1.1"
+    assert "Tekan jawaban atau ketik nomornya" in for_siti["text"]
+    assert "Press an answer or type its number" in for_john["text"]
+    assert "3. Other (write your own answer)" in for_john["text"]

@@ -20,7 +20,8 @@ Redis keys (all owned here):
   set being read), cursor (its `SSCAN` cursor), planned (recipients so far), channels,
   segment (entries per segment list), done (1 once complete).
 - `kim:bc:{id}:planning` — scratch set: recipients planned so far (to leave out a
-  resident met twice), deleted when the plan is complete.
+  resident met twice), deleted when the plan is complete. A plan that leaves some out
+  (a poll's reminder skips its respondents) starts with them in it.
 """
 
 from __future__ import annotations
@@ -37,11 +38,13 @@ STEP = 3000  # audience members one step reads at most (~2.5 µs each in Redis)
 SEGMENT = 100_000  # recipients per segment list (an LPOS over one takes ~3 ms)
 SSCAN_COUNT = 1000  # members asked of one SSCAN call inside a step
 
-# KEYS: [1] the plan hash, [2] the first segment list
+# KEYS: [1] the plan hash, [2] the first segment list, [3] the scratch set, [4..] sets of
+#       residents to leave out
 # ARGV: [1] the audience keys (JSON), [2] entries per segment, [3..] the channels
 # Starts a plan unless one exists. Returns 1 if this call started it.
 _START = """
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+if #KEYS > 3 then redis.call('SUNIONSTORE', KEYS[3], unpack(KEYS, 4)) end
 local channels = #ARGV - 2
 redis.call('HSET', KEYS[1], 'keys', ARGV[1], 'key', '0', 'cursor', '0',
   'planned', channels, 'channels', channels, 'segment', ARGV[2])
@@ -143,17 +146,19 @@ class Plans:
         keys: list[str],
         channels: list[str],
         meanwhile: Callable[[int], None] | None = None,
+        exclude: list[str] | None = None,
     ) -> Planned:
         """Complete the plan (starting it with these keys and channels if none exists yet;
         a plan already started keeps its own), and return its size.
 
         `meanwhile(planned)` is called while Redis runs each step, with how many
         recipients the steps before made final: the caller's own work (enqueueing the
-        batches of that part) then overlaps Redis's.
+        batches of that part) then overlaps Redis's. Members of the `exclude` sets are
+        left out (read once, when the plan starts).
         """
         plan, scratch = _plan_key(announcement_id), _scratch_key(announcement_id)
         self._start(
-            keys=[plan, _segment_key(announcement_id, 0)],
+            keys=[plan, _segment_key(announcement_id, 0), scratch, *(exclude or [])],
             args=[json.dumps(keys), SEGMENT, *channels],
         )
         raw = self.redis.hmget(plan, ["keys", "key", "cursor", "planned", "segment"])

@@ -4,8 +4,9 @@ Redis keys (all owned here):
 - `kim:bc:seq` — counter of announcement ids.
 - `kim:bc:{id}` — hash: state, admin, text, media, origin, origin_message, targets
   (JSON list), created_at, scheduled_at, approved_by, started_at, finished_at, audience,
-  channels, progress_chat, progress_message, note, resume_at, and `ref:{platform}` —
-  a channel's own reference to the content (an uploaded file's id), kept for that channel.
+  channels, progress_chat, progress_message, note, resume_at, poll, purpose, and
+  `ref:{platform}` — a channel's own reference to the content (an uploaded file's id),
+  kept for that channel.
 - `kim:bc:{id}:ledger` — hash recipient → outcome: `s` sent, `b` blocked/gone,
   `f:<reason>` failed. Written with HSETNX: a recipient's first outcome stands, so a
   retried, resumed or duplicated batch never sends twice to someone marked sent.
@@ -27,7 +28,7 @@ import json
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from redis.client import Pipeline
 
@@ -36,6 +37,7 @@ from bot.announcements.roles import KOMUNITAS
 from bot.platform.addresses import Address, AddressError
 from bot.platform.config import Config
 from bot.platform.store import Redis
+from bot.polls.store import Polls
 from bot.residents.records import komunitas_audience_key, record_key, village_audience_key
 
 VILLAGE_AUDIENCE = village_audience_key("")  # the prefix every village's set has
@@ -45,6 +47,10 @@ State = Literal[
     "awaiting_approval", "scheduled", "queued", "sending", "done", "cancelled", "rejected"
 ]
 OPEN_STATES: tuple[State, ...] = ("awaiting_approval", "scheduled", "queued", "sending")
+# What an announcement carries besides an admin's message: a poll (bot/polls), a reminder
+# of it to those who have not answered, or its results to those who did.
+Purpose = Literal["", "poll", "reminder", "results"]
+POLL_PURPOSES: tuple[Purpose, ...] = ("poll", "reminder", "results")
 LEDGER_DAYS = 30
 SENT, BLOCKED = "s", "b"
 ERASED = "erased:"  # tombstone prefix for a resident who deleted their data
@@ -128,6 +134,8 @@ class Announcement:
     resume_at: float = 0.0  # recipients deferred by a channel's limit wait until then
     refs: dict[str, str] = field(default_factory=dict)  # platform → the channel's reference
     counts: dict[str, int] = field(default_factory=dict)
+    poll: str = ""  # the poll it carries (with `purpose`), "" for none
+    purpose: Purpose = ""
 
     @property
     def total(self) -> int:
@@ -261,8 +269,11 @@ class Announcements:
         origin_message: int = 0,
         scheduled_at: float | None = None,
         needs_approval: bool = False,
+        poll: str = "",
+        purpose: Purpose = "",
     ) -> Announcement:
-        """Record a new announcement, waiting for approval, scheduled or queued."""
+        """Record a new announcement, waiting for approval, scheduled or queued; one that
+        carries a poll names it and its `purpose`."""
         number = int(self.redis.incr("kim:bc:seq"))
         state: State = (
             "awaiting_approval" if needs_approval else "scheduled" if scheduled_at else "queued"
@@ -277,6 +288,8 @@ class Announcements:
             "text": text,
             "media": media,
             "scheduled_at": repr(scheduled_at) if scheduled_at else "",
+            "poll": poll,
+            "purpose": purpose,
         }
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(f"kim:bc:{number}", mapping=record)
@@ -324,6 +337,8 @@ class Announcements:
             resume_at=float(raw.get("resume_at") or 0),
             refs={k[4:]: v for k, v in raw.items() if k.startswith("ref:")},
             counts={k: int(v) for k, v in counts.items()},
+            poll=raw.get("poll", ""),
+            purpose=cast(Purpose, raw.get("purpose", "")),
         )
 
     def move(
@@ -428,15 +443,25 @@ class Announcements:
         found = self.get(announcement_id)
         if found is None:
             raise LookupError(announcement_id)
-        planned = self.plans.build(
-            announcement_id,
-            self.audience_keys(found.targets),
-            self.channel_chats(found.targets),
-            meanwhile,
-        )
+        keys, channels, exclude = self._plan_sources(found)
+        planned = self.plans.build(announcement_id, keys, channels, meanwhile, exclude)
         audience = planned.recipients - planned.channels
         self.redis.hset(key, mapping={"audience": audience, "channels": planned.channels})
         return planned.recipients
+
+    def _plan_sources(self, ann: Announcement) -> tuple[list[str], list[str], list[str]]:
+        """(audience sets, channels, sets of residents to leave out) of the plan: a poll
+        goes to the residents of its targets (never channels: a press there names no
+        subscriber), its reminder to those of them who have not answered, its results to
+        its respondents."""
+        if ann.purpose == "results":
+            return Polls(self.redis).respondent_keys(ann.poll), [], []
+        keys = self.audience_keys(ann.targets)
+        if ann.purpose == "reminder":
+            return keys, [], Polls(self.redis).respondent_keys(ann.poll)
+        if ann.purpose == "poll":
+            return keys, [], []
+        return keys, self.channel_chats(ann.targets), []
 
     def recipients(self, announcement_id: str, start: int, stop: int) -> list[str]:
         """Recipients `start`..`stop - 1` of the plan."""

@@ -19,6 +19,8 @@ Packed form, `VERSION` 1 (Telegram allows 64 bytes; with its `v1:` these stay un
 | `BroadcastAction(verb, announcement)`: approve, reject, cancel | `a.bc.<verb>.<id>` |
 | `ClaimAction(verb, claim, arg)`: correct, withdraw, clarify | `a.hx.<verb>.<claim>[.<arg>]` |
 | `ArchivePage(page)`: a page of a staff member's `/arsip` search | `a.ar.<page>` |
+| `PollVote(poll, answer)`: a resident's answer to a poll (0: "other") | `a.poll.<id>.<n>` |
+| `PollView(verb, poll)`: an admin's results, export or close of a poll | `a.pl.<verb>.<id>` |
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ TicketVerb = Literal[
     "discard",
 ]
 BroadcastVerb = Literal["approve", "reject", "cancel"]
+PollVerb = Literal["show", "csv", "close"]
 ClaimVerb = Literal[
     "fix",  # open a correction: the verdicts, and retract
     "fixv",  # a verdict of the correction (arg: its number)
@@ -101,6 +104,11 @@ def _unpack_action(rest: str) -> ButtonData | None:
     if name == "hx" and len(fields) in (2, 3) and fields[0] in get_args(ClaimVerb):
         hx_verb: ClaimVerb = fields[0]  # type: ignore[assignment]
         return ClaimAction(hx_verb, fields[1], fields[2] if len(fields) == 3 else "")
+    if name == "poll" and len(fields) == 2 and fields[1].isdigit() and len(fields[1]) <= 2:
+        return PollVote(fields[0], int(fields[1]))
+    if name == "pl" and len(fields) == 2 and fields[0] in get_args(PollVerb):
+        poll_verb: PollVerb = fields[0]  # type: ignore[assignment]
+        return PollView(poll_verb, fields[1])
     if name == "ar" and len(fields) == 1 and fields[0].isdigit() and len(fields[0]) <= 4:
         return ArchivePage(int(fields[0]))
     return None
@@ -225,3 +233,31 @@ class ArchivePage(ButtonData):
         if not 0 <= self.page <= 9999:
             raise ValueError(f"no page {self.page}")
         return f"a.ar.{self.page}"
+
+
+@dataclass(frozen=True, slots=True)
+class PollVote(ButtonData):
+    """A resident's answer `answer` (1-based; 0 is "other") to poll `poll`."""
+
+    poll: str
+    answer: int
+
+    def pack(self) -> str:
+        """`a.poll.<id>.<n>`."""
+        _checked(self.poll)
+        if not 0 <= self.answer <= 10:
+            raise ValueError(f"no answer {self.answer}")
+        return f"a.poll.{self.poll}.{self.answer}"
+
+
+@dataclass(frozen=True, slots=True)
+class PollView(ButtonData):
+    """An admin's button on poll `poll`: its results, their export, or closing it now."""
+
+    verb: PollVerb
+    poll: str
+
+    def pack(self) -> str:
+        """`a.pl.<verb>.<id>`."""
+        _checked(self.poll)
+        return f"a.pl.{self.verb}.{self.poll}"

@@ -16,12 +16,15 @@ Redis keys (owned here):
 - `kim:poll:seq` — counter of poll ids.
 - `kim:poll:{id}` — hash: question, options (JSON list), scale (1/0), other (1/0),
   targets (JSON list), admin, created_at, closes_at, state (`open`, `closed`),
-  announcement, remind (1/0), reminded_at, closed_at.
+  announcement (the one that delivers it), remind (1/0), reminded_at, reminder (its
+  announcement), closed_at, results (the announcement of the results).
 - `kim:poll:{id}:ans` — hash: resident → the answer's number (1-based; 0 is "other").
 - `kim:poll:{id}:vil` — hash: resident → the village their answer is counted in.
 - `kim:poll:{id}:other` — hash: resident → the text of their "other" answer.
 - `kim:poll:{id}:tally` — hash: `{village}:{answer}` → residents who gave it there,
   `{village}:n` → respondents there.
+- `kim:poll:{id}:resp:{village}` — set: the respondents counted in that village (the
+  results announcement's audience; the reminder leaves them out).
 - `kim:poll:{id}:reach` — hash: village → subscribers it was sent to (response rates).
 - `kim:poll:index` — sorted set: id → created_at.
 - `kim:poll:of:{address}` — set: the polls a resident answered (`/dataku`, erasure).
@@ -40,17 +43,25 @@ from bot.platform.store import Redis
 from bot.residents.records import record_key
 
 MIN_OPTIONS, MAX_OPTIONS = 2, 10
+MAX_WITH_OTHER = 9  # with "other", every answer still fits one WhatsApp list (10 rows)
 MAX_QUESTION, MAX_OPTION, MAX_OTHER = 300, 60, 500
 SCALE = tuple(str(n) for n in range(1, 6))
 OTHER = 0  # the answer number of "other"
+RECENT = 500  # newest polls looked at for open ones
+MAX_OPEN_DAYS = 30  # a poll's closing time is at most this far ahead
 INDEX = "kim:poll:index"
 PollState = Literal["open", "closed"]
 Answered = Literal["new", "changed", "same", "closed", "unknown", "not_subscribed", "invalid"]
+ANSWER_TRIES = 5  # a resident moving between our read and the script: read again
 
 # KEYS: [1] the poll, [2] its answers, [3] its tally, [4] the resident's record,
-#       [5] the resident's polls, [6] the "other" texts, [7] the answers' villages
-# ARGV: [1] now, [2] the resident, [3] the answer number, [4] its "other" text, [5] poll id
-# Returns: new, changed, same, closed, unknown, not_subscribed or invalid.
+#       [5] the resident's polls, [6] the "other" texts, [7] the answers' villages,
+#       [8] the respondents of the village the caller read from the record,
+#       [9] the respondents of the village the caller read from [7] ("" when none)
+# ARGV: [1] now, [2] the resident, [3] the answer number, [4] its "other" text, [5] poll id,
+#       [6] the village the caller read from the record, [7] the one it read from [7]
+# Returns: new, changed, same, closed, unknown, not_subscribed, invalid, or moved (the
+# resident's village changed since the caller read it: read again and retry).
 _ANSWER = """
 local state = redis.call('HGET', KEYS[1], 'state')
 if not state then return 'unknown' end
@@ -66,19 +77,23 @@ elseif answer < 1 or answer > count then
 end
 local village = redis.call('HGET', KEYS[4], 'village')
 if not village or village == '' then return 'not_subscribed' end
+local was_village = redis.call('HGET', KEYS[7], ARGV[2]) or ''
+if village ~= ARGV[6] or was_village ~= ARGV[7] then return 'moved' end
 local old = redis.call('HGET', KEYS[2], ARGV[2])
 local result = 'new'
 if old then
-  local was_village = redis.call('HGET', KEYS[7], ARGV[2]) or village
+  if was_village == '' then was_village = village end
   if old == ARGV[3] and was_village == village and answer ~= 0 then return 'same' end
   redis.call('HINCRBY', KEYS[3], was_village .. ':' .. old, -1)
   redis.call('HINCRBY', KEYS[3], was_village .. ':n', -1)
+  if KEYS[9] ~= '' then redis.call('SREM', KEYS[9], ARGV[2]) end
   result = 'changed'
 end
 redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
 redis.call('HSET', KEYS[7], ARGV[2], village)
 redis.call('HINCRBY', KEYS[3], village .. ':' .. ARGV[3], 1)
 redis.call('HINCRBY', KEYS[3], village .. ':n', 1)
+redis.call('SADD', KEYS[8], ARGV[2])
 if answer == 0 then
   redis.call('HSET', KEYS[6], ARGV[2], ARGV[4])
 else
@@ -105,6 +120,10 @@ def _key(poll_id: str) -> str:
     return f"kim:poll:{poll_id}"
 
 
+def _respondents_key(poll_id: str, village: str) -> str:
+    return f"kim:poll:{poll_id}:resp:{village}"
+
+
 def _of(address: Address) -> str:
     return f"kim:poll:of:{address}"
 
@@ -127,6 +146,8 @@ class Poll:
     remind: bool = False
     reminded_at: float = 0.0
     closed_at: float = 0.0
+    reminder: str = ""
+    results: str = ""
 
     def label(self, answer: int) -> str:
         """An answer's text ("" for "other": the caller names it in the reader's language)."""
@@ -185,8 +206,9 @@ class Polls:
         answers = list(SCALE) if scale else [" ".join(o.split()) for o in options]
         if not 1 <= len(question) <= MAX_QUESTION:
             raise PollError(f"the question needs 1-{MAX_QUESTION} characters")
-        if not MIN_OPTIONS <= len(answers) <= MAX_OPTIONS:
-            raise PollError(f"a poll needs {MIN_OPTIONS}-{MAX_OPTIONS} answers")
+        most = MAX_WITH_OTHER if other else MAX_OPTIONS
+        if not MIN_OPTIONS <= len(answers) <= most:
+            raise PollError(f"a poll needs {MIN_OPTIONS}-{most} answers")
         if any(not 1 <= len(a) <= MAX_OPTION for a in answers):
             raise PollError(f"each answer needs 1-{MAX_OPTION} characters")
         if len({a.casefold() for a in answers}) != len(answers):
@@ -195,6 +217,8 @@ class Polls:
             raise PollError("a poll needs at least one target")
         if closes_at <= now:
             raise PollError("the closing time has passed")
+        if closes_at > now + MAX_OPEN_DAYS * 86400:
+            raise PollError(f"a poll closes within {MAX_OPEN_DAYS} days")
         poll_id = str(self.redis.incr("kim:poll:seq"))
         poll = Poll(
             poll_id,
@@ -263,12 +287,34 @@ class Polls:
             raw.get("remind") == "1",
             float(raw.get("reminded_at") or 0),
             float(raw.get("closed_at") or 0),
+            raw.get("reminder", ""),
+            raw.get("results", ""),
         )
 
     def recent(self, limit: int = 20) -> list[Poll]:
         """The newest polls first."""
         ids = [str(i) for i in self.redis.zrevrange(INDEX, 0, limit - 1)]
         return [p for p in (self.get(i) for i in ids) if p is not None]
+
+    def link(self, poll_id: str, field: Literal["reminder", "results"], announcement: str) -> None:
+        """Record the announcement that carries the poll's reminder or its results."""
+        self.redis.hset(_key(poll_id), field, announcement)
+
+    def villages_answered(self, poll_id: str) -> list[str]:
+        """The villages with a respondent's count in the tally (ever)."""
+        tally = cast(list[str], self.redis.hkeys(_key(poll_id) + ":tally"))
+        return sorted({name.rpartition(":")[0] for name in tally if name.endswith(":n")})
+
+    def respondent_keys(self, poll_id: str) -> list[str]:
+        """The sets of respondents, one per village that answered."""
+        return [_respondents_key(poll_id, v) for v in self.villages_answered(poll_id)]
+
+    def village_of(self, poll_id: str, who: list[str]) -> list[str]:
+        """The village each of `who` is counted in ("" for someone who did not answer)."""
+        if not who:
+            return []
+        found = self.redis.hmget(_key(poll_id) + ":vil", who)
+        return [str(v) if v is not None else "" for v in found]
 
     def answer_of(self, poll_id: str, who: Address) -> int | None:
         """The answer `who` gave (None: none)."""
@@ -324,26 +370,37 @@ class Polls:
         text = " ".join(other_text.split())[:MAX_OTHER]
         if answer == OTHER and not text:
             return "invalid"
-        result = self._answer(
-            keys=[
-                _key(poll_id),
-                _key(poll_id) + ":ans",
-                _key(poll_id) + ":tally",
-                record_key(who),
-                _of(who),
-                _key(poll_id) + ":other",
-                _key(poll_id) + ":vil",
-            ],
-            args=[repr(now), str(who), str(answer), text, poll_id],
-        )
+        for _ in range(ANSWER_TRIES):
+            pipe = self.redis.pipeline(transaction=False)
+            pipe.hget(record_key(who), "village")
+            pipe.hget(_key(poll_id) + ":vil", str(who))
+            raw_village, raw_was = pipe.execute()
+            village, was = str(raw_village or ""), str(raw_was or "")
+            result = self._answer(
+                keys=[
+                    _key(poll_id),
+                    _key(poll_id) + ":ans",
+                    _key(poll_id) + ":tally",
+                    record_key(who),
+                    _of(who),
+                    _key(poll_id) + ":other",
+                    _key(poll_id) + ":vil",
+                    _respondents_key(poll_id, village),
+                    _respondents_key(poll_id, was) if was else "",
+                ],
+                args=[repr(now), str(who), str(answer), text, poll_id, village, was],
+            )
+            if result != "moved":
+                break
+        else:
+            raise RuntimeError(f"{who} kept moving while answering poll {poll_id}")
         return cast(Answered, str(result))
 
-    def due(self, now: float) -> list[Poll]:
-        """Open polls whose closing time has come."""
-        ids = [str(i) for i in self.redis.zrevrange(INDEX, 0, 199)]
-        return [
-            p for p in (self.get(i) for i in ids) if p and p.state == "open" and p.closes_at <= now
-        ]
+    def open_polls(self) -> list[Poll]:
+        """The open polls among the newest `RECENT` (a poll stays open at most
+        `MAX_OPEN_DAYS`, far fewer than that are made meanwhile)."""
+        ids = [str(i) for i in self.redis.zrevrange(INDEX, 0, RECENT - 1)]
+        return [p for p in (self.get(i) for i in ids) if p and p.state == "open"]
 
     def close(self, poll_id: str, now: float) -> bool:
         """Close the poll; True only for the call that closed it (results go out once)."""
@@ -371,15 +428,22 @@ class Polls:
 
     def erase(self, address: Address, pipe: Pipeline) -> None:
         """Queue deleting the resident's answers (each tally keeps its count)."""
-        for poll_id in self.redis.smembers(_of(address)):
+        for poll_id in (str(p) for p in self.redis.smembers(_of(address))):
+            village = self.redis.hget(_key(poll_id) + ":vil", str(address))
+            if village is not None:
+                pipe.srem(_respondents_key(poll_id, str(village)), str(address))
             for part in (":ans", ":vil", ":other"):
-                pipe.hdel(_key(str(poll_id)) + part, str(address))
+                pipe.hdel(_key(poll_id) + part, str(address))
         pipe.delete(_of(address))
 
     def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
         """Queue moving the resident's answers to their new address."""
         polls = [str(p) for p in self.redis.smembers(_of(old))]
         for poll_id in polls:
+            village = self.redis.hget(_key(poll_id) + ":vil", str(old))
+            if village is not None:
+                pipe.srem(_respondents_key(poll_id, str(village)), str(old))
+                pipe.sadd(_respondents_key(poll_id, str(village)), str(new))
             for part in (":ans", ":vil", ":other"):
                 value = self.redis.hget(_key(poll_id) + part, str(old))
                 if value is not None:

@@ -36,7 +36,7 @@ import aiohttp
 
 from bot.announcements.store import BLOCKED, SENT, Announcement, Announcements, Outcome
 from bot.platform.addresses import Address
-from bot.platform.messages import split_text
+from bot.platform.messages import Reply, split_text
 from bot.residents.records import Residents
 from broadcasts.limiter import RateLimiter
 from broadcasts.tally import TALLY
@@ -52,8 +52,12 @@ from handlers.telegram.bulkapi import (
     ServerError,
     UnreadableAnswer,
 )
+from handlers.telegram.render import html_text, keyboard
 
 log = logging.getLogger(__name__)
+Personal = Callable[[Announcement, list[Address]], list[Reply]]
+"""Each recipient's own message of an announcement that carries a poll (its language, and
+for the results its village): bot/polls/messages.py `personal_replies`."""
 TEXT_LIMIT, CAPTION_LIMIT = 4096, 1024
 MAX_ATTEMPTS = 6
 MIGRATED = "kim:chat:migrated"
@@ -85,11 +89,13 @@ class BulkSender:
     concurrency: int = 64
     should_stop: Callable[[], bool] = lambda: False
     now: Callable[[], float] = time.time
+    personal: Personal | None = None
     stats: BatchStats = field(default_factory=BatchStats)
     _outcomes: list[Outcome] = field(default_factory=list)
     _flush_due: bool = False
     _current: str = ""
     _bodies: dict[str, list[Body]] = field(default_factory=dict)
+    _own: dict[int, list[Body]] = field(default_factory=dict)  # chat id → a poll's bodies
 
     async def deliver(self, ann: Announcement, recipients: list[Address]) -> BatchStats:
         """Send `ann` to every recipient without an outcome; return the batch's figures."""
@@ -99,6 +105,8 @@ class BulkSender:
         queue = [a for a in recipients if str(a) in waiting]
         channels = [a for a in queue if not a.is_private]
         residents = [a for a in queue if a.is_private]
+        if ann.poll:
+            self._personalise(ann, residents)
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         attempts: dict[Address, int] = {}
@@ -213,7 +221,43 @@ class BulkSender:
             return
         self._note(recipient, SENT)
 
+    def _personalise(self, ann: Announcement, residents: list[Address]) -> None:
+        """Each resident's own bodies for a poll's announcement, serialised once per
+        distinct message (a language, a village's results)."""
+        if self.personal is None:
+            raise RuntimeError(f"announcement {ann.id} carries a poll: the sender needs `personal`")
+        made: dict[Reply, list[Body]] = {}
+        for recipient, reply in zip(residents, self.personal(ann, residents), strict=True):
+            bodies = made.get(reply)
+            if bodies is None:
+                bodies = made[reply] = self._reply_bodies(reply)
+            self._own[int(recipient.chat_id)] = bodies
+
+    def _reply_bodies(self, reply: Reply) -> list[Body]:
+        """A reply as sendMessage requests, its buttons on the last part."""
+        parts = split_text(html_text(reply), TEXT_LIMIT)
+        markup = keyboard(reply)
+        paid = True if self.paid else None
+        return [
+            Body.of(
+                "sendMessage",
+                text=part,
+                parse_mode="HTML",
+                link_preview_options=LINK_PREVIEW_OFF,
+                reply_markup=markup.model_dump(exclude_none=True)
+                if markup is not None and i == len(parts) - 1
+                else None,
+                allow_paid_broadcast=paid,
+            )
+            for i, part in enumerate(parts)
+        ]
+
     async def _send(self, ann: Announcement, chat_id: int) -> None:
+        own = self._own.get(chat_id)
+        if own is not None:
+            for body in own:
+                await self.api.post(body, chat_id)
+            return
         if ann.media.startswith("path:") and "tg" not in ann.refs:
             await self._upload(ann, chat_id)  # the first recipient: the file itself
             if len(ann.text) <= CAPTION_LIMIT:

@@ -26,6 +26,7 @@ from aiohttp import ClientSession
 
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply
+from bot.polls.messages import personal_replies
 from bot.services import Services
 from broadcasts.eventloop import lasting
 from broadcasts.limiter import RateLimiter, Rates
@@ -121,6 +122,7 @@ class TelegramSender:
             paid=self.services.config.broadcasts.paid_broadcast,
             should_stop=batch.should_stop,
             now=self.services.clock.now,
+            personal=lambda ann, recipients: personal_replies(self.services, ann, recipients),
         )
         return asdict(await bulk.deliver(batch.announcement, batch.recipients))
 

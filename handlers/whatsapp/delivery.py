@@ -2,7 +2,9 @@
 
 Per recipient, within WhatsApp's rules (../shared/docs/PLATFORM.md):
 - inside the resident's 24-hour window (opened by their last message) the announcement
-  goes as a normal text message, split at 4096 characters;
+  goes as a normal text message, split at 4096 characters; a poll's goes as the
+  resident's own message with its answers as reply buttons or a list
+  (bot/polls/messages.py);
 - outside it — or when the API answers 131047 — as the configured approved template,
   its text as the template's parameter;
 - a template reaches a new recipient only while the number's daily budget (unique
@@ -27,6 +29,8 @@ from typing import Literal
 from bot.announcements.store import BLOCKED, SENT, Announcement, Outcome
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
+from bot.platform.messages import Reply
+from bot.polls.messages import personal_replies
 from bot.services import Services
 from broadcasts.limiter import RateLimiter
 from broadcasts.senders import MediaFetch
@@ -36,6 +40,8 @@ from handlers.whatsapp.render import (
     OutMedia,
     OutTemplate,
     OutText,
+    compose,
+    render,
     split,
     template_param,
 )
@@ -76,6 +82,7 @@ class WhatsAppDelivery:
         self.budget = budget
         self.fetch = fetch
         self._media: OutMedia | None = None
+        self._own: dict[str, tuple[Reply, str]] = {}  # a poll's: recipient → reply, list label
 
     async def deliver(self, ann: Announcement, recipients: list[Address]) -> WhatsAppStats:
         """Send to every WhatsApp recipient without an outcome; record what happened."""
@@ -83,6 +90,8 @@ class WhatsAppDelivery:
         store = self.services.announcements
         self._media = await self._upload_once(ann)
         pending = store.pending(ann.id, [str(a) for a in recipients if a.platform == "wa"])
+        if ann.poll and pending:
+            self._personalise(ann, pending)
         for index, recipient in enumerate(pending):
             if not await self._one(ann, recipient, stats):
                 stats.deferred += len(pending) - index - 1  # the number is limited: later
@@ -102,7 +111,9 @@ class WhatsAppDelivery:
         delivery: Delivery | None = None
         if resident.in_window(now):
             await self.limiter.acquire()
-            delivery = await self.sender.send(Recipient(address.chat_id), self._messages(ann))
+            delivery = await self.sender.send(
+                Recipient(address.chat_id), self._messages(ann, recipient)
+            )
         if delivery is None or delivery.outcome == "outside_window":
             template = self.services.config.whatsapp.announcement_template
             if template is None:
@@ -117,7 +128,8 @@ class WhatsAppDelivery:
                 stats.resume_at = max(stats.resume_at, free_at)
                 return True
             await self.limiter.acquire()
-            message = OutTemplate(template.name, template.language, (template_param(ann.text),))
+            text = compose(self._own[recipient][0]) if recipient in self._own else ann.text
+            message = OutTemplate(template.name, template.language, (template_param(text),))
             delivery = await self.sender.send(Recipient(address.chat_id), [message])
             stats.templates += delivery.outcome == "sent"
         if delivery.outcome == "failed" and delivery.error_code in RATE_LIMITED:
@@ -140,7 +152,24 @@ class WhatsAppDelivery:
             )
         return True
 
-    def _messages(self, ann: Announcement) -> list[Outgoing]:
+    def _personalise(self, ann: Announcement, pending: list[str]) -> None:
+        """Each recipient's own message of a poll's announcement, and the list button's
+        label in their language."""
+        addresses = [Address.parse(r) for r in pending]
+        replies = personal_replies(self.services, ann, addresses)
+        facts = self.services.residents.facts(addresses)
+        labels: dict[str, str] = {}
+        for recipient, reply, fact in zip(pending, replies, facts, strict=True):
+            locale = fact[0] or self.services.config.locales.default
+            label = labels.get(locale)
+            if label is None:
+                label = labels[locale] = self.services.translator(locale)._("Choose")
+            self._own[recipient] = (reply, label)
+
+    def _messages(self, ann: Announcement, recipient: str = "") -> list[Outgoing]:
+        own = self._own.get(recipient)
+        if own is not None:
+            return render(own[0], own[1])
         parts: list[Outgoing] = [OutText(part) for part in split(ann.text) if part]
         return [self._media, *parts] if self._media else parts
 

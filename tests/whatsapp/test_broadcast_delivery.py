@@ -191,3 +191,46 @@ async def test_a_photo_is_uploaded_once_and_sent_before_the_text(
     for chat in chats:
         kinds = [s.kind for s in graph.to(chat[3:])]
         assert kinds == ["image", "text"]
+
+
+async def test_a_poll_goes_as_buttons_inside_the_window_and_numbered_outside(
+    bc_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI
+) -> None:
+    """A poll's announcement: inside the window the resident's own message with its answers
+    as reply buttons (a list with more than three); outside, the template carrying the
+    question with its numbered answers, so that a typed number answers it."""
+    recent = resident(bc_services, "ID.1000011", bc_services.clock.now() - 3600)
+    old = resident(bc_services, "ID.1000012", bc_services.clock.now() - 3 * 86400)
+    now = bc_services.clock.now()
+    for options, other in ((["Depan pasar", "Depan sekolah"], False), (["A", "B", "C"], True)):
+        poll = bc_services.polls.create(
+            question="Di mana halte baru?",
+            options=options,
+            scale=False,
+            other=other,
+            targets=[BAGENDUNG],
+            admin="tg:9",
+            now=now,
+            closes_at=now + 86400,
+        )
+        store = bc_services.announcements
+        ann = store.create(None, [BAGENDUNG], now, text=poll.question, poll=poll.id, purpose="poll")
+        store.move(ann.id, "sending", ["queued"])
+        store.plan(ann.id)
+        fresh = store.get(ann.id)
+        assert fresh is not None
+        stats = await delivery.deliver(fresh, store.addresses(ann.id, 0, 10))
+        assert (stats.sent, stats.failed) == (2, 0)
+    buttons, listed = graph.to(recent[3:])
+    assert buttons.body["interactive"]["type"] == "button"
+    titles = [b["reply"]["title"] for b in buttons.body["interactive"]["action"]["buttons"]]
+    assert titles == ["Depan pasar", "Depan sekolah"]
+    assert buttons.body["interactive"]["action"]["buttons"][0]["reply"]["id"] == "a.poll.1.1"
+    assert "1. Depan pasar" in buttons.body["interactive"]["body"]["text"]
+    assert listed.body["interactive"]["type"] == "list"
+    rows = listed.body["interactive"]["action"]["sections"][0]["rows"]
+    assert [r["id"] for r in rows] == ["a.poll.2.1", "a.poll.2.2", "a.poll.2.3", "a.poll.2.0"]
+    first, second = graph.to(old[3:])
+    assert (first.kind, second.kind) == ("template", "template")
+    param = second.body["template"]["components"][0]["parameters"][0]["text"]
+    assert "1. A · 2. B · 3. C · 4. Lainnya (tulis jawaban sendiri)" in param
