@@ -44,6 +44,7 @@ from broadcasts.alert_feeds import schedule_feeds
 from broadcasts.context import job_context, wired
 from broadcasts.desk_jobs import schedule_digest, schedule_reminders
 from broadcasts.failures import scrubbed
+from broadcasts.poll_jobs import schedule_polls
 from broadcasts.queues import CONTROL_QUEUE, QUEUES, release_stale_scheduler_locks
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     schedule_retention(rq_redis, timedelta(minutes=1))
     schedule_reminders(rq_redis, timedelta(minutes=1))
     schedule_feeds(rq_redis, timedelta(seconds=5))
+    schedule_polls(rq_redis, timedelta(seconds=10))
     services = job_context().services
     schedule_digest(rq_redis, next_digest(services, services.clock.now()))
     eventloop.keep()

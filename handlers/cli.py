@@ -15,10 +15,11 @@
     kimbot hoaxes export [--out FILE]              the hoax archive as ClaimReview JSON-LD
     kimbot audit export --from D --to D            the audit trail (CSV or XLSX)
     kimbot alerts ingest FILE|- | kimbot alerts list  early warnings (CAP 1.2) in, and on record
+    kimbot polls list | kimbot polls export ID     polls and their results (CSV or XLSX)
     kimbot backup FILE | kimbot restore FILE       the embedded Redis's data, as one RDB file
 
 Every command that reads a config takes --config (default $KIMBOT_CONFIG, else
-./config.yaml). `broadcast`, `tickets`, `hoaxes`, `audit` and `alerts` otherwise use the
+./config.yaml). `broadcast`, `tickets`, `hoaxes`, `audit`, `alerts` and `polls` otherwise use the
 running bot's config, and with no bot running open the data dir's embedded Redis themselves
 (handlers/running.py);
 `demo` with no config.yaml in its directory uses the packaged Kota Cilegon example.
@@ -42,7 +43,7 @@ from bot.platform.store import EmbeddedRedis
 from bot.regions import importer as region_import
 from bot.regions.tree import RegionIndex
 from bot.regions.zones import expected_zone, zone_fits
-from handlers import alerts_cli, audit_cli, running, tickets_cli
+from handlers import alerts_cli, audit_cli, polls_cli, running, tickets_cli
 from handlers.settings import Settings, SettingsError
 
 EXIT_CONFIG = 2
@@ -62,7 +63,8 @@ COMMAND_DATA_HELP = (
 )
 EPILOG = (
     "Every command that reads a config takes --config FILE (or $KIMBOT_CONFIG). "
-    "`kimbot broadcast`, `kimbot tickets`, `kimbot hoaxes`, `kimbot audit` and `kimbot alerts` "
+    "`kimbot broadcast`, `kimbot tickets`, `kimbot hoaxes`, `kimbot audit`, `kimbot alerts` "
+    "and `kimbot polls` "
     "without one "
     "use the config "
     "of the bot running on the data dir (so their counts match what it sends); with no bot "
@@ -195,6 +197,7 @@ def _parser() -> argparse.ArgumentParser:
 
     audit_cli.register(sub, {"config": RUNNING_CONFIG_HELP, "data_dir": COMMAND_DATA_HELP})
     alerts_cli.register(sub, {"config": RUNNING_CONFIG_HELP, "data_dir": COMMAND_DATA_HELP})
+    polls_cli.register(sub, {"config": RUNNING_CONFIG_HELP, "data_dir": COMMAND_DATA_HELP})
 
     regions = sub.add_parser("regions", help="region tools")
     regions_sub = regions.add_subparsers(dest="regions_command", required=True)
@@ -252,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
             settings = _replace(settings, data_dir=args.data_dir)
         if args.command in ("backup", "restore"):
             return backup_or_restore(settings, args.command, Path(args.file))
-        if args.command in ("broadcast", "tickets", "hoaxes", "audit", "alerts"):
+        if args.command in ("broadcast", "tickets", "hoaxes", "audit", "alerts", "polls"):
             settings = running.command_config(settings, named)
         if args.command == "demo" and not named and not Path(settings.config_path).exists():
             from handlers.demo import packaged_example
@@ -276,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
             return audit(config, settings, args)
         if args.command == "alerts":
             return alerts(config, settings, args)
+        if args.command == "polls":
+            return polls(config, settings, args)
         if args.command == "regions":
             return regions_links(config, args.bot, args.out)
         if args.command == "demo":
@@ -463,6 +468,17 @@ def alerts(config: Config, settings: Settings, args: argparse.Namespace) -> int:
         url, _own = running.command_redis(settings, stack)
         services = build_services(config, stack.enter_context(connect(url)))
         return alerts_cli.command(services, args)
+
+
+def polls(config: Config, settings: Settings, args: argparse.Namespace) -> int:
+    """`kimbot polls list`, `kimbot polls export ID [--format csv|xlsx] [--out FILE]`."""
+    from bot.platform.store import connect
+    from handlers.wiring import build_services
+
+    with ExitStack() as stack:
+        url, _own = running.command_redis(settings, stack)
+        services = build_services(config, stack.enter_context(connect(url)))
+        return polls_cli.command(services, args)
 
 
 def broadcast(config: Config, settings: Settings, args: argparse.Namespace) -> int:

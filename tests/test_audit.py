@@ -27,6 +27,7 @@ from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
 from bot.platform.store import Redis
+from bot.polls import runs
 from bot.residents.retention import sweep_expired
 from bot.services import Services
 from broadcasts import jobs
@@ -246,6 +247,20 @@ def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) 
     for _twice in range(2):  # the same alert again is on record already
         alerts_cli.ingest(svc, tsunami, io.BytesIO())
     expected["alert.ingested"] += 1
+    admin.send("/jajak")  # a poll to Bagendung: created (and its announcement composed)
+    admin.send("Di mana halte baru sebaiknya dibangun?")
+    admin.press("🔢")
+    admin.send("Depan pasar\nDepan sekolah")
+    admin.press("Tidak")
+    admin.press("1 hari")
+    admin.press("Tidak")
+    admin.press("✅")
+    expected["poll.created"] += 1
+    expected["broadcast.composed"] += 1
+    (poll,) = svc.polls.recent(1)
+    for _twice in range(2):  # a second close finds it closed
+        runs.close(svc, poll, svc.clock.now())
+    expected["poll.closed"] += 1
     assert actions(svc) == expected
     assert set(expected) == set(ACTIONS)
     with pytest.raises(ValueError, match="not an audit action"):

@@ -35,6 +35,8 @@ ACTIONS: dict[str, str] = {
     "export.run": N_("Export run"),
     "console.signed_in": N_("Signed in to the web console"),
     "alert.ingested": N_("Early warning ingested"),
+    "poll.created": N_("Poll created"),
+    "poll.closed": N_("Poll closed"),
 }
 
 # Who acted, as the export's "role" column names them.

@@ -19,10 +19,21 @@ from bot.dialogs.hoax_check import HoaxFlow
 from bot.dialogs.invite import AcceptFlow, InviteFlow
 from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
+from bot.dialogs.poll import PollFlow
+from bot.dialogs.poll_answer import PollOtherFlow, typed_vote, vote_action
+from bot.dialogs.poll_results import poll_view_action
 from bot.dialogs.roster import NameFlow, RosterFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
-from bot.platform.actions import ArchivePage, BroadcastAction, ButtonData, FollowUp, Rating
+from bot.platform.actions import (
+    ArchivePage,
+    BroadcastAction,
+    ButtonData,
+    FollowUp,
+    PollView,
+    PollVote,
+    Rating,
+)
 from bot.platform.i18n import N_
 from bot.services import Services
 
@@ -60,6 +71,8 @@ COMMANDS: dict[str, str] = {
     "broadcast": "broadcast",
     "umumkan": "broadcast",
     "broadcasts": "broadcasts",
+    "jajak": "jajak",
+    "poll": "jajak",
     "aspirasi": "aspirasi",
     "lapor": "aspirasi",
     "report": "aspirasi",
@@ -106,6 +119,7 @@ RESIDENT_COMMANDS: list[tuple[str, str, str]] = [
 ADMIN_COMMANDS: list[tuple[str, str, str]] = [
     ("broadcast", "broadcast", N_("Send an announcement")),
     ("broadcasts", "broadcasts", N_("Recent announcements")),
+    ("jajak", "poll", N_("Start a poll, or see results: /jajak hasil")),
     ("undang", "invite", N_("Invite an admin or desk staff")),
     ("peran", "roles", N_("Roles you manage")),
     ("nama", "name", N_("Your name on cards and reports")),
@@ -165,11 +179,16 @@ def build_conversations(services: Services) -> Conversations:
         NameFlow(),
         ConsoleLoginFlow(),
         follow_up,
+        PollFlow(),
+        PollOtherFlow(),
     ]
     actions: dict[type[ButtonData], Action] = {
         BroadcastAction: broadcast_action,
         Rating: rate_action,
         ArchivePage: archive_page_action,
         FollowUp: follow_up.press,
+        PollVote: vote_action,
+        PollView: poll_view_action,
     }
-    return Conversations(services, {f.name: f for f in flows}, COMMANDS, actions)
+    flows_by_name = {f.name: f for f in flows}
+    return Conversations(services, flows_by_name, COMMANDS, actions, typed_vote)

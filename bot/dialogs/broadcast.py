@@ -318,7 +318,8 @@ class BroadcastListFlow(StepFlow):
         for ann in recent:
             labels = ", ".join(turn.svc.roles.label(k) for k in ann.targets if k)
             lines.append(
-                f"#{ann.id} · {announcement_state_label(turn.tr, ann.state)} · {labels} · "
+                ("📊 " if ann.poll else "")
+                + f"#{ann.id} · {announcement_state_label(turn.tr, ann.state)} · {labels} · "
                 + turn.tr._("{sent} sent", sent=turn.tr.number(ann.counts.get("sent", 0)))
             )
             if ann.state in OPEN_STATES and may_cancel(turn.svc.roles, turn.address, ann.admin):

@@ -7,7 +7,9 @@ Order of concerns, for every message from a resident:
 4. buttons (typed values, bot/platform/actions.py) must be a choice of the current step
    (its nonce), a menu button, or an action (approving a broadcast, a rating) whose handler
    checks the presser's role itself; a typed number picks the numbered choice last offered;
-5. otherwise the flow in progress gets the input; with none, the resident gets the
+5. otherwise the flow in progress gets the input; with none, a typed number may answer
+   the newest open poll the resident received (`idle_number`; at the menu, one they have
+   not answered yet comes before the menu's numbers), else the resident gets the
    onboarding (newcomers) or the menu.
 A flow answers a button or input through its steps table (`StepFlow`, steps.py): the
 current step's handler, or the stale-button reply and a pointer to the buttons.
@@ -64,12 +66,15 @@ class Conversations:
         flows: Mapping[str, Flow],
         commands: Mapping[str, str],
         actions: Mapping[type[ButtonData], Action] | None = None,
+        idle_number: Callable[[Turn], bool] | None = None,
     ):
-        """The engine over `flows` (by name), `commands` (command → flow) and `actions`."""
+        """The engine over `flows` (by name), `commands` (command → flow), `actions`, and
+        what takes a number typed outside any conversation (True: it answered)."""
         self.svc = svc
         self.flows = dict(flows)
         self.commands = dict(commands)
         self.actions = dict(actions or {})
+        self.idle_number = idle_number
 
     def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one message; never raises for bad input."""
@@ -117,6 +122,8 @@ class Conversations:
             return
         if msg.kind == "command":
             self._command(turn, msg.command, msg.args)
+            return
+        if self._poll_number(turn):
             return
         data = msg.button or self._typed_choice(turn)
         if data:
@@ -168,6 +175,14 @@ class Conversations:
         else:
             turn.say(common.stale_button(turn))
 
+    def _poll_number(self, turn: Turn) -> bool:
+        """At the menu (no conversation in progress), a typed number answers an open poll
+        the resident received and has not answered yet: the poll came after the menu."""
+        state = turn.state
+        if self.idle_number is None or state is None or state.flow != "menu" or turn.msg.button:
+            return False
+        return self.idle_number(turn)
+
     @staticmethod
     def _typed_choice(turn: Turn) -> str:
         """The button data a typed number picks from the choices last offered, or ""."""
@@ -183,6 +198,8 @@ class Conversations:
         resident = turn.resident
         if resident is None:
             self.flows["start"].begin(turn, "")
+        elif self.idle_number is not None and self.idle_number(turn):
+            return
         elif turn.msg.kind == "text":
             common.show_menu(turn, common.not_understood(turn))
         else:
