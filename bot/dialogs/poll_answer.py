@@ -4,9 +4,10 @@ typed with no conversation in progress (the newest open poll they received), and
 
 Only someone the poll was sent to may answer (its announcement's or its reminder's
 ledger says sent), once, changeable until it closes: a press from anyone else, on a
-closed poll, or with a forged answer changes nothing and says why. On Telegram the
-pressed message is edited to mark the answer; on WhatsApp (no edits) a short
-confirmation says what was kept. Diagram: docs/conversations.md.
+closed poll, or with a forged answer changes nothing and says why. A press is answered
+with a notice of what was kept (a toast on Telegram, which spends none of the bot's
+sending rate however many answer at once; a message on WhatsApp). Diagram:
+docs/conversations.md.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from bot.dialogs.turn import Turn
 from bot.platform.actions import PollVote
 from bot.platform.clock import to_datetime
 from bot.platform.messages import Reply
-from bot.polls.messages import answer_label, other_number, poll_reply
+from bot.polls.messages import answer_label, other_number
 from bot.polls.store import MAX_OTHER, OTHER, Poll
 
 OTHER_FLOW = "jajakjawab"
@@ -59,27 +60,16 @@ def _recorded(turn: Turn, poll: Poll, answer: int, outcome: str) -> None:
     if outcome not in ("new", "changed", "same"):
         turn.say(common.stale_button(turn))
         return
-    label = answer_label(turn.tr, poll, answer)
-    notice = _("Your answer: {answer}.", answer=label)
     text = _(
-        "✅ Your answer to poll #{id}: {answer}. You can change it until {when} by choosing again.",
+        "✅ Your answer to poll #{id}: {answer}. You can change it until {when} by "
+        "choosing again.",
         id=poll.id,
-        answer=label,
+        answer=answer_label(turn.tr, poll, answer),
         when=_until(turn, poll),
     )
-    if turn.msg.kind == "button" and turn.msg.message_id:  # the pressed message can be edited
-        marked = poll_reply(turn.tr, poll, chosen=answer)
-        turn.say(
-            Reply(
-                title=marked.title,
-                text=marked.text,
-                choices=marked.choices,
-                edit=True,
-                notice=notice,
-            )
-        )
-    else:
-        turn.say(Reply(text=text))
+    # A press is answered by its notice alone: a toast on Telegram (no message sent, so a
+    # rush of answers costs none of the bot's sending rate), a message on WhatsApp.
+    turn.say(Reply(text="", notice=text) if turn.msg.kind == "button" else Reply(text=text))
 
 
 def vote_action(turn: Turn, press: PollVote) -> None:

@@ -38,10 +38,8 @@ def answer_label(tr: Translator, poll: Poll, answer: int) -> str:
     return tr._("Other") if answer == OTHER else poll.label(answer)
 
 
-def poll_reply(
-    tr: Translator, poll: Poll, *, reminder: bool = False, chosen: int | None = None
-) -> Reply:
-    """The poll as a resident gets it; `chosen` marks their answer (after a press)."""
+def poll_reply(tr: Translator, poll: Poll, *, reminder: bool = False) -> Reply:
+    """The poll as a resident gets it (or its reminder)."""
     _ = tr._
     lines = [poll.question, ""]
     lines += [f"{n}. {label}" for n, label in enumerate(poll.options, start=1)]
@@ -60,16 +58,13 @@ def poll_reply(
         )
     )
 
-    def mark(answer: int, label: str) -> str:
-        return f"✅ {label}" if answer == chosen else label
-
     buttons = [
-        Choice(mark(n, label), PollVote(poll.id, n).pack())
+        Choice(label, PollVote(poll.id, n).pack())
         for n, label in enumerate(poll.options, start=1)
     ]
     laid = [tuple(buttons)] if poll.scale else [(b,) for b in buttons]
     if poll.other:
-        laid.append((Choice(mark(OTHER, "✏️ " + _("Other")), PollVote(poll.id, OTHER).pack()),))
+        laid.append((Choice("✏️ " + _("Other"), PollVote(poll.id, OTHER).pack()),))
     title = "⏰ " + _("Reminder: a poll") if reminder else "📊 " + _("Poll")
     return Reply(title=title, text="\n".join(lines), choices=tuple(laid))
 

@@ -83,6 +83,7 @@ def start(
         purpose="poll",
     )
     svc.polls.attach(poll.id, ann.id, dict(zip(villages, counts, strict=True)))
+    poll = svc.polls.get(poll.id) or poll
     svc.audit.record(
         "poll.created",
         **actors.person(svc.roles, admin),
