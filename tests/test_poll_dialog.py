@@ -453,9 +453,32 @@ def test_erasure_keeps_the_count_and_drops_the_person(
     assert svc.polls.export(siti.address) == {
         "answers": {poll.id: {"question": QUESTION, "answer": "Depan sekolah"}}
     }
+    siti.send("/dataku")
+    assert "Jawaban Anda pada jajak pendapat: 1" in text_of(siti.last)
     svc.privacy.erase(siti.address)
     assert svc.polls.export(siti.address) == {}
     assert svc.polls.results(poll).respondents == 1
     assert all(
         not svc.redis.sismember(k, str(siti.address)) for k in svc.polls.respondent_keys(poll.id)
     )
+
+
+def test_answers_are_forgotten_a_month_after_closing(
+    conv: Conversations, admin_services: Services
+) -> None:
+    """30 days after closing the tick deletes who answered what; the tally stays."""
+    svc = admin_services
+    siti = subscribed(conv, 190, BAGENDUNG)
+    poll = sent_poll(conv, svc, siti)
+    vote(siti, poll, 2)
+    closing = poll.closes_at
+    runs.tick(svc, closing)
+    runs.tick(svc, closing + 29 * DAY)
+    assert svc.polls.answer_of(poll.id, siti.address) == 2
+    runs.tick(svc, closing + 30 * DAY + 60)
+    assert svc.polls.answer_of(poll.id, siti.address) is None
+    assert svc.polls.export(siti.address) == {}
+    assert svc.polls.respondent_keys(poll.id) != []
+    assert all(not svc.redis.exists(k) for k in svc.polls.respondent_keys(poll.id))
+    assert svc.polls.results(poll).counts == {2: 1}
+    assert not svc.redis.exists(f"kim:poll:of:{siti.address}")

@@ -224,6 +224,14 @@ class MyDataFlow(StepFlow):
             lines.append(
                 _("Messages waiting to be sent to you: {count}", count=turn.tr.number(waiting))
             )
+        answers = data.get("polls", {}).get("answers", {})
+        if answers:
+            lines.append(
+                _(
+                    "Your answers to polls: {count} (forgotten 30 days after each poll closes)",
+                    count=turn.tr.number(len(answers)),
+                )
+            )
         held_roles = data.get("roles", {})
         if held_roles.get("roles"):
             lines += [

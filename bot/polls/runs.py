@@ -6,7 +6,8 @@ goes to those who have not answered, and when it closes its results go to those 
   subscribers at that moment (response rates), and queues it or asks a superadmin's
   approval above `broadcasts.approval_threshold`.
 - `tick` (run every minute by a job, broadcasts/poll_jobs.py) sends due reminders,
-  halfway between the poll's delivery and its closing time, and closes due polls.
+  halfway between the poll's delivery and its closing time, closes due polls, and
+  deletes individual answers `ANSWER_DAYS` after a poll closed (its tally stays).
 - `close` closes a poll (at its time, or an admin's ✖ Close now) once: the results
   announcement is created and queued, and the admin told.
 """
@@ -156,8 +157,11 @@ def close(svc: Services, poll: Poll, now: float, by: Address | None = None) -> b
 
 
 def tick(svc: Services, now: float) -> tuple[int, int]:
-    """Send due reminders and close due polls; (reminders, closed)."""
+    """Send due reminders, close due polls, and delete the individual answers of polls
+    closed `ANSWER_DAYS` ago; (reminders, closed)."""
     reminded = closed = 0
+    for old in svc.polls.closed_to_forget(now):
+        svc.polls.forget_answers(old.id, now)
     for poll in svc.polls.open_polls():
         if poll.closes_at <= now:
             closed += close(svc, poll, now)

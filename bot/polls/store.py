@@ -10,14 +10,16 @@ single answer. When it closes, respondents get their village's results beside th
 deployment's.
 
 Individual answers are personal data: `/dataku` lists them, `/hapusdata` deletes them
-(the tally keeps its count, without the person).
+(the tally keeps its count, without the person), and `ANSWER_DAYS` after a poll closes
+they are deleted (`forget_answers`): the tally and the reach stay, as aggregates.
 
 Redis keys (owned here):
 - `kim:poll:seq` — counter of poll ids.
 - `kim:poll:{id}` — hash: question, options (JSON list), scale (1/0), other (1/0),
   targets (JSON list), admin, created_at, closes_at, state (`open`, `closed`),
   announcement (the one that delivers it), remind (1/0), reminded_at, reminder (its
-  announcement), closed_at, results (the announcement of the results).
+  announcement), closed_at, results (the announcement of the results), forgotten_at
+  (when its individual answers were deleted).
 - `kim:poll:{id}:ans` — hash: resident → the answer's number (1-based; 0 is "other").
 - `kim:poll:{id}:vil` — hash: resident → the village their answer is counted in.
 - `kim:poll:{id}:other` — hash: resident → the text of their "other" answer.
@@ -49,6 +51,7 @@ SCALE = tuple(str(n) for n in range(1, 6))
 OTHER = 0  # the answer number of "other"
 RECENT = 500  # newest polls looked at for open ones
 MAX_OPEN_DAYS = 30  # a poll's closing time is at most this far ahead
+ANSWER_DAYS = 30  # individual answers are kept this long after the poll closes
 INDEX = "kim:poll:index"
 PollState = Literal["open", "closed"]
 Answered = Literal["new", "changed", "same", "closed", "unknown", "not_subscribed", "invalid"]
@@ -405,6 +408,36 @@ class Polls:
     def close(self, poll_id: str, now: float) -> bool:
         """Close the poll; True only for the call that closed it (results go out once)."""
         return bool(self._close(keys=[_key(poll_id)], args=[repr(now)]))
+
+    def closed_to_forget(self, now: float) -> list[Poll]:
+        """Closed polls among the newest `RECENT` whose answers are past `ANSWER_DAYS`."""
+        ids = [str(i) for i in self.redis.zrevrange(INDEX, 0, RECENT - 1)]
+        cutoff = now - ANSWER_DAYS * 86400
+        due = []
+        for poll in (self.get(i) for i in ids):
+            if poll is None or poll.state != "closed" or not poll.closed_at:
+                continue
+            if poll.closed_at <= cutoff and not self.redis.hexists(_key(poll.id), "forgotten_at"):
+                due.append(poll)
+        return due
+
+    def forget_answers(self, poll_id: str, now: float) -> int:
+        """Delete the poll's individual answers (and who gave them), keeping its tally and
+        reach; returns how many residents' answers went."""
+        who = [str(w) for w in self.redis.hkeys(_key(poll_id) + ":ans")]
+        villages = self.villages_answered(poll_id)
+        pipe = self.redis.pipeline(transaction=True)
+        for resident in who:
+            pipe.srem(_of(Address.parse(resident)), poll_id)
+        pipe.delete(
+            _key(poll_id) + ":ans",
+            _key(poll_id) + ":vil",
+            _key(poll_id) + ":other",
+            *(_respondents_key(poll_id, v) for v in villages),
+        )
+        pipe.hset(_key(poll_id), "forgotten_at", repr(now))
+        pipe.execute()
+        return len(who)
 
     def claim_reminder(self, poll_id: str, now: float) -> bool:
         """True once per poll, for the call that sends its reminder."""
