@@ -348,3 +348,34 @@ async def test_a_poll_goes_with_its_buttons_in_each_residents_language(
     assert "Tekan jawaban atau ketik nomornya" in for_siti["text"]
     assert "Press an answer or type its number" in for_john["text"]
     assert "3. Other (write your own answer)" in for_john["text"]
+
+
+async def test_a_poll_and_a_broadcast_at_once_share_the_rate(world: World, bot: Bot) -> None:
+    """A poll and a broadcast delivered at the same time, each by its own sender on the
+    bot's one shared limiter at 30/s: together they draw no 429 at the emulator's 30/s,
+    and each resident gets each once."""
+    await world.sim.call("POST", "/sim/limits", {"global_per_second": 30})
+    chats = [await world.resident() for _ in range(30)]
+    await asyncio.sleep(1.1)  # the emulator's bucket refills after the setup
+    services = world.services
+    poll = services.polls.create(
+        question="Perlukah posyandu buka hari Minggu?",
+        options=["Perlu", "Tidak perlu"],
+        scale=False,
+        other=False,
+        targets=[BAGENDUNG],
+        admin="tg:1",
+        now=services.clock.now(),
+        closes_at=services.clock.now() + 86400,
+    )
+    asked = world.announcement(poll=poll.id, purpose="poll")
+    told = world.announcement()
+    store = services.announcements
+    poll_stats, broadcast_stats = await asyncio.gather(
+        world.sender(bot, rate=30).deliver(asked, store.addresses(asked.id, 0, 100)),
+        world.sender(bot, rate=30).deliver(told, store.addresses(told.id, 0, 100)),
+    )
+    assert (poll_stats.sent, poll_stats.http_429) == (30, 0)
+    assert (broadcast_stats.sent, broadcast_stats.http_429) == (30, 0)
+    delivered = await world.deliveries()
+    assert all(delivered[str(chat)] == 2 for chat in chats)
