@@ -61,8 +61,7 @@ def _recorded(turn: Turn, poll: Poll, answer: int, outcome: str) -> None:
         turn.say(common.stale_button(turn))
         return
     text = _(
-        "✅ Your answer to poll #{id}: {answer}. You can change it until {when} by "
-        "choosing again.",
+        "✅ Your answer to poll #{id}: {answer}. You can change it until {when} by choosing again.",
         id=poll.id,
         answer=answer_label(turn.tr, poll, answer),
         when=_until(turn, poll),

@@ -59,8 +59,7 @@ def poll_reply(tr: Translator, poll: Poll, *, reminder: bool = False) -> Reply:
     )
 
     buttons = [
-        Choice(label, PollVote(poll.id, n).pack())
-        for n, label in enumerate(poll.options, start=1)
+        Choice(label, PollVote(poll.id, n).pack()) for n, label in enumerate(poll.options, start=1)
     ]
     laid = [tuple(buttons)] if poll.scale else [(b,) for b in buttons]
     if poll.other:
