@@ -482,3 +482,35 @@ def test_answers_are_forgotten_a_month_after_closing(
     assert all(not svc.redis.exists(k) for k in svc.polls.respondent_keys(poll.id))
     assert svc.polls.results(poll).counts == {2: 1}
     assert not svc.redis.exists(f"kim:poll:of:{siti.address}")
+
+
+def test_an_english_resident_answers_changes_and_reads_the_results(
+    conv: Conversations, admin_services: Services
+) -> None:
+    """In English: the poll, the notice of an answer and of a change, the closed poll's
+    refusal and the results message."""
+    svc = admin_services
+    john = subscribed(conv, 210, BAGENDUNG, lang="en")
+    assert svc.residents.get(john.address).locale == "en"  # type: ignore[union-attr]
+    poll = sent_poll(conv, svc, john)
+    ann = svc.announcements.get(poll.announcement)
+    assert ann is not None
+    (asked,) = personal_replies(svc, ann, [john.address])
+    assert asked.title == "📊 Poll"
+    assert "4. Other (write your own answer)" in asked.text
+    (first,) = vote(john, poll, 1)
+    assert first.notice.startswith("✅ Your answer to poll #1: Depan pasar.")
+    (second,) = vote(john, poll, 3)
+    assert second.notice.startswith("✅ Your answer to poll #1: Depan puskesmas.")
+    runs.tick(svc, poll.closes_at)
+    (late,) = vote(john, poll, 1)
+    assert late.text == "This poll is closed; answers are no longer taken."
+    closed = svc.polls.get(poll.id)
+    assert closed is not None
+    results = svc.announcements.get(closed.results)
+    assert results is not None
+    (message,) = personal_replies(svc, results, [john.address])
+    assert message.title == "📊 Poll results"
+    assert "Bagendung\n1 answered of 1 reached (100%)." in message.text
+    assert "100% · Depan puskesmas (1)" in message.text
+    assert message.text.endswith("Thank you for answering.")
