@@ -2,8 +2,7 @@
 poll's results (`PollView` show) give the whole of their scope, each kecamatan and the
 kelurahan/desa with the most answers, with response rates, as the answers come in. Its
 buttons refresh, send the aggregates as a CSV file, or close the poll now (its owner or
-a superadmin). Who may see: a superadmin, the poll's admin, or an admin whose scope holds
-one of its targets; each sees only the villages in their own scope.
+a superadmin). Who may see what: bot/polls/access.py.
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from bot.platform.actions import PollView
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
 from bot.platform.messages import Attachment, Choice, Reply, rows
-from bot.polls import runs
+from bot.polls import access, runs
 from bot.polls.export import columns, csv_bytes, table
 from bot.polls.messages import closing_text, rate_text, results_lines
 from bot.polls.store import Poll, Results
@@ -25,25 +24,19 @@ TOP_VILLAGES = 10
 
 
 def may_see(turn: Turn, poll: Poll) -> bool:
-    """A superadmin, the poll's admin, or an admin with one of its targets in scope."""
-    roles, who = turn.svc.roles, turn.address
-    if roles.is_superadmin(who) or poll.admin == str(who):
-        return True
-    return roles.is_admin(who) and any(roles.may_target(who, t) for t in poll.targets)
+    """Whether the presser may see the poll's results (bot/polls/access.py)."""
+    return access.may_see(turn.svc.roles, turn.address, poll)
 
 
 def may_close(turn: Turn, poll: Poll) -> bool:
-    """The poll's admin or a superadmin."""
-    return poll.admin == str(turn.address) or turn.svc.roles.is_superadmin(turn.address)
+    """Whether the presser may close the poll."""
+    return access.may_close(turn.svc.roles, turn.address, poll)
 
 
 def _visible(turn: Turn, poll: Poll) -> frozenset[str]:
     """The villages of the poll the viewer may see."""
-    roles, who = turn.svc.roles, turn.address
-    villages = turn.svc.polls.by_village(poll)
-    if roles.is_superadmin(who) or poll.admin == str(who):
-        return frozenset(villages)
-    return frozenset(v for v in villages if roles.may_target(who, v))
+    villages = set(turn.svc.polls.by_village(poll))
+    return access.visible(turn.svc.roles, turn.address, poll, villages)
 
 
 def list_polls(turn: Turn) -> None:

@@ -18,6 +18,7 @@ from handlers.console import (
     hoaxes,
     home,
     people,
+    polls,
     signin,
 )
 from handlers.console.render import SERVICES, SETTINGS
@@ -44,6 +45,7 @@ def console_app(services: Services) -> web.Application:
     app.add_routes(desk.routes)
     app.add_routes(desk_actions.routes)
     app.add_routes(broadcasts.routes)
+    app.add_routes(polls.routes)
     app.add_routes(hoaxes.routes)
     app.add_routes(people.routes)
     app.add_routes(audit.routes)

@@ -94,6 +94,7 @@ def navigation(request: web.Request, tr: Translator) -> list[NavItem]:
     items: list[tuple[str, str, bool]] = [
         ("/console/", _("Dashboard"), True),
         ("/console/pengumuman", _("Broadcasts"), viewer.is_admin),
+        ("/console/jajak", _("Polls"), viewer.is_admin),
         ("/console/meja", _("Desk"), viewer.is_staff or viewer.is_admin),
         ("/console/hoaks", _("Hoax archive"), viewer.is_staff),
         ("/console/peran", _("People and roles"), viewer.manages_roles),
