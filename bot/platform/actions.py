@@ -40,6 +40,8 @@ TicketVerb = Literal[
     "send",
     "rewrite",
     "discard",
+    "desks",  # the desks a ticket may move to
+    "move",  # move it to the desk `arg`
 ]
 BroadcastVerb = Literal["approve", "reject", "cancel"]
 ClaimVerb = Literal[
