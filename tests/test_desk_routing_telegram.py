@@ -1,0 +1,88 @@
+"""Issue 16, item 3, through the real aiogram handlers: the desks' staff groups and forum
+topics are served, /antrian lists a topic's desk, a press from another desk's member is
+refused, and a card with a topic is sent into it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
+
+from bot.desk.staff import Desk
+from bot.dialogs import Conversations, build_conversations
+from bot.platform.actions import TicketAction
+from bot.platform.clock import FixedClock
+from bot.platform.config import Config
+from bot.platform.messages import Reply
+from bot.platform.store import Redis
+from bot.services import Services
+from handlers.telegram.render import Press, send_reply
+from tests.support.admins import RecordingDispatch
+from tests.support.telegram import TelegramWorld
+from tests.test_desk_routing import (
+    CILEGON_STAFF,
+    CLAIMED,
+    DINKES_STAFF,
+    KECAMATAN_GROUP,
+    desks,
+    file,
+    fresh,
+    services_with,
+    subscribed,
+)
+
+
+@pytest.fixture
+def svc(config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch) -> Services:
+    """Two desks beside the default one (tests/test_desk_routing.py)."""
+    return services_with(config, redis, clock, dispatch, desks())
+
+
+@pytest.fixture
+def conv(svc: Services) -> Conversations:
+    """The engine."""
+    return build_conversations(svc)
+
+
+@pytest.fixture
+async def world(svc: Services) -> AsyncIterator[TelegramWorld]:
+    """The real dispatcher on a recording Bot API session."""
+    w = TelegramWorld(svc)
+    yield w
+    await w.bot.session.close()
+
+
+async def test_the_desk_groups_are_served_in_their_topics(
+    world: TelegramWorld, svc: Services, conv: Conversations
+) -> None:
+    """Through the aiogram handlers: /antrian in topic 5 lists Kec. Cilegon's tickets into
+    that topic; its member's ✋ on its card edits the card; another desk's member's press
+    there is refused with a toast and changes nothing; a queued card with a topic is sent
+    into it."""
+    me = subscribed(conv, 7101)
+    health = file(svc, me, "kesehatan")
+    road = file(svc, me, "infrastruktur")
+    group = int(KECAMATAN_GROUP.chat_id)
+    member = world.updates.user(CILEGON_STAFF)
+    await world.feed(world.updates.group_message(member, group, "/antrian", thread=5))
+    (listing,) = world.session.of(SendMessage)
+    assert (listing.chat_id, listing.message_thread_id) == (group, 5)
+    assert road.id in listing.text
+    assert health.id not in listing.text
+    claim = Press(d=TicketAction("claim", road.id).pack()).pack()
+    outsider = world.updates.user(DINKES_STAFF)
+    await world.feed(world.updates.group_press(outsider, group, claim, 300))
+    assert world.session.of(AnswerCallbackQuery)[-1].text == "Tiket ini milik desk lain."
+    assert fresh(svc, road.id).state == "diterima"
+    await world.feed(world.updates.group_press(member, group, claim, 300))
+    assert world.session.of(AnswerCallbackQuery)[-1].text == CLAIMED
+    (edited,) = world.session.of(EditMessageText)
+    assert (edited.chat_id, edited.message_id) == (group, 300)
+    assert fresh(svc, road.id).claimed_by == f"tg:{CILEGON_STAFF}"
+    await world.feed(world.updates.group_message(member, -100404, "/antrian"))  # no desk's
+    assert len(world.session.of(SendMessage)) == 1
+    await send_reply(world.bot, group, Desk(svc).card(fresh(svc, road.id), svc.clock.now()))
+    assert world.session.of(SendMessage)[-1].message_thread_id is None
+    await send_reply(world.bot, group, Reply(text="kartu", thread=5))
+    assert world.session.of(SendMessage)[-1].message_thread_id == 5
