@@ -13,7 +13,7 @@ from bot.desk.staff import Desk
 from bot.dialogs import Conversations, build_conversations
 from bot.platform.actions import TicketAction
 from bot.platform.clock import FixedClock
-from bot.platform.config import Config
+from bot.platform.config import Config, Office, StaffMember
 from bot.platform.messages import Reply
 from bot.platform.store import Redis
 from bot.services import Services
@@ -86,3 +86,28 @@ async def test_the_desk_groups_are_served_in_their_topics(
     assert world.session.of(SendMessage)[-1].message_thread_id is None
     await send_reply(world.bot, group, Reply(text="kartu", thread=5))
     assert world.session.of(SendMessage)[-1].message_thread_id == 5
+
+
+async def test_a_reloaded_desk_group_is_served_at_once(
+    world: TelegramWorld, svc: Services, conv: Conversations
+) -> None:
+    """A desk added to the configuration in effect (as a reload does) has its group
+    served at the next update, without a new dispatcher."""
+    road = file(svc, subscribed(conv, 7201), "infrastruktur")
+    group = -100333
+    member = world.updates.user(7204)
+    await world.feed(world.updates.group_message(member, group, "/antrian"))
+    assert world.session.of(SendMessage) == []
+    added = Office(
+        id="pupr", name="Dinas PUPR", topics=["infrastruktur"], group=f"tg:{group}",
+        members=[StaffMember(id="tg:7204")],
+    )  # fmt: skip
+    offices = [*svc.config.desk.desks, added]
+    svc.config = svc.config.model_copy(
+        update={"desk": svc.config.desk.model_copy(update={"desks": offices})}
+    )
+    svc.roles.config = svc.config
+    await world.feed(world.updates.group_message(member, group, "/antrian"))
+    (listing,) = world.session.of(SendMessage)
+    assert listing.chat_id == group
+    assert road.id not in listing.text  # still Kec. Cilegon's: routed when it was filed

@@ -35,14 +35,21 @@ from handlers.telegram.render import Press, answer_query, edit_or_send, send_rep
 
 
 def desk_router(services: Services) -> Router:
-    """The router for the staff groups (none when no Telegram group is configured)."""
+    """The router for the staff groups: those of the configuration in effect at each
+    update, so a reload that adds a desk's group serves it at once."""
     router = Router(name="desk")
-    groups = [Address.parse(g) for g in routing.group_chats(services.config)]
-    chats = {int(g.chat_id) for g in groups if g.platform == "tg"}
-    if not chats:
-        return router
-    router.message.filter(F.chat.id.in_(chats))
-    router.callback_query.filter(F.message.chat.id.in_(chats))
+
+    def staff_chat(chat_id: int) -> bool:
+        return str(Address.telegram(chat_id)) in routing.group_chats(services.config)
+
+    def in_staff_chat(message: Message) -> bool:
+        return staff_chat(message.chat.id)
+
+    def staff_press(query: CallbackQuery) -> bool:
+        return isinstance(query.message, Message) and staff_chat(query.message.chat.id)
+
+    router.message.filter(in_staff_chat)
+    router.callback_query.filter(staff_press)
 
     async def show(
         bot: Bot, chat_id: int, thread: int | None, replies: list[Reply], pressed: int | None
