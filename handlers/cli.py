@@ -567,7 +567,13 @@ def summary(config: Config) -> list[str]:
         + f", a superadmin approves above {config.broadcasts.approval_threshold} residents",
         f"desk: {len(config.desk.topics)} topics, {len(config.desk.templates)} canned answer(s), "
         f"verification due in {config.desk.verification_working_days} working days, "
-        f"hoax checks in {config.desk.hoax_hours} h",
+        f"hoax checks in {config.desk.hoax_hours} h"
+        + (
+            f"; {len(config.desk.desks)} desk(s) beside the default: "
+            + ", ".join(o.id for o in config.desk.desks)
+            if config.desk.desks
+            else ""
+        ),
         "whatsapp: "
         + (
             f"enabled, number {config.whatsapp.business_number}, daily limit "

@@ -26,6 +26,7 @@ from bot.platform.messages import Reply
 from bot.platform.store import Redis
 from bot.regions.joins import decide_join
 from bot.services import Services
+from handlers.cli import summary
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, SUPERADMIN, RecordingDispatch, with_admins
 from tests.support.constants import CILEGON, KEBON_DALEM, ROOT
@@ -479,7 +480,8 @@ def test_desk_config_mistakes_are_named(tmp_path: Path) -> None:
 
 
 def test_a_good_desk_config_loads(tmp_path: Path) -> None:
-    """Bare addresses as members, a forum topic, overrides: loaded as written."""
+    """Bare addresses as members, a forum topic, overrides: loaded as written, and
+    `kimbot config check` names the desk."""
     path = tmp_path / "config.yaml"
     block = (
         "  desks:\n"
@@ -493,6 +495,8 @@ def test_a_good_desk_config_loads(tmp_path: Path) -> None:
         "      hoax_hours: 2\n"
     )
     path.write_text(SHIPPED.replace("\ndesk:\n", "\ndesk:\n" + block), encoding="utf-8")
-    (office,) = load_config(path).desk.desks
+    loaded = load_config(path)
+    (office,) = loaded.desk.desks
     assert office.ids == ["tg:7001", "tg:7002"]
     assert (office.thread, office.hoax_hours, office.verification_working_days) == (7, 2, None)
+    assert any(line.endswith("; 1 desk(s) beside the default: dinkes") for line in summary(loaded))
