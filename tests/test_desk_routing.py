@@ -15,6 +15,7 @@ from bot.desk import routing
 from bot.desk.escalation import escalate
 from bot.desk.followup import FollowUps
 from bot.desk.queue import FilterError, QueueFilter, queue_page
+from bot.desk.report import rows as report_rows
 from bot.desk.staff import Desk
 from bot.desk.tickets import DUE_INDEX, Ticket
 from bot.dialogs import Conversations, build_conversations
@@ -280,6 +281,10 @@ def test_moving_takes_the_history_and_posts_a_new_card(
     )
     with pytest.raises(FilterError):
         QueueFilter.parse({"desk": "nowhere"}, svc.config.desk.topics, svc.regions, ["dinkes"])
+    (row,) = report_rows(
+        svc.tickets, svc.regions, [fresh(svc, health.id)], "Asia/Jakarta", False, clock.now()
+    )
+    assert row.values["desk"] == "kec-cilegon"
     (home,) = press(svc, CILEGON_STAFF, "move", health.id, "default")
     assert "➡ Dipindahkan ke Desk utama." in home.text
     assert fresh(svc, health.id).desk == ""
