@@ -437,10 +437,16 @@ def test_without_desks_everything_is_the_default_desk(
 SHIPPED = (ROOT / "config.yaml").read_text(encoding="utf-8")
 
 
+def with_desks(block: str) -> str:
+    """The shipped config.yaml with this `desks:` block instead of its empty one."""
+    line = next(t for t in SHIPPED.splitlines(keepends=True) if t.startswith("  desks: []"))
+    return SHIPPED.replace(line, block)
+
+
 def problems_of(tmp_path: Path, desks_yaml: str) -> list[str]:
     """The problems config.yaml reports with this `desks:` block under `desk:`."""
     path = tmp_path / "config.yaml"
-    path.write_text(SHIPPED.replace("\ndesk:\n", "\ndesk:\n" + desks_yaml), encoding="utf-8")
+    path.write_text(with_desks(desks_yaml), encoding="utf-8")
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     return list(caught.value.problems)
@@ -499,7 +505,7 @@ def test_a_good_desk_config_loads(tmp_path: Path) -> None:
         "      members: ['tg:7001', {id: 'tg:7002', name: Pak Budi}]\n"
         "      hoax_hours: 2\n"
     )
-    path.write_text(SHIPPED.replace("\ndesk:\n", "\ndesk:\n" + block), encoding="utf-8")
+    path.write_text(with_desks(block), encoding="utf-8")
     loaded = load_config(path)
     (office,) = loaded.desk.desks
     assert office.ids == ["tg:7001", "tg:7002"]
