@@ -17,8 +17,11 @@ from bot.platform.config import Config, Office, StaffMember
 from bot.platform.messages import Reply
 from bot.platform.store import Redis
 from bot.services import Services
+from emulator import Emulator, SimClient
+from handlers.telegram.outbound import TelegramLink, TelegramSender
 from handlers.telegram.render import Press, send_reply
 from tests.support.admins import RecordingDispatch
+from tests.support.constants import BOT_SPEC, BOT_TOKEN, CILEGON
 from tests.support.telegram import TelegramWorld
 from tests.test_desk_routing import (
     CILEGON_STAFF,
@@ -31,6 +34,8 @@ from tests.test_desk_routing import (
     services_with,
     subscribed,
 )
+
+EMULATOR_PORT = 18731  # fixed, inside the port range this test was written to keep to
 
 
 @pytest.fixture
@@ -111,3 +116,41 @@ async def test_a_reloaded_desk_group_is_served_at_once(
     (listing,) = world.session.of(SendMessage)
     assert listing.chat_id == group
     assert road.id not in listing.text  # still Kec. Cilegon's: routed when it was filed
+
+
+async def test_a_desks_card_reaches_its_forum_topic_on_the_emulator(
+    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
+) -> None:
+    """The outbound sender against the Bot API emulator: a desk's card goes into its forum
+    topic and is edited there in place the next time; the group's General gets nothing."""
+    async with (
+        Emulator(tokens=[BOT_SPEC], port=EMULATOR_PORT) as emu,
+        SimClient(emu.base_url) as sim,
+    ):
+        admin = await sim.create_user("Admin")
+        rights = {"admin": True, "rights": {"can_manage_topics": True}}
+        forum = await sim.create_chat(
+            "supergroup", "Staf Kecamatan", admin["id"], is_forum=True, bots=[rights]
+        )
+        topic = await sim.call("POST", f"/sim/chats/{forum['id']}/topics", {"name": "Cilegon"})
+        thread = int(topic["message_thread_id"])
+        office = Office(
+            id="kec-cilegon", name="Kecamatan Cilegon", kecamatan=[CILEGON],
+            group=f"tg:{forum['id']}", thread=thread,
+        )  # fmt: skip
+        svc = services_with(config, redis, clock, dispatch, [office])
+        road = file(svc, subscribed(build_conversations(svc), 7301), "infrastruktur")
+        ((to, card),) = [(a, r) for a, r in dispatch.notified if r.card_of == road.id]
+        sender = TelegramSender(svc, TelegramLink(BOT_TOKEN, emu.base_url))
+        try:
+            assert await sender.notify(to, card) == "sent"
+            posted = fresh(svc, road.id)
+            assert posted.card_chat == str(forum["id"])
+            claimed = Desk(svc).card(posted, clock.now())
+            assert await sender.notify(to, claimed) == "edited"
+        finally:
+            await sender.aclose()
+        (message,) = await sim.messages(forum["id"], from_bot=1)
+        assert message["message_id"] == posted.card_message
+        assert message["message_thread_id"] == thread
+        assert road.id in message["text"]
