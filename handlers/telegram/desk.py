@@ -96,7 +96,7 @@ def desk_router(services: Services) -> Router:
         message = query.message if isinstance(query.message, Message) else None
         if message is None:
             return
-        await show(bot, message.chat.id, message.message_thread_id, replies, message.message_id)
+        await show(bot, message.chat.id, _topic(message), replies, message.message_id)
 
     @router.message(Command("antrian", "queue"))
     async def on_queue(message: Message, bot: Bot) -> None:
@@ -105,11 +105,11 @@ def desk_router(services: Services) -> Router:
             Address.telegram(message.from_user.id if message.from_user else 0)
         ):
             where = str(Address.telegram(message.chat.id))
-            desks = routing.desks_in(services.config, where, message.message_thread_id or 0)
+            desks = routing.desks_in(services.config, where, _topic(message) or 0)
             shown = None if "" in desks else desks  # the default desk's group sees them all
             now = services.clock.now()
             text = await asyncio.to_thread(Desk(services).queue_text, now, 30, shown)
-            await send_reply(bot, message.chat.id, Reply(text=text), message.message_thread_id)
+            await send_reply(bot, message.chat.id, Reply(text=text), _topic(message))
 
     @router.message(Command("templat"), ~F.reply_to_message)
     async def on_templates(message: Message, bot: Bot) -> None:
@@ -118,7 +118,7 @@ def desk_router(services: Services) -> Router:
             Address.telegram(message.from_user.id if message.from_user else 0)
         ):
             reply = Reply(text=Desk(services).templates_text())
-            await send_reply(bot, message.chat.id, reply, message.message_thread_id)
+            await send_reply(bot, message.chat.id, reply, _topic(message))
 
     @router.message(Command("koreksi", "correct"))
     async def on_correct(message: Message, bot: Bot, command: CommandObject) -> None:
@@ -126,14 +126,14 @@ def desk_router(services: Services) -> Router:
         staff = Address.telegram(message.from_user.id if message.from_user else 0)
         desk = Desk(services)
         replies = await asyncio.to_thread(Corrections(desk).start, staff, command.args or "")
-        await show(bot, message.chat.id, message.message_thread_id, replies, None)
+        await show(bot, message.chat.id, _topic(message), replies, None)
 
     @router.message(Command("arsip", "archive"))
     async def on_archive(message: Message, bot: Bot, command: CommandObject) -> None:
         """Search the archive of verdicts."""
         staff = Address.telegram(message.from_user.id if message.from_user else 0)
         reply = await asyncio.to_thread(archive_search, services, staff, command.args or "")
-        await send_reply(bot, message.chat.id, reply, message.message_thread_id)
+        await send_reply(bot, message.chat.id, reply, _topic(message))
 
     @router.message(Command("tren", "trending"))
     async def on_trending(message: Message, bot: Bot) -> None:
@@ -141,7 +141,7 @@ def desk_router(services: Services) -> Router:
         staff = Address.telegram(message.from_user.id if message.from_user else 0)
         now = services.clock.now()
         reply = await asyncio.to_thread(trend_reply, services, staff, now)
-        await send_reply(bot, message.chat.id, reply, message.message_thread_id)
+        await send_reply(bot, message.chat.id, reply, _topic(message))
 
     @router.message(F.reply_to_message)
     async def on_reply(message: Message, bot: Bot, receipt: Receipt) -> None:
@@ -151,7 +151,7 @@ def desk_router(services: Services) -> Router:
         replied = message.reply_to_message
         if replied is None or message.from_user is None:
             return
-        chat_id, thread = message.chat.id, message.message_thread_id
+        chat_id, thread = message.chat.id, _topic(message)
         ticket = await asyncio.to_thread(services.tickets.by_card, str(chat_id), replied.message_id)
         text = message.text or message.caption or ""
         staff = Address.telegram(message.from_user.id)
@@ -189,6 +189,12 @@ def desk_router(services: Services) -> Router:
                 )
 
     return router
+
+
+def _topic(message: Message) -> int | None:
+    """The forum topic a message is in (None outside forums: a reply thread of a plain
+    supergroup is no place to send to)."""
+    return message.message_thread_id if message.is_topic_message else None
 
 
 def _media(message: Message) -> MediaRef | None:
