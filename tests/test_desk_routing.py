@@ -39,6 +39,7 @@ KECAMATAN_GROUP = Address.parse("tg:-100222")  # a forum: Kec. Cilegon's desk is
 DINKES_STAFF, CILEGON_STAFF, NOBODY = 7001, 7002, 7003
 TEXT = "Puskesmas Bagendung tutup sejak pagi, padahal jadwalnya buka."
 DAY = 86400.0
+NEWCOMER = 6990
 CLAIMED = "Tiket ini sekarang Anda tangani."
 
 
@@ -511,3 +512,39 @@ def test_a_good_desk_config_loads(tmp_path: Path) -> None:
     assert office.ids == ["tg:7001", "tg:7002"]
     assert (office.thread, office.hoax_hours, office.verification_working_days) == (7, 2, None)
     assert any(line.endswith("; 1 desk(s) beside the default: dinkes") for line in summary(loaded))
+
+
+def test_undang_invites_staff_to_one_desk(svc: Services, conv: Conversations) -> None:
+    """/undang → Staf layanan → a desk: the invited person acts on that desk's tickets only,
+    /peran lists the role by its desk, and the main desk's staff still act everywhere."""
+    svc.bot_links.set_telegram("kim_cilegon_bot", "https://t.me/+staffJoinLink")
+    boss = Resident(conv, chat_id=SUPERADMIN, language_code="id")
+    boss.send("/undang")
+    boss.press("Staf desk")
+    assert "Staf desk mana?" in boss.said()
+    labels = [label for label, _data in boss.buttons]
+    assert labels[:3] == ["Desk utama", "Dinas Kesehatan", "Kecamatan Cilegon"]
+    boss.press("Dinas Kesehatan")
+    assert "staf desk Dinas Kesehatan" in boss.said()
+    boss.press("Buat tautan")
+    token = boss.said().split("start=inv_", 1)[1].split()[0]
+    newcomer = Resident(conv, chat_id=NEWCOMER, language_code="id")
+    newcomer.send(f"/start inv_{token}")
+    newcomer.press("Terima")
+    welcome = newcomer.said()
+    assert "staf desk Dinas Kesehatan" in welcome
+    assert "https://t.me/+staffJoinLink" not in welcome  # that link is the main desk's group
+    me = subscribed(conv, 6991)
+    health, road = file(svc, me, "kesehatan"), file(svc, me, "infrastruktur")
+    assert press(svc, NEWCOMER, "claim", health.id)[0].notice == CLAIMED
+    assert press(svc, NEWCOMER, "claim", road.id)[0].notice == "Tiket ini milik desk lain."
+    assert svc.roles.is_staff(Address.telegram(NEWCOMER))
+    assert not svc.roles.acts_everywhere(Address.telegram(NEWCOMER))
+    assert decide_join(svc, Address.telegram(NEWCOMER), int(DINKES_GROUP.chat_id), "id").approve
+    assert not decide_join(
+        svc, Address.telegram(NEWCOMER), int(DEFAULT_GROUP.chat_id), "id"
+    ).approve
+    boss.send("/peran")
+    roster = boss.said()
+    assert "staf desk Dinas Kesehatan" in roster
+    assert "staf desk Kecamatan Cilegon" in roster  # config.yaml's member of that desk

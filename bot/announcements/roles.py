@@ -53,8 +53,10 @@ class Roles:
 
     def is_staff(self, who: Address) -> bool:
         """May act on the desk (on some desk's tickets at least)."""
-        return self.acts_everywhere(who) or any(
-            str(who) in office.ids for office in self.config.desk.desks
+        return (
+            self.acts_everywhere(who)
+            or any(str(who) in office.ids for office in self.config.desk.desks)
+            or any(self.config.desk.office(d) for d in self.grants.staff_desks(who))
         )
 
     def acts_everywhere(self, who: Address) -> bool:
@@ -68,11 +70,14 @@ class Roles:
 
     def may_act_on(self, who: Address, desk: str) -> bool:
         """May claim, answer, reject or move a ticket of `desk` (an id of desk.desks; ""
-        for the default desk): its own members, and whoever acts everywhere."""
+        for the default desk): its own members (config.yaml's, and those invited to it),
+        and whoever acts everywhere."""
         if self.acts_everywhere(who):
             return True
         office = self.config.desk.office(desk) if desk else None
-        return office is not None and str(who) in office.ids
+        if office is None:
+            return False
+        return str(who) in office.ids or desk in self.grants.staff_desks(who)
 
     def admin_name(self, who: Address) -> str:
         """How a role holder is named on cards and in reports: the name they go by here

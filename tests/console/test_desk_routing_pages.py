@@ -13,7 +13,7 @@ from bot.platform.store import Redis
 from bot.services import Services
 from handlers.wiring import build_services
 from tests.console.test_desk_pages import file
-from tests.support.admins import STAFF, RecordingDispatch, with_admins
+from tests.support.admins import STAFF, SUPERADMIN, RecordingDispatch, with_admins
 from tests.support.console import Client, sign_in
 from tests.support.constants import BAGENDUNG
 
@@ -80,3 +80,12 @@ async def test_another_desks_member_sees_but_cannot_act(client: Client, services
     )
     assert claimed.status == 303
     assert Desk(services).tickets.get(road.id).claimed_by == str(ROAD_STAFF)  # type: ignore[union-attr]
+
+
+async def test_the_console_invites_staff_to_a_desk(client: Client, services: Services) -> None:
+    """The invitation form offers each desk's staff beside the main desk's."""
+    await sign_in(client, services, Address.telegram(SUPERADMIN))
+    html = await (await client.get("/console/peran")).text()
+    assert 'value="staff:"' in html
+    assert 'value="staff:pupr"' in html
+    assert "staf desk Dinas PUPR" in html
