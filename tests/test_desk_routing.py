@@ -31,7 +31,7 @@ from handlers.cli import summary
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, SUPERADMIN, RecordingDispatch, with_admins
 from tests.support.constants import CILEGON, KEBON_DALEM, ROOT
-from tests.support.dialog import Resident, render
+from tests.support.dialog import Resident, render, verify_dialog
 
 DEFAULT_GROUP = Address.parse("tg:-1009999")  # roles.staff.group of `with_admins`
 DINKES_GROUP = Address.parse("tg:-100111")
@@ -548,3 +548,24 @@ def test_undang_invites_staff_to_one_desk(svc: Services, conv: Conversations) ->
     roster = boss.said()
     assert "staf desk Dinas Kesehatan" in roster
     assert "staf desk Kecamatan Cilegon" in roster  # config.yaml's member of that desk
+
+
+def test_a_hoax_check_is_promised_in_its_desks_hours(
+    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
+) -> None:
+    """/cekhoaks from Bagendung with Kec. Cilegon's desk answering hoax checks in 6 hours:
+    the resident is promised 6 hours, and the ticket is due then."""
+    office = Office(id="kec-cilegon", name="Kec. Cilegon", kecamatan=[CILEGON], hoax_hours=6)
+    svc = services_with(config, redis, clock, dispatch, [office])
+    me = subscribed(build_conversations(svc), 6993)
+    verify_dialog(
+        me,
+        [
+            ("/cekhoaks", "Kirim atau teruskan pesan"),
+            ("Air PDAM Cilegon beracun mulai hari ini, jangan diminum! Sebarkan!", "Diterima (1)"),
+            ("[🔎 Cek]", "berupaya menjawab dalam 6 jam"),
+        ],
+    )
+    (ticket,) = svc.tickets.of_resident(me.address)
+    assert ticket.desk == "kec-cilegon"
+    assert ticket.due_at == ticket.created_at + 6 * 3600
