@@ -157,7 +157,7 @@ def _parser() -> argparse.ArgumentParser:
     for action, usage in tickets_cli.USAGE.items():
         acting = tickets_sub.add_parser(action, help=usage)
         acting.add_argument("ticket", help="the ticket number, e.g. ASP-2611-0001")
-        acting.add_argument("args", nargs="*", help="the text, reason or verdict")
+        acting.add_argument("args", nargs="*", help="the text, reason, verdict or desk")
         acting.add_argument(
             "--as", dest="staff", required=True, help="a staff member or superadmin, e.g. wa:…"
         )

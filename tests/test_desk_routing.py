@@ -27,6 +27,7 @@ from bot.platform.messages import Reply
 from bot.platform.store import Redis
 from bot.regions.joins import decide_join
 from bot.services import Services
+from handlers import tickets_cli
 from handlers.cli import summary
 from handlers.wiring import build_services
 from tests.support.admins import STAFF, SUPERADMIN, RecordingDispatch, with_admins
@@ -569,3 +570,17 @@ def test_a_hoax_check_is_promised_in_its_desks_hours(
     (ticket,) = svc.tickets.of_resident(me.address)
     assert ticket.desk == "kec-cilegon"
     assert ticket.due_at == ticket.created_at + 6 * 3600
+
+
+def test_kimbot_tickets_moves_a_ticket(svc: Services, conv: Conversations) -> None:
+    """`kimbot tickets move ID DESK --as …` (WhatsApp-only deployments have no card): the
+    desk's words back, and an error that changes nothing for a desk it cannot go to."""
+    health = file(svc, subscribed(conv, 6994), "kesehatan")
+    for wrong in ("nowhere", "dinkes"):
+        with pytest.raises(tickets_cli.ActionError):
+            tickets_cli.act(svc, f"tg:{DINKES_STAFF}", "move", health.id, [wrong])
+    with pytest.raises(tickets_cli.ActionError, match="milik desk lain"):
+        tickets_cli.act(svc, f"tg:{CILEGON_STAFF}", "move", health.id, ["kec-cilegon"])
+    said = tickets_cli.act(svc, f"tg:{DINKES_STAFF}", "move", health.id, ["kec-cilegon"])
+    assert said == ["Dipindahkan ke Kecamatan Cilegon."]
+    assert fresh(svc, health.id).desk == "kec-cilegon"

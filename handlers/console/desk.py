@@ -244,6 +244,11 @@ async def ticket_page(request: web.Request) -> web.Response:
             "reasons": [(r, reason_label(tr, r)) for r in REJECT_REASONS],
             "verdicts": VERDICTS,
             "acts": ticket.is_open and Desk(services).may_act(viewer.who, ticket),
+            "move_choices": routing.choices(
+                services.config, tr, routing.known(services.config, ticket.desk)
+            )
+            if services.config.desk.desks
+            else [],
             "max_text": services.config.limits.max_text_length,
         }
 

@@ -1,6 +1,7 @@
 """Staff acting on a ticket from the console: `POST /console/meja/{id}/…`.
 
-- `klaim`, `jawab` (`text`), `teruskan` (`text`), `tolak` (`reason`): the staff group's
+- `klaim`, `jawab` (`text`), `teruskan` (`text`), `tolak` (`reason`), `pindah` (`desk`:
+  `default` or an id of desk.desks, bot/desk/moving.py): the staff group's
   card buttons and the reply to the card, pressed as `kimbot tickets` presses them
   (`handlers/tickets_cli.act` → `Desk.act`, `Desk.staff_reply`).
 - `putusan` (`verdict`, `explanation`, `sources`): a hoax check's verdict. Without
@@ -41,7 +42,13 @@ from handlers.console.render import (
 )
 
 routes = web.RouteTableDef()
-ACTIONS = {"klaim": "claim", "jawab": "answer", "teruskan": "forward", "tolak": "reject"}
+ACTIONS = {
+    "klaim": "claim",
+    "jawab": "answer",
+    "teruskan": "forward",
+    "tolak": "reject",
+    "pindah": "move",
+}
 
 
 def refresh_card(services: Services, ticket_id: str) -> None:
@@ -193,6 +200,8 @@ async def ticket_action(request: web.Request) -> web.Response:
                 _("A rejection needs one of the listed reasons; nothing was changed."),
             )
         args = [str(reason)]
+    elif action == "move":
+        args = [_text(form, "desk")[:40]]
     try:
         await blocking(tickets_cli.act, services, str(viewer.who), action, ticket.id, args)
     except tickets_cli.ActionError as error:

@@ -89,3 +89,43 @@ async def test_the_console_invites_staff_to_a_desk(client: Client, services: Ser
     assert 'value="staff:"' in html
     assert 'value="staff:pupr"' in html
     assert "staf desk Dinas PUPR" in html
+
+
+async def test_the_console_moves_a_ticket_to_another_desk(
+    client: Client, services: Services
+) -> None:
+    """The ticket page's move form: to Dinas PUPR (its history says so, the queue shows it
+    there); a desk that does not exist, or the one it is on, changes nothing (409);
+    PUPR's own member may not move a Dinas Kesehatan ticket."""
+    health = file(services, 1301, BAGENDUNG, topic="kesehatan")
+    csrf = await sign_in(client, services, Address.telegram(STAFF))
+    page = await (await client.get(f"/console/meja/{health.id}")).text()
+    assert 'action="/console/meja/' + health.id + '/pindah"' in page
+    assert '<option value="pupr">Dinas PUPR</option>' in page
+    assert '<option value="dinkes">' not in page  # where it is
+    for wrong in ("nowhere", "dinkes", ""):
+        refused = await client.post(
+            f"/console/meja/{health.id}/pindah", data={"csrf": csrf, "desk": wrong}
+        )
+        assert refused.status == 409, wrong
+    moved = await client.post(
+        f"/console/meja/{health.id}/pindah",
+        data={"csrf": csrf, "desk": "pupr"},
+        allow_redirects=False,
+    )
+    assert moved.status == 303
+    after = services.tickets.get(health.id)
+    assert after is not None
+    assert after.desk == "pupr"
+    page = await (await client.get(f"/console/meja/{health.id}")).text()
+    assert "Dipindahkan ke Dinas PUPR." in page
+    html = await (await client.get("/console/meja?desk=pupr")).text()
+    assert health.id in html
+    other = file(services, 1302, BAGENDUNG, topic="kesehatan")
+    client.session.cookie_jar.clear()
+    csrf = await sign_in(client, services, ROAD_STAFF)
+    forged = await client.post(
+        f"/console/meja/{other.id}/pindah", data={"csrf": csrf, "desk": "pupr"}
+    )
+    assert forged.status == 409
+    assert services.tickets.get(other.id).desk == "dinkes"  # type: ignore[union-attr]
