@@ -32,6 +32,7 @@ from redis import Redis as RawRedis
 from redis.exceptions import WatchError
 from rq import Queue
 
+from bot.desk import routing
 from bot.desk.correction_runs import CorrectionRuns, Tell
 from bot.desk.corrections import Corrections
 from bot.desk.escalation import escalate
@@ -57,12 +58,9 @@ def reminder_job() -> int:
     services = ctx.services
     desk, now = Desk(services), services.clock.now()
     count = 0
-    group = services.config.roles.staff.group
-    if group:
-        reminder = desk.unclaimed_reminder(now)
-        if reminder is not None:
-            services.dispatch.notify(Address.parse(group), reminder)
-            count += 1
+    if routing.group_chats(services.config):  # WhatsApp only: no group to remind
+        for desk_id, reminder in desk.unclaimed_reminders(now):
+            count += routing.post(services, desk_id, reminder)
     count += FollowUps(desk).ask_due(now)
     for to, notice in escalate(desk, now):
         services.dispatch.notify(to, notice)

@@ -159,7 +159,7 @@ def _parser() -> argparse.ArgumentParser:
     for action, usage in tickets_cli.USAGE.items():
         acting = tickets_sub.add_parser(action, help=usage)
         acting.add_argument("ticket", help="the ticket number, e.g. ASP-2611-0001")
-        acting.add_argument("args", nargs="*", help="the text, reason or verdict")
+        acting.add_argument("args", nargs="*", help="the text, reason, verdict or desk")
         acting.add_argument(
             "--as", dest="staff", required=True, help="a staff member or superadmin, e.g. wa:…"
         )
@@ -583,7 +583,13 @@ def summary(config: Config) -> list[str]:
         + f", a superadmin approves above {config.broadcasts.approval_threshold} residents",
         f"desk: {len(config.desk.topics)} topics, {len(config.desk.templates)} canned answer(s), "
         f"verification due in {config.desk.verification_working_days} working days, "
-        f"hoax checks in {config.desk.hoax_hours} h",
+        f"hoax checks in {config.desk.hoax_hours} h"
+        + (
+            f"; {len(config.desk.desks)} desk(s) beside the default: "
+            + ", ".join(o.id for o in config.desk.desks)
+            if config.desk.desks
+            else ""
+        ),
         "whatsapp: "
         + (
             f"enabled, number {config.whatsapp.business_number}, daily limit "

@@ -7,6 +7,7 @@
     kimbot tickets reject ID spam|scope|duplicate --as ADDRESS
     kimbot tickets verdict ID VERDICT EXPLANATION [LINK…] --as ADDRESS     (a hoax check;
                           the trailing links are its sources)
+    kimbot tickets move ID DESK --as ADDRESS            (to `default` or a desk.desks id)
     kimbot tickets export --from 2026-11-01 --to 2026-11-30 [--format csv|xlsx]
                           [--out FILE] [--with-text]
 
@@ -33,6 +34,7 @@ from bot.desk.staff import REJECT_REASONS, Desk
 from bot.desk.tickets import Ticket
 from bot.platform.actions import TicketAction
 from bot.platform.addresses import Address, AddressError
+from bot.platform.config import DEFAULT_DESK
 from bot.platform.messages import Reply
 from bot.services import Services
 from handlers import report_files
@@ -75,7 +77,7 @@ def act(services: Services, staff: str, action: str, ticket_id: str, args: list[
         replies = _verdict(desk, who, before, args[1:], now)
     said = [_said(reply) for reply in replies if _said(reply)]
     after = services.tickets.get(ticket_id)
-    if after is None or after.state == before.state:
+    if after is None or (after.state, after.desk) == (before.state, before.desk):
         raise ActionError("; ".join(said) or f"{ticket_id} did not change")
     return said
 
@@ -87,6 +89,7 @@ USAGE = {
     "reject": f"reject takes the ticket and one reason: {', '.join(REJECT_REASONS)}",
     "verdict": f"verdict takes the ticket, one of {', '.join(VERDICTS)}, the explanation "
     "and any source links",
+    "move": f"move takes the ticket and a desk: {DEFAULT_DESK} or an id of desk.desks",
 }
 
 
@@ -100,6 +103,8 @@ def _press(action: str, ticket_id: str, args: list[str]) -> tuple[TicketAction, 
         return TicketAction("forward", ticket_id), " ".join(args)
     if action == "reject" and len(args) == 1 and args[0] in REJECT_REASONS:
         return TicketAction("reject", ticket_id, args[0]), ""
+    if action == "move" and len(args) == 1:
+        return TicketAction("move", ticket_id, args[0]), ""
     if action == "verdict" and len(args) > 1 and args[0] in VERDICTS:
         verdict = TicketAction("verdict", ticket_id, str(VERDICTS.index(args[0])))
         return verdict, ""  # the explanation and sources: `_verdict`

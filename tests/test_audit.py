@@ -22,7 +22,7 @@ from bot.desk.followup import FollowUps
 from bot.desk.staff import Desk
 from bot.dialogs import build_conversations
 from bot.people.reload import reload_config
-from bot.platform.actions import ClaimAction, FollowUp
+from bot.platform.actions import ClaimAction, FollowUp, TicketAction
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
@@ -57,8 +57,9 @@ def ctx(
     redis: Redis, redis_url: str, config: Config, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[JobContext]:
     """A worker's job context (the services the dialogs use too) with admins and staff,
-    and a superadmin's approval above 2 residents."""
+    a superadmin's approval above 2 residents, and a desk for kesehatan."""
     data = with_admins(config, approval_threshold=2).model_dump(mode="json")
+    data["desk"]["desks"] = [{"id": "dinkes", "name": "Dinas Kesehatan", "topics": ["kesehatan"]}]
     with job_context_with(data, tmp_path, monkeypatch, redis_url) as context:
         yield context
 
@@ -165,6 +166,14 @@ def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) 
             "ticket.verdict": 1,
         }
     )
+    assert actions(svc) == expected
+    health = desk.file(requester, "aspirasi", now, text="Puskesmas tutup.", topic="kesehatan")
+    for _twice in range(2):  # the second press finds it on that desk already
+        move = TicketAction("move", health.id, "default").pack()
+        desk.press(Address.telegram(STAFF), move, now)
+    expected["ticket.moved"] += 1
+    (moved,) = svc.audit.entries(0, 4e9, action_prefix="ticket.moved")
+    assert (moved.actor, moved.object) == (f"tg:{STAFF}", f"ticket:{health.id}")
     assert actions(svc) == expected
 
     later = now + (svc.config.desk.follow_up_days + 1) * 86400

@@ -581,12 +581,12 @@ def test_unclaimed_reminder_once_per_period(
     me = resident(conv)
     ticket_id = file_complaint(me)
     desk = Desk(desk_services)
-    assert desk.unclaimed_reminder(clock.now()) is None
+    assert desk.unclaimed_reminders(clock.now()) == []
     clock.advance(desk_services.config.desk.remind_after_hours * 3600 + 1)
-    reminder = desk.unclaimed_reminder(clock.now())
-    assert reminder is not None
+    ((desk_id, reminder),) = desk.unclaimed_reminders(clock.now())
+    assert desk_id == ""
     assert ticket_id in reminder.text
-    assert desk.unclaimed_reminder(clock.now() + 60) is None
+    assert desk.unclaimed_reminders(clock.now() + 60) == []
     assert ticket_id in desk.queue_text(clock.now())
 
 

@@ -52,12 +52,32 @@ class Roles:
         )
 
     def is_staff(self, who: Address) -> bool:
-        """May act on the desk."""
+        """May act on the desk (on some desk's tickets at least)."""
+        return (
+            self.acts_everywhere(who)
+            or any(str(who) in office.ids for office in self.config.desk.desks)
+            or any(self.config.desk.office(d) for d in self.grants.staff_desks(who))
+        )
+
+    def acts_everywhere(self, who: Address) -> bool:
+        """May act on every desk's tickets: superadmins, and the default desk's staff
+        (roles.staff.members, and staff invited with /undang)."""
         return (
             self.is_superadmin(who)
             or str(who) in self.config.roles.staff.ids
             or self.grants.is_staff(who)
         )
+
+    def may_act_on(self, who: Address, desk: str) -> bool:
+        """May claim, answer, reject or move a ticket of `desk` (an id of desk.desks; ""
+        for the default desk): its own members (config.yaml's, and those invited to it),
+        and whoever acts everywhere."""
+        if self.acts_everywhere(who):
+            return True
+        office = self.config.desk.office(desk) if desk else None
+        if office is None:
+            return False
+        return str(who) in office.ids or desk in self.grants.staff_desks(who)
 
     def admin_name(self, who: Address) -> str:
         """How a role holder is named on cards and in reports: the name they go by here
@@ -69,7 +89,8 @@ class Roles:
         for admin in self.config.roles.admins:
             if admin.id == str(who):
                 return admin.name
-        for member in self.config.roles.staff.members:
+        members = [m for o in self.config.desk.desks for m in o.members]
+        for member in [*self.config.roles.staff.members, *members]:
             if member.id == str(who) and member.name:
                 return member.name
         return str(who)

@@ -28,6 +28,7 @@ ACTIONS: dict[str, str] = {
     "ticket.solved": N_("Ticket confirmed solved by the resident"),
     "ticket.reopened": N_("Ticket reopened by the resident"),
     "ticket.escalated": N_("Overdue tickets escalated to the supervisor"),
+    "ticket.moved": N_("Ticket moved to another desk"),
     "hoax.corrected": N_("Hoax verdict corrected"),
     "hoax.withdrawn": N_("Hoax verdict withdrawn"),
     "data.erased": N_("Resident's data erased"),

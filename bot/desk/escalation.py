@@ -1,7 +1,8 @@
 """Escalating tickets past their due time: first the staff group, then the supervisor.
 
 The worker's desk job (broadcasts/desk_jobs.py) calls `escalate` every few minutes. An
-open ticket past its due time is listed once in a line to the staff group; once it is
+open ticket past its due time (its desk's due time, bot/desk/routing.py) is listed once
+in a line to its desk's group or topic, one line per desk; once it is
 `desk.escalate_after_hours` past due, it is listed once in a notice to
 `roles.staff.supervisor` (a group or a person) or, without one, to every superadmin
 privately, with the whole overdue list. Each step marks the ticket (`overdue_told`,
@@ -12,6 +13,7 @@ ticket reopened by its resident gets a new due time and is escalated afresh.
 from __future__ import annotations
 
 from bot.audit import actors
+from bot.desk import routing
 from bot.desk.staff import Desk, kind_label, ticket_state_label
 from bot.desk.tickets import Ticket
 from bot.platform.addresses import Address
@@ -27,12 +29,18 @@ def escalate(desk: Desk, now: float) -> list[tuple[Address, Reply]]:
     tickets = desk.tickets
     overdue = [t for t in (tickets.get(i) for i in tickets.overdue(now)) if t and t.is_open]
     out: list[tuple[Address, Reply]] = []
-    group = svc.config.roles.staff.group
-    if group and overdue:
-        fresh = set(tickets.mark_once([t.id for t in overdue], "overdue_told", now))
-        told = [t for t in overdue if t.id in fresh]
+    by_desk: dict[str, list[Ticket]] = {}
+    for t in overdue:
+        by_desk.setdefault(routing.known(svc.config, t.desk), []).append(t)
+    for desk_id, listed in by_desk.items():
+        where = routing.place(svc.config, desk_id)
+        if where is None:  # no staff group (WhatsApp only): marked once there is one
+            continue
+        fresh = set(tickets.mark_once([t.id for t in listed], "overdue_told", now))
+        told = [t for t in listed if t.id in fresh]
         if told:
-            out.append((Address.parse(group), Reply(text=_staff_line(desk, told))))
+            chat, thread = where
+            out.append((chat, Reply(text=_staff_line(desk, told), thread=thread)))
     hours = svc.config.desk.escalate_after_hours
     late = [t for t in overdue if hours and now - t.due_at >= hours * 3600]
     supervisor = svc.config.roles.staff.supervisor

@@ -6,9 +6,10 @@ job (broadcasts/desk_jobs.py) calls `FollowUps.ask_due`: each due ticket is clai
 (two workers never ask twice) and its requester, anonymous or not, gets "Apakah masalah
 ini sudah selesai?" in their own language with ✅ Sudah and ❌ Belum (`FollowUp` buttons).
 ✅ closes the ticket; ❌ asks for a short note (bot/dialogs/follow_up.py) and reopens it:
-back on the staff queue, unclaimed, with a new due time, the staff group told and the card
-posted again. Only the requester's press while the question waits changes anything; both
-answers are audit entries by the requester's pseudonym.
+back on its desk's queue, unclaimed, with a new due time by that desk's rules, the desk's
+group told and the card posted again there (bot/desk/routing.py). Only the requester's
+press while the question waits changes anything; both answers are audit entries by the
+requester's pseudonym.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from bot.audit.actors import Actor
+from bot.desk import routing
 from bot.desk.tickets import ASKED_ABOUT, Ticket
 from bot.platform.actions import FollowUp, packable
 from bot.platform.addresses import Address
@@ -109,24 +111,21 @@ class FollowUps:
         if before is None:
             return None
         note = note.strip()[:NOTE_MAX]
-        due = self.desk.due(before.kind, now)
+        due = self.desk.due(before.kind, now, routing.known(self.svc.config, before.desk))
         ticket = self.tickets.answer_follow_up(
             ticket_id, requester, now, solved=False, note=note, due_at=due
         )
         if ticket is None:
             return None
         self._audit("ticket.reopened", ticket)
-        group = self.svc.config.roles.staff.group
-        if group:
-            _ = self.desk.staff_tr._
-            told = (
-                _("🔁 {id} was reopened by the resident: {note}", id=ticket.id, note=note)
-                if note
-                else _("🔁 {id} was reopened by the resident (no note).", id=ticket.id)
-            )
-            staff = Address.parse(group)
-            self.svc.dispatch.notify(staff, Reply(text=told), about=requester)
-            self.svc.dispatch.notify(staff, self.desk.card(ticket, now), about=requester)
+        _ = self.desk.staff_tr._
+        told = (
+            _("🔁 {id} was reopened by the resident: {note}", id=ticket.id, note=note)
+            if note
+            else _("🔁 {id} was reopened by the resident (no note).", id=ticket.id)
+        )
+        if routing.post(self.svc, ticket.desk, Reply(text=told), about=requester):
+            routing.post(self.svc, ticket.desk, self.desk.card(ticket, now), about=requester)
         return ticket
 
     def _audit(self, action: str, ticket: Ticket) -> None:

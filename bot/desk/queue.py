@@ -3,7 +3,8 @@
 Filters come from a page's query string (`QueueFilter.parse`): `state` (open — the
 default —, all, or one state), `kind` (hoaks: hoax checks; aspirasi: every other kind),
 `rating` (1-5 stars), `topic` (one of config.yaml's desk topics), `kecamatan`,
-`village` (region codes), `due` (all, overdue, today: due before the end of today in the
+`village` (region codes), `desk` (`default` or an id of desk.desks: the tickets routed
+to that desk, bot/desk/routing.py), `due` (all, overdue, today: due before the end of today in the
 deployment's time zone and not yet overdue), `order` (oldest — the default, as
 `/antrian` lists them — or newest) and `page`. A value that is not one of those is an
 error naming the filter (`FilterError`), never a silently wider list. The whole queue
@@ -15,12 +16,13 @@ filtered here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.desk.tickets import OPEN, Heading, Tickets
+from bot.platform.config import DEFAULT_DESK
 from bot.regions.tree import RegionIndex
 
 STATES = ("diterima", "diverifikasi", "diteruskan", "dijawab", "selesai", "ditolak")
@@ -54,10 +56,15 @@ class QueueFilter:
     page: int = 1
     kind: str = ""
     rating: str = ""
+    desk: str = ""
 
     @classmethod
     def parse(
-        cls, query: Mapping[str, str], topics: list[str], regions: RegionIndex
+        cls,
+        query: Mapping[str, str],
+        topics: list[str],
+        regions: RegionIndex,
+        desks: Sequence[str] = (),
     ) -> QueueFilter:
         """The filter a query string asks for; FilterError for a value it may not have."""
         state = query.get("state", "") or "open"
@@ -93,7 +100,10 @@ class QueueFilter:
         rating = query.get("rating", "")
         if rating not in RATING_FILTERS:
             raise FilterError("rating")
-        return cls(state, topic, kecamatan, village, due, order, int(raw_page), kind, rating)
+        desk = query.get("desk", "")
+        if desk and desk != DEFAULT_DESK and desk not in desks:
+            raise FilterError("desk")
+        return cls(state, topic, kecamatan, village, due, order, int(raw_page), kind, rating, desk)
 
     def query(self, **changes: str | int) -> dict[str, str]:
         """This filter as query parameters (defaults left out), with `changes` applied."""
@@ -107,6 +117,7 @@ class QueueFilter:
             "page": self.page,
             "kind": self.kind,
             "rating": self.rating,
+            "desk": self.desk,
             **changes,
         }
         defaults = QueueFilter()
@@ -141,10 +152,17 @@ def queue_page(
     villages: frozenset[str] | None,
     now: float,
     timezone: str,
+    desks: Sequence[str] = (),
 ) -> QueuePage:
-    """The page of tickets `wanted` asks for, among those of `villages` (None: all)."""
+    """The page of tickets `wanted` asks for, among those of `villages` (None: all);
+    `desks` are the configured desks' ids (a ticket of any other is the default desk's)."""
     unfiltered = not (
-        wanted.topic or wanted.kecamatan or wanted.village or wanted.kind or wanted.rating
+        wanted.topic
+        or wanted.kecamatan
+        or wanted.village
+        or wanted.kind
+        or wanted.rating
+        or wanted.desk
     )
     if unfiltered and villages is None and wanted.due == "all" and wanted.state in ("open", "all"):
         rows, total, page = tickets.heading_page(
@@ -180,6 +198,10 @@ def queue_page(
             return False
         if wanted.rating and heading.rating != int(wanted.rating):
             return False
+        if wanted.desk:
+            desk = heading.desk if heading.desk in desks else DEFAULT_DESK
+            if desk != wanted.desk:
+                return False
         return villages is None or heading.village in villages
 
     rows = sorted(

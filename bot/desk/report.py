@@ -1,7 +1,9 @@
 """Monthly desk reports: one row per ticket, and summaries per kecamatan and per topic.
 
-No row names the requester. The resident's own words are left out unless asked for:
-complaints can hold health, family or financial details (UU PDP's specific data).
+No row names the requester. A row names the desk the ticket is routed to (its id as
+stored, `default` for the default desk: bot/desk/routing.py). The resident's own words
+are left out unless asked for: complaints can hold health, family or financial details
+(UU PDP's specific data).
 Moments (created, due, first_response, answered) are naive datetimes in the deployment's
 zone, to the minute: a spreadsheet gets real dates, a CSV ISO 8601 text (`iso_text`).
 Closing the loop (bot/desk/followup.py): each row counts the follow-up questions asked and
@@ -19,6 +21,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from bot.desk.tickets import Ticket, Tickets
+from bot.platform.config import DEFAULT_DESK
 from bot.regions.tree import RegionIndex
 
 COLUMNS = [
@@ -27,6 +30,7 @@ COLUMNS = [
     "topic",
     "kecamatan",
     "kelurahan",
+    "desk",
     "created",
     "due",
     "state",
@@ -105,6 +109,7 @@ def rows(
             "topic": t.topic,
             "kecamatan": kecamatan.name if kecamatan else "",
             "kelurahan": village.name if village else "",
+            "desk": t.desk or DEFAULT_DESK,
             "created": _local(t.created_at, tz),
             "due": _local(t.due_at, tz),
             "state": t.state,

@@ -1,7 +1,8 @@
 """The desk: filing tickets, the staff group's cards and actions, and telling residents.
 
 Staff act with card buttons (`TicketAction`, bot/platform/actions.py) and by replying to a card;
-every press and every reply is checked against `roles.staff` on the server. Cards show
+every press and every reply is checked on the server against the roles (`roles.staff`, and
+the ticket's desk: `Roles.may_act_on`, bot/desk/routing.py routes tickets). Cards show
 type, topic, kelurahan, text, attachments, age and due time — never who sent it: staff
 answer through the bot, and the answer reaches the resident (or, for a hoax claim, every
 resident who asked about it) through the paced outbound queue, in their own language.
@@ -15,11 +16,13 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.audit import actors
+from bot.desk import routing
 from bot.desk.browse import archive_page
 from bot.desk.clarify import Clarifications
 from bot.desk.corrections import Corrections
 from bot.desk.followup import follow_at
 from bot.desk.hoaxes import VERDICTS, Claim, Fingerprint, HoaxArchive
+from bot.desk.moving import Moves
 from bot.desk.tickets import OPEN, Kind, State, Ticket, Tickets
 from bot.desk.verdicts import VerdictDialog, verdict_text
 from bot.platform.actions import (
@@ -91,14 +94,15 @@ class Desk:
 
     # -- due times -------------------------------------------------------------------
 
-    def due(self, kind: Kind, now: float) -> float:
-        """When a new ticket must be verified: N working days, or hoax_hours for hoaxes."""
-        desk = self.svc.config.desk
+    def due(self, kind: Kind, now: float, desk: str = "") -> float:
+        """When a ticket filed (or reopened) now must be verified: the desk's N working
+        days, or its hoax_hours for hoaxes (bot/desk/routing.py `due_rules`)."""
+        days, hours = routing.due_rules(self.svc.config, desk)
         if kind == "hoaks":
-            return now + desk.hoax_hours * 3600
+            return now + hours * 3600
         zone = ZoneInfo(self.svc.config.deployment.timezone)
         moment = datetime.fromtimestamp(now, zone)
-        left = desk.verification_working_days
+        left = days
         while left:
             moment += timedelta(days=1)
             if moment.weekday() < 5:
@@ -119,7 +123,8 @@ class Desk:
         location: tuple[float, float] | None = None,
         anonymous: bool = False,
     ) -> Ticket:
-        """Store a ticket, group it if it is a hoax claim already waiting, post its card."""
+        """Store a ticket, group it if it is a hoax claim already waiting (on the desk of the
+        group's first ticket), else route it to its desk; post its card to that desk."""
         resident = self.svc.residents.get(requester)
         village = resident.village if resident and resident.village else ""
         group = ""
@@ -127,11 +132,16 @@ class Desk:
         if kind == "hoaks":  # only hoax checks are grouped: an aspirasi is not stemmed
             fingerprint = Fingerprint.of(text, [m.fingerprint for m in media or []])
             group = self.archive.pending_group(fingerprint) or ""
+        first = self.tickets.get(group) if group else None
+        if first is not None:
+            desk = first.desk
+        else:
+            desk = routing.route(self.svc.config, self.svc.regions, topic, village)
         ticket = self.tickets.create(
             requester,
             kind,
             now,
-            self.due(kind, now),
+            self.due(kind, now, desk),
             text=text,
             topic=topic,
             media=media,
@@ -139,6 +149,7 @@ class Desk:
             anonymous=anonymous,
             village=village,
             group=group,
+            desk=desk,
         )
         if kind == "hoaks":
             if not group:
@@ -147,19 +158,12 @@ class Desk:
                 self.tickets.update(ticket.id, group=group)
                 ticket.group = group
             self.archive.join_group(group, ticket.id)
-        staff_group = self.svc.config.roles.staff.group
-        if staff_group:
-            first = self.tickets.get(group) if group and group != ticket.id else None
-            card_ticket = first or ticket
-            self.svc.dispatch.notify(
-                Address.parse(staff_group), self.card(card_ticket, now), about=card_ticket.requester
-            )
-            if card_ticket is ticket:
-                for item in ticket.media:
-                    caption = self.staff_tr._("📎 Attachment of {id}", id=ticket.id)
-                    self.svc.dispatch.notify(
-                        Address.parse(staff_group), Reply(text=caption, media=item), about=requester
-                    )
+        card_ticket = first or ticket
+        posted = routing.post(self.svc, desk, self.card(card_ticket, now), card_ticket.requester)
+        if posted and card_ticket is ticket:
+            for item in ticket.media:
+                caption = self.staff_tr._("📎 Attachment of {id}", id=ticket.id)
+                routing.post(self.svc, desk, Reply(text=caption, media=item), about=requester)
         return ticket
 
     # -- the staff card --------------------------------------------------------------
@@ -179,6 +183,9 @@ class Desk:
         lines.append(
             "👤 " + (_("anonymous") if ticket.anonymous else _("identity on record (not shown)"))
         )
+        if self.svc.config.desk.desks:
+            desk = routing.known(self.svc.config, ticket.desk)
+            lines.append("🏢 " + routing.desk_name(self.svc.config, tr, desk))
         lines.append(
             _(
                 "🕒 In {age} ago · due {due}",
@@ -225,6 +232,8 @@ class Desk:
             buttons.append(Choice(_("✍️ Answer"), TicketAction("answer", t).pack()))
             buttons.append(Choice(_("↪️ Forward"), TicketAction("forward", t).pack()))
         buttons.append(Choice(_("⛔ Reject"), TicketAction("reasons", t).pack()))
+        if self.svc.config.desk.desks:
+            buttons.append(Choice(_("➡ Move to desk"), TicketAction("desks", t).pack()))
         return rows(buttons, 2)
 
     def _verdict_buttons(self, ticket: Ticket) -> tuple[tuple[Choice, ...], ...]:
@@ -271,7 +280,11 @@ class Desk:
         ticket = self.tickets.get(press.ticket)
         if ticket is None or not ticket.is_open:
             return [Reply(text="", notice=_("This ticket is no longer open."))]
+        if not self.may_act(staff, ticket):
+            return [Reply(text="", notice=_("This ticket belongs to another desk."))]
         who = str(staff)
+        if verb in ("desks", "move"):
+            return Moves(self).press(staff, ticket, verb, arg, now)
         if verb == "claim":
             if not self.tickets.transition(
                 ticket.id, "diverifikasi", ("diterima",), who, now, claimed_by=who
@@ -340,6 +353,8 @@ class Desk:
         _ = self.staff_tr._
         if not self.svc.roles.is_staff(staff):
             return [Reply(text=_("Only desk staff can answer tickets."))]
+        if not self.may_act(staff, ticket):
+            return [Reply(text=_("This ticket belongs to another desk."))]
         if not ticket.is_open:
             return [
                 Reply(
@@ -397,6 +412,11 @@ class Desk:
             self.audit("ticket.answered", staff, ticket)
             self._tell(ticket, "dijawab", now, note=text)
         return [self._refreshed(ticket.id, now, _("Answer sent."))]
+
+    def may_act(self, staff: Address, ticket: Ticket) -> bool:
+        """Whether `staff` may act on this ticket: a member of its desk, or of the default
+        desk, or a superadmin."""
+        return self.svc.roles.may_act_on(staff, routing.known(self.svc.config, ticket.desk))
 
     def _expand_template(self, text: str) -> str:
         if text.startswith("/templat"):
@@ -534,11 +554,15 @@ class Desk:
 
     # -- staff overviews ---------------------------------------------------------------
 
-    def queue_text(self, now: float, limit: int = 30) -> str:
-        """`/antrian`: open tickets, oldest first, with their due state."""
+    def queue_text(self, now: float, limit: int = 30, desks: set[str] | None = None) -> str:
+        """`/antrian`: open tickets, oldest first, with their due state; in a desk's own
+        group, that desk's (`desks`: their ids, "" the default desk; None: every desk)."""
         tr = self.staff_tr
         _ = tr._
-        tickets = self.tickets.open_tickets(limit)
+        tickets = self.tickets.open_tickets(limit if desks is None else 500)
+        if desks is not None:
+            known = routing.known
+            tickets = [t for t in tickets if known(self.svc.config, t.desk) in desks][:limit]
         if not tickets:
             return _("No open tickets. 🎉")
         lines = [_("Open tickets, oldest first:")]
@@ -563,8 +587,9 @@ class Desk:
         lines += [f"• {name}: {text[:120]}" for name, text in templates.items()]
         return "\n".join(lines)
 
-    def unclaimed_reminder(self, now: float) -> Reply | None:
-        """A reminder for tickets unclaimed past `remind_after_hours` (each once per period)."""
+    def unclaimed_reminders(self, now: float) -> list[tuple[str, Reply]]:
+        """A reminder for tickets unclaimed past `remind_after_hours` (each once per
+        period), one per desk with such tickets: (the desk's id, the reminder)."""
         after = self.svc.config.desk.remind_after_hours * 3600
         due = [
             t
@@ -573,13 +598,17 @@ class Desk:
             and now - t.created_at >= after
             and now - self.tickets.reminded_at(t.id) >= after
         ]
-        if not due:
-            return None
+        by_desk: dict[str, list[Ticket]] = {}
         for t in due:
             self.tickets.mark_reminded(t.id, now)
+            by_desk.setdefault(routing.known(self.svc.config, t.desk), []).append(t)
         _ = self.staff_tr._
-        ids = ", ".join(t.id for t in due[:20])
-        return Reply(text=_("⏰ {count} ticket(s) still unclaimed: {ids}", count=len(due), ids=ids))
+        out = []
+        for desk, waiting in by_desk.items():
+            ids = ", ".join(t.id for t in waiting[:20])
+            text = _("⏰ {count} ticket(s) still unclaimed: {ids}", count=len(waiting), ids=ids)
+            out.append((desk, Reply(text=text)))
+        return out
 
 
 def _rating(tr: Translator, ticket_id: str) -> tuple[tuple[Choice, ...], ...]:

@@ -14,7 +14,8 @@ Redis keys (all owned here):
 - `kim:tk:seq:{prefix}:{yymm}` — monthly counter of tracking numbers.
 - `kim:tk:{id}` — hash: kind, topic, text, media (JSON), location, anonymous, requester,
   village, state, created_at, due_at, claimed_by, answered_at, answer, verdict,
-  sources, rating, group, card_chat, card_message, reminded, answer_media (JSON),
+  sources, rating, group, desk (the id of the desk it is routed to, bot/desk/routing.py;
+  "" or absent: the default desk), card_chat, card_message, reminded, answer_media (JSON),
   awaiting (`<verb>:<staff>[:<arg>]`: what a staff member's next reply to the card is),
   verdict_draft (JSON {explanation, sources}: a verdict being written, bot/desk/verdicts.py),
   follow_asked (when the follow-up question went out; unset once answered), follow_ups
@@ -23,7 +24,8 @@ Redis keys (all owned here):
   overdue: each once per due time),
   responded_at / first_answer_at (its first staff response and first answer, counted once
   each by the dashboard's counters, bot/insights/counters.py, in the same transaction).
-- `kim:tk:{id}:history` — list of JSON entries {at, state, by, note}.
+- `kim:tk:{id}:history` — list of JSON entries {at, state, by, note, desk} (`desk`: the
+  desk it moved to, on a move's entry only).
 - `kim:tk:open` — sorted set: open ticket → created_at (the queue, oldest first).
 - `kim:tk:due` — sorted set: open ticket → due_at (overdue counts without reading tickets).
 - `kim:tk:all` — sorted set: every ticket → created_at (exports by date).
@@ -106,6 +108,7 @@ class Ticket:
     sources: str = ""
     rating: int = 0
     group: str = ""
+    desk: str = ""
     card_chat: str = ""
     card_message: int = 0
     answer_media: MediaRef | None = None
@@ -139,6 +142,7 @@ class Heading:
     due_at: float
     claimed_by: str
     rating: int = 0  # the requester's stars (0: not rated)
+    desk: str = ""  # its desk's id ("": the default desk)
 
 
 HEADING_FIELDS = (
@@ -150,6 +154,7 @@ HEADING_FIELDS = (
     "due_at",
     "claimed_by",
     "rating",
+    "desk",
 )
 
 
@@ -161,6 +166,7 @@ class HistoryEntry:
     state: str
     by: str
     note: str = ""
+    desk: str = ""  # a move's entry: the desk it moved to ("default" for the default desk)
 
 
 @dataclass(frozen=True)
@@ -222,6 +228,7 @@ class Tickets:
         anonymous: bool = False,
         village: str = "",
         group: str = "",
+        desk: str = "",
     ) -> Ticket:
         """Store a new ticket and return it with its tracking number."""
         month = datetime.fromtimestamp(now, ZoneInfo(self.timezone)).strftime("%y%m")
@@ -241,6 +248,7 @@ class Tickets:
             "anonymous": "1" if anonymous else "",
             "village": village,
             "group": group,
+            "desk": desk,
         }
         day = _day_key(requester, now, self.timezone)
         pipe = self.redis.pipeline(transaction=True)
@@ -295,6 +303,7 @@ class Tickets:
             sources=raw.get("sources", ""),
             rating=int(raw.get("rating") or 0),
             group=raw.get("group", ""),
+            desk=raw.get("desk", ""),
             card_chat=raw.get("card_chat", ""),
             card_message=int(raw.get("card_message") or 0),
             answer_media=MediaRef(**json.loads(raw["answer_media"]))
@@ -430,7 +439,7 @@ class Tickets:
             pipe.hmget(_ticket_key(ticket_id), HEADING_FIELDS)
         found = []
         for ticket_id, raw in zip(ids, pipe.execute(), strict=True):
-            kind, state, topic, village, created, due, claimed, rating = raw
+            kind, state, topic, village, created, due, claimed, rating, desk = raw
             if kind is None or state is None:
                 continue
             found.append(
@@ -444,6 +453,7 @@ class Tickets:
                     float(due or 0),
                     claimed or "",
                     int(rating) if str(rating or "").isdigit() else 0,
+                    desk or "",
                 )
             )
         return found
@@ -567,6 +577,47 @@ class Tickets:
             except WatchError:
                 return False
         return True
+
+    def move(
+        self, ticket_id: str, desk: str, by: str, now: float, due_at: float, label: str
+    ) -> Ticket | None:
+        """Route an open ticket to another desk (`desk`: its id, "" the default), with its
+        history: due at `due_at` now, unclaimed (`diverifikasi` is `diterima` again), its
+        overdue marks cleared, and its card to be posted anew in the new desk's group (the
+        old card's message no longer stands for it). `label` is the desk as the history
+        entry names it. None, and nothing changes, when it is not open, is there already,
+        or changed meanwhile."""
+        key = _ticket_key(ticket_id)
+        with self.redis.pipeline(transaction=True) as pipe:
+            try:
+                pipe.watch(key)  # type: ignore[no-untyped-call]  # a concurrent change aborts EXEC
+                state, current, chat, message = pipe.hmget(
+                    key, ["state", "desk", "card_chat", "card_message"]
+                )
+                if state not in OPEN or str(current or "") == desk:
+                    pipe.unwatch()
+                    return None
+                to = "diterima" if state == "diverifikasi" else str(state)
+                pipe.multi()
+                moved: dict[Any, Any] = {
+                    "state": to,
+                    "desk": desk,
+                    "due_at": repr(due_at),
+                    "claimed_by": "",
+                    "awaiting": "",
+                    "card_message": "",
+                }
+                pipe.hset(key, mapping=moved)
+                pipe.hdel(key, "overdue_told", "escalated", "reminded")
+                entry = {"at": now, "state": to, "by": by, "note": "", "desk": label}
+                pipe.rpush(key + ":history", json.dumps(entry))
+                pipe.zadd(DUE_INDEX, {ticket_id: due_at})
+                if chat and message:
+                    pipe.delete(f"kim:tk:card:{chat!s}:{message!s}")
+                pipe.execute()
+            except WatchError:
+                return None
+        return self.get(ticket_id)
 
     # -- following up and overdue tickets ---------------------------------------------
 

@@ -13,6 +13,7 @@ Check has them (`desk.hoax_match` in config.yaml):
 
 from __future__ import annotations
 
+from bot.desk import routing
 from bot.desk.hoaxes import Claim, Fingerprint
 from bot.desk.staff import Desk
 from bot.desk.verdicts import sources_text
@@ -202,7 +203,9 @@ class HoaxFlow(StepFlow):
             "Your check number is {id}. Our team aims to answer within {hours} hours; "
             "you will get the verdict here.",
             id=ticket.id,
-            hours=turn.svc.config.desk.hoax_hours,
+            hours=routing.due_rules(turn.svc.config, routing.known(turn.svc.config, ticket.desk))[
+                1
+            ],
         )
         if ticket.group != ticket.id:
             text += " " + _("Others asked about the same claim: everyone gets the verdict.")

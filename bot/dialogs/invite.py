@@ -1,9 +1,10 @@
 """Inviting people to roles: `/undang`, the invitation link, and accepting it.
 
 `/undang` (superadmins; admins of a kecamatan or the kab/kota, for its kelurahan/desa):
-kind of role → kecamatan → kelurahan/desa (or kecamatan, or komunitas) → confirm →
-the one-time link, for Telegram and WhatsApp, valid 72 hours (bot/people/invites.py).
-Every press checks again that the inviter may still give that role.
+kind of role → kecamatan → kelurahan/desa (or kecamatan, or komunitas; for desk staff,
+when config.yaml has desk.desks, the desk) → confirm → the one-time link, for Telegram
+and WhatsApp, valid 72 hours (bot/people/invites.py). Every press checks again that the
+inviter may still give that role.
 
 Whoever opens the link (`/start inv_<token>`; on WhatsApp `DAFTAR inv_<token>`) sees who
 invites them to what, what is kept about them, and accepts or declines; the inviter is
@@ -18,6 +19,7 @@ from dataclasses import replace
 
 from bot.announcements.roles import KOMUNITAS
 from bot.audit import actors
+from bot.desk import routing
 from bot.dialogs import common
 from bot.dialogs.steps import Step, StepFlow
 from bot.dialogs.turn import Turn
@@ -26,6 +28,7 @@ from bot.people.grants import Kind
 from bot.people.invites import PREFIX, Invitation, State, token_of
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
+from bot.platform.config import DEFAULT_DESK
 from bot.platform.messages import Reply, rows
 from bot.regions.tree import Region
 
@@ -49,7 +52,10 @@ def place_text(turn: Turn, scope: str) -> str:
 
 
 def role_text(turn: Turn, kind: Kind, scope: str) -> str:
-    """A role in words: 'KIM admin of Kec. Cibeber', 'desk staff'."""
+    """A role in words: 'KIM admin of Kec. Cibeber', 'desk staff', 'staff of the desk …'."""
+    if kind == "staff" and scope:
+        office = turn.svc.config.desk.office(scope)
+        return turn.tr._("staff of the desk {desk}", desk=office.name if office else scope)
     if kind == "staff":
         return turn.tr._("desk staff (aspirasi and hoax checks)")
     return turn.tr._("KIM admin of {place}", place=place_text(turn, scope))
@@ -145,7 +151,10 @@ class InviteFlow(StepFlow):
         if verb != "kind" or offer not in authority(turn).offers(turn.address):
             self.stale(turn)
             return
-        if offer == "staff":
+        if offer == "staff" and turn.svc.config.desk.desks:
+            turn.goto(INVITE, "place", offer=offer, page=0)
+            self._ask(turn)
+        elif offer == "staff":
             self._confirm(turn, "staff", "")
         elif offer == "city":
             self._confirm(turn, "admin", turn.svc.regions.city.code)
@@ -187,6 +196,8 @@ class InviteFlow(StepFlow):
             ]
         if offer == "kecamatan":
             return [(k.code, k.name) for k in regions.kecamatan]
+        if offer == "staff":
+            return routing.every_desk(turn.svc.config, turn.tr)
         return [
             (KOMUNITAS + k.slug, k.name)
             for k in roles.config.komunitas
@@ -219,6 +230,11 @@ class InviteFlow(StepFlow):
             )
         elif state.data.get("offer") == "kecamatan":
             text = _("Admin of which kecamatan? Press a button or type its name.")
+        elif state.data.get("offer") == "staff":
+            text = _(
+                "Staff of which desk? The main desk's staff act on every desk's tickets; "
+                "a desk's own staff on that desk's only."
+            )
         else:
             text = _("Admin of which komunitas?")
         turn.say(
@@ -252,6 +268,8 @@ class InviteFlow(StepFlow):
         if state.step == "kecamatan":
             turn.goto(INVITE, "place", kecamatan=code, page=0)
             self._ask(turn)
+        elif state.data.get("offer") == "staff":
+            self._confirm(turn, "staff", "" if code == DEFAULT_DESK else code)
         else:
             self._confirm(turn, "admin", code)
 
@@ -496,7 +514,9 @@ class AcceptFlow(StepFlow):
         _ = turn.tr._
         lines = [_("Welcome! You are now {role}.", role=role)]
         if kind == "staff":
-            link = svc.bot_links.staff_group_link()
+            where = routing.place(svc.config, scope)
+            main = svc.config.roles.staff.group
+            link = svc.bot_links.staff_group_link() if where and str(where[0]) == main else ""
             if link:
                 lines.append(
                     _(

@@ -1,8 +1,8 @@
 """Who may invite whom, see whose roles, and revoke them: checked again on every press.
 
 - A superadmin invites anyone to any role: an admin of a kelurahan/desa, a kecamatan,
-  the whole kab/kota or a komunitas, or desk staff; sees and revokes every role granted
-  by invitation.
+  the whole kab/kota or a komunitas, or desk staff (of every desk, or of one desk of
+  desk.desks); sees and revokes every role granted by invitation.
 - An admin whose scope holds a kecamatan (or the kab/kota) invites admins of the
   kelurahan/desa inside it, and sees and revokes those roles; nothing wider, no staff.
 - Everyone else invites nobody.
@@ -75,7 +75,7 @@ class Authority:
         """Whether `who` may give (or take back) this role."""
         if self.roles.is_superadmin(who):
             if kind == "staff":
-                return scope == ""
+                return scope == "" or self.roles.config.desk.office(scope) is not None
             if scope.startswith(KOMUNITAS):
                 slug = scope.removeprefix(KOMUNITAS)
                 return self.roles.config.komunitas_by_slug(slug) is not None
@@ -107,4 +107,9 @@ class Authority:
             for member in roles.config.roles.staff.members:
                 address = Address.parse(member.id)
                 found.append(Holder(address, roles.admin_name(address), "staff", "", None))
+            for office in roles.config.desk.desks:
+                for member in office.members:
+                    address = Address.parse(member.id)
+                    name = roles.admin_name(address)
+                    found.append(Holder(address, name, "staff", office.id, None))
         return found

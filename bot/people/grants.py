@@ -9,10 +9,13 @@ next message or button press: every check reads Redis.
 Kinds of role:
 - `admin` of one scope entry: a kelurahan/desa, a kecamatan or the whole kab/kota
   (region codes), or `komunitas:<slug>`; someone may hold several;
-- `staff`: acts on the desk (aspirasi and hoax checks).
+- `staff`: acts on the desk (aspirasi and hoax checks): with no scope on every desk (the
+  default desk's staff), with a desk's id (desk.desks, bot/desk/routing.py) on that
+  desk's tickets only.
 
 Redis keys (owned here):
-- `kim:role:{address}` — hash: `admin:{scope}` or `staff` → JSON {id, by, at, invite};
+- `kim:role:{address}` — hash: `admin:{scope}`, `staff` or `staff:{desk}` → JSON {id, by,
+  at, invite};
 - `kim:roles` — set of the addresses with any role here (for listing);
 - `kim:grant:{id}` — the address and field of grant `id` (buttons carry the id);
 - `kim:person:{address}` — hash: name (their profile name when they accepted, or the one
@@ -52,7 +55,9 @@ def _grant_key(grant_id: str) -> str:
 
 def field_of(kind: Kind, scope: str = "") -> str:
     """The hash field a role is kept under."""
-    return f"admin:{scope}" if kind == "admin" else "staff"
+    if kind == "admin":
+        return f"admin:{scope}"
+    return f"staff:{scope}" if scope else "staff"
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,7 @@ class Grant:
     id: str
     holder: Address
     kind: Kind
-    scope: str  # the scope entry of an admin role; "" for staff
+    scope: str  # the scope entry of an admin role; a staff role's desk ("": every desk)
     by: str  # the granting person's address
     at: float
     invite: str = ""  # the invitation's id (a hash, never the token)
@@ -155,16 +160,21 @@ class RoleGrants:
         return sorted(f.removeprefix("admin:") for f in fields if f.startswith("admin:"))
 
     def is_staff(self, holder: Address) -> bool:
-        """Whether `holder` was granted the desk here."""
+        """Whether `holder` was granted the desk here, every desk of it."""
         return bool(self.redis.hexists(_role_key(holder), "staff"))
+
+    def staff_desks(self, holder: Address) -> list[str]:
+        """The desks `holder` was granted as the staff of that desk alone."""
+        fields = cast(list[str], self.redis.hkeys(_role_key(holder)))
+        return sorted(f.removeprefix("staff:") for f in fields if f.startswith("staff:"))
 
     @staticmethod
     def _grant(holder: Address, field: str, raw: str | bytes | None) -> Grant | None:
         if not raw:
             return None
         record = json.loads(raw)
-        kind: Kind = "staff" if field == "staff" else "admin"
-        scope = field.removeprefix("admin:") if kind == "admin" else ""
+        kind: Kind = "staff" if field == "staff" or field.startswith("staff:") else "admin"
+        scope = field.removeprefix("admin:") if kind == "admin" else field[len("staff:") :]
         return Grant(
             str(record["id"]),
             holder,

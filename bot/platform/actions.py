@@ -42,6 +42,8 @@ TicketVerb = Literal[
     "send",
     "rewrite",
     "discard",
+    "desks",  # the desks a ticket may move to
+    "move",  # move it to the desk `arg`
 ]
 BroadcastVerb = Literal["approve", "reject", "cancel"]
 PollVerb = Literal["show", "csv", "close"]

@@ -23,6 +23,7 @@ CITY_CODE = re.compile(r"^\d{2}\.\d{2}$")
 KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 VILLAGE_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.[123]\d{3}$")
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+DESK_ID = re.compile(r"^[a-z0-9][a-z0-9-]{0,19}$")  # short: a card's move button carries it
 
 
 class _Model(BaseModel):
@@ -180,6 +181,13 @@ class StaffMember(_Model):
     name: str | None = Field(default=None, min_length=1, max_length=80)
 
 
+def _as_members(value: Any) -> Any:
+    """A list of members as written: a bare address stands for `{id: address}`."""
+    if isinstance(value, list):
+        return [{"id": item} if isinstance(item, str) else item for item in value]
+    return value
+
+
 class Staff(_Model):
     """The staff group that answers the desk, and who in it may act. A member is an
     address (`tg:700000002`) or `{id: …, name: …}`."""
@@ -192,9 +200,7 @@ class Staff(_Model):
     @field_validator("members", mode="before")
     @classmethod
     def _plain_addresses(cls, value: Any) -> Any:
-        if isinstance(value, list):
-            return [{"id": item} if isinstance(item, str) else item for item in value]
-        return value
+        return _as_members(value)
 
     @property
     def ids(self) -> list[str]:
@@ -294,6 +300,54 @@ class Digest(_Model):
         return int(hour), int(minute)
 
 
+DEFAULT_DESK = "default"  # the id of roles.staff's desk, which takes what no desk matches
+
+
+class Office(_Model):
+    """One desk of `desk.desks`: an OPD's or a kecamatan's staff, with its own group (or a
+    forum topic, `thread`, in one staff group), members and due times. It takes the tickets
+    whose topic is one of `topics` and whose kelurahan is in one of `kecamatan` (a list
+    left out takes every topic or every kecamatan); the first desk that takes a ticket
+    gets it (bot/desk/routing.py). Without a group its cards go to roles.staff.group."""
+
+    id: str
+    name: str = Field(min_length=1, max_length=80)
+    topics: list[str] = Field(default_factory=list)
+    kecamatan: list[str] = Field(default_factory=list)
+    group: AddressText | None = None
+    thread: int | None = Field(default=None, ge=1)  # Telegram's message_thread_id
+    members: list[StaffMember] = Field(default_factory=list)
+    verification_working_days: int | None = Field(default=None, ge=1, le=30)
+    hoax_hours: int | None = Field(default=None, ge=1, le=168)
+
+    @field_validator("members", mode="before")
+    @classmethod
+    def _plain_addresses(cls, value: Any) -> Any:
+        return _as_members(value)
+
+    @field_validator("id")
+    @classmethod
+    def _slug(cls, value: str) -> str:
+        if not DESK_ID.match(value):
+            raise ValueError(f"{value!r} must be 1-20 of a-z, 0-9 and '-', starting alnum")
+        if value == DEFAULT_DESK:
+            raise ValueError(f"{DEFAULT_DESK!r} is the id of roles.staff's desk")
+        return value
+
+    @model_validator(mode="after")
+    def _takes_something(self) -> Office:
+        if not self.topics and not self.kecamatan:
+            raise ValueError("give topics, kecamatan or both: the tickets this desk takes")
+        if self.thread is not None and self.group is None:
+            raise ValueError("a thread (forum topic) needs the group it is in")
+        return self
+
+    @property
+    def ids(self) -> list[str]:
+        """The members' addresses."""
+        return [member.id for member in self.members]
+
+
 class Desk(_Model):
     """Aspirasi and hoax-check requests answered by staff."""
 
@@ -311,6 +365,12 @@ class Desk(_Model):
     escalate_after_hours: float = Field(default=24, ge=0, le=24 * 60)
     hoax_match: HoaxMatch = Field(default_factory=HoaxMatch)
     digest: Digest = Field(default_factory=Digest)
+    # Desks tickets are routed to by topic and kecamatan (none: roles.staff answers all).
+    desks: list[Office] = Field(default_factory=list)
+
+    def office(self, desk_id: str) -> Office | None:
+        """The desk with this id (None for the default desk, or an id no longer configured)."""
+        return next((o for o in self.desks if o.id == desk_id), None)
 
 
 class Limits(_Model):
@@ -515,9 +575,39 @@ def _cross_check(config: Config) -> Iterator[str]:
                     f"roles.admins[{i}].scope: {target!r} is neither a region nor komunitas:<slug>"
                 )
     yield from _check_addresses(config)
+    yield from _check_desks(config, codes)
     wa = config.whatsapp
     if wa.enabled and not (wa.phone_number_id and wa.business_number):
         yield "whatsapp: enabled needs phone_number_id and business_number"
+
+
+def _check_desks(config: Config, codes: set[str]) -> Iterator[str]:
+    """desk.desks: ids once each, topics of desk.topics, kecamatan of regions, addresses."""
+    kecamatan = {kec.code for kec in config.regions.kecamatan}
+    seen: set[str] = set()
+    for i, office in enumerate(config.desk.desks):
+        where = f"desk.desks[{i}]"
+        if office.id in seen:
+            yield f"{where}.id: {office.id} appears twice"
+        seen.add(office.id)
+        for topic in office.topics:
+            if topic not in config.desk.topics:
+                yield f"{where}.topics: {topic!r} is not one of desk.topics"
+        for code in office.kecamatan:
+            if code not in kecamatan:
+                known = "a region, not a kecamatan" if code in codes else "no such kecamatan"
+                yield f"{where}.kecamatan: {code!r} is {known} in regions"
+        entries = [(f"{where}.members[{j}]", a) for j, a in enumerate(office.ids)]
+        if office.group:
+            entries.append((f"{where}.group", office.group))
+        for spot, text in entries:
+            try:
+                address = Address.parse(text)
+            except AddressError as exc:
+                yield f"{spot}: {exc}"
+                continue
+            if spot.endswith(".group") and address.is_private:
+                yield f"{spot}: {text} is a person's chat, not a group"
 
 
 def _check_addresses(config: Config) -> Iterator[str]:

@@ -130,7 +130,8 @@ class Reply:
     button press itself. `progress_of` marks the message that will show an
     announcement's delivery progress: the channel records its message id. `card_of`
     marks a ticket's staff card: sent once, then edited in place. `attachment` is sent
-    as a document just before the text.
+    as a document just before the text. `thread` is the forum topic of a group chat the
+    message goes to (Telegram's `message_thread_id`; 0: none, or the group's General).
     """
 
     text: str
@@ -144,6 +145,7 @@ class Reply:
     card_of: str = ""
     ticket: str = ""  # a resident's notice about this ticket (WhatsApp's template names it)
     attachment: Attachment | None = None
+    thread: int = 0
 
     @property
     def flat_choices(self) -> list[Choice]:
@@ -192,6 +194,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         card_of=str(data.get("card_of", "")),
         ticket=str(data.get("ticket", "")),
         attachment=attachment,
+        thread=int(data.get("thread") or 0),
     )
 
 

@@ -2,15 +2,18 @@
 
 A resident may join a kelurahan's (or kecamatan's, or the city's) group when they are an
 active subscriber there, and a komunitas group when they are a member. Everyone else is
-declined with a private explanation of how to subscribe first. The staff group
-(`roles.staff.group`) lets in desk staff only: those config.yaml names and those who
-accepted a staff invitation (bot/dialogs/invite.py sends them its join-request link).
+declined with a private explanation of how to subscribe first. A staff group
+(`roles.staff.group`, and a desk's own, bot/desk/routing.py) lets in desk staff only: those
+config.yaml names for one of its desks, and those who act on every desk (the default
+desk's members, those who accepted a staff invitation: bot/dialogs/invite.py sends them
+its join-request link, and superadmins).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.desk import routing
 from bot.platform.actions import MenuChoice
 from bot.platform.addresses import Address
 from bot.platform.i18n import pick_locale
@@ -30,9 +33,9 @@ def decide_join(
     svc: Services, user: Address, chat_id: int, language_code: str | None
 ) -> JoinDecision:
     """Decide a join request from `user` to the Telegram chat `chat_id`."""
-    staff_group = svc.config.roles.staff.group
-    if staff_group and staff_group == str(Address.telegram(chat_id)):
-        return _staff_join(svc, user, language_code)
+    desks = routing.desks_of_group(svc.config, str(Address.telegram(chat_id)))
+    if desks:
+        return _staff_join(svc, user, desks, language_code)
     owners = svc.directory.owners(chat_id)
     if not owners:
         return JoinDecision(False, None)  # not a KIM chat: leave it to its human admins
@@ -66,11 +69,14 @@ def decide_join(
     )
 
 
-def _staff_join(svc: Services, user: Address, language_code: str | None) -> JoinDecision:
-    """The staff group lets in desk staff (from config.yaml or an invitation), no one else."""
+def _staff_join(
+    svc: Services, user: Address, desks: set[str], language_code: str | None
+) -> JoinDecision:
+    """A staff group lets in the staff of its desks (from config.yaml or an invitation),
+    and whoever acts on every desk; no one else."""
     locales = svc.config.locales
     tr = svc.translator(pick_locale(language_code, list(locales.enabled), locales.default))
-    if svc.roles.is_staff(user):
+    if any(svc.roles.may_act_on(user, desk) for desk in desks):
         return JoinDecision(True, Reply(text=tr._("Welcome to the staff group!")))
     return JoinDecision(
         False,

@@ -14,12 +14,21 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from bot.desk import routing
 from bot.desk.hoaxes import VERDICTS
 from bot.desk.queue import DUE_FILTERS, STATES, FilterError, QueueFilter, queue_page
-from bot.desk.staff import REJECT_REASONS, age_text, kind_label, reason_label, ticket_state_label
+from bot.desk.staff import (
+    REJECT_REASONS,
+    Desk,
+    age_text,
+    kind_label,
+    reason_label,
+    ticket_state_label,
+)
 from bot.desk.tickets import Heading, HistoryEntry, Ticket
 from bot.people.viewer import Viewer
 from bot.platform.clock import to_datetime
+from bot.platform.config import DEFAULT_DESK
 from bot.platform.i18n import Translator
 from bot.services import Services
 from handlers import tickets_cli
@@ -63,7 +72,19 @@ def _row(services: Services, tr: Translator, heading: Heading, now: float) -> di
         "overdue": heading.state in ("diterima", "diverifikasi", "diteruskan")
         and now > heading.due_at,
         "claimed_by": name(heading.claimed_by) if heading.claimed_by else "",
+        "desk": _desk(services, tr, heading.desk),
     }
+
+
+def _desk_ids(services: Services) -> list[str]:
+    return [office.id for office in services.config.desk.desks]
+
+
+def _desk(services: Services, tr: Translator, desk: str) -> str:
+    """A ticket's desk by name ("" when the deployment has only the default desk)."""
+    if not services.config.desk.desks:
+        return ""
+    return routing.desk_name(services.config, tr, routing.known(services.config, desk))
 
 
 @routes.get("/meja")
@@ -75,7 +96,9 @@ async def desk_queue(request: web.Request) -> web.Response:
     services = services_of(request)
     tr = await blocking(translator, request)
     try:
-        wanted = QueueFilter.parse(request.query, services.config.desk.topics, services.regions)
+        wanted = QueueFilter.parse(
+            request.query, services.config.desk.topics, services.regions, _desk_ids(services)
+        )
     except FilterError as error:
         return await notice(
             request,
@@ -102,6 +125,7 @@ async def desk_queue(request: web.Request) -> web.Response:
             viewer.villages,
             now,
             services.config.deployment.timezone,
+            _desk_ids(services),
         )
         kecamatan_choices = [
             (k.code, k.name)
@@ -124,6 +148,9 @@ async def desk_queue(request: web.Request) -> web.Response:
             "states": [("open", tr._("open")), ("all", tr._("all"))]
             + [(s, ticket_state_label(tr, s)) for s in STATES],
             "topics": services.config.desk.topics,
+            "desk_choices": routing.every_desk(services.config, tr)
+            if services.config.desk.desks
+            else [],
             "kecamatan_choices": kecamatan_choices,
             "village_choices": village_choices,
             "due_choices": list(
@@ -152,6 +179,9 @@ def _history(
             ticket.requester is not None and entry.by == str(ticket.requester)
         )
         note = reason_label(tr, entry.note) if entry.state == "ditolak" else entry.note
+        if entry.desk:  # a move's entry
+            moved_to = _desk(services, tr, "" if entry.desk == DEFAULT_DESK else entry.desk)
+            note = "➡ " + tr._("Moved to {desk}.", desk=moved_to or entry.desk)
         rows.append(
             {
                 "at": tr.datetime_text(to_datetime(entry.at)),
@@ -205,6 +235,7 @@ async def ticket_page(request: web.Request) -> web.Response:
             "due": tr.datetime_text(to_datetime(ticket.due_at)),
             "overdue": ticket.is_open and now > ticket.due_at,
             "claimed_by": name(ticket.claimed_by) if ticket.claimed_by else "",
+            "desk": _desk(services, tr, ticket.desk),
             "answered": tr.datetime_text(to_datetime(ticket.answered_at))
             if ticket.answered_at
             else "",
@@ -212,7 +243,12 @@ async def ticket_page(request: web.Request) -> web.Response:
             "history": _history(services, tr, ticket, services.tickets.history(ticket.id)),
             "reasons": [(r, reason_label(tr, r)) for r in REJECT_REASONS],
             "verdicts": VERDICTS,
-            "acts": viewer.is_staff and ticket.is_open,
+            "acts": ticket.is_open and Desk(services).may_act(viewer.who, ticket),
+            "move_choices": routing.choices(
+                services.config, tr, routing.known(services.config, ticket.desk)
+            )
+            if services.config.desk.desks
+            else [],
             "max_text": services.config.limits.max_text_length,
         }
 

@@ -1,6 +1,7 @@
 """Staff acting on a ticket from the console: `POST /console/meja/{id}/…`.
 
-- `klaim`, `jawab` (`text`), `teruskan` (`text`), `tolak` (`reason`): the staff group's
+- `klaim`, `jawab` (`text`), `teruskan` (`text`), `tolak` (`reason`), `pindah` (`desk`:
+  `default` or an id of desk.desks, bot/desk/moving.py): the staff group's
   card buttons and the reply to the card, pressed as `kimbot tickets` presses them
   (`handlers/tickets_cli.act` → `Desk.act`, `Desk.staff_reply`).
 - `putusan` (`verdict`, `explanation`, `sources`): a hoax check's verdict. Without
@@ -8,9 +9,10 @@
   it is the preview's ✅ Send: `Desk.give_verdict` on the claim's first ticket, which
   archives it and tells every resident who asked, each in their own language.
 
-Only staff and superadmins (`Roles.is_staff`, as the desk checks every press); the
-resident and the audit trail see the same as from the group, and the ticket's card in
-the staff group is edited to its new state (`refresh_card`).
+Only staff and superadmins (`Roles.is_staff`), and of those only who may act on the
+ticket's desk (`Desk.may_act`, as the desk checks every press); the resident and the
+audit trail see the same as from the group, and the ticket's card in its desk's group is
+edited to its new state (`refresh_card`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from aiohttp import web
 
+from bot.desk import routing
 from bot.desk.hoaxes import VERDICTS
 from bot.desk.staff import REJECT_REASONS, Desk
 from bot.desk.tickets import Ticket
@@ -39,18 +42,23 @@ from handlers.console.render import (
 )
 
 routes = web.RouteTableDef()
-ACTIONS = {"klaim": "claim", "jawab": "answer", "teruskan": "forward", "tolak": "reject"}
+ACTIONS = {
+    "klaim": "claim",
+    "jawab": "answer",
+    "teruskan": "forward",
+    "tolak": "reject",
+    "pindah": "move",
+}
 
 
 def refresh_card(services: Services, ticket_id: str) -> None:
     """Edit the ticket's card in the staff group to its new state, as the group's own
     press would (the card the bot posted there, if any: no new card is posted)."""
-    group = services.config.roles.staff.group
     ticket = services.tickets.get(ticket_id)
-    if not group or ticket is None or not ticket.card_message:
+    if ticket is None or not ticket.card_message or not ticket.card_chat:
         return
-    chat = Address.parse(group)
-    if ticket.card_chat == chat.chat_id:
+    chat = Address.parse(f"tg:{ticket.card_chat}")
+    if str(chat) in routing.group_chats(services.config):
         services.dispatch.notify(chat, Desk(services).card(ticket, services.clock.now()))
 
 
@@ -126,7 +134,7 @@ async def verdict(request: web.Request) -> web.Response:
     def send() -> bool:
         """✅ Send, checked again as the desk checks every press."""
         fresh = services.tickets.get(ticket.id)
-        if fresh is None or not fresh.is_open or not services.roles.is_staff(viewer.who):
+        if fresh is None or not fresh.is_open or not Desk(services).may_act(viewer.who, fresh):
             return False
         now = services.clock.now()
         Desk(services).give_verdict(fresh, chosen, explanation, sources, str(viewer.who), now)
@@ -192,6 +200,8 @@ async def ticket_action(request: web.Request) -> web.Response:
                 _("A rejection needs one of the listed reasons; nothing was changed."),
             )
         args = [str(reason)]
+    elif action == "move":
+        args = [_text(form, "desk")[:40]]
     try:
         await blocking(tickets_cli.act, services, str(viewer.who), action, ticket.id, args)
     except tickets_cli.ActionError as error:

@@ -83,6 +83,9 @@ def _offers(turn: Turn) -> list[tuple[str, list[tuple[str, str]]]]:
             options = [(f"admin:komunitas:{k.slug}", k.name) for k in svc.config.komunitas]
         else:
             options = [("staff:", _("desk staff (aspirasi and hoax checks)"))]
+            options += [
+                (f"staff:{o.id}", role_text(turn, "staff", o.id)) for o in svc.config.desk.desks
+            ]
         groups.append((labels[offer], options))
     return groups
 

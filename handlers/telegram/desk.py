@@ -1,7 +1,10 @@
-"""The staff group on Telegram: ticket cards, their buttons, and replies to them.
+"""The staff groups on Telegram: ticket cards, their buttons, and replies to them.
 
-Only the configured staff group is served here; every button press and every reply is
-checked against `roles.staff` by the core (`bot.desk.staff.Desk`). Commands: `/antrian`,
+Only the configured staff groups are served here (roles.staff.group and the desks' own,
+bot/desk/routing.py; a desk may be a forum topic of one of them, and what the bot says
+there goes to that topic); every button press and every reply is checked against the
+roles and the ticket's desk by the core (`bot.desk.staff.Desk`). Commands: `/antrian`
+(in a desk's group or topic: that desk's tickets),
 `/templat`, `/koreksi <claim>` (correct or withdraw an archived verdict,
 bot/desk/corrections.py), `/arsip <words>` (search the archive, bot/desk/browse.py),
 `/tren` (trending claims, bot/desk/trends.py). A reply to a card is that ticket's; a
@@ -19,6 +22,7 @@ from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, ReplyParameters
 
+from bot.desk import routing
 from bot.desk.browse import archive_search
 from bot.desk.corrections import Corrections
 from bot.desk.staff import Desk
@@ -31,35 +35,43 @@ from handlers.telegram.render import Press, answer_query, edit_or_send, send_rep
 
 
 def desk_router(services: Services) -> Router:
-    """The router for the staff group (none when no group is configured)."""
+    """The router for the staff groups: those of the configuration in effect at each
+    update, so a reload that adds a desk's group serves it at once."""
     router = Router(name="desk")
-    group = services.config.roles.staff.group
-    staff_chat = Address.parse(group) if group else None
-    if staff_chat is None or staff_chat.platform != "tg":
-        return router
-    chat_id = int(staff_chat.chat_id)
-    router.message.filter(F.chat.id == chat_id)
-    router.callback_query.filter(F.message.chat.id == chat_id)
 
-    async def show(bot: Bot, replies: list[Reply], pressed: int | None) -> None:
+    def staff_chat(chat_id: int) -> bool:
+        return str(Address.telegram(chat_id)) in routing.group_chats(services.config)
+
+    def in_staff_chat(message: Message) -> bool:
+        return staff_chat(message.chat.id)
+
+    def staff_press(query: CallbackQuery) -> bool:
+        return isinstance(query.message, Message) and staff_chat(query.message.chat.id)
+
+    router.message.filter(in_staff_chat)
+    router.callback_query.filter(staff_press)
+
+    async def show(
+        bot: Bot, chat_id: int, thread: int | None, replies: list[Reply], pressed: int | None
+    ) -> None:
         """Edit the card a reply is of (else the pressed message) or send it anew."""
         for reply in replies:
             if not reply.text:
                 continue
-            target = await asyncio.to_thread(card_message, reply) or pressed
+            target = await asyncio.to_thread(card_message, chat_id, reply) or pressed
             if reply.edit and target:
-                await edit_or_send(bot, chat_id, target, reply)
+                await edit_or_send(bot, chat_id, target, reply, thread)
                 continue
-            sent = await send_reply(bot, chat_id, reply)
+            sent = await send_reply(bot, chat_id, reply, thread)
             if reply.progress_of and sent is not None:  # a clarification's delivery report
                 await asyncio.to_thread(
                     services.announcements.set_progress_message,
                     reply.progress_of,
-                    staff_chat,
+                    Address.telegram(chat_id),
                     sent.message_id,
                 )
 
-    def card_message(reply: Reply) -> int | None:
+    def card_message(chat_id: int, reply: Reply) -> int | None:
         """The staff card's message a reply of `card_of` a ticket replaces."""
         ticket = services.tickets.get(reply.card_of) if reply.card_of else None
         if ticket is None or ticket.card_chat != str(chat_id):
@@ -82,16 +94,22 @@ def desk_router(services: Services) -> Router:
             query, notice[:200] if notice else None, bool(notice and len(notice) > 60)
         )
         message = query.message if isinstance(query.message, Message) else None
-        await show(bot, replies, message.message_id if message else None)
+        if message is None:
+            return
+        await show(bot, message.chat.id, _topic(message), replies, message.message_id)
 
     @router.message(Command("antrian", "queue"))
     async def on_queue(message: Message, bot: Bot) -> None:
-        """Open tickets, oldest first."""
+        """Open tickets, oldest first (in a desk's own group or topic, that desk's)."""
         if services.roles.is_staff(
             Address.telegram(message.from_user.id if message.from_user else 0)
         ):
-            text = await asyncio.to_thread(Desk(services).queue_text, services.clock.now())
-            await bot.send_message(chat_id, html.escape(text, quote=False))
+            where = str(Address.telegram(message.chat.id))
+            desks = routing.desks_in(services.config, where, _topic(message) or 0)
+            shown = None if "" in desks else desks  # the default desk's group sees them all
+            now = services.clock.now()
+            text = await asyncio.to_thread(Desk(services).queue_text, now, 30, shown)
+            await send_reply(bot, message.chat.id, Reply(text=text), _topic(message))
 
     @router.message(Command("templat"), ~F.reply_to_message)
     async def on_templates(message: Message, bot: Bot) -> None:
@@ -99,9 +117,8 @@ def desk_router(services: Services) -> Router:
         if services.roles.is_staff(
             Address.telegram(message.from_user.id if message.from_user else 0)
         ):
-            await bot.send_message(
-                chat_id, html.escape(Desk(services).templates_text(), quote=False)
-            )
+            reply = Reply(text=Desk(services).templates_text())
+            await send_reply(bot, message.chat.id, reply, _topic(message))
 
     @router.message(Command("koreksi", "correct"))
     async def on_correct(message: Message, bot: Bot, command: CommandObject) -> None:
@@ -109,14 +126,14 @@ def desk_router(services: Services) -> Router:
         staff = Address.telegram(message.from_user.id if message.from_user else 0)
         desk = Desk(services)
         replies = await asyncio.to_thread(Corrections(desk).start, staff, command.args or "")
-        await show(bot, replies, None)
+        await show(bot, message.chat.id, _topic(message), replies, None)
 
     @router.message(Command("arsip", "archive"))
     async def on_archive(message: Message, bot: Bot, command: CommandObject) -> None:
         """Search the archive of verdicts."""
         staff = Address.telegram(message.from_user.id if message.from_user else 0)
         reply = await asyncio.to_thread(archive_search, services, staff, command.args or "")
-        await send_reply(bot, chat_id, reply)
+        await send_reply(bot, message.chat.id, reply, _topic(message))
 
     @router.message(Command("tren", "trending"))
     async def on_trending(message: Message, bot: Bot) -> None:
@@ -124,7 +141,7 @@ def desk_router(services: Services) -> Router:
         staff = Address.telegram(message.from_user.id if message.from_user else 0)
         now = services.clock.now()
         reply = await asyncio.to_thread(trend_reply, services, staff, now)
-        await send_reply(bot, chat_id, reply)
+        await send_reply(bot, message.chat.id, reply, _topic(message))
 
     @router.message(F.reply_to_message)
     async def on_reply(message: Message, bot: Bot, receipt: Receipt) -> None:
@@ -134,6 +151,7 @@ def desk_router(services: Services) -> Router:
         replied = message.reply_to_message
         if replied is None or message.from_user is None:
             return
+        chat_id, thread = message.chat.id, _topic(message)
         ticket = await asyncio.to_thread(services.tickets.by_card, str(chat_id), replied.message_id)
         text = message.text or message.caption or ""
         staff = Address.telegram(message.from_user.id)
@@ -146,17 +164,17 @@ def desk_router(services: Services) -> Router:
                 receipt.answer, lambda: Corrections(desk).reply(staff, text) or []
             )
             for reply in fixed:
-                await send_reply(bot, chat_id, reply)
+                await send_reply(bot, chat_id, reply, thread)
             return
         replies = await asyncio.to_thread(
             receipt.answer, lambda: desk.staff_reply(staff, ticket, text, now, _media(message))
         )
         for reply in replies:
-            if reply.edit and ticket.card_message:
-                await edit_or_send(bot, chat_id, ticket.card_message, reply)
+            if reply.edit and ticket.card_message and ticket.card_chat == str(chat_id):
+                await edit_or_send(bot, chat_id, ticket.card_message, reply, thread)
             sent: Message | None = None
             if reply.choices and not reply.edit:  # a step with buttons (a verdict's preview)
-                sent = await send_reply(bot, chat_id, reply)
+                sent = await send_reply(bot, chat_id, reply, thread)
             elif reply.notice or not reply.edit:
                 note = reply.notice or reply.text
                 answered = ReplyParameters(
@@ -171,6 +189,12 @@ def desk_router(services: Services) -> Router:
                 )
 
     return router
+
+
+def _topic(message: Message) -> int | None:
+    """The forum topic a message is in (None outside forums: a reply thread of a plain
+    supergroup is no place to send to)."""
+    return message.message_thread_id if message.is_topic_message else None
 
 
 def _media(message: Message) -> MediaRef | None:

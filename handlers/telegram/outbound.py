@@ -137,6 +137,7 @@ class TelegramSender:
                 await edit_or_send(self.bot, chat_id, ticket.card_message, reply)
                 return "edited"
         sent: Message | None = None
+        thread = reply.thread or None  # a desk's forum topic in its staff group
         if reply.media is not None:
             fits = len(reply.text) <= CAPTION_LIMIT  # else: the file, then the text
             markup = keyboard(reply) if fits else None
@@ -144,22 +145,22 @@ class TelegramSender:
             file_id = reply.media.file_id
             if reply.media.kind == "photo":
                 sent = await self.bot.send_photo(
-                    chat_id, file_id, caption=caption, reply_markup=markup
+                    chat_id, file_id, caption=caption, reply_markup=markup, message_thread_id=thread
                 )
             elif reply.media.kind == "video":
                 sent = await self.bot.send_video(
-                    chat_id, file_id, caption=caption, reply_markup=markup
+                    chat_id, file_id, caption=caption, reply_markup=markup, message_thread_id=thread
                 )
             else:
                 sent = await self.bot.send_document(
-                    chat_id, file_id, caption=caption, reply_markup=markup
+                    chat_id, file_id, caption=caption, reply_markup=markup, message_thread_id=thread
                 )
             await self.limiter.acquire(chat_id, priority=True)
         if reply.media is None or len(reply.text) > CAPTION_LIMIT:
             sent = await send_reply(self.bot, chat_id, reply)
         elif reply.attachment is not None:
             await self.limiter.acquire(chat_id, priority=True)
-            await send_attachment(self.bot, chat_id, reply.attachment)
+            await send_attachment(self.bot, chat_id, reply.attachment, thread)
         if reply.card_of and sent is not None:
             tickets.set_card(reply.card_of, str(chat_id), sent.message_id)
         return "sent"

@@ -74,31 +74,44 @@ def split(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return split_text(text, limit)
 
 
-async def send_attachment(bot: Bot, chat_id: int, attachment: Attachment) -> Message:
+async def send_attachment(
+    bot: Bot, chat_id: int, attachment: Attachment, thread: int | None = None
+) -> Message:
     """Upload a file the core made and send it as a document."""
     upload = BufferedInputFile(attachment.data, filename=attachment.name)
-    return await bot.send_document(chat_id, upload)
+    return await bot.send_document(chat_id, upload, message_thread_id=thread)
 
 
-async def send_reply(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
-    """Send one reply as one or more messages (its attachment first); return the last one."""
-    sent = await send_attachment(bot, chat_id, reply.attachment) if reply.attachment else None
+async def send_reply(
+    bot: Bot, chat_id: int, reply: Reply, thread: int | None = None
+) -> Message | None:
+    """Send one reply as one or more messages (its attachment first); return the last one.
+    In a forum group, into topic `thread` (else the reply's own `thread`, if any)."""
+    thread = thread or reply.thread or None
+    sent = (
+        await send_attachment(bot, chat_id, reply.attachment, thread) if reply.attachment else None
+    )
     if not reply.text and not reply.title:
         if reply.notice:
-            return await bot.send_message(chat_id, html.escape(reply.notice, quote=False))
+            notice = html.escape(reply.notice, quote=False)
+            return await bot.send_message(chat_id, notice, message_thread_id=thread)
         return sent
     parts = split(html_text(reply))
     for i, part in enumerate(parts):
         markup = keyboard(reply) if i == len(parts) - 1 else None
-        sent = await bot.send_message(chat_id, part, reply_markup=markup)
+        sent = await bot.send_message(chat_id, part, reply_markup=markup, message_thread_id=thread)
     return sent
 
 
-async def edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:
-    """Replace the pressed message with `reply`; send it anew if it can't be edited (an
-    attachment can't be edited into a message: it is sent as a document of its own)."""
+async def edit_or_send(
+    bot: Bot, chat_id: int, message_id: int, reply: Reply, thread: int | None = None
+) -> None:
+    """Replace the pressed message with `reply`; send it anew (into `thread`, in a forum
+    group) if it can't be edited (an attachment can't be edited into a message: it is sent
+    as a document of its own)."""
+    thread = thread or reply.thread or None
     if reply.attachment is not None:
-        await send_attachment(bot, chat_id, reply.attachment)
+        await send_attachment(bot, chat_id, reply.attachment, thread)
         reply = replace(reply, attachment=None)
     text = html_text(reply)
     if len(text) <= TEXT_LIMIT:
@@ -112,7 +125,7 @@ async def edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) ->
             log.info("edit failed (%s); sending a new message", exc.message)
         else:
             return
-    await send_reply(bot, chat_id, reply)
+    await send_reply(bot, chat_id, reply, thread)
 
 
 async def answer_query(query: CallbackQuery, text: str | None, show_alert: bool = False) -> None:

@@ -191,16 +191,24 @@ class Updates:
         return Update(update_id=next(self._update_ids), chat_join_request=request)
 
     def group_message(
-        self, user: User, chat_id: int, text: str, reply_to: Message | None = None
+        self,
+        user: User,
+        chat_id: int,
+        text: str,
+        reply_to: Message | None = None,
+        thread: int | None = None,
     ) -> Update:
-        """A message in a group (a reply to `reply_to`, when given)."""
+        """A message in a group (a reply to `reply_to`, when given; in forum topic
+        `thread`, when given)."""
         message = Message(
             message_id=next(self._message_ids),
             date=datetime.now(UTC),
-            chat=Chat(id=chat_id, type="supergroup", title="Grup"),
+            chat=Chat(id=chat_id, type="supergroup", title="Grup", is_forum=thread is not None),
             from_user=user,
             text=text,
             reply_to_message=reply_to,
+            message_thread_id=thread,
+            is_topic_message=True if thread is not None else None,
         )
         return Update(update_id=next(self._update_ids), message=message)
 
