@@ -34,11 +34,16 @@ def columns(tr: Translator, poll: Poll) -> list[str]:
 def table(
     svc: Services, tr: Translator, poll: Poll, visible: Callable[[str], bool] = lambda _: True
 ) -> list[Row]:
-    """Rows of the villages `visible` lets through, a subtotal after each kecamatan's,
-    the whole (of those villages) last."""
+    """Rows of the villages `visible` lets through (those it reached someone in, or that
+    answered), a subtotal after each kecamatan's, the whole of those villages last (named
+    after the deployment when they are all the poll's, else "your area")."""
     head = columns(tr, poll)
     answers = list(range(1, len(poll.options) + 1)) + ([OTHER] if poll.other else [])
-    villages = {v: r for v, r in svc.polls.by_village(poll).items() if visible(v)}
+    villages = {
+        v: r
+        for v, r in svc.polls.by_village(poll).items()
+        if visible(v) and (r.reach or r.respondents)  # a village with no subscriber: no row
+    }
     by_kecamatan: dict[str, list[str]] = {}
     for village in villages:
         region = svc.regions.get(village)
@@ -65,7 +70,10 @@ def table(
         subtotal = svc.polls.results(poll, frozenset(codes))
         rows.append(row(_name(svc, kecamatan), tr._("(all)"), subtotal))
     whole = svc.polls.results(poll, frozenset(villages))
-    rows.append(row(svc.config.deployment.name, tr._("(all)"), whole))
+    everywhere = all(visible(v) for v in svc.polls.by_village(poll))
+    rows.append(
+        row(svc.config.deployment.name if everywhere else tr._("Your area"), tr._("(all)"), whole)
+    )
     return rows
 
 
