@@ -20,7 +20,8 @@ planning and results figures are measured at the end, with every answer in.
 It prints one JSON line per case, p50/p99/max in ms:
 - `answers`: the press turns and the typed-number turns at the issue's rate, and the
   menu replies of other residents meanwhile, with how many were late (the schedule's lag);
-- `flat_out`: press turns one after another as fast as one core serves them (answers/s);
+- `flat_out`: press turns one after another as fast as one core serves them (answers/s;
+  respondents changing their answer, so the count of respondents stays);
 - `results`: `Polls.results` for the city, `by_village`, the admin's results view (text
   of the city, its kecamatan and the top kelurahan), and the CSV table, at 30,000 answers;
 - `planning`: seconds to plan the poll (100,000), its reminder (those who have not
@@ -239,7 +240,9 @@ def run(args: argparse.Namespace, rng: random.Random, url: str) -> int:
     )
 
     rest = answering[count:]
-    flat = rest[: args.flat_out]
+    for who in rest:  # the rest of the 30 %, when the run was shortened
+        svc.polls.answer(poll.id, who, rng.randrange(1, 5), clock.now())
+    flat = answering[: args.flat_out]  # respondents changing their answer: full turns
     flat_started = time.perf_counter()
     flat_times = []
     for who in flat:
@@ -252,8 +255,6 @@ def run(args: argparse.Namespace, rng: random.Random, url: str) -> int:
         answers_per_s=round(len(flat) / flat_seconds, 1) if flat else 0,
         press=percentiles(flat_times),
     )
-    for who in rest[args.flat_out :]:  # the rest of the 30 %, for the results below
-        svc.polls.answer(poll.id, who, rng.randrange(1, 5), clock.now())
 
     found = svc.polls.get(poll.id)
     assert found is not None
