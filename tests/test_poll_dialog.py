@@ -139,7 +139,7 @@ def test_an_english_admin_picks_targets_and_a_scale_and_asks_approval(
         subscribed(conv, 110 + n, village)
     admin = Resident(conv, chat_id=KECAMATAN_ADMIN, language_code="en")
     admin.send("/poll")
-    assert "A new poll" in text_of(admin.last)
+    assert "Send the question residents should answer" in text_of(admin.last)
     assert "/poll results" in text_of(admin.last)
     admin.send("How useful was the posyandu this month?")
     admin.press("⭐")
@@ -171,6 +171,7 @@ def test_an_english_admin_picks_targets_and_a_scale_and_asks_approval(
     ("answers", "says"),
     [
         ("Ya", "Itu 1 jawaban"),
+        ("Ya; ", "Itu 1 jawaban"),
         ("\n".join(f"Pilihan {n}" for n in range(11)), "Itu 11 jawaban"),
         ("Ya\nya", "Ada dua jawaban yang sama"),
         ("Ya\n" + "x" * 61, "terlalu panjang (61"),
@@ -189,6 +190,22 @@ def test_bad_answer_lists_are_refused_and_can_be_sent_again(
     assert says in text_of(admin.last)
     admin.send(ANSWERS)
     assert "jawaban sendiri" in text_of(admin.last)
+
+
+def test_answers_on_one_line_separated_by_semicolons(
+    conv: Conversations, admin_services: Services
+) -> None:
+    """A desktop's Enter sends the message: one line with ";" between the answers works."""
+    admin = Resident(conv, chat_id=KELURAHAN_ADMIN)
+    admin.send("/jajak")
+    admin.send(QUESTION)
+    admin.press("🔢")
+    admin.send("Depan pasar; Depan sekolah ;Depan puskesmas")
+    admin.press("Tidak")
+    admin.press("1 hari")
+    admin.press("Tidak")
+    admin.press("✅")
+    assert the_poll(admin_services).options == ("Depan pasar", "Depan sekolah", "Depan puskesmas")
 
 
 def test_other_bad_input_and_strangers(conv: Conversations, admin_services: Services) -> None:

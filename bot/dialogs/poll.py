@@ -2,11 +2,11 @@
 optional reminder, see the reach, send it (or ask a superadmin's approval).
 
 Steps (the table `PollFlow.steps`): question (typed) → kind (answers or a 1-5 scale) →
-options (typed, one per line; the scale skips it) → other (a free "other" answer: yes or
-no) → targets (toggles within the admin's scope; one target is taken at once) → closes
-(a quick choice, or a typed day and time) → remind (yes or no) → confirm (the poll as
-residents will see it, the reach, the closing time) → sent, or waiting for approval above
-`broadcasts.approval_threshold`. ✖ Cancel is taken at every step; every step checks the
+options (typed, one per line, or on one line separated by ";"; the scale skips it) →
+other (a free "other" answer: yes or no) → targets (toggles within the admin's scope;
+one target is taken at once) → closes (a quick choice, or a typed day and time) →
+remind (yes or no) → confirm (the poll as residents will see it, the reach, the closing
+time) → sent, or waiting for approval above `broadcasts.approval_threshold`. ✖ Cancel is taken at every step; every step checks the
 admin role again. `/jajak hasil` (`/poll results`) lists recent polls for their results
 (bot/dialogs/poll_results.py). Diagram: docs/conversations.md.
 """
@@ -82,8 +82,8 @@ class PollFlow(StepFlow):
         turn.goto(FLOW, "question", selected=[], page=0)
         _ = turn.tr._
         text = _(
-            "A new poll. Send the question residents should answer (at most {max} "
-            "characters). /batal cancels; /jajak hasil shows the results of earlier polls.",
+            "Send the question residents should answer (at most {max} characters). "
+            "/batal cancels; /jajak hasil shows the results of earlier polls.",
             max=MAX_QUESTION,
         )
         turn.say(Reply(title="📊 " + _("New poll"), text=text))
@@ -121,8 +121,8 @@ class PollFlow(StepFlow):
         elif value == "options":
             turn.goto(FLOW, "options", scale=False)
             text = _(
-                "Send the answers in one message, one per line: {min} to {max} answers, "
-                "each at most {length} characters.",
+                "Send the answers in one message, one per line (or separated by ;): {min} "
+                "to {max} answers, each at most {length} characters.",
                 min=MIN_OPTIONS,
                 max=MAX_OPTIONS,
                 length=MAX_OPTION,
@@ -134,12 +134,15 @@ class PollFlow(StepFlow):
     def _options_input(self, turn: Turn) -> None:
         """The answers, one per line; the message says what is wrong with a bad list."""
         _ = turn.tr._
-        lines = [" ".join(line.split()) for line in turn.msg.text.splitlines()]
+        raw = turn.msg.text.splitlines()
+        if len(raw) == 1 and ";" in raw[0]:  # one line (a desktop's Enter sends): by ;
+            raw = raw[0].split(";")
+        lines = [" ".join(line.split()) for line in raw]
         options = [line for line in lines if line]
         problem = ""
         if turn.msg.kind != "text" or not MIN_OPTIONS <= len(options) <= MAX_OPTIONS:
             problem = _(
-                "That is {count} answers: send {min} to {max}, one per line.",
+                "That is {count} answers: send {min} to {max}, one per line (or separated by ;).",
                 count=len(options),
                 min=MIN_OPTIONS,
                 max=MAX_OPTIONS,
