@@ -6,9 +6,10 @@ options (typed, one per line, or on one line separated by ";"; the scale skips i
 other (a free "other" answer: yes or no) → targets (toggles within the admin's scope;
 one target is taken at once) → closes (a quick choice, or a typed day and time) →
 remind (yes or no) → confirm (the poll as residents will see it, the reach, the closing
-time) → sent, or waiting for approval above `broadcasts.approval_threshold`. ✖ Cancel is taken at every step; every step checks the
-admin role again. `/jajak hasil` (`/poll results`) lists recent polls for their results
-(bot/dialogs/poll_results.py). Diagram: docs/conversations.md.
+time) → sent, or waiting for approval above `broadcasts.approval_threshold`. ✖ Cancel is
+taken at every step; every step checks the admin role again. `/jajak hasil` (`/poll
+results`) lists recent polls for their results (bot/dialogs/poll_results.py).
+Diagram: docs/conversations.md.
 """
 
 from __future__ import annotations
