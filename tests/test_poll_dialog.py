@@ -402,9 +402,9 @@ def test_closing_sends_each_respondent_their_villages_results(
     mine, theirs = personal_replies(svc, results, [siti.address, eko.address])
     assert mine.title == "📊 Hasil jajak pendapat"
     assert "Bagendung\n2 menjawab dari 3 yang terjangkau (67%)." in mine.text
-    assert "▓▓▓▓▓▓▓▓▓▓ 100% · Depan pasar (2)" in mine.text
+    assert "▰▰▰▰▰▰▰▰▰▰ 100% · Depan pasar (2)" in mine.text
     assert "Ciwedus\n1 menjawab dari 1 yang terjangkau (100%)." in theirs.text
-    assert "Kota Cilegon" in theirs.text
+    assert "Seluruh Kec. Cilegon" in theirs.text
     assert "3 menjawab dari" in theirs.text
     told = [reply for to, reply in dispatch.notified if to == Address.telegram(SUPERADMIN)]
     assert [r.text for r in told] == [

@@ -102,16 +102,17 @@ def results_view(turn: Turn, poll: Poll) -> Reply:
         for code in sorted(kecamatan, key=lambda k: svc.regions[k].name):
             results = svc.polls.results(poll, frozenset(kecamatan[code]))
             lines.append(_summary_line(turn, f"Kec. {svc.regions[code].name}", results, poll))
-    if len(by_village) > 1:
-        top = sorted(by_village, key=lambda v: (-by_village[v].respondents, v))[:TOP_VILLAGES]
+    answered = [v for v in by_village if by_village[v].respondents]
+    if len(by_village) > 1 and answered:
+        top = sorted(answered, key=lambda v: (-by_village[v].respondents, v))[:TOP_VILLAGES]
         lines += ["", _("Kelurahan/desa with the most answers:")]
         for village in top:
             region = svc.regions.get(village)
             lines.append(
                 _summary_line(turn, region.name if region else village, by_village[village], poll)
             )
-        if len(by_village) > TOP_VILLAGES:
-            lines.append(_("… and {n} more in the CSV file.", n=len(by_village) - TOP_VILLAGES))
+        if len(answered) > TOP_VILLAGES:
+            lines.append(_("… and {n} more in the CSV file.", n=len(answered) - TOP_VILLAGES))
     buttons = [
         Choice(_("🔄 Refresh"), PollView("show", poll.id).pack()),
         Choice(_("📄 CSV"), PollView("csv", poll.id).pack()),

@@ -11,7 +11,7 @@ import io
 from collections.abc import Callable
 
 from bot.platform.i18n import Translator
-from bot.polls.messages import answer_label
+from bot.polls.messages import answer_label, whole_name
 from bot.polls.store import OTHER, Poll, Results
 from bot.services import Services
 
@@ -36,7 +36,7 @@ def table(
 ) -> list[Row]:
     """Rows of the villages `visible` lets through (those it reached someone in, or that
     answered), a subtotal after each kecamatan's, the whole of those villages last (named
-    after the deployment when they are all the poll's, else "your area")."""
+    after the poll's targets when they are all the poll's, else "your area")."""
     head = columns(tr, poll)
     answers = list(range(1, len(poll.options) + 1)) + ([OTHER] if poll.other else [])
     villages = {
@@ -72,7 +72,7 @@ def table(
     whole = svc.polls.results(poll, frozenset(villages))
     everywhere = all(visible(v) for v in svc.polls.by_village(poll))
     rows.append(
-        row(svc.config.deployment.name if everywhere else tr._("Your area"), tr._("(all)"), whole)
+        row(whole_name(svc, tr, poll) if everywhere else tr._("Your area"), tr._("(all)"), whole)
     )
     return rows
 

@@ -76,7 +76,7 @@ def results_lines(tr: Translator, poll: Poll, results: Results) -> list[str]:
     for answer in ordered:
         count = results.counts.get(answer, 0)
         share = results.share(answer)
-        bar = "▓" * round(share * BAR) + "░" * (BAR - round(share * BAR))
+        bar = "▰" * round(share * BAR) + "▱" * (BAR - round(share * BAR))
         lines.append(
             f"{bar} {round(share * 100)}% · {answer_label(tr, poll, answer)} ({tr.number(count)})"
         )
@@ -106,6 +106,13 @@ def results_reply(
     return Reply(title="📊 " + tr._("Poll results"), text="\n".join(lines))
 
 
+def whole_name(svc: Services, tr: Translator, poll: Poll) -> str:
+    """What the poll's whole reach is called: "All of Kota Cilegon", "All of Bagendung,
+    Ciwedus"."""
+    labels = ", ".join(svc.roles.label(t) for t in poll.targets if t in svc.regions or ":" in t)
+    return tr._("All of {targets}", targets=labels or svc.config.deployment.name)
+
+
 def personal_replies(svc: Services, ann: Announcement, recipients: list[Address]) -> list[Reply]:
     """Each recipient's message of a poll's announcement (poll, reminder or results)."""
     poll = svc.polls.get(ann.poll)
@@ -120,7 +127,6 @@ def personal_replies(svc: Services, ann: Announcement, recipients: list[Address]
         return [made[locale] for locale in locales]
     villages = svc.polls.village_of(poll.id, [str(r) for r in recipients])
     whole = svc.polls.results(poll)
-    area = svc.config.deployment.name
     cache: dict[tuple[str, str], Reply] = {}
     by_village: dict[str, Results] = {}
     replies = []
@@ -132,8 +138,9 @@ def personal_replies(svc: Services, ann: Announcement, recipients: list[Address]
                 local = by_village[village] = svc.polls.results(poll, frozenset({village}))
             region = svc.regions.get(village)
             place = region.name if region else village
+            tr = svc.translator(locale)
             reply = cache[(locale, village)] = results_reply(
-                svc.translator(locale), poll, place, local, area, whole
+                tr, poll, place, local, whole_name(svc, tr, poll), whole
             )
         replies.append(reply)
     return replies

@@ -143,7 +143,7 @@ async def test_downloads_hold_counts_per_kelurahan(client: Client, services: Ser
     rows = list(csv.DictReader(io.StringIO((await got.read()).decode("utf-8"))))
     bagendung = next(r for r in rows if r["Kelurahan/Desa"] == "Bagendung")
     assert (bagendung["Perlu"], bagendung["Tidak perlu"], bagendung["Menjawab"]) == ("1", "1", "2")
-    assert rows[-1]["Kecamatan"] == "KIM Kota Cilegon"
+    assert rows[-1]["Kecamatan"] == "Seluruh Kec. Cilegon"
     assert rows[-1]["Menjawab"] == "3"
     sheet = await client.get(f"/console/jajak/{poll.id}/unduh", params={"format": "xlsx"})
     book = load_workbook(io.BytesIO(await sheet.read()))
