@@ -16,11 +16,19 @@ Redis keys (all owned here):
 - `kim:al:seq` — counter of alert ids.
 - `kim:al:{id}` — hash: the record (identifier, sender, sent, status, msg_type, scope,
   event, headline, severity, urgency, certainty, expires, decision, reason, villages,
-  references, root, ingested, origin) and the CAP document itself (`cap`, base64).
+  references, root, ingested, origin) and the CAP document itself (`cap`, base64);
+  once delivery acts on it (bot/alerts/delivery.py): delivery (the announcement that
+  carries it), decided_by (who approved or ignored a draft), first_sent and last_sent
+  (when its first and last recipients were reached).
 - `kim:al:keys` — hash: `sender,identifier` → id (CAP forbids commas in both).
 - `kim:al:index` — sorted set: id → when it was ingested (`kimbot alerts list`).
 - `kim:al:{id}:chain` — list: on a root alert, its id and then the ids of the Updates
   and Cancels of it, in the order they were ingested.
+- `kim:al:{id}:to` — set: for an Update or Cancel, the residents the alerts it changes
+  reached (its delivery's further audience).
+
+`trim(before)` drops every alert ingested before then with its keys (the worker's daily
+sweep, `alerts.keep_days`).
 """
 
 from __future__ import annotations
@@ -55,6 +63,11 @@ def _chain_key(alert_id: str) -> str:
     return f"kim:al:{alert_id}:chain"
 
 
+def recipients_key(alert_id: str) -> str:
+    """The set of an Update's or Cancel's further recipients (`kim:al:{id}:to`)."""
+    return f"kim:al:{alert_id}:to"
+
+
 @dataclass(frozen=True)
 class AlertRecord:
     """One stored alert, as `kimbot alerts list` and delivery read it."""
@@ -79,6 +92,10 @@ class AlertRecord:
     root: str  # the id of its chain's first alert (its own id when it starts one)
     ingested: float
     origin: str  # where it came from: a file name, "-" (standard input), a feed's URL
+    delivery: str = ""  # the announcement that delivers it, once there is one
+    decided_by: str = ""  # who approved or ignored it (a draft)
+    first_sent: float = 0.0  # when its first recipient was reached (0: none yet)
+    last_sent: float = 0.0  # when its latest recipient was reached
 
 
 @dataclass(frozen=True)
@@ -246,6 +263,42 @@ class AlertStore:
         ids = self.redis.lrange(_chain_key(root), 0, -1)
         return [r for r in (self.get(str(i)) for i in ids) if r is not None]
 
+    def link(self, alert_id: str, announcement_id: str) -> None:
+        """Remember the announcement that delivers the alert."""
+        self.redis.hset(_record_key(alert_id), "delivery", announcement_id)
+
+    def decide(self, alert_id: str, decision: str, reason: str, who: str) -> None:
+        """A superadmin's decision on a draft (`approved`, `ignored`), or an expiry."""
+        fields: dict[Any, Any] = {"decision": decision, "reason": reason, "decided_by": who}
+        self.redis.hset(_record_key(alert_id), mapping=fields)
+
+    def reached(self, alert_id: str, now: float) -> None:
+        """Recipients of the alert were reached at `now` (the first time is kept)."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hsetnx(_record_key(alert_id), "first_sent", repr(now))
+        pipe.hset(_record_key(alert_id), "last_sent", repr(now))
+        pipe.execute()
+
+    def remember_recipients(self, alert_id: str, recipients: list[str]) -> str:
+        """Keep the further recipients of an Update or Cancel; returns the set's key."""
+        key = recipients_key(alert_id)
+        for at in range(0, len(recipients), 1000):
+            self.redis.sadd(key, *recipients[at : at + 1000])
+        return key
+
+    def trim(self, before: float) -> int:
+        """Drop the alerts ingested before `before`, with their keys; how many."""
+        ids = [str(i) for i in self.redis.zrangebyscore(INDEX, "-inf", f"({before!r}")]
+        for alert_id in ids:
+            raw = self.redis.hmget(_record_key(alert_id), ["sender", "identifier"])
+            pipe = self.redis.pipeline(transaction=True)
+            if raw[0] is not None and raw[1] is not None:
+                pipe.hdel(KEYS, f"{raw[0]!s},{raw[1]!s}")
+            pipe.delete(_record_key(alert_id), _chain_key(alert_id), recipients_key(alert_id))
+            pipe.zrem(INDEX, alert_id)
+            pipe.execute()
+        return len(ids)
+
     def alert(self, alert_id: str) -> cap.Alert | None:
         """The stored alert's CAP document, read again (every field and language)."""
         encoded = self.redis.hget(_record_key(alert_id), "cap")
@@ -274,4 +327,8 @@ def _from_fields(alert_id: str, f: dict[str, str]) -> AlertRecord:
         root=f["root"],
         ingested=float(f["ingested"]),
         origin=f["origin"],
+        delivery=f.get("delivery", ""),
+        decided_by=f.get("decided_by", ""),
+        first_sent=float(f.get("first_sent") or 0),
+        last_sent=float(f.get("last_sent") or 0),
     )

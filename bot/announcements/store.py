@@ -4,8 +4,9 @@ Redis keys (all owned here):
 - `kim:bc:seq` — counter of announcement ids.
 - `kim:bc:{id}` — hash: state, admin, text, media, origin, origin_message, targets
   (JSON list), created_at, scheduled_at, approved_by, started_at, finished_at, audience,
-  channels, progress_chat, progress_message, note, resume_at, and `ref:{platform}` —
-  a channel's own reference to the content (an uploaded file's id), kept for that channel.
+  channels, progress_chat, progress_message, note, resume_at, `ref:{platform}` —
+  a channel's own reference to the content (an uploaded file's id), kept for that channel —
+  and, for an early warning's delivery, alert (the alert's id) and audience_set.
 - `kim:bc:{id}:ledger` — hash recipient → outcome: `s` sent, `b` blocked/gone,
   `f:<reason>` failed. Written with HSETNX: a recipient's first outcome stands, so a
   retried, resumed or duplicated batch never sends twice to someone marked sent.
@@ -19,6 +20,11 @@ ranges of it) is kept by `bot/announcements/planning.py`. Plans and ledgers expi
 The content is channel-neutral: text, an optional media reference (`path:<file>` from the
 operator, or `<platform>:<kind>:<id>` held by the channel it came from), and the message it
 was composed as (`origin`), which that channel may copy natively to keep its formatting.
+
+An early warning's delivery (bot/alerts/delivery.py) is an announcement too, with `alert`
+set: its text is rendered per recipient, it goes ahead of all bulk, and its plan holds
+the residents of its villages and of its `audience_set` (a set the alerts own: those who
+got the alert an Update or Cancel changes), never the channels.
 """
 
 from __future__ import annotations
@@ -128,6 +134,8 @@ class Announcement:
     resume_at: float = 0.0  # recipients deferred by a channel's limit wait until then
     refs: dict[str, str] = field(default_factory=dict)  # platform → the channel's reference
     counts: dict[str, int] = field(default_factory=dict)
+    alert: str = ""  # an early warning's id: a priority delivery rendered per recipient
+    audience_set: str = ""  # a set of further recipients (an alert's earlier recipients)
 
     @property
     def total(self) -> int:
@@ -261,6 +269,8 @@ class Announcements:
         origin_message: int = 0,
         scheduled_at: float | None = None,
         needs_approval: bool = False,
+        alert: str = "",
+        audience_set: str = "",
     ) -> Announcement:
         """Record a new announcement, waiting for approval, scheduled or queued."""
         number = int(self.redis.incr("kim:bc:seq"))
@@ -278,6 +288,8 @@ class Announcements:
             "media": media,
             "scheduled_at": repr(scheduled_at) if scheduled_at else "",
         }
+        if alert:
+            record.update(alert=alert, audience_set=audience_set)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(f"kim:bc:{number}", mapping=record)
         pipe.zadd(INDEX, {str(number): now})
@@ -324,6 +336,8 @@ class Announcements:
             resume_at=float(raw.get("resume_at") or 0),
             refs={k[4:]: v for k, v in raw.items() if k.startswith("ref:")},
             counts={k: int(v) for k, v in counts.items()},
+            alert=raw.get("alert", ""),
+            audience_set=raw.get("audience_set", ""),
         )
 
     def move(
@@ -428,12 +442,11 @@ class Announcements:
         found = self.get(announcement_id)
         if found is None:
             raise LookupError(announcement_id)
-        planned = self.plans.build(
-            announcement_id,
-            self.audience_keys(found.targets),
-            self.channel_chats(found.targets),
-            meanwhile,
-        )
+        keys = self.audience_keys(found.targets)
+        channels = [] if found.alert else self.channel_chats(found.targets)
+        if found.audience_set:
+            keys.append(found.audience_set)
+        planned = self.plans.build(announcement_id, keys, channels, meanwhile)
         audience = planned.recipients - planned.channels
         self.redis.hset(key, mapping={"audience": audience, "channels": planned.channels})
         return planned.recipients
@@ -468,6 +481,16 @@ class Announcements:
             args += [outcome.recipient, outcome.code, _bucket(outcome.code)]
             keys.append(_record_check_key(outcome.recipient, f"kim:bc:{announcement_id}"))
         return int(self._record(keys=keys, args=args))
+
+    def reached(self, announcement_id: str) -> list[str]:
+        """The recipients it was sent to (outcome `sent`), from the whole ledger."""
+        return [
+            str(recipient)
+            for recipient, code in self.redis.hscan_iter(
+                f"kim:bc:{announcement_id}:ledger", count=1000
+            )
+            if code == SENT
+        ]
 
     def correct(self, announcement_id: str, recipient: str, code: str) -> bool:
         """Replace a recorded outcome (a WhatsApp message accepted, then reported failed)."""

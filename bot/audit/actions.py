@@ -35,6 +35,9 @@ ACTIONS: dict[str, str] = {
     "export.run": N_("Export run"),
     "console.signed_in": N_("Signed in to the web console"),
     "alert.ingested": N_("Early warning ingested"),
+    "alert.approved": N_("Early warning approved"),
+    "alert.ignored": N_("Early warning ignored"),
+    "alert.sent": N_("Early warning delivered"),
 }
 
 # Who acted, as the export's "role" column names them.
