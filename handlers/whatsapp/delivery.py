@@ -4,7 +4,8 @@ Per recipient, within WhatsApp's rules (../shared/docs/PLATFORM.md):
 - inside the resident's 24-hour window (opened by their last message) the announcement
   goes as a normal text message, split at 4096 characters;
 - outside it — or when the API answers 131047 — as the configured approved template,
-  its text as the template's parameter;
+  its text as the template's parameter (an early warning: `whatsapp.alert_template`,
+  and its sends take the limiter's priority tokens);
 - a template reaches a new recipient only while the number's daily budget (unique
   recipients outside the window per moving 24 hours) has room: over it the recipient
   stays pending, and the batch reports when a slot frees so the broadcast resumes then;
@@ -27,6 +28,7 @@ from typing import Literal
 from bot.announcements.store import BLOCKED, SENT, Announcement, Outcome
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
+from bot.platform.config import Template
 from bot.services import Services
 from broadcasts.limiter import RateLimiter
 from broadcasts.senders import MediaFetch
@@ -101,10 +103,10 @@ class WhatsAppDelivery:
         now = self.services.clock.now()
         delivery: Delivery | None = None
         if resident.in_window(now):
-            await self.limiter.acquire()
+            await self.limiter.acquire(priority=bool(ann.alert))
             delivery = await self.sender.send(Recipient(address.chat_id), self._messages(ann))
         if delivery is None or delivery.outcome == "outside_window":
-            template = self.services.config.whatsapp.announcement_template
+            template = self._template(ann)
             if template is None:
                 stats.failed += 1
                 stats.outcomes.append(
@@ -116,7 +118,7 @@ class WhatsAppDelivery:
                 stats.deferred += 1
                 stats.resume_at = max(stats.resume_at, free_at)
                 return True
-            await self.limiter.acquire()
+            await self.limiter.acquire(priority=bool(ann.alert))
             message = OutTemplate(template.name, template.language, (template_param(ann.text),))
             delivery = await self.sender.send(Recipient(address.chat_id), [message])
             stats.templates += delivery.outcome == "sent"
@@ -139,6 +141,12 @@ class WhatsAppDelivery:
                 Outcome(recipient, f"f:whatsapp error {delivery.error_code or '?'}")
             )
         return True
+
+    def _template(self, ann: Announcement) -> Template | None:
+        """The approved template outside the window: an early warning's own, else the
+        announcements'."""
+        wa = self.services.config.whatsapp
+        return wa.alert_template if ann.alert else wa.announcement_template
 
     def _messages(self, ann: Announcement) -> list[Outgoing]:
         parts: list[Outgoing] = [OutText(part) for part in split(ann.text) if part]
