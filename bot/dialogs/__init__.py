@@ -9,6 +9,7 @@ flow's steps.
 from __future__ import annotations
 
 from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
+from bot.dialogs.alerts import alert_action
 from bot.dialogs.archive import ArchiveFlow, TrendFlow, archive_page_action
 from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
 from bot.dialogs.console_login import ConsoleLoginFlow
@@ -22,7 +23,14 @@ from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
 from bot.dialogs.roster import NameFlow, RosterFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
-from bot.platform.actions import ArchivePage, BroadcastAction, ButtonData, FollowUp, Rating
+from bot.platform.actions import (
+    AlertAction,
+    ArchivePage,
+    BroadcastAction,
+    ButtonData,
+    FollowUp,
+    Rating,
+)
 from bot.platform.i18n import N_
 from bot.services import Services
 
@@ -168,6 +176,7 @@ def build_conversations(services: Services) -> Conversations:
     ]
     actions: dict[type[ButtonData], Action] = {
         BroadcastAction: broadcast_action,
+        AlertAction: alert_action,
         Rating: rate_action,
         ArchivePage: archive_page_action,
         FollowUp: follow_up.press,

@@ -19,6 +19,7 @@ Packed form, `VERSION` 1 (Telegram allows 64 bytes; with its `v1:` these stay un
 | `BroadcastAction(verb, announcement)`: approve, reject, cancel | `a.bc.<verb>.<id>` |
 | `ClaimAction(verb, claim, arg)`: correct, withdraw, clarify | `a.hx.<verb>.<claim>[.<arg>]` |
 | `ArchivePage(page)`: a page of a staff member's `/arsip` search | `a.ar.<page>` |
+| `AlertAction(verb, alert)`: ✅ Kirim or ✖ Abaikan on an early warning | `a.al.<verb>.<id>` |
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ TicketVerb = Literal[
     "discard",
 ]
 BroadcastVerb = Literal["approve", "reject", "cancel"]
+AlertVerb = Literal["send", "ignore"]
 ClaimVerb = Literal[
     "fix",  # open a correction: the verdicts, and retract
     "fixv",  # a verdict of the correction (arg: its number)
@@ -101,6 +103,9 @@ def _unpack_action(rest: str) -> ButtonData | None:
     if name == "hx" and len(fields) in (2, 3) and fields[0] in get_args(ClaimVerb):
         hx_verb: ClaimVerb = fields[0]  # type: ignore[assignment]
         return ClaimAction(hx_verb, fields[1], fields[2] if len(fields) == 3 else "")
+    if name == "al" and len(fields) == 2 and fields[0] in get_args(AlertVerb):
+        al_verb: AlertVerb = fields[0]  # type: ignore[assignment]
+        return AlertAction(al_verb, fields[1])
     if name == "ar" and len(fields) == 1 and fields[0].isdigit() and len(fields[0]) <= 4:
         return ArchivePage(int(fields[0]))
     return None
@@ -193,6 +198,19 @@ class BroadcastAction(ButtonData):
         """`a.bc.<verb>.<id>`."""
         _checked(self.announcement)
         return f"a.bc.{self.verb}.{self.announcement}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAction(ButtonData):
+    """A superadmin's decision on an early warning drafted for approval."""
+
+    verb: AlertVerb
+    alert: str
+
+    def pack(self) -> str:
+        """`a.al.<verb>.<id>`."""
+        _checked(self.alert)
+        return f"a.al.{self.verb}.{self.alert}"
 
 
 def packable(value: str) -> bool:
