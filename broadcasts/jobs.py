@@ -243,10 +243,11 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
             sender = senders.get(platform)
             for part, group in _parts(ctx, ann, recipients):
                 batch = Batch(part, group, cancelled, senders.fetch_media)
+                began = ctx.services.clock.now()
                 figures = await sender.deliver(batch)
                 _add(result, platform, figures)
                 if ann.alert and figures.get("sent"):
-                    ctx.services.alerts.reached(ann.alert, ctx.services.clock.now())
+                    ctx.services.alerts.reached(ann.alert, began, ctx.services.clock.now())
                 for outcome in OUTCOMES:
                     if figures.get(outcome):
                         TALLY.add(f"sends:broadcast:{platform}:{outcome}", figures[outcome])

@@ -19,7 +19,8 @@ Redis keys (all owned here):
   references, root, ingested, origin) and the CAP document itself (`cap`, base64);
   once delivery acts on it (bot/alerts/delivery.py): delivery (the announcement that
   carries it), decided_by (who approved or ignored a draft), first_sent and last_sent
-  (when its first and last recipients were reached).
+  (when the first part of its delivery that reached anyone began sending, and when the
+  latest such part ended).
 - `kim:al:keys` — hash: `sender,identifier` → id (CAP forbids commas in both).
 - `kim:al:index` — sorted set: id → when it was ingested (`kimbot alerts list`).
 - `kim:al:{id}:chain` — list: on a root alert, its id and then the ids of the Updates
@@ -272,10 +273,11 @@ class AlertStore:
         fields: dict[Any, Any] = {"decision": decision, "reason": reason, "decided_by": who}
         self.redis.hset(_record_key(alert_id), mapping=fields)
 
-    def reached(self, alert_id: str, now: float) -> None:
-        """Recipients of the alert were reached at `now` (the first time is kept)."""
+    def reached(self, alert_id: str, began: float, now: float) -> None:
+        """A part of a delivery that began sending at `began` reached recipients by `now`:
+        the first `began` is kept as first_sent, the latest `now` as last_sent."""
         pipe = self.redis.pipeline(transaction=False)
-        pipe.hsetnx(_record_key(alert_id), "first_sent", repr(now))
+        pipe.hsetnx(_record_key(alert_id), "first_sent", repr(began))
         pipe.hset(_record_key(alert_id), "last_sent", repr(now))
         pipe.execute()
 
