@@ -387,3 +387,11 @@ def test_listing_times_are_in_the_deployments_zone(world: World) -> None:
     assert record is not None
     zone = ZoneInfo(world.services.config.deployment.timezone)
     assert alerts_cli.reach(world.services, record, zone) == " · broadcast #1 queued, reached 0"
+
+
+def test_broadcasts_lists_an_alerts_delivery_with_its_number(world: World) -> None:
+    """`/broadcasts` marks the announcement that carries an early warning."""
+    world.ingest("cilegon-tsunami.xml")
+    boss = Resident(build_conversations(world.services), chat_id=SUPERADMIN)
+    boss.send("/broadcasts")
+    assert "#1 · ⚠️ peringatan dini #1 · " in boss.last[0].text
