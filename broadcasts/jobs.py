@@ -168,6 +168,8 @@ def start_job(announcement_id: str) -> int:
     current = store.get(announcement_id)
     enqueuer = _Enqueuer(ctx, announcement_id, bool(current and current.alert))
     total = store.plan(announcement_id, enqueuer.meanwhile)
+    if current is not None and current.alert:
+        ctx.services.alerts.forget_recipients(current.alert)  # the plan holds them now
     _schedule_watch(ctx, announcement_id)
     batches = enqueuer.rest(total)
     log.info("announcement %s: %d recipients in %d batches", announcement_id, total, batches)

@@ -158,6 +158,7 @@ def decide(svc: Services, alert_id: str, send: bool, who: Address) -> str:
     if send and record.expires <= now:
         if svc.announcements.move(ann.id, "cancelled", ["awaiting_approval"], finished_at=now):
             svc.alerts.decide(alert_id, EXPIRED, "expired before it was approved", str(who))
+            svc.alerts.forget_recipients(alert_id)
         return "expired"
     to: State = "queued" if send else "rejected"
     if not svc.announcements.move(ann.id, to, ["awaiting_approval"], approved_by=str(who)):
@@ -169,6 +170,7 @@ def decide(svc: Services, alert_id: str, send: bool, who: Address) -> str:
     if send:
         svc.dispatch.submit(ann.id, priority=True)
         return "sent"
+    svc.alerts.forget_recipients(alert_id)
     return "ignored"
 
 

@@ -26,7 +26,11 @@ Redis keys (all owned here):
 - `kim:al:{id}:chain` — list: on a root alert, its id and then the ids of the Updates
   and Cancels of it, in the order they were ingested.
 - `kim:al:{id}:to` — set: for an Update or Cancel, the residents the alerts it changes
-  reached (its delivery's further audience).
+  reached (its delivery's further audience), kept only until its delivery's recipient
+  plan holds them (`forget_recipients`), or it is ignored or expires.
+
+The store is a personal-data owner (bot/residents/privacy.py) for those sets: a
+resident's access request lists the alerts whose set holds them, erasure removes them.
 
 `trim(before)` drops every alert ingested before then with its keys (the worker's daily
 sweep, `alerts.keep_days`).
@@ -46,6 +50,7 @@ from bot.alerts.areas import Coverage, match_alert
 from bot.alerts.decision import Decision, decide, expiry
 from bot.audit.actors import Actor
 from bot.audit.trail import AuditTrail
+from bot.platform.addresses import Address
 from bot.platform.clock import Clock
 from bot.platform.config import Alerts
 from bot.platform.store import Redis
@@ -112,6 +117,8 @@ class Ingested:
 
 class AlertStore:
     """The alerts on record."""
+
+    section = "alerts"
 
     def __init__(
         self,
@@ -287,6 +294,36 @@ class AlertStore:
         for at in range(0, len(recipients), 1000):
             self.redis.sadd(key, *recipients[at : at + 1000])
         return key
+
+    def forget_recipients(self, alert_id: str) -> None:
+        """Drop the further recipients' set (its delivery's plan holds them now)."""
+        self.redis.delete(recipients_key(alert_id))
+
+    def _holding(self, who: str) -> list[str]:
+        """The alerts whose further recipients include `who`."""
+        ids = [str(i) for i in self.redis.zrange(INDEX, 0, -1)]
+        if not ids:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for alert_id in ids:
+            pipe.sismember(recipients_key(alert_id), who)
+        return [i for i, held in zip(ids, pipe.execute(), strict=True) if held]
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """The alerts about to be sent again to this resident (an Update, an all-clear)."""
+        held = self._holding(str(address))
+        return {"to_be_told": held} if held else {}
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Queue removing the resident from every further-recipients set."""
+        for alert_id in self._holding(str(address)):
+            pipe.srem(recipients_key(alert_id), str(address))
+
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """Queue moving the resident's place in those sets to `new`."""
+        for alert_id in self._holding(str(old)):
+            pipe.srem(recipients_key(alert_id), str(old))
+            pipe.sadd(recipients_key(alert_id), str(new))
 
     def trim(self, before: float) -> int:
         """Drop the alerts ingested before `before`, with their keys; how many."""
