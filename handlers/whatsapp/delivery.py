@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -71,12 +72,14 @@ class WhatsAppDelivery:
         limiter: RateLimiter,
         budget: DailyBudget,
         fetch: MediaFetch | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self.services = services
         self.sender = sender
         self.limiter = limiter
         self.budget = budget
         self.fetch = fetch
+        self.should_stop = should_stop  # cancelled, or yielding to an early warning
         self._media: OutMedia | None = None
 
     async def deliver(self, ann: Announcement, recipients: list[Address]) -> WhatsAppStats:
@@ -86,6 +89,8 @@ class WhatsAppDelivery:
         self._media = await self._upload_once(ann)
         pending = store.pending(ann.id, [str(a) for a in recipients if a.platform == "wa"])
         for index, recipient in enumerate(pending):
+            if self.should_stop():
+                break  # the rest stay pending: a cancelled announcement, or a yielding batch
             if not await self._one(ann, recipient, stats):
                 stats.deferred += len(pending) - index - 1  # the number is limited: later
                 break
@@ -192,14 +197,14 @@ async def deliver_whatsapp(
     sender: CloudAPI,
     limiter: RateLimiter,
     fetch: MediaFetch | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> WhatsAppStats:
     """The WhatsApp part of a batch; a deferral is recorded with when the broadcast may
     resume, and one over the daily budget is announced in the admin's progress report."""
     wa = services.config.whatsapp
     budget = DailyBudget(services.redis, wa.phone_number_id, wa.daily_limit)
-    stats = await WhatsAppDelivery(services, sender, limiter, budget, fetch).deliver(
-        ann, recipients
-    )
+    delivery = WhatsAppDelivery(services, sender, limiter, budget, fetch, should_stop)
+    stats = await delivery.deliver(ann, recipients)
     if stats.deferred:
         services.announcements.defer(ann.id, stats.resume_at)
         if stats.resume_at - services.clock.now() <= 5 * RATE_LIMIT_PAUSE:
