@@ -395,3 +395,33 @@ def test_broadcasts_lists_an_alerts_delivery_with_its_number(world: World) -> No
     boss = Resident(build_conversations(world.services), chat_id=SUPERADMIN)
     boss.send("/broadcasts")
     assert "#1 · ⚠️ peringatan dini #1 · " in boss.last[0].text
+
+
+def test_a_draft_pressed_after_its_expiry_is_not_sent(world: World, redis: Redis) -> None:
+    """✅ Kirim on a draft that has expired meanwhile sends nothing and says so."""
+    svc = world.services
+    resident(svc, 1, TAMANSARI)
+    world.ingest("moderate.xml", fresh("cilegon-tsunami.xml").replace(b"Extreme", b"Moderate"))
+    redis.hset("kim:al:1", "expires", "1.0")  # it expired while the superadmin was away
+    boss = Resident(build_conversations(svc), chat_id=SUPERADMIN)
+    boss.press_data("a.al.send.1")
+    assert boss.last[0].text == "Peringatan dini #1 sudah kedaluwarsa: tidak dikirim."
+    assert world.dispatch.submitted == []
+    assert svc.announcements.get("1").state == "cancelled"  # type: ignore[union-attr]
+    assert svc.alerts.get("1").decision == "expired"  # type: ignore[union-attr]
+
+
+def test_who_an_all_clear_will_reach_is_personal_data(world: World, redis: Redis) -> None:
+    """Until the all-clear's plan holds them, its further recipients are a set the
+    resident's access request shows and erasure empties; once planned, the set is gone."""
+    svc = world.services
+    siti, budi = resident(svc, 1, TAMANSARI), resident(svc, 2, TAMANSARI)
+    world.ingest("cilegon-tsunami.xml")
+    world.deliver()
+    world.ingest("cilegon-tsunami-cancel.xml")
+    assert svc.privacy.export(Address.parse(siti))["alerts"] == {"to_be_told": ["2"]}
+    svc.privacy.erase(Address.parse(siti))
+    assert redis.smembers("kim:al:2:to") == {budi}
+    assert "alerts" not in svc.privacy.export(Address.parse(siti))
+    assert set(world.deliver()) == {budi}
+    assert not redis.exists("kim:al:2:to")

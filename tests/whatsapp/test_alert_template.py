@@ -76,3 +76,25 @@ async def test_outside_the_window_an_alert_goes_as_the_alert_template(
     param = outside.body["template"]["components"][0]["parameters"][0]["text"]
     assert "Banjir di Bagendung" in param
     assert "Bagendung, Kec. Cilegon" in param
+
+
+async def test_a_batch_told_to_stop_sends_no_more(
+    wa_services: Services, delivery: WhatsAppDelivery, graph: GraphAPI
+) -> None:
+    """A bulk batch yielding to an early warning (or cancelled) leaves its recipients
+    pending, sending nothing more."""
+    address = Address("wa", "ID.2000003")
+    wa_services.residents.consent(address, "id", "v1", 1.0)
+    wa_services.residents.subscribe(address, BAGENDUNG, 2.0)
+    wa_services.residents.touch_inbound(address, wa_services.clock.now())
+    store = wa_services.announcements
+    ann = store.create(None, [BAGENDUNG], 1.0, text="Kerja bakti")
+    store.move(ann.id, "sending", ["queued"])
+    store.plan(ann.id)
+    found = store.get(ann.id)
+    assert found is not None
+    delivery.should_stop = lambda: True
+    stats = await delivery.deliver(found, [address])
+    assert (stats.sent, stats.deferred) == (0, 0)
+    assert graph.to("ID.2000003") == []
+    assert store.pending(ann.id, [str(address)]) == [str(address)]
