@@ -6,14 +6,15 @@
   bulk broadcast, take priority tokens from the shared limiter, and are rendered per
   recipient (`texts`), in their language with their kelurahan named;
 - `draft`: the announcement waits (`awaiting_approval`) and every superadmin gets the
-  warning with ✅ Kirim / ✖ Abaikan (`AlertAction`); `approve` and `ignore` act on it;
+  warning with ✅ Kirim / ✖ Abaikan (`AlertAction`), which `decide` acts on;
 - `staff`: the warning, marked as a test, goes to the staff group only;
 - `expired`, `ignored`: nothing is sent.
-An Update or Cancel first stops what is still going out of the alerts it changes, then
-reaches everyone those alerts reached (kept in the alert's own set of them, by
-bot/alerts/store.py); an Update also reaches its own villages' residents, a Cancel (the
-all-clear) no one else. Whether an alert is still live is asked again by every batch
-right before it sends (`live`): an expired one is stopped, never sent.
+An Update or Cancel, when it goes out (a drafted one: once approved), first stops what is
+still going out of the alerts it changes, then reaches everyone those alerts reached
+(kept in the alert's own set of them, by bot/alerts/store.py); an Update also reaches
+its own villages' residents, a Cancel (the all-clear) no one else. Whether an alert is
+still live is asked again by every batch right before it sends (`live`): an expired one
+is stopped, never sent.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from bot.alerts import cap
 from bot.alerts.areas import Coverage
 from bot.alerts.decision import ALL_CLEAR, AUTO, DRAFT, EXPIRED, STAFF
 from bot.alerts.message import alert_text
-from bot.alerts.store import AlertRecord, Ingested
+from bot.alerts.store import AlertRecord, Ingested, recipients_key
 from bot.announcements.store import Announcement, State
 from bot.audit import actors
 from bot.audit.actors import Actor
@@ -65,34 +66,41 @@ def _earlier(svc: Services, record: AlertRecord) -> list[AlertRecord]:
 
 
 def start(svc: Services, record: AlertRecord, awaiting: bool) -> Announcement | None:
-    """Create the announcement that carries `record` (submitted unless `awaiting` a
-    superadmin); None when it would reach no one."""
-    reached: set[str] = set()
-    now = svc.clock.now()
-    for earlier in _earlier(svc, record):
-        if not earlier.delivery:
-            continue
-        if svc.announcements.move(
-            earlier.delivery, "cancelled", OPEN, finished_at=now, note=f"alert #{record.id}"
-        ):
-            log.info("alert %s stops the delivery of alert %s", record.id, earlier.id)
-        reached.update(svc.announcements.reached(earlier.delivery))
+    """Create the announcement that carries `record` and submit it, or keep it `awaiting`
+    a superadmin; None when it would reach no one."""
     targets = [] if record.msg_type == "Cancel" else list(record.villages)
-    if not targets and not reached:
+    earlier = [e for e in _earlier(svc, record) if e.delivery]
+    reached = set() if awaiting else _supersede(svc, record, earlier)
+    if not targets and not (reached if not awaiting else earlier):
         return None
-    audience_set = svc.alerts.remember_recipients(record.id, sorted(reached)) if reached else ""
     ann = svc.announcements.create(
         None,
         targets,
-        now,
+        svc.clock.now(),
         needs_approval=awaiting,
         alert=record.id,
-        audience_set=audience_set,
+        audience_set=recipients_key(record.id) if earlier else "",
     )
     svc.alerts.link(record.id, ann.id)
     if not awaiting:
         svc.dispatch.submit(ann.id, priority=True)
     return ann
+
+
+def _supersede(svc: Services, record: AlertRecord, earlier: list[AlertRecord]) -> set[str]:
+    """Right before `record` goes out: stop what is still going out of the alerts it
+    changes, and keep everyone they reached as its further recipients."""
+    reached: set[str] = set()
+    now = svc.clock.now()
+    for one in earlier:
+        if svc.announcements.move(
+            one.delivery, "cancelled", OPEN, finished_at=now, note=f"alert #{record.id}"
+        ):
+            log.info("alert %s stops the delivery of alert %s", record.id, one.id)
+        reached.update(svc.announcements.reached(one.delivery))
+    if reached:
+        svc.alerts.remember_recipients(record.id, sorted(reached))
+    return reached
 
 
 def preview(svc: Services, record: AlertRecord, locale: str) -> str:
@@ -168,6 +176,7 @@ def decide(svc: Services, alert_id: str, send: bool, who: Address) -> str:
     svc.alerts.decide(alert_id, decision, reason, str(who))
     _audit(svc, record, "alert.approved" if send else "alert.ignored", actor, {"was": "draft"})
     if send:
+        _supersede(svc, record, [e for e in _earlier(svc, record) if e.delivery])
         svc.dispatch.submit(ann.id, priority=True)
         return "sent"
     svc.alerts.forget_recipients(alert_id)
