@@ -425,3 +425,24 @@ def test_who_an_all_clear_will_reach_is_personal_data(world: World, redis: Redis
     assert "alerts" not in svc.privacy.export(Address.parse(siti))
     assert set(world.deliver()) == {budi}
     assert not redis.exists("kim:al:2:to")
+
+
+def test_a_drafted_update_stops_nothing_until_a_superadmin_sends_it(world: World) -> None:
+    """A Moderate Update waits for approval while the warning it changes keeps going out;
+    ✅ Kirim then stops the warning's rest and sends the Update to whoever it reached."""
+    svc = world.services
+    first = resident(svc, 1, TAMANSARI)
+    resident(svc, 2, TAMANSARI)
+    world.ingest("cilegon-tsunami.xml")
+    jobs.start_job(world.dispatch.submitted.pop())
+    svc.announcements.record("1", [Outcome(first, SENT)])
+    update = fresh("cilegon-tsunami-update.xml").replace(b"Severe", b"Moderate")
+    _, outcome = world.ingest("update.xml", update)
+    assert outcome == "awaits a superadmin as broadcast #2"
+    assert svc.announcements.get("1").state == "sending"  # type: ignore[union-attr]
+    boss = Resident(build_conversations(svc), chat_id=SUPERADMIN)
+    boss.press_data("a.al.send.2")
+    assert svc.announcements.get("1").state == "cancelled"  # type: ignore[union-attr]
+    got = world.deliver()
+    assert set(got) == {first, "tg:2"}  # who got it, and Pulomerak's residents (the Update's)
+    assert got[first].startswith("⚠️ PERINGATAN DINI — PEMUTAKHIRAN")
