@@ -137,6 +137,8 @@ def ask_superadmins(svc: Services, record: AlertRecord, residents: int) -> None:
         ),
     )
     text = f"{head}\n\n{preview(svc, record, locale)}"
+    if not svc.config.roles.superadmins:
+        log.warning("alert %s awaits a superadmin, and none is configured", record.id)
     for who in svc.config.roles.superadmins:
         svc.dispatch.notify(Address.parse(who), Reply(text=text, choices=choices))
 
