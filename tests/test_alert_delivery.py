@@ -446,3 +446,16 @@ def test_a_drafted_update_stops_nothing_until_a_superadmin_sends_it(world: World
     got = world.deliver()
     assert set(got) == {first, "tg:2"}  # who got it, and Pulomerak's residents (the Update's)
     assert got[first].startswith("⚠️ PERINGATAN DINI — PEMUTAKHIRAN")
+
+
+def test_the_daily_retention_sweep_drops_alerts_past_keep_days(world: World, redis: Redis) -> None:
+    """`retention_job` trims alerts ingested more than `alerts.keep_days` ago, only them."""
+    from broadcasts.worker import retention_job
+
+    world.ingest("cilegon-tsunami.xml")
+    world.ingest("test-alert.xml")
+    keep = world.services.config.alerts.keep_days * 86400
+    redis.zadd("kim:al:index", {"1": world.services.clock.now() - keep - 60})  # long ago
+    retention_job()
+    assert [r.id for r in world.services.alerts.recent()] == ["2"]
+    assert not redis.exists("kim:al:1")
