@@ -42,7 +42,7 @@ MAX_PAGE = 100_000
 
 def _author(services: Services, tr: Translator, ann: Announcement) -> str:
     if ann.alert:
-        return tr._("⚠️ early warning #{id}", id=ann.alert)
+        return "⚠️ " + tr._("Early warning #{id}", id=ann.alert)
     if ann.admin is None:
         return tr._("the operator (kimbot broadcast)")
     return services.roles.admin_name(ann.admin)
