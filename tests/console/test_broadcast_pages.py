@@ -253,8 +253,8 @@ async def test_an_early_warnings_delivery_is_named_and_posts_in_no_channel(
     ann = services.announcements.create(None, [BAGENDUNG], services.clock.now(), alert="7")
     await sign_in(client, services, KADIS)
     html = await (await client.get("/console/pengumuman")).text()
-    assert "⚠️ peringatan dini #7" in html
+    assert "⚠️ Peringatan dini #7" in html
     report = await (await client.get(f"/console/pengumuman/{ann.id}")).text()
-    assert "⚠️ peringatan dini #7" in report
+    assert "⚠️ Peringatan dini #7" in report
     assert "1 kanal" not in report
     assert "diposting" not in report
