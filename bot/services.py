@@ -82,6 +82,7 @@ def build_services(
     audit = AuditTrail(redis, clock, config.audit.retention_days)
     console = ConsoleAccess(redis)
     polls = Polls(redis)
+    alerts = AlertStore(redis, config.alerts, regions, clock, audit)
     return Services(
         config=config,
         redis=redis,
@@ -103,6 +104,7 @@ def build_services(
                 grants,
                 console,
                 polls,
+                alerts,
             ],
             audit,
         ),
@@ -119,5 +121,5 @@ def build_services(
         bot_links=BotLinks(redis),
         console=console,
         audit=audit,
-        alerts=AlertStore(redis, config.alerts, regions, clock, audit),
+        alerts=alerts,
     )

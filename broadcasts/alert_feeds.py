@@ -9,7 +9,8 @@ ingested; an RSS or Atom feed's embedded alerts are ingested, and the links of i
 not seen before are fetched, at most `LINKS_PER_POLL` per feed and poll (the rest wait for
 the next). Every body is read to `cap.MAX_BYTES` at most, then dropped. A 429 or 503 with
 `Retry-After` waits that long; other failures wait twice as long each time, an hour at
-most; a failure is logged with the feed and the reason, never with a body.
+most; a failure is logged with the feed and the reason, never with a body. Each new
+alert is then acted on at once (bot/alerts/delivery.py: sent, drafted, or to staff).
 
 Redis keys (owned here):
 - `kim:alfeed:{sha256(url)}` — hash: url, etag, modified, retry_at, failures, checked_at.
@@ -30,7 +31,7 @@ import httpx
 from redis import Redis as RawRedis
 from rq import Queue
 
-from bot.alerts import cap
+from bot.alerts import cap, delivery
 from bot.audit import actors
 from bot.platform.store import Redis
 from bot.services import Services
@@ -137,7 +138,9 @@ class FeedPoller:
             done.duplicates += 1
         else:
             done.ingested += 1
-            log.info("alert %s from %s: %s", ingested.record.id, origin, ingested.record.decision)
+            outcome = delivery.act(self.services, ingested)
+            record = ingested.record
+            log.info("alert %s from %s: %s, %s", record.id, origin, record.decision, outcome)
 
     def _get(
         self, url: str, headers: dict[str, str], now: float, done: Polled, feed: str = ""

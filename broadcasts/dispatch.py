@@ -1,4 +1,5 @@
-"""The core's `Dispatch` on RQ: start announcements now or later, notify people, and
+"""The core's `Dispatch` on RQ: start announcements now or later (early warnings on the
+alert queue), notify people, and
 queue the job that tells a corrected verdict's recipients (broadcasts/desk_jobs.py).
 
 Jobs are enqueued by dotted path, so this module imports no job code (the worker's job
@@ -20,7 +21,7 @@ from rq import Queue, Retry
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply
 from broadcasts.notices import KEEP, Notices
-from broadcasts.queues import BULK_QUEUE, CONTROL_QUEUE, INTERACTIVE_QUEUE
+from broadcasts.queues import ALERT_QUEUE, BULK_QUEUE, CONTROL_QUEUE, INTERACTIVE_QUEUE
 
 START_JOB = "broadcasts.jobs.start_job"
 NOTIFY_JOB = "broadcasts.notify.notify_job"
@@ -35,9 +36,12 @@ class RQDispatch:
         self._redis = rq_redis
         self._notices = Notices(rq_redis)
 
-    def submit(self, announcement_id: str, at: float | None = None) -> None:
-        """Enqueue the start job, now or, when `at` is still ahead, at that moment."""
-        queue = Queue(CONTROL_QUEUE, connection=self._redis)
+    def submit(
+        self, announcement_id: str, at: float | None = None, *, priority: bool = False
+    ) -> None:
+        """Enqueue the start job, now or, when `at` is still ahead, at that moment; with
+        `priority` (an early warning) on the alert queue, served before every other."""
+        queue = Queue(ALERT_QUEUE if priority else CONTROL_QUEUE, connection=self._redis)
         job_id = f"kim-bc-start-{announcement_id}"
         described = f"announcement {announcement_id}: start"
         if at is None or at <= time.time():

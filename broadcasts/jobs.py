@@ -10,6 +10,15 @@
   batch whose worker died (pending recipients, not queued, no heartbeat), and writes the
   final report when every recipient has an outcome.
 
+An early warning's delivery (`Announcement.alert`, bot/alerts/delivery.py) runs the same
+way with priority: its start and batch jobs are on the alert queue, served before every
+other; before each batch the alert's expiry is checked again (an expired one is stopped);
+its recipients are sent in groups of the same text (their language and kelurahan), each
+group as the alert's own announcement text. A bulk batch yields while the alert queue
+holds a job: it stops (its sent recipients stay sent), queues itself again behind the
+alert and ends, so even the one worker of `kimbot run` takes the warning within a
+second; its senders' priority tokens keep bulk batches on other workers waiting.
+
 Redis keys (besides the announcement's own, see bot/announcements/store.py):
 - `kim:bc:{id}:queued` — set of batch starts enqueued but not yet started.
 - `kim:bc:{id}:hb:{start}` — heartbeat of a running batch (expires after `HEARTBEAT_TTL`).
@@ -20,12 +29,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from rq import Queue, Retry
 from rq.queue import EnqueueData
 
+from bot.alerts import delivery as alert_delivery
 from bot.announcements import audit
 from bot.announcements.report import progress_text
 from bot.announcements.store import Announcement
@@ -33,7 +44,7 @@ from bot.platform.addresses import Address, Platform
 from broadcasts import eventloop
 from broadcasts.context import JobContext, job_context
 from broadcasts.failures import scrubbed
-from broadcasts.queues import BULK_QUEUE, CONTROL_QUEUE
+from broadcasts.queues import ALERT_QUEUE, BULK_QUEUE, CONTROL_QUEUE
 from broadcasts.senders import Batch
 from broadcasts.tally import TALLY
 
@@ -44,6 +55,7 @@ JOB_TIMEOUT = 3600
 OUTCOMES = ("sent", "blocked", "failed", "deferred")  # a sender's figures the metrics count
 ENQUEUE_CHUNK = 500  # batch jobs per pipeline round trip when a broadcast starts
 ENQUEUE_WHILE_PLANNING = 8  # batch jobs enqueued during one planning step (~0.5 ms each)
+YIELD_CHECK_SECONDS = 0.25  # how often a bulk batch looks for early warnings waiting
 
 
 def _queued_key(announcement_id: str) -> str:
@@ -75,15 +87,20 @@ def _batch_data(announcement_id: str, start: int, stop: int) -> EnqueueData:
     )
 
 
-def enqueue_batch(ctx: JobContext, announcement_id: str, start: int, stop: int) -> None:
+def enqueue_batch(
+    ctx: JobContext, announcement_id: str, start: int, stop: int, priority: bool = False
+) -> None:
     """Queue one batch (ids only), remembering that it waits."""
-    enqueue_batches(ctx, announcement_id, [(start, stop)])
+    enqueue_batches(ctx, announcement_id, [(start, stop)], priority)
 
 
-def enqueue_batches(ctx: JobContext, announcement_id: str, batches: list[tuple[int, int]]) -> None:
+def enqueue_batches(
+    ctx: JobContext, announcement_id: str, batches: list[tuple[int, int]], priority: bool = False
+) -> None:
     """Queue batches (ids only) in bulk, remembering that they wait: one pipeline per
-    `ENQUEUE_CHUNK` jobs (no transaction holding Redis for all of them)."""
-    queue = _queue(ctx, BULK_QUEUE)
+    `ENQUEUE_CHUNK` jobs (no transaction holding Redis for all of them); an early
+    warning's (`priority`) on the alert queue."""
+    queue = _queue(ctx, ALERT_QUEUE if priority else BULK_QUEUE)
     for at in range(0, len(batches), ENQUEUE_CHUNK):
         chunk = batches[at : at + ENQUEUE_CHUNK]
         ctx.services.redis.sadd(_queued_key(announcement_id), *(start for start, _ in chunk))
@@ -99,9 +116,10 @@ class _Enqueuer:
     as soon as the plan holds all of it (planned recipients never move), a few at a time
     so that Redis never waits for us, the last ones once the plan is complete."""
 
-    def __init__(self, ctx: JobContext, announcement_id: str) -> None:
+    def __init__(self, ctx: JobContext, announcement_id: str, priority: bool = False) -> None:
         self.ctx = ctx
         self.announcement_id = announcement_id
+        self.priority = priority
         self.size = ctx.services.config.broadcasts.batch_size
         self.next = 0  # the start of the first batch not enqueued yet
         # a retry after a killed start: batches its first run enqueued are waiting already
@@ -117,7 +135,7 @@ class _Enqueuer:
             self.count += 1
             self.next = end
         if batches:
-            enqueue_batches(self.ctx, self.announcement_id, batches)
+            enqueue_batches(self.ctx, self.announcement_id, batches, self.priority)
 
     def meanwhile(self, planned: int) -> None:
         """Enqueue up to `ENQUEUE_WHILE_PLANNING` batches the first `planned` recipients fill."""
@@ -147,8 +165,11 @@ def start_job(announcement_id: str) -> int:
             )
             return 0
         log.warning("announcement %s: completing the plan a killed start left", announcement_id)
-    enqueuer = _Enqueuer(ctx, announcement_id)
+    current = store.get(announcement_id)
+    enqueuer = _Enqueuer(ctx, announcement_id, bool(current and current.alert))
     total = store.plan(announcement_id, enqueuer.meanwhile)
+    if current is not None and current.alert:
+        ctx.services.alerts.forget_recipients(current.alert)  # the plan holds them now
     _schedule_watch(ctx, announcement_id)
     batches = enqueuer.rest(total)
     log.info("announcement %s: %d recipients in %d batches", announcement_id, total, batches)
@@ -181,8 +202,16 @@ def batch_job(announcement_id: str, start: int, stop: int) -> dict[str, Any]:
     finally:
         done.set()
         redis.delete(beat)
+    if stats.get("yielded"):
+        log.info("announcement %s batch %d yields to an early warning", announcement_id, start)
+        enqueue_batch(ctx, announcement_id, start, stop)
     _finish_if_complete(ctx, announcement_id)
     return stats
+
+
+def _alerts_waiting(ctx: JobContext) -> bool:
+    """Whether an early warning's job waits on the alert queue."""
+    return bool(_queue(ctx, ALERT_QUEUE).count)
 
 
 async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int) -> dict[str, Any]:
@@ -190,31 +219,68 @@ async def _deliver(ctx: JobContext, announcement_id: str, start: int, stop: int)
     ann = store.get(announcement_id)
     if ann is None or ann.state != "sending":
         return {"skipped": ann.state if ann else "missing"}
+    if ann.alert and not alert_delivery.live(ctx.services, ann):
+        return {"skipped": "expired"}
     last_check = [0.0, False]
+    last_yield = [0.0, False]
+    result: dict[str, Any] = {}
 
     def cancelled() -> bool:
         now = time.monotonic()
         if now - last_check[0] > 1.0:
             current = store.get(announcement_id)
             last_check[:] = [now, current is None or current.state != "sending"]
-        return bool(last_check[1])
+        if not ann.alert and now - last_yield[0] > YIELD_CHECK_SECONDS:
+            last_yield[:] = [now, _alerts_waiting(ctx)]
+            if last_yield[1]:
+                result["yielded"] = True
+        return bool(last_check[1] or last_yield[1])
 
     by_platform: dict[Platform, list[Address]] = {}
     for address in store.addresses(announcement_id, start, stop):
         by_platform.setdefault(address.platform, []).append(address)
     senders = ctx.senders()
-    result: dict[str, Any] = {}
     try:
         for platform, recipients in by_platform.items():  # channels first: the plan's order
             sender = senders.get(platform)
-            batch = Batch(ann, recipients, cancelled, senders.fetch_media)
-            result[platform] = figures = await sender.deliver(batch)
-            for outcome in OUTCOMES:
-                if figures.get(outcome):
-                    TALLY.add(f"sends:broadcast:{platform}:{outcome}", figures[outcome])
+            for part, group in _parts(ctx, ann, recipients):
+                batch = Batch(part, group, cancelled, senders.fetch_media)
+                began = ctx.services.clock.now()
+                figures = await sender.deliver(batch)
+                _add(result, platform, figures)
+                if ann.alert and figures.get("sent"):
+                    ctx.services.alerts.reached(ann.alert, began, ctx.services.clock.now())
+                for outcome in OUTCOMES:
+                    if figures.get(outcome):
+                        TALLY.add(f"sends:broadcast:{platform}:{outcome}", figures[outcome])
+                if cancelled():
+                    break
     finally:
         await senders.aclose()
     return result
+
+
+def _parts(
+    ctx: JobContext, ann: Announcement, recipients: list[Address]
+) -> list[tuple[Announcement, list[Address]]]:
+    """The batch as one part, or for an early warning one part per text (language and
+    kelurahan), each with that text as the announcement's."""
+    if not ann.alert:
+        return [(ann, recipients)]
+    groups: dict[str, list[Address]] = {}
+    for address, text in alert_delivery.texts(ctx.services, ann, recipients).items():
+        groups.setdefault(text, []).append(address)
+    return [(replace(ann, text=text), group) for text, group in groups.items()]
+
+
+def _add(result: dict[str, Any], platform: str, figures: dict[str, Any]) -> None:
+    """Add a part's figures to the batch's, per platform."""
+    into = result.setdefault(platform, {})
+    for key, value in figures.items():
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            into[key] = into.get(key, 0) + value
+        else:
+            into[key] = value
 
 
 @scrubbed
@@ -257,7 +323,7 @@ def _revive_lost_batches(ctx: JobContext, ann: Announcement) -> None:
             continue
         if store.pending(ann.id, store.recipients(ann.id, start, stop)):
             log.warning("announcement %s: batch %d lost its worker; enqueued again", ann.id, start)
-            enqueue_batch(ctx, ann.id, start, stop)
+            enqueue_batch(ctx, ann.id, start, stop, bool(ann.alert))
 
 
 def _finish_if_complete(ctx: JobContext, announcement_id: str) -> bool:
@@ -266,6 +332,8 @@ def _finish_if_complete(ctx: JobContext, announcement_id: str) -> bool:
     ann = ctx.services.announcements.get(announcement_id)
     if ann is not None:
         audit.sent(ctx.services, ann)
+        if ann.alert:
+            alert_delivery.delivered(ctx.services, ann)
     eventloop.run(_edit_progress(ctx, announcement_id, final=True))
     return True
 

@@ -1,5 +1,7 @@
 """The RQ queues every KIM worker serves, most urgent first.
 
+- `kim-alert`: early warnings' start and batch jobs, ahead of everything (a running bulk
+  batch yields while this queue holds a job: broadcasts/jobs.py).
 - `kim-interactive`: single messages someone is waiting for (staff cards, ticket notices).
 - `kim-default`: control work: starting announcements, watch jobs, scheduled sweeps.
 - `kim-bulk`: announcement batches.
@@ -21,10 +23,11 @@ from rq.scheduler import RQScheduler
 
 from bot.platform.store import Redis
 
+ALERT_QUEUE = "kim-alert"
 INTERACTIVE_QUEUE = "kim-interactive"
 CONTROL_QUEUE = "kim-default"
 BULK_QUEUE = "kim-bulk"
-QUEUES = (INTERACTIVE_QUEUE, CONTROL_QUEUE, BULK_QUEUE)
+QUEUES = (ALERT_QUEUE, INTERACTIVE_QUEUE, CONTROL_QUEUE, BULK_QUEUE)
 RQ_SCHEDULER_INTERVAL = 1  # RQScheduler's default: it refreshes its locks (to +60 s) this often
 STATES = ("queued", "started", "scheduled", "failed")
 

@@ -32,7 +32,7 @@ class Batch:
 
     announcement: Announcement
     recipients: list[Address]
-    should_stop: Callable[[], bool]  # True once the announcement was cancelled
+    should_stop: Callable[[], bool]  # True once cancelled, or yielding to an early warning
     media: MediaFetch  # another channel's file, by reference
 
 

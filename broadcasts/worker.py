@@ -2,11 +2,11 @@
 
 `kimbot worker` runs one worker with RQ's scheduler on every KIM queue; `kimbot run`
 starts one as a child process in the embedded default. The daily retention sweep erases
-residents past `privacy.retention_days` and trims the audit trail to
-`audit.retention_years`. Besides RQ's own upkeep, each
-worker's maintenance (every `MAINTENANCE_SECONDS`) rewrites Redis's files after
-erasures when due (bot/residents/compaction.py). Any number may run on any
-machine that reaches the same Redis.
+residents past `privacy.retention_days`, trims the audit trail to
+`audit.retention_years` and drops early-warning records older than `alerts.keep_days`.
+Besides RQ's own upkeep, each worker's maintenance (every `MAINTENANCE_SECONDS`)
+rewrites Redis's files after erasures when due (bot/residents/compaction.py). Any number
+may run on any machine that reaches the same Redis.
 
 A worker runs its jobs in its own process, one after another (RQ's `SimpleWorker`), not
 in a work horse forked per job: the jobs' event loop and the channels' HTTP sessions on
@@ -67,7 +67,14 @@ def retention_job() -> int:
     ctx = job_context()
     erased = sweep_expired(ctx.services)
     trimmed = ctx.services.audit.trim()
-    log.info("retention sweep erased %d resident(s), %d audit entries", erased, trimmed)
+    keep = ctx.services.config.alerts.keep_days * 86400
+    alerts = ctx.services.alerts.trim(ctx.services.clock.now() - keep)
+    log.info(
+        "retention sweep erased %d resident(s), %d audit entries, %d alert(s)",
+        erased,
+        trimmed,
+        alerts,
+    )
     schedule_retention(ctx.rq_redis, SWEEP_EVERY)
     return erased
 

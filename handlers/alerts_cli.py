@@ -9,7 +9,10 @@ and stores it with its audit entry (bot/alerts/store.py). A document with any pr
 prints each (`FILE: info[0].severity: …`; `standard input: …` for `-`) and stores
 nothing (exit status 1); the same alert again is stored once and says so. Each alert
 prints as one line: its number, CAP identifier, event, status/msgType, severity, the
-regions it covers and the decision.
+regions it covers and the decision; a new one is then acted on (bot/alerts/delivery.py:
+sent at once ahead of all bulk, drafted for a superadmin, or told to the staff group) and
+a `delivery:` line says which. `list` adds each alert's reach and its first and last
+delivery times.
 An RSS/Atom feed file is taken when its items embed CAP alerts (each is checked before
 any is stored); feeds whose items link to CAP documents are the feed poller's.
 """
@@ -23,7 +26,7 @@ from pathlib import Path
 from typing import BinaryIO
 from zoneinfo import ZoneInfo
 
-from bot.alerts import cap
+from bot.alerts import cap, delivery
 from bot.alerts.areas import Coverage
 from bot.alerts.store import AlertRecord, Ingested
 from bot.audit import actors
@@ -77,6 +80,8 @@ def command(services: Services, args: argparse.Namespace, stdin: BinaryIO | None
     for one in ingested:
         for line in report(services, one):
             print(line)
+        if not one.duplicate:
+            print(f"  delivery: {delivery.act(services, one)}")
     return 0
 
 
@@ -124,8 +129,26 @@ def listing(services: Services, limit: int) -> list[str]:
     zone = ZoneInfo(services.config.deployment.timezone)
     return [
         f"{datetime.fromtimestamp(r.ingested, zone):%Y-%m-%d %H:%M} {line(services, r)}"
+        + reach(services, r, zone)
         for r in records
     ]
+
+
+def reach(services: Services, record: AlertRecord, zone: ZoneInfo) -> str:
+    """Its delivery: the broadcast, its state, residents reached, and when the first and
+    the last were (seconds after the ingest); "" when nothing was sent for it."""
+    ann = services.announcements.get(record.delivery) if record.delivery else None
+    if ann is None:
+        return ""
+    text = f" · broadcast #{ann.id} {ann.state}, reached {ann.counts.get('sent', 0)}"
+    if record.first_sent:
+        first = datetime.fromtimestamp(record.first_sent, zone)
+        last = datetime.fromtimestamp(record.last_sent, zone)
+        text += (
+            f", first {first:%H:%M:%S} (+{record.first_sent - record.ingested:.1f} s),"
+            f" last {last:%H:%M:%S} (+{record.last_sent - record.ingested:.1f} s)"
+        )
+    return text
 
 
 def line(services: Services, record: AlertRecord) -> str:

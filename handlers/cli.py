@@ -460,13 +460,17 @@ def audit(config: Config, settings: Settings, args: argparse.Namespace) -> int:
 
 
 def alerts(config: Config, settings: Settings, args: argparse.Namespace) -> int:
-    """`kimbot alerts ingest FILE|-`, `kimbot alerts list [--limit N]`."""
+    """`kimbot alerts ingest FILE|-`, `kimbot alerts list [--limit N]`; an alert sent at
+    once is queued for the running bot's workers."""
     from bot.platform.store import connect
+    from broadcasts.dispatch import RQDispatch
     from handlers.wiring import build_services
 
     with ExitStack() as stack:
         url, _own = running.command_redis(settings, stack)
-        services = build_services(config, stack.enter_context(connect(url)))
+        rq_redis = stack.enter_context(connect(url, decode=False))
+        dispatch = RQDispatch(rq_redis)
+        services = build_services(config, stack.enter_context(connect(url)), dispatch=dispatch)
         return alerts_cli.command(services, args)
 
 

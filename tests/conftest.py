@@ -90,9 +90,12 @@ def dispatch() -> RecordingDispatch:
 
 
 @pytest.fixture
-def services(config: Config, redis: Redis, clock: FixedClock) -> Services:
-    """The core (with the channels' personal-data owners) on the test Redis and clock."""
-    return build_services(config, redis, clock)
+def services(
+    config: Config, redis: Redis, clock: FixedClock, dispatch: RecordingDispatch
+) -> Services:
+    """The core (with the channels' personal-data owners) on the test Redis and clock,
+    delivering through the recording `dispatch`."""
+    return build_services(config, redis, clock, dispatch)
 
 
 @pytest.fixture

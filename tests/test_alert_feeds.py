@@ -18,6 +18,7 @@ from bot.platform.store import Redis
 from bot.services import Services
 from broadcasts.alert_feeds import LINKS_PER_POLL, FeedPoller
 from handlers.wiring import build_services
+from tests.support.admins import RecordingDispatch
 from tests.support.constants import ROOT
 
 CAP = ROOT / "tests" / "data" / "cap"
@@ -72,7 +73,8 @@ def site() -> Iterator[tuple[Site, str]]:
 def with_feeds(config: Config, redis: Redis, clock: FixedClock, *feeds: str) -> Services:
     """The shipped config reading `feeds`, at the test documents' time."""
     alerts = config.alerts.model_copy(update={"feeds": list(feeds)})
-    return build_services(config.model_copy(update={"alerts": alerts}), redis, clock)
+    config = config.model_copy(update={"alerts": alerts})
+    return build_services(config, redis, clock, RecordingDispatch())
 
 
 def poll(services: Services) -> FeedPoller:

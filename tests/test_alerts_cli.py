@@ -66,7 +66,10 @@ def test_the_tsunami_warning_is_stored_once_and_goes_out_at_once(
         "Actual/Alert · Extreme · Kec. Pulomerak, Kec. Ciwandan, Kec. Gerogol, "
         "Kec. Citangkil · auto (Actual, Extreme: at once)"
     )
-    assert out[1:] == ["  area 'Pesisir Kabupaten Pandeglang': outside the deployment, left out"]
+    assert out[1:] == [
+        "  area 'Pesisir Kabupaten Pandeglang': outside the deployment, left out",
+        "  delivery: sending as broadcast #1",
+    ]
     record = services.alerts.get("1")
     assert record is not None
     assert (record.decision, record.root, len(record.villages)) == (AUTO, "1", 21)
@@ -238,7 +241,8 @@ def test_kimbot_alerts_ingest_and_list(
     assert "· Test/Alert · Extreme · Kota Cilegon · staff" in capsys.readouterr().out
     assert cli.main(["alerts", "list", *cfg]) == 0
     listed = capsys.readouterr().out.splitlines()
-    assert [line.split(" · ")[-1].split(" (")[0] for line in listed] == ["staff", "auto"]
+    assert [line.split(" · ")[5].split(" (")[0] for line in listed] == ["staff", "auto"]
+    assert listed[1].endswith(" · broadcast #1 queued, reached 0")  # no worker runs here
     assert listed[0].split(" ", 2)[2].startswith("#2 TEWS-TEST-20260921 · Uji Coba · Test/Alert")
     assert listed[0].split(" · ")[4] == "Kota Cilegon"
     assert cli.main(["alerts", "ingest", str(CAP_DIR / "malformed.xml"), *cfg]) == 1

@@ -15,14 +15,15 @@ import pytest
 import yaml
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.audit import ACTIONS, AuditTrail
+from bot.alerts import delivery
+from bot.audit import ACTIONS, AuditTrail, actors
 from bot.audit.trail import PSEUDONYM, STREAM
 from bot.desk.escalation import escalate
 from bot.desk.followup import FollowUps
 from bot.desk.staff import Desk
 from bot.dialogs import build_conversations
 from bot.people.reload import reload_config
-from bot.platform.actions import ClaimAction, FollowUp, TicketAction
+from bot.platform.actions import AlertAction, ClaimAction, FollowUp, TicketAction
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
@@ -46,6 +47,7 @@ from tests.support.console import console_root, sign_in
 from tests.support.constants import BAGENDUNG, ROOT
 from tests.support.dialog import Resident
 from tests.support.jobs import job_context_with
+from tests.test_alerts_cli import fresh
 
 TEXT = "Vaksinasi gratis Sabtu"
 HOAX = "Mulai besok semua warga Cilegon wajib daftar ulang KTP di kelurahan. Sebarkan!!"
@@ -270,6 +272,22 @@ def test_every_action_writes_exactly_one_entry(ctx: JobContext, tmp_path: Path) 
     for _twice in range(2):  # a second close finds it closed
         runs.close(svc, poll, svc.clock.now())
     expected["poll.closed"] += 1
+    moderate = fresh("cilegon-tsunami.xml").replace(b"Extreme", b"Moderate")
+    drafts = []
+    for n, verb in enumerate(("send", "ignore")):  # each pressed twice: decided once
+        doc = moderate.replace(b"TEWS-20260921210500", f"TEWS-DRAFT-{n}".encode())
+        ingested = svc.alerts.ingest(doc, "draft.xml", actors.operator())
+        delivery.act(svc, ingested)
+        drafts.append(ingested.record.id)
+        for _twice in range(2):
+            superadmin.press_data(AlertAction(verb, ingested.record.id).pack())
+    expected.update({"alert.ingested": 2, "alert.approved": 1, "alert.ignored": 1})
+    approved = svc.alerts.get(drafts[0])
+    assert approved is not None
+    jobs.start_job(approved.delivery)  # no one lives on the coast here: done at once
+    for _twice in range(2):
+        jobs.watch_job(approved.delivery)
+    expected.update({"broadcast.sent": 1, "alert.sent": 1})
     assert actions(svc) == expected
     assert set(expected) == set(ACTIONS)
     with pytest.raises(ValueError, match="not an audit action"):

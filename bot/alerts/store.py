@@ -16,11 +16,24 @@ Redis keys (all owned here):
 - `kim:al:seq` — counter of alert ids.
 - `kim:al:{id}` — hash: the record (identifier, sender, sent, status, msg_type, scope,
   event, headline, severity, urgency, certainty, expires, decision, reason, villages,
-  references, root, ingested, origin) and the CAP document itself (`cap`, base64).
+  references, root, ingested, origin) and the CAP document itself (`cap`, base64);
+  once delivery acts on it (bot/alerts/delivery.py): delivery (the announcement that
+  carries it), decided_by (who approved or ignored a draft), first_sent and last_sent
+  (when the first part of its delivery that reached anyone began sending, and when the
+  latest such part ended).
 - `kim:al:keys` — hash: `sender,identifier` → id (CAP forbids commas in both).
 - `kim:al:index` — sorted set: id → when it was ingested (`kimbot alerts list`).
 - `kim:al:{id}:chain` — list: on a root alert, its id and then the ids of the Updates
   and Cancels of it, in the order they were ingested.
+- `kim:al:{id}:to` — set: for an Update or Cancel, the residents the alerts it changes
+  reached (its delivery's further audience), kept only until its delivery's recipient
+  plan holds them (`forget_recipients`), or it is ignored or expires.
+
+The store is a personal-data owner (bot/residents/privacy.py) for those sets: a
+resident's access request lists the alerts whose set holds them, erasure removes them.
+
+`trim(before)` drops every alert ingested before then with its keys (the worker's daily
+sweep, `alerts.keep_days`).
 """
 
 from __future__ import annotations
@@ -37,6 +50,7 @@ from bot.alerts.areas import Coverage, match_alert
 from bot.alerts.decision import Decision, decide, expiry
 from bot.audit.actors import Actor
 from bot.audit.trail import AuditTrail
+from bot.platform.addresses import Address
 from bot.platform.clock import Clock
 from bot.platform.config import Alerts
 from bot.platform.store import Redis
@@ -53,6 +67,11 @@ def _record_key(alert_id: str) -> str:
 
 def _chain_key(alert_id: str) -> str:
     return f"kim:al:{alert_id}:chain"
+
+
+def recipients_key(alert_id: str) -> str:
+    """The set of an Update's or Cancel's further recipients (`kim:al:{id}:to`)."""
+    return f"kim:al:{alert_id}:to"
 
 
 @dataclass(frozen=True)
@@ -79,6 +98,10 @@ class AlertRecord:
     root: str  # the id of its chain's first alert (its own id when it starts one)
     ingested: float
     origin: str  # where it came from: a file name, "-" (standard input), a feed's URL
+    delivery: str = ""  # the announcement that delivers it, once there is one
+    decided_by: str = ""  # who approved or ignored it (a draft)
+    first_sent: float = 0.0  # when its first recipient was reached (0: none yet)
+    last_sent: float = 0.0  # when its latest recipient was reached
 
 
 @dataclass(frozen=True)
@@ -94,6 +117,8 @@ class Ingested:
 
 class AlertStore:
     """The alerts on record."""
+
+    section = "alerts"
 
     def __init__(
         self,
@@ -246,6 +271,73 @@ class AlertStore:
         ids = self.redis.lrange(_chain_key(root), 0, -1)
         return [r for r in (self.get(str(i)) for i in ids) if r is not None]
 
+    def link(self, alert_id: str, announcement_id: str) -> None:
+        """Remember the announcement that delivers the alert."""
+        self.redis.hset(_record_key(alert_id), "delivery", announcement_id)
+
+    def decide(self, alert_id: str, decision: str, reason: str, who: str) -> None:
+        """A superadmin's decision on a draft (`approved`, `ignored`), or an expiry."""
+        fields: dict[Any, Any] = {"decision": decision, "reason": reason, "decided_by": who}
+        self.redis.hset(_record_key(alert_id), mapping=fields)
+
+    def reached(self, alert_id: str, began: float, now: float) -> None:
+        """A part of a delivery that began sending at `began` reached recipients by `now`:
+        the first `began` is kept as first_sent, the latest `now` as last_sent."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.hsetnx(_record_key(alert_id), "first_sent", repr(began))
+        pipe.hset(_record_key(alert_id), "last_sent", repr(now))
+        pipe.execute()
+
+    def remember_recipients(self, alert_id: str, recipients: list[str]) -> str:
+        """Keep the further recipients of an Update or Cancel; returns the set's key."""
+        key = recipients_key(alert_id)
+        for at in range(0, len(recipients), 1000):
+            self.redis.sadd(key, *recipients[at : at + 1000])
+        return key
+
+    def forget_recipients(self, alert_id: str) -> None:
+        """Drop the further recipients' set (its delivery's plan holds them now)."""
+        self.redis.delete(recipients_key(alert_id))
+
+    def _holding(self, who: str) -> list[str]:
+        """The alerts whose further recipients include `who`."""
+        ids = [str(i) for i in self.redis.zrange(INDEX, 0, -1)]
+        if not ids:
+            return []
+        pipe = self.redis.pipeline(transaction=False)
+        for alert_id in ids:
+            pipe.sismember(recipients_key(alert_id), who)
+        return [i for i, held in zip(ids, pipe.execute(), strict=True) if held]
+
+    def export(self, address: Address) -> dict[str, Any]:
+        """The alerts about to be sent again to this resident (an Update, an all-clear)."""
+        held = self._holding(str(address))
+        return {"to_be_told": held} if held else {}
+
+    def erase(self, address: Address, pipe: Pipeline) -> None:
+        """Queue removing the resident from every further-recipients set."""
+        for alert_id in self._holding(str(address)):
+            pipe.srem(recipients_key(alert_id), str(address))
+
+    def readdress(self, old: Address, new: Address, pipe: Pipeline) -> None:
+        """Queue moving the resident's place in those sets to `new`."""
+        for alert_id in self._holding(str(old)):
+            pipe.srem(recipients_key(alert_id), str(old))
+            pipe.sadd(recipients_key(alert_id), str(new))
+
+    def trim(self, before: float) -> int:
+        """Drop the alerts ingested before `before`, with their keys; how many."""
+        ids = [str(i) for i in self.redis.zrangebyscore(INDEX, "-inf", f"({before!r}")]
+        for alert_id in ids:
+            raw = self.redis.hmget(_record_key(alert_id), ["sender", "identifier"])
+            pipe = self.redis.pipeline(transaction=True)
+            if raw[0] is not None and raw[1] is not None:
+                pipe.hdel(KEYS, f"{raw[0]!s},{raw[1]!s}")
+            pipe.delete(_record_key(alert_id), _chain_key(alert_id), recipients_key(alert_id))
+            pipe.zrem(INDEX, alert_id)
+            pipe.execute()
+        return len(ids)
+
     def alert(self, alert_id: str) -> cap.Alert | None:
         """The stored alert's CAP document, read again (every field and language)."""
         encoded = self.redis.hget(_record_key(alert_id), "cap")
@@ -274,4 +366,8 @@ def _from_fields(alert_id: str, f: dict[str, str]) -> AlertRecord:
         root=f["root"],
         ingested=float(f["ingested"]),
         origin=f["origin"],
+        delivery=f.get("delivery", ""),
+        decided_by=f.get("decided_by", ""),
+        first_sent=float(f.get("first_sent") or 0),
+        last_sent=float(f.get("last_sent") or 0),
     )

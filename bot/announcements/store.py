@@ -4,9 +4,10 @@ Redis keys (all owned here):
 - `kim:bc:seq` — counter of announcement ids.
 - `kim:bc:{id}` — hash: state, admin, text, media, origin, origin_message, targets
   (JSON list), created_at, scheduled_at, approved_by, started_at, finished_at, audience,
-  channels, progress_chat, progress_message, note, resume_at, poll, purpose, and
+  channels, progress_chat, progress_message, note, resume_at, poll, purpose,
   `ref:{platform}` — a channel's own reference to the content (an uploaded file's id),
-  kept for that channel.
+  kept for that channel — and, for an early warning's delivery, alert (the alert's id)
+  and audience_set.
 - `kim:bc:{id}:ledger` — hash recipient → outcome: `s` sent, `b` blocked/gone,
   `f:<reason>` failed. Written with HSETNX: a recipient's first outcome stands, so a
   retried, resumed or duplicated batch never sends twice to someone marked sent.
@@ -20,6 +21,11 @@ ranges of it) is kept by `bot/announcements/planning.py`. Plans and ledgers expi
 The content is channel-neutral: text, an optional media reference (`path:<file>` from the
 operator, or `<platform>:<kind>:<id>` held by the channel it came from), and the message it
 was composed as (`origin`), which that channel may copy natively to keep its formatting.
+
+An early warning's delivery (bot/alerts/delivery.py) is an announcement too, with `alert`
+set: its text is rendered per recipient, it goes ahead of all bulk, and its plan holds
+the residents of its villages and of its `audience_set` (a set the alerts own: those who
+got the alert an Update or Cancel changes), never the channels.
 """
 
 from __future__ import annotations
@@ -136,6 +142,8 @@ class Announcement:
     counts: dict[str, int] = field(default_factory=dict)
     poll: str = ""  # the poll it carries (with `purpose`), "" for none
     purpose: Purpose = ""
+    alert: str = ""  # an early warning's id: a priority delivery rendered per recipient
+    audience_set: str = ""  # a set of further recipients (an alert's earlier recipients)
 
     @property
     def total(self) -> int:
@@ -271,6 +279,8 @@ class Announcements:
         needs_approval: bool = False,
         poll: str = "",
         purpose: Purpose = "",
+        alert: str = "",
+        audience_set: str = "",
     ) -> Announcement:
         """Record a new announcement, waiting for approval, scheduled or queued; one that
         carries a poll names it and its `purpose`."""
@@ -291,6 +301,8 @@ class Announcements:
             "poll": poll,
             "purpose": purpose,
         }
+        if alert:
+            record.update(alert=alert, audience_set=audience_set)
         pipe = self.redis.pipeline(transaction=True)
         pipe.hset(f"kim:bc:{number}", mapping=record)
         pipe.zadd(INDEX, {str(number): now})
@@ -339,6 +351,8 @@ class Announcements:
             counts={k: int(v) for k, v in counts.items()},
             poll=raw.get("poll", ""),
             purpose=cast(Purpose, raw.get("purpose", "")),
+            alert=raw.get("alert", ""),
+            audience_set=raw.get("audience_set", ""),
         )
 
     def move(
@@ -453,7 +467,8 @@ class Announcements:
         """(audience sets, channels, sets of residents to leave out) of the plan: a poll
         goes to the residents of its targets (never channels: a press there names no
         subscriber), its reminder to those of them who have not answered, its results to
-        its respondents."""
+        its respondents; an early warning to the residents of its villages and to those
+        its `audience_set` names (who got the alert it updates or cancels)."""
         if ann.purpose == "results":
             return Polls(self.redis).respondent_keys(ann.poll), [], []
         keys = self.audience_keys(ann.targets)
@@ -461,6 +476,8 @@ class Announcements:
             return keys, [], Polls(self.redis).respondent_keys(ann.poll)
         if ann.purpose == "poll":
             return keys, [], []
+        if ann.alert:  # an early warning: residents only, and those reached before
+            return keys + ([ann.audience_set] if ann.audience_set else []), [], []
         return keys, self.channel_chats(ann.targets), []
 
     def recipients(self, announcement_id: str, start: int, stop: int) -> list[str]:
@@ -493,6 +510,16 @@ class Announcements:
             args += [outcome.recipient, outcome.code, _bucket(outcome.code)]
             keys.append(_record_check_key(outcome.recipient, f"kim:bc:{announcement_id}"))
         return int(self._record(keys=keys, args=args))
+
+    def reached(self, announcement_id: str) -> list[str]:
+        """The recipients it was sent to (outcome `sent`), from the whole ledger."""
+        return [
+            str(recipient)
+            for recipient, code in self.redis.hscan_iter(
+                f"kim:bc:{announcement_id}:ledger", count=1000
+            )
+            if code == SENT
+        ]
 
     def correct(self, announcement_id: str, recipient: str, code: str) -> bool:
         """Replace a recorded outcome (a WhatsApp message accepted, then reported failed)."""

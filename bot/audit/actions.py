@@ -38,6 +38,9 @@ ACTIONS: dict[str, str] = {
     "alert.ingested": N_("Early warning ingested"),
     "poll.created": N_("Poll created"),
     "poll.closed": N_("Poll closed"),
+    "alert.approved": N_("Early warning approved"),
+    "alert.ignored": N_("Early warning ignored"),
+    "alert.sent": N_("Early warning delivered"),
 }
 
 # Who acted, as the export's "role" column names them.

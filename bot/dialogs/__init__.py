@@ -9,6 +9,7 @@ flow's steps.
 from __future__ import annotations
 
 from bot.dialogs.account import EraseFlow, LanguageFlow, MyDataFlow, StopFlow
+from bot.dialogs.alerts import alert_action
 from bot.dialogs.archive import ArchiveFlow, TrendFlow, archive_page_action
 from bot.dialogs.broadcast import BroadcastFlow, BroadcastListFlow, broadcast_action
 from bot.dialogs.console_login import ConsoleLoginFlow
@@ -26,6 +27,7 @@ from bot.dialogs.roster import NameFlow, RosterFlow
 from bot.dialogs.subscribe import SubscribeFlow
 from bot.dialogs.turn import Turn
 from bot.platform.actions import (
+    AlertAction,
     ArchivePage,
     BroadcastAction,
     ButtonData,
@@ -184,6 +186,7 @@ def build_conversations(services: Services) -> Conversations:
     ]
     actions: dict[type[ButtonData], Action] = {
         BroadcastAction: broadcast_action,
+        AlertAction: alert_action,
         Rating: rate_action,
         ArchivePage: archive_page_action,
         FollowUp: follow_up.press,

@@ -5,8 +5,9 @@ Steps (the table `BroadcastFlow.steps`): compose (send the announcement, or repl
 residents and channels reached) → [schedule: type a date and time] → queued, scheduled,
 or waiting for a superadmin's approval when the audience exceeds
 `broadcasts.approval_threshold`. ✖ Cancel is taken at every step.
-`/broadcasts` lists recent ones; approving, rejecting and cancelling are action buttons
-(`BroadcastAction`). Every step and every action checks the role again on the server.
+`/broadcasts` lists recent ones (early warnings' deliveries marked ⚠️ with the alert's
+number); approving, rejecting and cancelling are action buttons (`BroadcastAction`).
+Every step and every action checks the role again on the server.
 Diagram: docs/conversations.md.
 """
 
@@ -317,9 +318,11 @@ class BroadcastListFlow(StepFlow):
         lines, buttons = [], []
         for ann in recent:
             labels = ", ".join(turn.svc.roles.label(k) for k in ann.targets if k)
+            warning = _("⚠️ early warning #{id} · ", id=ann.alert) if ann.alert else ""
             lines.append(
                 ("📊 " if ann.poll else "")
-                + f"#{ann.id} · {announcement_state_label(turn.tr, ann.state)} · {labels} · "
+                + f"#{ann.id} · {warning}{announcement_state_label(turn.tr, ann.state)} · "
+                f"{labels} · "
                 + turn.tr._("{sent} sent", sent=turn.tr.number(ann.counts.get("sent", 0)))
             )
             if ann.state in OPEN_STATES and may_cancel(turn.svc.roles, turn.address, ann.admin):
@@ -337,7 +340,7 @@ def broadcast_action(turn: Turn, press: BroadcastAction) -> None:
     svc = turn.svc
     ann = svc.announcements.get(press.announcement)
     _ = turn.tr._
-    if ann is None:
+    if ann is None or (ann.alert and verb != "cancel"):  # an early warning's: AlertAction
         turn.say(common.stale_button(turn))
         return
     allowed = (

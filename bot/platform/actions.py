@@ -21,6 +21,7 @@ Packed form, `VERSION` 1 (Telegram allows 64 bytes; with its `v1:` these stay un
 | `ArchivePage(page)`: a page of a staff member's `/arsip` search | `a.ar.<page>` |
 | `PollVote(poll, answer)`: a resident's answer to a poll (0: "other") | `a.poll.<id>.<n>` |
 | `PollView(verb, poll)`: an admin's results, export or close of a poll | `a.pl.<verb>.<id>` |
+| `AlertAction(verb, alert)`: ✅ Kirim or ✖ Abaikan on an early warning | `a.al.<verb>.<id>` |
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ TicketVerb = Literal[
 ]
 BroadcastVerb = Literal["approve", "reject", "cancel"]
 PollVerb = Literal["show", "csv", "close"]
+AlertVerb = Literal["send", "ignore"]
 ClaimVerb = Literal[
     "fix",  # open a correction: the verdicts, and retract
     "fixv",  # a verdict of the correction (arg: its number)
@@ -111,6 +113,9 @@ def _unpack_action(rest: str) -> ButtonData | None:
     if name == "pl" and len(fields) == 2 and fields[0] in get_args(PollVerb):
         poll_verb: PollVerb = fields[0]  # type: ignore[assignment]
         return PollView(poll_verb, fields[1])
+    if name == "al" and len(fields) == 2 and fields[0] in get_args(AlertVerb):
+        al_verb: AlertVerb = fields[0]  # type: ignore[assignment]
+        return AlertAction(al_verb, fields[1])
     if name == "ar" and len(fields) == 1 and fields[0].isdigit() and len(fields[0]) <= 4:
         return ArchivePage(int(fields[0]))
     return None
@@ -203,6 +208,19 @@ class BroadcastAction(ButtonData):
         """`a.bc.<verb>.<id>`."""
         _checked(self.announcement)
         return f"a.bc.{self.verb}.{self.announcement}"
+
+
+@dataclass(frozen=True, slots=True)
+class AlertAction(ButtonData):
+    """A superadmin's decision on an early warning drafted for approval."""
+
+    verb: AlertVerb
+    alert: str
+
+    def pack(self) -> str:
+        """`a.al.<verb>.<id>`."""
+        _checked(self.alert)
+        return f"a.al.{self.verb}.{self.alert}"
 
 
 def packable(value: str) -> bool:

@@ -230,6 +230,9 @@ class WhatsApp(_Model):
     phone_number_id: str = Field(default="", pattern=r"^\d*$")
     business_number: str = Field(default="", pattern=r"^\d*$")
     announcement_template: Template | None = None
+    # Early warnings outside the 24-hour window: an approved template whose one parameter
+    # is the warning's text (bot/alerts/message.py).
+    alert_template: Template | None = None
     ticket_template: Template | None = None
     messages_per_second: float = Field(default=80, gt=0, le=1000)
     # Unique recipients outside the 24-hour window per moving 24 hours (Meta's tier:
@@ -420,6 +423,8 @@ class Alerts(_Model):
     immediate_severities: list[Severity] = Field(default_factory=_grave)
     # An alert without `expires` is taken to expire this long after it was sent.
     default_expiry_hours: int = Field(default=24, ge=1, le=24 * 14)
+    # Alert records (and their delivery records) are trimmed this long after ingest.
+    keep_days: int = Field(default=365, ge=1, le=3650)
 
 
 class Config(_Model):

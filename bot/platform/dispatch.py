@@ -16,11 +16,14 @@ from bot.platform.messages import Reply
 class Dispatch(Protocol):
     """Hand announcements to the delivery machinery."""
 
-    def submit(self, announcement_id: str, at: float | None = None) -> None:
+    def submit(
+        self, announcement_id: str, at: float | None = None, *, priority: bool = False
+    ) -> None:
         """Deliver now, or at `at` (the announcement's scheduled time) when still ahead.
 
         Cancelling needs no call: a cancelled announcement's batches stop at their next
-        check of its state, and a scheduled start finds it cancelled.
+        check of its state, and a scheduled start finds it cancelled. With `priority`
+        (an early warning) it goes ahead of every bulk broadcast.
         """
         ...
 
@@ -41,7 +44,9 @@ class Dispatch(Protocol):
 class NoDispatch:
     """For processes that only read (config check): refuses to deliver."""
 
-    def submit(self, announcement_id: str, at: float | None = None) -> None:
+    def submit(
+        self, announcement_id: str, at: float | None = None, *, priority: bool = False
+    ) -> None:
         """Refuse."""
         raise RuntimeError("this process cannot deliver announcements")
 

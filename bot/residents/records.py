@@ -110,6 +110,14 @@ class Residents:
             pipe.hget(_key(address), "village")
         return [str(v or "") for v in pipe.execute()] if addresses else []
 
+    def places(self, addresses: list[Address]) -> list[tuple[str, str]]:
+        """Each resident's (language, kelurahan/desa), "" for what is unknown, in one round
+        trip (an early warning is written for both)."""
+        pipe = self.redis.pipeline(transaction=False)
+        for address in addresses:
+            pipe.hmget(_key(address), ["locale", "village"])
+        return [(str(lang or ""), str(v or "")) for lang, v in pipe.execute()] if addresses else []
+
     def get(self, address: Address) -> Resident | None:
         """The resident at `address`, or None when they never consented (or erased)."""
         pipe = self.redis.pipeline(transaction=False)

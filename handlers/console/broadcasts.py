@@ -41,6 +41,8 @@ MAX_PAGE = 100_000
 
 
 def _author(services: Services, tr: Translator, ann: Announcement) -> str:
+    if ann.alert:
+        return "⚠️ " + tr._("Early warning #{id}", id=ann.alert)
     if ann.admin is None:
         return tr._("the operator (kimbot broadcast)")
     return services.roles.admin_name(ann.admin)
@@ -70,7 +72,12 @@ def _reach(services: Services, ann: Announcement) -> tuple[int, int, bool]:
     if ann.planned:
         return ann.audience, ann.channels, True
     residents = services.announcements.count_audience(ann.targets)
-    return residents, len(services.announcements.channel_chats(ann.targets)), False
+    return residents, len(_channels(services, ann)), False
+
+
+def _channels(services: Services, ann: Announcement) -> list[str]:
+    """The channels it posts in (an early warning's: none)."""
+    return [] if ann.alert else services.announcements.channel_chats(ann.targets)
 
 
 def _summary(services: Services, tr: Translator, ann: Announcement) -> dict[str, Any]:
@@ -185,7 +192,7 @@ async def broadcast_report(request: web.Request) -> web.Response:
         tr = translator(request)
         names = _channel_names(services)
         channel_outcomes = []
-        for chat in services.announcements.channel_chats(ann.targets):
+        for chat in _channels(services, ann):
             code = services.announcements.outcome_of(ann.id, chat)
             channel_outcomes.append((names.get(chat, chat), code))
         reasons = sorted(

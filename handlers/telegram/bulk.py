@@ -18,6 +18,8 @@ aiogram does):
 - 5xx, network errors and answers that are not Telegram's JSON (a proxy's error page) →
   retried with backoff (1, 2, 4, 8, 16 s), then `failed`;
 - anything else → `failed` with Telegram's description as the reason.
+An early warning's batch (`priority`) takes the limiter's priority tokens, as replies to
+residents do, so a bulk broadcast running elsewhere gets none while it sends.
 Outcomes are written to the ledger as they come in (those of one turn of the event loop in
 one round trip), so a killed worker leaves at most its sends in flight unrecorded; a
 recipient already in the ledger is never sent to again, which makes retried, resumed and
@@ -86,6 +88,7 @@ class BulkSender:
     residents: Residents
     limiter: RateLimiter
     paid: bool = False
+    priority: bool = False  # an early warning: ahead of bulk, as replies are
     concurrency: int = 64
     should_stop: Callable[[], bool] = lambda: False
     now: Callable[[], float] = time.time
@@ -125,7 +128,7 @@ class BulkSender:
         for recipient in channels:
             if self.should_stop():
                 break
-            await self.limiter.acquire(int(recipient.chat_id))
+            await self.limiter.acquire(int(recipient.chat_id), priority=self.priority)
             await slots.acquire()
             self._spawn(tasks, one(recipient))
         pending = list(reversed(residents))
@@ -133,7 +136,7 @@ class BulkSender:
         if ann.origin is None and ann.media.startswith("path:") and "tg" not in ann.refs:
             first = pending.pop() if pending else None  # upload once; the rest get its file_id
         if first is not None and self._still_receiving([first]):
-            await self.limiter.acquire()
+            await self.limiter.acquire(priority=self.priority)
             await slots.acquire()
             await one(first)
         while (pending or tasks or not retry_queue.empty()) and not self.should_stop():
@@ -142,7 +145,9 @@ class BulkSender:
             if not pending:
                 await asyncio.sleep(0.01)
                 continue
-            granted = await self.limiter.acquire(tokens=min(len(pending), 100))
+            granted = await self.limiter.acquire(
+                tokens=min(len(pending), 100), priority=self.priority
+            )
             for recipient in self._still_receiving([pending.pop() for _ in range(granted)]):
                 await slots.acquire()
                 self._spawn(tasks, one(recipient))

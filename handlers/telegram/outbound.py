@@ -120,6 +120,7 @@ class TelegramSender:
             residents=self.services.residents,
             limiter=self.limiter,
             paid=self.services.config.broadcasts.paid_broadcast,
+            priority=bool(batch.announcement.alert),
             should_stop=batch.should_stop,
             now=self.services.clock.now,
             personal=lambda ann, recipients: personal_replies(self.services, ann, recipients),

@@ -6,7 +6,8 @@ Per recipient, within WhatsApp's rules (../shared/docs/PLATFORM.md):
   resident's own message with its answers as reply buttons or a list
   (bot/polls/messages.py);
 - outside it — or when the API answers 131047 — as the configured approved template,
-  its text as the template's parameter;
+  its text as the template's parameter (an early warning: `whatsapp.alert_template`,
+  and its sends take the limiter's priority tokens);
 - a template reaches a new recipient only while the number's daily budget (unique
   recipients outside the window per moving 24 hours) has room: over it the recipient
   stays pending, and the batch reports when a slot frees so the broadcast resumes then;
@@ -22,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import mimetypes
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -29,6 +31,7 @@ from typing import Literal
 from bot.announcements.store import BLOCKED, SENT, Announcement, Outcome
 from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
+from bot.platform.config import Template
 from bot.platform.messages import Reply
 from bot.polls.messages import personal_replies
 from bot.services import Services
@@ -75,12 +78,14 @@ class WhatsAppDelivery:
         limiter: RateLimiter,
         budget: DailyBudget,
         fetch: MediaFetch | None = None,
+        should_stop: Callable[[], bool] = lambda: False,
     ) -> None:
         self.services = services
         self.sender = sender
         self.limiter = limiter
         self.budget = budget
         self.fetch = fetch
+        self.should_stop = should_stop  # cancelled, or yielding to an early warning
         self._media: OutMedia | None = None
         self._own: dict[str, tuple[Reply, str]] = {}  # a poll's: recipient → reply, list label
 
@@ -93,6 +98,8 @@ class WhatsAppDelivery:
         if ann.poll and pending:
             self._personalise(ann, pending)
         for index, recipient in enumerate(pending):
+            if self.should_stop():
+                break  # the rest stay pending: a cancelled announcement, or a yielding batch
             if not await self._one(ann, recipient, stats):
                 stats.deferred += len(pending) - index - 1  # the number is limited: later
                 break
@@ -110,12 +117,12 @@ class WhatsAppDelivery:
         now = self.services.clock.now()
         delivery: Delivery | None = None
         if resident.in_window(now):
-            await self.limiter.acquire()
+            await self.limiter.acquire(priority=bool(ann.alert))
             delivery = await self.sender.send(
                 Recipient(address.chat_id), self._messages(ann, recipient)
             )
         if delivery is None or delivery.outcome == "outside_window":
-            template = self.services.config.whatsapp.announcement_template
+            template = self._template(ann)
             if template is None:
                 stats.failed += 1
                 stats.outcomes.append(
@@ -127,7 +134,7 @@ class WhatsAppDelivery:
                 stats.deferred += 1
                 stats.resume_at = max(stats.resume_at, free_at)
                 return True
-            await self.limiter.acquire()
+            await self.limiter.acquire(priority=bool(ann.alert))
             text = compose(self._own[recipient][0]) if recipient in self._own else ann.text
             message = OutTemplate(template.name, template.language, (template_param(text),))
             delivery = await self.sender.send(Recipient(address.chat_id), [message])
@@ -151,6 +158,12 @@ class WhatsAppDelivery:
                 Outcome(recipient, f"f:whatsapp error {delivery.error_code or '?'}")
             )
         return True
+
+    def _template(self, ann: Announcement) -> Template | None:
+        """The approved template outside the window: an early warning's own, else the
+        announcements'."""
+        wa = self.services.config.whatsapp
+        return wa.alert_template if ann.alert else wa.announcement_template
 
     def _personalise(self, ann: Announcement, pending: list[str]) -> None:
         """Each recipient's own message of a poll's announcement, and the list button's
@@ -213,14 +226,14 @@ async def deliver_whatsapp(
     sender: CloudAPI,
     limiter: RateLimiter,
     fetch: MediaFetch | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
 ) -> WhatsAppStats:
     """The WhatsApp part of a batch; a deferral is recorded with when the broadcast may
     resume, and one over the daily budget is announced in the admin's progress report."""
     wa = services.config.whatsapp
     budget = DailyBudget(services.redis, wa.phone_number_id, wa.daily_limit)
-    stats = await WhatsAppDelivery(services, sender, limiter, budget, fetch).deliver(
-        ann, recipients
-    )
+    delivery = WhatsAppDelivery(services, sender, limiter, budget, fetch, should_stop)
+    stats = await delivery.deliver(ann, recipients)
     if stats.deferred:
         services.announcements.defer(ann.id, stats.resume_at)
         if stats.resume_at - services.clock.now() <= 5 * RATE_LIMIT_PAUSE:

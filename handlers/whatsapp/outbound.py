@@ -56,7 +56,13 @@ class WhatsAppSender:
     async def deliver(self, batch: Batch) -> dict[str, Any]:
         """One batch's WhatsApp recipients, within the window, template and budget rules."""
         stats = await deliver_whatsapp(
-            self.services, batch.announcement, batch.recipients, self.api, self.limiter, batch.media
+            self.services,
+            batch.announcement,
+            batch.recipients,
+            self.api,
+            self.limiter,
+            batch.media,
+            batch.should_stop,
         )
         return {k: v for k, v in asdict(stats).items() if k != "outcomes"}
 

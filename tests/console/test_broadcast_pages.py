@@ -243,3 +243,18 @@ async def test_a_target_config_yaml_no_longer_has_is_shown_by_its_code(
         page = await client.get(path)
         assert page.status == 200, path
         assert "36.72.99.9999" in await page.text()
+
+
+async def test_an_early_warnings_delivery_is_named_and_posts_in_no_channel(
+    client: Client, services: Services
+) -> None:
+    """An announcement carrying an alert: named by the alert's number, and Bagendung's
+    channel is not among its recipients (a warning goes to residents' own chats)."""
+    ann = services.announcements.create(None, [BAGENDUNG], services.clock.now(), alert="7")
+    await sign_in(client, services, KADIS)
+    html = await (await client.get("/console/pengumuman")).text()
+    assert "⚠️ Peringatan dini #7" in html
+    report = await (await client.get(f"/console/pengumuman/{ann.id}")).text()
+    assert "⚠️ Peringatan dini #7" in report
+    assert "1 kanal" not in report
+    assert "diposting" not in report

@@ -40,13 +40,17 @@ class RecordingDispatch:
     """Remembers what the core asked to deliver."""
 
     submitted: list[str] = field(default_factory=list)
+    priority: list[bool] = field(default_factory=list)
     notified: list[tuple[Address, Reply]] = field(default_factory=list)
     about: list[Address | None] = field(default_factory=list)
     fanned: list[str] = field(default_factory=list)
 
-    def submit(self, announcement_id: str, at: float | None = None) -> None:
-        """Record a submission."""
+    def submit(
+        self, announcement_id: str, at: float | None = None, *, priority: bool = False
+    ) -> None:
+        """Record a submission (and, in `priority`, whether it went ahead of bulk)."""
         self.submitted.append(announcement_id)
+        self.priority.append(priority)
 
     def notify(self, to: Address, reply: Reply, about: Address | None = None) -> None:
         """Record a notification (and whom it is about, in `about`)."""
