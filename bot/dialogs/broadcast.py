@@ -162,7 +162,7 @@ class BroadcastFlow(StepFlow):
             turn.goto(FLOW, "confirm")
             self._ask_confirm(turn)
 
-        targets_button(turn, FLOW, value, lambda edit: self._ask_targets(turn, edit), confirm)
+        targets_button(turn, value, lambda edit: self._ask_targets(turn, edit), confirm)
 
     # confirm and schedule ------------------------------------------------------------
 

@@ -208,7 +208,7 @@ class PollFlow(StepFlow):
             turn.goto(FLOW, "closes")
             self._ask_closes(turn)
 
-        targets_button(turn, FLOW, value, lambda edit: self._ask_targets(turn, edit), closes)
+        targets_button(turn, value, lambda edit: self._ask_targets(turn, edit), closes)
 
     def _ask_closes(self, turn: Turn) -> None:
         _ = turn.tr._

@@ -41,7 +41,7 @@ def ask_targets(turn: Turn, question: str, edit: bool) -> None:
 
 
 def targets_button(
-    turn: Turn, flow: str, value: str, ask: Callable[[bool], None], then: Callable[[], None]
+    turn: Turn, value: str, ask: Callable[[bool], None], then: Callable[[], None]
 ) -> None:
     """Toggle a target, turn the page (`ask(edit)` shows the page again), or go on with
     `then()` once something is selected."""
@@ -49,13 +49,13 @@ def targets_button(
     verb, _, arg = value.partition(".")
     targets = turn.svc.roles.targets(turn.address)
     if verb == "page" and arg.isdigit():
-        turn.goto(flow, "targets", page=int(arg))
+        turn.keep(page=int(arg))  # the same step, its message edited in place
         ask(True)
     elif verb == "t" and arg.isdigit() and int(arg) < len(targets):
         key = targets[int(arg)].key
         selected = list(state.data.get("selected", []))
         selected = [k for k in selected if k != key] if key in selected else [*selected, key]
-        turn.goto(flow, "targets", selected=selected)
+        turn.keep(selected=selected)
         ask(True)
     elif verb == "next" and state.data.get("selected"):
         then()
