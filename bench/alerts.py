@@ -53,42 +53,22 @@ from machine import PortRange  # noqa: E402
 BAGENDUNG = "36.72.02.1001"
 PULOMERAK = "36.72.03"
 TEXT = "Pengumuman KIM: kerja bakti Minggu 07.00 di RW 02 Bagendung."
-ALERT = """<?xml version="1.0" encoding="UTF-8"?>
-<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-  <identifier>BENCH-{stamp}</identifier>
-  <sender>bpbd@cilegon.go.id</sender>
-  <sent>{sent}</sent>
-  <status>Actual</status>
-  <msgType>Alert</msgType>
-  <scope>Public</scope>
-  <info>
-    <language>id-ID</language>
-    <category>Geo</category>
-    <event>Tanah longsor</event>
-    <urgency>Immediate</urgency>
-    <severity>Extreme</severity>
-    <certainty>Observed</certainty>
-    <expires>{expires}</expires>
-    <senderName>BPBD Kota Cilegon</senderName>
-    <headline>Longsor di lereng Gunung Gede, Pulomerak</headline>
-    <instruction>Jauhi lereng dan tebing. Ikuti arahan petugas.</instruction>
-    <area>
-      <areaDesc>Kec. Pulomerak</areaDesc>
-      <geocode><valueName>ADM3</valueName><value>36.72.03</value></geocode>
-    </area>
-  </info>
-</alert>
-"""
+ALERT = ROOT / "tests" / "data" / "cap" / "pulomerak-landslide.template.xml"
 
 
 def document() -> bytes:
     """The warning, sent a minute ago, valid for six hours."""
     now = datetime.now(ZoneInfo("Asia/Jakarta")).replace(microsecond=0)
-    return ALERT.format(
-        stamp=int(now.timestamp()),
-        sent=(now - timedelta(minutes=1)).isoformat(),
-        expires=(now + timedelta(hours=6)).isoformat(),
-    ).encode()
+    return (
+        ALERT.read_text(encoding="utf-8")
+        .format(
+            prefix="BENCH",
+            stamp=int(now.timestamp()),
+            sent=(now - timedelta(minutes=1)).isoformat(),
+            expires=(now + timedelta(hours=6)).isoformat(),
+        )
+        .encode()
+    )
 
 
 def subscribe_mixed(bench: Bench, chats: list[int], villages: list[str]) -> None:

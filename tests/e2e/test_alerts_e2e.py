@@ -34,42 +34,22 @@ pytestmark = pytest.mark.e2e
 BULK, WARNED = 1500, 120
 TEXT = "Kerja bakti Minggu 07.00 di RW 02 Bagendung, bawa cangkul."
 PULOMERAK = "36.72.03"
-ALERT = """<?xml version="1.0" encoding="UTF-8"?>
-<alert xmlns="urn:oasis:names:tc:emergency:cap:1.2">
-  <identifier>E2E-LONGSOR-{stamp}</identifier>
-  <sender>bpbd@cilegon.go.id</sender>
-  <sent>{sent}</sent>
-  <status>Actual</status>
-  <msgType>Alert</msgType>
-  <scope>Public</scope>
-  <info>
-    <language>id-ID</language>
-    <category>Geo</category>
-    <event>Tanah longsor</event>
-    <urgency>Immediate</urgency>
-    <severity>Extreme</severity>
-    <certainty>Observed</certainty>
-    <expires>{expires}</expires>
-    <senderName>BPBD Kota Cilegon</senderName>
-    <headline>Longsor di lereng Gunung Gede, Pulomerak</headline>
-    <instruction>Jauhi lereng dan tebing. Ikuti arahan petugas.</instruction>
-    <area>
-      <areaDesc>Kec. Pulomerak</areaDesc>
-      <geocode><valueName>ADM3</valueName><value>36.72.03</value></geocode>
-    </area>
-  </info>
-</alert>
-"""
+ALERT = ROOT / "tests" / "data" / "cap" / "pulomerak-landslide.template.xml"
 
 
 def alert_document() -> bytes:
     """The warning, sent a minute ago and valid for six hours."""
     now = datetime.now(ZoneInfo("Asia/Jakarta")).replace(microsecond=0)
-    return ALERT.format(
-        stamp=int(now.timestamp()),
-        sent=(now - timedelta(minutes=1)).isoformat(),
-        expires=(now + timedelta(hours=6)).isoformat(),
-    ).encode()
+    return (
+        ALERT.read_text(encoding="utf-8")
+        .format(
+            prefix="E2E-LONGSOR",
+            stamp=int(now.timestamp()),
+            sent=(now - timedelta(minutes=1)).isoformat(),
+            expires=(now + timedelta(hours=6)).isoformat(),
+        )
+        .encode()
+    )
 
 
 async def users(api: str, count: int) -> list[int]:
