@@ -29,6 +29,9 @@ Redis keys (owned here):
   results announcement's audience; the reminder leaves them out).
 - `kim:poll:{id}:reach` — hash: village → subscribers it was sent to (response rates).
 - `kim:poll:index` — sorted set: id → created_at.
+- `kim:poll:open` — sorted set: the open polls, id → closes_at.
+- `kim:poll:closed` — sorted set: closed polls whose answers are still kept, id →
+  closed_at.
 - `kim:poll:of:{address}` — set: the polls a resident answered (`/dataku`, erasure).
 """
 
@@ -49,10 +52,11 @@ MAX_WITH_OTHER = 9  # with "other", every answer still fits one WhatsApp list (1
 MAX_QUESTION, MAX_OPTION, MAX_OTHER = 300, 60, 500
 SCALE = tuple(str(n) for n in range(1, 6))
 OTHER = 0  # the answer number of "other"
-RECENT = 500  # newest polls looked at for open ones
 MAX_OPEN_DAYS = 30  # a poll's closing time is at most this far ahead
 ANSWER_DAYS = 30  # individual answers are kept this long after the poll closes
 INDEX = "kim:poll:index"
+OPEN = "kim:poll:open"
+CLOSED = "kim:poll:closed"
 PollState = Literal["open", "closed"]
 Answered = Literal["new", "changed", "same", "closed", "unknown", "not_subscribed", "invalid"]
 ANSWER_TRIES = 5  # a resident moving between our read and the script: read again
@@ -107,10 +111,13 @@ return result
 """
 
 
-# KEYS: [1] the poll; ARGV: [1] now. 1 when this call closed it.
+# KEYS: [1] the poll, [2] the open polls, [3] the closed polls; ARGV: [1] now, [2] its id.
+# 1 when this call closed it.
 _CLOSE = """
 if redis.call('HGET', KEYS[1], 'state') ~= 'open' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'closed', 'closed_at', ARGV[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[1], ARGV[2])
 return 1
 """
 
@@ -254,6 +261,7 @@ class Polls:
             },
         )
         pipe.zadd(INDEX, {poll_id: now})
+        pipe.zadd(OPEN, {poll_id: closes_at})
         pipe.execute()
         return poll
 
@@ -400,26 +408,21 @@ class Polls:
         return cast(Answered, str(result))
 
     def open_polls(self) -> list[Poll]:
-        """The open polls among the newest `RECENT` (a poll stays open at most
-        `MAX_OPEN_DAYS`, far fewer than that are made meanwhile)."""
-        ids = [str(i) for i in self.redis.zrevrange(INDEX, 0, RECENT - 1)]
-        return [p for p in (self.get(i) for i in ids) if p and p.state == "open"]
+        """The open polls, newest first (read from their index: as cheap with a thousand
+        polls on record as with one)."""
+        ids = [str(i) for i in self.redis.zrevrange(OPEN, 0, -1)]
+        found = [p for p in (self.get(i) for i in ids) if p and p.state == "open"]
+        return sorted(found, key=lambda p: -p.created_at)
 
     def close(self, poll_id: str, now: float) -> bool:
         """Close the poll; True only for the call that closed it (results go out once)."""
-        return bool(self._close(keys=[_key(poll_id)], args=[repr(now)]))
+        return bool(self._close(keys=[_key(poll_id), OPEN, CLOSED], args=[repr(now), poll_id]))
 
     def closed_to_forget(self, now: float) -> list[Poll]:
-        """Closed polls among the newest `RECENT` whose answers are past `ANSWER_DAYS`."""
-        ids = [str(i) for i in self.redis.zrevrange(INDEX, 0, RECENT - 1)]
+        """Closed polls whose answers are past `ANSWER_DAYS`."""
         cutoff = now - ANSWER_DAYS * 86400
-        due = []
-        for poll in (self.get(i) for i in ids):
-            if poll is None or poll.state != "closed" or not poll.closed_at:
-                continue
-            if poll.closed_at <= cutoff and not self.redis.hexists(_key(poll.id), "forgotten_at"):
-                due.append(poll)
-        return due
+        ids = [str(i) for i in self.redis.zrangebyscore(CLOSED, "-inf", cutoff)]
+        return [p for p in (self.get(i) for i in ids) if p is not None]
 
     def forget_answers(self, poll_id: str, now: float) -> int:
         """Delete the poll's individual answers (and who gave them), keeping its tally and
@@ -436,6 +439,7 @@ class Polls:
             *(_respondents_key(poll_id, v) for v in villages),
         )
         pipe.hset(_key(poll_id), "forgotten_at", repr(now))
+        pipe.zrem(CLOSED, poll_id)
         pipe.execute()
         return len(who)
 
