@@ -12,7 +12,7 @@ import pytest
 
 from bot.announcements.store import SENT, Announcement, Outcome
 from bot.dialogs import Conversations, build_conversations
-from bot.platform.actions import PollView, PollVote
+from bot.platform.actions import BroadcastAction, PollView, PollVote
 from bot.platform.addresses import Address
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config
@@ -531,3 +531,48 @@ def test_an_english_resident_answers_changes_and_reads_the_results(
     assert "Bagendung\n1 answered of 1 reached (100%)." in message.text
     assert "100% · Depan puskesmas (1)" in message.text
     assert message.text.endswith("Thank you for answering.")
+
+
+def test_closing_stops_what_of_the_poll_has_not_gone_out(
+    conv: Conversations, admin_services: Services, dispatch: RecordingDispatch
+) -> None:
+    """A poll still waiting for a superadmin when it closes: its announcement is cancelled
+    (a late approval sends nothing), and no results go out; a poll whose reminder is still
+    sending when it closes: the reminder stops."""
+    svc = admin_services
+    for n, village in enumerate((BAGENDUNG, BAGENDUNG, CIWEDUS, CIWEDUS)):
+        subscribed(conv, 220 + n, village)
+    admin = Resident(conv, chat_id=KECAMATAN_ADMIN)
+    admin.send("/jajak")
+    admin.send(QUESTION)
+    admin.press("🔢")
+    admin.send(ANSWERS)
+    admin.press("Tidak")
+    admin.press("Bagendung")
+    admin.press("Ciwedus")
+    admin.press("Lanjut")
+    admin.press("1 hari")
+    admin.press("Tidak")
+    admin.press("📨")
+    waiting = the_poll(svc)
+    runs.tick(svc, waiting.closes_at)
+    ann = svc.announcements.get(waiting.announcement)
+    assert ann is not None
+    assert ann.state == "cancelled"
+    assert svc.polls.get(waiting.id).results == ""  # type: ignore[union-attr]
+    superadmin = Resident(conv, chat_id=SUPERADMIN)
+    superadmin.press_data(BroadcastAction("approve", ann.id).pack())
+    assert svc.announcements.get(ann.id).state == "cancelled"  # type: ignore[union-attr]
+    assert ann.id not in dispatch.submitted
+
+    siti = subscribed(conv, 230, BAGENDUNG)
+    reminded = Resident(conv, chat_id=KELURAHAN_ADMIN)
+    compose(reminded, remind=True)
+    reminded.press("✅")
+    poll = the_poll(svc)
+    delivered(svc, poll, siti)
+    runs.tick(svc, svc.clock.now() + DAY / 2 + 1)
+    reminder = svc.polls.get(poll.id).reminder  # type: ignore[union-attr]
+    svc.announcements.move(reminder, "sending", ["queued"], started_at=svc.clock.now())
+    runs.tick(svc, poll.closes_at)
+    assert svc.announcements.get(reminder).state == "cancelled"  # type: ignore[union-attr]

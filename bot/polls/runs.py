@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from bot.announcements import audit
 from bot.announcements.approval import ask_approval, needs_approval
-from bot.announcements.store import Announcement, Purpose
+from bot.announcements.store import OPEN_STATES, Announcement, Purpose
 from bot.audit import actors
 from bot.platform.actions import PollView
 from bot.platform.addresses import Address
@@ -127,11 +127,16 @@ def remind_at(svc: Services, poll: Poll) -> float | None:
 
 def close(svc: Services, poll: Poll, now: float, by: Address | None = None) -> bool:
     """Close the poll and send its results to the respondents; True for the call that
-    closed it. A poll whose announcement never went out (rejected, cancelled) closes
-    without results."""
+    closed it. What of the poll still waits or goes out (its announcement awaiting
+    approval or scheduled, its reminder sending) is cancelled: no one gets a poll they
+    can no longer answer. A poll whose announcement never went out closes without
+    results."""
     if not svc.polls.close(poll.id, now):
         return False
     ann = svc.announcements.get(poll.announcement) if poll.announcement else None
+    for carrier in (poll.announcement, poll.reminder):
+        if carrier:
+            svc.announcements.move(carrier, "cancelled", OPEN_STATES)
     results = svc.polls.results(poll)
     sent = ann is not None and ann.state in SENT_STATES and results.respondents > 0
     if sent:
