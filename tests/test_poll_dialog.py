@@ -275,6 +275,10 @@ def test_residents_answer_change_and_type_numbers(
     assert "jawaban 1 sampai 4" in text_of(ani.last)
     ani.send("4")
     assert "Tulis jawaban Anda" in text_of(ani.last)
+    ani.send("x" * 501)
+    assert "terlalu panjang (501" in text_of(ani.last)
+    ani.send("<photo>")
+    assert svc.polls.answer_of(poll.id, ani.address) is None
     ani.send("Dekat masjid raya")
     assert "Lainnya" in text_of(ani.last)
     results = svc.polls.results(poll)
