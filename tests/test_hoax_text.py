@@ -239,3 +239,29 @@ def test_function_words_of_other_languages_are_dropped() -> None:
 def test_a_phone_number_ends_at_the_line() -> None:
     """A digit on the next line is not part of the number before it."""
     assert "6281200007750" in terms("WA 0812 0000 7750\n2 HARI CAIR")
+
+
+def test_numbers_are_a_claims_specifics() -> None:
+    """The same scam with another amount scores lower than with its own; a text without
+    numbers is scored on its words alone; the score never passes 1."""
+    claim = Fingerprint.of(
+        "Selamat! Nomor Anda terpilih menerima bantuan Rp 2.500.000 dari Kemensos, "
+        "transfer biaya admin Rp 150.000 ke rekening 1234567890 sekarang juga",
+        [],
+    )
+    same = Fingerprint.of(
+        "Nomor anda terpilih terima bantuan 2,5 juta dr Kemensos, transfer biaya admin "
+        "150rb ke rekening 1234567890",
+        [],
+    )
+    other_amount = Fingerprint.of(
+        "Nomor anda terpilih terima bantuan 600 ribu dr Kemensos, transfer biaya admin "
+        "50rb ke rekening 9876543210",
+        [],
+    )
+    no_numbers = Fingerprint.of(
+        "Nomor anda terpilih terima bantuan dr Kemensos, transfer biaya admin ke rekening",
+        [],
+    )
+    assert claim.similarity(same) > claim.similarity(no_numbers) > claim.similarity(other_amount)
+    assert claim.similarity(claim) == 1.0

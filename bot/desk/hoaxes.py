@@ -43,6 +43,12 @@ VERDICTS: tuple[str, ...] = (
 )
 TEXT_THRESHOLD = 0.6
 MIN_SHARED_WORDS = 4
+# Numbers (amounts, dates, phone numbers, as hoax_text.terms writes them) are a claim's
+# specifics: two texts that both carry numbers but share none are likely two claims (the
+# same scam with another amount, a notice with another date), and sharing them is a sign
+# of the same one. Chosen on the labelled sets (docs/benchmarks.md, "Matching quality").
+NUMBERS_CONFLICT = 0.7
+NUMBERS_SHARED = 0.15
 PICTURE_DISTANCE = 8
 PENDING = "kim:hx:pending"
 
@@ -58,6 +64,11 @@ def picture_distance(a: str, b: str) -> int:
 def _specific(link: str) -> bool:
     """A link to a page, not a bare site: sharing one names the same claim."""
     return "/" in link or "?" in link
+
+
+def _numbers(words: frozenset[str]) -> frozenset[str]:
+    """The terms that hold a digit (an amount, a date, a phone number, a count)."""
+    return frozenset(w for w in words if any(ch.isdigit() for ch in w))
 
 
 @dataclass(frozen=True)
@@ -97,7 +108,15 @@ class Fingerprint:
         # Containment weighs three times Jaccard: a forward is often a shortened claim,
         # and a resident's question wraps the claim in their own words; either way most
         # of the shorter text is in the longer one (bench/hoax_quality.py).
-        return (jaccard + 3 * containment) / 4
+        score = (jaccard + 3 * containment) / 4
+        our_numbers, their_numbers = _numbers(self.words), _numbers(other.words)
+        if not (our_numbers and their_numbers):
+            return score
+        both = our_numbers & their_numbers
+        if not both:
+            return score * NUMBERS_CONFLICT
+        boost = NUMBERS_SHARED * len(both) / len(our_numbers | their_numbers)
+        return min(1.0, score * (1 + boost))
 
     def to_json(self) -> dict[str, Any]:
         """JSON-able form."""
