@@ -206,17 +206,27 @@ class Announcements:
 
     # -- audience ------------------------------------------------------------------
 
-    def audience_keys(self, targets: Iterable[str]) -> list[str]:
-        """The audience sets behind a list of targets (villages of a kecamatan or city)."""
-        keys: list[str] = []
+    def villages_of(self, targets: Iterable[str]) -> list[str]:
+        """The kelurahan/desa codes the region targets cover (komunitas cover none)."""
+        found: set[str] = set()
         for target in targets:
             if target.startswith(KOMUNITAS):
-                keys.append(komunitas_audience_key(target.removeprefix(KOMUNITAS)))
                 continue
             for kec in self.config.regions.kecamatan:
                 for village in kec.villages:
                     if village.code == target or village.code.startswith(target + "."):
-                        keys.append(village_audience_key(village.code))
+                        found.add(village.code)
+        return sorted(found)
+
+    def audience_keys(self, targets: Iterable[str]) -> list[str]:
+        """The audience sets behind a list of targets (villages of a kecamatan or city)."""
+        targets = list(targets)
+        keys = [village_audience_key(v) for v in self.villages_of(targets)]
+        keys += [
+            komunitas_audience_key(t.removeprefix(KOMUNITAS))
+            for t in targets
+            if t.startswith(KOMUNITAS)
+        ]
         return sorted(set(keys))
 
     def channel_chats(self, targets: Iterable[str]) -> list[str]:

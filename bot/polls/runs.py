@@ -69,8 +69,7 @@ def start(
         remind=remind,
     )
     store = svc.announcements
-    villages = [key.rpartition(":")[2] for key in store.audience_keys(targets)]
-    villages = [v for v in villages if v in svc.regions]
+    villages = store.villages_of(targets)
     counts = svc.residents.subscribers_by_village(villages)
     residents = sum(counts)
     approval = needs_approval(svc, admin, residents)
