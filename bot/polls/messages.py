@@ -115,6 +115,13 @@ def whole_name(svc: Services, tr: Translator, poll: Poll) -> str:
 
 def personal_replies(svc: Services, ann: Announcement, recipients: list[Address]) -> list[Reply]:
     """Each recipient's message of a poll's announcement (poll, reminder or results)."""
+    return [reply for reply, _locale in localised_replies(svc, ann, recipients)]
+
+
+def localised_replies(
+    svc: Services, ann: Announcement, recipients: list[Address]
+) -> list[tuple[Reply, str]]:
+    """Each recipient's message of a poll's announcement, with the language it is in."""
     poll = svc.polls.get(ann.poll)
     if poll is None:
         raise LookupError(f"announcement {ann.id} carries poll {ann.poll}, which is gone")
@@ -124,7 +131,7 @@ def personal_replies(svc: Services, ann: Announcement, recipients: list[Address]
         made: dict[str, Reply] = {}
         for locale in set(locales):
             made[locale] = poll_reply(svc.translator(locale), poll, reminder=reminder)
-        return [made[locale] for locale in locales]
+        return [(made[locale], locale) for locale in locales]
     villages = svc.polls.village_of(poll.id, [str(r) for r in recipients])
     whole = svc.polls.results(poll)
     cache: dict[tuple[str, str], Reply] = {}
@@ -142,7 +149,7 @@ def personal_replies(svc: Services, ann: Announcement, recipients: list[Address]
             reply = cache[(locale, village)] = results_reply(
                 tr, poll, place, local, whole_name(svc, tr, poll), whole
             )
-        replies.append(reply)
+        replies.append((reply, locale))
     return replies
 
 

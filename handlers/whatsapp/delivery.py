@@ -33,7 +33,7 @@ from bot.platform.addresses import Address
 from bot.platform.clock import to_datetime
 from bot.platform.config import Template
 from bot.platform.messages import Reply
-from bot.polls.messages import personal_replies
+from bot.polls.messages import localised_replies
 from bot.services import Services
 from broadcasts.limiter import RateLimiter
 from broadcasts.senders import MediaFetch
@@ -169,11 +169,10 @@ class WhatsAppDelivery:
         """Each recipient's own message of a poll's announcement, and the list button's
         label in their language."""
         addresses = [Address.parse(r) for r in pending]
-        replies = personal_replies(self.services, ann, addresses)
-        facts = self.services.residents.facts(addresses)
         labels: dict[str, str] = {}
-        for recipient, reply, fact in zip(pending, replies, facts, strict=True):
-            locale = fact[0] or self.services.config.locales.default
+        for recipient, (reply, locale) in zip(
+            pending, localised_replies(self.services, ann, addresses), strict=True
+        ):
             label = labels.get(locale)
             if label is None:
                 label = labels[locale] = self.services.translator(locale)._("Choose")
