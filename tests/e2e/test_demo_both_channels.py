@@ -4,10 +4,8 @@ kelurahan; one broadcast reaches each of them, and the kelurahan's channel, exac
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -16,20 +14,9 @@ from emulator.whatsapp.client import WaSimClient
 from tests.support.dialogues import BAGENDUNGS_POSTER
 from tests.support.people import Person, body
 from tests.support.press import find_label
-from tests.support.processes import start_demo
 
 pytestmark = pytest.mark.e2e
 TEXT = "Pemeriksaan kesehatan gratis Sabtu 08.00 di balai RW 03."
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
-    """`kimbot demo` on free ports with its own data directory; yields (URL, seeded world)."""
-    tmp: Path = tmp_path_factory.mktemp("demo")
-    process, url = start_demo(tmp)
-    world = json.loads((tmp / "data" / "demo-world.json").read_text())
-    yield url, world
-    process.stop()
 
 
 async def test_one_broadcast_reaches_whatsapp_and_telegram_once(

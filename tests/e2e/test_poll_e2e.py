@@ -6,10 +6,7 @@ sends each respondent their kelurahan's results beside the whole city's."""
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,48 +14,11 @@ import pytest
 from emulator.whatsapp.client import WaSimClient
 from tests.support.dialogues import BAGENDUNGS_POSTER, by_poster
 from tests.support.people import Person, body
-from tests.support.press import find_label
-from tests.support.processes import start_demo
+from tests.support.wa_people import WaPerson, shown
 
 pytestmark = pytest.mark.e2e
 QUESTION = "Di mana halte baru sebaiknya dibangun?"
 CIWEDUS_POSTER = "kel_3672021002"
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
-    """`kimbot demo` on free ports with its own data directory; yields (URL, seeded world)."""
-    tmp: Path = tmp_path_factory.mktemp("poll-demo")
-    process, url = start_demo(tmp)
-    world = json.loads((tmp / "data" / "demo-world.json").read_text())
-    yield url, world
-    process.stop()
-
-
-async def wa_wait(
-    sim: WaSimClient, ref: str, matches: Callable[[dict[str, Any]], bool], seconds: float = 60
-) -> dict[str, Any]:
-    """The newest message the business sent `ref` that `matches`, waiting up to `seconds`."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        messages: list[dict[str, Any]] = await sim.wa_messages(ref, from_business=1)
-        for message in reversed(messages):
-            if matches(message):
-                return message
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"no matching WhatsApp message for {ref}")
-
-
-async def wa_resident(sim: WaSimClient, name: str, poster: str) -> str:
-    """A WhatsApp resident who subscribed from a poster's link; their reference."""
-    user = await sim.wa_user(name)
-    ref = str(user["user_id"] or user["wa_id"])
-    await sim.wa_send(ref, f"DAFTAR {poster}")
-    consent = await wa_wait(sim, ref, lambda m: bool(m.get("buttons")))
-    titles = [str(b.get("title", "")) for b in consent["buttons"]]
-    await sim.wa_press(ref, title=titles[find_label(titles, "✅")])
-    await wa_wait(sim, ref, lambda m: "Kelurahan" in str(m.get("text")))
-    return ref
 
 
 async def pick_targets(sim: WaSimClient, admin: Person, *names: str) -> None:
@@ -101,7 +61,10 @@ async def test_a_poll_to_two_kelurahan_on_both_channels(
         await rina.play(BAGENDUNGS_POSTER)
         eko = await Person.create(sim, "Eko")
         await eko.play(by_poster(CIWEDUS_POSTER, "Kelurahan Ciwedus"))
-        joko = await wa_resident(sim, "Joko (WhatsApp)", CIWEDUS_POSTER)
+        joko = await WaPerson.create(sim, "Joko (WhatsApp)")
+        await joko.play(
+            [(f"DAFTAR {CIWEDUS_POSTER}", "Pemberitahuan privasi"), ("[✅]", "Ciwedus")]
+        )
 
         boss = Person(sim, {"id": world["superadmin"]})
         await boss.say("/jajak")
@@ -130,10 +93,10 @@ async def test_a_poll_to_two_kelurahan_on_both_channels(
         await eko.press("Depan puskesmas")
         await asyncio.sleep(1.0)
         await eko.press("Depan sekolah")  # changed his mind: the tally follows
-        poll = await wa_wait(sim, joko, lambda m: QUESTION in str(m.get("text") or m))
+        poll = await joko.wait_for(QUESTION, seconds=60)
         assert poll.get("buttons"), poll  # three short answers: reply buttons
-        await sim.wa_press(joko, title="Depan pasar")
-        await wa_wait(sim, joko, lambda m: "Jawaban Anda untuk jajak pendapat" in str(m))
+        await joko.press("Depan pasar")
+        await joko.wait_for("Jawaban Anda untuk jajak pendapat")
 
         await asyncio.sleep(1.0)
         await boss.say("/jajak hasil")
@@ -153,8 +116,8 @@ async def test_a_poll_to_two_kelurahan_on_both_channels(
         theirs = body(await eko.wait_for("Hasil jajak pendapat", seconds=90))
         assert "Ciwedus\n2 menjawab dari 2 yang terjangkau (100%)." in theirs
         assert "50% · Depan sekolah (1)" in theirs
-        results = await wa_wait(sim, joko, lambda m: "Hasil jajak pendapat" in str(m), 90)
-        assert "Ciwedus" in str(results)
+        results = await joko.wait_for("Hasil jajak pendapat", seconds=90)
+        assert "Ciwedus" in shown(results)
         budi = Person(sim, {"id": world["residents"]["budi"]})  # got the poll, never answered
         await asyncio.sleep(2.0)
         got = [m for m in await sim.messages(budi.id, from_bot=1) if "Hasil jajak" in body(m)]
