@@ -32,9 +32,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import shutil
 import sys
-import tempfile
 import time
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -47,8 +45,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import aiohttp  # noqa: E402
-from broadcast import BOT_ID, FIRST_CHAT, Bench, Meter, emit, log  # noqa: E402
-from machine import PortRange  # noqa: E402
+from broadcast import BOT_ID, FIRST_CHAT, Bench, Meter, emit, log, run_bench  # noqa: E402
 
 BAGENDUNG = "36.72.02.1001"
 PULOMERAK = "36.72.03"
@@ -219,24 +216,7 @@ def main() -> int:
     if args.quick:
         args.warned, args.bulk, args.after = min(args.warned, 300), min(args.bulk, 300), 3.0
     args.recipients = args.warned + args.bulk  # Bench sizes the emulator's log by it
-    try:
-        ports = PortRange.parse(args.port_range)
-    except ValueError as exc:
-        parser.error(str(exc))
-    tmp = Path(tempfile.mkdtemp(prefix="kim-bench-alerts-"))
-    bench = Bench(args, tmp, ports)
-    try:
-        asyncio.run(run(bench))
-    finally:
-        for child in reversed(bench.children):
-            child.stop()
-        if bench.redis_server is not None:
-            bench.redis_server.close()
-        if args.keep:
-            log(f"logs kept in {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    return run_bench(parser, args, "kim-bench-alerts-", run)
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -994,14 +994,26 @@ def main() -> int:
     unknown = args.cases - set(CASES)
     if unknown:
         parser.error(f"unknown cases: {sorted(unknown)}")
+    return run_bench(parser, args, "kim-bench-", run)
+
+
+def run_bench(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    prefix: str,
+    work: Callable[[Bench], Awaitable[None]],
+) -> int:
+    """Run `work` on a `Bench` in a temporary directory named `prefix…`, on the ports of
+    `--port-range`; stop every child it started and remove the directory (unless
+    `--keep`) however it ends."""
     try:
         ports = PortRange.parse(args.port_range)
     except ValueError as exc:
         parser.error(str(exc))
-    tmp = Path(tempfile.mkdtemp(prefix="kim-bench-"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
     bench = Bench(args, tmp, ports)
     try:
-        asyncio.run(run(bench))
+        asyncio.run(work(bench))
     finally:
         for child in reversed(bench.children):
             child.stop()
