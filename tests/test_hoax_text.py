@@ -265,3 +265,35 @@ def test_numbers_are_a_claims_specifics() -> None:
     )
     assert claim.similarity(same) > claim.similarity(no_numbers) > claim.similarity(other_amount)
     assert claim.similarity(claim) == 1.0
+
+
+def test_what_residents_ask_around_a_claim_is_not_the_claim() -> None:
+    """The words a resident asks with, in any spelling, add no terms: "bener ya" reads
+    as "benar" after the shorthand, which is as much filler as "bener"."""
+    claim = terms("vaksin HPV gratis di SD untuk anak perempuan kelas 5")
+    asked = (
+        "Bun, bener ya kalau ada vaksin HPV gratis di SD buat anak perempuan kelas 5?"
+        " gak usah bayar?"
+    )
+    assert terms(asked) - claim <= {"tidak", "bayar"}
+
+
+def test_filler_is_not_read_as_a_foreign_word_without_its_affixes() -> None:
+    """Sundanese `sareng` (and) is filler, not `reng` once a prefix is taken off."""
+    assert terms("beras sareng minyak") == terms("beras minyak")
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ("beras 10 kilo", "beras 10 kg"),
+        ("Kab. Bandung", "kabupaten Bandung"),
+        ("ultah ke-25", "ulang tahun ke-25"),
+        ("loker pabrik", "lowongan kerja pabrik"),
+        ("bikin mandul", "buat mandul"),
+        ("sasi ngarep", "bulan ngarep"),
+    ],
+)
+def test_units_abbreviations_and_chat_words_are_spelled_one_way(one: str, other: str) -> None:
+    """Units, an abbreviated region word and chat words give the terms of the long form."""
+    assert terms(one) == terms(other) != frozenset()

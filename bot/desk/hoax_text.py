@@ -301,7 +301,7 @@ def terms(text: str) -> frozenset[str]:
     table, noise = shorthand(), stop_words()
     out = set(found)
     for token in _TOKEN.findall(rest):
-        if token not in table:
+        if token not in table and token not in noise:  # filler read as filler (`sareng`)
             token = foreign_word(token) or token
         if token.isdigit():
             if len(token) >= 2:
