@@ -269,7 +269,7 @@ class HoaxMatch(_Model):
     measures precision and recall at these): at `answer` the verdict is given at once;
     from `suggest` the resident is asked whether the claim shown is the one they mean."""
 
-    answer: float = Field(default=0.55, gt=0, le=1)
+    answer: float = Field(default=0.56, gt=0, le=1)
     suggest: float = Field(default=0.3, gt=0, le=1)
 
     @model_validator(mode="after")
