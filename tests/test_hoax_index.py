@@ -111,6 +111,22 @@ def test_an_archive_from_before_the_index_is_reindexed(redis: Redis) -> None:
     assert found[0].id == "HOAKS-7"
 
 
+def test_an_index_built_by_other_matching_rules_is_re_derived(redis: Redis) -> None:
+    """After an upgrade that changes the word lists (the version's digest differs), the
+    stored fingerprints are derived again from each claim's text and re-indexed, once."""
+    archive = HoaxArchive(redis)
+    stale = replace(claim("HOAKS-8", CHIP), fingerprint=Fingerprint(frozenset({"reng", "x"})))
+    archive.add_claim(stale)
+    archive.index.mark_current()
+    assert archive.ensure_index() == 0
+    redis.set(VERSION_KEY, "4")  # the rules before: a number without the lists' digest
+    assert archive.ensure_index() == 1
+    found = archive.claim("HOAKS-8")
+    assert found is not None
+    assert found.fingerprint == Fingerprint.of(CHIP, [])
+    assert archive.ensure_index() == 0
+
+
 def test_a_query_reads_a_bounded_number_of_ids(redis: Redis) -> None:
     """A term held by more claims than the budget is not read; the rare terms still find
     the claim, and the candidates are at most the bound."""

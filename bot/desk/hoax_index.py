@@ -10,7 +10,8 @@ Keys (owned here):
   distance 2 in at least one band, so a query looks up each band's 137 neighbours;
 - `kim:hx:when` — sorted set: claim id → when its verdict was given (the archive newest
   first, a page at a time, for the console);
-- `kim:hx:index` — the index's version; another version is rebuilt at start.
+- `kim:hx:index` — the version of the matching rules the index was built with
+  (`hoax_text.rules_version`); another version is re-derived and rebuilt at start.
 
 A record carries the index keys it was filed under, and one Lua script replaces a record
 and its index entries together, so a reader never sees a claim indexed under terms it no
@@ -29,11 +30,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from itertools import combinations
 
+from bot.desk.hoax_text import rules_version
 from bot.platform.store import Redis
 
 ARCHIVE = "kim:hx:archive"
 WHEN = "kim:hx:when"
-VERSION_KEY, VERSION = "kim:hx:index", "4"
+VERSION_KEY = "kim:hx:index"
 TERM, LINK, PICTURE = "kim:hx:t:", "kim:hx:l:", "kim:hx:p:"
 MAX_TERMS = 16
 MEMBER_BUDGET = 6_000
@@ -171,12 +173,12 @@ class ArchiveIndex:
         return [str(i) for i in ids], int(total)
 
     def current(self) -> bool:
-        """Whether the index was built by this version of the code."""
-        return self.redis.get(VERSION_KEY) == VERSION
+        """Whether the index was built by these matching rules."""
+        return self.redis.get(VERSION_KEY) == rules_version()
 
     def mark_current(self) -> None:
-        """Record that the index is this version's."""
-        self.redis.set(VERSION_KEY, VERSION)
+        """Record that the index is built by these matching rules."""
+        self.redis.set(VERSION_KEY, rules_version())
 
     def candidates(
         self,

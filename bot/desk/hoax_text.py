@@ -28,6 +28,7 @@ A chain message is reworded, shortened and re-forwarded; these survive it:
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -143,6 +144,19 @@ def shorthand() -> dict[str, tuple[str, ...]]:
 def _data(name: str) -> str:
     """A shipped data file of this package."""
     return resources.files("bot.desk").joinpath(f"data/{name}").read_text("utf-8")
+
+
+# Bumped when a change to this module changes what `terms` gives for a text.
+RULES = "5"
+DATA_FILES = ("shorthand.tsv", "glossary.tsv", "filler.txt")
+
+
+@lru_cache(maxsize=1)
+def rules_version() -> str:
+    """What `terms` is computed by: `RULES` and a digest of the word lists, so that any
+    change to either (an upgrade) re-derives every stored fingerprint."""
+    digest = hashlib.sha256("".join(_data(name) for name in DATA_FILES).encode())
+    return f"{RULES}:{digest.hexdigest()[:12]}"
 
 
 @lru_cache(maxsize=1)
