@@ -189,17 +189,23 @@ def test_the_held_out_set_is_shaped_like_the_first_and_shares_no_text() -> None:
     assert not any(" ".join(t.lower().split()) in first for c in held for t in texts(c))
 
 
-HELD_OUT_2 = ROOT / "bench" / "data" / "hoax_claims_heldout2.json"
+LATER_SETS = {  # the later held-out sets: file → claims per topic
+    "hoax_claims_heldout2.json": 8,
+    "hoax_claims_heldout3.json": 6,
+    "hoax_claims_heldout4.json": 8,
+}
 
 
-def test_the_second_held_out_set_is_shaped_and_new() -> None:
-    """40 claims, 8 per topic, 4 variants and 3 near misses each, unique ids, allowed
+@pytest.mark.parametrize("name", sorted(LATER_SETS))
+def test_a_later_held_out_set_is_shaped_and_new(name: str) -> None:
+    """Its claims per topic, 4 variants and 3 near misses each, unique ids, allowed
     verdicts, invented phone numbers only, no go.id address in a hoax, and no text of
-    the other two sets in it."""
-    held = json.loads(HELD_OUT_2.read_text(encoding="utf-8"))["claims"]
-    assert len({c["id"] for c in held}) == len(held) == 40
+    any earlier set in it."""
+    held = json.loads((ROOT / "bench" / "data" / name).read_text(encoding="utf-8"))["claims"]
+    per_topic = LATER_SETS[name]
+    assert len({c["id"] for c in held}) == len(held) == 5 * per_topic
     assert dict(Counter(c["topic"] for c in held)) == dict.fromkeys(
-        ("kesehatan", "penipuan", "pemilu", "bencana", "bansos"), 8
+        ("kesehatan", "penipuan", "pemilu", "bencana", "bansos"), per_topic
     )
     assert all(len(c["variants"]) == 4 and len(c["unrelated"]) == 3 for c in held)
     assert {c["verdict"] for c in held} <= set(VERDICTS)
@@ -208,5 +214,9 @@ def test_the_second_held_out_set_is_shaped_and_new() -> None:
         c["id"] for c in held for t in [c["claim"], *c["variants"]] if GOVERNMENT.search(t)
     ] == []
     earlier = json.loads(HELD_OUT.read_text(encoding="utf-8"))["claims"] + claims()
+    for other in sorted(LATER_SETS):
+        if other < name:
+            path = ROOT / "bench" / "data" / other
+            earlier += json.loads(path.read_text(encoding="utf-8"))["claims"]
     seen = {" ".join(t.lower().split()) for c in earlier for t in texts(c)}
     assert not any(" ".join(t.lower().split()) in seen for c in held for t in texts(c))
