@@ -36,6 +36,7 @@ from rq.worker.base import BaseWorker, WorkerStatus
 import broadcasts.jobs
 import broadcasts.notify  # noqa: F401
 from bot.desk.trends import next_digest
+from bot.platform.heap import settle
 from bot.platform.store import connect
 from bot.residents.compaction import compact_if_due
 from bot.residents.retention import sweep_expired
@@ -103,6 +104,8 @@ def run_worker(redis_url: str, config_path: str, burst: bool = False) -> None:
     schedule_polls(rq_redis, timedelta(seconds=10))
     services = job_context().services
     schedule_digest(rq_redis, next_digest(services, services.clock.now()))
+    frozen = settle()  # modules, channels' clients, services: out of the collector's way
+    log.debug("worker ready: %d long-lived objects frozen", frozen)
     eventloop.keep()
     try:
         build_worker(rq_redis).work(with_scheduler=True, burst=burst)

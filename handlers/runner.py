@@ -23,7 +23,6 @@ The access log shows paths only: query strings can carry WhatsApp's verify token
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import os
 import signal
@@ -40,6 +39,7 @@ from bot.dialogs import Conversations, build_conversations
 from bot.insights.rebuild import ensure_counters
 from bot.people.reload import reload_config
 from bot.platform.config import Config, ConfigError
+from bot.platform.heap import settle
 from bot.platform.store import EmbeddedRedis, connect, wait_for_redis
 from bot.services import Services
 from broadcasts.dispatch import RQDispatch
@@ -144,10 +144,9 @@ def run(
             log.info("dashboard counters rebuilt from the records")
         conversations = build_conversations(services)
         # Everything loaded so far (modules, config, regions, catalogs) lives as long as
-        # the process: out of the garbage collector's sight, its full collections stop
-        # walking it (a tenth of the bot's CPU in an onboarding rush).
-        gc.collect()
-        gc.freeze()
+        # the process: out of the garbage collector's sight (a tenth of the bot's CPU in
+        # an onboarding rush was its full collections walking it).
+        settle()
         with suppress(KeyboardInterrupt):
             asyncio.run(
                 serving_metrics(
