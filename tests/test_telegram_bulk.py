@@ -379,3 +379,47 @@ async def test_a_poll_and_a_broadcast_at_once_share_the_rate(world: World, bot: 
     assert (broadcast_stats.sent, broadcast_stats.http_429) == (30, 0)
     delivered = await world.deliveries()
     assert all(delivered[str(chat)] == 2 for chat in chats)
+
+
+async def test_a_cancelled_batch_leaves_what_was_answered_in_the_ledger(world: World) -> None:
+    """A batch cancelled mid-way (RQ's job timeout, a cold shutdown): every recipient
+    Telegram answered is in the ledger, so a rerun sends them nothing; at most the one
+    send in flight at 10/s is delivered without an outcome."""
+    for _ in range(12):
+        await world.resident()
+    ann = world.announcement()
+    store = world.services.announcements
+    task = asyncio.ensure_future(
+        world.sender(world.bot, rate=10).deliver(ann, store.addresses(ann.id, 0, 20))
+    )
+    while len(await world.deliveries()) < 4:  # noqa: ASYNC110 - the emulator is polled over HTTP
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    delivered = {f"tg:{chat}" for chat in await world.deliveries()}
+    recorded = {r for r in store.recipients(ann.id, 0, 20) if store.outcome_of(ann.id, r) == "s"}
+    assert recorded <= delivered
+    assert len(recorded) >= 4
+    assert len(delivered - recorded) <= 1
+
+
+async def test_a_resident_who_stops_during_a_long_batch_gets_nothing(world: World) -> None:
+    """Subscriptions are read again at most `RECHECK_SECONDS` before a send: a resident
+    who stops while the batch runs, longer than that before their turn, gets nothing."""
+    from handlers.telegram.bulk import RECHECK_SECONDS
+
+    for _ in range(6):
+        await world.resident()
+    ann = world.announcement()
+    batch = world.services.announcements.addresses(ann.id, 0, 10)
+    last = batch[-1]
+    sender = world.sender(world.bot, rate=2)
+    task = asyncio.ensure_future(sender.deliver(ann, batch))
+    while not await world.deliveries():  # noqa: ASYNC110 - the emulator is polled over HTTP
+        await asyncio.sleep(0.02)
+    world.services.residents.stop(last, 3.0)  # about 2.5 s before its turn at 2/s
+    assert RECHECK_SECONDS < 2.0
+    stats = await task
+    assert str(last.chat_id) not in await world.deliveries()
+    assert (stats.sent, stats.blocked) == (5, 1)

@@ -20,16 +20,18 @@ aiogram does):
 - anything else → `failed` with Telegram's description as the reason.
 An early warning's batch (`priority`) takes the limiter's priority tokens, as replies to
 residents do, so a bulk broadcast running elsewhere gets none while it sends.
-Outcomes are written to the ledger as they come in (those of one turn of the event loop in
-one round trip), so a killed worker leaves at most its sends in flight unrecorded; a
-recipient already in the ledger is never sent to again, which makes retried, resumed and
-duplicated batches safe.
+Outcomes are written to the ledger in one round trip per `FLUSH_SECONDS` (0.25 s), or at
+once when `FLUSH_AT` (64) are waiting, and when the batch ends or is stopped; so a killed
+worker leaves at most its sends in flight (64) and the answers of its last 0.25 s (at
+most 64) unrecorded. A recipient already in the ledger is never sent to again, which
+makes retried, resumed and duplicated batches safe.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -65,6 +67,10 @@ MAX_ATTEMPTS = 6
 MIGRATED = "kim:chat:migrated"
 LINK_PREVIEW_OFF = {"is_disabled": True}  # as the bot's aiogram defaults send it
 COPY_PARSE_MODE = "HTML"  # aiogram's default fills it into copyMessage; it is harmless
+FLUSH_SECONDS = 0.25  # outcomes wait at most this long for their round trip to the ledger
+FLUSH_AT = 64  # or this many: written at once
+RECHECK_SECONDS = 1.0  # a resident's subscription is read at most this long before a send
+RECHECK_AHEAD = 100  # the next recipients whose subscription is read with those sent now
 
 
 @dataclass
@@ -95,7 +101,9 @@ class BulkSender:
     personal: Personal | None = None
     stats: BatchStats = field(default_factory=BatchStats)
     _outcomes: list[Outcome] = field(default_factory=list)
-    _flush_due: bool = False
+    _flush_timer: asyncio.TimerHandle | None = None
+    _status: dict[Address, bool] = field(default_factory=dict)  # read by `_still_receiving`
+    _status_read_at: float = -math.inf
     _current: str = ""
     _bodies: dict[str, list[Body]] = field(default_factory=dict)
     _own: dict[int, list[Body]] = field(default_factory=dict)  # chat id → a poll's bodies
@@ -110,6 +118,16 @@ class BulkSender:
         residents = [a for a in queue if a.is_private]
         if ann.poll:
             self._personalise(ann, residents)
+        try:
+            await self._deliver_all(ann, channels, residents)
+        finally:  # stopped, timed out or cancelled too: what was answered is written
+            self._flush()
+        self.stats.seconds = time.monotonic() - started
+        return self.stats
+
+    async def _deliver_all(
+        self, ann: Announcement, channels: list[Address], residents: list[Address]
+    ) -> None:
         slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         attempts: dict[Address, int] = {}
@@ -148,21 +166,32 @@ class BulkSender:
             granted = await self.limiter.acquire(
                 tokens=min(len(pending), 100), priority=self.priority
             )
-            for recipient in self._still_receiving([pending.pop() for _ in range(granted)]):
+            picked = [pending.pop() for _ in range(granted)]
+            for recipient in self._still_receiving(picked, pending):
                 await slots.acquire()
                 self._spawn(tasks, one(recipient))
         if tasks:
             await asyncio.gather(*tasks)
-        self._flush()
-        self.stats.seconds = time.monotonic() - started
-        return self.stats
 
-    def _still_receiving(self, recipients: list[Address]) -> list[Address]:
-        """Those of `recipients` still subscribed now; the rest (stopped, or erased since the
-        plan) get nothing, and their outcome is kept only if they were not erased."""
+    def _still_receiving(
+        self, recipients: list[Address], upcoming: list[Address] | None = None
+    ) -> list[Address]:
+        """Those of `recipients` still subscribed (read at most `RECHECK_SECONDS` ago, with
+        up to `RECHECK_AHEAD` of the `upcoming` ones, in one round trip); the rest (stopped,
+        or erased since the plan) get nothing, and their outcome is kept only if they were
+        not erased."""
+        now = time.monotonic()
+        if now - self._status_read_at > RECHECK_SECONDS or any(
+            r not in self._status for r in recipients
+        ):
+            asked = set(recipients)
+            ahead = [a for a in (upcoming or [])[-RECHECK_AHEAD:] if a not in asked]
+            read = recipients + ahead
+            self._status = dict(zip(read, self.residents.receiving(read), strict=True))
+            self._status_read_at = now
         kept = []
-        for recipient, active in zip(recipients, self.residents.receiving(recipients), strict=True):
-            if active:
+        for recipient in recipients:
+            if self._status.pop(recipient, False):
                 kept.append(recipient)
             else:
                 self._note(recipient, BLOCKED)
@@ -348,12 +377,15 @@ class BulkSender:
         else:
             self.stats.failed += 1
         self._outcomes.append(Outcome(str(recipient), code))
-        if not self._flush_due:  # write it before the loop's next turn
-            self._flush_due = True
-            asyncio.get_running_loop().call_soon(self._flush)
+        if len(self._outcomes) >= FLUSH_AT:
+            self._flush()
+        elif self._flush_timer is None:
+            self._flush_timer = asyncio.get_running_loop().call_later(FLUSH_SECONDS, self._flush)
 
     def _flush(self) -> None:
-        self._flush_due = False
+        if self._flush_timer is not None:
+            self._flush_timer.cancel()
+            self._flush_timer = None
         outcomes, self._outcomes = self._outcomes, []
         if outcomes:
             self.store.record(self._current, outcomes)
