@@ -131,8 +131,11 @@ class RateLimiter:
         bot_id: int,
         rates: Rates,
         clock_ms: Callable[[], float] = _ms,
+        *,
+        in_loop: bool = False,
     ) -> None:
         self.redis = redis
+        self.in_loop = in_loop  # a worker's: its waiting room asks Redis on the loop's thread
         self.rates = rates
         self.clock_ms = clock_ms
         self._prefix = f"kim:rl:{bot_id}"
@@ -224,7 +227,9 @@ class RateLimiter:
         """
         loop = asyncio.get_running_loop()
         if self._room is None or self._room.loop is not loop:
-            self._room = WaitingRoom(self.try_many, self.interval / 1000.0, self.batch, loop)
+            self._room = WaitingRoom(
+                self.try_many, self.interval / 1000.0, self.batch, self.in_loop, loop
+            )
         return await self._room.acquire(chat_id, priority, tokens)
 
     def pause(self, seconds: float) -> None:

@@ -23,6 +23,13 @@ does), but a chat held back by its own per-chat interval does not hold back othe
 A pause after a 429 is in Redis, so queued waiters keep being refused until it ends.
 If Redis cannot be asked, every queued waiter gets the error (callers decide: replies go
 out unpaced, handlers/telegram/pacing.py). No Redis keys of its own.
+
+Where the round trip runs: in the bot's process, through a thread of the loop's pool
+(that loop serves every resident's conversation, and a slow Redis must not stall it);
+in a worker (`in_loop`), on the loop's own thread, whose only work is the job's sends.
+There a local Redis answers in ~0.1 ms and the hand-over to a thread and back cost more
+than the ask itself: 0.2-0.25 CPU-s per 1,000 messages of two workers at 30/s
+(docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -65,6 +72,7 @@ class WaitingRoom:
     try_many: TryMany
     interval: float  # seconds between two overall tokens
     batch: int  # waiters asked for in one round trip
+    in_loop: bool = False  # ask Redis on the loop's thread (a worker), not through a thread
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
     replies: deque[Waiter] = field(default_factory=deque)
     bulk: deque[Waiter] = field(default_factory=deque)
@@ -134,7 +142,10 @@ class WaitingRoom:
     async def _ask(self, head: list[Waiter], now: float) -> bool:
         """One round trip for `head`; False when the bucket looks taken for now."""
         wanted = [(w.chat_id, w.priority, w.tokens) for w in head]
-        results = await asyncio.to_thread(self.try_many, wanted)
+        if self.in_loop:
+            results = self.try_many(wanted)
+        else:
+            results = await asyncio.to_thread(self.try_many, wanted)
         after = time.monotonic()
         self.held = {chat: t for chat, t in self.held.items() if t > after}
         waits = []

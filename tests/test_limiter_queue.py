@@ -8,6 +8,7 @@ checks of what the limiter allows, not of how fast anything runs.
 from __future__ import annotations
 
 import asyncio
+import threading
 from typing import Any
 
 import pytest
@@ -137,3 +138,21 @@ async def test_replies_go_out_unpaced_while_redis_is_down() -> None:
     finally:
         await bot.session.close()
     assert [m.chat_id for m in sent if isinstance(m, SendMessage)] == [7, 8]
+
+
+@pytest.mark.parametrize("in_loop", [False, True])
+async def test_a_workers_room_asks_redis_on_the_loops_thread(redis: Redis, in_loop: bool) -> None:
+    """The bot's limiter asks Redis through a pool thread (its loop serves every
+    conversation); a worker's (`in_loop`) on the loop's own thread. Both grant alike."""
+    limiter = RateLimiter(redis, 1, Rates(per_second=200), in_loop=in_loop)
+    threads: set[int] = set()
+    asked = limiter.try_many
+
+    def watched(wanted: Any) -> Any:
+        threads.add(threading.get_ident())
+        return asked(wanted)
+
+    limiter.try_many = watched  # type: ignore[method-assign]
+    grants = await asyncio.gather(*(limiter.acquire(100 + i) for i in range(10)))
+    assert grants == [1] * 10
+    assert (threads == {threading.get_ident()}) is in_loop

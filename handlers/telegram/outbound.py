@@ -95,7 +95,9 @@ class TelegramSender:
         self.link = link
         self.owned = owned  # closed by this sender's `aclose`, not kept by the worker
         rate = services.config.broadcasts.rate_per_second
-        self.limiter = RateLimiter(services.redis, link.bot_id, Rates(per_second=rate))
+        self.limiter = RateLimiter(
+            services.redis, link.bot_id, Rates(per_second=rate), in_loop=True
+        )
 
     @classmethod
     def from_env(cls, services: Services) -> TelegramSender:

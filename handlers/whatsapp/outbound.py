@@ -38,6 +38,7 @@ class WhatsAppSender:
             services.redis,
             int(wa.phone_number_id),
             Rates(per_second=wa.messages_per_second),
+            in_loop=True,
         )
 
     @classmethod
