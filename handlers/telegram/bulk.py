@@ -21,10 +21,12 @@ aiogram does):
 An early warning's batch (`priority`) takes the limiter's priority tokens, as replies to
 residents do, so a bulk broadcast running elsewhere gets none while it sends.
 Outcomes are written to the ledger in one round trip per `FLUSH_SECONDS` (0.25 s), or at
-once when `FLUSH_AT` (64) are waiting, and when the batch ends or is stopped; so a killed
-worker leaves at most its sends in flight (64) and the answers of its last 0.25 s (at
-most 64) unrecorded. A recipient already in the ledger is never sent to again, which
-makes retried, resumed and duplicated batches safe.
+once when `FLUSH_AT` (16) are waiting, and when the batch ends, stops or is cancelled. A
+send's place among the 64 in flight is freed only once its outcome is written, so a
+killed worker leaves at most 64 sends unrecorded (in flight, or answered and not yet
+written), as when every answer was written at the loop's next turn. A recipient already
+in the ledger is never sent to again, which makes retried, resumed and duplicated
+batches safe.
 """
 
 from __future__ import annotations
@@ -68,7 +70,7 @@ MIGRATED = "kim:chat:migrated"
 LINK_PREVIEW_OFF = {"is_disabled": True}  # as the bot's aiogram defaults send it
 COPY_PARSE_MODE = "HTML"  # aiogram's default fills it into copyMessage; it is harmless
 FLUSH_SECONDS = 0.25  # outcomes wait at most this long for their round trip to the ledger
-FLUSH_AT = 64  # or this many: written at once
+FLUSH_AT = 16  # or this many: written at once
 RECHECK_SECONDS = 1.0  # a resident's subscription is read at most this long before a send
 RECHECK_AHEAD = 100  # the next recipients whose subscription is read with those sent now
 
@@ -102,6 +104,9 @@ class BulkSender:
     stats: BatchStats = field(default_factory=BatchStats)
     _outcomes: list[Outcome] = field(default_factory=list)
     _flush_timer: asyncio.TimerHandle | None = None
+    _unwritten: set[Address] = field(default_factory=set)  # noted, not yet in the ledger
+    _slots: asyncio.Semaphore | None = None  # the batch's places in flight
+    _held: int = 0  # places whose send was answered, freed once the answer is written
     _status: dict[Address, bool] = field(default_factory=dict)  # read by `_still_receiving`
     _status_read_at: float = -math.inf
     _current: str = ""
@@ -128,7 +133,7 @@ class BulkSender:
     async def _deliver_all(
         self, ann: Announcement, channels: list[Address], residents: list[Address]
     ) -> None:
-        slots = asyncio.Semaphore(self.concurrency)
+        slots = self._slots = asyncio.Semaphore(self.concurrency)
         tasks: set[asyncio.Task[None]] = set()
         attempts: dict[Address, int] = {}
 
@@ -136,7 +141,10 @@ class BulkSender:
             try:
                 await self._send_one(ann, recipient, attempts, retry)
             finally:
-                slots.release()
+                if recipient in self._unwritten:
+                    self._held += 1  # freed by the flush that writes its outcome
+                else:
+                    slots.release()
 
         retry_queue: asyncio.Queue[Address] = asyncio.Queue()
 
@@ -377,6 +385,7 @@ class BulkSender:
         else:
             self.stats.failed += 1
         self._outcomes.append(Outcome(str(recipient), code))
+        self._unwritten.add(recipient)
         if len(self._outcomes) >= FLUSH_AT:
             self._flush()
         elif self._flush_timer is None:
@@ -389,3 +398,8 @@ class BulkSender:
         outcomes, self._outcomes = self._outcomes, []
         if outcomes:
             self.store.record(self._current, outcomes)
+        self._unwritten.clear()
+        held, self._held = self._held, 0
+        if self._slots is not None:
+            for _ in range(held):
+                self._slots.release()
