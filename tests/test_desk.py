@@ -760,3 +760,28 @@ def test_yes_to_a_claim_withdrawn_meanwhile_files_a_ticket(
     desk_services.hoaxes.remove_claim("HKS-2609-0099")
     me.press("✅ Yes, that one")
     assert "Your check number is HKS-" in me.said()
+
+
+def test_a_verdict_imported_without_explanation_quotes_its_claim(
+    conv: Conversations, desk_services: Services
+) -> None:
+    """A fact-checker's ClaimReview carries no explanation: the instant answer says which
+    claim the verdict is about, its source after it, and no run of blank lines."""
+    from bot.desk.hoaxes import Claim, Fingerprint
+
+    desk_services.hoaxes.add_claim(
+        Claim(
+            id="CR-0000000001",
+            text=DBD,
+            verdict="hoaks",
+            explanation="",
+            sources="https://cekfakta.example.org/dbd",
+            at=1.0,
+            fingerprint=Fingerprint.of(DBD, []),
+        )
+    )
+    said = check_hoax(resident(conv, chat_id=63), "air kelapa dan garam untuk demam berdarah?")
+    assert "We checked this before: [HOAKS]" in said
+    assert f"The claim: “{DBD}”" in said
+    assert "https://cekfakta.example.org/dbd" in said
+    assert "\n\n\n" not in said

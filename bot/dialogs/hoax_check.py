@@ -14,6 +14,7 @@ Check has them (`desk.hoax_match` in config.yaml):
 from __future__ import annotations
 
 from bot.desk import routing
+from bot.desk.correction_texts import excerpt
 from bot.desk.hoaxes import Claim, Fingerprint
 from bot.desk.staff import Desk
 from bot.desk.verdicts import sources_text
@@ -142,12 +143,12 @@ class HoaxFlow(StepFlow):
     def _suggest(self, turn: Turn, claim: Claim) -> None:
         """Show the likely claim and ask whether it is the one the resident means."""
         _ = turn.tr._
-        excerpt = claim.text if len(claim.text) <= EXCERPT else claim.text[:EXCERPT] + "…"
+        shown = excerpt(claim.text, EXCERPT)
         turn.goto(HOAX, "suggested", claim=claim.id)
         turn.say(
             Reply(
                 text="\n".join(
-                    [_("We checked a similar message before:"), "", excerpt, "", _("Is this it?")]
+                    [_("We checked a similar message before:"), "", shown, "", _("Is this it?")]
                 ),
                 choices=(
                     (turn.button(_("✅ Yes, that one"), "yes"),),
@@ -171,10 +172,15 @@ class HoaxFlow(StepFlow):
         _ = turn.tr._
         village = turn.resident.village or "" if turn.resident else ""
         turn.svc.recipients.record(claim.id, turn.address, turn.now, village)  # for corrections
+        # A verdict imported without an explanation (a ClaimReview gives none) still says
+        # which claim it is about, so no blank lines stand where the explanation would be.
+        said = claim.explanation.strip() or _(
+            "The claim: “{claim}”", claim=excerpt(claim.text, EXCERPT)
+        )
         lines = [
             _("We checked this before: [{verdict}]", verdict=claim.verdict.upper()),
             "",
-            claim.explanation,
+            said,
         ]
         if claim.sources:
             lines += ["", sources_text(turn.tr, claim.sources)]
