@@ -168,8 +168,8 @@ class BulkSender:
         while (pending or tasks or not retry_queue.empty()) and not self.should_stop():
             while not retry_queue.empty():
                 pending.append(retry_queue.get_nowait())
-            if not pending:
-                await asyncio.sleep(0.01)
+            if not pending:  # until a send ends (it may come back as a retry)
+                await asyncio.wait(set(tasks), timeout=0.25, return_when=asyncio.FIRST_COMPLETED)
                 continue
             granted = await self.limiter.acquire(
                 tokens=min(len(pending), 100), priority=self.priority
