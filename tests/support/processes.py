@@ -102,8 +102,10 @@ def wait_until(condition: Callable[[], object], seconds: float, what: str) -> No
         time.sleep(0.05)
 
 
-def wait_http(url: str, seconds: float = 20.0) -> None:
-    """Wait until `url` answers at all (any status), or fail the test."""
+def wait_http(url: str, seconds: float = 60.0) -> None:
+    """Wait until `url` answers at all (any status), or fail the test. A bot answers its
+    /healthz ~0.4 s after its Redis is up on an idle machine; under CI, with the other
+    test process busy, one start took over 20 s (the shapes' tests wait 60 s too)."""
     if not processes.wait_http(url, seconds):
         raise TimeoutError(f"{url} did not come up")
 
