@@ -785,3 +785,18 @@ def test_a_verdict_imported_without_explanation_quotes_its_claim(
     assert f"The claim: “{DBD}”" in said
     assert "https://cekfakta.example.org/dbd" in said
     assert "\n\n\n" not in said
+
+
+@pytest.mark.parametrize("typed", ["cek", "Cek!", "🔎 Cek", "check"])
+def test_typing_the_check_word_is_pressing_check(
+    conv: Conversations, desk_services: Services, typed: str
+) -> None:
+    """A resident who types the button's word instead of pressing it gets the check (the
+    word is not gathered as part of the message); typed first, it asks for the message."""
+    archive_dbd(desk_services)
+    me = resident(conv, chat_id=64)
+    me.send("/cekhoaks")
+    assert "Send the message, link or picture first." in render(me.send(typed))
+    me.send("air kelapa dan garam untuk demam berdarah?")
+    said = render(me.send(typed))
+    assert "We checked this before: [HOAKS]" in said

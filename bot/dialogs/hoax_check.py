@@ -28,6 +28,9 @@ from bot.platform.messages import Choice, MediaRef, Reply
 HOAX = "cekhoaks"
 MAX_HOAX_MESSAGES = 10
 EXCERPT = 300
+# Typed instead of pressing 🔎: the button's own word in every locale is recognised
+# through its label; these are the words residents type whatever their language.
+CHECK_WORDS = frozenset({"cek", "check", "periksa"})
 
 
 class HoaxFlow(StepFlow):
@@ -74,6 +77,9 @@ class HoaxFlow(StepFlow):
         msg = turn.msg
         texts = list(state.data.get("texts", []))
         pictures = list(state.data.get("pictures", []))
+        if msg.kind == "text" and _typed_check(turn, msg.text):  # a cheap phone's 🔎 press
+            self._check(turn)
+            return
         if msg.kind in ("text", "photo") and len(texts) + len(pictures) >= MAX_HOAX_MESSAGES:
             turn.say(Reply(text=_("That is enough to check. Press 🔎 Check.")))
             return
@@ -216,6 +222,17 @@ class HoaxFlow(StepFlow):
         if ticket.group != ticket.id:
             text += " " + _("Others asked about the same claim: everyone gets the verdict.")
         common.show_menu(turn, text)
+
+
+def _bare(text: str) -> str:
+    """Letters, digits and single spaces only, lower case: "🔎 Cek!" → "cek"."""
+    return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
+
+
+def _typed_check(turn: Turn, text: str) -> bool:
+    """Whether a message is the 🔎 Check button typed out ("cek", "Check", "🔎 Priksa")."""
+    word = _bare(text)
+    return word in CHECK_WORDS or word == _bare(turn.tr._("🔎 Check"))
 
 
 def _check_or_cancel(turn: Turn) -> tuple[tuple[Choice, ...], ...]:
