@@ -705,8 +705,12 @@ DBD = (
 )
 
 
-def archive_dbd(services: Services) -> None:
-    """An archived verdict on a health claim."""
+def archive_dbd(
+    services: Services,
+    explanation: str = "Demam berdarah perlu ditangani tenaga kesehatan.",
+    sources: str = "",
+) -> None:
+    """An archived verdict on a health claim (staff's, or imported: no explanation)."""
     from bot.desk.hoaxes import Claim, Fingerprint
 
     services.hoaxes.add_claim(
@@ -714,8 +718,8 @@ def archive_dbd(services: Services) -> None:
             id="HKS-2609-0099",
             text=DBD,
             verdict="hoaks",
-            explanation="Demam berdarah perlu ditangani tenaga kesehatan.",
-            sources="",
+            explanation=explanation,
+            sources=sources,
             at=1.0,
             fingerprint=Fingerprint.of(DBD, []),
         )
@@ -767,19 +771,7 @@ def test_a_verdict_imported_without_explanation_quotes_its_claim(
 ) -> None:
     """A fact-checker's ClaimReview carries no explanation: the instant answer says which
     claim the verdict is about, its source after it, and no run of blank lines."""
-    from bot.desk.hoaxes import Claim, Fingerprint
-
-    desk_services.hoaxes.add_claim(
-        Claim(
-            id="CR-0000000001",
-            text=DBD,
-            verdict="hoaks",
-            explanation="",
-            sources="https://cekfakta.example.org/dbd",
-            at=1.0,
-            fingerprint=Fingerprint.of(DBD, []),
-        )
-    )
+    archive_dbd(desk_services, explanation="", sources="https://cekfakta.example.org/dbd")
     said = check_hoax(resident(conv, chat_id=63), "air kelapa dan garam untuk demam berdarah?")
     assert "We checked this before: [HOAKS]" in said
     assert f"The claim: “{DBD}”" in said
