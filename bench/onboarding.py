@@ -27,7 +27,8 @@ after come from one run on the same host. Each case gets a fresh emulator, bot a
 One JSON line per case and tree: residents, onboarded, seconds, onboardings_per_s, step
 latency p50/p95/p99/max (seconds, over every step) and p99 per step, sends_per_onboarding
 (message-sending calls in the emulator's log), http_429, bot_cpu_ms_per_onboarding (the
-bot's own process, psutil; its RQ worker and Redis children are not in it),
+bot's own process, psutil; its RQ worker and Redis children are not in it) and the kernel's
+part of it (bot_system_cpu_ms_per_onboarding),
 redis_cpu_ms_per_onboarding, emulator_cpu_ms_per_onboarding, and host_other_cpu_per_s
 (CPU that programs other than the bot's tree, the emulator and this script used during
 the case, in cores; above ~0.2 the run was disturbed). Progress goes to stderr.
@@ -47,6 +48,7 @@ import contextlib
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -98,6 +100,13 @@ def own_cpu_of(pid: int) -> float:
     return 0.0
 
 
+def own_system_cpu_of(pid: int) -> float:
+    """Kernel CPU seconds of one process alone (system calls: sockets, wake-ups)."""
+    with contextlib.suppress(psutil.NoSuchProcess, psutil.ZombieProcess):
+        return float(psutil.Process(pid).cpu_times().system)
+    return 0.0
+
+
 def redis_cpu(pid: int) -> float:
     """CPU seconds of the embedded Redis under the bot."""
     total = 0.0
@@ -122,6 +131,7 @@ class Meter:
     def _now(self) -> tuple[float, ...]:
         return (
             own_cpu_of(self.bot),
+            own_system_cpu_of(self.bot),
             tree_cpu(self.bot),
             redis_cpu(self.bot),
             tree_cpu(self.emulator),
@@ -134,13 +144,14 @@ class Meter:
         self.marks = self._now()
 
     def stop(self, onboardings: int) -> dict[str, Any]:
-        bot, tree, redis, emulator, own, host = (
+        bot, bot_system, tree, redis, emulator, own, host = (
             b - a for a, b in zip(self.marks, self._now(), strict=True)
         )
         other = host - tree - emulator - own
         per = max(onboardings, 1)
         return {
             "bot_cpu_ms_per_onboarding": round(bot * 1000 / per, 2),
+            "bot_system_cpu_ms_per_onboarding": round(bot_system * 1000 / per, 2),
             "redis_cpu_ms_per_onboarding": round(redis * 1000 / per, 2),
             "emulator_cpu_ms_per_onboarding": round(emulator * 1000 / per, 2),
             "host_other_cpu_per_s": round(max(other, 0.0) / (time.monotonic() - self.started), 2),
@@ -457,7 +468,8 @@ def profile(pid: int, where: str | None, name: str) -> subprocess.Popen[bytes] |
         return None
     out = Path(where) / f"{name}.txt"
     out.parent.mkdir(parents=True, exist_ok=True)
-    command = ["py-spy", "record", "--pid", str(pid), "--format", "raw", "--gil", "-r", "200"]
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    command = [spy, "record", "--pid", str(pid), "--format", "raw", "--gil", "-r", "200"]
     return subprocess.Popen(
         [*command, "-o", str(out)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
