@@ -18,7 +18,8 @@ from bot.platform.messages import Reply
 from bot.platform.store import Redis
 from bot.services import Services
 from emulator import Emulator, SimClient
-from handlers.telegram.outbound import TelegramLink, TelegramSender
+from handlers.telegram.link import TelegramLink
+from handlers.telegram.outbound import TelegramSender
 from handlers.telegram.render import Press, send_reply
 from tests.support.admins import RecordingDispatch
 from tests.support.constants import BOT_SPEC, BOT_TOKEN, CILEGON

@@ -152,7 +152,8 @@ def test_a_workers_batches_share_one_connection_to_telegram(
     """Two batch jobs in one worker reach Telegram over the connection the first opened;
     it stays open between them and is closed when the worker stops."""
     from broadcasts import eventloop, jobs
-    from handlers.telegram.outbound import TelegramLink, TelegramSender
+    from handlers.telegram.link import TelegramLink
+    from handlers.telegram.outbound import TelegramSender
     from tests.support.constants import BAGENDUNG, BOT_TOKEN
     from tests.support.jobs import job_context_with
     from tests.support.processes import start_emulator

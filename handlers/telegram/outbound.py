@@ -17,12 +17,9 @@ from dataclasses import asdict
 from typing import Any
 
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import Message
 from aiogram.utils.token import extract_bot_id
-from aiohttp import ClientSession
 
 from bot.platform.addresses import Address
 from bot.platform.messages import Reply
@@ -33,9 +30,8 @@ from broadcasts.limiter import RateLimiter, Rates
 from broadcasts.senders import Batch
 from handlers.settings import Settings
 from handlers.telegram.bulk import BulkSender
-from handlers.telegram.bulkapi import BulkApi
+from handlers.telegram.link import TelegramLink
 from handlers.telegram.render import (
-    bot_defaults,
     edit_or_send,
     keyboard,
     send_attachment,
@@ -43,48 +39,6 @@ from handlers.telegram.render import (
 )
 
 CAPTION_LIMIT = 1024
-
-
-class SharedSession(AiohttpSession):
-    """aiogram's aiohttp session on the bulk client's connections, which it does not close.
-
-    aiogram's own session opens a connection pool per `Bot`, and its `close()` sleeps
-    250 ms for TLS shutdowns; here the `TelegramLink` owns the one pool and closes it.
-    """
-
-    def __init__(self, api: BulkApi) -> None:
-        server = TelegramAPIServer.from_base(api.api_url) if api.api_url else PRODUCTION
-        super().__init__(api=server)
-        self.bulk = api
-
-    async def create_session(self) -> ClientSession:
-        """The bulk client's session."""
-        return self.bulk.session()
-
-    async def close(self) -> None:
-        """Nothing: the link closes the connections."""
-
-
-class TelegramLink:
-    """A bot's connection: the bulk client and, built when first needed, aiogram's Bot
-    over the same aiohttp session."""
-
-    def __init__(self, token: str, api_url: str | None) -> None:
-        self.api = BulkApi(token, api_url)
-        self.bot_id = extract_bot_id(token)
-        self._bot: Bot | None = None
-
-    @property
-    def bot(self) -> Bot:
-        """aiogram's Bot (notices, edits, downloads), on the link's session."""
-        if self._bot is None:
-            # HTML like the bot's own replies (the renderer escapes)
-            self._bot = Bot(self.api.token, session=SharedSession(self.api), default=bot_defaults())
-        return self._bot
-
-    async def close(self) -> None:
-        """Close the connections."""
-        await self.api.close()
 
 
 class TelegramSender:
