@@ -15,8 +15,6 @@ import signal
 from contextlib import suppress
 
 from aiogram import Bot, Dispatcher
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import PRODUCTION, TelegramAPIServer
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import BotCommand, BotCommandScopeAllPrivateChats, BotCommandScopeChat
 from aiohttp import web
@@ -28,13 +26,16 @@ from bot.services import Services
 from broadcasts.limiter import RateLimiter
 from handlers.apologies import Apologies
 from handlers.inbox import Inbox
+from handlers.telegram.bulkapi import BulkApi
 from handlers.telegram.desk import desk_router
 from handlers.telegram.inbound import Inbound
 from handlers.telegram.joins import join_router
+from handlers.telegram.link import SharedSession
 from handlers.telegram.middlewares import InboundUpdates, error_handler
 from handlers.telegram.pacing import PacedReplies
 from handlers.telegram.polling import Poller
 from handlers.telegram.render import bot_defaults
+from handlers.telegram.replies import ReplyingBot
 from handlers.telegram.residents import ResidentChats, resident_router
 from handlers.telegram.responses import KeptResponseModels
 from handlers.telegram.webhook import MAX_CONNECTIONS, TelegramWebhook
@@ -46,19 +47,18 @@ def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | Non
     """A Bot talking to api.telegram.org, or to `api_url` (a local Bot API server).
 
     With a limiter, every message it sends first waits for a priority token.
+    The Bot's `replies` send residents' replies on the lean path.
     """
     # pydantic's JSON parser reads Telegram's answers in about half json.loads's time; in a
     # rush the bot reads the same unconfirmed updates many times (handlers/telegram/polling.py)
-    api = TelegramAPIServer.from_base(api_url) if api_url else PRODUCTION
-    session = AiohttpSession(api=api, json_loads=from_json)
+    # residents' replies skip aiogram's models (handlers/telegram/replies.py); aiogram's
+    # Bot shares the lean client's connections
+    api = BulkApi(token, api_url)
+    session = SharedSession(api, owns=True, json_loads=from_json)
     session.middleware(KeptResponseModels())
     if limiter is not None:
         session.middleware(PacedReplies(limiter))
-    return Bot(
-        token,
-        session=session,
-        default=bot_defaults(),
-    )
+    return ReplyingBot(token, api, session, limiter, bot_defaults())
 
 
 def build_dispatcher(services: Services, conversations: Conversations) -> Dispatcher:

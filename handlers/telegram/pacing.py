@@ -1,6 +1,8 @@
 """Replies go through the same shared rate limiter as broadcasts, with priority.
 
-An aiogram request middleware: before every message-sending call it takes a token
+`paced` sends one message that way (the lean reply path, handlers/telegram/replies.py,
+and the aiogram request middleware `PacedReplies` alike): before every message-sending
+call it takes a token
 (priority: bulk leaves room for these) for the bot and the chat. Edits, callback answers
 and join-request decisions are not paced: Telegram does not count them as messages.
 A 429 on a reply is waited out exactly (`retry_after`) and the reply sent again, up to
@@ -14,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from aiogram import Bot
 from aiogram.client.session.middlewares.base import (
@@ -36,11 +39,34 @@ from aiogram.methods import (
 from broadcasts.limiter import RateLimiter
 from broadcasts.tally import TALLY
 from handlers.inbox import UNAVAILABLE
+from handlers.telegram.bulkapi import RetryAfter
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 PACED = (SendMessage, SendPhoto, SendDocument, SendVideo, CopyMessage, ForwardMessage)
 ATTEMPTS = 4
+
+
+async def paced(
+    limiter: RateLimiter | None, chat_id: int | None, send: Callable[[], Awaitable[T]]
+) -> T:
+    """`send()` once the limiter grants a priority token for the bot and `chat_id`; a 429
+    (aiogram's or the lean client's) is waited out and the message sent again."""
+    for attempt in range(1, ATTEMPTS + 1):
+        if limiter is not None:
+            try:
+                await limiter.acquire(chat_id, priority=True)
+            except UNAVAILABLE:
+                log.warning("the rate limiter is unreachable; sending unpaced")
+        try:
+            return await send()
+        except (TelegramRetryAfter, RetryAfter) as exc:
+            TALLY.add("rate_limited:tg")
+            if attempt == ATTEMPTS:
+                raise
+            await asyncio.sleep(exc.retry_after)
+    raise AssertionError("unreachable")
 
 
 class PacedReplies(BaseRequestMiddleware):
@@ -59,16 +85,6 @@ class PacedReplies(BaseRequestMiddleware):
         if not isinstance(method, PACED):
             return await make_request(bot, method)
         chat = getattr(method, "chat_id", None)
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                await self.limiter.acquire(chat if isinstance(chat, int) else None, priority=True)
-            except UNAVAILABLE:
-                log.warning("the rate limiter is unreachable; sending unpaced")
-            try:
-                return await make_request(bot, method)
-            except TelegramRetryAfter as exc:
-                TALLY.add("rate_limited:tg")
-                if attempt == ATTEMPTS:
-                    raise
-                await asyncio.sleep(exc.retry_after)
-        raise AssertionError("unreachable")
+        return await paced(
+            self.limiter, chat if isinstance(chat, int) else None, lambda: make_request(bot, method)
+        )

@@ -4,7 +4,8 @@ The core is synchronous (it talks to Redis); it runs in a worker thread so the e
 loop keeps serving other residents. Each update arrives in its resident's turn
 (handlers/telegram/middlewares.py), so a double tap cannot race the conversation state;
 the core's replies are stored on the update's receipt before they are sent, so a
-redelivered update is answered with them instead of asking the core twice.
+redelivered update is answered with them instead of asking the core twice. They go out
+on the lean request path (handlers/telegram/replies.py).
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from bot.platform.messages import Incoming, Reply
 from handlers.inbox import Receipt
 from handlers.telegram.convert import incoming_button, incoming_message
 from handlers.telegram.pictures import fingerprint
-from handlers.telegram.render import Press, answer_query, edit_or_send, send_reply
+from handlers.telegram.render import Press
+from handlers.telegram.replies import replies_for
 
 
 class ResidentChats:
@@ -57,10 +59,11 @@ def resident_router(chats: ResidentChats) -> Router:
             found = await fingerprint(bot, message)
             incoming = replace(incoming, media=replace(incoming.media, fingerprint=found))
         replies = await chats.answer(incoming, receipt)
+        out = replies_for(bot)
         for reply in replies:
-            sent = await send_reply(bot, message.chat.id, reply)
+            sent = await out.send(message.chat.id, reply)
             if reply.progress_of and sent is not None:
-                await chats.track_progress(reply.progress_of, message.chat.id, sent.message_id)
+                await chats.track_progress(reply.progress_of, message.chat.id, sent)
 
     @router.callback_query(Press.filter())
     async def on_button(
@@ -69,23 +72,24 @@ def resident_router(chats: ResidentChats) -> Router:
         """A button of ours (current version)."""
         replies = await chats.answer(incoming_button(query, callback_data.d), receipt)
         notice = next((r.notice for r in replies if r.notice), None)
-        await answer_query(query, notice[:200] if notice else None)
+        out = replies_for(bot)
+        await out.answer_query(query.id, notice[:200] if notice else None)
         message = query.message
         for reply in replies:
             if not reply.text and not reply.title:
                 continue
             if reply.edit and message is not None and isinstance(message, Message):
-                await edit_or_send(bot, message.chat.id, message.message_id, reply)
+                await out.edit_or_send(message.chat.id, message.message_id, reply)
                 continue
-            sent = await send_reply(bot, query.from_user.id, reply)
+            sent = await out.send(query.from_user.id, reply)
             if reply.progress_of and sent is not None:
-                await chats.track_progress(reply.progress_of, query.from_user.id, sent.message_id)
+                await chats.track_progress(reply.progress_of, query.from_user.id, sent)
 
     @router.callback_query()
-    async def on_unknown_button(query: CallbackQuery, receipt: Receipt) -> None:
+    async def on_unknown_button(query: CallbackQuery, bot: Bot, receipt: Receipt) -> None:
         """Buttons from an older version, or data that was never ours."""
         replies = await chats.answer(incoming_button(query, "?"), receipt)
         notice = next((r.notice for r in replies if r.notice), "")
-        await answer_query(query, notice[:200] or None)
+        await replies_for(bot).answer_query(query.id, notice[:200] or None)
 
     return router
