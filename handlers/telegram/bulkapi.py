@@ -31,6 +31,7 @@ from typing import Any
 
 import aiohttp
 import certifi
+from pydantic_core import from_json
 
 DEFAULT_API = "https://api.telegram.org"
 TIMEOUT = 60.0  # seconds, aiogram's default for a request
@@ -95,7 +96,7 @@ class NetworkError(ApiError):
 def read_answer(method: str, status: int, raw: bytes) -> Any:
     """The `result` of a Bot API answer, or the exception aiogram would raise for it."""
     try:
-        data = json.loads(raw)
+        data = from_json(raw)  # pydantic's parser: about half json.loads's time
     except ValueError:
         raise UnreadableAnswer(method, "Failed to decode object", status) from None
     if not isinstance(data, dict) or not isinstance(data.get("ok"), bool):

@@ -14,7 +14,9 @@ errors back off the same way.
 While updates are in progress every getUpdates returns them again (they are not
 confirmed), up to 100 at a time: the answer is read as plain JSON and only updates not
 seen before are parsed into aiogram's models (parsing them all again on every poll was
-two thirds of the bot's CPU in an onboarding rush at 30 messages/s).
+two thirds of the bot's CPU in an onboarding rush at 30 messages/s). For a bot from
+`handlers.telegram.app.build_bot` getUpdates goes through the lean client
+(handlers/telegram/bulkapi.py), so not even aiogram's answer model copies them.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from pydantic import ValidationError
 
+from handlers.telegram.bulkapi import JSON, ApiError
 from handlers.telegram.inbound import Inbound
+from handlers.telegram.replies import ReplyingBot, body
 
 log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 64
@@ -94,15 +98,8 @@ class Poller:
             busy = bool(self.in_flight or self.again)
             polled_at = asyncio.get_running_loop().time()
             try:
-                updates = await self.inbound.bot(
-                    RawUpdates(
-                        offset=self.offset(),
-                        timeout=0 if busy else LONG_POLL,
-                        allowed_updates=self.allowed_updates,
-                    ),
-                    request_timeout=LONG_POLL + 10,
-                )
-            except (TelegramNetworkError, TelegramAPIError) as exc:
+                updates = await self._get(0 if busy else LONG_POLL)
+            except (TelegramNetworkError, TelegramAPIError, ApiError) as exc:
                 log.warning("getUpdates failed (%s); again in %.0f s", exc, network_delay)
                 await asyncio.sleep(network_delay)
                 network_delay = min(network_delay * 2, LAST_RETRY)
@@ -111,6 +108,19 @@ class Poller:
             started = self._start(updates)
             if busy and (not started or len(updates) > started):
                 await self._progress(polled_at)
+
+    async def _get(self, wait: int) -> list[dict[str, Any]]:
+        """One getUpdates (long-polling `wait` seconds) from the oldest update not done
+        with, as JSON objects."""
+        bot = self.inbound.bot
+        if isinstance(bot, ReplyingBot):
+            data = body(offset=self.offset(), timeout=wait, allowed_updates=self.allowed_updates)
+            found = await bot.replies.api.call("getUpdates", data, JSON)
+            return found if isinstance(found, list) else []
+        method = RawUpdates(
+            offset=self.offset(), timeout=wait, allowed_updates=self.allowed_updates
+        )
+        return await bot(method, request_timeout=LONG_POLL + 10)
 
     def _start(self, updates: list[dict[str, Any]]) -> int:
         """Start a task for each new update, and for each one due again; how many."""
