@@ -148,6 +148,21 @@ def test_flood_warns_once_then_drops(conversations: Conversations, services: Ser
     assert me.send("halo")
 
 
+def test_flood_window_expires_even_for_a_counter_left_without_one(
+    conversations: Conversations, services: Services
+) -> None:
+    """A message opens a one-minute window; a counter an older version left without an
+    expiry (a crash between its two commands) is given one instead of counting for ever."""
+    me = Resident(conversations)
+    key = f"kim:flood:{me.address}"
+    me.send("halo")
+    assert 0 < services.redis.ttl(key) <= 60
+    services.redis.set(key, 3)  # no expiry
+    me.send("halo")
+    assert services.redis.get(key) == "4"
+    assert 0 < services.redis.ttl(key) <= 60
+
+
 def test_unknown_deep_links_fall_back_to_normal_onboarding(conversations: Conversations) -> None:
     """Unknown kelurahan codes and komunitas slugs are explained, then onboarding starts."""
     for payload in (

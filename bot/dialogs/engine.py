@@ -79,14 +79,20 @@ class Conversations:
     def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one message; never raises for bad input."""
         svc = self.svc
-        verdict = svc.flood.check(msg.address)
+        # the flood count, the resident and the conversation, in one round trip
+        pipe = svc.redis.pipeline(transaction=False)
+        counted = svc.flood.queue(msg.address, pipe)
+        read = counted + svc.residents.queue_get(msg.address, pipe)
+        svc.dialogs.queue_load(msg.address, pipe)
+        found = pipe.execute()
+        verdict = svc.flood.verdict(msg.address, found[:counted])
         if verdict == "drop":
             return []
-        resident = svc.residents.get(msg.address)
+        resident = svc.residents.got(msg.address, found[counted:read])
         held: list[Reply] = []
         if resident is not None and msg.address.platform == "wa":
             held = svc.held.release(msg.address)  # their message opens the window again
-        state = svc.dialogs.load(msg.address)
+        state = svc.dialogs.loaded(found[read])
         config = svc.config.locales
         locale = (
             resident.locale

@@ -48,7 +48,17 @@ class DialogStore:
 
     def load(self, address: Address) -> DialogState | None:
         """The conversation in progress, or None (none, expired, or unreadable)."""
-        raw = self.redis.get(f"kim:dlg:{address}")
+        return self.loaded(self.redis.get(f"kim:dlg:{address}"))
+
+    def queue_load(self, address: Address, pipe: Pipeline) -> int:
+        """Queue `load`'s read on `pipe` (to share a round trip); `loaded` reads it.
+        How many commands it queued."""
+        pipe.get(f"kim:dlg:{address}")
+        return 1
+
+    @staticmethod
+    def loaded(raw: Any) -> DialogState | None:
+        """The state from its stored JSON (None: none, or unreadable)."""
         if not raw:
             return None
         try:

@@ -28,13 +28,24 @@ class FloodGuard:
 
     def check(self, address: Address) -> Verdict:
         """Count one message; say whether to handle it, warn once, or drop it."""
+        pipe = self.redis.pipeline(transaction=False)
+        self.queue(address, pipe)
+        return self.verdict(address, pipe.execute())
+
+    def queue(self, address: Address, pipe: Pipeline) -> int:
+        """Queue the count of one message on `pipe` (to share a round trip with other
+        reads); `verdict` reads the results. How many commands it queued."""
         key = f"kim:flood:{address}"
-        pipe = self.redis.pipeline(transaction=True)
+        pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)  # a new window starts expiring
         pipe.incr(key)
         pipe.ttl(key)
-        count, ttl = pipe.execute()
-        if ttl < 0:  # new window (EXPIRE NX needs Redis 7; the embedded one is 6.2)
-            self.redis.expire(key, WINDOW_SECONDS)
+        return 3
+
+    def verdict(self, address: Address, results: list[Any]) -> Verdict:
+        """The verdict from `queue`'s results."""
+        _, count, ttl = results
+        if ttl < 0:  # a counter left without expiry (before the SET above): give it one
+            self.redis.expire(f"kim:flood:{address}", WINDOW_SECONDS)
         if count <= self.per_minute:
             return "ok"
         return "warn" if count == self.per_minute + 1 else "drop"

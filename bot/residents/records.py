@@ -121,9 +121,19 @@ class Residents:
     def get(self, address: Address) -> Resident | None:
         """The resident at `address`, or None when they never consented (or erased)."""
         pipe = self.redis.pipeline(transaction=False)
+        self.queue_get(address, pipe)
+        return self.got(address, pipe.execute())
+
+    def queue_get(self, address: Address, pipe: Pipeline) -> int:
+        """Queue `get`'s reads on `pipe` (to share a round trip); `got` reads the results.
+        How many commands it queued."""
         pipe.hgetall(_key(address))
         pipe.smembers(_key(address) + ":kom")
-        raw, kom = pipe.execute()
+        return 2
+
+    def got(self, address: Address, results: list[Any]) -> Resident | None:
+        """The resident from `queue_get`'s results."""
+        raw, kom = results
         if not raw:
             return None
         return Resident(
