@@ -130,9 +130,7 @@ async def edit_or_send(
     group) if it can't be edited (an attachment can't be edited into a message: it is sent
     as a document of its own)."""
     thread = thread or reply.thread or None
-    if reply.attachment is not None:
-        await send_attachment(bot, chat_id, reply.attachment, thread)
-        reply = replace(reply, attachment=None)
+    reply = await upload_first(bot, chat_id, reply, thread)
     text = html_text(reply)
     if len(text) <= TEXT_LIMIT:
         try:
@@ -140,12 +138,29 @@ async def edit_or_send(
                 text=text, chat_id=chat_id, message_id=message_id, reply_markup=keyboard(reply)
             )
         except TelegramBadRequest as exc:
-            if "not modified" in exc.message:
+            if not send_anew(exc.message):
                 return
-            log.info("edit failed (%s); sending a new message", exc.message)
         else:
             return
     await send_reply(bot, chat_id, reply, thread)
+
+
+async def upload_first(bot: Bot, chat_id: int, reply: Reply, thread: int | None) -> Reply:
+    """Send the attachment of a reply that edits a message on its own (a file can't be
+    edited into a message); the reply without it."""
+    if reply.attachment is None:
+        return reply
+    await send_attachment(bot, chat_id, reply.attachment, thread)
+    return replace(reply, attachment=None)
+
+
+def send_anew(refusal: str) -> bool:
+    """After Telegram refused an edit: send the reply as a new message, unless the message
+    already says it ("not modified")."""
+    if "not modified" in refusal:
+        return False
+    log.info("edit failed (%s); sending a new message", refusal)
+    return True
 
 
 async def answer_query(query: CallbackQuery, text: str | None, show_alert: bool = False) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import html
 import json
 import logging
-from dataclasses import replace
 from typing import Any, Protocol
 
 from aiogram import Bot
@@ -37,9 +36,11 @@ from handlers.telegram.render import (
     edit_or_send,
     html_text,
     markup_json,
+    send_anew,
     send_attachment,
     send_reply,
     split,
+    upload_first,
 )
 
 log = logging.getLogger(__name__)
@@ -102,9 +103,7 @@ class LeanReplies:
         """`render.edit_or_send` on the lean path: replace the pressed message with
         `reply`, or send it anew if it can't be edited."""
         thread = thread or reply.thread or None
-        if reply.attachment is not None:
-            await send_attachment(self.bot, chat_id, reply.attachment, thread)
-            reply = replace(reply, attachment=None)
+        reply = await upload_first(self.bot, chat_id, reply, thread)
         text = html_text(reply)
         if len(text) <= TEXT_LIMIT:
             data = body(
@@ -117,9 +116,8 @@ class LeanReplies:
             try:
                 await self.api.call("editMessageText", data, JSON)
             except BadRequest as exc:
-                if "not modified" in exc.description:
+                if not send_anew(exc.description):
                     return
-                log.info("edit failed (%s); sending a new message", exc.description)
             else:
                 return
         await self.send(chat_id, reply, thread)
