@@ -8,12 +8,10 @@ import json
 import logging
 import traceback
 from collections.abc import AsyncIterator, Awaitable, Callable
-from enum import Enum
 from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
@@ -39,8 +37,8 @@ from handlers.telegram.bulkapi import (
     UnreadableAnswer,
     read_answer,
 )
-from handlers.telegram.render import bot_defaults
 from tests.support.constants import BOT_SPEC, BOT_TOKEN
+from tests.support.forms import aiogram_fields
 from tests.support.stand_in import bot_at, garbling_proxy, serving
 
 # aiogram's class → ours, as the bulk sender treats them
@@ -227,20 +225,6 @@ def test_answers_that_are_not_telegrams_json_are_unreadable() -> None:
     with pytest.raises(ApiError):
         read_answer("sendMessage", 200, b'{"ok":false,"description":"odd"}')
     assert read_answer("sendMessage", 200, b'{"ok":true,"result":5}') == 5
-
-
-def aiogram_fields(method: Any) -> dict[str, Any]:
-    """The form fields aiogram would post for `method`, read back as JSON values."""
-    bot = Bot(BOT_TOKEN, session=AiohttpSession(), default=bot_defaults())
-    form = bot.session.build_form_data(bot, method)  # type: ignore[attr-defined]
-    fields = {}
-    for field in form._fields:
-        value = field[2].value if isinstance(field[2], Enum) else field[2]
-        try:
-            fields[field[0]["name"]] = json.loads(str(value))
-        except ValueError:
-            fields[field[0]["name"]] = str(value)
-    return fields
 
 
 def ours(body: Body, chat_id: int) -> dict[str, Any]:

@@ -5,21 +5,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from enum import Enum
 from typing import Any
 
 import pytest
 from aiogram import Bot
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.methods import AnswerCallbackQuery, EditMessageText, SendMessage
 
 from bot.platform.messages import Choice, Link, Reply
 from broadcasts.tally import TALLY
 from emulator import Emulator, RateLimits, SimClient
 from handlers.telegram.app import build_bot
-from handlers.telegram.render import Press, bot_defaults, button_data, keyboard, markup_json
+from handlers.telegram.render import Press, button_data, keyboard, markup_json
 from handlers.telegram.replies import AiogramReplies, LeanReplies, ReplyingBot, body, replies_for
 from tests.support.constants import BOT_SPEC, BOT_TOKEN
+from tests.support.forms import aiogram_fields
 
 REPLY = Reply(
     text="Pilih kelurahan <b>di</b> Cilegon & sekitarnya:",
@@ -31,20 +30,6 @@ REPLY = Reply(
         (Choice(label="‹ Kembali", data="back"),),
     ),
 )
-
-
-def aiogram_fields(method: Any) -> dict[str, Any]:
-    """The form fields aiogram posts for `method` with the bot's defaults, as JSON values."""
-    bot = Bot(BOT_TOKEN, session=AiohttpSession(), default=bot_defaults())
-    form = bot.session.build_form_data(bot, method)  # type: ignore[attr-defined]
-    fields = {}
-    for field in form._fields:
-        value = field[2].value if isinstance(field[2], Enum) else field[2]
-        try:
-            fields[field[0]["name"]] = json.loads(str(value))
-        except ValueError:
-            fields[field[0]["name"]] = str(value)
-    return fields
 
 
 @pytest.mark.parametrize("data", ["kel.36.72.01.1001", "back", "", "é" * 30, "x" * 61])
