@@ -26,15 +26,10 @@ class FloodGuard:
         self.redis = redis
         self.per_minute = per_minute
 
-    def check(self, address: Address) -> Verdict:
-        """Count one message; say whether to handle it, warn once, or drop it."""
-        pipe = self.redis.pipeline(transaction=False)
-        self.queue(address, pipe)
-        return self.verdict(address, pipe.execute())
-
     def queue(self, address: Address, pipe: Pipeline) -> int:
-        """Queue the count of one message on `pipe` (to share a round trip with other
-        reads); `verdict` reads the results. How many commands it queued."""
+        """Queue the count of one message on `pipe` (it shares the round trip of a turn's
+        first reads, bot/dialogs/engine.py); `verdict` reads the results. How many
+        commands it queued."""
         key = f"kim:flood:{address}"
         pipe.set(key, 0, ex=WINDOW_SECONDS, nx=True)  # a new window starts expiring
         pipe.incr(key)
