@@ -43,7 +43,9 @@ from handlers.telegram.webhook import MAX_CONNECTIONS, TelegramWebhook
 log = logging.getLogger(__name__)
 
 
-def build_bot(token: str, api_url: str | None = None, limiter: RateLimiter | None = None) -> Bot:
+def build_bot(
+    token: str, api_url: str | None = None, limiter: RateLimiter | None = None
+) -> ReplyingBot:
     """A Bot talking to api.telegram.org, or to `api_url` (a local Bot API server).
 
     With a limiter, every message it sends first waits for a priority token.
@@ -137,11 +139,11 @@ def inbound(bot: Bot, dp: Dispatcher, services: Services) -> Inbound:
     return Inbound(bot, dp, Apologies(services.config))
 
 
-async def run_polling(bot: Bot, dp: Dispatcher, services: Services) -> None:
+async def run_polling(bot: ReplyingBot, dp: Dispatcher, services: Services) -> None:
     """Long polling until SIGINT or SIGTERM."""
     await bot.delete_webhook(drop_pending_updates=False)
     await set_commands(bot, services)
-    poller = Poller(inbound(bot, dp, services), dp.resolve_used_update_types())
+    poller = Poller(inbound(bot, dp, services), bot.replies.api, dp.resolve_used_update_types())
     task = asyncio.get_running_loop().create_task(poller.run())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -14,9 +14,9 @@ errors back off the same way.
 While updates are in progress every getUpdates returns them again (they are not
 confirmed), up to 100 at a time: the answer is read as plain JSON and only updates not
 seen before are parsed into aiogram's models (parsing them all again on every poll was
-two thirds of the bot's CPU in an onboarding rush at 30 messages/s). For a bot from
-`handlers.telegram.app.build_bot` getUpdates goes through the lean client
-(handlers/telegram/bulkapi.py), so not even aiogram's answer model copies them.
+two thirds of the bot's CPU in an onboarding rush at 30 messages/s). getUpdates goes
+through the lean client (handlers/telegram/bulkapi.py), so not even aiogram's answer
+model copies them.
 """
 
 from __future__ import annotations
@@ -27,14 +27,12 @@ import logging
 from contextlib import suppress
 from typing import Any
 
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 from pydantic import ValidationError
 
-from handlers.telegram.bulkapi import JSON, ApiError
+from handlers.telegram.bulkapi import JSON, ApiError, BulkApi
 from handlers.telegram.inbound import Inbound
-from handlers.telegram.replies import ReplyingBot, body
+from handlers.telegram.replies import body
 
 log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 64
@@ -45,22 +43,12 @@ FIRST_RETRY = 1.0
 LAST_RETRY = 30.0
 
 
-class RawUpdates(TelegramMethod[list[dict[str, Any]]]):
-    """getUpdates, answered as JSON objects (parsed by `Poller` only when new)."""
-
-    __returning__ = list[dict[str, Any]]
-    __api_method__ = "getUpdates"
-
-    offset: int | None = None
-    timeout: int | None = None
-    allowed_updates: list[str] | None = None
-
-
 class Poller:
     """getUpdates in a loop, with what is in flight or to be tried again."""
 
-    def __init__(self, inbound: Inbound, allowed_updates: list[str]) -> None:
+    def __init__(self, inbound: Inbound, api: BulkApi, allowed_updates: list[str]) -> None:
         self.inbound = inbound
+        self.api = api  # getUpdates on the lean client
         self.allowed_updates = allowed_updates
         self.in_flight: dict[int, asyncio.Task[bool]] = {}
         self.again: set[int] = set()  # to be handled again, after `retry_at`
@@ -99,7 +87,7 @@ class Poller:
             polled_at = asyncio.get_running_loop().time()
             try:
                 updates = await self._get(0 if busy else LONG_POLL)
-            except (TelegramNetworkError, TelegramAPIError, ApiError) as exc:
+            except ApiError as exc:  # NetworkError included
                 log.warning("getUpdates failed (%s); again in %.0f s", exc, network_delay)
                 await asyncio.sleep(network_delay)
                 network_delay = min(network_delay * 2, LAST_RETRY)
@@ -112,15 +100,9 @@ class Poller:
     async def _get(self, wait: int) -> list[dict[str, Any]]:
         """One getUpdates (long-polling `wait` seconds) from the oldest update not done
         with, as JSON objects."""
-        bot = self.inbound.bot
-        if isinstance(bot, ReplyingBot):
-            data = body(offset=self.offset(), timeout=wait, allowed_updates=self.allowed_updates)
-            found = await bot.replies.api.call("getUpdates", data, JSON)
-            return found if isinstance(found, list) else []
-        method = RawUpdates(
-            offset=self.offset(), timeout=wait, allowed_updates=self.allowed_updates
-        )
-        return await bot(method, request_timeout=LONG_POLL + 10)
+        data = body(offset=self.offset(), timeout=wait, allowed_updates=self.allowed_updates)
+        found = await self.api.call("getUpdates", data, JSON)
+        return found if isinstance(found, list) else []
 
     def _start(self, updates: list[dict[str, Any]]) -> int:
         """Start a task for each new update, and for each one due again; how many."""
