@@ -8,6 +8,7 @@ link (or, in the bot process, the Bot's session) closes.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -38,10 +39,7 @@ class SharedSession(AiohttpSession):
         json_loads: Callable[..., Any] | None = None,
     ) -> None:
         server = TelegramAPIServer.from_base(api.api_url) if api.api_url else PRODUCTION
-        if json_loads is None:
-            super().__init__(api=server)
-        else:
-            super().__init__(api=server, json_loads=json_loads)
+        super().__init__(api=server, json_loads=json_loads or json.loads)
         self.bulk = api
         self.owns = owns
 
