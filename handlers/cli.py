@@ -242,6 +242,8 @@ def main(argv: list[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per API call
+    if not args.verbose:  # aiogram's "Update id=… is handled" for every update (with -v)
+        logging.getLogger("aiogram.event").setLevel(logging.WARNING)
     settings = Settings.from_env()
     try:
         if args.command == "config":
