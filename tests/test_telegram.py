@@ -253,3 +253,49 @@ async def test_webhook_checks_the_secret_and_the_body(world: TelegramWorld, redi
         assert response.status == 200  # answered once handled: the reply went out before
         assert len(world.session.of(SendMessage)) == 1
         assert (await client.get("/healthz")).status == 200
+
+
+def test_a_pressed_button_is_parsed_without_the_keyboard_it_was_on() -> None:
+    """The shown message's keyboard is left out of the Update (no handler reads it); the
+    rest of the press arrives whole, and Telegram's JSON is not changed."""
+    from aiogram import Bot
+    from pydantic import ValidationError
+
+    from handlers.telegram.inbound import parse_update
+
+    keyboard = {
+        "inline_keyboard": [[{"text": f"Kel {i}", "callback_data": f"p:{i}"}] for i in range(40)]
+    }
+    shown = {
+        "message_id": 7,
+        "date": 1_700_000_000,
+        "chat": {"id": 42, "type": "private", "first_name": "Warga"},
+        "text": "Kelurahan yang mana?",
+        "reply_markup": keyboard,
+    }
+    raw = {
+        "update_id": 9,
+        "callback_query": {
+            "id": "q1",
+            "from": {"id": 42, "is_bot": False, "first_name": "Warga", "language_code": "id"},
+            "chat_instance": "c",
+            "data": "p:3",
+            "message": shown,
+        },
+    }
+    bot = Bot("1:test")
+    update = parse_update(raw, bot)
+    query = update.callback_query
+    assert query is not None
+    assert query.data == "p:3"
+    assert query.from_user.id == 42
+    assert query.message is not None
+    assert query.message.chat.id == 42
+    assert query.message.text == "Kelurahan yang mana?"  # type: ignore[union-attr]
+    assert query.message.reply_markup is None  # type: ignore[union-attr]
+    assert raw["callback_query"]["message"]["reply_markup"] == keyboard  # type: ignore[index]
+
+    message = {"update_id": 10, "message": {**shown, "text": "/start"}}
+    assert parse_update(message, bot).message.reply_markup is not None  # type: ignore[union-attr]
+    with pytest.raises(ValidationError):
+        parse_update({"update_id": 11, "callback_query": {"id": "q2"}}, bot)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
@@ -22,6 +23,21 @@ from handlers.inbox import TurnBusy, unavailable
 from handlers.metrics import observe_update
 
 log = logging.getLogger(__name__)
+
+
+def parse_update(raw: dict[str, Any], bot: Bot) -> Update:
+    """aiogram's `Update` from Telegram's JSON (pydantic's ValidationError if it is none).
+
+    The keyboard of the message a button was pressed on is left out: no handler reads it,
+    and it was half of such an update's parsing time (a kelurahan list has dozens of
+    buttons, each a model of its own)."""
+    query = raw.get("callback_query")
+    if isinstance(query, dict):
+        shown = query.get("message")
+        if isinstance(shown, dict) and "reply_markup" in shown:
+            shown = {k: v for k, v in shown.items() if k != "reply_markup"}
+            raw = {**raw, "callback_query": {**query, "message": shown}}
+    return Update.model_validate(raw, context={"bot": bot})
 
 
 class Inbound:

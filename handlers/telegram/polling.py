@@ -27,11 +27,10 @@ import logging
 from contextlib import suppress
 from typing import Any
 
-from aiogram.types import Update
 from pydantic import ValidationError
 
 from handlers.telegram.bulkapi import JSON, ApiError, BulkApi
-from handlers.telegram.inbound import Inbound
+from handlers.telegram.inbound import Inbound, parse_update
 from handlers.telegram.replies import body
 
 log = logging.getLogger(__name__)
@@ -121,7 +120,7 @@ class Poller:
                 continue  # handled already; confirmed by the next offset
             self.next_new = max(self.next_new, uid + 1)
             try:
-                update = Update.model_validate(raw, context={"bot": self.inbound.bot})
+                update = parse_update(raw, self.inbound.bot)
             except ValidationError:
                 log.warning("update %s is not a valid Update; skipped", uid)
                 continue

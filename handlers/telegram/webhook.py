@@ -16,12 +16,11 @@ from __future__ import annotations
 import hmac
 import logging
 
-from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
 
 from handlers.bodies import BadBody, parse_json, read_body
-from handlers.telegram.inbound import Inbound
+from handlers.telegram.inbound import Inbound, parse_update
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -66,7 +65,7 @@ class TelegramWebhook:
         if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
             return web.Response(text="Bad Request: not a Telegram update", status=400)
         try:
-            update = Update.model_validate(data, context={"bot": self.inbound.bot})
+            update = parse_update(data, self.inbound.bot)
         except ValidationError as exc:
             log.warning(
                 "update %s refused: %d invalid fields", data["update_id"], exc.error_count()
