@@ -792,3 +792,62 @@ def test_typing_the_check_word_is_pressing_check(
     me.send("air kelapa dan garam untuk demam berdarah?")
     said = render(me.send(typed))
     assert "We checked this before: [HOAKS]" in said
+
+
+@pytest.mark.parametrize(
+    ("lang", "typed"),
+    [
+        ("id", "cek air kelapa dan garam untuk demam berdarah?"),
+        ("id", "Cek hoaks: air kelapa dan garam untuk demam berdarah?"),
+        ("id", "🔎 Cek - air kelapa dan garam untuk demam berdarah?"),
+        ("id", "periksa fakta air kelapa dan garam untuk demam berdarah?"),
+        ("en", "check: air kelapa dan garam untuk demam berdarah?"),
+        ("en", "/factcheck air kelapa dan garam untuk demam berdarah?"),
+    ],
+)
+def test_a_check_word_and_a_claim_at_the_menu_checks_it_at_once(
+    conv: Conversations, desk_services: Services, lang: str, typed: str
+) -> None:
+    """ "cek <claim>" typed at the menu (and /cekhoaks <claim>) gets the archived verdict
+    in one message: no /cekhoaks first, no 🔎 to press."""
+    archive_dbd(desk_services)
+    me = resident(conv, chat_id=66, lang=lang)
+    said = render(me.send(typed))
+    assert "[HOAKS]" in said
+    assert "tenaga kesehatan" in said
+
+
+def test_a_check_word_and_an_unknown_claim_files_it(conv: Conversations) -> None:
+    """No archived match: the claim becomes a ticket, with the check word left out."""
+    me = resident(conv, chat_id=67, lang="id")
+    said = render(me.send("cek vaksin mengandung chip pelacak"))
+    assert "Nomor laporan Anda HKS-" in said
+    ticket = conv.svc.tickets.get(said.split("Nomor laporan Anda ")[1].split(".")[0].strip())
+    assert ticket is not None
+    assert ticket.text == "vaksin mengandung chip pelacak"
+
+
+def test_the_check_word_alone_at_the_menu_asks_for_the_message(conv: Conversations) -> None:
+    """ "cek" with nothing after it starts /cekhoaks; the next message is what is checked."""
+    me = resident(conv, chat_id=68, lang="id")
+    assert "Kirim atau teruskan pesan" in render(me.send("Cek"))
+    assert "Diterima (1)" in render(me.send("vaksin mengandung chip pelacak"))
+
+
+@pytest.mark.parametrize(
+    "typed", ["cekatan sekali petugasnya", "tolong cek jalan rusak", "checking in", "cek"]
+)
+def test_other_text_is_not_taken_for_a_check(conv: Conversations, typed: str) -> None:
+    """Only a first word that is a check word counts, and not before onboarding or in
+    another conversation."""
+    me = resident(conv, chat_id=69, lang="id")
+    if typed != "cek":
+        assert "Nomor laporan" not in render(me.send(typed))
+        assert "Kirim atau teruskan" not in me.said()
+        return
+    newcomer = Resident(conv, chat_id=70, language_code="id")
+    assert "Pilih bahasa" in render(newcomer.send("cek vaksin mengandung chip"))
+    me.send("/aspirasi")
+    me.press("Pengaduan")
+    me.press("Kesehatan")
+    assert "Kirim atau teruskan" not in render(me.send("cek puskesmas Bagendung tutup pagi ini"))

@@ -16,7 +16,7 @@ from bot.dialogs.console_login import ConsoleLoginFlow
 from bot.dialogs.desk_intake import AspirasiFlow, StaffListFlow, StatusFlow, rate_action
 from bot.dialogs.engine import Action, Conversations, Flow
 from bot.dialogs.follow_up import FollowUpFlow
-from bot.dialogs.hoax_check import HoaxFlow
+from bot.dialogs.hoax_check import HoaxFlow, typed_check
 from bot.dialogs.invite import AcceptFlow, InviteFlow
 from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
@@ -194,4 +194,4 @@ def build_conversations(services: Services) -> Conversations:
         PollView: poll_view_action,
     }
     flows_by_name = {f.name: f for f in flows}
-    return Conversations(services, flows_by_name, COMMANDS, actions, typed_vote)
+    return Conversations(services, flows_by_name, COMMANDS, actions, typed_vote, typed_check)

@@ -97,6 +97,7 @@ def help_text(turn: Turn) -> str:
             _("/start — subscribe to your kelurahan or desa"),
             _("/aspirasi — send an aspiration, complaint or question"),
             _("/cekhoaks — check whether a message is a hoax"),
+            _("   or type “cek” and the message: “cek vaksin mengandung chip”"),
             _("/status — your reports and their answers"),
             _("/pindah — move to another kelurahan or desa"),
             _("/komunitas — join or leave community KIM"),

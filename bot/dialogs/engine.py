@@ -9,8 +9,9 @@ Order of concerns, for every message from a resident:
    checks the presser's role itself; a typed number picks the numbered choice last offered;
 5. otherwise the flow in progress gets the input; with none, a typed number may answer
    the newest open poll the resident received (`idle_number`; at the menu, one they have
-   not answered yet comes before the menu's numbers), else the resident gets the
-   onboarding (newcomers) or the menu.
+   not answered yet comes before the menu's numbers); at the menu or with no flow, a text
+   a flow asks for by its first word (`idle_text`: "cek <claim>" checks the claim) starts
+   it; else the resident gets the onboarding (newcomers) or the menu.
 A flow answers a button or input through its steps table (`StepFlow`, steps.py): the
 current step's handler, or the stale-button reply and a pointer to the buttons.
 State is written back only when a step changed it, so bad input never alters it.
@@ -67,14 +68,16 @@ class Conversations:
         commands: Mapping[str, str],
         actions: Mapping[type[ButtonData], Action] | None = None,
         idle_number: Callable[[Turn], bool] | None = None,
+        idle_text: Callable[[Turn], bool] | None = None,
     ):
         """The engine over `flows` (by name), `commands` (command → flow), `actions`, and
-        what takes a number typed outside any conversation (True: it answered)."""
+        what takes a number, or text, typed outside any conversation (True: it answered)."""
         self.svc = svc
         self.flows = dict(flows)
         self.commands = dict(commands)
         self.actions = dict(actions or {})
         self.idle_number = idle_number
+        self.idle_text = idle_text
 
     def handle(self, msg: Incoming) -> list[Reply]:
         """Answer one message; never raises for bad input."""
@@ -134,6 +137,8 @@ class Conversations:
         data = msg.button or self._typed_choice(turn)
         if data:
             self._button(turn, data)
+            return
+        if self.idle_text is not None and self.idle_text(turn):
             return
         if turn.state is not None and turn.state.flow in self.flows:
             self.flows[turn.state.flow].on_input(turn)

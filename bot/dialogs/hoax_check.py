@@ -2,7 +2,9 @@
 
 Steps collect → suggested → archived (`HoaxFlow.steps`): send or forward text, links or
 pictures (messages within a few seconds merge into one request without extra replies)
-→ 🔎 Check. The archive is searched (bot/desk/hoaxes.py), with two thresholds as Meedan
+→ 🔎 Check. With the claim already given (`/cekhoaks <claim>`, or "cek <claim>" typed at
+the menu or with no conversation in progress: `typed_check`) it is checked at once. The
+archive is searched (bot/desk/hoaxes.py), with two thresholds as Meedan
 Check has them (`desk.hoax_match` in config.yaml):
 - at or above `answer`: the archived verdict at once, then "does this answer it?";
 - between `suggest` and `answer`: the likely claim is shown, "is this what you mean?";
@@ -12,6 +14,8 @@ Check has them (`desk.hoax_match` in config.yaml):
 """
 
 from __future__ import annotations
+
+import re
 
 from bot.desk import routing
 from bot.desk.correction_texts import excerpt
@@ -31,6 +35,10 @@ EXCERPT = 300
 # Typed instead of pressing 🔎: the button's own word in every locale is recognised
 # through its label; these are the words residents type whatever their language.
 CHECK_WORDS = frozenset({"cek", "check", "periksa"})
+# Said between the check word and the claim: "cek hoaks: …", "cek fakta …".
+ABOUT_WORDS = frozenset({"hoaks", "hoax", "hoaxs", "fakta", "fact", "berita"})
+# A message's first word (after an emoji or quote) and what follows it (after ":", "-" …).
+_LEADING_WORD = re.compile(r"^[\W_]*?([^\W_]+)[\s:,.\-–—]*(.*)$", re.S)
 
 
 class HoaxFlow(StepFlow):
@@ -48,10 +56,15 @@ class HoaxFlow(StepFlow):
         self.always = {"cancel": self._cancel_button}
 
     def begin(self, turn: Turn, args: str) -> None:
-        """Ask for the message to check."""
+        """Check `args` at once if it is a claim, else ask for the message to check."""
         if not may_file(turn):
             return
-        turn.goto(HOAX, "collect", texts=[args] if args.strip() else [], pictures=[], last=0.0)
+        turn.goto(
+            HOAX, "collect", texts=[args.strip()] if args.strip() else [], pictures=[], last=0.0
+        )
+        if args.strip():
+            self._check(turn)
+            return
         _ = turn.tr._
         turn.say(
             Reply(
@@ -222,6 +235,39 @@ class HoaxFlow(StepFlow):
         if ticket.group != ticket.id:
             text += " " + _("Others asked about the same claim: everyone gets the verdict.")
         common.show_menu(turn, text)
+
+
+def typed_check(turn: Turn) -> bool:
+    """ "cek <claim>" (or "check …", "periksa …", the 🔎 button's word in the resident's
+    language; "cek hoaks: …" too) typed at the menu or with no conversation in progress:
+    the claim is checked at once, the word alone starts /cekhoaks. False (not taken) for
+    any other text, and before onboarding."""
+    state = turn.state
+    if turn.msg.kind != "text" or turn.resident is None:
+        return False
+    if state is not None and state.flow != "menu":
+        return False
+    claim = _after_check_word(turn, turn.msg.text)
+    if claim is None:
+        return False
+    HoaxFlow().begin(turn, claim)
+    return True
+
+
+def _after_check_word(turn: Turn, text: str) -> str | None:
+    """The claim after a leading check word (and "hoaks", ":" …), "" for the word alone,
+    None when the text does not start with one."""
+    found = _LEADING_WORD.match(text)
+    if found is None:
+        return None
+    words = {*CHECK_WORDS, *_bare(turn.tr._("🔎 Check")).split()[:1]}
+    if found.group(1).lower() not in words:
+        return None
+    claim = found.group(2).strip()
+    about = _LEADING_WORD.match(claim)
+    if about is not None and about.group(1).lower() in ABOUT_WORDS:
+        claim = about.group(2).strip()
+    return claim
 
 
 def _bare(text: str) -> str:
