@@ -8,10 +8,13 @@ arrival time" (TAT) per key:
 Bulk sends may not use the last `reserve` of the bucket: replies to residents (which
 acquire with priority) always find room, and bulk slows down while they use it. A bulk
 request for many tokens that gets none is told to wait until a whole grant's worth is
-free (as many as it asked, up to `grant`: 2 at 30/s), not the next single token; one
+free (as many as it asked, up to `grant`: 5 at 30/s), not the next single token; one
 granted fewer than it asked (all there was) is told the same, and its waiting room does
-not ask for it again before then. At 30/s two workers then ask 20–30 times a second
-between them instead of ~90.
+not ask for it again before then. At 30/s two workers then ask about 12 times a second
+between them instead of ~90, and send 5 at a time: on a small VPS every wake-up from
+idle is dear (a virtual CPU's cold caches made the same work 2.5 times as costly after
+an 8 ms sleep), and 0.2 s grants used 1.3 CPU-s per 1,000 messages where 0.1 s grants
+(2 tokens) used 2.0 (docs/benchmarks.md).
 
 Redis keys (`{bot}` is the bot's numeric id, never its token):
 - `kim:rl:{bot}:all` — the overall TAT, in milliseconds.
@@ -111,7 +114,7 @@ class Rates:
     private_chat_per_second: float = 1.0
     group_per_minute: float = 20.0
     reserve_fraction: float = 0.1  # of a second's worth of sends, kept for replies
-    burst_seconds: float = 0.1  # how far ahead bulk may run in one grant
+    burst_seconds: float = 0.2  # how far ahead bulk may run in one grant
     chat_burst: int = 3  # messages a chat may receive back to back
 
 
@@ -150,7 +153,7 @@ class RateLimiter:
         self.tolerance = self.reserve + slack
         # A bulk request that must wait waits for this many tokens: as many as fit in the
         # slack with `LATE_MS` (or an interval) to spare, so that a sender woken a little
-        # late still loses none of its rate (at 30/s: 2 tokens, 33 ms to spare).
+        # late still loses none of its rate (at 30/s: 5 tokens, 33 ms to spare).
         lead = max(self.interval, LATE_MS)
         self.grant = max(1, int((slack - lead) / self.interval + 1e-9))
         # waiters asked for in one round trip: as many as a priority burst may take, and one

@@ -30,11 +30,11 @@ def drain(
 
 
 def test_bulk_keeps_to_the_overall_rate(redis: Redis) -> None:
-    """Over 10 s at 30/s, bulk gets 300 (plus the initial burst), never more."""
+    """Over 10 s at 30/s, bulk gets 300 (plus the initial burst: 0.2 s), never more."""
     clock = Clock()
     limiter = RateLimiter(redis, 1, Rates(per_second=30), clock)
     taken = drain(limiter, clock, 10.0, tokens=50)
-    assert 300 <= taken <= 300 + 3
+    assert 300 <= taken <= 300 + 6
 
 
 def test_two_workers_share_one_budget(redis: Redis) -> None:
@@ -46,7 +46,7 @@ def test_two_workers_share_one_budget(redis: Redis) -> None:
     for _ in range(10_000):
         taken += a.try_acquire(tokens=5)[0] + b.try_acquire(tokens=5)[0]
         clock.now += 1
-    assert 300 <= taken <= 303
+    assert 300 <= taken <= 306
 
 
 def test_priority_replies_find_room_while_bulk_saturates(redis: Redis) -> None:
@@ -109,7 +109,7 @@ def test_paid_broadcast_rate(redis: Redis) -> None:
     """At 1000/s, one second gives about a thousand."""
     clock = Clock()
     limiter = RateLimiter(redis, 1, Rates(per_second=1000), clock)
-    assert 1000 <= drain(limiter, clock, 1.0, tokens=500) <= 1000 + 100
+    assert 1000 <= drain(limiter, clock, 1.0, tokens=500) <= 1000 + 200
 
 
 def test_every_integer_rate_from_1_to_1000_delivers(redis: Redis) -> None:
@@ -144,6 +144,8 @@ def test_low_rates_pace_exactly_when_waiting_as_told(redis: Redis) -> None:
         limiter = RateLimiter(redis, 10_000 + rate, Rates(per_second=rate), clock)
         while limiter.try_acquire()[0]:  # the burst allowed at once: measure from after it
             pass
+        while not (found := limiter.try_acquire())[0]:  # and from the first token after it
+            clock.now += found[1] * 1000
         start, taken = clock.now, 0
         while taken < 4 * rate:
             granted, wait = limiter.try_acquire()
@@ -159,7 +161,7 @@ def test_waiting_bulk_waits_for_a_grants_worth_and_late_wakers_keep_the_rate(
     redis: Redis,
 ) -> None:
     """A bulk sender asking for many tokens is told to come back when a grant's worth is
-    free (2 at 30/s), not every single token, and one granted fewer than it asked is told
+    free (5 at 30/s), not every single token, and one granted fewer than it asked is told
     when; woken up to 25 ms late each time, it still sends at the full rate."""
     for late_ms in (0.0, 10.0, 25.0):
         clock = Clock()
@@ -177,9 +179,9 @@ def test_waiting_bulk_waits_for_a_grants_worth_and_late_wakers_keep_the_rate(
                 not_before = clock.now + wait * 1000 + late_ms
             else:
                 clock.now += wait * 1000 + late_ms
-        assert limiter.grant == 2
+        assert limiter.grant == 5
         assert 29.4 <= taken / 10 <= 30.3, late_ms
-        assert asks <= 10 * 16, late_ms  # ~15 a second, where single tokens took ~60
+        assert asks <= 10 * 7, late_ms  # ~6 a second, where single tokens took ~60
 
 
 def test_try_many_loads_the_script_again_after_redis_lost_it(redis: Redis) -> None:
