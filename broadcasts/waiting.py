@@ -15,7 +15,11 @@ the bucket was seen taken, the pump asks for as many waiters as tokens can have 
 since (one when the wait is over, then one per interval) and one more, to see it taken
 again; a round trip that granted all it asked for is followed at once by one twice as
 large (up to `batch`). At 30/s with a queue of replies that is two script calls per
-token instead of `batch`.
+token instead of `batch`. And once the replies' reserve was seen taken, a queue of
+replies sleeps until a few tokens are free (`WAKE_BATCH`, 3: at most two intervals, 67 ms
+at 30/s, later for the first of them) and they go out together: on a small VPS a
+wake-up from idle costs more than the work it wakes for (an onboarding rush at 30/s used
+33 ms of the bot's CPU per resident instead of 35.7-38.4, docs/benchmarks.md).
 
 Order: replies (priority) before bulk, first come first served within each. A chat's
 waiters never overtake one another (a reply to chat X waits while an earlier one to X
@@ -44,6 +48,7 @@ from dataclasses import dataclass, field
 
 from broadcasts.tally import TALLY
 
+WAKE_BATCH = 3  # queued replies granted per wake-up once the reserve is taken
 # (chat id or None, priority, tokens wanted) → [(granted, seconds to wait if none), ...]
 TryMany = Callable[[Sequence[tuple[int | None, bool, int]]], list[tuple[int, float]]]
 Key = int | tuple[str, bool]  # a chat, or ("any", priority) for sends to no chat in particular
@@ -166,7 +171,8 @@ class WaitingRoom:
         self.free_at, self.grown = until, 0
         self.held_all[False] = until  # bulk
         if head[-1].priority:  # not even the replies' reserve had room
-            self.held_all[True] = until
+            # a queue of replies is woken for a few tokens at a time, not one per wake-up
+            self.held_all[True] = until + (min(len(self.replies), WAKE_BATCH) - 1) * self.interval
         return False
 
     def _not_before(self, waiter: Waiter, now: float) -> float:

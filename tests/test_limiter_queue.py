@@ -156,3 +156,27 @@ async def test_a_workers_room_asks_redis_on_the_loops_thread(redis: Redis, in_lo
     grants = await asyncio.gather(*(limiter.acquire(100 + i) for i in range(10)))
     assert grants == [1] * 10
     assert (threads == {threading.get_ident()}) is in_loop
+
+
+async def test_queued_replies_are_woken_a_few_at_a_time(redis: Redis) -> None:
+    """Forty-five replies to different chats, queued at once at 30/s: after the burst the
+    bucket allows, they are granted about three per round trip to Redis (one wake-up for
+    three sends), every one of them, and never faster than the rate."""
+    limiter = RateLimiter(redis, 1, Rates(per_second=30))
+    granted: list[int] = []
+    ask = limiter.try_many
+
+    def counted(wanted: Any) -> list[tuple[int, float]]:
+        results = ask(wanted)
+        granted.append(sum(1 for count, _ in results if count))
+        return results
+
+    limiter.try_many = counted  # type: ignore[method-assign]
+    started = limiter.clock_ms()
+    order, times = await replies(limiter, list(range(1000, 1045)))
+    assert sorted(order) == list(range(45))
+    later = [n for n in granted[1:] if n]  # the first round trip took the burst
+    assert sum(later) / len(later) >= 2.5
+    last = max(at for grants in times.values() for at in grants)
+    burst = (limiter.tolerance // limiter.interval) + 1  # what the bucket gives at once
+    assert last - started >= (45 - burst - 1) * limiter.interval
