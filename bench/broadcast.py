@@ -29,7 +29,9 @@ It prints one JSON line per system and case on stdout (progress goes to stderr):
   replacement can only take over the scheduler once RQ's lock expires, about 61 s).
 
 Every server it starts binds a 127.0.0.1 port, inside `--port-range LO-HI` when given;
-the first line (`"case":"setup"`) reports the ports used. Starting workers has no fixed
+the first line (`"case":"setup"`) reports the ports used and `host_wake_penalty`
+(bench/machine.py: how much dearer work is right after a short sleep on this host; the
+30/s cases pay it on nearly every send). Starting workers has no fixed
 deadline: the benchmark waits while their processes are alive and using CPU (a busy
 machine only makes them slow), and gives up after 30 s without progress or 10 minutes.
 Every line carries `host_other_cpu_per_s`.
@@ -80,7 +82,7 @@ if str(ROOT) not in sys.path:
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 import yaml  # noqa: E402
-from machine import PortRange, host_busy, own_cpu, tree_cpu  # noqa: E402
+from machine import PortRange, host_busy, own_cpu, tree_cpu, wake_penalty  # noqa: E402
 
 TOKEN = "777001:BENCH-broadcast-token"  # noqa: S105 - known only to the local emulator
 BOT_ID = 777001
@@ -508,6 +510,7 @@ async def setup(bench: Bench) -> None:
             "seconds": round(time.monotonic() - started, 2),
             "host_other_cpu_per_s": other,
             "load_average_1m": round(os.getloadavg()[0], 2),
+            "host_wake_penalty": wake_penalty(),
         }
     )
     if "memory" in bench.args.cases:

@@ -31,7 +31,9 @@ bot's own process, psutil; its RQ worker and Redis children are not in it) and t
 part of it (bot_system_cpu_ms_per_onboarding),
 redis_cpu_ms_per_onboarding, emulator_cpu_ms_per_onboarding, and host_other_cpu_per_s
 (CPU that programs other than the bot's tree, the emulator and this script used during
-the case, in cores; above ~0.2 the run was disturbed). Progress goes to stderr.
+the case, in cores; above ~0.2 the run was disturbed), and host_wake_penalty (bench/
+machine.py: how much dearer work is right after a short sleep on this host; paced work
+such as an onboarding at 30/s pays it on nearly every step). Progress goes to stderr.
 
     .venv/bin/python bench/onboarding.py                               # 200 residents
     .venv/bin/python bench/onboarding.py --residents 50 --cases at_limit
@@ -66,7 +68,7 @@ if str(ROOT) not in sys.path:
 import aiohttp  # noqa: E402
 import psutil  # noqa: E402
 import yaml  # noqa: E402
-from machine import host_busy, tree_cpu  # noqa: E402  (bench/machine.py)
+from machine import host_busy, tree_cpu, wake_penalty  # noqa: E402  (bench/machine.py)
 
 TOKEN = "777003:BENCH-rush-token"  # noqa: S105 - known only to the local emulator
 FIRST_USER = 730_000_001
@@ -402,6 +404,7 @@ async def run_case(
                 rng = random.Random(args.seed)
                 residents = [Resident(u, random.Random(rng.random())) for u in users]
                 delays = [args.within * i / max(len(users), 1) for i in range(len(users))]
+                penalty = wake_penalty()
                 meter = Meter(bot.pid, emulator.pid)
                 log(f"{label} {case.name}: {len(users)} residents open the bot")
                 spy = profile(bot.pid, args.profile, f"{label}-{case.name}")
@@ -444,6 +447,7 @@ async def run_case(
                 "sends_per_onboarding": round(sends / max(len(done), 1), 2),
                 "http_429": limited,
                 **cpu,
+                "host_wake_penalty": penalty,
                 **({"failures": failures} if failures else {}),
             }
         finally:
