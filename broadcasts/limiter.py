@@ -12,8 +12,8 @@ free (as many as it asked, up to `grant`: 5 at 30/s), not the next single token;
 granted fewer than it asked (all there was) is told the same, and its waiting room does
 not ask for it again before then. At 30/s two workers then ask about 12 times a second
 between them instead of ~90, and send 5 at a time: on a small VPS every wake-up from
-idle is dear (a virtual CPU's cold caches made the same work 2.5 times as costly after
-an 8 ms sleep), and 0.2 s grants used 1.3 CPU-s per 1,000 messages where 0.1 s grants
+idle is dear (a virtual CPU's cold caches made the same work 1.4-3 times as costly
+after an 8 ms sleep), and 0.2 s grants used 1.3 CPU-s per 1,000 messages where 0.1 s grants
 (2 tokens) used 2.0 (docs/benchmarks.md).
 
 Redis keys (`{bot}` is the bot's numeric id, never its token):

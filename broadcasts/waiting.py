@@ -48,7 +48,10 @@ from dataclasses import dataclass, field
 
 from broadcasts.tally import TALLY
 
-WAKE_BATCH = 3  # queued replies granted per wake-up once the reserve is taken
+# Queued replies granted per wake-up once the reserve is taken. The two extra intervals
+# a reply may wait are within the reserve (at least two intervals, limiter.py), so bulk,
+# which may not use the reserve, still cannot take those tokens first.
+WAKE_BATCH = 3
 # (chat id or None, priority, tokens wanted) → [(granted, seconds to wait if none), ...]
 TryMany = Callable[[Sequence[tuple[int | None, bool, int]]], list[tuple[int, float]]]
 Key = int | tuple[str, bool]  # a chat, or ("any", priority) for sends to no chat in particular
