@@ -16,7 +16,7 @@ from bot.dialogs.console_login import ConsoleLoginFlow
 from bot.dialogs.desk_intake import AspirasiFlow, StaffListFlow, StatusFlow, rate_action
 from bot.dialogs.engine import Action, Conversations, Flow
 from bot.dialogs.follow_up import FollowUpFlow
-from bot.dialogs.hoax_check import HoaxFlow, typed_check
+from bot.dialogs.hoax_check import HoaxFlow
 from bot.dialogs.invite import AcceptFlow, InviteFlow
 from bot.dialogs.komunitas import KomunitasFlow
 from bot.dialogs.menu import CancelFlow, HelpFlow, MenuFlow
@@ -155,6 +155,7 @@ def build_conversations(services: Services) -> Conversations:
     """The engine with every resident flow registered."""
     subscribe = SubscribeFlow()
     follow_up = FollowUpFlow()
+    hoax = HoaxFlow()
     flows: list[Flow] = [
         subscribe,
         _MoveFlow(subscribe),
@@ -169,7 +170,7 @@ def build_conversations(services: Services) -> Conversations:
         BroadcastFlow(),
         BroadcastListFlow(),
         AspirasiFlow(),
-        HoaxFlow(),
+        hoax,
         StatusFlow(),
         StaffListFlow("antrian"),
         StaffListFlow("templat"),
@@ -194,4 +195,4 @@ def build_conversations(services: Services) -> Conversations:
         PollView: poll_view_action,
     }
     flows_by_name = {f.name: f for f in flows}
-    return Conversations(services, flows_by_name, COMMANDS, actions, typed_vote, typed_check)
+    return Conversations(services, flows_by_name, COMMANDS, actions, typed_vote, hoax.typed_check)

@@ -3,7 +3,7 @@
 Steps collect → suggested → archived (`HoaxFlow.steps`): send or forward text, links or
 pictures (messages within a few seconds merge into one request without extra replies)
 → 🔎 Check. With the claim already given (`/cekhoaks <claim>`, or "cek <claim>" typed at
-the menu or with no conversation in progress: `typed_check`) it is checked at once. The
+the menu or with no conversation in progress: `HoaxFlow.typed_check`) it is checked at once. The
 archive is searched (bot/desk/hoaxes.py), with two thresholds as Meedan
 Check has them (`desk.hoax_match` in config.yaml):
 - at or above `answer`: the archived verdict at once, then "does this answer it?";
@@ -76,6 +76,22 @@ class HoaxFlow(StepFlow):
             )
         )
 
+    def typed_check(self, turn: Turn) -> bool:
+        """ "cek <claim>" (or "check …", "periksa …", the 🔎 button's word in the resident's
+        language; "cek hoaks: …" too) typed at the menu or with no conversation in progress:
+        the claim is checked at once, the word alone starts /cekhoaks. False (not taken) for
+        any other text, and before onboarding."""
+        state = turn.state
+        if turn.msg.kind != "text" or turn.resident is None:
+            return False
+        if state is not None and state.flow != "menu":
+            return False
+        claim = _after_check_word(turn, turn.msg.text)
+        if claim is None:
+            return False
+        self.begin(turn, claim)
+        return True
+
     def _cancel_button(self, turn: Turn, value: str) -> None:
         """✖ Cancel, at any step (only the exact value: `cancel.…` is stale here)."""
         if value != "cancel":
@@ -90,7 +106,7 @@ class HoaxFlow(StepFlow):
         msg = turn.msg
         texts = list(state.data.get("texts", []))
         pictures = list(state.data.get("pictures", []))
-        if msg.kind == "text" and _typed_check(turn, msg.text):  # a cheap phone's 🔎 press
+        if msg.kind == "text" and _after_check_word(turn, msg.text) == "":  # 🔎 typed out
             self._check(turn)
             return
         if msg.kind in ("text", "photo") and len(texts) + len(pictures) >= MAX_HOAX_MESSAGES:
@@ -237,26 +253,10 @@ class HoaxFlow(StepFlow):
         common.show_menu(turn, text)
 
 
-def typed_check(turn: Turn) -> bool:
-    """ "cek <claim>" (or "check …", "periksa …", the 🔎 button's word in the resident's
-    language; "cek hoaks: …" too) typed at the menu or with no conversation in progress:
-    the claim is checked at once, the word alone starts /cekhoaks. False (not taken) for
-    any other text, and before onboarding."""
-    state = turn.state
-    if turn.msg.kind != "text" or turn.resident is None:
-        return False
-    if state is not None and state.flow != "menu":
-        return False
-    claim = _after_check_word(turn, turn.msg.text)
-    if claim is None:
-        return False
-    HoaxFlow().begin(turn, claim)
-    return True
-
-
 def _after_check_word(turn: Turn, text: str) -> str | None:
-    """The claim after a leading check word (and "hoaks", ":" …), "" for the word alone,
-    None when the text does not start with one."""
+    """The claim after a leading check word (and "hoaks", ":" …); "" for the word alone
+    ("cek", "Cek!", "🔎 Cek": the 🔎 button typed out); None when the text does not start
+    with one."""
     found = _LEADING_WORD.match(text)
     if found is None:
         return None
@@ -267,18 +267,12 @@ def _after_check_word(turn: Turn, text: str) -> str | None:
     about = _LEADING_WORD.match(claim)
     if about is not None and about.group(1).lower() in ABOUT_WORDS:
         claim = about.group(2).strip()
-    return claim
+    return claim if any(c.isalnum() for c in claim) else ""
 
 
 def _bare(text: str) -> str:
     """Letters, digits and single spaces only, lower case: "🔎 Cek!" → "cek"."""
     return " ".join("".join(c if c.isalnum() else " " for c in text.lower()).split())
-
-
-def _typed_check(turn: Turn, text: str) -> bool:
-    """Whether a message is the 🔎 Check button typed out ("cek", "Check", "🔎 Priksa")."""
-    word = _bare(text)
-    return word in CHECK_WORDS or word == _bare(turn.tr._("🔎 Check"))
 
 
 def _check_or_cancel(turn: Turn) -> tuple[tuple[Choice, ...], ...]:
