@@ -194,7 +194,7 @@ def test_the_compose_healthcheck_passes_against_the_real_bot(
         argv[argv.index("0.0.0.0")] = "127.0.0.1"  # noqa: S104 (tests listen on loopback)
         config_path = write_config(config, tmp_path / "config.yaml")
         bot = start_kimbot(tmp_path, api, config_path, redis_url, argv)
-        wait_http(f"http://127.0.0.1:{port}/healthz")
+        wait_http(f"http://127.0.0.1:{port}/healthz", server=bot)
         check = [sys.executable, "-c", test[3].replace(str(METRICS_PORT), str(port))]
         assert subprocess.run(check, check=False, timeout=30).returncode == 0
     finally:

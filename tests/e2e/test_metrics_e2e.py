@@ -80,7 +80,7 @@ def test_polling_bot_serves_metrics_of_its_worker(
         config_path = world_config(config, tmp_path / "config.yaml", world)
         port = free_port()
         bot = start_bot(tmp_path, api, config_path, redis_url, metrics_port=port)
-        wait_http(f"http://127.0.0.1:{port}/healthz")
+        wait_http(f"http://127.0.0.1:{port}/healthz", server=bot)
         got = scrape_until(port, ("kimbot_workers", ()), 1)  # the worker child registered
         assert got[("kimbot_redis_up", ())] == 1
         assert got[("kimbot_queue_jobs", (("queue", "kim-bulk"), ("state", "queued")))] == 0

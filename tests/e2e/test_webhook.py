@@ -45,7 +45,7 @@ def hook(
     bot: Process = start_bot(
         tmp, api, write_config(config, tmp / "config.yaml"), redis_url, webhook_port=port
     )
-    wait_http(f"http://127.0.0.1:{port}/healthz")
+    wait_http(f"http://127.0.0.1:{port}/healthz", server=bot)
     asyncio.run(_webhook_registered(api))
     yield api, port, redis
     bot.stop()

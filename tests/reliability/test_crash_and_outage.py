@@ -55,7 +55,7 @@ class Stack:
             self.tmp, self.api, self.config_path, self.redis_url, webhook_port=self.webhook_port
         )
         if self.webhook_port is not None:
-            wait_http(f"http://127.0.0.1:{self.webhook_port}/healthz")
+            wait_http(f"http://127.0.0.1:{self.webhook_port}/healthz", server=self.bot)
         else:
             time.sleep(1)  # polling starts after its setup calls; updates wait at the emulator
 

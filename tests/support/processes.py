@@ -102,12 +102,18 @@ def wait_until(condition: Callable[[], object], seconds: float, what: str) -> No
         time.sleep(0.05)
 
 
-def wait_http(url: str, seconds: float = 60.0) -> None:
+def wait_http(url: str, seconds: float = 60.0, server: Process | None = None) -> None:
     """Wait until `url` answers at all (any status), or fail the test. A bot answers its
     /healthz ~0.4 s after its Redis is up on an idle machine; under CI, with the other
-    test process busy, one start took over 20 s (the shapes' tests wait 60 s too)."""
-    if not processes.wait_http(url, seconds):
-        raise TimeoutError(f"{url} did not come up")
+    test process busy, one start took over 20 s (the shapes' tests wait 60 s too). With
+    the `server`'s process, a server that exited is not waited for, and the failure shows
+    the end of what it printed."""
+    deadline = time.monotonic() + seconds
+    while not processes.wait_http(url, 1.0):
+        exited = server is not None and server.popen.poll() is not None
+        if exited or time.monotonic() > deadline:
+            printed = "" if server is None else ":\n" + server.output()[-3000:]
+            raise TimeoutError(f"{url} {'exited' if exited else 'did not come up'}{printed}")
 
 
 class Process:
@@ -178,7 +184,7 @@ def start_emulator(tmp: Path, **flags: Any) -> tuple[Process, str]:
         command += [name] if value is True else [name, str(value)]
     process = Process(command, dict(os.environ), tmp / "emulator.log")
     url = f"http://127.0.0.1:{port}"
-    wait_http(url + "/sim/bots")
+    wait_http(url + "/sim/bots", server=process)
     return process, url
 
 
