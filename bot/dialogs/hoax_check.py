@@ -3,9 +3,9 @@
 Steps collect → suggested → archived (`HoaxFlow.steps`): send or forward text, links or
 pictures (messages within a few seconds merge into one request without extra replies)
 → 🔎 Check. With the claim already given (`/cekhoaks <claim>`, or "cek <claim>" typed at
-the menu or with no conversation in progress: `HoaxFlow.typed_check`) it is checked at once. The
-archive is searched (bot/desk/hoaxes.py), with two thresholds as Meedan
-Check has them (`desk.hoax_match` in config.yaml):
+the menu or with no conversation in progress: `HoaxFlow.typed_check`) it is checked at
+once. The archive is searched (bot/desk/hoaxes.py), with two thresholds as Meedan Check
+has them (`desk.hoax_match` in config.yaml):
 - at or above `answer`: the archived verdict at once, then "does this answer it?";
 - between `suggest` and `answer`: the likely claim is shown, "is this what you mean?";
   yes → its verdict, no → a ticket;
@@ -59,10 +59,9 @@ class HoaxFlow(StepFlow):
         """Check `args` at once if it is a claim, else ask for the message to check."""
         if not may_file(turn):
             return
-        turn.goto(
-            HOAX, "collect", texts=[args.strip()] if args.strip() else [], pictures=[], last=0.0
-        )
-        if args.strip():
+        claim = args.strip()
+        turn.goto(HOAX, "collect", texts=[claim] if claim else [], pictures=[], last=0.0)
+        if claim:
             self._check(turn)
             return
         _ = turn.tr._
