@@ -9,8 +9,8 @@
   other programs kept busy meanwhile.
 - `wake_penalty()`: how much dearer a small piece of work is right after an 8 ms sleep
   than back to back (its CPU, and the sleep's own, in µs; their ratio). On a virtual
-  machine such as a small VPS it is large (seen: 154 µs of JSON parsing took 382 µs
-  after a sleep, and the sleep itself 75 µs), so work paced at 30 messages a second costs
+  machine such as a small VPS it is large (seen here: 227-275 µs of this JSON parsing
+  took 368-440 µs after a sleep, the sleep itself 60-95 µs), so work paced at 30/s costs
   more CPU per message there than the same work at full speed. Benchmark lines of paced
   cases carry it, so figures from different hosts can be read side by side.
 
