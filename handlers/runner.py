@@ -238,8 +238,7 @@ async def _serve(
         loop.remove_signal_handler(signal.SIGHUP)
         if runner is not None:
             await runner.cleanup()
-        if bot is not None and dp is not None:
-            await dp.emit_shutdown()
+        if bot is not None:
             await bot.session.close()
 
 
