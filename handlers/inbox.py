@@ -40,9 +40,11 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
+import redis.asyncio as aioredis
+from redis.commands.core import AsyncScript
 
 from bot.platform.messages import Reply, reply_from_dict, reply_to_dict
-from bot.platform.store import Redis
+from bot.platform.store import Redis, url_of
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,8 +126,38 @@ class Receipt:
         return replies
 
 
+@dataclass
+class _Loop:
+    """The inbox's asyncio client for one event loop, with its scripts."""
+
+    loop: asyncio.AbstractEventLoop
+    client: aioredis.Redis
+    take: AsyncScript
+    renew: AsyncScript
+    give: AsyncScript
+
+    @classmethod
+    def open(cls, url: str) -> _Loop:
+        client = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
+        return cls(
+            asyncio.get_running_loop(),
+            client,
+            client.register_script(_TAKE),
+            client.register_script(_RENEW),
+            client.register_script(_GIVE),
+        )
+
+
 class Inbox:
-    """Turns and receipts on one Redis."""
+    """Turns and receipts on one Redis.
+
+    Leases are taken, renewed and given back on the event loop, through an asyncio client
+    to the same server as `redis_client` (which must come from `bot.platform.store.connect`):
+    a thread hand-over there and back cost twice the CPU of the call itself, three times
+    per update (docs/benchmarks.md, "Onboarding rush"). Receipts are written by the
+    handler's blocking work (`Receipt.answer`, in the core's thread) on `redis_client`.
+    Close with `aclose` in the loop that used it.
+    """
 
     def __init__(
         self,
@@ -136,15 +168,27 @@ class Inbox:
         renew_seconds: float = RENEW_SECONDS,
     ) -> None:
         self.redis = redis_client
+        self._url = url_of(redis_client)
+        self._aio: _Loop | None = None
         self.lease_ms = lease_ms
         self.wait_seconds = wait_seconds
         self.renew_seconds = renew_seconds
         self._held: dict[str, str] = {}  # lease → our token, while its turn is held
         self._keeper: asyncio.Task[None] | None = None
-        self._take = redis_client.register_script(_TAKE)
-        self._renew = redis_client.register_script(_RENEW)
-        self._give = redis_client.register_script(_GIVE)
         self._local: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def _on_loop(self) -> _Loop:
+        """The asyncio client of the running loop (opened on first use there)."""
+        aio = self._aio
+        if aio is None or aio.loop is not asyncio.get_running_loop():
+            aio = self._aio = _Loop.open(self._url)
+        return aio
+
+    async def aclose(self) -> None:
+        """Close the asyncio client (call it in the loop that used the inbox)."""
+        aio, self._aio = self._aio, None
+        if aio is not None:
+            await aio.client.aclose()
 
     def _lock(self, conversation: str) -> asyncio.Lock:
         lock = self._local.get(conversation)
@@ -184,8 +228,8 @@ class Inbox:
         deadline = loop.time() + self.wait_seconds
         pause = 0.01
         while True:
-            found: Any = await asyncio.to_thread(
-                self._take, keys=[lease, receipt_key], args=[token, self.lease_ms]
+            found: Any = await self._on_loop().take(
+                keys=[lease, receipt_key], args=[token, self.lease_ms]
             )
             if found != -1:
                 return None if found is None else str(found)
@@ -209,22 +253,21 @@ class Inbox:
             await asyncio.sleep(self.renew_seconds)
             held = list(self._held.items())
             try:
-                await asyncio.to_thread(self._renew_all, held)
+                await self._renew_all(held)
             except redis.RedisError as exc:  # the holders go on; the leases may lapse
                 log.warning("could not renew conversations' turns: %s", exc.__class__.__name__)
 
-    def _renew_all(self, held: list[tuple[str, str]]) -> None:
-        pipe = self.redis.pipeline(transaction=False)
+    async def _renew_all(self, held: list[tuple[str, str]]) -> None:
+        aio = self._on_loop()
+        pipe = aio.client.pipeline(transaction=False)
         for lease, token in held:
-            self._renew(keys=[lease], args=[token, self.lease_ms], client=pipe)
-        pipe.execute()
+            await aio.renew(keys=[lease], args=[token, self.lease_ms], client=pipe)
+        await pipe.execute()
 
     async def _release(self, lease: str, token: str, receipt_key: str, mark: str) -> None:
         """Write the receipt (if any) and give the lease back."""
         try:
-            await asyncio.to_thread(
-                self._give, keys=[lease, receipt_key], args=[token, mark, DONE_TTL]
-            )
+            await self._on_loop().give(keys=[lease, receipt_key], args=[token, mark, DONE_TTL])
         except UNAVAILABLE:
             if mark:
                 raise

@@ -238,7 +238,8 @@ async def _serve(
         loop.remove_signal_handler(signal.SIGHUP)
         if runner is not None:
             await runner.cleanup()
-        if bot is not None:
+        if bot is not None and dp is not None:
+            await dp.emit_shutdown()
             await bot.session.close()
 
 

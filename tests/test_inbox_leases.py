@@ -32,3 +32,5 @@ async def test_long_turns_keep_their_leases_and_give_them_back(redis: Redis) -> 
     async with other.turn("a", "tg:1:100") as receipt:
         assert receipt.state is None
     assert not redis.keys("kim:turn:*")
+    await inbox.aclose()
+    await other.aclose()

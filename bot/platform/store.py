@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
@@ -222,9 +223,23 @@ class EmbeddedRedis:
         self.close()
 
 
+_URLS: weakref.WeakKeyDictionary[redis.Redis, str] = weakref.WeakKeyDictionary()
+
+
 def connect(url: str, *, decode: bool = True) -> redis.Redis:
     """A client for `url`. The core decodes to str; RQ needs bytes (decode=False)."""
-    return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
+    client = redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
+    _URLS[client] = url
+    return client
+
+
+def url_of(client: redis.Redis) -> str:
+    """The URL a client from `connect` was made for (to open another kind of client to the
+    same server, e.g. an asyncio one); ValueError for a client made some other way."""
+    try:
+        return _URLS[client]
+    except KeyError:
+        raise ValueError("not a client from bot.platform.store.connect") from None
 
 
 def wait_for_redis(find: Callable[[], str | None], where: str, longest: float = 30.0) -> str:
