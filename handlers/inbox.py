@@ -40,11 +40,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import redis
-import redis.asyncio as aioredis
-from redis.commands.core import AsyncScript
 
 from bot.platform.messages import Reply, reply_from_dict, reply_to_dict
-from bot.platform.store import Redis, url_of
+from bot.platform.store import LoopClient, Redis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -126,28 +124,6 @@ class Receipt:
         return replies
 
 
-@dataclass
-class _Loop:
-    """The inbox's asyncio client for one event loop, with its scripts."""
-
-    loop: asyncio.AbstractEventLoop
-    client: aioredis.Redis
-    take: AsyncScript
-    renew: AsyncScript
-    give: AsyncScript
-
-    @classmethod
-    def open(cls, url: str) -> _Loop:
-        client = aioredis.Redis.from_url(url, decode_responses=True, health_check_interval=30)
-        return cls(
-            asyncio.get_running_loop(),
-            client,
-            client.register_script(_TAKE),
-            client.register_script(_RENEW),
-            client.register_script(_GIVE),
-        )
-
-
 class Inbox:
     """Turns and receipts on one Redis.
 
@@ -168,8 +144,7 @@ class Inbox:
         renew_seconds: float = RENEW_SECONDS,
     ) -> None:
         self.redis = redis_client
-        self._url = url_of(redis_client)
-        self._aio: _Loop | None = None
+        self.aio = LoopClient(redis_client)
         self.lease_ms = lease_ms
         self.wait_seconds = wait_seconds
         self.renew_seconds = renew_seconds
@@ -177,18 +152,9 @@ class Inbox:
         self._keeper: asyncio.Task[None] | None = None
         self._local: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
-    def _on_loop(self) -> _Loop:
-        """The asyncio client of the running loop (opened on first use there)."""
-        aio = self._aio
-        if aio is None or aio.loop is not asyncio.get_running_loop():
-            aio = self._aio = _Loop.open(self._url)
-        return aio
-
     async def aclose(self) -> None:
         """Close the asyncio client (call it in the loop that used the inbox)."""
-        aio, self._aio = self._aio, None
-        if aio is not None:
-            await aio.client.aclose()
+        await self.aio.aclose()
 
     def _lock(self, conversation: str) -> asyncio.Lock:
         lock = self._local.get(conversation)
@@ -228,7 +194,7 @@ class Inbox:
         deadline = loop.time() + self.wait_seconds
         pause = 0.01
         while True:
-            found: Any = await self._on_loop().take(
+            found: Any = await self.aio.script(_TAKE)(
                 keys=[lease, receipt_key], args=[token, self.lease_ms]
             )
             if found != -1:
@@ -258,16 +224,16 @@ class Inbox:
                 log.warning("could not renew conversations' turns: %s", exc.__class__.__name__)
 
     async def _renew_all(self, held: list[tuple[str, str]]) -> None:
-        aio = self._on_loop()
-        pipe = aio.client.pipeline(transaction=False)
+        pipe = self.aio.client().pipeline(transaction=False)
+        renew = self.aio.script(_RENEW)
         for lease, token in held:
-            await aio.renew(keys=[lease], args=[token, self.lease_ms], client=pipe)
+            await renew(keys=[lease], args=[token, self.lease_ms], client=pipe)
         await pipe.execute()
 
     async def _release(self, lease: str, token: str, receipt_key: str, mark: str) -> None:
         """Write the receipt (if any) and give the lease back."""
         try:
-            await self._on_loop().give(keys=[lease, receipt_key], args=[token, mark, DONE_TTL])
+            await self.aio.script(_GIVE)(keys=[lease, receipt_key], args=[token, mark, DONE_TTL])
         except UNAVAILABLE:
             if mark:
                 raise

@@ -168,7 +168,7 @@ async def _serve(
     host: str,
     port: int,
 ) -> None:
-    bot = dp = None
+    bot = dp = limiter = None
     if token:
         limiter = RateLimiter(
             services.redis,
@@ -241,6 +241,8 @@ async def _serve(
         if bot is not None and dp is not None:
             await dp.emit_shutdown()
             await bot.session.close()
+        if limiter is not None:
+            await limiter.aclose()
 
 
 async def _reload(services: Services, path: str) -> None:

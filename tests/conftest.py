@@ -12,7 +12,7 @@ import pytest
 from bot.dialogs import Conversations, build_conversations
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config, load_config
-from bot.platform.store import EmbeddedRedis, Redis, connect
+from bot.platform.store import EmbeddedRedis, Redis, close_loop_clients, connect
 from bot.services import Services
 from handlers.wiring import build_services, wire_broadcasts
 from tests.support.admins import RecordingDispatch
@@ -30,6 +30,13 @@ def _no_leftover_processes() -> Iterator[None]:
     from tests.support.processes import Process
 
     Process.stop_all()
+
+
+@pytest.fixture(autouse=True)
+async def _loop_clients_closed() -> AsyncIterator[None]:
+    """Asyncio Redis clients a test's limiters and inboxes opened are closed in its loop."""
+    yield
+    await close_loop_clients()
 
 
 @pytest.fixture(scope="session", autouse=True)
