@@ -248,7 +248,15 @@ def url_of(client: redis.Redis) -> str:
 class LoopClient:
     """An asyncio client to the server of a client from `connect`, for work that runs on
     an event loop: opened in the running loop on first use (anew if the loop changed),
-    with the same decoding. Close it with `aclose` in that loop."""
+    with the same decoding. Close it with `aclose` in that loop.
+
+    Its commands share one connection and go out in the order they were issued (the
+    connection's lock is first come, first served; pipelines take a second connection).
+    On a pool of connections, concurrent commands came back in any order: a rush's
+    updates then reached the core and the limiter's queue shuffled, the oldest one in
+    flight was often served last, and Telegram's getUpdates, which answers from the oldest
+    update not yet confirmed, held back the newer ones (an onboarding step's p99 rose from
+    6.99 to 7.4-8.8 s, docs/benchmarks.md)."""
 
     def __init__(self, client: redis.Redis) -> None:
         self.url = url_of(client)
@@ -262,7 +270,10 @@ class LoopClient:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             self._client = aioredis.Redis.from_url(
-                self.url, decode_responses=self.decode, health_check_interval=30
+                self.url,
+                decode_responses=self.decode,
+                health_check_interval=30,
+                single_connection_client=True,
             )
             self._loop, self._scripts = loop, {}
             _OPEN.add(self)
