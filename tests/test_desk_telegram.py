@@ -60,7 +60,7 @@ async def world(svc: Services) -> AsyncIterator[TelegramWorld]:
     """The real dispatcher on a recording Bot API session."""
     w = TelegramWorld(svc)
     yield w
-    await w.aclose()
+    await w.bot.session.close()
 
 
 def archive_vaccine_claims(svc: Services) -> None:

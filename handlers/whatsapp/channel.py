@@ -160,9 +160,8 @@ class WhatsAppChannel:
             return await self.sender.send(recipient, outgoing)
 
     async def aclose(self) -> None:
-        """Close the Graph API session and the inbox's Redis client."""
+        """Close the Graph API session."""
         await self.sender.aclose()
-        await self.inbox.aclose()
 
     def _label(self, replies: list[Reply], address: Address) -> str:
         """The list-button label in the resident's language, if a reply has choices."""

@@ -43,7 +43,7 @@ async def telegram(
     app = webhook_app(world.bot, world.dp, world.services, SECRET)
     async with TestClient(TestServer(app)) as client:
         yield world, client
-    await world.aclose()
+    await world.bot.session.close()
 
 
 def telegram_seeds(world: TelegramWorld) -> list[dict[str, Any]]:
