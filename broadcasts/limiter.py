@@ -38,7 +38,7 @@ from dataclasses import dataclass
 
 from redis.exceptions import NoScriptError
 
-from bot.platform.store import Redis
+from bot.platform.store import LoopClient, Redis
 from broadcasts.waiting import WaitingRoom
 
 # KEYS: [1] overall TAT, [2] pause-until, [3] chat TAT (may be "" for none)
@@ -139,6 +139,7 @@ class RateLimiter:
     ) -> None:
         self.redis = redis
         self.in_loop = in_loop  # a worker's: its waiting room asks Redis on the loop's thread
+        self.aio = LoopClient(redis)  # else through an asyncio client (`ask`)
         self.rates = rates
         self.clock_ms = clock_ms
         self._prefix = f"kim:rl:{bot_id}"
@@ -220,6 +221,32 @@ class RateLimiter:
             pipe.evalsha(self.script.sha, len(keys), *keys, *args)
         return [(int(granted), int(wait) / 1_000_000.0) for granted, wait in pipe.execute()]
 
+    async def ask(self, wanted: Sequence[tuple[int | None, bool, int]]) -> list[tuple[int, float]]:
+        """`try_many` for the waiting room: in a worker (`in_loop`) that very call, on the
+        loop's thread; elsewhere (the bot, whose loop serves every conversation and must
+        not stall on a slow Redis) the same pipeline through the asyncio client."""
+        if self.in_loop:
+            return self.try_many(wanted)
+        client = self.aio.client()
+        for attempt in (1, 2):
+            pipe = client.pipeline(transaction=False)
+            for chat_id, priority, tokens in wanted:
+                keys, args = self.request(chat_id, priority=priority, tokens=tokens)
+                pipe.evalsha(self.script.sha, len(keys), *keys, *args)
+            try:
+                found = await pipe.execute()
+            except NoScriptError:
+                if attempt == 2:
+                    raise
+                await client.script_load(ACQUIRE)
+                continue
+            return [(int(granted), int(wait) / 1_000_000.0) for granted, wait in found]
+        raise AssertionError("unreachable")
+
+    async def aclose(self) -> None:
+        """Close the asyncio client (in the loop that used this limiter)."""
+        await self.aio.aclose()
+
     async def acquire(
         self, chat_id: int | None = None, *, priority: bool = False, tokens: int = 1
     ) -> int:
@@ -230,9 +257,7 @@ class RateLimiter:
         """
         loop = asyncio.get_running_loop()
         if self._room is None or self._room.loop is not loop:
-            self._room = WaitingRoom(
-                self.try_many, self.interval / 1000.0, self.batch, self.in_loop, loop
-            )
+            self._room = WaitingRoom(self.ask, self.interval / 1000.0, self.batch, loop)
         return await self._room.acquire(chat_id, priority, tokens)
 
     def pause(self, seconds: float) -> None:

@@ -28,11 +28,12 @@ A pause after a 429 is in Redis, so queued waiters keep being refused until it e
 If Redis cannot be asked, every queued waiter gets the error (callers decide: replies go
 out unpaced, handlers/telegram/pacing.py). No Redis keys of its own.
 
-Where the round trip runs: in the bot's process, through a thread of the loop's pool
-(that loop serves every resident's conversation, and a slow Redis must not stall it);
-in a worker (`in_loop`), on the loop's own thread, whose only work is the job's sends.
-There a local Redis answers in ~0.1 ms and the hand-over to a thread and back cost more
-than the ask itself: 0.2-0.25 CPU-s per 1,000 messages of two workers at 30/s
+Where the round trip runs (`RateLimiter.ask`): in the bot's process, through an asyncio
+Redis client (that loop serves every resident's conversation, and a slow Redis must not
+stall it; a pool thread did the same at twice the CPU); in a worker (`in_loop`), a
+blocking call on the loop's own thread, whose only work is the job's sends. Either way a
+local Redis answers in ~0.1 ms, and the hand-over to a thread and back cost more than
+the ask itself: 0.2-0.25 CPU-s per 1,000 messages of two workers at 30/s
 (docs/benchmarks.md).
 """
 
@@ -42,7 +43,7 @@ import asyncio
 import math
 import time
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 
@@ -53,7 +54,7 @@ from broadcasts.tally import TALLY
 # which may not use the reserve, still cannot take those tokens first.
 WAKE_BATCH = 3
 # (chat id or None, priority, tokens wanted) → [(granted, seconds to wait if none), ...]
-TryMany = Callable[[Sequence[tuple[int | None, bool, int]]], list[tuple[int, float]]]
+Ask = Callable[[Sequence[tuple[int | None, bool, int]]], Awaitable[list[tuple[int, float]]]]
 Key = int | tuple[str, bool]  # a chat, or ("any", priority) for sends to no chat in particular
 
 
@@ -77,10 +78,9 @@ class Waiter:
 class WaitingRoom:
     """The queues of one limiter in one event loop, and the pump that serves them."""
 
-    try_many: TryMany
+    ask: Ask  # one round trip to the limiter's script (RateLimiter.ask)
     interval: float  # seconds between two overall tokens
     batch: int  # waiters asked for in one round trip
-    in_loop: bool = False  # ask Redis on the loop's thread (a worker), not through a thread
     loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
     replies: deque[Waiter] = field(default_factory=deque)
     bulk: deque[Waiter] = field(default_factory=deque)
@@ -150,10 +150,7 @@ class WaitingRoom:
     async def _ask(self, head: list[Waiter], now: float) -> bool:
         """One round trip for `head`; False when the bucket looks taken for now."""
         wanted = [(w.chat_id, w.priority, w.tokens) for w in head]
-        if self.in_loop:
-            results = self.try_many(wanted)
-        else:
-            results = await asyncio.to_thread(self.try_many, wanted)
+        results = await self.ask(wanted)
         after = time.monotonic()
         self.held = {chat: t for chat, t in self.held.items() if t > after}
         waits = []

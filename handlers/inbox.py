@@ -42,7 +42,7 @@ from typing import Any, TypeVar
 import redis
 
 from bot.platform.messages import Reply, reply_from_dict, reply_to_dict
-from bot.platform.store import Redis
+from bot.platform.store import LoopClient, Redis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -125,7 +125,15 @@ class Receipt:
 
 
 class Inbox:
-    """Turns and receipts on one Redis."""
+    """Turns and receipts on one Redis.
+
+    Leases are taken, renewed and given back on the event loop, through an asyncio client
+    to the same server as `redis_client` (which must come from `bot.platform.store.connect`):
+    a thread hand-over there and back cost twice the CPU of the call itself, three times
+    per update (docs/benchmarks.md, "Onboarding rush"). Receipts are written by the
+    handler's blocking work (`Receipt.answer`, in the core's thread) on `redis_client`.
+    Close with `aclose` in the loop that used it.
+    """
 
     def __init__(
         self,
@@ -136,15 +144,17 @@ class Inbox:
         renew_seconds: float = RENEW_SECONDS,
     ) -> None:
         self.redis = redis_client
+        self.aio = LoopClient(redis_client)
         self.lease_ms = lease_ms
         self.wait_seconds = wait_seconds
         self.renew_seconds = renew_seconds
         self._held: dict[str, str] = {}  # lease → our token, while its turn is held
         self._keeper: asyncio.Task[None] | None = None
-        self._take = redis_client.register_script(_TAKE)
-        self._renew = redis_client.register_script(_RENEW)
-        self._give = redis_client.register_script(_GIVE)
         self._local: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def aclose(self) -> None:
+        """Close the asyncio client (call it in the loop that used the inbox)."""
+        await self.aio.aclose()
 
     def _lock(self, conversation: str) -> asyncio.Lock:
         lock = self._local.get(conversation)
@@ -184,8 +194,8 @@ class Inbox:
         deadline = loop.time() + self.wait_seconds
         pause = 0.01
         while True:
-            found: Any = await asyncio.to_thread(
-                self._take, keys=[lease, receipt_key], args=[token, self.lease_ms]
+            found: Any = await self.aio.script(_TAKE)(
+                keys=[lease, receipt_key], args=[token, self.lease_ms]
             )
             if found != -1:
                 return None if found is None else str(found)
@@ -209,22 +219,21 @@ class Inbox:
             await asyncio.sleep(self.renew_seconds)
             held = list(self._held.items())
             try:
-                await asyncio.to_thread(self._renew_all, held)
+                await self._renew_all(held)
             except redis.RedisError as exc:  # the holders go on; the leases may lapse
                 log.warning("could not renew conversations' turns: %s", exc.__class__.__name__)
 
-    def _renew_all(self, held: list[tuple[str, str]]) -> None:
-        pipe = self.redis.pipeline(transaction=False)
+    async def _renew_all(self, held: list[tuple[str, str]]) -> None:
+        pipe = self.aio.client().pipeline(transaction=False)
+        renew = self.aio.script(_RENEW)
         for lease, token in held:
-            self._renew(keys=[lease], args=[token, self.lease_ms], client=pipe)
-        pipe.execute()
+            await renew(keys=[lease], args=[token, self.lease_ms], client=pipe)
+        await pipe.execute()
 
     async def _release(self, lease: str, token: str, receipt_key: str, mark: str) -> None:
         """Write the receipt (if any) and give the lease back."""
         try:
-            await asyncio.to_thread(
-                self._give, keys=[lease, receipt_key], args=[token, mark, DONE_TTL]
-            )
+            await self.aio.script(_GIVE)(keys=[lease, receipt_key], args=[token, mark, DONE_TTL])
         except UNAVAILABLE:
             if mark:
                 raise

@@ -168,7 +168,7 @@ async def _serve(
     host: str,
     port: int,
 ) -> None:
-    bot = dp = None
+    bot = dp = limiter = None
     if token:
         limiter = RateLimiter(
             services.redis,
@@ -238,8 +238,11 @@ async def _serve(
         loop.remove_signal_handler(signal.SIGHUP)
         if runner is not None:
             await runner.cleanup()
-        if bot is not None:
+        if bot is not None and dp is not None:
+            await dp.emit_shutdown()
             await bot.session.close()
+        if limiter is not None:
+            await limiter.aclose()
 
 
 async def _reload(services: Services, path: str) -> None:

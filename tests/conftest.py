@@ -8,11 +8,12 @@ import os
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from pytest_asyncio import is_async_test
 
 from bot.dialogs import Conversations, build_conversations
 from bot.platform.clock import FixedClock
 from bot.platform.config import Config, load_config
-from bot.platform.store import EmbeddedRedis, Redis, connect
+from bot.platform.store import EmbeddedRedis, Redis, close_loop_clients, connect
 from bot.services import Services
 from handlers.wiring import build_services, wire_broadcasts
 from tests.support.admins import RecordingDispatch
@@ -30,6 +31,22 @@ def _no_leftover_processes() -> Iterator[None]:
     from tests.support.processes import Process
 
     Process.stop_all()
+
+
+@pytest.fixture
+async def _loop_clients_closed() -> AsyncIterator[None]:
+    """Asyncio Redis clients a test's limiters and inboxes opened are closed in its loop.
+    Only async tests ask for it (below): an async fixture on a sync test would run an
+    event loop around it, and Playwright's sync API refuses to run inside one."""
+    yield
+    await close_loop_clients()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every async test closes its loop's clients after all its other fixtures."""
+    for item in items:
+        if is_async_test(item) and isinstance(item, pytest.Function):
+            item.fixturenames.insert(0, "_loop_clients_closed")
 
 
 @pytest.fixture(scope="session", autouse=True)

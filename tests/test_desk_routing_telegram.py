@@ -56,7 +56,7 @@ async def world(svc: Services) -> AsyncIterator[TelegramWorld]:
     """The real dispatcher on a recording Bot API session."""
     w = TelegramWorld(svc)
     yield w
-    await w.bot.session.close()
+    await w.aclose()
 
 
 async def test_the_desk_groups_are_served_in_their_topics(

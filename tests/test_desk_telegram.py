@@ -60,7 +60,7 @@ async def world(svc: Services) -> AsyncIterator[TelegramWorld]:
     """The real dispatcher on a recording Bot API session."""
     w = TelegramWorld(svc)
     yield w
-    await w.bot.session.close()
+    await w.aclose()
 
 
 def archive_vaccine_claims(svc: Services) -> None:

@@ -32,3 +32,24 @@ async def test_long_turns_keep_their_leases_and_give_them_back(redis: Redis) -> 
     async with other.turn("a", "tg:1:100") as receipt:
         assert receipt.state is None
     assert not redis.keys("kim:turn:*")
+    await inbox.aclose()
+    await other.aclose()
+
+
+async def test_a_rush_of_turns_starts_in_the_order_it_came(redis: Redis) -> None:
+    """Updates of many conversations that arrive together get their turns in arrival
+    order (getUpdates answers from the oldest unconfirmed update, so the oldest must not
+    be served last), also on a fresh process whose client has no connection yet."""
+    inbox = Inbox(redis)
+    entered: list[int] = []
+
+    async def turn(n: int) -> None:
+        async with inbox.turn(f"chat-{n}", f"tg:1:{n}"):
+            entered.append(n)
+
+    await asyncio.gather(*(turn(n) for n in range(100)))
+    assert entered == list(range(100))
+    entered.clear()
+    await asyncio.gather(*(turn(n) for n in range(100, 200)))
+    assert entered == list(range(100, 200))
+    await inbox.aclose()

@@ -142,20 +142,32 @@ async def test_replies_go_out_unpaced_while_redis_is_down() -> None:
 
 @pytest.mark.parametrize("in_loop", [False, True])
 async def test_a_workers_room_asks_redis_on_the_loops_thread(redis: Redis, in_loop: bool) -> None:
-    """The bot's limiter asks Redis through a pool thread (its loop serves every
-    conversation); a worker's (`in_loop`) on the loop's own thread. Both grant alike."""
+    """The bot's limiter asks Redis through its asyncio client (its loop serves every
+    conversation and must not block); a worker's (`in_loop`) with a blocking call on the
+    loop's own thread. Neither goes through a pool thread, and both grant alike."""
     limiter = RateLimiter(redis, 1, Rates(per_second=200), in_loop=in_loop)
-    threads: set[int] = set()
+    blocking: set[int] = set()
     asked = limiter.try_many
 
     def watched(wanted: Any) -> Any:
-        threads.add(threading.get_ident())
+        blocking.add(threading.get_ident())
         return asked(wanted)
 
     limiter.try_many = watched  # type: ignore[method-assign]
     grants = await asyncio.gather(*(limiter.acquire(100 + i) for i in range(10)))
     assert grants == [1] * 10
-    assert (threads == {threading.get_ident()}) is in_loop
+    assert blocking == ({threading.get_ident()} if in_loop else set())
+    assert float(redis.get("kim:rl:1:all") or 0) > 0
+
+
+async def test_the_bots_room_loads_the_script_again_after_redis_lost_it(redis: Redis) -> None:
+    """After a Redis restart (`SCRIPT FLUSH`) the asyncio path loads the script and asks
+    again: the waiters are granted, none twice."""
+    limiter = RateLimiter(redis, 1, Rates(per_second=200))
+    assert await limiter.ask([(7, True, 1)]) == [(1, 0.0)]
+    redis.script_flush()
+    results = await limiter.ask([(8, True, 1), (9, True, 1)])
+    assert [granted for granted, _ in results] == [1, 1]
 
 
 async def test_queued_replies_are_woken_a_few_at_a_time(redis: Redis) -> None:
@@ -164,14 +176,14 @@ async def test_queued_replies_are_woken_a_few_at_a_time(redis: Redis) -> None:
     three sends), every one of them, and never faster than the rate."""
     limiter = RateLimiter(redis, 1, Rates(per_second=30))
     granted: list[int] = []
-    ask = limiter.try_many
+    ask = limiter.ask
 
-    def counted(wanted: Any) -> list[tuple[int, float]]:
-        results = ask(wanted)
+    async def counted(wanted: Any) -> list[tuple[int, float]]:
+        results = await ask(wanted)
         granted.append(sum(1 for count, _ in results if count))
         return results
 
-    limiter.try_many = counted  # type: ignore[method-assign]
+    limiter.ask = counted  # type: ignore[method-assign]
     started = limiter.clock_ms()
     order, times = await replies(limiter, list(range(1000, 1045)))
     assert sorted(order) == list(range(45))

@@ -65,7 +65,7 @@ async def world(tg_services: Services) -> AsyncIterator[TelegramWorld]:
     """A fresh Telegram world per test."""
     w = TelegramWorld(tg_services)
     yield w
-    await w.bot.session.close()
+    await w.aclose()
 
 
 async def test_onboarding_by_buttons_renders_keyboards_and_edits(world: TelegramWorld) -> None:

@@ -19,6 +19,7 @@ in its docstring (tests/test_keys.py holds them to it). RQ keeps its own `rq:` k
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fcntl
 import json
@@ -29,12 +30,15 @@ import subprocess
 import sys
 import tempfile
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import TracebackType
 
 import redis
+import redis.asyncio as aioredis
 from redis.backoff import NoBackoff
+from redis.commands.core import AsyncScript
 from redis.retry import Retry
 
 from bot.platform import lifetime
@@ -222,9 +226,84 @@ class EmbeddedRedis:
         self.close()
 
 
+_URLS: weakref.WeakKeyDictionary[redis.Redis, str] = weakref.WeakKeyDictionary()
+
+
 def connect(url: str, *, decode: bool = True) -> redis.Redis:
     """A client for `url`. The core decodes to str; RQ needs bytes (decode=False)."""
-    return redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
+    client = redis.Redis.from_url(url, decode_responses=decode, health_check_interval=30)
+    _URLS[client] = url
+    return client
+
+
+def url_of(client: redis.Redis) -> str:
+    """The URL a client from `connect` was made for (to open another kind of client to the
+    same server, e.g. an asyncio one); ValueError for a client made some other way."""
+    try:
+        return _URLS[client]
+    except KeyError:
+        raise ValueError("not a client from bot.platform.store.connect") from None
+
+
+class LoopClient:
+    """An asyncio client to the server of a client from `connect`, for work that runs on
+    an event loop: opened in the running loop on first use (anew if the loop changed),
+    with the same decoding. Close it with `aclose` in that loop.
+
+    Its commands share one connection and go out in the order they were issued (the
+    connection's lock is first come, first served; pipelines take a second connection).
+    On a pool of connections, concurrent commands came back in any order: a rush's
+    updates then reached the core and the limiter's queue shuffled, the oldest one in
+    flight was often served last, and Telegram's getUpdates, which answers from the oldest
+    update not yet confirmed, held back the newer ones (an onboarding step's p99 rose from
+    6.99 to 7.4-8.8 s, docs/benchmarks.md)."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self.url = url_of(client)
+        self.decode = bool(client.connection_pool.connection_kwargs.get("decode_responses"))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: aioredis.Redis | None = None
+        self._scripts: dict[str, AsyncScript] = {}
+
+    def client(self) -> aioredis.Redis:
+        """The running loop's client."""
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            self._client = aioredis.Redis.from_url(
+                self.url,
+                decode_responses=self.decode,
+                health_check_interval=30,
+                single_connection_client=True,
+            )
+            self._loop, self._scripts = loop, {}
+            _OPEN.add(self)
+        return self._client
+
+    def script(self, text: str) -> AsyncScript:
+        """A Lua script on the running loop's client (EVALSHA, loaded again if Redis lost it)."""
+        client = self.client()
+        found = self._scripts.get(text)
+        if found is None:
+            found = self._scripts[text] = client.register_script(text)
+        return found
+
+    async def aclose(self) -> None:
+        """Close the client, if one was opened."""
+        client, self._client, self._loop = self._client, None, None
+        _OPEN.discard(self)
+        if client is not None:
+            await client.aclose()
+
+
+_OPEN: weakref.WeakSet[LoopClient] = weakref.WeakSet()
+
+
+async def close_loop_clients() -> None:
+    """Close every `LoopClient` opened in the running loop (a process on its way out, or
+    the end of a test)."""
+    loop = asyncio.get_running_loop()
+    for found in [c for c in _OPEN if c._loop is loop]:
+        await found.aclose()
 
 
 def wait_for_redis(find: Callable[[], str | None], where: str, longest: float = 30.0) -> str:

@@ -64,11 +64,14 @@ def build_bot(
 
 
 def build_dispatcher(services: Services, conversations: Conversations) -> Dispatcher:
-    """The router tree: join requests, then residents' private chats."""
+    """The router tree: join requests, then residents' private chats. `emit_shutdown()`
+    closes what it opened, in the loop that served it."""
     # no aiogram FSM: conversation state lives in the core (Redis), so aiogram's per-update
     # FSM context (and its in-memory storage) would be work for nothing
     dp = Dispatcher(services=services, disable_fsm=True)
-    dp.update.outer_middleware(InboundUpdates(Inbox(services.redis)))
+    inbox = Inbox(services.redis)
+    dp.update.outer_middleware(InboundUpdates(inbox))
+    dp.shutdown.register(inbox.aclose)  # its asyncio Redis client: `dp.emit_shutdown()`
     dp.include_router(join_router(services))
     dp.include_router(desk_router(services))
     dp.include_router(resident_router(ResidentChats(conversations)))

@@ -160,8 +160,9 @@ class WhatsAppChannel:
             return await self.sender.send(recipient, outgoing)
 
     async def aclose(self) -> None:
-        """Close the Graph API session."""
+        """Close the Graph API session and the inbox's Redis client."""
         await self.sender.aclose()
+        await self.inbox.aclose()
 
     def _label(self, replies: list[Reply], address: Address) -> str:
         """The list-button label in the resident's language, if a reply has choices."""

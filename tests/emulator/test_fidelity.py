@@ -184,6 +184,7 @@ async def test_the_bot_answers_a_press_too_old_to_acknowledge(
             offset = update.update_id + 1
         await bot.get_updates(offset=offset, timeout=0)
     finally:
+        await dp.emit_shutdown()
         await bot.session.close()
     log = await sim.call("GET", "/sim/log", query={"method": "answerCallbackQuery"})
     assert [(e["status"], e["description"]) for e in log["entries"]] == [

@@ -80,7 +80,7 @@ async def test_each_update_delivered_to_two_replicas_at_once_counts_once(
     assert redis.zcard("kim:tk:all") == 3
     assert all(redis.hget(f"kim:tk:{t}", "state") for t in redis.zrange("kim:tk:all", 0, -1))
     for world in (a, b):
-        await world.bot.session.close()
+        await world.aclose()
 
 
 async def test_a_double_tap_split_between_two_replicas_files_one_ticket(
@@ -103,4 +103,4 @@ async def test_a_double_tap_split_between_two_replicas_files_one_ticket(
         assert redis.zcard(f"kim:tk:res:tg:{resident}") == 1
     assert redis.zcard("kim:tk:all") == 3
     for world in (a, b):
-        await world.bot.session.close()
+        await world.aclose()

@@ -43,7 +43,7 @@ async def telegram(
     app = webhook_app(world.bot, world.dp, world.services, SECRET)
     async with TestClient(TestServer(app)) as client:
         yield world, client
-    await world.bot.session.close()
+    await world.aclose()
 
 
 def telegram_seeds(world: TelegramWorld) -> list[dict[str, Any]]:

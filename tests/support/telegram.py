@@ -229,6 +229,11 @@ class TelegramWorld:
         self.dp: Dispatcher = build_dispatcher(services, build_conversations(services))
         self.updates = Updates()
 
+    async def aclose(self) -> None:
+        """Close the bot's session and what the dispatcher opened (in the test's loop)."""
+        await self.dp.emit_shutdown()
+        await self.bot.session.close()
+
     async def feed(self, update: Any) -> None:
         """Deliver one update as polling or the webhook would."""
         await self.dp.feed_update(self.bot, update)
