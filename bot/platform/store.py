@@ -269,6 +269,8 @@ class LoopClient:
         """The running loop's client."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
+            if self._client is not None and self._loop is not None:
+                _retire(self._client, self._loop)
             self._client = aioredis.Redis.from_url(
                 self.url,
                 decode_responses=self.decode,
@@ -288,14 +290,32 @@ class LoopClient:
         return found
 
     async def aclose(self) -> None:
-        """Close the client, if one was opened."""
-        client, self._client, self._loop = self._client, None, None
+        """Close the client, if one was opened (opened on another loop: see `_retire`)."""
+        client, loop, self._client, self._loop = self._client, self._loop, None, None
         _OPEN.discard(self)
-        if client is not None:
+        if client is None or loop is None:
+            return
+        if loop is asyncio.get_running_loop():
             await client.aclose()
+        else:
+            _retire(client, loop)
 
 
-_OPEN: weakref.WeakSet[LoopClient] = weakref.WeakSet()
+# Held until closed: a client dropped while open would be finalised by the garbage
+# collector, on whatever loop is running then.
+_OPEN: set[LoopClient] = set()
+# Clients left open on an event loop that has closed since: their sockets can no longer be
+# closed through that loop, so they are kept (not finalised) until the process ends.
+_STRANDED: list[aioredis.Redis] = []
+
+
+def _retire(client: aioredis.Redis, loop: asyncio.AbstractEventLoop) -> None:
+    """Close `client`, opened on `loop`, from another loop: on its own loop while that one
+    runs, else keep it stranded (above)."""
+    if loop.is_running() and not loop.is_closed():
+        asyncio.run_coroutine_threadsafe(client.aclose(), loop)
+    else:
+        _STRANDED.append(client)
 
 
 async def close_loop_clients() -> None:
