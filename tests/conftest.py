@@ -4,6 +4,7 @@ shipped config, a fixed clock and the core on them; a resident on each channel i
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import AsyncIterator, Iterator
 
@@ -37,8 +38,16 @@ def _no_leftover_processes() -> Iterator[None]:
 async def _loop_clients_closed() -> AsyncIterator[None]:
     """Asyncio Redis clients a test's limiters and inboxes opened are closed in its loop.
     Only async tests ask for it (below): an async fixture on a sync test would run an
-    event loop around it, and Playwright's sync API refuses to run inside one."""
+    event loop around it, and Playwright's sync API refuses to run inside one.
+
+    Tasks the test left running are cancelled first, as the loop's end would: their last
+    steps (a lease given back in a `finally`) may open a client again, which is closed
+    here rather than left to the garbage collector once the loop is gone."""
     yield
+    stragglers = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in stragglers:
+        task.cancel()
+    await asyncio.gather(*stragglers, return_exceptions=True)
     await close_loop_clients()
 
 
