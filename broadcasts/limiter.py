@@ -36,10 +36,14 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+import redis.asyncio as aioredis
+import redis.client
 from redis.exceptions import NoScriptError
 
 from bot.platform.store import LoopClient, Redis
 from broadcasts.waiting import WaitingRoom
+
+Pipeline = redis.client.Pipeline | aioredis.client.Pipeline
 
 # KEYS: [1] overall TAT, [2] pause-until, [3] chat TAT (may be "" for none)
 # ARGV: [1] now (ms), [2] overall interval (ms), [3] overall tolerance (ms),
@@ -216,10 +220,14 @@ class RateLimiter:
 
     def _try_many(self, wanted: Sequence[tuple[int | None, bool, int]]) -> list[tuple[int, float]]:
         pipe = self.redis.pipeline(transaction=False)
+        self._queue(pipe, wanted)
+        return _grants(pipe.execute())
+
+    def _queue(self, pipe: Pipeline, wanted: Sequence[tuple[int | None, bool, int]]) -> None:
+        """The script's calls for `wanted`, by its hash, on `pipe`."""
         for chat_id, priority, tokens in wanted:
             keys, args = self.request(chat_id, priority=priority, tokens=tokens)
             pipe.evalsha(self.script.sha, len(keys), *keys, *args)
-        return [(int(granted), int(wait) / 1_000_000.0) for granted, wait in pipe.execute()]
 
     async def ask(self, wanted: Sequence[tuple[int | None, bool, int]]) -> list[tuple[int, float]]:
         """`try_many` for the waiting room: in a worker (`in_loop`) that very call, on the
@@ -228,20 +236,18 @@ class RateLimiter:
         if self.in_loop:
             return self.try_many(wanted)
         client = self.aio.client()
-        for attempt in (1, 2):
-            pipe = client.pipeline(transaction=False)
-            for chat_id, priority, tokens in wanted:
-                keys, args = self.request(chat_id, priority=priority, tokens=tokens)
-                pipe.evalsha(self.script.sha, len(keys), *keys, *args)
-            try:
-                found = await pipe.execute()
-            except NoScriptError:
-                if attempt == 2:
-                    raise
-                await client.script_load(ACQUIRE)
-                continue
-            return [(int(granted), int(wait) / 1_000_000.0) for granted, wait in found]
-        raise AssertionError("unreachable")
+        try:
+            return await self._ask(client, wanted)
+        except NoScriptError:  # as in `try_many`
+            await client.script_load(ACQUIRE)
+            return await self._ask(client, wanted)
+
+    async def _ask(
+        self, client: aioredis.Redis, wanted: Sequence[tuple[int | None, bool, int]]
+    ) -> list[tuple[int, float]]:
+        pipe = client.pipeline(transaction=False)
+        self._queue(pipe, wanted)
+        return _grants(await pipe.execute())
 
     async def aclose(self) -> None:
         """Close the asyncio client (in the loop that used this limiter)."""
@@ -264,3 +270,8 @@ class RateLimiter:
         """Every sender of this bot waits `seconds` from now (after a 429's retry_after)."""
         now = self.clock_ms()
         self._pause(keys=[f"{self._prefix}:pause"], args=[now + seconds * 1000.0, now])
+
+
+def _grants(found: list[tuple[int, int]]) -> list[tuple[int, float]]:
+    """The script's answers: (tokens granted, seconds to wait if none)."""
+    return [(int(granted), int(wait) / 1_000_000.0) for granted, wait in found]
